@@ -1,0 +1,331 @@
+"""The project document: Project -> Timeline -> Tracks -> items, shaped like OpenTimelineIO.
+
+Items and everything inside them are frozen dataclasses: an edit replaces an item instead of
+mutating it, so an undo record can keep the old item by reference and put it back exactly.
+Containers (Project, Timeline, Track) are mutable and are only changed through ``edits``.
+Time is integer frames at the project's rational rate; every object has a stable ``id`` and a
+``metadata`` dict.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal, TypeAlias
+
+from .errors import EditError
+from .signals import Signal
+from .timebase import FrameRange
+
+MediaKind = Literal["still", "clip"]
+MEDIA_KINDS: tuple[str, ...] = ("still", "clip")
+GenerationKind = Literal["shot", "extend_forward", "extend_backward", "bridge", "loop"]
+GENERATION_KINDS: tuple[str, ...] = ("shot", "extend_forward", "extend_backward", "bridge", "loop")
+TakeStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
+TAKE_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed", "cancelled", "interrupted")
+TransitionKind = Literal["cut", "crossfade", "bridge"]
+TRANSITION_KINDS: tuple[str, ...] = ("cut", "crossfade", "bridge")
+
+DEFAULT_MODEL = "frameloom-mini"
+
+
+def new_id(prefix: str) -> str:
+    """A fresh stable id such as ``clip-3f2a9c0d1e4b``."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def _meta() -> dict[str, Any]:
+    return {}
+
+
+# --------------------------------------------------------------------------------------- media
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """Identity of a media file that survives moves and renames: size plus a hash of its ends."""
+
+    size: int
+    digest: str  # "sha256:<hex>" of the first and last MiB
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaRef:
+    """A still or clip in the media pool.
+
+    ``path`` is POSIX-style and relative to the project folder when the file lies on the same
+    drive, absolute otherwise. ``probe`` holds what the media layer measured (``frames``,
+    ``width``, ``height``, ``rate``...); ``frames`` bounds clip source ranges when present.
+    """
+
+    id: str
+    path: str
+    kind: MediaKind
+    fingerprint: Fingerprint
+    name: str = ""
+    probe: Mapping[str, Any] = field(default_factory=_meta)
+    metadata: Mapping[str, Any] = field(default_factory=_meta)
+
+    @property
+    def frames(self) -> int | None:
+        """Number of frames of a clip, if known."""
+        value = self.probe.get("frames")
+        return value if type(value) is int else None
+
+
+# --------------------------------------------------------------------------------- generation
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pin:
+    """A known frame (or run of frames) fixed at frame ``at`` inside a generated item.
+
+    A still is pinned with ``source = FrameRange(0, 1)``; a clip range pins ``source.duration``
+    consecutive frames starting at ``at``.
+    """
+
+    id: str
+    media_id: str
+    source: FrameRange
+    at: int
+    strength: float = 1.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GeneratedSpec:
+    """Everything the engine needs to make a take. ``width``/``height`` None means project size."""
+
+    kind: GenerationKind
+    prompt: str
+    duration: int
+    negative_prompt: str = ""
+    pins: tuple[Pin, ...] = ()
+    model_id: str = DEFAULT_MODEL
+    seed: int = 0
+    steps: int = 30
+    guidance: float = 3.0
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Take:
+    """One result of a generation job. ``path`` lies under the project's ``takes/`` folder."""
+
+    id: str
+    job_id: str
+    path: str
+    spec_hash: str
+    status: TakeStatus
+    created: str  # ISO 8601, UTC
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Generation:
+    """A spec, the takes made from it, and which take is shown."""
+
+    spec: GeneratedSpec
+    takes: tuple[Take, ...] = ()
+    active_take_id: str | None = None
+
+    @property
+    def active_take(self) -> Take | None:
+        """The take the timeline shows, if any."""
+        return next((t for t in self.takes if t.id == self.active_take_id), None)
+
+
+# -------------------------------------------------------------------------------------- items
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Clip:
+    """A range of frames of a clip from the media pool."""
+
+    id: str
+    media_id: str
+    source: FrameRange
+    name: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=_meta)
+
+    @property
+    def duration(self) -> int:
+        return self.source.duration
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Still:
+    """An image from the media pool held for ``duration`` frames."""
+
+    id: str
+    media_id: str
+    duration: int
+    name: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=_meta)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Generated:
+    """A generated shot; ``source`` is the range of the active take shown, within the spec."""
+
+    id: str
+    generation: Generation
+    source: FrameRange
+    name: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=_meta)
+
+    @property
+    def duration(self) -> int:
+        return self.source.duration
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gap:
+    """Empty time (black)."""
+
+    id: str
+    duration: int
+    metadata: Mapping[str, Any] = field(default_factory=_meta)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transition:
+    """A transition between the two items beside it in a track; takes no time of its own.
+
+    Like OTIO, it overlaps ``in_offset`` frames before the cut and ``out_offset`` after it. A
+    ``bridge`` replaces that overlap with generated frames and carries its ``generation``.
+    """
+
+    id: str
+    kind: TransitionKind
+    in_offset: int = 0
+    out_offset: int = 0
+    generation: Generation | None = None
+    metadata: Mapping[str, Any] = field(default_factory=_meta)
+
+    @property
+    def length(self) -> int:
+        return self.in_offset + self.out_offset
+
+
+Item: TypeAlias = Clip | Still | Generated | Gap
+TrackEntry: TypeAlias = Clip | Still | Generated | Gap | Transition
+ITEM_TYPES: tuple[type, ...] = (Clip, Still, Generated, Gap)
+
+
+# --------------------------------------------------------------------------------- containers
+@dataclass(eq=True, kw_only=True)
+class Track:
+    """An ordered row of items, with transitions standing between adjacent items."""
+
+    id: str
+    name: str = ""
+    kind: Literal["video"] = "video"
+    items: list[TrackEntry] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=_meta)
+
+    def layout(self) -> Iterator[tuple[int, int, Item]]:
+        """Yield ``(index, start_frame, item)`` for every item (transitions skipped)."""
+        start = 0
+        for index, entry in enumerate(self.items):
+            if isinstance(entry, Transition):
+                continue
+            yield index, start, entry
+            start += entry.duration
+
+    @property
+    def duration(self) -> int:
+        """Length of the track in frames."""
+        return sum(e.duration for e in self.items if not isinstance(e, Transition))
+
+    def index_of(self, entry_id: str) -> int:
+        """Index of the entry with ``entry_id``; raises EditError if absent."""
+        for index, entry in enumerate(self.items):
+            if entry.id == entry_id:
+                return index
+        raise EditError(f"Nothing with id {entry_id!r} is on track {self.name or self.id!r}.")
+
+    def start_of(self, index: int) -> int:
+        """Timeline frame at which the entry at ``index`` starts (for a transition: its cut)."""
+        return sum(e.duration for e in self.items[:index] if not isinstance(e, Transition))
+
+
+@dataclass(eq=True, kw_only=True)
+class Timeline:
+    """A stack of tracks; track 0 is the bottom one."""
+
+    id: str
+    name: str = "Timeline"
+    tracks: list[Track] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=_meta)
+
+    @property
+    def duration(self) -> int:
+        return max((t.duration for t in self.tracks), default=0)
+
+
+class DocumentEvents:
+    """Signals the edits emit; views subscribe to them. Not part of the document's value.
+
+    - ``track_spliced(track, index, removed, inserted)``: entries replaced in a track.
+    - ``item_added(track, index, entry)`` / ``item_removed(track, index, entry)`` /
+      ``item_changed(track, index, old, new)``: the same splice, spelled per entry.
+    - ``media_changed(media_id, old, new)``: a media pool entry added (old None), removed
+      (new None) or replaced.
+    - ``track_added(timeline, index, track)`` / ``track_removed(timeline, index, track)``.
+    - ``project_changed(field, old, new)``: name, rate, width or height.
+    """
+
+    def __init__(self) -> None:
+        self.track_spliced = Signal("track_spliced")
+        self.item_added = Signal("item_added")
+        self.item_removed = Signal("item_removed")
+        self.item_changed = Signal("item_changed")
+        self.media_changed = Signal("media_changed")
+        self.track_added = Signal("track_added")
+        self.track_removed = Signal("track_removed")
+        self.project_changed = Signal("project_changed")
+
+    def __eq__(self, other: object) -> bool:  # events never make two documents differ
+        return isinstance(other, DocumentEvents)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(eq=True, kw_only=True)
+class Project:
+    """The whole document: settings, media pool and the timeline."""
+
+    id: str
+    name: str
+    rate: Fraction = Fraction(24)
+    width: int = 512
+    height: int = 288
+    media: dict[str, MediaRef] = field(default_factory=dict)
+    timeline: Timeline = field(default_factory=lambda: Timeline(id=new_id("timeline")))
+    metadata: dict[str, Any] = field(default_factory=_meta)
+    events: DocumentEvents = field(default_factory=DocumentEvents, repr=False, compare=False)
+
+    def track(self, track_id: str) -> Track:
+        """The track with ``track_id``; raises EditError if absent."""
+        for track in self.timeline.tracks:
+            if track.id == track_id:
+                return track
+        raise EditError(f"There is no track with id {track_id!r}.")
+
+    def find(self, entry_id: str) -> tuple[Track, int, TrackEntry]:
+        """Locate an item or transition by id: ``(track, index, entry)``."""
+        for track in self.timeline.tracks:
+            for index, entry in enumerate(track.items):
+                if entry.id == entry_id:
+                    return track, index, entry
+        raise EditError(f"There is no item with id {entry_id!r} in the timeline.")
+
+
+def new_project(name: str, *, rate: Fraction = Fraction(24), width: int = 512,
+                height: int = 288, tracks: int = 1) -> Project:
+    """An empty project with ``tracks`` video tracks named V1, V2..."""
+    timeline = Timeline(id=new_id("timeline"), tracks=[
+        Track(id=new_id("track"), name=f"V{i + 1}") for i in range(tracks)])
+    return Project(id=new_id("project"), name=name, rate=rate, width=width, height=height,
+                   timeline=timeline)
+
+
+def item_duration(entry: TrackEntry) -> int:
+    """Frames an entry occupies on its track (0 for a transition)."""
+    return 0 if isinstance(entry, Transition) else entry.duration

@@ -1,0 +1,153 @@
+"""The document's invariants in one place: loading, saving and the tests all check them here."""
+
+from __future__ import annotations
+
+import math
+import posixpath
+
+from .errors import InvalidDocumentError
+from .timebase import FrameRange
+from .model import (
+    GENERATION_KINDS, TAKE_STATUSES, TRANSITION_KINDS, Clip, Gap, Generated, Generation,
+    Project, Still, Transition,
+)
+
+MAX_SIZE = 16384
+MAX_STEPS = 1000
+TAKES_DIR = "takes"
+
+
+def _fail(where: str, message: str) -> None:
+    raise InvalidDocumentError(f"{where}: {message}")
+
+
+def check_take_path(path: str, where: str = "take") -> None:
+    """A take path must be relative, normalised and inside ``takes/``."""
+    if not isinstance(path, str) or "\\" in path or "\x00" in path:
+        _fail(where, f"take path {path!r} is not a plain relative path")
+    norm = posixpath.normpath(path)
+    if (posixpath.isabs(path) or norm != path or not norm.startswith(TAKES_DIR + "/")
+            or ".." in norm.split("/") or ":" in norm):
+        _fail(where, f"take path {path!r} must stay inside the project's {TAKES_DIR}/ folder")
+
+
+def check_generation(project: Project, generation: Generation, where: str,
+                      ids: set[str]) -> None:
+    spec = generation.spec
+    if spec.kind not in GENERATION_KINDS:
+        _fail(where, f"unknown generation kind {spec.kind!r}")
+    if spec.duration <= 0:
+        _fail(where, f"generated duration must be positive, not {spec.duration}")
+    if not 1 <= spec.steps <= MAX_STEPS:
+        _fail(where, f"steps must be between 1 and {MAX_STEPS}, not {spec.steps}")
+    if not math.isfinite(spec.guidance) or spec.guidance < 0:
+        _fail(where, f"guidance must be a non-negative number, not {spec.guidance}")
+    if not 0 <= spec.seed < 2**63:
+        _fail(where, f"seed must be between 0 and 2^63-1, not {spec.seed}")
+    for size in (spec.width, spec.height):
+        if size is not None and not 0 < size <= MAX_SIZE:
+            _fail(where, f"generated size {size} is outside 1-{MAX_SIZE} pixels")
+    for pin in spec.pins:
+        _unique(pin.id, ids, where)
+        media = project.media.get(pin.media_id)
+        if media is None:
+            _fail(where, f"pin {pin.id} uses media {pin.media_id!r}, which is not in the media pool")
+        if media.kind == "still" and pin.source != FrameRange(0, 1):
+            _fail(where, f"pin {pin.id} pins a still, so its source must be frame 0 only")
+        if pin.source.duration < 1 or pin.source.start < 0:
+            _fail(where, f"pin {pin.id} must pin at least one frame")
+        if media.frames is not None and pin.source.end > media.frames:
+            _fail(where, f"pin {pin.id} reads past the end of its clip ({media.frames} frames)")
+        if not 0 <= pin.at or pin.at + pin.source.duration > spec.duration:
+            _fail(where, f"pin {pin.id} at frame {pin.at} does not fit in {spec.duration} frames")
+        if not 0.0 <= pin.strength <= 1.0:
+            _fail(where, f"pin {pin.id} strength must be between 0 and 1, not {pin.strength}")
+    for take in generation.takes:
+        _unique(take.id, ids, where)
+        check_take_path(take.path, f"{where} take {take.id}")
+        if take.status not in TAKE_STATUSES:
+            _fail(where, f"take {take.id} has unknown status {take.status!r}")
+    if generation.active_take_id is not None and generation.active_take is None:
+        _fail(where, f"active take {generation.active_take_id!r} is not one of its takes")
+
+
+def _unique(entry_id: str, ids: set[str], where: str) -> None:
+    if not entry_id:
+        _fail(where, "an object has an empty id")
+    if entry_id in ids:
+        _fail(where, f"id {entry_id!r} is used twice")
+    ids.add(entry_id)
+
+
+def validate(project: Project) -> None:
+    """Raise :class:`InvalidDocumentError` naming the first broken invariant, if any."""
+    ids: set[str] = set()
+    _unique(project.id, ids, "project")
+    if not 0 < project.width <= MAX_SIZE or not 0 < project.height <= MAX_SIZE:
+        _fail("project", f"size {project.width}x{project.height} is outside 1-{MAX_SIZE} pixels")
+    if not 0 < project.rate < 1000:
+        _fail("project", f"frame rate {project.rate} is outside 0-1000 fps")
+    for key, media in project.media.items():
+        where = f"media {media.name or key}"
+        if key != media.id:
+            _fail(where, f"is filed under {key!r} but its id is {media.id!r}")
+        _unique(media.id, ids, where)
+        if not media.path:
+            _fail(where, "has an empty path")
+        if media.fingerprint.size < 0:
+            _fail(where, "has a negative file size")
+    _unique(project.timeline.id, ids, "timeline")
+    for track in project.timeline.tracks:
+        tw = f"track {track.name or track.id}"
+        _unique(track.id, ids, tw)
+        entries = track.items
+        for index, entry in enumerate(entries):
+            where = f"{tw} item {index} ({entry.id})"
+            _unique(entry.id, ids, where)
+            if isinstance(entry, Transition):
+                _check_transition(project, track.items, index, where, ids)
+                continue
+            if entry.duration <= 0:
+                _fail(where, f"duration must be positive, not {entry.duration}")
+            if isinstance(entry, (Clip, Still)):
+                media = project.media.get(entry.media_id)
+                kind = "clip" if isinstance(entry, Clip) else "still"
+                if media is None:
+                    _fail(where, f"uses media {entry.media_id!r}, which is not in the media pool")
+                if media.kind != kind:
+                    _fail(where, f"is a {kind} but its media is a {media.kind}")
+            if isinstance(entry, Clip):
+                frames = project.media[entry.media_id].frames
+                if entry.source.start < 0 or (frames is not None and entry.source.end > frames):
+                    _fail(where, f"source {entry.source.start}-{entry.source.end} lies outside its "
+                                 f"clip's {frames} frames")
+            elif isinstance(entry, Generated):
+                check_generation(project, entry.generation, where, ids)
+                if entry.source.start < 0 or entry.source.end > entry.generation.spec.duration:
+                    _fail(where, "shows frames outside its generated duration")
+            elif not isinstance(entry, (Gap, Still)):
+                _fail(where, f"is not a timeline item ({type(entry).__name__})")
+
+
+def _check_transition(project: Project, entries: list, index: int, where: str,
+                      ids: set[str]) -> None:
+    entry: Transition = entries[index]
+    if entry.kind not in TRANSITION_KINDS:
+        _fail(where, f"unknown transition kind {entry.kind!r}")
+    if index == 0 or index == len(entries) - 1:
+        _fail(where, "a transition must stand between two items")
+    left, right = entries[index - 1], entries[index + 1]
+    if isinstance(left, Transition) or isinstance(right, Transition):
+        _fail(where, "two transitions cannot stand side by side")
+    if entry.in_offset < 0 or entry.out_offset < 0:
+        _fail(where, "transition offsets cannot be negative")
+    if entry.in_offset > left.duration or entry.out_offset > right.duration:
+        _fail(where, "transition is longer than the items beside it")
+    if entry.kind == "cut" and entry.length != 0:
+        _fail(where, "a cut has no length")
+    if entry.kind != "cut" and entry.length == 0:
+        _fail(where, f"a {entry.kind} needs a length of at least one frame")
+    if (entry.kind == "bridge") != (entry.generation is not None):
+        _fail(where, "a bridge, and only a bridge, carries a generation")
+    if entry.generation is not None:
+        check_generation(project, entry.generation, where, ids)
