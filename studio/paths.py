@@ -1,0 +1,36 @@
+"""Where the studio keeps its data, cache and state; ``FRAMELOOM_HOME`` moves them all."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP = "frameloom"
+
+
+def _base(kind: str) -> Path:
+    home = os.environ.get("FRAMELOOM_HOME")
+    if home:
+        path = Path(home) / kind
+    else:
+        path = Path({"data": platformdirs.user_data_dir, "cache": platformdirs.user_cache_dir,
+                     "state": platformdirs.user_state_dir}[kind](APP, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data_dir() -> Path:
+    """Long-lived user data (recent projects, settings)."""
+    return _base("data")
+
+
+def cache_dir() -> Path:
+    """Thumbnails, proxies: anything that can be deleted at any time."""
+    return _base("cache")
+
+
+def state_dir() -> Path:
+    """Recovery files of projects that were never saved, logs."""
+    return _base("state")
