@@ -39,6 +39,15 @@ def _with_duration(item: Item, start_delta: int, duration: int) -> Item:
     return dataclasses.replace(item, duration=duration)
 
 
+def _fresh_ids(generation: Generation) -> Generation:
+    """A copy of ``generation`` whose pins and takes have new ids (same settings and files)."""
+    pins = tuple(dataclasses.replace(p, id=new_id("pin")) for p in generation.spec.pins)
+    renamed = {t.id: new_id("take") for t in generation.takes}
+    takes = tuple(dataclasses.replace(t, id=renamed[t.id]) for t in generation.takes)
+    return Generation(spec=dataclasses.replace(generation.spec, pins=pins), takes=takes,
+                      active_take_id=renamed.get(generation.active_take_id or ""))
+
+
 def _check_clip_bounds(project: Project, item: Item) -> None:
     if isinstance(item, Clip):
         frames = project.media[item.media_id].frames if item.media_id in project.media else None
@@ -70,14 +79,16 @@ def _check_new_item(project: Project, item: Any) -> None:
 
 
 def _cut(rec: Recorder, track: Track, frame: int, *, drop_transition: bool = True,
-         right_id: str | None = None) -> int:
+         new_part_id: str | None = None, keep_right: bool = False) -> int:
     """Make an item boundary at ``frame`` and return the index where that frame starts.
 
     ::
 
-        before:  | A        | B |          _cut at f       after: | A1 | A2 | B |
-                      ^ f                                                ^ index returned
+        before:  | A        | B |          _cut at f       after: | A | A' | B |
+                      ^ f                                              ^ index returned
 
+    The left part keeps the item's id and the right part gets ``new_part_id`` (or a fresh
+    id); ``keep_right`` swaps that, for cuts whose right part is the one that survives.
     Past the end of the track, a gap pads the track up to ``frame``. A transition standing at
     the boundary is removed when ``drop_transition`` (its two sides are being separated).
     """
@@ -96,10 +107,15 @@ def _cut(rec: Recorder, track: Track, frame: int, *, drop_transition: bool = Tru
             return index
         if start < frame < start + item.duration:
             offset = frame - start
-            left = _with_duration(item, 0, offset)
-            right = dataclasses.replace(_with_duration(item, offset, item.duration - offset),
-                                        id=right_id or new_id(_PREFIX[type(item)]))
-            rec.splice(track, index, 1, [left, right])
+            parts = [_with_duration(item, 0, offset),
+                     _with_duration(item, offset, item.duration - offset)]
+            fresh = 0 if keep_right else 1
+            parts[fresh] = dataclasses.replace(parts[fresh],
+                                               id=new_part_id or new_id(_PREFIX[type(item)]))
+            if isinstance(item, Generated):  # the parts become independent shots
+                parts[fresh] = dataclasses.replace(
+                    parts[fresh], generation=_fresh_ids(parts[fresh].generation))
+            rec.splice(track, index, 1, parts)
             return index + 1
     raise AssertionError("unreachable: frame inside the track but in no item")
 
@@ -175,7 +191,7 @@ def overwrite(project: Project, track_id: str, frame: int, item: Item) -> Change
     with Recorder(project, "Overwrite") as rec:
         track = project.track(track_id)
         start = _cut(rec, track, frame)
-        end = _cut(rec, track, frame + item.duration)
+        end = _cut(rec, track, frame + item.duration, keep_right=True)
         rec.splice(track, start, end - start, [item])
         _tidy(rec, track)
     return rec.change
@@ -196,7 +212,7 @@ def split(project: Project, item_id: str, frame: int, *, new_item_id: str | None
     if not start < frame < start + item.duration:
         raise EditError("The playhead must be inside the item to split it.")
     with Recorder(project, "Split") as rec:
-        _cut(rec, track, frame, drop_transition=False, right_id=new_item_id)
+        _cut(rec, track, frame, drop_transition=False, new_part_id=new_item_id)
         _tidy(rec, track)
     return rec.change
 
@@ -210,16 +226,14 @@ def ripple_delete(project: Project, item_id: str) -> Change:
     """
     with Recorder(project, "Ripple delete") as rec:
         track, index, _item = _locate_item(project, item_id)
-        lo = index - 1 if index > 0 and isinstance(track.items[index - 1], Transition) else index
-        hi = index + 2 if index + 1 < len(track.items) and isinstance(
-            track.items[index + 1], Transition) else index + 1
+        lo, hi = _with_transitions(track, index)
         rec.splice(track, lo, hi - lo)
         _tidy(rec, track)
     return rec.change
 
 
 def lift(project: Project, item_id: str) -> Change:
-    """Remove an item and leave a gap, so nothing else moves.
+    """Remove an item and leave a gap, so nothing else moves; transitions beside it go too.
 
     ::
 
@@ -227,9 +241,19 @@ def lift(project: Project, item_id: str) -> Change:
     """
     with Recorder(project, "Lift") as rec:
         track, index, item = _locate_item(project, item_id)
-        rec.splice(track, index, 1, [Gap(id=new_id("gap"), duration=item.duration)])
+        lo, hi = _with_transitions(track, index)
+        rec.splice(track, lo, hi - lo, [Gap(id=new_id("gap"), duration=item.duration)])
         _tidy(rec, track)
     return rec.change
+
+
+def _with_transitions(track: Track, index: int) -> tuple[int, int]:
+    """The slice of ``track.items`` holding the item at ``index`` and transitions beside it."""
+    items = track.items
+    lo = index - 1 if index > 0 and isinstance(items[index - 1], Transition) else index
+    hi = index + 2 if index + 1 < len(items) and isinstance(items[index + 1], Transition) \
+        else index + 1
+    return lo, hi
 
 
 def trim(project: Project, item_id: str, *, in_delta: int = 0, out_delta: int = 0,
