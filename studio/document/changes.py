@@ -7,6 +7,7 @@ both fire :class:`~.model.DocumentEvents` so views follow along.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -160,7 +161,7 @@ class Recorder:
         self.ops.append(op)
 
     def splice(self, track: Track, index: int, count: int,
-               inserted: tuple[TrackEntry, ...] | list[TrackEntry] = ()) -> None:
+               inserted: Sequence[TrackEntry] = ()) -> None:
         """Replace ``count`` entries of ``track`` at ``index`` with ``inserted``."""
         removed = tuple(track.items[index:index + count])
         if removed or inserted:

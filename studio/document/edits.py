@@ -16,7 +16,7 @@ from .changes import Change, Recorder, SetMedia, SetProject, SetTracks
 from .errors import DocumentError, EditError, InvalidDocumentError
 from .model import (
     Clip, Gap, Generated, GeneratedSpec, Generation, Item, MediaRef, Project, Still, Take, Track,
-    TrackEntry, Transition, new_id,
+    TrackEntry, Transition, item_duration, new_id,
 )
 from .timebase import FrameRange, parse_rate
 from .validate import check_generation
@@ -107,14 +107,13 @@ def _cut(rec: Recorder, track: Track, frame: int, *, drop_transition: bool = Tru
             return index
         if start < frame < start + item.duration:
             offset = frame - start
-            parts = [_with_duration(item, 0, offset),
-                     _with_duration(item, offset, item.duration - offset)]
+            parts: list[TrackEntry] = [_with_duration(item, 0, offset),
+                                       _with_duration(item, offset, item.duration - offset)]
             fresh = 0 if keep_right else 1
-            parts[fresh] = dataclasses.replace(parts[fresh],
-                                               id=new_part_id or new_id(_PREFIX[type(item)]))
-            if isinstance(item, Generated):  # the parts become independent shots
-                parts[fresh] = dataclasses.replace(
-                    parts[fresh], generation=_fresh_ids(parts[fresh].generation))
+            part = dataclasses.replace(parts[fresh], id=new_part_id or new_id(_PREFIX[type(item)]))
+            if isinstance(part, Generated):  # the parts become independent shots
+                part = dataclasses.replace(part, generation=_fresh_ids(part.generation))
+            parts[fresh] = part
             rec.splice(track, index, 1, parts)
             return index + 1
     raise AssertionError("unreachable: frame inside the track but in no item")
@@ -130,12 +129,12 @@ def _tidy(rec: Recorder, track: Track) -> None:
             left = items[index - 1] if index > 0 else None
             right = items[index + 1] if index + 1 < len(items) else None
             if (left is None or right is None or isinstance(left, Transition)
-                    or isinstance(right, Transition) or entry.in_offset > left.duration
-                    or entry.out_offset > right.duration):
+                    or isinstance(right, Transition) or entry.in_offset > item_duration(left)
+                    or entry.out_offset > item_duration(right)):
                 rec.splice(track, index, 1)
                 continue
         elif isinstance(entry, Gap) and index + 1 < len(items) and isinstance(items[index + 1], Gap):
-            merged = dataclasses.replace(entry, duration=entry.duration + items[index + 1].duration)
+            merged = dataclasses.replace(entry, duration=entry.duration + item_duration(items[index + 1]))
             rec.splice(track, index, 2, [merged])
             continue
         index += 1
@@ -364,11 +363,12 @@ def set_transition(project: Project, left_item_id: str, kind: str, length: int =
         if (kind == "bridge") != (generation is not None):
             raise EditError("A bridge, and only a bridge, needs a generation spec.")
         in_offset = length // 2
-        transition = Transition(id=transition_id or new_id("transition"), kind=kind,
+        transition = Transition(id=transition_id or new_id("transition"),
+                                kind="bridge" if kind == "bridge" else "crossfade",
                                 in_offset=in_offset, out_offset=length - in_offset,
                                 generation=generation)
         right = track.items[right_index]
-        if transition.in_offset > left.duration or transition.out_offset > right.duration:
+        if transition.in_offset > left.duration or transition.out_offset > item_duration(right):
             raise EditError(f"A {length}-frame transition is longer than the items beside it.")
         if generation is not None:
             _check_generation(project, generation)
@@ -396,7 +396,9 @@ def _with_generation(entry: TrackEntry, generation: Generation) -> TrackEntry:
             else:
                 source = FrameRange(source.start, min(source.duration, spec.duration - source.start))
         return dataclasses.replace(entry, generation=generation, source=source)
-    return dataclasses.replace(entry, generation=generation)
+    if isinstance(entry, Transition):
+        return dataclasses.replace(entry, generation=generation)
+    raise EditError("Only generated shots and bridges have a prompt and takes.")
 
 
 def _check_generation(project: Project, generation: Generation) -> None:

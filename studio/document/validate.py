@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import posixpath
+from typing import NoReturn
 
 from .errors import InvalidDocumentError
 from .timebase import FrameRange
 from .model import (
     GENERATION_KINDS, TAKE_STATUSES, TRANSITION_KINDS, Clip, Gap, Generated, Generation,
-    Project, Still, Transition,
+    Project, Still, TrackEntry, Transition, item_duration,
 )
 
 MAX_SIZE = 16384
@@ -17,7 +18,7 @@ MAX_STEPS = 1000
 TAKES_DIR = "takes"
 
 
-def _fail(where: str, message: str) -> None:
+def _fail(where: str, message: str) -> NoReturn:
     raise InvalidDocumentError(f"{where}: {message}")
 
 
@@ -110,12 +111,12 @@ def validate(project: Project) -> None:
             if entry.duration <= 0:
                 _fail(where, f"duration must be positive, not {entry.duration}")
             if isinstance(entry, (Clip, Still)):
-                media = project.media.get(entry.media_id)
+                used = project.media.get(entry.media_id)
                 kind = "clip" if isinstance(entry, Clip) else "still"
-                if media is None:
+                if used is None:
                     _fail(where, f"uses media {entry.media_id!r}, which is not in the media pool")
-                if media.kind != kind:
-                    _fail(where, f"is a {kind} but its media is a {media.kind}")
+                if used.kind != kind:
+                    _fail(where, f"is a {kind} but its media is a {used.kind}")
             if isinstance(entry, Clip):
                 frames = project.media[entry.media_id].frames
                 if entry.source.start < 0 or (frames is not None and entry.source.end > frames):
@@ -129,9 +130,10 @@ def validate(project: Project) -> None:
                 _fail(where, f"is not a timeline item ({type(entry).__name__})")
 
 
-def _check_transition(project: Project, entries: list, index: int, where: str,
+def _check_transition(project: Project, entries: list[TrackEntry], index: int, where: str,
                       ids: set[str]) -> None:
-    entry: Transition = entries[index]
+    entry = entries[index]
+    assert isinstance(entry, Transition)
     if entry.kind not in TRANSITION_KINDS:
         _fail(where, f"unknown transition kind {entry.kind!r}")
     if index == 0 or index == len(entries) - 1:
