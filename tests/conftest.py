@@ -74,3 +74,20 @@ def build_document():  # noqa: ANN201 - a plain builder, also used outside fixtu
 def document():  # noqa: ANN201
     """A fresh project with every item kind, both transition kinds, pins and takes."""
     return build_document()
+
+
+@pytest.fixture(scope="session")
+def _pristine_sample(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN202
+    from studio.sample import make_sample_project  # av and cv2 only for tests that use it
+
+    return make_sample_project(tmp_path_factory.mktemp("pristine") / "sample")
+
+
+@pytest.fixture
+def sample_project(_pristine_sample, tmp_path):  # noqa: ANN001, ANN201
+    """The procedural sample's ``.frameloom`` file, in a folder of its own the test may change."""
+    import shutil
+    from pathlib import Path
+
+    folder = shutil.copytree(_pristine_sample.parent, tmp_path / "sample")
+    return Path(folder) / _pristine_sample.name

@@ -1,0 +1,139 @@
+"""The ``frameloom`` command: open the studio, make the sample project, or summarise a project."""
+
+# Only the standard library is imported up here, so --help, --version and the commands that
+# need no window run without a display, Qt or torch; each command imports what it needs.
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from studio import __version__
+
+if TYPE_CHECKING:
+    from studio.document.persistence import OpenedProject
+
+COMMANDS = ("open", "sample", "info")
+HEADLESS_HINT = ("No display is available to open the studio window; run it with "
+                 "QT_QPA_PLATFORM=offscreen for a headless window (e.g. with --screenshot).")
+
+
+class CommandError(Exception):
+    """A failure the command reports as one sentence and exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="frameloom", usage="%(prog)s [-h] [--version] [{open,sample,info}] ...",
+        description="Frameloom, a local video studio.",
+        epilog="With no command, 'open' is assumed: frameloom [PROJECT] [--screenshot OUT.png] "
+               "opens PROJECT (a .frameloom file or its folder) in the studio window.")
+    parser.add_argument("--version", action="version", version=f"frameloom {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    open_ = commands.add_parser("open", help="open the studio window (the default)")
+    open_.add_argument("project", nargs="?", type=Path,
+                       help="a .frameloom file or a project folder; none starts a new project")
+    open_.add_argument("--screenshot", type=Path, metavar="OUT.png",
+                       help="save a PNG of the window once it is shown, then exit")
+    sample = commands.add_parser("sample", help="write the procedural sample project")
+    sample.add_argument("folder", type=Path, metavar="DIR", help="folder to write it into")
+    info = commands.add_parser("info", help="print a summary of a project")
+    info.add_argument("project", type=Path, help="a .frameloom file or a project folder")
+    return parser
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    """Put ``open`` in front unless a command (or top-level help/version) is given."""
+    if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version")):
+        return argv
+    return ["open", *argv]
+
+
+def _has_display() -> bool:
+    """Whether Qt can open a window here; False where it would abort for lack of a display."""
+    if not sys.platform.startswith("linux"):
+        return True
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return True  # offscreen, minimal, vnc, eglfs...: no display server needed
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _open(path: Path) -> OpenedProject:
+    from studio.document import persistence
+
+    if not path.exists():
+        raise CommandError(f"There is no file or folder at {path}.")
+    return persistence.open_project(path)
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from studio.document import persistence
+    from studio.outline import frames_text
+    from studio.sample import make_sample_project
+
+    path = make_sample_project(args.folder)
+    project = persistence.open_project(path).project
+    items = sum(len(t.items) for t in project.timeline.tracks)
+    print(f"Wrote the sample project {path}: {len(project.media)} media files, {items} timeline "
+          f"entries, {frames_text(project.timeline.duration, project.rate)}.")
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from studio.outline import summary
+
+    print(summary(_open(args.project)))
+    return 0
+
+
+def _cmd_open(args: argparse.Namespace) -> int:
+    opened = _open(args.project) if args.project is not None else None
+    if not _has_display():
+        raise CommandError(HEADLESS_HINT)
+    from studio.ui.launch import run
+
+    return run(opened, screenshot=args.screenshot)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``frameloom`` command line; returns the exit status.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name; ``sys.argv[1:]`` when None.
+    """
+    from studio.document.errors import DocumentError
+
+    try:
+        args = _parser().parse_args(
+            _with_default_command(list(sys.argv[1:] if argv is None else argv)))
+    except SystemExit as exc:  # --help, --version and usage errors: argparse has printed them
+        return exc.code if isinstance(exc.code, int) else 0
+    handler = {"open": _cmd_open, "sample": _cmd_sample, "info": _cmd_info}[args.command]
+    try:
+        return handler(args)
+    except (CommandError, DocumentError) as exc:
+        message = str(exc)
+    except OSError as exc:
+        message = _describe_os_error(exc)
+    except KeyboardInterrupt:
+        return 130
+    print(f"frameloom: {message}", file=sys.stderr)
+    return 2
+
+
+def _describe_os_error(exc: OSError) -> str:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is not None:
+        return f"Cannot use {exc.filename}: {reason}."
+    return f"{reason.rstrip('.')}."
+
+
+if __name__ == "__main__":
+    sys.exit(main())
