@@ -97,7 +97,10 @@ class _Reader:
         if hint is float:
             if type(data) not in (int, float):
                 self.fail(path, f"expected a number, got {_show(data)}")
-            return float(data)
+            try:
+                return float(data)
+            except OverflowError:  # a whole number too large for a float
+                self.fail(path, "the number is too large")
         if hint is str:
             if not isinstance(data, str):
                 self.fail(path, f"expected text, got {_show(data)}")

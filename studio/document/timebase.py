@@ -34,6 +34,8 @@ def parse_rate(value: object) -> Fraction:
     try:
         if isinstance(value, str) and value in STANDARD_RATES:
             rate = STANDARD_RATES[value]
+        elif isinstance(value, str) and (len(value) > 40 or "e" in value.lower()):
+            raise ValueError  # Fraction("1e999999999") would spend minutes building the number
         elif isinstance(value, (int, Fraction, str)):
             rate = Fraction(value)
         else:
