@@ -84,7 +84,7 @@ class _Reader:
         self.lenient = lenient
 
     def fail(self, path: str, message: str) -> typing.NoReturn:
-        raise ProjectFileError(f"{path or 'the file'}: {message}")
+        raise ProjectFileError(f"{path or 'project'}: {message}")
 
     def read(self, data: Any, hint: Any, path: str) -> Any:
         origin = typing.get_origin(hint)
