@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv
         Arguments without the program name; ``sys.argv[1:]`` when None.
     """
-    from studio.document.errors import DocumentError
+    from studio.errors import StudioError
 
     try:
         args = _parser().parse_args(
@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {"open": _cmd_open, "sample": _cmd_sample, "info": _cmd_info}[args.command]
     try:
         return handler(args)
-    except (CommandError, DocumentError) as exc:
+    except (CommandError, StudioError) as exc:
         message = str(exc)
     except OSError as exc:
         message = _describe_os_error(exc)

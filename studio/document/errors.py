@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from studio.errors import StudioError
 
-class DocumentError(Exception):
+
+class DocumentError(StudioError):
     """Base of every error the document layer raises on purpose.
 
     ``str(error)`` is the user-facing sentence; no traceback is ever needed to understand it.
