@@ -1,4 +1,4 @@
-"""The ``frameloom`` command: open the studio, make the sample project, or summarise a project."""
+"""The ``frameloom`` command: open the studio, make the sample project, summarise or render one."""
 
 # Only the standard library is imported up here, so --help, --version and the commands that
 # need no window run without a display, Qt or torch; each command imports what it needs.
@@ -17,7 +17,7 @@ from studio import __version__
 if TYPE_CHECKING:
     from studio.document.persistence import OpenedProject
 
-COMMANDS = ("open", "sample", "info")
+COMMANDS = ("open", "sample", "info", "render")
 HEADLESS_HINT = ("No display is available to open the studio window; run it with "
                  "QT_QPA_PLATFORM=offscreen for a headless window (e.g. with --screenshot).")
 
@@ -28,7 +28,7 @@ class CommandError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="frameloom", usage="%(prog)s [-h] [--version] [{open,sample,info}] ...",
+        prog="frameloom", usage="%(prog)s [-h] [--version] [{open,sample,info,render}] ...",
         description="Frameloom, a local video studio.",
         epilog="With no command, 'open' is assumed: frameloom [PROJECT] [--screenshot OUT.png] "
                "opens PROJECT (a .frameloom file or its folder) in the studio window.")
@@ -43,7 +43,22 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("folder", type=Path, metavar="DIR", help="folder to write it into")
     info = commands.add_parser("info", help="print a summary of a project")
     info.add_argument("project", type=Path, help="a .frameloom file or a project folder")
+    _add_render_parser(commands)
     return parser
+
+
+def _add_render_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    render = commands.add_parser("render", help="render a project or .otio file to a video file")
+    render.add_argument("project", type=Path, metavar="PROJECT",
+                        help="a project folder, a .frameloom file or an .otio file")
+    render.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
+                        help="output file (.mp4, or .mov for ProRes)")
+    render.add_argument("--codec", choices=("h264", "h265", "prores"), default="h264")
+    render.add_argument("--crf", type=int, default=18, help="x264/x265 quality, 0-51 (default 18)")
+    render.add_argument("--preset", default="medium", help="x264/x265 preset (default medium)")
+    render.add_argument("--width", type=int, help="output width (default: the project's)")
+    render.add_argument("--height", type=int, help="output height (default: the project's)")
+    render.add_argument("--fps", help="output frame rate, e.g. 30 or 30000/1001")
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
@@ -91,6 +106,13 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_render(args: argparse.Namespace) -> int:
+    from studio.render.cli import render_command
+
+    return render_command(args.project, args.output, codec=args.codec, crf=args.crf,
+                          preset=args.preset, width=args.width, height=args.height, fps=args.fps)
+
+
 def _cmd_open(args: argparse.Namespace) -> int:
     opened = _open(args.project) if args.project is not None else None
     if not _has_display():
@@ -115,7 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _with_default_command(list(sys.argv[1:] if argv is None else argv)))
     except SystemExit as exc:  # --help, --version and usage errors: argparse has printed them
         return exc.code if isinstance(exc.code, int) else 0
-    handler = {"open": _cmd_open, "sample": _cmd_sample, "info": _cmd_info}[args.command]
+    handler = {"open": _cmd_open, "sample": _cmd_sample, "info": _cmd_info,
+               "render": _cmd_render}[args.command]
     try:
         return handler(args)
     except (CommandError, StudioError) as exc:

@@ -1,0 +1,127 @@
+"""Video encoder settings and a small PyAV writer for H.264/H.265 MP4 and ProRes 422 HQ MOV."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import numpy as np
+
+from studio.errors import RenderError
+
+
+@dataclass(frozen=True, slots=True)
+class Codec:
+    """How one export codec is encoded: the FFmpeg encoder, pixel format and fixed options."""
+
+    encoder: str
+    pix_fmt: str
+    containers: tuple[str, ...]  # output suffixes it may go in; the first is the default
+    options: dict[str, str] = field(default_factory=dict)
+    tag: str | None = None
+    uses_crf: bool = True
+
+
+CODECS: dict[str, Codec] = {
+    "h264": Codec("libx264", "yuv420p", (".mp4", ".mov", ".mkv")),
+    # hvc1, not hev1: the tag QuickTime and Apple players require to play HEVC in MP4.
+    "h265": Codec("libx265", "yuv420p", (".mp4", ".mov", ".mkv"),
+                  {"x265-params": "log-level=error"}, tag="hvc1"),
+    # prores_ks profile 3 is ProRes 422 HQ; it has no CRF or preset.
+    "prores": Codec("prores_ks", "yuv422p10le", (".mov",), {"profile": "3"}, uses_crf=False),
+}
+FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
+           "veryslow")
+
+
+def check_settings(codec: str, out_path: Path, crf: int, preset: str) -> Codec:
+    """The :class:`Codec` for ``codec``; raises RenderError on a bad combination."""
+    spec = CODECS.get(codec)
+    if spec is None:
+        raise RenderError(f"Unknown codec {codec!r}; choose one of {', '.join(CODECS)}.")
+    suffix = out_path.suffix.lower()
+    if suffix not in spec.containers:
+        raise RenderError(f"A {codec} export must be written to a "
+                          f"{' or '.join(spec.containers)} file, not {out_path.name!r}.")
+    if spec.uses_crf and not 0 <= crf <= 51:
+        raise RenderError(f"CRF {crf} is outside 0-51 (lower is better quality).")
+    if spec.uses_crf and preset not in PRESETS:
+        raise RenderError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
+    return spec
+
+
+class VideoWriter:
+    """Encode RGB frames into a container at a constant rate (a context manager).
+
+    Parameters
+    ----------
+    path
+        File to write; its container format is ``container_format``, not its suffix, so a
+        hidden temporary name works.
+    container_format
+        FFmpeg muxer name: ``"mp4"``, ``"mov"`` or ``"matroska"``.
+    codec
+        The :class:`Codec` to use.
+    width, height, rate
+        Frame size and constant frame rate.
+    crf, preset
+        Quality and speed for x264/x265; ignored for ProRes.
+    threads
+        Encoder threads; 0 lets the encoder choose (all cores).
+    """
+
+    def __init__(self, path: Path, container_format: str, codec: Codec, width: int, height: int,
+                 rate: Fraction, *, crf: int = 18, preset: str = "medium",
+                 threads: int = 0) -> None:
+        options = {"movflags": "+faststart"} if container_format in ("mp4", "mov") else {}
+        self._container = av.open(str(path), "w", format=container_format, options=options)
+        try:
+            stream = self._container.add_stream(codec.encoder, rate=rate)
+            stream.width, stream.height, stream.pix_fmt = width, height, codec.pix_fmt
+            opts = dict(codec.options)
+            if codec.uses_crf:
+                opts.update(crf=str(crf), preset=preset)
+            opts["threads"] = str(threads)
+            stream.options = opts
+            if codec.tag:
+                stream.codec_context.codec_tag = codec.tag
+        except Exception:
+            self._container.close()
+            raise
+        self._stream = stream
+        self._pts = 0
+
+    def write(self, rgb: np.ndarray) -> None:
+        """Encode one ``(H, W, 3)`` uint8 RGB frame."""
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        frame.pts = self._pts
+        self._pts += 1
+        self._container.mux(self._stream.encode(frame))
+
+    def close(self) -> None:
+        """Flush the encoder and finish the file."""
+        try:
+            self._container.mux(self._stream.encode(None))
+        finally:
+            self._container.close()
+
+    def abort(self) -> None:
+        """Close the file without flushing (it is about to be deleted)."""
+        try:
+            self._container.close()
+        except Exception:  # noqa: BLE001 - a half-written file may fail to close; it is deleted
+            pass
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()

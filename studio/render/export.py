@@ -1,0 +1,130 @@
+"""Export a project's timeline to a video file, atomically, with progress and cancel."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+from studio.document.model import Project
+from studio.errors import ExportCancelled, MediaError, RenderError
+
+from .encode import FORMATS, VideoWriter, check_settings
+from .timeline import TimelineRenderer
+
+Progress = Callable[[int, int], None]
+
+
+def _temp_name(out_path: Path) -> Path:
+    """A hidden sibling of ``out_path``: same folder (so the rename is atomic), unique name."""
+    return out_path.with_name(f".{out_path.name}.{secrets.token_hex(4)}.part")
+
+
+def export(project: Project, project_file: str | os.PathLike[str], out_path: str | os.PathLike[str],
+           *, codec: str = "h264", crf: int = 18, preset: str = "medium",
+           width: int | None = None, height: int | None = None,
+           fps: Fraction | int | float | str | None = None,
+           frame_range: tuple[int, int] | None = None, progress: Progress | None = None,
+           cancel: threading.Event | None = None) -> Path:
+    """Render ``project``'s timeline and encode it to ``out_path``.
+
+    The file is written under a hidden temporary name in the output folder and renamed into
+    place only when complete, so ``out_path`` either holds a whole export or is untouched.
+
+    Parameters
+    ----------
+    project
+        The project to render.
+    project_file
+        Its ``.frameloom`` file, or the folder its media paths are relative to.
+    out_path
+        Output file; ``.mp4``/``.mov``/``.mkv`` for H.264/H.265, ``.mov`` for ProRes.
+    codec
+        ``"h264"`` (libx264, yuv420p), ``"h265"`` (libx265, hvc1) or ``"prores"`` (ProRes 422
+        HQ, yuv422p10le).
+    crf, preset
+        x264/x265 quality (0-51, lower is better) and speed preset.
+    width, height, fps
+        Output size and rate; None keeps the project's.
+    frame_range
+        Half-open ``(start, stop)`` of output frames to export; None exports everything.
+    progress
+        Called as ``progress(done, total)`` after every encoded frame (and once with 0 first).
+    cancel
+        When set, the export stops, deletes its temporary file and raises ExportCancelled.
+
+    Returns
+    -------
+    Path
+        ``out_path``.
+
+    Raises
+    ------
+    RenderError
+        Bad settings, offline or unreadable media, or a write failure; nothing is left behind.
+    ExportCancelled
+        ``cancel`` was set.
+    """
+    out_path = Path(out_path)
+    spec = check_settings(codec, out_path, crf, preset)
+    project_dir = Path(project_file)
+    if not project_dir.is_dir():
+        project_dir = project_dir.parent
+    rate = _parse_fps(fps) if fps is not None else None
+    renderer = TimelineRenderer(project, project_dir, width=width, height=height, rate=rate)
+    start, stop = frame_range if frame_range is not None else (0, renderer.total)
+    start, stop = max(0, start), min(stop, renderer.total)
+    total = max(0, stop - start)
+    if total == 0:
+        raise RenderError("There is nothing to export: the timeline (or the chosen range) is "
+                          "empty.")
+    if not out_path.parent.is_dir():
+        raise RenderError(f"The output folder {out_path.parent} does not exist.")
+    temp = _temp_name(out_path)
+    done = 0
+    try:
+        with VideoWriter(temp, FORMATS[out_path.suffix.lower()], spec, renderer.width,
+                         renderer.height, renderer.rate, crf=crf, preset=preset) as writer:
+            if progress is not None:
+                progress(0, total)
+            for frame in renderer.frames(start, stop):
+                if cancel is not None and cancel.is_set():
+                    raise ExportCancelled(f"Export cancelled; nothing was written to {out_path}.")
+                writer.write(frame)
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+            if cancel is not None and cancel.is_set():
+                raise ExportCancelled(f"Export cancelled; nothing was written to {out_path}.")
+        os.replace(temp, out_path)
+    except BaseException as exc:
+        temp.unlink(missing_ok=True)
+        if isinstance(exc, MediaError):
+            raise RenderError(f"Export failed: {exc}") from None
+        if isinstance(exc, (OSError, av_error_types())):
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise RenderError(f"Could not write {out_path}: {reason}.") from None
+        raise
+    return out_path
+
+
+def av_error_types() -> type[BaseException]:
+    """PyAV's error base (FFmpeg failures), imported lazily like the rest of PyAV."""
+    import av
+
+    return av.FFmpegError
+
+
+def _parse_fps(fps: Fraction | int | float | str) -> Fraction:
+    from studio.document.timebase import parse_rate
+    from studio.document.errors import DocumentError
+
+    try:
+        if isinstance(fps, float):  # 29.97 -> 30000/1001 via the standard-rate table
+            fps = f"{fps:g}"
+        return parse_rate(fps)
+    except DocumentError as exc:
+        raise RenderError(str(exc)) from None
