@@ -1,0 +1,464 @@
+"""OpenTimelineIO interchange: write a project's timeline to ``.otio`` and read ``.otio`` back.
+
+Durations are project frames, so an OTIO clip lasts exactly as long as its item in any editor;
+a clip's in point counts its media's own frames, as the renderer reads it. Every OTIO object carries ``metadata["frameloom"]`` with its id (and, for generated items and
+bridges, the encoded generation), so files Frameloom wrote read back exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+
+from studio.document import atomic, fingerprint, persistence, serialize, validate
+from studio.document.errors import DocumentError
+from studio.document.model import (
+    Clip, Fingerprint, Gap, Generated, GeneratedSpec, Generation, MediaRef, Project, Still,
+    Timeline, Track, TrackEntry, Transition, new_id,
+)
+from studio.document.timebase import STANDARD_RATES, FrameRange, format_rate, parse_rate
+from studio.errors import StudioError
+
+KEY = "frameloom"
+GENERATOR_KIND = "frameloom.generated"
+DEFAULT_SIZE = (1920, 1080)
+MAX_FILE_BYTES = 256 * 1024 * 1024
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"})
+_RT, _TR = otio.opentime.RationalTime, otio.opentime.TimeRange
+
+
+class InterchangeError(StudioError):
+    """An ``.otio`` file could not be written or read; ``str()`` names the file."""
+
+
+# ------------------------------------------------------------------------------------ export
+def _range(start: int, duration: int, rate: Fraction) -> otio.opentime.TimeRange:
+    return _TR(_RT(start, float(rate)), _RT(duration, float(rate)))
+
+
+def _source_range(source: FrameRange, rate: Fraction, media_rate: Fraction) -> Any:
+    """A clip's range as the renderer reads it: ``source.start`` counts the media's own frames,
+    ``source.duration`` counts project frames (the time the item lasts on the timeline)."""
+    duration = source.duration * media_rate / rate
+    if duration.denominator == 1:  # all at the media's rate, the form editors write
+        return _range(source.start, int(duration), media_rate)
+    # Not a whole number of media frames: keep each value whole at its own rate (OTIO allows it).
+    return _TR(_RT(source.start, float(media_rate)), _RT(source.duration, float(rate)))
+
+
+def _media_rate(media: MediaRef, rate: Fraction) -> Fraction:
+    try:
+        return parse_rate(media.probe["rate"]) if "rate" in media.probe else rate
+    except DocumentError:
+        return rate  # a probe with a nonsense rate: the project rate is the honest guess
+
+
+def _url(path: Path) -> str:
+    # Path.as_uri quotes "#", "%" and spaces; otio.url_utils.url_from_filepath leaves "#" bare.
+    return Path(os.path.abspath(path)).as_uri()
+
+
+def _export_entry(project: Project, base: Path, entry: TrackEntry) -> Any:
+    rate = project.rate
+    meta: dict[str, Any] = {"id": entry.id, "metadata": serialize.encode(entry.metadata)}
+    if isinstance(entry, Transition):
+        meta["kind"] = entry.kind
+        if entry.generation is not None:
+            meta["generation"] = serialize.encode(entry.generation)
+        # A bridge shows as a dissolve elsewhere: the closest thing another editor can play.
+        kind = otio.schema.TransitionTypes.Custom if entry.kind == "cut" else \
+            otio.schema.TransitionTypes.SMPTE_Dissolve
+        return otio.schema.Transition(transition_type=kind, metadata={KEY: meta},
+                                      in_offset=_RT(entry.in_offset, float(rate)),
+                                      out_offset=_RT(entry.out_offset, float(rate)))
+    if isinstance(entry, Gap):
+        meta["kind"] = "gap"
+        return otio.schema.Gap(source_range=_range(0, entry.duration, rate), metadata={KEY: meta})
+    if isinstance(entry, Generated):
+        generation, take = entry.generation, entry.generation.active_take
+        meta |= {"kind": "generated", "generation": serialize.encode(generation)}
+        available = _range(0, generation.spec.duration, rate)
+        if take is not None and take.status == "done":
+            ref: Any = otio.schema.ExternalReference(target_url=_url(base / take.path),
+                                                     available_range=available)
+        else:  # nothing rendered yet: the spec is all there is, as OTIO's generator idea
+            ref = otio.schema.GeneratorReference(
+                generator_kind=GENERATOR_KIND, available_range=available,
+                parameters=serialize.encode(generation.spec))
+        return otio.schema.Clip(name=entry.name, media_reference=ref, metadata={KEY: meta},
+                                source_range=_range(entry.source.start, entry.duration, rate))
+    media = project.media[entry.media_id]
+    meta |= {"kind": media.kind, "media_id": media.id}
+    media_rate = _media_rate(media, rate)
+    if isinstance(entry, Still):
+        # A still is one image, so an ExternalReference to it (not a one-frame
+        # ImageSequenceReference, which editors expect to be a numbered run of files).
+        source, available = _range(0, entry.duration, rate), None
+    else:
+        source = _source_range(entry.source, rate, media_rate)
+        available = None if media.frames is None else _range(0, media.frames, media_rate)
+    ref = otio.schema.ExternalReference(
+        target_url=_url(persistence.resolve_media_path(base, media)), available_range=available)
+    return otio.schema.Clip(name=entry.name, media_reference=ref, source_range=source,
+                            metadata={KEY: meta})
+
+
+def export_otio(project: Project, project_file: str | os.PathLike[str],
+                out_path: str | os.PathLike[str]) -> Path:
+    """Write the project's timeline as native OTIO JSON, atomically.
+
+    Parameters
+    ----------
+    project
+        The project to export.
+    project_file
+        Its ``.frameloom`` file (or folder): relative media and take paths start there.
+    out_path
+        The ``.otio`` file to write; media are referenced by absolute ``file://`` URLs.
+
+    Returns
+    -------
+    Path
+        ``out_path``.
+
+    Raises
+    ------
+    InterchangeError
+        If the file cannot be written.
+    """
+    base, out = Path(project_file), Path(out_path)
+    base = base if base.is_dir() else base.parent
+    rate = project.rate
+    pool = []
+    for media in project.media.values():  # pins may use media no track shows, so keep all
+        entry = serialize.encode(media)
+        entry["path"] = _url(persistence.resolve_media_path(base, media))
+        pool.append(entry)
+    meta = {"id": project.id, "name": project.name, "rate": format_rate(rate),
+            "width": project.width, "height": project.height, "media": pool,
+            "metadata": serialize.encode(project.metadata), "timeline_id": project.timeline.id,
+            "timeline_name": project.timeline.name,
+            "timeline_metadata": serialize.encode(project.timeline.metadata)}
+    timeline = otio.schema.Timeline(name=project.name, global_start_time=_RT(0, float(rate)),
+                                    metadata={KEY: meta})
+    for track in project.timeline.tracks:  # both stack bottom to top
+        otrack = otio.schema.Track(name=track.name, kind=otio.schema.TrackKind.Video, metadata={
+            KEY: {"id": track.id, "metadata": serialize.encode(track.metadata)}})
+        for entry in track.items:
+            otrack.append(_export_entry(project, base, entry))
+        timeline.tracks.append(otrack)
+    try:
+        data = otio.adapters.write_to_string(timeline, adapter_name="otio_json").encode()
+        atomic.replace(out, data, out.name)
+    except OSError as exc:
+        raise InterchangeError(f"Could not write {out}: "
+                               f"{exc.strerror or type(exc).__name__}.") from exc
+    return out
+
+
+# ------------------------------------------------------------------------------------ import
+def _plain(value: Any) -> Any:
+    """OTIO's AnyDictionary / AnyVector as plain dicts and lists, as ``serialize`` reads them."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _saved(obj: Any) -> dict[str, Any]:
+    data = _plain(obj.metadata.get(KEY, {}))
+    return data if isinstance(data, dict) else {}
+
+
+def _rate(value: float) -> Fraction:
+    """OTIO stores rates as doubles: recover 30000/1001 from 29.97002997 (or a rounded 29.97)."""
+    for rate in STANDARD_RATES.values():
+        if abs(float(rate) - value) <= 1e-4 * value:
+            return rate
+    return Fraction(value).limit_denominator(1001)
+
+
+def _seconds(time: Any) -> Fraction:
+    return Fraction(time.value) / _rate(time.rate)
+
+
+def _read_timeline(path: Path) -> Any:
+    try:
+        if not path.is_file():
+            raise InterchangeError(f"{path} does not exist or is not a file.")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InterchangeError(f"{path} is larger than 256 MiB, so it is not an OTIO file.")
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InterchangeError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    except UnicodeDecodeError:
+        raise InterchangeError(f"{path} is not an OTIO file (it is not text).") from None
+    try:
+        obj = otio.adapters.read_from_string(text, adapter_name="otio_json")
+    except otio.exceptions.UnsupportedSchemaError:
+        raise InterchangeError(f"{path} uses an OTIO schema version Frameloom cannot "
+                               f"read.") from None
+    except Exception as exc:  # noqa: BLE001 - the C++ reader raises ValueError, TypeError...
+        where = re.search(r"\((?:near )?line \d+(?:, column \d+)?\)", str(exc))
+        bad = "an object of an unsupported schema" if "UnknownSchema" in str(exc) else \
+            "damaged or not OTIO JSON"
+        raise InterchangeError(f"{path} cannot be imported: it is {bad}"
+                               f"{' ' + where.group(0) if where else ''}.") from None
+    if isinstance(obj, otio.schema.SerializableCollection):
+        obj = next((t for t in obj.find_children(descended_from_type=otio.schema.Timeline)),
+                   obj)
+    if not isinstance(obj, otio.schema.Timeline):
+        what = obj.original_schema_name if getattr(obj, "is_unknown_schema", False) else \
+            getattr(obj, "schema_name", lambda: type(obj).__name__)()
+        raise InterchangeError(f"{path} is not an OTIO timeline (it holds {what}).")
+    return obj
+
+
+def _probe_size(file: Path) -> tuple[int, int] | None:
+    try:
+        from studio.media.probe import probe  # written alongside; optional until then
+        info = probe(file)
+    except (ImportError, StudioError, OSError):
+        return None
+    # The size as shown (pixel aspect and rotation applied) is the frame users expect.
+    width = getattr(info, "display_width", None) or getattr(info, "width", None)
+    height = getattr(info, "display_height", None) or getattr(info, "height", None)
+    return (width, height) if type(width) is int and type(height) is int else None
+
+
+class _Importer:
+    """State of one import: the project rate, media found so far, ids taken, what was skipped."""
+
+    def __init__(self, path: Path, timeline: Any) -> None:
+        self.path, self.base, self.timeline = path, path.parent, timeline
+        self.saved = _saved(timeline)
+        self.ids: set[str] = set()
+        self.media: dict[str, MediaRef] = {}
+        self.by_file: dict[str, str] = {}
+        self.report: dict[str, list[str]] = {"skipped": [], "offline": [], "notes": []}
+        try:
+            self.rate = parse_rate(self.saved["rate"])
+        except (KeyError, DocumentError):
+            # OTIO has no timeline rate: the start time's, else the first clip's, carries one.
+            first = next(iter(timeline.find_clips()), None)
+            times = [timeline.global_start_time, first and first.source_range]
+            rate = next((t.start_time.rate if hasattr(t, "start_time") else t.rate
+                         for t in times if t is not None), 24.0)
+            self.rate = parse_rate(_rate(rate)) if 0 < rate < 1000 else Fraction(24)
+        for data in self.saved.get("media", []):
+            self.add_media(data.get("path", ""), data)
+
+    def frames(self, seconds: Fraction) -> int:
+        """Seconds as project frames, rounded to the nearest frame (halves round up)."""
+        return math.floor(seconds * self.rate + Fraction(1, 2))
+
+    def new(self, wanted: Any, prefix: str) -> str:
+        """``wanted`` if it is a free id, else a fresh one (editors duplicate clips and ids)."""
+        chosen = wanted if isinstance(wanted, str) and wanted and wanted not in self.ids else \
+            new_id(prefix)
+        self.ids.add(chosen)
+        return chosen
+
+    def file(self, url: str) -> Path:
+        # Plain paths are taken as written; only file:// URLs are percent-decoded.
+        text = otio.url_utils.filepath_from_url(url) if url.startswith("file:") else url
+        return Path(os.path.normpath(self.base / text))  # an absolute one replaces base
+
+    def add_media(self, url: str, data: dict[str, Any] | None = None,
+                  ref: Any = None) -> str:
+        file = self.file(url)
+        if data is None and str(file) in self.by_file:  # one pool entry per file
+            return self.by_file[str(file)]
+        data = dict(data or {})
+        try:
+            found = fingerprint.fingerprint_file(file)
+        except DocumentError:
+            self.report["offline"].append(str(file))
+            # An offline file keeps the fingerprint Frameloom saved (so relinking can find
+            # it); a foreign one gets size 0 and no digest, which matches no real file.
+            found = Fingerprint(size=0, digest="")
+            if isinstance(data.get("fingerprint"), dict):
+                found = serialize.decode(data["fingerprint"], Fingerprint)
+        probe = data.get("probe", {})
+        if ref is not None and ref.available_range is not None:
+            available = ref.available_range.duration
+            probe = {"rate": format_rate(_rate(available.rate))}
+            if _rate(available.rate) == self.rate and float(available.value).is_integer():
+                probe["frames"] = int(available.value)  # frames bound sources at this rate only
+        kind = data.get("kind") or ("still" if file.suffix.lower() in IMAGE_SUFFIXES else "clip")
+        data |= {"schema": "MediaRef.1", "id": self.new(data.get("id"), "media"), "kind": kind,
+                 "path": persistence.relative_media_path(self.base, file), "probe": probe,
+                 "fingerprint": serialize.encode(found), "name": data.get("name", file.name)}
+        media = serialize.decode(data, MediaRef)
+        self.media[media.id] = media
+        self.by_file.setdefault(str(file), media.id)
+        return media.id
+
+    def skip(self, what: str, child: Any) -> None:
+        self.report["skipped"].append(f"{what} {child.name!r}" if child.name else what)
+
+    def entry(self, child: Any) -> TrackEntry | None:
+        """The document entry for one OTIO child; what Frameloom cannot hold becomes a gap."""
+        saved = _saved(child)
+        kind, meta = saved.get("kind"), saved.get("metadata", {})
+        if isinstance(child, otio.schema.Transition):
+            offsets = (self.frames(_seconds(child.in_offset)),
+                       self.frames(_seconds(child.out_offset)))
+            if kind in ("cut", "crossfade", "bridge"):
+                generation = saved.get("generation")
+                return Transition(id=self.new(saved.get("id"), "transition"), kind=kind,
+                                  in_offset=offsets[0], out_offset=offsets[1], metadata=meta,
+                                  generation=generation and self.generation(generation))
+            if child.transition_type != otio.schema.TransitionTypes.SMPTE_Dissolve:
+                self.skip(f"{child.transition_type or 'untyped'} transition", child)
+                return None
+            return Transition(id=self.new(None, "transition"), kind="crossfade",
+                              in_offset=offsets[0], out_offset=offsets[1])
+        try:
+            shown = child.trimmed_range()
+        except otio.exceptions.OTIOError:
+            self.skip(f"{child.schema_name()} without a duration", child)
+            return None
+        duration = self.frames(_seconds(shown.duration))
+        if duration < 1:
+            self.skip(f"{child.schema_name()} shorter than a frame", child)
+            return None
+        item_id = self.new(saved.get("id"), "gap" if isinstance(child, otio.schema.Gap) else "clip")
+        gap = Gap(id=item_id, duration=duration, metadata=meta)
+        if isinstance(child, otio.schema.Gap):
+            return gap
+        if not isinstance(child, otio.schema.Clip):
+            self.skip(f"nested {child.schema_name()} (kept as a gap)", child)
+            return gap
+        if child.effects or child.markers:
+            self.skip(f"effects and markers of clip", child)
+        ref = child.media_reference
+        available = getattr(ref, "available_range", None)
+        # source.start counts the media's frames (see _source_range); editors start media at
+        # their timecode, so it is measured from the start of the available range.
+        start = _seconds(shown.start_time) - (_seconds(available.start_time) if available else 0)
+        media_rate = _rate((available.duration if available else shown.start_time).rate)
+        source = FrameRange(max(0, math.floor(start * media_rate + Fraction(1, 2))), duration)
+        if "generation" in saved or (isinstance(ref, otio.schema.GeneratorReference)
+                                     and ref.generator_kind == GENERATOR_KIND):
+            generation = self.generation(saved.get("generation")) or Generation(
+                spec=serialize.decode(_plain(ref.parameters), GeneratedSpec))
+            return Generated(id=item_id, generation=generation, source=source, name=child.name,
+                             metadata=meta)
+        if not isinstance(ref, otio.schema.ExternalReference) or not ref.target_url or \
+                re.match(r"[a-zA-Z][a-zA-Z0-9+.-]+://", ref.target_url) and \
+                not ref.target_url.startswith("file:"):
+            self.skip(f"clip with a {ref.schema_name()} that is not a local file (kept as a gap)",
+                      child)
+            return gap
+        media_id = saved.get("media_id")
+        if media_id not in self.media:
+            media_id = self.add_media(ref.target_url, ref=ref)
+        if self.media[media_id].kind == "still":
+            return Still(id=item_id, media_id=media_id, duration=duration, name=child.name,
+                         metadata=meta)
+        return Clip(id=item_id, media_id=media_id, source=source, name=child.name, metadata=meta)
+
+    def generation(self, data: Any) -> Generation | None:
+        if data is None:
+            return None
+        generation = serialize.decode(data, Generation)
+        if any(p.id in self.ids for p in generation.spec.pins) or \
+                any(t.id in self.ids for t in generation.takes):  # a duplicated shot
+            renamed = {t.id: new_id("take") for t in generation.takes}
+            generation = Generation(
+                spec=dataclasses.replace(generation.spec, pins=tuple(
+                    dataclasses.replace(p, id=new_id("pin")) for p in generation.spec.pins)),
+                takes=tuple(dataclasses.replace(t, id=renamed[t.id]) for t in generation.takes),
+                active_take_id=renamed.get(generation.active_take_id or ""))
+        self.ids.update(p.id for p in generation.spec.pins)
+        self.ids.update(t.id for t in generation.takes)
+        for take in generation.takes:
+            if take.status == "done" and not (self.base / take.path).is_file():
+                self.report["notes"].append(f"Take file {take.path} is not beside {self.path}.")
+        return generation
+
+    def track(self, otrack: Any, number: int) -> Track | None:
+        if not isinstance(otrack, otio.schema.Track) or otrack.kind != otio.schema.TrackKind.Video:
+            self.skip(f"{getattr(otrack, 'kind', 'nested')} track", otrack)
+            return None
+        saved = _saved(otrack)
+        items: list[TrackEntry] = []
+        for entry in filter(None, map(self.entry, otrack)):
+            # A transition needs an item on each side, as in the document; drop strays.
+            if isinstance(entry, Transition) and (not items or isinstance(items[-1], Transition)):
+                continue
+            items.append(entry)
+        while items and isinstance(items[-1], Transition):
+            items.pop()
+        for index, entry in enumerate(items):
+            if isinstance(entry, Transition):  # rounding may make a dissolve outgrow a side
+                left, right = items[index - 1], items[index + 1]
+                assert not isinstance(left, Transition) and not isinstance(right, Transition)
+                items[index] = dataclasses.replace(
+                    entry, in_offset=min(entry.in_offset, left.duration),
+                    out_offset=min(entry.out_offset, right.duration))
+        return Track(id=self.new(saved.get("id"), "track"), name=otrack.name or f"V{number}",
+                     items=items, metadata=saved.get("metadata", {}))
+
+    def project(self) -> Project:
+        tracks = [t for n, o in enumerate(self.timeline.tracks)
+                  if (t := self.track(o, n + 1)) is not None]
+        saved = self.saved
+        size = (saved.get("width"), saved.get("height"))
+        if not all(type(v) is int for v in size):
+            first = next((m for m in self.media.values() if m.kind == "clip"), None)
+            probed = first and _probe_size(persistence.resolve_media_path(self.base, first))
+            size = probed or DEFAULT_SIZE
+            if not probed:
+                self.report["notes"].append("The frame size could not be measured from the "
+                                            "first clip, so it is 1920x1080.")
+        timeline = Timeline(id=self.new(saved.get("timeline_id"), "timeline"), tracks=tracks,
+                            name=saved.get("timeline_name") or self.timeline.name or "Timeline",
+                            metadata=saved.get("timeline_metadata", {}))
+        return Project(id=self.new(saved.get("id"), "project"), rate=self.rate,
+                       name=saved.get("name") or self.timeline.name or self.path.stem,
+                       width=size[0], height=size[1], media=self.media, timeline=timeline,
+                       metadata=saved.get("metadata", {}) | {"otio_import": self.report})
+
+
+def import_otio(path: str | os.PathLike[str]) -> tuple[Project, Path]:
+    """Read an ``.otio`` file (Frameloom's or another editor's) into a new project.
+
+    Clips, stills (clips of image files), gaps and dissolves are kept; times are rescaled to
+    the project rate and rounded to the nearest frame. Nested stacks, non-file references,
+    audio tracks, effects and markers are listed in ``metadata["otio_import"]["skipped"]``;
+    media files that are missing are listed under ``"offline"``.
+
+    Parameters
+    ----------
+    path
+        The ``.otio`` file.
+
+    Returns
+    -------
+    tuple[Project, Path]
+        The project, and the folder its relative media paths start from (the file's folder).
+
+    Raises
+    ------
+    InterchangeError
+        Naming the file, if it is unreadable, malformed, not a timeline or not representable.
+    """
+    path = Path(path)
+    timeline = _read_timeline(path)
+    try:
+        project = _Importer(path, timeline).project()
+        validate.validate(project)
+    except (DocumentError, TypeError, ValueError, AttributeError) as exc:
+        raise InterchangeError(f"{path} cannot be imported: {str(exc).rstrip('.')}.") from None
+    return project, path.parent
