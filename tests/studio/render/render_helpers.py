@@ -1,0 +1,71 @@
+"""Builders for render tests: coded clips at any rate and size, stills, and small projects."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from studio import sample
+from studio.document import fingerprint, persistence
+from studio.document.model import MediaRef, Project, Timeline, Track, TrackEntry
+
+W, H = 320, 180
+
+
+def write_clip(path: Path, frames: int, rate: Fraction | int = 24, size: tuple[int, int] = (W, H),
+               index: int = 1) -> Path:
+    """An H.264 clip whose frame ``n`` carries ``n`` in the sample's frame code."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=Fraction(rate))
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.options = {"crf": "18", "preset": "ultrafast", "g": "12", "threads": "1"}
+        for n in range(frames):
+            image = cv2.resize(sample.clip_frame(index, n, frames), size,
+                               interpolation=cv2.INTER_AREA)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = n
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+def write_still(path: Path, rgb: tuple[int, int, int], size: tuple[int, int] = (W, H)) -> Path:
+    """A flat-coloured PNG."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = np.empty((size[1], size[0], 3), np.uint8)
+    image[:] = rgb[::-1]  # OpenCV writes BGR
+    assert cv2.imwrite(str(path), image)
+    return path
+
+
+def media(folder: Path, path: Path, media_id: str, kind: str) -> MediaRef:
+    return MediaRef(id=media_id, path=persistence.relative_media_path(folder, path), kind=kind,
+                    name=path.name, fingerprint=fingerprint.fingerprint_file(path))
+
+
+def project(folder: Path, pool: list[MediaRef], *tracks: list[TrackEntry],
+            rate: Fraction | int = 24, size: tuple[int, int] = (W, H)) -> Project:
+    """A project whose tracks (bottom first) hold the given entries."""
+    return Project(id="project-test", name="Test", rate=Fraction(rate), width=size[0],
+                   height=size[1], media={m.id: m for m in pool},
+                   timeline=Timeline(id="timeline-test", tracks=[
+                       Track(id=f"track-{n}", name=f"V{n + 1}", items=list(items))
+                       for n, items in enumerate(tracks)]))
+
+
+def decode(path: Path) -> tuple[list[np.ndarray], av.video.stream.VideoStream]:
+    """Every frame of ``path`` as RGB, and its video stream (closed, for its attributes)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+    return frames, stream
+
+
+def mean_rgb(frame: np.ndarray, box: tuple[slice, slice] | None = None) -> np.ndarray:
+    region = frame if box is None else frame[box]
+    return region.reshape(-1, 3).mean(axis=0)

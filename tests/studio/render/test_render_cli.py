@@ -1,0 +1,56 @@
+"""``frameloom render``: a project folder to an MP4 with a progress line, and its errors."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import av
+import pytest
+
+from studio.app import main
+
+
+def test_render_a_project_folder_with_a_progress_bar(sample_project: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "render.mp4"
+    status = main(["render", str(sample_project.parent), "-o", str(out), "--width", "160",
+                   "--height", "90", "--fps", "12", "--preset", "ultrafast", "--crf", "30"])
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "\r" in err and "108/108 frames 100%" in err and f"Wrote {out}" in err
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert (stream.frames, stream.width, stream.height, stream.average_rate) == \
+            (108, 160, 90, 12)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["render", "{missing}", "-o", "{out}"], "There is no file or folder"),
+    (["render", "{project}", "-o", "{out}", "--width", "320"], "--width and --height"),
+    (["render", "{project}", "-o", "{dir}/x.mp4", "--codec", "prores"], r"\.mov"),
+])
+def test_render_errors_are_one_line_and_exit_2(sample_project: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                args: list[str], message: str) -> None:
+    values = {"missing": str(tmp_path / "nope"), "out": str(tmp_path / "o.mp4"),
+              "project": str(sample_project), "dir": str(tmp_path)}
+    status = main([a.format(**values) for a in args])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("frameloom: ") and err.count("\n") == 1
+    import re
+
+    assert re.search(message, err)
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_render_an_otio_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cut.otio"
+    path.write_text("{}")
+    status = main(["render", str(path), "-o", str(tmp_path / "o.mp4")])
+    err = capsys.readouterr().err
+    if importlib.util.find_spec("studio.render.otio_io") is None:
+        assert status == 2 and "not available yet" in err
+    else:  # the importer exists: an empty document is a clear error, never a traceback
+        assert status == 2 and err.startswith("frameloom: ")
