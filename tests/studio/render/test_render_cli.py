@@ -54,3 +54,21 @@ def test_render_an_otio_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         assert status == 2 and "not available yet" in err
     else:  # the importer exists: an empty document is a clear error, never a traceback
         assert status == 2 and err.startswith("frameloom: ")
+
+
+def test_render_an_otio_export_of_the_sample(sample_project: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    otio_io = pytest.importorskip("studio.render.otio_io")
+    if not hasattr(otio_io, "export_otio"):
+        pytest.skip("OTIO export is not written yet")
+    from studio.document import persistence
+
+    opened = persistence.open_project(sample_project)
+    cut = otio_io.export_otio(opened.project, sample_project, tmp_path / "cut.otio")
+    out = tmp_path / "cut.mp4"
+    status = main(["render", str(cut), "-o", str(out), "--preset", "ultrafast",
+                   "--width", "160", "--height", "90"])
+    assert status == 0, capsys.readouterr().err
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert (stream.width, stream.height) == (160, 90) and stream.frames > 100
