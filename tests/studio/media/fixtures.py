@@ -141,3 +141,18 @@ def write_still(path: Path, fmt: str, *, orientation: int | None = None,
         kwargs["quality"] = 95
     image.save(path, fmt, **kwargs)
     return path
+
+
+def write_audio_only(path: Path, seconds: float = 0.5) -> Path:
+    """An AAC file with no video stream."""
+    with av.open(str(path), "w", format="mp4") as container:
+        sound = container.add_stream("aac", rate=48000)
+        samples = int(48000 * seconds)
+        silence = np.zeros((1, samples), np.float32)
+        for start in range(0, samples, 1024):
+            chunk = av.AudioFrame.from_ndarray(silence[:, start:start + 1024], format="fltp",
+                                               layout="mono")
+            chunk.sample_rate, chunk.pts = 48000, start
+            container.mux(sound.encode(chunk))
+        container.mux(sound.encode(None))
+    return path
