@@ -111,36 +111,12 @@ def _export_entry(project: Project, base: Path, entry: TrackEntry) -> Any:
                             metadata={KEY: meta})
 
 
-def export_otio(project: Project, project_file: str | os.PathLike[str],
-                out_path: str | os.PathLike[str]) -> Path:
-    """Write the project's timeline as native OTIO JSON, atomically.
-
-    Parameters
-    ----------
-    project
-        The project to export.
-    project_file
-        Its ``.frameloom`` file (or folder): relative media and take paths start there.
-    out_path
-        The ``.otio`` file to write; media are referenced by absolute ``file://`` URLs.
-
-    Returns
-    -------
-    Path
-        ``out_path``.
-
-    Raises
-    ------
-    InterchangeError
-        If the file cannot be written.
-    """
-    base, out = Path(project_file), Path(out_path)
-    base = base if base.is_dir() else base.parent
+def _timeline(project: Project, base: Path) -> Any:
     rate = project.rate
     pool = []
     for media in project.media.values():  # pins may use media no track shows, so keep all
         entry = serialize.encode(media)
-        entry["path"] = _url(persistence.resolve_media_path(base, media))
+        entry["path"] = _url(persistence.resolve_media_path(base, media))  # a URL in OTIO
         pool.append(entry)
     meta = {"id": project.id, "name": project.name, "rate": format_rate(rate),
             "width": project.width, "height": project.height, "media": pool,
@@ -155,12 +131,47 @@ def export_otio(project: Project, project_file: str | os.PathLike[str],
         for entry in track.items:
             otrack.append(_export_entry(project, base, entry))
         timeline.tracks.append(otrack)
+    return timeline
+
+
+def export_otio(project: Project, project_file: str | os.PathLike[str],
+                out_path: str | os.PathLike[str]) -> Path:
+    """Write the project's timeline as native OTIO JSON, atomically.
+
+    Parameters
+    ----------
+    project
+        The project to export.
+    project_file
+        Its ``.frameloom`` file (or its folder): relative media and take paths start there.
+    out_path
+        The ``.otio`` file to write; media and takes are referenced by absolute ``file://``
+        URLs, so the file works wherever it is moved on this machine.
+
+    Returns
+    -------
+    Path
+        ``out_path``.
+
+    Raises
+    ------
+    InterchangeError
+        Naming ``out_path``, if the project is invalid or the file cannot be written.
+    """
+    base, out = Path(project_file), Path(out_path)
+    base = base if base.is_dir() else base.parent
     try:
+        validate.validate(project)
+        timeline = _timeline(project, base)
+        # write_to_string + atomic.replace rather than write_to_file: same bytes, but fsynced
+        # and renamed into place, so a crash never leaves half a file under ``out``.
         data = otio.adapters.write_to_string(timeline, adapter_name="otio_json").encode()
         atomic.replace(out, data, out.name)
     except OSError as exc:
         raise InterchangeError(f"Could not write {out}: "
                                f"{exc.strerror or type(exc).__name__}.") from exc
+    except (DocumentError, TypeError, ValueError) as exc:  # TypeError: metadata JSON can't hold
+        raise InterchangeError(f"Could not export {out}: {str(exc).rstrip('.')}.") from exc
     return out
 
 
@@ -174,13 +185,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}  # hand-edited metadata may be anything
+
+
 def _saved(obj: Any) -> dict[str, Any]:
-    data = _plain(obj.metadata.get(KEY, {}))
-    return data if isinstance(data, dict) else {}
+    return _dict(_plain(obj.metadata.get(KEY)))
 
 
 def _rate(value: float) -> Fraction:
     """OTIO stores rates as doubles: recover 30000/1001 from 29.97002997 (or a rounded 29.97)."""
+    if not 0 < value < 1000:  # also NaN: every comparison with it is false
+        raise ValueError(f"it holds the frame rate {value:g}, which no video has")
     for rate in STANDARD_RATES.values():
         if abs(float(rate) - value) <= 1e-4 * value:
             return rate
@@ -188,6 +204,8 @@ def _rate(value: float) -> Fraction:
 
 
 def _seconds(time: Any) -> Fraction:
+    if not math.isfinite(time.value):
+        raise ValueError(f"it holds the time {time.value}, which is not a number of frames")
     return Fraction(time.value) / _rate(time.rate)
 
 
@@ -253,9 +271,9 @@ class _Importer:
             times = [timeline.global_start_time, first and first.source_range]
             rate = next((t.start_time.rate if hasattr(t, "start_time") else t.rate
                          for t in times if t is not None), 24.0)
-            self.rate = parse_rate(_rate(rate)) if 0 < rate < 1000 else Fraction(24)
-        for data in self.saved.get("media", []):
-            self.add_media(data.get("path", ""), data)
+            self.rate = _rate(rate)
+        for data in map(_dict, self.saved.get("media") or []):
+            self.add_media(str(data.get("path", "")), data)
 
     def frames(self, seconds: Fraction) -> int:
         """Seconds as project frames, rounded to the nearest frame (halves round up)."""
@@ -309,16 +327,17 @@ class _Importer:
     def entry(self, child: Any) -> TrackEntry | None:
         """The document entry for one OTIO child; what Frameloom cannot hold becomes a gap."""
         saved = _saved(child)
-        kind, meta = saved.get("kind"), saved.get("metadata", {})
+        kind, meta = saved.get("kind"), _dict(saved.get("metadata"))
         if isinstance(child, otio.schema.Transition):
             offsets = (self.frames(_seconds(child.in_offset)),
                        self.frames(_seconds(child.out_offset)))
-            if kind in ("cut", "crossfade", "bridge"):
+            if kind in ("cut", "crossfade", "bridge"):  # Frameloom's own
                 generation = saved.get("generation")
                 return Transition(id=self.new(saved.get("id"), "transition"), kind=kind,
                                   in_offset=offsets[0], out_offset=offsets[1], metadata=meta,
                                   generation=generation and self.generation(generation))
-            if child.transition_type != otio.schema.TransitionTypes.SMPTE_Dissolve:
+            if child.transition_type != otio.schema.TransitionTypes.SMPTE_Dissolve or \
+                    sum(offsets) == 0:  # a dissolve shorter than a frame is a cut
                 self.skip(f"{child.transition_type or 'untyped'} transition", child)
                 return None
             return Transition(id=self.new(None, "transition"), kind="crossfade",
@@ -408,7 +427,7 @@ class _Importer:
                     entry, in_offset=min(entry.in_offset, left.duration),
                     out_offset=min(entry.out_offset, right.duration))
         return Track(id=self.new(saved.get("id"), "track"), name=otrack.name or f"V{number}",
-                     items=items, metadata=saved.get("metadata", {}))
+                     items=items, metadata=_dict(saved.get("metadata")))
 
     def project(self) -> Project:
         tracks = [t for n, o in enumerate(self.timeline.tracks)
@@ -424,11 +443,11 @@ class _Importer:
                                             "first clip, so it is 1920x1080.")
         timeline = Timeline(id=self.new(saved.get("timeline_id"), "timeline"), tracks=tracks,
                             name=saved.get("timeline_name") or self.timeline.name or "Timeline",
-                            metadata=saved.get("timeline_metadata", {}))
+                            metadata=_dict(saved.get("timeline_metadata")))
         return Project(id=self.new(saved.get("id"), "project"), rate=self.rate,
                        name=saved.get("name") or self.timeline.name or self.path.stem,
                        width=size[0], height=size[1], media=self.media, timeline=timeline,
-                       metadata=saved.get("metadata", {}) | {"otio_import": self.report})
+                       metadata=_dict(saved.get("metadata")) | {"otio_import": self.report})
 
 
 def import_otio(path: str | os.PathLike[str]) -> tuple[Project, Path]:
@@ -454,11 +473,11 @@ def import_otio(path: str | os.PathLike[str]) -> tuple[Project, Path]:
     InterchangeError
         Naming the file, if it is unreadable, malformed, not a timeline or not representable.
     """
-    path = Path(path)
+    path = Path(os.path.abspath(path))
     timeline = _read_timeline(path)
     try:
         project = _Importer(path, timeline).project()
         validate.validate(project)
-    except (DocumentError, TypeError, ValueError, AttributeError) as exc:
+    except (DocumentError, TypeError, ValueError, ArithmeticError) as exc:
         raise InterchangeError(f"{path} cannot be imported: {str(exc).rstrip('.')}.") from None
     return project, path.parent

@@ -259,3 +259,26 @@ def test_duplicated_frameloom_clips_get_fresh_ids(document: Project, tmp_path: P
     assert len(shots) == 2 and shots[0].id == "g-1" and shots[1].id != "g-1"
     assert shots[1].generation.spec.prompt == shots[0].generation.spec.prompt
     assert shots[1].generation.active_take is not None
+
+
+def test_size_comes_from_probing_the_first_clip(sample_project: Path) -> None:
+    pytest.importorskip("studio.media.probe")  # the media layer measures it where present
+    children = [_clip("c", _ref("media/clip-2.mp4", 0, 72, 24), 0, 24, 24)]
+    file = sample_project.parent / "foreign.otio"
+    file.write_text(json.dumps(_timeline(children, 24)))
+    project, _ = import_otio(file)
+    assert (project.width, project.height) == (512, 288)
+    assert project.metadata["otio_import"]["notes"] == []
+
+
+def test_nonsense_rates_and_invalid_projects_are_refused(document: Project,
+                                                         tmp_path: Path) -> None:
+    children = [_clip("a", _ref("a.mp4", 0, 10, 0), 0, 5, 0)]
+    file = tmp_path / "zero.otio"
+    file.write_text(json.dumps(_timeline(children, 24)))
+    with pytest.raises(InterchangeError, match=r"zero.otio cannot be imported: .*frame rate 0"):
+        import_otio(file)
+    document.media.pop("m-still")  # items and pins now use media the pool lacks
+    with pytest.raises(InterchangeError, match="Could not export .*bad.otio: .*m-still"):
+        export_otio(document, tmp_path, tmp_path / "bad.otio")
+    assert not list(tmp_path.glob("*bad.otio*"))
