@@ -5,6 +5,7 @@ One reader per thread: a reader holds an open file and a decoder position.
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import numpy as np
 from studio.errors import MediaError
 
 from . import proxy
-from .cache import FrameCache
+from .cache import CacheKey, FrameCache
 from .decode import StreamDecoder
 from .info import MediaInfo
 from .probe import check_file, probe_clip
@@ -59,16 +60,22 @@ class FrameReader:
         MediaError
             If ``i`` is out of range or the frame cannot be decoded.
         """
-        if type(i) is not int or (self.info.kind == "clip" and not 0 <= i < self.info.frames):
+        try:
+            i = operator.index(i)  # numpy integers are fine, floats are not
+        except TypeError:
+            raise MediaError(f"{self.path.name} has no frame {i!r}; frames are numbered "
+                             "0, 1, 2...") from None
+        if self.info.kind == "clip" and not 0 <= i < self.info.frames:
             raise MediaError(f"{self.path.name} has no frame {i}; it has {self.info.frames} "
                              "frames.")
         if size is not None and (len(size) != 2 or min(size) < 1):
             raise MediaError(f"Cannot show {self.path.name} at size {size}.")
-        key = (self.key, 0 if self.info.kind == "still" else i, tuple(size) if size else None)
-        if self.cache is not None and (hit := self.cache.get(key)) is not None:  # type: ignore[arg-type]
+        shape = (int(size[0]), int(size[1])) if size else None
+        key: CacheKey = (self.key, 0 if self.info.kind == "still" else i, shape)
+        if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return hit
-        frame = self._read(i, size)
-        return self.cache.put(key, frame) if self.cache is not None else frame  # type: ignore[arg-type]
+        frame = self._read(i, shape)
+        return self.cache.put(key, frame) if self.cache is not None else frame
 
     def frames(self, start: int = 0, stop: int | None = None,
                size: Size | None = None) -> Iterator[np.ndarray]:

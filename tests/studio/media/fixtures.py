@@ -103,7 +103,7 @@ def write_unknown_codec(vp9_mkv: Path, path: Path) -> Path:
 
 
 def write_huge_png_header(path: Path, width: int = 20000, height: int = 20000) -> Path:
-    """A PNG that claims ``width`` x ``height`` but holds one row: cheap to write, huge to decode."""
+    """A PNG claiming ``width`` x ``height`` that holds one row: cheap to write, huge to decode."""
     def chunk(kind: bytes, body: bytes) -> bytes:
         return (struct.pack(">I", len(body)) + kind + body
                 + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))

@@ -1,0 +1,139 @@
+"""Random-seek latency of ``frame(i)`` on a 1080p H.264 clip with a 250-frame GOP.
+
+Run ``python bench/seek.py`` (``--help`` for options). It writes a 20 s 1920x1080 30 fps clip
+(libx264, yuv420p, keyframes every 250 frames, no scene cuts) to a temporary folder, then times
+``frame(i)`` for the same random indices with every reader variant, each with a cold frame cache
+(a fresh reader, no FrameCache; the file itself is in the OS page cache for all of them), and
+prints one table. Every returned frame is checked against the number drawn into it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from studio.media.reader import open_reader  # noqa: E402
+from studio.sample import read_frame_code  # noqa: E402
+
+WIDTH, HEIGHT, RATE, GOP = 1920, 1080, 30, 250
+BITS = 8  # the sample's frame code: frame numbers modulo 256
+PROXY_SIZE = (640, 360)
+
+
+def make_clip(path: Path, frames: int) -> None:
+    """Encode the test clip: a blurred noise texture panning right, the frame code at the bottom."""
+    rng = np.random.default_rng(7)
+    texture = rng.integers(0, 256, (HEIGHT, WIDTH + 4 * frames, 3), dtype=np.uint8)
+    texture = cv2.GaussianBlur(texture, (0, 0), 3)
+    cell_w, cell_h = WIDTH // BITS, HEIGHT * 24 // 288
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=RATE)
+        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        stream.options = {"preset": "veryfast", "crf": "23", "g": str(GOP),
+                          "keyint_min": str(GOP), "sc_threshold": "0"}
+        for n in range(frames):
+            image = np.ascontiguousarray(texture[:, 4 * n:4 * n + WIDTH])
+            for bit in range(BITS):
+                on = (n % 256) >> (BITS - 1 - bit) & 1
+                image[HEIGHT - cell_h:, bit * cell_w:(bit + 1) * cell_w] = 255 if on else 0
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = n
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+
+
+def naive_reader(path: Path) -> Callable[[int], np.ndarray]:
+    """The textbook loop: seek to the keyframe before, decode forward converting every frame."""
+    container = av.open(str(path))
+    stream = container.streams.video[0]
+    step = round(1 / (stream.time_base * RATE))
+
+    def frame(i: int) -> np.ndarray:
+        container.seek(i * step, stream=stream, backward=True)
+        for decoded in container.decode(stream):
+            rgb = decoded.to_ndarray(format="rgb24")
+            if decoded.pts >= i * step:
+                return rgb
+        raise RuntimeError(f"frame {i} not found")
+
+    return frame
+
+
+def time_variant(read: Callable[[int], np.ndarray], indices: list[int]) -> tuple[list[float], int]:
+    """Latencies in ms of ``read(i)`` for each index, and how many frames were wrong."""
+    times, wrong = [], 0
+    for i in indices:
+        start = time.perf_counter()
+        rgb = read(i)
+        times.append((time.perf_counter() - start) * 1000)
+        wrong += read_frame_code(rgb) != i % 256
+    return times, wrong
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="frameloom-seek-") as folder:
+        os.environ["FRAMELOOM_HOME"] = folder  # the proxy goes to a throwaway cache
+        from studio.media.proxy import build_proxy
+
+        clip = Path(folder) / "clip-1080p-gop250.mp4"
+        frames = args.seconds * RATE
+        started = time.perf_counter()
+        make_clip(clip, frames)
+        encode_s = time.perf_counter() - started
+        indices = random.Random(args.seed).sample(range(frames), min(args.samples, frames))
+        started = time.perf_counter()
+        build_proxy(clip)
+        proxy_s = time.perf_counter() - started
+
+        rows = []
+        variants: list[tuple[str, Callable[[], Callable[[int], np.ndarray]]]] = [
+            ("naive: seek, decode forward, RGB every frame", lambda: naive_reader(clip)),
+            ("plain reader: 1 thread, RGB for target only",
+             lambda: open_reader(clip, fast=False, use_proxy=False).frame),
+            ("fast reader: threads AUTO + skip NONREF, full res",
+             lambda: open_reader(clip, use_proxy=False).frame),
+            ("fast reader, 640x360 out, no proxy",
+             lambda: (lambda r: lambda i: r.frame(i, PROXY_SIZE))(
+                 open_reader(clip, use_proxy=False))),
+            ("proxy reader: 640x360 all-intra MJPEG",
+             lambda: (lambda r: lambda i: r.frame(i, PROXY_SIZE))(open_reader(clip))),
+        ]
+        for name, make in variants:
+            times, wrong = time_variant(make(), indices)
+            rows.append((name, statistics.median(times),
+                         statistics.quantiles(times, n=10)[-1], wrong))
+
+    plain = rows[1][1]
+    print(f"frame(i) random seek, {WIDTH}x{HEIGHT} H.264 {RATE} fps, GOP {GOP}, {frames} frames,"
+          f" {len(indices)} random indices, cold frame cache")
+    print(f"machine: nproc={os.cpu_count()}, PyAV {av.__version__}, "
+          f"libavcodec {'.'.join(map(str, av.library_versions['libavcodec']))}")
+    print(f"clip encode {encode_s:.1f} s; proxy build {proxy_s:.1f} s (once, in the background)")
+    print(f"{'variant':52} {'median ms':>10} {'p90 ms':>8} {'vs plain':>9} {'wrong':>6}  target")
+    for name, median, p90, wrong in rows:
+        verdict = "MET" if median < 60 else "missed"
+        print(f"{name:52} {median:10.1f} {p90:8.1f} {plain / median:8.2f}x {wrong:6d}  "
+              f"median<60ms {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
