@@ -88,7 +88,8 @@ def _export_entry(project: Project, base: Path, entry: TrackEntry) -> Any:
         available = _range(0, generation.spec.duration, rate)
         if take is not None and take.status == "done":
             ref: Any = otio.schema.ExternalReference(target_url=_url(base / take.path),
-                                                     available_range=available)
+                                                     available_range=available,
+                                                     metadata={KEY: {"id": take.id}})
         else:  # nothing rendered yet: the spec is all there is, as OTIO's generator idea
             ref = otio.schema.GeneratorReference(
                 generator_kind=GENERATOR_KIND, available_range=available,
@@ -106,7 +107,8 @@ def _export_entry(project: Project, base: Path, entry: TrackEntry) -> Any:
         source = _source_range(entry.source, rate, media_rate)
         available = None if media.frames is None else _range(0, media.frames, media_rate)
     ref = otio.schema.ExternalReference(
-        target_url=_url(persistence.resolve_media_path(base, media)), available_range=available)
+        target_url=_url(persistence.resolve_media_path(base, media)), available_range=available,
+        metadata={KEY: {"id": media.id}})
     return otio.schema.Clip(name=entry.name, media_reference=ref, source_range=source,
                             metadata={KEY: meta})
 
@@ -332,10 +334,9 @@ class _Importer:
             offsets = (self.frames(_seconds(child.in_offset)),
                        self.frames(_seconds(child.out_offset)))
             if kind in ("cut", "crossfade", "bridge"):  # Frameloom's own
-                generation = saved.get("generation")
                 return Transition(id=self.new(saved.get("id"), "transition"), kind=kind,
                                   in_offset=offsets[0], out_offset=offsets[1], metadata=meta,
-                                  generation=generation and self.generation(generation))
+                                  generation=self.generation(saved.get("generation")))
             if child.transition_type != otio.schema.TransitionTypes.SMPTE_Dissolve or \
                     sum(offsets) == 0:  # a dissolve shorter than a frame is a cut
                 self.skip(f"{child.transition_type or 'untyped'} transition", child)
@@ -358,8 +359,11 @@ class _Importer:
         if not isinstance(child, otio.schema.Clip):
             self.skip(f"nested {child.schema_name()} (kept as a gap)", child)
             return gap
+        if not child.enabled:  # OTIO plays a disabled clip as a gap
+            self.skip("disabled clip (kept as a gap)", child)
+            return gap
         if child.effects or child.markers:
-            self.skip(f"effects and markers of clip", child)
+            self.skip("effects and markers of clip", child)
         ref = child.media_reference
         available = getattr(ref, "available_range", None)
         # source.start counts the media's frames (see _source_range); editors start media at
@@ -367,10 +371,11 @@ class _Importer:
         start = _seconds(shown.start_time) - (_seconds(available.start_time) if available else 0)
         media_rate = _rate((available.duration if available else shown.start_time).rate)
         source = FrameRange(max(0, math.floor(start * media_rate + Fraction(1, 2))), duration)
-        if "generation" in saved or (isinstance(ref, otio.schema.GeneratorReference)
-                                     and ref.generator_kind == GENERATOR_KIND):
-            generation = self.generation(saved.get("generation")) or Generation(
-                spec=serialize.decode(_plain(ref.parameters), GeneratedSpec))
+        generation = self.generation(saved.get("generation"))
+        if generation is None and isinstance(ref, otio.schema.GeneratorReference) and \
+                ref.generator_kind == GENERATOR_KIND:  # a spec without Frameloom's metadata
+            generation = Generation(spec=serialize.decode(_plain(ref.parameters), GeneratedSpec))
+        if generation is not None:
             return Generated(id=item_id, generation=generation, source=source, name=child.name,
                              metadata=meta)
         if not isinstance(ref, otio.schema.ExternalReference) or not ref.target_url or \
@@ -412,7 +417,7 @@ class _Importer:
             return None
         saved = _saved(otrack)
         items: list[TrackEntry] = []
-        for entry in filter(None, map(self.entry, otrack)):
+        for entry in (e for e in map(self.entry, otrack) if e is not None):
             # A transition needs an item on each side, as in the document; drop strays.
             if isinstance(entry, Transition) and (not items or isinstance(items[-1], Transition)):
                 continue
@@ -433,7 +438,7 @@ class _Importer:
         tracks = [t for n, o in enumerate(self.timeline.tracks)
                   if (t := self.track(o, n + 1)) is not None]
         saved = self.saved
-        size = (saved.get("width"), saved.get("height"))
+        size: tuple[int, int] = (saved.get("width"), saved.get("height"))  # type: ignore
         if not all(type(v) is int for v in size):
             first = next((m for m in self.media.values() if m.kind == "clip"), None)
             probed = first and _probe_size(persistence.resolve_media_path(self.base, first))

@@ -203,7 +203,7 @@ def test_24fps_clip_in_ntsc_timeline_is_rescaled(tmp_path: Path) -> None:
     assert again.timeline.tracks[0].items[0].source == FrameRange(24, 60)
 
 
-def test_nested_stacks_and_image_sequences_become_gaps(tmp_path: Path) -> None:
+def test_what_frameloom_cannot_hold_becomes_gaps(tmp_path: Path) -> None:
     nested = {"OTIO_SCHEMA": "Stack.1", "name": "compound", "metadata": {}, "children": [
         {"OTIO_SCHEMA": "Track.1", "name": "", "kind": "Video", "metadata": {}, "children": [
             {"OTIO_SCHEMA": "Gap.1", "name": "", "metadata": {}, "source_range": _range(0, 12, 24)}
@@ -212,12 +212,28 @@ def test_nested_stacks_and_image_sequences_become_gaps(tmp_path: Path) -> None:
                 "name_prefix": "f.", "name_suffix": ".exr", "start_frame": 1, "frame_step": 1,
                 "rate": 24.0, "frame_zero_padding": 4, "missing_frame_policy": "error",
                 "metadata": {}, "available_range": _range(0, 100, 24)}
-    children = [nested, _clip("seq", sequence, 0, 20, 24)]
+    solid = {"OTIO_SCHEMA": "GeneratorReference.1", "name": "", "metadata": {},
+             "generator_kind": "SolidColor", "parameters": {"color": "red"},
+             "available_range": None}
+    web = {"OTIO_SCHEMA": "ExternalReference.1", "target_url": "https://example.com/a.mp4",
+           "metadata": {}, "available_range": None}
+    wipe = {"OTIO_SCHEMA": "Transition.1", "name": "wipe", "metadata": {},
+            "transition_type": "Custom", "in_offset": _time(2, 24), "out_offset": _time(2, 24)}
+    spec = {"schema": "GeneratedSpec.1", "kind": "shot", "prompt": "waves", "duration": 10}
+    ours = {"OTIO_SCHEMA": "GeneratorReference.1", "name": "", "metadata": {},
+            "generator_kind": "frameloom.generated", "parameters": spec, "available_range": None}
+    children = [nested, _clip("seq", sequence, 0, 20, 24), wipe, _clip("red", solid, 0, 5, 24),
+                _clip("web", web, 0, 6, 24), _clip("off", _ref("a.mp4", 0, 9, 24), 0, 7, 24,
+                                                   enabled=False),
+                _clip("shot", ours, 2, 8, 24)]
     (tmp_path / "odd.otio").write_text(json.dumps(_timeline(children, 24)))
     project, _ = import_otio(tmp_path / "odd.otio")
-    assert [type(i) for i in project.timeline.tracks[0].items] == [Gap, Gap]
-    assert [i.duration for i in project.timeline.tracks[0].items] == [12, 20]
-    assert len(project.metadata["otio_import"]["skipped"]) == 2
+    items = project.timeline.tracks[0].items
+    assert [type(i) for i in items] == [Gap, Gap, Gap, Gap, Gap, Generated]
+    assert [i.duration for i in items] == [12, 20, 5, 6, 7, 8]
+    assert items[-1].generation.spec.prompt == "waves" and items[-1].source == FrameRange(2, 8)
+    assert project.media == {}
+    assert len(project.metadata["otio_import"]["skipped"]) == 6
 
 
 @pytest.mark.parametrize(("content", "says"), [
