@@ -323,8 +323,10 @@ class _Importer:
         self.by_file.setdefault(str(file), media.id)
         return media.id
 
-    def skip(self, what: str, child: Any) -> None:
-        self.report["skipped"].append(f"{what} {child.name!r}" if child.name else what)
+    def skip(self, what: str, child: Any, why: str = "", gap: bool = False) -> None:
+        """Log what the document cannot hold: ``what 'name'why (kept as a gap)``."""
+        name = f" {child.name!r}" if child.name else ""
+        self.report["skipped"].append(f"{what}{name}{why}{' (kept as a gap)' if gap else ''}")
 
     def entry(self, child: Any) -> TrackEntry | None:
         """The document entry for one OTIO child; what Frameloom cannot hold becomes a gap."""
@@ -357,10 +359,10 @@ class _Importer:
         if isinstance(child, otio.schema.Gap):
             return gap
         if not isinstance(child, otio.schema.Clip):
-            self.skip(f"nested {child.schema_name()} (kept as a gap)", child)
+            self.skip(f"nested {child.schema_name()}", child, gap=True)
             return gap
         if not child.enabled:  # OTIO plays a disabled clip as a gap
-            self.skip("disabled clip (kept as a gap)", child)
+            self.skip("disabled clip", child, gap=True)
             return gap
         if child.effects or child.markers:
             self.skip("effects and markers of clip", child)
@@ -381,8 +383,7 @@ class _Importer:
         if not isinstance(ref, otio.schema.ExternalReference) or not ref.target_url or \
                 re.match(r"[a-zA-Z][a-zA-Z0-9+.-]+://", ref.target_url) and \
                 not ref.target_url.startswith("file:"):
-            self.skip(f"clip with a {ref.schema_name()} that is not a local file (kept as a gap)",
-                      child)
+            self.skip("clip", child, f": its {ref.schema_name()} is not a local file", gap=True)
             return gap
         media_id = saved.get("media_id")
         if media_id not in self.media:
@@ -420,10 +421,12 @@ class _Importer:
         for entry in (e for e in map(self.entry, otrack) if e is not None):
             # A transition needs an item on each side, as in the document; drop strays.
             if isinstance(entry, Transition) and (not items or isinstance(items[-1], Transition)):
+                self.report["skipped"].append(f"transition at the edge of track {otrack.name!r}")
                 continue
             items.append(entry)
-        while items and isinstance(items[-1], Transition):
+        if items and isinstance(items[-1], Transition):
             items.pop()
+            self.report["skipped"].append(f"transition at the edge of track {otrack.name!r}")
         for index, entry in enumerate(items):
             if isinstance(entry, Transition):  # rounding may make a dissolve outgrow a side
                 left, right = items[index - 1], items[index + 1]
@@ -483,6 +486,8 @@ def import_otio(path: str | os.PathLike[str]) -> tuple[Project, Path]:
     try:
         project = _Importer(path, timeline).project()
         validate.validate(project)
+    except RecursionError:
+        raise InterchangeError(f"{path} cannot be imported: it is nested too deeply.") from None
     except (DocumentError, TypeError, ValueError, ArithmeticError) as exc:
         raise InterchangeError(f"{path} cannot be imported: {str(exc).rstrip('.')}.") from None
     return project, path.parent

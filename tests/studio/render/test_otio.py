@@ -222,7 +222,8 @@ def test_what_frameloom_cannot_hold_becomes_gaps(tmp_path: Path) -> None:
     spec = {"schema": "GeneratedSpec.1", "kind": "shot", "prompt": "waves", "duration": 10}
     ours = {"OTIO_SCHEMA": "GeneratorReference.1", "name": "", "metadata": {},
             "generator_kind": "frameloom.generated", "parameters": spec, "available_range": None}
-    children = [nested, _clip("seq", sequence, 0, 20, 24), wipe, _clip("red", solid, 0, 5, 24),
+    edge = dict(wipe, transition_type="SMPTE_Dissolve")  # nothing before it to dissolve from
+    children = [edge, nested, _clip("seq", sequence, 0, 20, 24), wipe, _clip("red", solid, 0, 5, 24),
                 _clip("web", web, 0, 6, 24), _clip("off", _ref("a.mp4", 0, 9, 24), 0, 7, 24,
                                                    enabled=False),
                 _clip("shot", ours, 2, 8, 24)]
@@ -233,7 +234,9 @@ def test_what_frameloom_cannot_hold_becomes_gaps(tmp_path: Path) -> None:
     assert [i.duration for i in items] == [12, 20, 5, 6, 7, 8]
     assert items[-1].generation.spec.prompt == "waves" and items[-1].source == FrameRange(2, 8)
     assert project.media == {}
-    assert len(project.metadata["otio_import"]["skipped"]) == 6
+    skipped = project.metadata["otio_import"]["skipped"]
+    assert len(skipped) == 7 and skipped[0] == "transition at the edge of track 'Video 1'"
+    assert "clip 'web': its ExternalReference is not a local file (kept as a gap)" in skipped
 
 
 @pytest.mark.parametrize(("content", "says"), [
