@@ -1,8 +1,9 @@
 """OpenTimelineIO interchange: write a project's timeline to ``.otio`` and read ``.otio`` back.
 
 Durations are project frames, so an OTIO clip lasts exactly as long as its item in any editor;
-a clip's in point counts its media's own frames, as the renderer reads it. Every OTIO object carries ``metadata["frameloom"]`` with its id (and, for generated items and
-bridges, the encoded generation), so files Frameloom wrote read back exactly.
+a clip's in point counts its media's own frames, as the renderer reads it. Every OTIO object
+carries ``metadata["frameloom"]`` with its id (and, for generated items and bridges, the
+encoded generation), so files Frameloom wrote read back exactly. Media are ``file://`` URLs.
 """
 
 from __future__ import annotations
@@ -461,10 +462,13 @@ class _Importer:
 def import_otio(path: str | os.PathLike[str]) -> tuple[Project, Path]:
     """Read an ``.otio`` file (Frameloom's or another editor's) into a new project.
 
-    Clips, stills (clips of image files), gaps and dissolves are kept; times are rescaled to
-    the project rate and rounded to the nearest frame. Nested stacks, non-file references,
-    audio tracks, effects and markers are listed in ``metadata["otio_import"]["skipped"]``;
-    media files that are missing are listed under ``"offline"``.
+    Clips, stills (clips of image files), gaps and dissolves (as crossfades) are kept.
+    Durations and offsets are rescaled to the project rate and in points to the media's rate,
+    rounding to the nearest frame (halves up). Nested stacks, non-file references, disabled
+    clips, audio tracks, effects and markers are listed in ``metadata["otio_import"]
+    ["skipped"]`` (what took time stays as a gap); missing media files are listed under
+    ``"offline"`` and get ``Fingerprint(size=0, digest="")`` unless Frameloom saved theirs;
+    ``"notes"`` says what else the user should know (the frame size was guessed...).
 
     Parameters
     ----------

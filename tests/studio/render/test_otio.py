@@ -28,7 +28,8 @@ def test_document_round_trips_exactly(document: Project, tmp_path: Path) -> None
     report = back.metadata["otio_import"]
     assert report["skipped"] == []
     # The fixture's media were never on disk: offline, keeping their fingerprints for relinking.
-    assert sorted(report["offline"]) == [str(tmp_path / "media/a.mp4"), str(tmp_path / "media/b.png")]
+    assert sorted(report["offline"]) == [str(tmp_path / "media/a.mp4"),
+                                         str(tmp_path / "media/b.png")]
     assert back.media["m-clip"].fingerprint == document.media["m-clip"].fingerprint
     assert _without_import_report(back) == document  # ids, specs, takes, transitions, paths
 
@@ -223,9 +224,9 @@ def test_what_frameloom_cannot_hold_becomes_gaps(tmp_path: Path) -> None:
     ours = {"OTIO_SCHEMA": "GeneratorReference.1", "name": "", "metadata": {},
             "generator_kind": "frameloom.generated", "parameters": spec, "available_range": None}
     edge = dict(wipe, transition_type="SMPTE_Dissolve")  # nothing before it to dissolve from
-    children = [edge, nested, _clip("seq", sequence, 0, 20, 24), wipe, _clip("red", solid, 0, 5, 24),
-                _clip("web", web, 0, 6, 24), _clip("off", _ref("a.mp4", 0, 9, 24), 0, 7, 24,
-                                                   enabled=False),
+    children = [edge, nested, _clip("seq", sequence, 0, 20, 24), wipe,
+                _clip("red", solid, 0, 5, 24), _clip("web", web, 0, 6, 24),
+                _clip("off", _ref("a.mp4", 0, 9, 24), 0, 7, 24, enabled=False),
                 _clip("shot", ours, 2, 8, 24)]
     (tmp_path / "odd.otio").write_text(json.dumps(_timeline(children, 24)))
     project, _ = import_otio(tmp_path / "odd.otio")
