@@ -33,8 +33,12 @@ BITS = 8  # the sample's frame code: frame numbers modulo 256
 PROXY_SIZE = (640, 360)
 
 
-def make_clip(path: Path, frames: int) -> None:
-    """Encode the test clip: a blurred noise texture panning right, the frame code at the bottom."""
+def make_clip(path: Path, frames: int, bframes: int | None = None) -> None:
+    """Encode the test clip: a blurred noise texture panning right, the frame code at the bottom.
+
+    ``bframes`` forces that many B-frames between P-frames (``b-adapt=0``); None leaves the
+    choice to x264, which picks none for this synthetic pan.
+    """
     rng = np.random.default_rng(7)
     texture = rng.integers(0, 256, (HEIGHT, WIDTH + 4 * frames, 3), dtype=np.uint8)
     texture = cv2.GaussianBlur(texture, (0, 0), 3)
@@ -42,8 +46,11 @@ def make_clip(path: Path, frames: int) -> None:
     with av.open(str(path), "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=RATE)
         stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        stream.options = {"preset": "veryfast", "crf": "23", "g": str(GOP),
-                          "keyint_min": str(GOP), "sc_threshold": "0"}
+        options = {"preset": "veryfast", "crf": "23", "g": str(GOP), "keyint_min": str(GOP),
+                   "sc_threshold": "0"}
+        if bframes is not None:
+            options.update({"bf": str(bframes), "x264-params": "b-adapt=0"})
+        stream.options = options
         for n in range(frames):
             image = np.ascontiguousarray(texture[:, 4 * n:4 * n + WIDTH])
             for bit in range(BITS):
@@ -88,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--bframes", type=int, default=None,
+                        help="force this many B-frames (default: x264 decides)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="frameloom-seek-") as folder:
         os.environ["FRAMELOOM_HOME"] = folder  # the proxy goes to a throwaway cache
@@ -96,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         clip = Path(folder) / "clip-1080p-gop250.mp4"
         frames = args.seconds * RATE
         started = time.perf_counter()
-        make_clip(clip, frames)
+        make_clip(clip, frames, args.bframes)
         encode_s = time.perf_counter() - started
         indices = random.Random(args.seed).sample(range(frames), min(args.samples, frames))
         started = time.perf_counter()
@@ -107,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         variants: list[tuple[str, Callable[[], Callable[[int], np.ndarray]]]] = [
             ("naive: seek, decode forward, RGB every frame", lambda: naive_reader(clip)),
             ("plain reader: 1 thread, RGB for target only",
-             lambda: open_reader(clip, fast=False, use_proxy=False).frame),
+             lambda: open_reader(clip, fast=False, use_proxy=False, threads=1).frame),
+            ("skip NONREF only (1 thread), full res",
+             lambda: open_reader(clip, use_proxy=False, threads=1).frame),
             ("fast reader: threads AUTO + skip NONREF, full res",
              lambda: open_reader(clip, use_proxy=False).frame),
             ("fast reader, 640x360 out, no proxy",
@@ -124,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     plain = rows[1][1]
     print(f"frame(i) random seek, {WIDTH}x{HEIGHT} H.264 {RATE} fps, GOP {GOP}, {frames} frames,"
           f" {len(indices)} random indices, cold frame cache")
+    bframes = "x264's choice" if args.bframes is None else f"{args.bframes} forced"
+    print(f"B-frames: {bframes}; load average at the end: "
+          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"machine: nproc={os.cpu_count()}, PyAV {av.__version__}, "
           f"libavcodec {'.'.join(map(str, av.library_versions['libavcodec']))}")
     print(f"clip encode {encode_s:.1f} s; proxy build {proxy_s:.1f} s (once, in the background)")

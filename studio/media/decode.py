@@ -126,17 +126,18 @@ class StreamDecoder:
 
     def _feed(self, target: int, i: int) -> None:
         assert self._packets is not None
-        packet = next(self._packets, None)
         try:
-            if packet is None or packet.size == 0:
-                self._eof = packet is None
-                if packet is None:
-                    self._set_skip(False)
-                    self._pending.extend(self._ctx.decode(None))
+            packet = next(self._packets, None)
+            if packet is None:  # end of file: drain what the decoder still holds
+                self._eof = True
+                self._set_skip(False)
+                frames = self._ctx.decode(None)
+            elif packet.size == 0:
                 return
-            if self._may_skip:
-                self._set_skip(packet.pts is not None and packet.pts < target)
-            frames = self._ctx.decode(packet)
+            else:
+                if self._may_skip:
+                    self._set_skip(packet.pts is not None and packet.pts < target)
+                frames = self._ctx.decode(packet)
         except av.FFmpegError as exc:
             raise MediaError(f"{self.path.name} is damaged: frame {i} cannot be "
                              "decoded.") from exc

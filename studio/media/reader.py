@@ -119,9 +119,9 @@ class ClipReader(FrameReader):
     """
 
     def __init__(self, path: Path, info: MediaInfo, key: str, cache: FrameCache | None,
-                 *, fast: bool = True, use_proxy: bool = True) -> None:
+                 *, fast: bool = True, use_proxy: bool = True, threads: int = 0) -> None:
         super().__init__(path, info, key, cache)
-        self._decoder = StreamDecoder(path, probe_clip(path)[1], fast=fast)
+        self._decoder = StreamDecoder(path, probe_clip(path)[1], fast=fast, threads=threads)
         self._use_proxy = use_proxy
         self._proxy: ClipReader | None = None
         self.proxy_reads = 0
@@ -188,8 +188,8 @@ def media_key(path: Path, stat: os.stat_result) -> str:
 
 
 def open_reader(path: str | os.PathLike[str], *, cache: FrameCache | None = None,
-                key: str | None = None, fast: bool = True,
-                use_proxy: bool = True) -> FrameReader:
+                key: str | None = None, fast: bool = True, use_proxy: bool = True,
+                threads: int = 0) -> FrameReader:
     """Open a still or clip for frame-accurate reading.
 
     Parameters
@@ -204,6 +204,8 @@ def open_reader(path: str | os.PathLike[str], *, cache: FrameCache | None = None
         Decoder optimisations (threads, skipping unneeded non-reference frames).
     use_proxy
         Serve small sizes from a preview proxy when one was built (see :mod:`.proxy`).
+    threads
+        Decoder threads for clips; 0 lets FFmpeg choose from the CPU count.
 
     Raises
     ------
@@ -217,4 +219,4 @@ def open_reader(path: str | os.PathLike[str], *, cache: FrameCache | None = None
     if still is not None:
         return StillReader(path, still, key, cache)
     info = probe_clip(path)[0]
-    return ClipReader(path, info, key, cache, fast=fast, use_proxy=use_proxy)
+    return ClipReader(path, info, key, cache, fast=fast, use_proxy=use_proxy, threads=threads)
