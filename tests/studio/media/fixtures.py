@@ -43,7 +43,8 @@ def numbered_frame(number: int, width: int = WIDTH, height: int = HEIGHT) -> np.
 def write_clip(path: Path, *, codec: str = "libx264", frames: int = 48, rate: int = 24,
                size: tuple[int, int] = (WIDTH, HEIGHT), pix_fmt: str = "yuv420p",
                options: dict[str, str] | None = None, durations: Sequence[int] | None = None,
-               rotation: int | None = None, audio: bool = False, fmt: str | None = None) -> Path:
+               rotation: int | None = None, audio: bool = False, fmt: str | None = None,
+               muxer: dict[str, str] | None = None) -> Path:
     """Encode a numbered clip.
 
     Parameters
@@ -54,9 +55,11 @@ def write_clip(path: Path, *, codec: str = "libx264", frames: int = 48, rate: in
         Counter-clockwise display rotation written as the stream's display matrix.
     audio
         Add a 440 Hz AAC track as long as the video.
+    muxer
+        Container options, such as ``{"movflags": "+faststart"}``.
     """
     width, height = size
-    with av.open(str(path), "w", format=fmt) as container:
+    with av.open(str(path), "w", format=fmt, container_options=muxer or {}) as container:
         stream = container.add_stream(codec, rate=rate)
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         stream.options = {"threads": "1", **(options or {})}

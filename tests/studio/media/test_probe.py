@@ -6,6 +6,7 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
+import fixtures as fx
 import pytest
 from conftest import CLIPS
 
@@ -96,6 +97,15 @@ def test_bad_media_gives_readable_error(media: dict[str, Path], name: str) -> No
     message = str(caught.value)
     assert name in message and BAD[name] in message
     assert "\n" not in message and message.endswith(".")
+
+
+def test_truncated_faststart_mp4_counts_what_it_holds(tmp_path: Path) -> None:
+    # With the header first (+faststart) a cut file still opens; its header claims 96 frames.
+    whole = fx.write_clip(tmp_path / "whole.mp4", frames=96, fmt="mp4",
+                          options={"preset": "veryfast"}, muxer={"movflags": "+faststart"})
+    cut = fx.write_truncated(whole, tmp_path / "cut.mp4")
+    with pytest.raises(MediaError, match=r"cut\.mp4 is truncated: it holds \d+ of its 96 frames"):
+        probe(cut)
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:
