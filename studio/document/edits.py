@@ -50,7 +50,8 @@ def _fresh_ids(generation: Generation) -> Generation:
 
 def _check_clip_bounds(project: Project, item: Item) -> None:
     if isinstance(item, Clip):
-        frames = project.media[item.media_id].frames if item.media_id in project.media else None
+        media = project.media.get(item.media_id)
+        frames = media.length_at(project.rate) if media is not None else None
         if item.source.start < 0 or (frames is not None and item.source.end > frames):
             raise EditError(f"That reaches past the end of the clip ({frames} frames).")
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal, TypeAlias
 
-from .errors import EditError
+from .errors import DocumentError, EditError
 from .signals import Signal
-from .timebase import FrameRange
+from .timebase import FrameRange, parse_rate
 
 MediaKind = Literal["still", "clip"]
 MEDIA_KINDS: tuple[str, ...] = ("still", "clip")
@@ -68,9 +68,26 @@ class MediaRef:
 
     @property
     def frames(self) -> int | None:
-        """Number of frames of a clip, if known."""
+        """Number of frames of a clip at its own rate, if known."""
         value = self.probe.get("frames")
         return value if type(value) is int else None
+
+    def length_at(self, rate: Fraction) -> int | None:
+        """How many frames at ``rate`` (the project's) the clip covers, if known.
+
+        Clip source ranges count frames at the project rate: frame ``k`` of a source range
+        shows the media's own frame ``floor(k * media_rate / rate)``, so the last usable
+        ``k`` is the one below ``frames * rate / media_rate``.
+        """
+        frames = self.frames
+        media_rate = self.probe.get("rate")
+        if frames is None or media_rate is None:
+            return frames
+        try:
+            own = parse_rate(media_rate)
+        except DocumentError:
+            return frames  # an unreadable probed rate: fall back to the plain count
+        return -(-frames * rate // own)  # ceil
 
 
 # --------------------------------------------------------------------------------- generation
@@ -135,7 +152,12 @@ class Generation:
 # -------------------------------------------------------------------------------------- items
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Clip:
-    """A range of frames of a clip from the media pool."""
+    """A range of a clip from the media pool.
+
+    Like every time in the document, ``source`` counts frames at the project rate: a 24 fps
+    clip in a 30 fps project has 30 source frames a second (``MediaRef.length_at``), so
+    splits and trims stay exact whatever the clip's own rate.
+    """
 
     id: str
     media_id: str

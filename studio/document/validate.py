@@ -57,8 +57,9 @@ def check_generation(project: Project, generation: Generation, where: str,
             _fail(where, f"pin {pin.id} pins a still, so its source must be frame 0 only")
         if pin.source.duration < 1 or pin.source.start < 0:
             _fail(where, f"pin {pin.id} must pin at least one frame")
-        if media.frames is not None and pin.source.end > media.frames:
-            _fail(where, f"pin {pin.id} reads past the end of its clip ({media.frames} frames)")
+        length = media.length_at(project.rate)
+        if length is not None and pin.source.end > length:
+            _fail(where, f"pin {pin.id} reads past the end of its clip ({length} frames)")
         if not 0 <= pin.at or pin.at + pin.source.duration > spec.duration:
             _fail(where, f"pin {pin.id} at frame {pin.at} does not fit in {spec.duration} frames")
         if not 0.0 <= pin.strength <= 1.0:
@@ -118,7 +119,7 @@ def validate(project: Project) -> None:
                 if used.kind != kind:
                     _fail(where, f"is a {kind} but its media is a {used.kind}")
             if isinstance(entry, Clip):
-                frames = project.media[entry.media_id].frames
+                frames = project.media[entry.media_id].length_at(project.rate)
                 if entry.source.start < 0 or (frames is not None and entry.source.end > frames):
                     _fail(where, f"source {entry.source.start}-{entry.source.end} lies outside its "
                                  f"clip's {frames} frames")

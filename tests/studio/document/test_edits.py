@@ -359,3 +359,14 @@ def test_pin_validation(document: Project) -> None:
     pins = (Pin(id="p-x", media_id="m-clip", source=FrameRange(0, 8), at=45),)
     with pytest.raises(EditError, match="does not fit"):
         edits.set_spec(document, "g-1", pins=pins)
+
+
+def test_clip_bounds_count_frames_at_the_project_rate(document: Project) -> None:
+    # m-clip: 120 frames; at 24 fps inside this 30000/1001 project it covers 150 project frames
+    document.media["m-clip"] = dataclasses.replace(document.media["m-clip"],
+                                                   probe={"frames": 120, "rate": "24"})
+    assert document.media["m-clip"].length_at(document.rate) == 150
+    edits.trim(document, "c-2", out_delta=50)  # c-2 was 60-100: 60-150 now fits
+    validate(document)
+    with pytest.raises(EditError, match="150 frames"):
+        edits.trim(document, "c-2", out_delta=1)
