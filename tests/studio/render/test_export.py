@@ -139,3 +139,31 @@ def test_still_colours_survive_encoding(tmp_path: Path) -> None:
     frames, _ = decode(export(proj, tmp_path, tmp_path / "x.mp4", crf=10))
     assert np.allclose(mean_rgb(frames[1]), (200, 40, 40), atol=4)
     assert av.open(str(tmp_path / "x.mp4")).streams.video[0].frames == 3
+
+
+def test_clip_audio_is_carried_through_and_the_rest_is_silent(tmp_path: Path) -> None:
+    from render_helpers import decode_audio, write_clip_with_tone
+
+    clip = media(tmp_path, write_clip_with_tone(tmp_path / "tone.mp4", 48), "m-t", "clip")
+    red = media(tmp_path, write_still(tmp_path / "red.png", (200, 0, 0)), "m-r", "still")
+    proj = project(tmp_path, [clip, red], [
+        Still(id="s", media_id="m-r", duration=24),
+        Clip(id="c", media_id="m-t", source=FrameRange(12, 24))])
+    out = export(proj, tmp_path, tmp_path / "x.mp4", preset="ultrafast")
+    samples, rate, channels = decode_audio(out)
+    assert (rate, channels) == (48_000, 2)
+    assert abs(samples.shape[1] - 96_000) < 2048  # 2 s, give or take the AAC priming/padding
+    quiet, loud = samples[:, 2_000:44_000], samples[:, 52_000:92_000]
+    assert np.sqrt((quiet ** 2).mean()) < 0.01
+    assert 0.25 < np.sqrt((loud ** 2).mean()) < 0.45  # a 0.5 sine has RMS 0.354
+    spectrum = np.abs(np.fft.rfft(loud[0]))
+    assert abs(np.argmax(spectrum) * 48_000 / loud.shape[1] - 440) < 5
+    frames, _ = decode(out)
+    assert [sample.read_frame_code(f) for f in frames[24:]] == list(range(12, 36))
+
+
+def test_exports_without_any_sound_have_no_audio_track(tmp_path: Path) -> None:
+    still = media(tmp_path, write_still(tmp_path / "red.png", (200, 0, 0)), "m-r", "still")
+    proj = project(tmp_path, [still], [Still(id="s", media_id="m-r", duration=2)])
+    with av.open(str(export(proj, tmp_path, tmp_path / "x.mp4"))) as container:
+        assert not container.streams.audio
