@@ -94,6 +94,7 @@ class VideoWriter:
             self._container.close()
             raise
         self._stream = stream
+        self._time_base = 1 / Fraction(rate)
         self._pts = 0
         self._audio: av.audio.stream.AudioStream | None = None
         self._samples = 0
@@ -114,12 +115,19 @@ class VideoWriter:
         self._samples += samples.shape[1]
         self._container.mux(self._audio.encode(frame))
 
-    def prepare(self, rgb: np.ndarray) -> av.VideoFrame:
+    def prepare(self, rgb: np.ndarray | av.VideoFrame) -> av.VideoFrame:
         """An encoder-ready frame from ``(H, W, 3)`` uint8 RGB; safe to call on another thread.
+
+        A decoded ``av.VideoFrame`` of the output size passes through (converted only if its
+        pixel format differs from the encoder's).
 
         For 4:2:0 codecs OpenCV does the RGB to I420 conversion: about five times faster than
         libswscale's unaccelerated rgb24 path, with the same BT.601 limited-range result.
         """
+        if isinstance(rgb, av.VideoFrame):
+            if rgb.format.name == self._stream.pix_fmt:
+                return rgb
+            return rgb.reformat(format=self._stream.pix_fmt)
         if self._stream.pix_fmt == "yuv420p":
             return av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420),
                                               format="yuv420p")
@@ -130,6 +138,9 @@ class VideoWriter:
         if isinstance(frame, np.ndarray):
             frame = self.prepare(frame)
         frame.pts = self._pts
+        # A passed-through decoded frame carries its source's time base; PyAV would rescale
+        # our frame count from it, so give it the output's.
+        frame.time_base = self._time_base
         self._pts += 1
         self._container.mux(self._stream.encode(frame))
 

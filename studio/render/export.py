@@ -76,7 +76,8 @@ def export(project: Project, project_file: str | os.PathLike[str], out_path: str
     if not project_dir.is_dir():
         project_dir = project_dir.parent
     rate = _parse_fps(fps) if fps is not None else None
-    renderer = TimelineRenderer(project, project_dir, width=width, height=height, rate=rate)
+    renderer = TimelineRenderer(project, project_dir, width=width, height=height, rate=rate,
+                                native=True)
     start, stop = frame_range if frame_range is not None else (0, renderer.total)
     start, stop = max(0, start), min(stop, renderer.total)
     total = max(0, stop - start)

@@ -50,7 +50,7 @@ def still_feed(path: Path, width: int, height: int, what: str) -> Feed:
     from studio.media.reader import open_reader
 
     try:
-        with open_reader(path) as reader:
+        with open_reader(path, use_proxy=False) as reader:
             info = reader.info
             size = raster.fit_size(info.display_width, info.display_height, width, height)
             image = raster.letterbox(reader.frame(0, size=size), width, height)
@@ -74,7 +74,7 @@ class VideoFeed(Feed):
         self._path, self._what = path, what
         self._stack = contextlib.ExitStack()
         try:
-            self._reader = self._stack.enter_context(open_reader(path))
+            self._reader = self._stack.enter_context(open_reader(path, use_proxy=False))
         except MediaError as exc:
             raise _open_error(path, what, exc) from None
         info = self._reader.info
@@ -124,3 +124,58 @@ class VideoFeed(Feed):
     def close(self) -> None:
         self._frames = None
         self._stack.close()
+
+
+class NativeVideoFeed(Feed):
+    """A clip already at the output size, upright and square-pixelled, kept in its own format.
+
+    :meth:`native` returns decoded ``av.VideoFrame`` objects untouched, so an export of such
+    a clip skips the YUV -> RGB -> YUV round trip (the biggest cost after x264 itself);
+    :meth:`frame` gives RGB for crossfades. Index mapping and holding match :class:`VideoFeed`.
+    """
+
+    def __init__(self, path: Path, in_point: int, rate: Fraction, what: str) -> None:
+        from studio.media.decode import StreamDecoder
+        from studio.media.probe import probe_clip
+
+        self._path, self._what = path, what
+        try:
+            info, index = probe_clip(path)
+            self._decoder = StreamDecoder(path, index)
+        except MediaError as exc:
+            raise _open_error(path, what, exc) from None
+        self._ratio = Fraction(info.rate or rate) / Fraction(rate)
+        self._in = in_point
+        self._last_index = max(0, info.frames - 1)
+        self._index = -1
+        self._current: object = None
+        self._rgb: np.ndarray | None = None
+
+    @staticmethod
+    def fits(info: object, width: int, height: int) -> bool:
+        """Whether a clip with this MediaInfo can be passed through at ``width x height``."""
+        return (getattr(info, "kind", None) == "clip" and getattr(info, "rotation", 0) == 0
+                and getattr(info, "sample_aspect", 1) == 1
+                and (getattr(info, "width", 0), getattr(info, "height", 0)) == (width, height))
+
+    def native(self, local: int) -> object:
+        """The decoded ``av.VideoFrame`` at ``local`` (shared when a frame is held)."""
+        index = self._in + (local * self._ratio.numerator) // self._ratio.denominator
+        index = min(max(index, 0), self._last_index)
+        if index != self._index:
+            try:
+                self._current = self._decoder.frame(index)
+            except MediaError as exc:
+                raise _open_error(self._path, self._what, exc) from None
+            self._index, self._rgb = index, None
+        return self._current
+
+    def frame(self, local: int) -> np.ndarray:
+        frame = self.native(local)
+        if self._rgb is None:
+            self._rgb = frame.to_ndarray(format="rgb24")  # type: ignore[attr-defined]
+            self._rgb.flags.writeable = False
+        return self._rgb
+
+    def close(self) -> None:
+        self._decoder.close()

@@ -21,7 +21,7 @@ from studio.document.persistence import resolve_media_path
 from studio.errors import RenderError
 
 from . import raster
-from .feeds import Feed, VideoFeed, still_feed
+from .feeds import Feed, NativeVideoFeed, VideoFeed, still_feed
 from .plan import Black, Bridge, Interval, Mix, Play, timeline_intervals
 
 
@@ -43,6 +43,10 @@ class TimelineRenderer:
     width, height, rate
         Output size and frame rate; None means the project's. Width and height must be even
         (the encoders subsample chroma).
+    native
+        Let :meth:`frames` yield decoded ``av.VideoFrame`` objects (in the source's pixel
+        format) where a clip plays untouched at the output size; export uses this to skip a
+        colour round trip. False (the default) yields RGB arrays only.
 
     Raises
     ------
@@ -52,8 +56,9 @@ class TimelineRenderer:
 
     def __init__(self, project: Project, project_dir: str | os.PathLike[str], *,
                  width: int | None = None, height: int | None = None,
-                 rate: Fraction | int | None = None) -> None:
+                 rate: Fraction | int | None = None, native: bool = False) -> None:
         self.project = project
+        self.native = native
         self.project_dir = Path(project_dir)
         self.width = int(width or project.width)
         self.height = int(height or project.height)
@@ -117,15 +122,27 @@ class TimelineRenderer:
         if isinstance(item, Still):
             return still_feed(self._media_path(item), *size, what)
         if isinstance(item, Clip):
-            return VideoFeed(self._media_path(item), item.source.start, self.project.rate,
-                             *size, what)
+            return self._video_feed(self._media_path(item), item.source.start, what)
         take = _done_take(item)
         if isinstance(item, Transition):
             assert take is not None  # a Bridge interval exists only for a done take
-            return VideoFeed(self._take_path(take), 0, self.project.rate, *size, what)
+            return self._video_feed(self._take_path(take), 0, what)
         if take is None:
             return Feed(raster.placeholder_card(item.generation.spec.prompt, *size))
-        return VideoFeed(self._take_path(take), item.source.start, self.project.rate, *size, what)
+        return self._video_feed(self._take_path(take), item.source.start, what)
+
+    def _video_feed(self, path: Path, in_point: int, what: str) -> Feed:
+        if self.native:
+            from studio.errors import MediaError
+            from studio.media.probe import probe_clip
+
+            try:
+                fits = NativeVideoFeed.fits(probe_clip(path)[0], self.width, self.height)
+            except MediaError:
+                fits = False  # VideoFeed reports the problem in its own words
+            if fits:
+                return NativeVideoFeed(path, in_point, self.project.rate, what)
+        return VideoFeed(path, in_point, self.project.rate, self.width, self.height, what)
 
     # ------------------------------------------------------------------------------ frames
     def _timeline_frames(self, start: int, stop: int) -> Iterator[np.ndarray]:
@@ -149,7 +166,8 @@ class TimelineRenderer:
                     for _ in range(interval.start, interval.end):
                         yield self._black
                 elif isinstance(interval, Play):
-                    get = feed(interval.item).frame
+                    source = feed(interval.item)
+                    get = source.native if isinstance(source, NativeVideoFeed) else source.frame
                     origin = interval.item_start
                     for t in range(interval.start, interval.end):
                         yield get(t - origin)
