@@ -205,7 +205,7 @@ def run_seek_bench() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     print()
-    module.main()
+    module.main([])  # its own defaults; our arguments are not its arguments
 
 
 def main() -> None:
