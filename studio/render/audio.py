@@ -48,7 +48,8 @@ class _Source:
         if start > 0:
             self._container.seek(int(start / stream.time_base), stream=stream, backward=True)
         self._resampler = av.AudioResampler(format="fltp", layout="stereo", rate=SAMPLE_RATE)
-        self._skip = start  # seconds to drop from the first decoded samples
+        self._target = round(start * SAMPLE_RATE)  # first sample wanted, at 48 kHz
+        self._clock: int | None = None  # 48 kHz sample index of the next resampled sample
         self._pending = np.zeros((CHANNELS, 0), np.float32)
         self._frames = self._container.decode(stream)
         self._done = False
@@ -61,17 +62,20 @@ class _Source:
             return False
         except av.FFmpegError as exc:
             raise RenderError(f"Cannot decode the sound of {self._path}: {exc}.") from None
-        begin = Fraction(frame.pts * frame.time_base) if frame.pts is not None else self._skip
+        if self._clock is None:  # the seek lands at or before the in point: start counting
+            begin = frame.pts * frame.time_base if frame.pts is not None else 0
+            self._clock = round(begin * SAMPLE_RATE)
         chunks = [f.to_ndarray() for f in self._resampler.resample(frame)]
         if not chunks:
             return True
         data = np.concatenate(chunks, axis=1).astype(np.float32, copy=False)
         if data.shape[0] == 1:
             data = np.repeat(data, CHANNELS, axis=0)
-        drop = int(round((self._skip - begin) * SAMPLE_RATE))
-        if drop > 0:  # the seek lands before the in point: discard up to it
-            data = data[:, drop:]
-        self._skip = min(self._skip, begin)
+        # A running sample clock (not each frame's pts) so the resampler's buffering and
+        # several frames before the in point are both dropped exactly.
+        drop = min(data.shape[1], max(0, self._target - self._clock))
+        self._clock += data.shape[1]
+        data = data[:, drop:]
         self._pending = np.concatenate([self._pending, data], axis=1)
         return True
 

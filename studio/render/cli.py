@@ -23,6 +23,7 @@ class ProgressBar:
         self._stream, self._label = stream, label
         self._started = time.monotonic()
         self._drawn = 0.0
+        self._open = False  # a bar line is on screen without its newline
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
@@ -35,9 +36,16 @@ class ProgressBar:
         self._stream.write(f"\r{self._label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
                            f"{done}/{total} frames {100 * done // max(1, total):3d}% "
                            f"{rate:5.1f} fps")
-        if done >= total:
+        self._open = done < total
+        if not self._open:
             self._stream.write("\n")
         self._stream.flush()
+
+    def end_line(self) -> None:
+        """End an unfinished bar's line, so an error message starts on a line of its own."""
+        if self._open:
+            self._stream.write("\n")
+            self._open = False
 
 
 def load_for_render(path: Path) -> tuple[Project, Path]:
@@ -71,7 +79,11 @@ def render_command(project_path: Path, output: Path, *, codec: str = "h264", crf
         raise RenderError("Give both --width and --height, or neither.")
     project, folder = load_for_render(project_path)
     started = time.monotonic()
-    export(project, folder, output, codec=codec, crf=crf, preset=preset, width=width,
-           height=height, fps=fps, progress=ProgressBar(stream))
+    bar = ProgressBar(stream)
+    try:
+        export(project, folder, output, codec=codec, crf=crf, preset=preset, width=width,
+               height=height, fps=fps, progress=bar)
+    finally:
+        bar.end_line()
     print(f"Wrote {output} in {time.monotonic() - started:.1f} s.", file=stream)
     return 0

@@ -72,8 +72,12 @@ def mean_rgb(frame: np.ndarray, box: tuple[slice, slice] | None = None) -> np.nd
 
 
 def write_clip_with_tone(path: Path, frames: int, rate: int = 24, hz: float = 440.0,
-                         sample_rate: int = 44_100) -> Path:
-    """A coded clip (as :func:`write_clip`) with a mono sine tone as long as the picture."""
+                         sample_rate: int = 44_100, hz_after_1s: float | None = None) -> Path:
+    """A coded clip (as :func:`write_clip`) with a mono sine tone as long as the picture.
+
+    With ``hz_after_1s`` the tone changes pitch one second in, so tests can tell where in the
+    source the exported sound starts.
+    """
     with av.open(str(path), "w", format="mp4") as container:
         video = container.add_stream("libx264", rate=rate)
         video.width, video.height, video.pix_fmt = W, H, "yuv420p"
@@ -86,7 +90,8 @@ def write_clip_with_tone(path: Path, frames: int, rate: int = 24, hz: float = 44
             container.mux(video.encode(frame))
         total = frames * sample_rate // rate
         t = np.arange(total) / sample_rate
-        tone = (0.5 * np.sin(2 * np.pi * hz * t)).astype(np.float32)[None, :]
+        pitch = np.where(t < 1.0, hz, hz_after_1s or hz)
+        tone = (0.5 * np.sin(2 * np.pi * pitch * t)).astype(np.float32)[None, :]
         for at in range(0, total, 1024):
             chunk = av.AudioFrame.from_ndarray(np.ascontiguousarray(tone[:, at:at + 1024]),
                                                format="fltp", layout="mono")

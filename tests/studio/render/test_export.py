@@ -167,3 +167,15 @@ def test_exports_without_any_sound_have_no_audio_track(tmp_path: Path) -> None:
     proj = project(tmp_path, [still], [Still(id="s", media_id="m-r", duration=2)])
     with av.open(str(export(proj, tmp_path, tmp_path / "x.mp4"))) as container:
         assert not container.streams.audio
+
+
+def test_clip_audio_starts_at_the_clips_in_point(tmp_path: Path) -> None:
+    from render_helpers import decode_audio, write_clip_with_tone
+
+    tone = write_clip_with_tone(tmp_path / "two.mp4", 72, hz=440.0, hz_after_1s=1000.0)
+    clip = media(tmp_path, tone, "m-t", "clip")
+    proj = project(tmp_path, [clip], [Clip(id="c", media_id="m-t", source=FrameRange(30, 24))])
+    samples, _, _ = decode_audio(export(proj, tmp_path, tmp_path / "x.mp4", preset="ultrafast"))
+    window = samples[0, 4_000:44_000]  # source 1.25 s to 2.08 s: all after the change
+    spectrum = np.abs(np.fft.rfft(window))
+    assert abs(np.argmax(spectrum) * 48_000 / window.shape[0] - 1000) < 5

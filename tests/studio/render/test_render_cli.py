@@ -72,3 +72,16 @@ def test_render_an_otio_export_of_the_sample(sample_project: Path, tmp_path: Pat
     with av.open(str(out)) as container:
         stream = container.streams.video[0]
         assert (stream.width, stream.height) == (160, 90) and stream.frames > 100
+
+
+def test_a_failure_mid_render_ends_the_bar_line_and_leaves_no_file(
+        sample_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (sample_project.parent / "media" / "clip-2.mp4").write_bytes(b"not a video\n" * 50)
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "o.mp4"
+    status = main(["render", str(sample_project), "-o", str(out), "--width", "160",
+                   "--height", "90", "--preset", "ultrafast"])
+    err = capsys.readouterr().err
+    assert status == 2 and list(out.parent.iterdir()) == []
+    last = err.rstrip("\n").split("\n")[-1]
+    assert last.startswith("frameloom: ") and "clip-2.mp4" in last and "relink" in last
