@@ -26,15 +26,13 @@ SAMPLE_RATE = 48_000
 CHANNELS = 2
 
 
-def audio_info(path: Path) -> tuple[bool, Fraction | None]:
-    """``(has an audio stream, frame rate of its video)`` of a clip; ``(False, None)`` if unreadable."""
+def has_audio(path: Path) -> bool:
+    """Whether the file has an audio stream; False if it cannot be opened."""
     try:
         with av.open(str(path)) as container:
-            video = container.streams.video
-            rate = video[0].average_rate if video else None
-            return bool(container.streams.audio), Fraction(rate) if rate else None
+            return bool(container.streams.audio)
     except (av.FFmpegError, OSError):
-        return False, None
+        return False
 
 
 class _Source:
@@ -107,7 +105,7 @@ class TimelineAudio:
                  stop: int) -> None:
         self.project, self.start, self.stop = project, start, stop
         self._dir = Path(project_dir)
-        self._info: dict[str, tuple[bool, Fraction | None]] = {}
+        self._audible: dict[str, bool] = {}
         self.intervals = timeline_intervals(project, start, stop)
         self.present = any(self._audible_clip(i) for iv in self.intervals
                            for i in _items(iv))
@@ -118,9 +116,9 @@ class TimelineAudio:
     def _audible_clip(self, item: Item) -> bool:
         if not isinstance(item, Clip) or item.media_id not in self.project.media:
             return False
-        if item.media_id not in self._info:
-            self._info[item.media_id] = audio_info(self._path(item))
-        return self._info[item.media_id][0]
+        if item.media_id not in self._audible:
+            self._audible[item.media_id] = has_audio(self._path(item))
+        return self._audible[item.media_id]
 
     def _sample(self, frame: int) -> int:
         return int(frame * SAMPLE_RATE / self.project.rate)
@@ -129,8 +127,8 @@ class TimelineAudio:
         """A reader of ``item``'s sound positioned at timeline frame ``at``, or None if silent."""
         if not isinstance(item, Clip) or not self._audible_clip(item):
             return None
-        rate = self._info[item.media_id][1] or self.project.rate
-        seconds = item.source.start / rate + Fraction(at - item_start) / self.project.rate
+        # Source ranges count project-rate frames, so the in point is project time too.
+        seconds = Fraction(item.source.start + at - item_start) / self.project.rate
         return _Source(self._path(item), max(Fraction(0), seconds))
 
     def chunks(self) -> Iterator[np.ndarray]:

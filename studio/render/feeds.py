@@ -63,7 +63,9 @@ def still_feed(path: Path, width: int, height: int, what: str) -> Feed:
 class VideoFeed(Feed):
     """A video file played from ``in_point``, resampled from its own rate to ``rate``.
 
-    Local frame ``t`` shows source frame ``in_point + floor(t * source_rate / rate)``, clamped
+    Like the document, ``in_point`` counts frames at the project ``rate`` (see
+    ``MediaRef.length_at``): local frame ``t`` shows the file's own frame
+    ``floor((in_point + t) * source_rate / rate)``, clamped
     to the file: before its first frame the first is held, past its last the last is held.
     """
 
@@ -89,7 +91,7 @@ class VideoFeed(Feed):
         self._current: np.ndarray | None = None
 
     def _source_index(self, local: int) -> int:
-        index = self._in + (local * self._ratio.numerator) // self._ratio.denominator
+        index = ((self._in + local) * self._ratio.numerator) // self._ratio.denominator
         return min(max(index, 0), self._last_index)
 
     def _restart(self, index: int) -> None:
@@ -160,7 +162,7 @@ class NativeVideoFeed(Feed):
 
     def native(self, local: int) -> object:
         """The decoded ``av.VideoFrame`` at ``local`` (shared when a frame is held)."""
-        index = self._in + (local * self._ratio.numerator) // self._ratio.denominator
+        index = ((self._in + local) * self._ratio.numerator) // self._ratio.denominator
         index = min(max(index, 0), self._last_index)
         if index != self._index:
             try:

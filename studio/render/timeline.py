@@ -5,6 +5,11 @@ file the timeline needs is online, and then yields frames interval by interval (
 :mod:`studio.render.plan` for transition and compositing rules). Each item's reader stays open
 while the item plays, across the transitions on either side of it, and is closed after its
 last interval.
+
+Clip and take frames follow the document's time rule: a source range counts frames at the
+project rate, so timeline frame ``t`` of an item starting at ``s`` shows the file's own frame
+``floor((source.start + t - s) * file_rate / project_rate)`` (a 24 fps clip in a 30 fps project
+repeats every fourth frame and plays in real time).
 """
 
 from __future__ import annotations
@@ -166,8 +171,9 @@ class TimelineRenderer:
                     for _ in range(interval.start, interval.end):
                         yield self._black
                 elif isinstance(interval, Play):
-                    source = feed(interval.item)
-                    get = source.native if isinstance(source, NativeVideoFeed) else source.frame
+                    playing = feed(interval.item)
+                    get = playing.native if isinstance(playing, NativeVideoFeed) \
+                        else playing.frame
                     origin = interval.item_start
                     for t in range(interval.start, interval.end):
                         yield get(t - origin)

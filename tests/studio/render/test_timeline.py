@@ -157,7 +157,9 @@ def test_a_24fps_clip_is_resampled_into_a_30fps_project(tmp_path: Path) -> None:
     proj = project(tmp_path, [clip], [Clip(id="c", media_id="m-a", source=FrameRange(10, 30))],
                    rate=30)
     out = render(proj, tmp_path)
-    assert codes(out) == [10 + t * 24 // 30 for t in range(30)]
+    # Source ranges count project-rate frames (MediaRef.length_at): frame k of the range shows
+    # the file's frame floor(k * 24 / 30).
+    assert codes(out) == [(10 + t) * 24 // 30 for t in range(30)]
 
 
 def test_an_output_rate_override_resamples_the_timeline(tmp_path: Path) -> None:
