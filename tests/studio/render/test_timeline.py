@@ -242,3 +242,46 @@ def test_odd_output_sizes_are_refused(tmp_path: Path) -> None:
     proj = project(tmp_path, [], [Gap(id="g", duration=2)])
     with pytest.raises(RenderError, match="even"):
         TimelineRenderer(proj, tmp_path, width=321, height=180)
+
+
+def test_each_item_is_read_sequentially_with_one_reader_and_one_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from studio.media import reader as media_reader
+
+    starts: list[tuple[str, int]] = []
+    real_open = media_reader.open_reader
+
+    def counting_open(path, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        opened = real_open(path, **kwargs)
+        real_frames = opened.frames
+
+        def frames(start=0, stop=None, size=None):  # noqa: ANN001, ANN202
+            starts.append((Path(path).name, start))
+            return real_frames(start, stop, size)
+
+        opened.frames = frames
+        return opened
+
+    monkeypatch.setattr(media_reader, "open_reader", counting_open)
+    a = media(tmp_path, write_clip(tmp_path / "a.mp4", 60), "m-a", "clip")
+    b = media(tmp_path, write_clip(tmp_path / "b.mp4", 60, index=2), "m-b", "clip")
+    proj = project(tmp_path, [a, b], [
+        Clip(id="a", media_id="m-a", source=FrameRange(0, 40)),
+        Transition(id="t", kind="crossfade", in_offset=5, out_offset=5),
+        Clip(id="b", media_id="m-b", source=FrameRange(20, 30))])
+    frames = render(proj, tmp_path)
+    assert len(frames) == 70 and codes(frames[45:]) == list(range(25, 50))
+    assert starts == [("a.mp4", 0), ("b.mp4", 15)]  # B starts 5 frames before its in point
+
+
+def test_export_pass_through_matches_the_rgb_renderer(tmp_path: Path) -> None:
+    from render_helpers import decode
+
+    from studio.render.export import export
+
+    a = media(tmp_path, write_clip(tmp_path / "a.mp4", 30), "m-a", "clip")
+    proj = project(tmp_path, [a], [Clip(id="a", media_id="m-a", source=FrameRange(3, 20))])
+    rgb = render(proj, tmp_path)
+    exported, _ = decode(export(proj, tmp_path, tmp_path / "x.mp4", crf=0, preset="ultrafast"))
+    assert len(exported) == 20
+    assert all(close(x, y, 2.0) for x, y in zip(exported, rgb))
