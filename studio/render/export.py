@@ -119,14 +119,14 @@ def export(project: Project, project_file: str | os.PathLike[str], out_path: str
         temp.unlink(missing_ok=True)
         if isinstance(exc, MediaError):
             raise RenderError(f"Export failed: {exc}") from None
-        if isinstance(exc, (OSError, av_error_types())):
+        if isinstance(exc, (OSError, _av_error_types())):
             reason = getattr(exc, "strerror", None) or str(exc)
             raise RenderError(f"Could not write {out_path}: {reason}.") from None
         raise
     return out_path
 
 
-def av_error_types() -> type[BaseException]:
+def _av_error_types() -> type[BaseException]:
     """PyAV's error base (FFmpeg failures), imported lazily like the rest of PyAV."""
     import av
 

@@ -197,7 +197,8 @@ class TimelineRenderer:
         """Output frames ``[start, stop)`` (at the output rate) as ``(H, W, 3)`` uint8 RGB.
 
         Yielded arrays may be shared between frames (a held still, black) and must be treated
-        as read-only; copy one to keep or change it.
+        as read-only; copy one to keep or change it. With ``native=True``, frames of clips that
+        play untouched come as decoded ``av.VideoFrame`` objects instead.
         """
         stop = self.total if stop is None else min(stop, self.total)
         start = max(0, start)
