@@ -45,14 +45,10 @@ def _range(start: int, duration: int, rate: Fraction) -> otio.opentime.TimeRange
     return _TR(_RT(start, float(rate)), _RT(duration, float(rate)))
 
 
-def _source_range(source: FrameRange, rate: Fraction, media_rate: Fraction) -> Any:
-    """A clip's range as the renderer reads it: ``source.start`` counts the media's own frames,
-    ``source.duration`` counts project frames (the time the item lasts on the timeline)."""
-    duration = source.duration * media_rate / rate
-    if duration.denominator == 1:  # all at the media's rate, the form editors write
-        return _range(source.start, int(duration), media_rate)
-    # Not a whole number of media frames: keep each value whole at its own rate (OTIO allows it).
-    return _TR(_RT(source.start, float(media_rate)), _RT(source.duration, float(rate)))
+def _source_range(source: FrameRange, rate: Fraction) -> Any:
+    """A clip's range, written at the project rate: the document counts a clip's source in
+    project-rate frames (``MediaRef.length_at``), and OTIO rescales between rates itself."""
+    return _range(source.start, source.duration, rate)
 
 
 def _media_rate(media: MediaRef, rate: Fraction) -> Fraction:
@@ -105,7 +101,7 @@ def _export_entry(project: Project, base: Path, entry: TrackEntry) -> Any:
         # ImageSequenceReference, which editors expect to be a numbered run of files).
         source, available = _range(0, entry.duration, rate), None
     else:
-        source = _source_range(entry.source, rate, media_rate)
+        source = _source_range(entry.source, rate)
         available = None if media.frames is None else _range(0, media.frames, media_rate)
     ref = otio.schema.ExternalReference(
         target_url=_url(persistence.resolve_media_path(base, media)), available_range=available,
@@ -313,8 +309,8 @@ class _Importer:
         if ref is not None and ref.available_range is not None:
             available = ref.available_range.duration
             probe = {"rate": format_rate(_rate(available.rate))}
-            if _rate(available.rate) == self.rate and float(available.value).is_integer():
-                probe["frames"] = int(available.value)  # frames bound sources at this rate only
+            if float(available.value).is_integer():
+                probe["frames"] = int(available.value)  # bounds sources via MediaRef.length_at
         kind = data.get("kind") or ("still" if file.suffix.lower() in IMAGE_SUFFIXES else "clip")
         data |= {"schema": "MediaRef.1", "id": self.new(data.get("id"), "media"), "kind": kind,
                  "path": persistence.relative_media_path(self.base, file), "probe": probe,
@@ -369,11 +365,10 @@ class _Importer:
             self.skip("effects and markers of clip", child)
         ref = child.media_reference
         available = getattr(ref, "available_range", None)
-        # source.start counts the media's frames (see _source_range); editors start media at
-        # their timecode, so it is measured from the start of the available range.
+        # source.start counts project-rate frames into the media (see _source_range); editors
+        # start media at their timecode, so it is measured from the start of the available range.
         start = _seconds(shown.start_time) - (_seconds(available.start_time) if available else 0)
-        media_rate = _rate((available.duration if available else shown.start_time).rate)
-        source = FrameRange(max(0, math.floor(start * media_rate + Fraction(1, 2))), duration)
+        source = FrameRange(max(0, math.floor(start * self.rate + Fraction(1, 2))), duration)
         generation = self.generation(saved.get("generation"))
         if generation is None and isinstance(ref, otio.schema.GeneratorReference) and \
                 ref.generator_kind == GENERATOR_KIND:  # a spec without Frameloom's metadata
@@ -463,8 +458,7 @@ def import_otio(path: str | os.PathLike[str]) -> tuple[Project, Path]:
     """Read an ``.otio`` file (Frameloom's or another editor's) into a new project.
 
     Clips, stills (clips of image files), gaps and dissolves (as crossfades) are kept.
-    Durations and offsets are rescaled to the project rate and in points to the media's rate,
-    rounding to the nearest frame (halves up). Nested stacks, non-file references, disabled
+    Durations, offsets and in points are rescaled to the project rate, rounding to the nearest frame (halves up). Nested stacks, non-file references, disabled
     clips, audio tracks, effects and markers are listed in ``metadata["otio_import"]
     ["skipped"]`` (what took time stays as a gap); missing media files are listed under
     ``"offline"`` and get ``Fingerprint(size=0, digest="")`` unless Frameloom saved theirs;

@@ -189,19 +189,19 @@ def test_24fps_clip_in_ntsc_timeline_is_rescaled(tmp_path: Path) -> None:
     project, _base = import_otio(tmp_path / "ntsc.otio")
     assert project.rate == Fraction(30000, 1001)
     a, gap, b = project.timeline.tracks[0].items
-    # 2 s at 29.97 fps is 59.94 frames, rounded to 60; the in point stays in the clip's own
-    # frames (frame 24 at 24 fps), which is where the renderer reads it.
-    assert a.source == FrameRange(24, 60) and gap.duration == 30
-    assert project.media[a.media_id].probe == {"rate": "24"}
+    # 2 s at 29.97 fps is 59.94 frames, rounded to 60; the in point, 1 s, is 29.97 project
+    # frames, rounded to 30 (the document counts a clip's source at the project rate).
+    assert a.source == FrameRange(30, 60) and gap.duration == 30
+    assert project.media[a.media_id].probe == {"rate": "24", "frames": 240}
     assert b.source == FrameRange(0, 13)  # 10 frames at 23.976 = 12.5 project frames, up
     assert project.media[b.media_id].probe["rate"] == "24000/1001"
-    # And back out: the in point is written at the media's rate, the length exactly.
+    # And back out at the project rate, exactly.
     out = export_otio(project, tmp_path, tmp_path / "again.otio")
     clip = otio.adapters.read_from_file(str(out)).find_clips()[0]
-    assert (clip.source_range.start_time.value, clip.source_range.start_time.rate) == (24, 24)
+    assert (clip.source_range.start_time.value, clip.source_range.start_time.rate) == (30, ntsc)
     assert clip.source_range.duration.value == 60
     again, _ = import_otio(out)
-    assert again.timeline.tracks[0].items[0].source == FrameRange(24, 60)
+    assert again.timeline.tracks[0].items[0].source == FrameRange(30, 60)
 
 
 def test_what_frameloom_cannot_hold_becomes_gaps(tmp_path: Path) -> None:
