@@ -1,0 +1,113 @@
+"""Where the engine keeps its job store, caches, socket and models; ``FRAMELOOM_HOME`` moves them all."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import stat
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import platformdirs
+
+APP = "frameloom"
+HOME_ENV = "FRAMELOOM_HOME"
+_PRIVATE = 0o700
+
+
+def _home() -> Path | None:
+    home = os.environ.get(HOME_ENV)
+    return Path(home).expanduser() if home else None
+
+
+def _make(path: Path, *, private: bool) -> Path:
+    """Create ``path`` (and its parents); a private folder is also tightened if it already existed."""
+    path.mkdir(parents=True, exist_ok=True, mode=_PRIVATE if private else 0o777)
+    if private and sys.platform != "win32":
+        info = path.stat()
+        if info.st_uid != os.getuid():
+            # Someone else created the folder first: trusting it would let them read the
+            # token or plant a socket, so refuse instead of falling back silently.
+            raise PermissionError(f"The folder {path} belongs to another user, so the engine "
+                                  "cannot keep private files there.")
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            path.chmod(_PRIVATE)
+    return path
+
+
+def data_dir() -> Path:
+    """Long-lived engine data: the job store (private, mode 0700).
+
+    Returns
+    -------
+    Path
+        ``$FRAMELOOM_HOME/data`` or the platform's user data folder for Frameloom.
+    """
+    home = _home()
+    path = home / "data" if home else Path(platformdirs.user_data_dir(APP, appauthor=False))
+    # The job store holds the users' prompts; nobody else on the machine needs to read them.
+    return _make(path, private=True)
+
+
+def cache_dir() -> Path:
+    """Previews and other files that can be deleted at any time.
+
+    Returns
+    -------
+    Path
+        ``$FRAMELOOM_HOME/cache`` or the platform's user cache folder plus ``engine``.
+    """
+    home = _home()
+    # The studio uses the same platform cache folder; a sub-folder keeps the two apart.
+    path = home / "cache" if home else Path(platformdirs.user_cache_dir(APP, appauthor=False)) / "engine"
+    return _make(path, private=False)
+
+
+def runtime_dir() -> Path:
+    """The socket and token folder: private (mode 0700) and owned by the current user.
+
+    Without ``FRAMELOOM_HOME`` this is the platform's user runtime folder; where that cannot be
+    created (no ``XDG_RUNTIME_DIR``, a read-only ``/run``), a per-user folder in the temp dir.
+
+    Returns
+    -------
+    Path
+        The folder, created if needed.
+
+    Raises
+    ------
+    PermissionError
+        If the folder exists but belongs to another user.
+    """
+    home = _home()
+    if home:
+        return _make(home / "runtime", private=True)
+    with warnings.catch_warnings():
+        # platformdirs warns when it falls back itself; the fallback below is ours to choose.
+        warnings.simplefilter("ignore")
+        candidate = None if sys.platform.startswith("linux") and not os.environ.get(
+            "XDG_RUNTIME_DIR") else Path(platformdirs.user_runtime_dir(APP, appauthor=False))
+    if candidate is not None:
+        try:
+            return _make(candidate, private=True)
+        except PermissionError:
+            raise
+        except OSError:
+            pass  # an unwritable runtime root: use the temp folder below
+    user = os.getuid() if hasattr(os, "getuid") else getpass.getuser()
+    return _make(Path(tempfile.gettempdir()) / f"{APP}-runtime-{user}", private=True)
+
+
+def models_dir() -> Path:
+    """Downloaded and imported model checkpoints.
+
+    Returns
+    -------
+    Path
+        ``$FRAMELOOM_HOME/models`` or ``models`` in the platform's user data folder.
+    """
+    home = _home()
+    path = home / "models" if home else Path(platformdirs.user_data_dir(APP, appauthor=False)) / "models"
+    return _make(path, private=False)
