@@ -98,9 +98,9 @@ def coerce(value: Any, hint: Any, name: str) -> Any:
         else:
             inner = args[1] if args else Any
             return {k: coerce(v, inner, f"{name}.{k}") for k, v in value.items()}
-    elif dataclasses.is_dataclass(hint):
+    elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if isinstance(value, dict):
-            return hint.from_dict(value, where=f"{name}.")  # type: ignore[attr-defined]
+            return getattr(hint, "from_dict")(value, where=f"{name}.")
         ok = isinstance(value, hint)
     else:  # a hint this checker was never taught: a programming error, not bad input
         raise TypeError(f"coerce() does not know the type hint {hint!r}")
@@ -144,7 +144,7 @@ def build(cls: type[Any], data: Any, where: str = "") -> Any:
         raise RequestError(f"{where}{exc}") from None
 
 
-def _check_fields(obj: Any) -> None:
+def check_fields(obj: Any) -> None:
     """Coerce every field of a frozen dataclass to its hint, in place."""
     hints = _hints(type(obj))
     for f in dataclasses.fields(obj):
@@ -201,7 +201,7 @@ class Pin:
     frame_count: int = 1
 
     def __post_init__(self) -> None:
-        _check_fields(self)
+        check_fields(self)
         _text("path", self.path, MAX_PATH_CHARS, empty=False)
         _in_range("target_frame", self.target_frame, 0, 1999)
         _in_range("strength", self.strength, 0.0, 1.0, "a number")
@@ -247,7 +247,7 @@ class GenerationRequest:
         "seed": (0, MAX_SEED), "steps": (1, 500)}
 
     def __post_init__(self) -> None:
-        _check_fields(self)
+        check_fields(self)
         _text("model_id", self.model_id, 200, empty=False)
         _text("prompt", self.prompt, MAX_PROMPT_CHARS)
         _text("negative_prompt", self.negative_prompt, MAX_PROMPT_CHARS)
@@ -348,7 +348,7 @@ def fit_request(request: GenerationRequest,
         If the shot is longer than the model can make in one window.
     """
     notes: list[str] = []
-    changes: dict[str, int] = {}
+    changes: dict[str, Any] = {}
     multiple = constraints.size_multiple
     for name in ("width", "height"):
         value = getattr(request, name)
