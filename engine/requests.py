@@ -86,7 +86,8 @@ def coerce(value: Any, hint: Any, name: str) -> Any:
                 value = float(value)
             except OverflowError:  # a huge JSON integer has no float
                 ok = False
-            ok = ok and math.isfinite(value)
+            if ok and not math.isfinite(value):
+                raise RequestError(f"{name} must be a finite number, got {value}.")
     elif origin is tuple:
         if not isinstance(value, (list, tuple)):
             ok = False
