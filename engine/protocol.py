@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from engine import requests
-from engine.requests import GenerationRequest, RequestError
+# Re-exported: the studio imports nothing from engine but this module, yet builds requests.
+from engine.requests import GenerationRequest, Pin, RequestError
+
+__all__ = [
+    "ENVELOPE", "MAX_LINE_BYTES", "PROTOCOL_VERSION", "REGISTRY", "Cancel", "Cancelled", "Done",
+    "Error", "Failed", "GenerationRequest", "GetJob", "Heartbeat", "Hello", "Interrupted",
+    "ListJobs", "ListModels", "Message", "Ok", "Pin", "Preview", "Progress", "ProtocolError",
+    "Queued", "Remove", "Reorder", "RequestError", "Shutdown", "Started", "Submit", "Subscribe",
+    "decode", "encode"]
 
 PROTOCOL_VERSION = 1
 MAX_LINE_BYTES = 1 << 20  # previews travel as small JPEGs, so 1 MiB leaves room and bounds memory
