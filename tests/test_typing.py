@@ -1,4 +1,4 @@
-"""The document layer and the engine protocol type-check under ``mypy --strict`` (../shared/STYLE.md)."""
+"""The document layer and engine.protocol type-check under ``mypy --strict`` (../shared/STYLE.md)."""
 
 from __future__ import annotations
 
