@@ -1,4 +1,4 @@
-"""Rows, errors, schema, connection and allowed state changes of the engine's job store (engine.jobs)."""
+"""Rows, errors, schema, connection and allowed state changes of the job store (engine.jobs)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 STATES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 FINISHED = frozenset({"done", "failed", "cancelled", "interrupted"})
-# Every state change goes through JobStore._move, which checks this table. Queued jobs may fail before they
-# start (a request the model refuses); only an interrupted job goes back to the queue, and only
-# recover_after_crash sends it there.
+# Every state change goes through JobStore._move, which checks this table. Queued jobs may fail
+# before they start (a request the model refuses); only an interrupted job goes back to the
+# queue, and only recover_after_crash sends it there.
 TRANSITIONS: dict[str, frozenset[str]] = {
     "queued": frozenset({"running", "cancelled", "failed"}),
     "running": frozenset({"done", "failed", "cancelled", "interrupted"}),
@@ -82,7 +82,8 @@ def dumps(value: object, what: str) -> str:
         # sort_keys makes equal requests equal strings, which idempotent submit compares.
         return json.dumps(value, sort_keys=True, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
-        raise JobError(f"The {what} cannot be stored because it is not plain JSON ({exc}).") from None
+        raise JobError(f"The {what} cannot be stored because it is not plain JSON "
+                       f"({exc}).") from None
 
 
 def job_from_row(row: sqlite3.Row) -> Job:

@@ -1,4 +1,4 @@
-"""The durable job queue and event log of the engine, in one SQLite file (WAL) that survives crashes."""
+"""The engine's durable job queue and event log: one SQLite file (WAL) that survives crashes."""
 
 from __future__ import annotations
 
@@ -62,10 +62,11 @@ class JobStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # also after a failed COMMIT, or the next BEGIN fails
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def _read(self, sql: str, args: Sequence[object] = ()) -> builtins.list[sqlite3.Row]:
         with self._lock:
@@ -74,30 +75,32 @@ class JobStore:
     @staticmethod
     def _event(db: sqlite3.Connection, job_id: str | None, type_: str,
                data: Mapping[str, Any]) -> int:
-        cursor = db.execute("INSERT INTO events (job_id, type, data_json, time) VALUES (?, ?, ?, ?)",
+        cursor = db.execute("INSERT INTO events (job_id, type, data_json, time)"
+                            " VALUES (?, ?, ?, ?)",
                             (job_id, type_, dumps(dict(data), "event data"), utc_now()))
         return int(cursor.lastrowid or 0)
 
     @staticmethod
     def _row(db: sqlite3.Connection, job_id: str) -> sqlite3.Row:
-        row: sqlite3.Row | None = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        row: sqlite3.Row | None = db.execute("SELECT * FROM jobs WHERE id = ?",
+                                             (job_id,)).fetchone()
         if row is None:
             raise JobError(f"There is no job with id {job_id!r}.")
         return row
 
     def _move(self, db: sqlite3.Connection, job_id: str, new: str, event: Mapping[str, Any],
-              **columns: object) -> sqlite3.Row:
+              **columns: object) -> Job:
         """Check and apply one state change, with its event, inside the caller's transaction."""
-        row = self._row(db, job_id)
-        if new not in TRANSITIONS[row["state"]]:
-            raise JobError(f"Job {job_id!r} is {row['state']} and cannot become {new}.")
+        state = self._row(db, job_id)["state"]
+        if new not in TRANSITIONS[state]:
+            raise JobError(f"Job {job_id!r} is {state} and cannot become {new}.")
         columns["state"] = new
         if new in FINISHED:
             columns["finished"] = utc_now()
         names = ", ".join(f"{name} = ?" for name in columns)
         db.execute(f"UPDATE jobs SET {names} WHERE id = ?", (*columns.values(), job_id))
         self._event(db, job_id, _EVENT_NAMES.get(new, new), event)
-        return row
+        return job_from_row(self._row(db, job_id))
 
     # -- queue ---------------------------------------------------------------------------------
 
@@ -134,8 +137,8 @@ class JobStore:
                     raise JobError(f"Job id {job_id!r} is already used by a different request.")
                 return job_from_row(row), False
             position = db.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM jobs").fetchone()[0]
-            db.execute("INSERT INTO jobs (id, request_json, state, position, requeue_if_interrupted,"
-                       " created) VALUES (?, ?, 'queued', ?, ?, ?)",
+            db.execute("INSERT INTO jobs (id, request_json, state, position,"
+                       " requeue_if_interrupted, created) VALUES (?, ?, 'queued', ?, ?, ?)",
                        (job_id, text, position, int(requeue_if_interrupted), utc_now()))
             self._event(db, job_id, "queued", {"position": position})
             return job_from_row(self._row(db, job_id)), True
@@ -168,7 +171,7 @@ class JobStore:
         return job_from_row(rows[0]) if rows else None
 
     def reorder(self, job_ids: Sequence[str]) -> None:
-        """Move the named queued jobs to the front, in this order; the others keep theirs after them.
+        """Move the named queued jobs to the front, in this order; the rest keep theirs behind.
 
         Pass the whole queue to set a complete order.
 
@@ -213,9 +216,8 @@ class JobStore:
         """Start a queued job: count the attempt, reset progress, stamp ``started``."""
         with self._write() as db:
             attempts = self._row(db, job_id)["attempts"] + 1
-            self._move(db, job_id, "running", {"attempt": attempts}, attempts=attempts, step=0,
-                       total=None, started=utc_now(), finished=None)
-            return job_from_row(self._row(db, job_id))
+            return self._move(db, job_id, "running", {"attempt": attempts}, attempts=attempts,
+                              step=0, total=None, started=utc_now(), finished=None)
 
     def progress(self, job_id: str, step: int, total: int) -> int:
         """Record progress of a running job and append a ``progress`` event; returns its seq."""
@@ -240,19 +242,19 @@ class JobStore:
         for path in paths:
             target = Path(path)
             if not target.is_file() or target.stat().st_size == 0:
-                raise JobError(f"Job {job_id!r} cannot be done: its output {path} is missing or empty.")
+                raise JobError(f"Job {job_id!r} cannot be done: its output {path} is missing "
+                               "or empty.")
         settings_text = dumps(dict(settings), "settings")
         with self._write() as db:
-            self._move(db, job_id, "done", {"outputs": paths, "settings": dict(settings)},
-                       outputs_json=dumps(paths, "outputs"), settings_json=settings_text)
-            return job_from_row(self._row(db, job_id))
+            return self._move(db, job_id, "done", {"outputs": paths, "settings": dict(settings)},
+                              outputs_json=dumps(paths, "outputs"), settings_json=settings_text)
 
     def fail(self, job_id: str, code: str, message: str, hint: str | None = None) -> Job:
         """Mark a queued or running job failed with an error code, a sentence and a hint."""
         with self._write() as db:
-            self._move(db, job_id, "failed", {"code": code, "message": message, "hint": hint},
-                       error_code=code, error_message=message, error_hint=hint)
-            return job_from_row(self._row(db, job_id))
+            event = {"code": code, "message": message, "hint": hint}
+            return self._move(db, job_id, "failed", event, error_code=code,
+                              error_message=message, error_hint=hint)
 
     def cancel(self, job_id: str) -> bool:
         """Cancel a job: a queued one at once; a running one is left to the caller.
@@ -284,8 +286,7 @@ class JobStore:
     def mark_cancelled(self, job_id: str) -> Job:
         """Mark a running job cancelled once its worker has stopped."""
         with self._write() as db:
-            self._move(db, job_id, "cancelled", {})
-            return job_from_row(self._row(db, job_id))
+            return self._move(db, job_id, "cancelled", {})
 
     def recover_after_crash(self) -> builtins.list[Job]:
         """Turn jobs left running by a dead engine into interrupted ones; call once at start.
@@ -299,11 +300,10 @@ class JobStore:
             The jobs that were running, as they are now (interrupted or queued).
         """
         with self._write() as db:
-            ids = [r["id"] for r in db.execute(
-                "SELECT id FROM jobs WHERE state = 'running' ORDER BY position")]
-            again = [r["id"] for r in db.execute(
-                "SELECT id FROM jobs WHERE state = 'running' AND requeue_if_interrupted = 1"
-                " ORDER BY position")]
+            rows = db.execute("SELECT id, requeue_if_interrupted FROM jobs WHERE state = 'running'"
+                              " ORDER BY position").fetchall()
+            ids = [r["id"] for r in rows]
+            again = [r["id"] for r in rows if r["requeue_if_interrupted"]]
             first = db.execute("SELECT COALESCE(MIN(position), 1) FROM jobs WHERE state = 'queued'"
                                ).fetchone()[0]
             for job_id in ids:
@@ -316,14 +316,14 @@ class JobStore:
     # -- events --------------------------------------------------------------------------------
 
     def append_event(self, job_id: str | None, type: str, data: Mapping[str, Any]) -> int:
-        """Append an event the store does not write itself (heartbeat, failure detail); returns seq."""
+        """Append an event the store does not write itself (a heartbeat, say); returns its seq."""
         with self._write() as db:
             return self._event(db, job_id, type, data)
 
     def events_since(self, seq: int, limit: int = 1000) -> builtins.list[Event]:
         """Events with a seq greater than ``seq``, oldest first, at most ``limit`` of them."""
-        return [event_from_row(r) for r in self._read("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                                    (seq, limit))]
+        rows = self._read("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+        return [event_from_row(row) for row in rows]
 
     def last_seq(self) -> int:
         """The seq of the newest event ever written (0 for a new store)."""

@@ -1,4 +1,4 @@
-"""Where the engine keeps its job store, caches, socket and models; ``FRAMELOOM_HOME`` moves them all."""
+"""Where the engine keeps its job store, caches, socket and models; ``FRAMELOOM_HOME`` moves all."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _home() -> Path | None:
 
 
 def _make(path: Path, *, private: bool) -> Path:
-    """Create ``path`` (and its parents); a private folder is also tightened if it already existed."""
+    """Create ``path`` and its parents; an existing private folder is tightened too."""
     path.mkdir(parents=True, exist_ok=True, mode=_PRIVATE if private else 0o777)
     if private and sys.platform != "win32":
         info = path.stat()
@@ -57,11 +57,12 @@ def cache_dir() -> Path:
     Returns
     -------
     Path
-        ``$FRAMELOOM_HOME/cache`` or the platform's user cache folder plus ``engine``.
+        ``$FRAMELOOM_HOME/cache`` or the platform's user cache folder for Frameloom.
     """
     home = _home()
-    # The studio uses the same platform cache folder; a sub-folder keeps the two apart.
-    path = home / "cache" if home else Path(platformdirs.user_cache_dir(APP, appauthor=False)) / "engine"
+    # The same folder as the studio's cache (studio.paths), so FRAMELOOM_HOME and the default
+    # agree; callers keep their files in sub-folders of their own.
+    path = home / "cache" if home else Path(platformdirs.user_cache_dir(APP, appauthor=False))
     return _make(path, private=False)
 
 
@@ -109,5 +110,6 @@ def models_dir() -> Path:
         ``$FRAMELOOM_HOME/models`` or ``models`` in the platform's user data folder.
     """
     home = _home()
-    path = home / "models" if home else Path(platformdirs.user_data_dir(APP, appauthor=False)) / "models"
+    path = home / "models" if home else Path(
+        platformdirs.user_data_dir(APP, appauthor=False)) / "models"
     return _make(path, private=False)

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,7 +127,8 @@ MOVES = {  # how to ask for each state change
     "running": lambda s, j, p: s.mark_running(j),
     "done": lambda s, j, p: s.finish(j, [output(p, f"{j}-x.mp4")], {}),
     "failed": lambda s, j, p: s.fail(j, "bad", "It broke.", None),
-    "cancelled": lambda s, j, p: s.mark_cancelled(j) if s.get(j).state == "running" else s.cancel(j),
+    "cancelled": lambda s, j, p: (s.mark_cancelled(j) if s.get(j).state == "running"
+                                  else s.cancel(j)),
     "interrupted": lambda s, j, p: s.recover_after_crash(),
 }
 
@@ -273,6 +275,36 @@ def test_two_stores_on_one_file_see_each_others_writes(tmp_path: Path) -> None:
             two.submit("a", {})
 
 
+def test_two_connections_writing_at_once_wait_for_each_other(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    stores = [JobStore(path), JobStore(path)]
+
+    def write(store: JobStore, name: str) -> None:
+        for i in range(100):
+            store.append_event(None, name, {"i": i})
+
+    threads = [threading.Thread(target=write, args=(store, f"w{n}")) for n, store in
+               enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    events = stores[0].events_since(0)
+    assert len(events) == 200 and len({e.seq for e in events}) == 200
+    for name in ("w0", "w1"):  # each writer's events in the order it wrote them
+        assert [e.data["i"] for e in events if e.type == name] == list(range(100))
+    for store in stores:
+        store.close()
+
+
+def test_a_refused_write_is_rolled_back_and_the_store_stays_usable(store: JobStore) -> None:
+    first = store.append_event(None, "note", {})
+    with pytest.raises(JobError, match="not plain JSON"):
+        store.append_event(None, "note", {"bad": object()})
+    assert store.append_event(None, "note", {}) == first + 1  # no seq was used by the failure
+    assert len(store.events_since(0)) == 2
+
+
 def test_the_store_is_in_wal_mode(store: JobStore) -> None:
     with sqlite3.connect(store.path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -314,6 +346,14 @@ def test_runtime_dir_without_frameloom_home_is_private(tmp_path: Path,
     assert folder.parent == tmp_path and folder.stat().st_mode & 0o777 == 0o700
     folder.chmod(0o755)  # loosened by someone: tightened again
     assert paths.runtime_dir().stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG_RUNTIME_DIR is Linux's")
+def test_runtime_dir_uses_xdg_runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FRAMELOOM_HOME")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    folder = paths.runtime_dir()
+    assert folder == tmp_path / "frameloom" and folder.stat().st_mode & 0o777 == 0o700
 
 
 CHILD = textwrap.dedent("""
