@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+# Events are named after the new state, except that a job that starts announces "started".
+_EVENT_NAMES = {"running": "started"}
+
 STATES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 FINISHED = frozenset({"done", "failed", "cancelled", "interrupted"})
-# Every state change goes through JobStore._move, which checks this table. Queued jobs may fail
+# Every state change goes through move(), which checks this table. Queued jobs may fail
 # before they start (a request the model refuses); only an interrupted job goes back to the
 # queue, and only recover_after_crash sends it there.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -138,3 +142,35 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
         return db
     except sqlite3.DatabaseError as exc:
         raise JobError(f"The job store {path} cannot be opened ({exc}).") from None
+
+
+def insert_event(db: sqlite3.Connection, job_id: str | None, type_: str,
+                 data: Mapping[str, Any]) -> int:
+    """Append one event inside the caller's transaction; returns its seq."""
+    cursor = db.execute("INSERT INTO events (job_id, type, data_json, time) VALUES (?, ?, ?, ?)",
+                        (job_id, type_, dumps(dict(data), "event data"), utc_now()))
+    return int(cursor.lastrowid or 0)
+
+
+def job_row(db: sqlite3.Connection, job_id: str) -> sqlite3.Row:
+    """The row of ``job_id``; raises :class:`JobError` when there is none."""
+    row: sqlite3.Row | None = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row is None:
+        raise JobError(f"There is no job with id {job_id!r}.")
+    return row
+
+
+def move(db: sqlite3.Connection, job_id: str, new: str, event: Mapping[str, Any],
+         **columns: object) -> Job:
+    """Check and apply one state change, with its event, inside the caller's transaction."""
+    state = job_row(db, job_id)["state"]
+    if new not in TRANSITIONS[state]:
+        raise JobError(f"Job {job_id!r} is {state} and cannot become {new}.")
+    columns["state"] = new
+    if new in FINISHED:
+        columns["finished"] = utc_now()
+    # The column names come from this package's keyword arguments, never from a client.
+    names = ", ".join(f"{name} = ?" for name in columns)
+    db.execute(f"UPDATE jobs SET {names} WHERE id = ?", (*columns.values(), job_id))
+    insert_event(db, job_id, _EVENT_NAMES.get(new, new), event)
+    return job_from_row(job_row(db, job_id))

@@ -11,14 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.job_records import (
-    FINISHED, STATES, TRANSITIONS, Event, Job, JobError, dumps,
-    connect, event_from_row, job_from_row, utc_now,
+    STATES, TRANSITIONS, Event, Job, JobError, connect, dumps, event_from_row, insert_event,
+    job_from_row, job_row, move, utc_now,
 )
 from engine.paths import data_dir
 
 __all__ = ["STATES", "TRANSITIONS", "Event", "Job", "JobError", "JobStore"]
-# Events are named after the new state, except that a job that starts announces "started".
-_EVENT_NAMES = {"running": "started"}
 
 
 class JobStore:
@@ -72,36 +70,6 @@ class JobStore:
         with self._lock:
             return builtins.list(self._db.execute(sql, args))
 
-    @staticmethod
-    def _event(db: sqlite3.Connection, job_id: str | None, type_: str,
-               data: Mapping[str, Any]) -> int:
-        cursor = db.execute("INSERT INTO events (job_id, type, data_json, time)"
-                            " VALUES (?, ?, ?, ?)",
-                            (job_id, type_, dumps(dict(data), "event data"), utc_now()))
-        return int(cursor.lastrowid or 0)
-
-    @staticmethod
-    def _row(db: sqlite3.Connection, job_id: str) -> sqlite3.Row:
-        row: sqlite3.Row | None = db.execute("SELECT * FROM jobs WHERE id = ?",
-                                             (job_id,)).fetchone()
-        if row is None:
-            raise JobError(f"There is no job with id {job_id!r}.")
-        return row
-
-    def _move(self, db: sqlite3.Connection, job_id: str, new: str, event: Mapping[str, Any],
-              **columns: object) -> Job:
-        """Check and apply one state change, with its event, inside the caller's transaction."""
-        state = self._row(db, job_id)["state"]
-        if new not in TRANSITIONS[state]:
-            raise JobError(f"Job {job_id!r} is {state} and cannot become {new}.")
-        columns["state"] = new
-        if new in FINISHED:
-            columns["finished"] = utc_now()
-        names = ", ".join(f"{name} = ?" for name in columns)
-        db.execute(f"UPDATE jobs SET {names} WHERE id = ?", (*columns.values(), job_id))
-        self._event(db, job_id, _EVENT_NAMES.get(new, new), event)
-        return job_from_row(self._row(db, job_id))
-
     # -- queue ---------------------------------------------------------------------------------
 
     def submit(self, job_id: str, request: Mapping[str, Any], *,
@@ -140,8 +108,8 @@ class JobStore:
             db.execute("INSERT INTO jobs (id, request_json, state, position,"
                        " requeue_if_interrupted, created) VALUES (?, ?, 'queued', ?, ?, ?)",
                        (job_id, text, position, int(requeue_if_interrupted), utc_now()))
-            self._event(db, job_id, "queued", {"position": position})
-            return job_from_row(self._row(db, job_id)), True
+            insert_event(db, job_id, "queued", {"position": position})
+            return job_from_row(job_row(db, job_id)), True
 
     def get(self, job_id: str) -> Job | None:
         """The job stored under ``job_id``, or ``None``."""
@@ -184,7 +152,7 @@ class JobStore:
             raise JobError("The new queue order names a job more than once.")
         with self._write() as db:
             for job_id in job_ids:
-                if self._row(db, job_id)["state"] != "queued":
+                if job_row(db, job_id)["state"] != "queued":
                     raise JobError(f"Job {job_id!r} is not queued, so it cannot be reordered.")
             rest = [r["id"] for r in db.execute(
                 "SELECT id FROM jobs WHERE state = 'queued' ORDER BY position")
@@ -194,7 +162,7 @@ class JobStore:
                                ).fetchone()[0]
             for offset, job_id in enumerate(order):
                 db.execute("UPDATE jobs SET position = ? WHERE id = ?", (first + offset, job_id))
-            self._event(db, None, "reordered", {"order": order})
+            insert_event(db, None, "reordered", {"order": order})
 
     def remove(self, job_id: str) -> None:
         """Delete a queued or finished job; its past events stay in the log.
@@ -205,27 +173,27 @@ class JobStore:
             If the job is unknown or running.
         """
         with self._write() as db:
-            if self._row(db, job_id)["state"] == "running":
+            if job_row(db, job_id)["state"] == "running":
                 raise JobError(f"Job {job_id!r} is running; cancel it before removing it.")
             db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
-            self._event(db, job_id, "removed", {})
+            insert_event(db, job_id, "removed", {})
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def mark_running(self, job_id: str) -> Job:
         """Start a queued job: count the attempt, reset progress, stamp ``started``."""
         with self._write() as db:
-            attempts = self._row(db, job_id)["attempts"] + 1
-            return self._move(db, job_id, "running", {"attempt": attempts}, attempts=attempts,
+            attempts = job_row(db, job_id)["attempts"] + 1
+            return move(db, job_id, "running", {"attempt": attempts}, attempts=attempts,
                               step=0, total=None, started=utc_now(), finished=None)
 
     def progress(self, job_id: str, step: int, total: int) -> int:
         """Record progress of a running job and append a ``progress`` event; returns its seq."""
         with self._write() as db:
-            if self._row(db, job_id)["state"] != "running":
+            if job_row(db, job_id)["state"] != "running":
                 raise JobError(f"Job {job_id!r} is not running, so it has no progress to report.")
             db.execute("UPDATE jobs SET step = ?, total = ? WHERE id = ?", (step, total, job_id))
-            return self._event(db, job_id, "progress", {"step": step, "total": total})
+            return insert_event(db, job_id, "progress", {"step": step, "total": total})
 
     def finish(self, job_id: str, outputs: Sequence[str | Path],
                settings: Mapping[str, Any]) -> Job:
@@ -246,14 +214,14 @@ class JobStore:
                                "or empty.")
         settings_text = dumps(dict(settings), "settings")
         with self._write() as db:
-            return self._move(db, job_id, "done", {"outputs": paths, "settings": dict(settings)},
+            return move(db, job_id, "done", {"outputs": paths, "settings": dict(settings)},
                               outputs_json=dumps(paths, "outputs"), settings_json=settings_text)
 
     def fail(self, job_id: str, code: str, message: str, hint: str | None = None) -> Job:
         """Mark a queued or running job failed with an error code, a sentence and a hint."""
         with self._write() as db:
             event = {"code": code, "message": message, "hint": hint}
-            return self._move(db, job_id, "failed", event, error_code=code,
+            return move(db, job_id, "failed", event, error_code=code,
                               error_message=message, error_hint=hint)
 
     def cancel(self, job_id: str) -> bool:
@@ -273,12 +241,12 @@ class JobStore:
             If the job is unknown, done, failed or interrupted.
         """
         with self._write() as db:
-            state = self._row(db, job_id)["state"]
+            state = job_row(db, job_id)["state"]
             if state == "running":
                 db.execute("UPDATE jobs SET requeue_if_interrupted = 0 WHERE id = ?", (job_id,))
                 return True
             if state == "queued":
-                self._move(db, job_id, "cancelled", {})
+                move(db, job_id, "cancelled", {})
             elif state != "cancelled":
                 raise JobError(f"Job {job_id!r} is already {state} and cannot be cancelled.")
             return False
@@ -286,7 +254,7 @@ class JobStore:
     def mark_cancelled(self, job_id: str) -> Job:
         """Mark a running job cancelled once its worker has stopped."""
         with self._write() as db:
-            return self._move(db, job_id, "cancelled", {})
+            return move(db, job_id, "cancelled", {})
 
     def recover_after_crash(self) -> builtins.list[Job]:
         """Turn jobs left running by a dead engine into interrupted ones; call once at start.
@@ -307,18 +275,18 @@ class JobStore:
             first = db.execute("SELECT COALESCE(MIN(position), 1) FROM jobs WHERE state = 'queued'"
                                ).fetchone()[0]
             for job_id in ids:
-                self._move(db, job_id, "interrupted", {"requeued": job_id in again})
+                move(db, job_id, "interrupted", {"requeued": job_id in again})
             for offset, job_id in enumerate(again):
-                self._move(db, job_id, "queued", {"requeued": True}, finished=None,
+                move(db, job_id, "queued", {"requeued": True}, finished=None,
                            position=first - len(again) + offset)
-            return [job_from_row(self._row(db, job_id)) for job_id in ids]
+            return [job_from_row(job_row(db, job_id)) for job_id in ids]
 
     # -- events --------------------------------------------------------------------------------
 
     def append_event(self, job_id: str | None, type: str, data: Mapping[str, Any]) -> int:
         """Append an event the store does not write itself (a heartbeat, say); returns its seq."""
         with self._write() as db:
-            return self._event(db, job_id, type, data)
+            return insert_event(db, job_id, type, data)
 
     def events_since(self, seq: int, limit: int = 1000) -> builtins.list[Event]:
         """Events with a seq greater than ``seq``, oldest first, at most ``limit`` of them."""
