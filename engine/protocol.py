@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-from engine import requests
+from engine.fields import FieldError, build, check_fields
 # Re-exported: the studio imports nothing from engine but this module, yet builds requests.
 from engine.requests import GenerationRequest, Pin, RequestError
 
@@ -65,8 +65,8 @@ class Message:
 
     def __post_init__(self) -> None:
         try:
-            requests.check_fields(self)
-        except RequestError as exc:
+            check_fields(self)
+        except FieldError as exc:
             code = "bad_request" if str(exc).startswith("request.") else "bad_field"
             raise ProtocolError(code, f"{self.TYPE}: {exc}") from None
 
@@ -357,6 +357,6 @@ def decode(line: bytes) -> Message:
                                                 f"the engine's {PROTOCOL_VERSION}.")
     fields = {k: v for k, v in data.items() if k not in ENVELOPE}
     try:
-        return requests.build(cls, fields, "")  # type: ignore[no-any-return]
-    except RequestError as exc:  # unknown or missing keys; field errors are ProtocolErrors
+        return build(cls, fields, "")  # type: ignore[no-any-return]
+    except FieldError as exc:  # unknown or missing keys; field errors are ProtocolErrors
         raise ProtocolError("bad_field", f"{name}: {exc}") from None

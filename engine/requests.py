@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import math
 import re
-import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+from engine.fields import FieldError, build, check_fields
 
 MAX_PROMPT_CHARS = 10_000
 MAX_PATH_CHARS = 4_096
@@ -16,153 +18,19 @@ MAX_PINS = 64
 MAX_SEED = 2**63 - 1
 
 
-class RequestError(ValueError):
+class RequestError(FieldError):
     """A generation request that is malformed or cannot run; the message is one readable sentence."""
 
 
-def _describe(hint: Any) -> str:
-    """Name a type hint in words, for error messages a user may read."""
-    if hint is type(None):
-        return "null"
-    args = typing.get_args(hint)
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        return " or ".join(_describe(a) for a in args)
-    origin = typing.get_origin(hint)
-    if origin is tuple:
-        return "a list"
-    if origin is dict or hint is dict:
-        return "an object"
-    words = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
-    return words.get(hint, "an object" if dataclasses.is_dataclass(hint) else str(hint))
-
-
-def coerce(value: Any, hint: Any, name: str) -> Any:
-    """Check ``value`` against a type hint, converting JSON shapes to the dataclass ones.
-
-    Lists become tuples, objects become nested dataclasses (through their ``from_dict``) and
-    integers become floats where a float is expected. ``engine.protocol`` shares this check.
-
-    Parameters
-    ----------
-    value
-        The value to check, from JSON or from Python.
-    hint
-        A resolved type hint: ``str``, ``int``, ``float``, ``bool``, ``Any``, ``X | None``,
-        ``tuple[X, ...]``, ``dict[str, X]`` or a dataclass with ``from_dict``.
-    name
-        The field's name, which starts the error message.
-
-    Returns
-    -------
-    Any
-        The value, converted.
-
-    Raises
-    ------
-    RequestError
-        If the value does not fit the hint.
-    """
-    if hint is Any:
-        return value
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if isinstance(hint, types.UnionType) or origin is typing.Union:
-        for arm in args:
-            try:
-                return coerce(value, arm, name)
-            except RequestError:
-                continue
-        raise RequestError(f"{name} must be {_describe(hint)}, got {type(value).__name__}.")
-    ok = True
-    if hint is type(None):
-        ok = value is None
-    elif hint is bool or hint is str:
-        ok = type(value) is hint
-    elif hint is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif hint is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if ok:
-            try:
-                value = float(value)
-            except OverflowError:  # a huge JSON integer has no float
-                ok = False
-            if ok and not math.isfinite(value):
-                raise RequestError(f"{name} must be a finite number, got {value}.")
-    elif origin is tuple:
-        if not isinstance(value, (list, tuple)):
-            ok = False
-        else:
-            return tuple(coerce(item, args[0], f"{name}[{i}]") for i, item in enumerate(value))
-    elif origin is dict or hint is dict:
-        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-            ok = False
-        else:
-            inner = args[1] if args else Any
-            return {k: coerce(v, inner, f"{name}.{k}") for k, v in value.items()}
-    elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        if isinstance(value, dict):
-            return getattr(hint, "from_dict")(value, where=f"{name}.")
-        ok = isinstance(value, hint)
-    else:  # a hint this checker was never taught: a programming error, not bad input
-        raise TypeError(f"coerce() does not know the type hint {hint!r}")
-    if not ok:
-        raise RequestError(f"{name} must be {_describe(hint)}, got {type(value).__name__}.")
-    return value
-
-
-def build(cls: type[Any], data: Any, where: str = "") -> Any:
-    """Build dataclass ``cls`` from a JSON object, refusing unknown and missing keys.
-
-    Parameters
-    ----------
-    cls
-        A dataclass whose ``__post_init__`` checks its fields.
-    data
-        The decoded JSON object.
-    where
-        A prefix for field names in error messages, such as ``"pins[0]."``.
-
-    Raises
-    ------
-    RequestError
-        Naming the first field that is unknown, missing or wrong.
-    """
-    label = where.rstrip(".") or cls.__name__
-    if not isinstance(data, dict):
-        raise RequestError(f"{label} must be an object, got {type(data).__name__}.")
-    known = {f.name: f for f in dataclasses.fields(cls) if f.init}
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise RequestError(f"{where}{unknown[0]} is not a field of {cls.__name__}.")
-    for f in known.values():
-        if f.name not in data and f.default is dataclasses.MISSING \
-                and f.default_factory is dataclasses.MISSING:
-            raise RequestError(f"{where}{f.name} is missing.")
+@contextlib.contextmanager
+def _as_request_error() -> Iterator[None]:
+    """Report a field error as a RequestError, the one error callers of this module catch."""
     try:
-        return cls(**data)
-    except RequestError as exc:
-        # __post_init__ names bare fields; the prefix says where in a nested object they are.
-        raise RequestError(f"{where}{exc}") from None
-
-
-def check_fields(obj: Any) -> None:
-    """Coerce every field of a frozen dataclass to its hint, in place."""
-    hints = _hints(type(obj))
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        converted = coerce(value, hints[f.name], f.name)
-        if converted is not value:
-            object.__setattr__(obj, f.name, converted)  # frozen: the only way to normalise
-
-
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    """Resolved type hints of ``cls``, cached because resolving them parses annotations."""
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
+        yield
+    except RequestError:
+        raise
+    except FieldError as exc:
+        raise RequestError(str(exc)) from None
 
 
 def _in_range(name: str, value: float, low: float, high: float, kind: str = "an integer") -> None:
@@ -202,7 +70,8 @@ class Pin:
     frame_count: int = 1
 
     def __post_init__(self) -> None:
-        check_fields(self)
+        with _as_request_error():
+            check_fields(self)
         _text("path", self.path, MAX_PATH_CHARS, empty=False)
         _in_range("target_frame", self.target_frame, 0, 1999)
         _in_range("strength", self.strength, 0.0, 1.0, "a number")
@@ -220,7 +89,8 @@ class Pin:
     @classmethod
     def from_dict(cls, data: Any, *, where: str = "") -> Pin:
         """Build a pin from a JSON object; raises RequestError naming the bad field."""
-        return typing.cast(Pin, build(cls, data, where))
+        with _as_request_error():
+            return typing.cast(Pin, build(cls, data, where))
 
 
 @dataclass(frozen=True)
@@ -248,7 +118,8 @@ class GenerationRequest:
         "seed": (0, MAX_SEED), "steps": (1, 500)}
 
     def __post_init__(self) -> None:
-        check_fields(self)
+        with _as_request_error():
+            check_fields(self)
         _text("model_id", self.model_id, 200, empty=False)
         _text("prompt", self.prompt, MAX_PROMPT_CHARS)
         _text("negative_prompt", self.negative_prompt, MAX_PROMPT_CHARS)
@@ -273,7 +144,8 @@ class GenerationRequest:
     @classmethod
     def from_dict(cls, data: Any, *, where: str = "") -> GenerationRequest:
         """Build a request from a JSON object; raises RequestError naming the bad field."""
-        return typing.cast(GenerationRequest, build(cls, data, where))
+        with _as_request_error():
+            return typing.cast(GenerationRequest, build(cls, data, where))
 
 
 def parse_frame_rule(rule: str) -> tuple[int, int]:

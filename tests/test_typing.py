@@ -19,6 +19,6 @@ def test_document_is_strictly_typed(tmp_path: Path) -> None:
 def test_engine_protocol_is_strictly_typed(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"),
-         "engine/protocol.py", "engine/requests.py"], cwd=ROOT, capture_output=True, text=True,
-        timeout=300)
+         "engine/protocol.py", "engine/requests.py", "engine/fields.py"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
