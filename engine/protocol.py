@@ -51,6 +51,9 @@ _M = TypeVar("_M", bound="Message")
 def _message(name: str) -> Callable[[type[_M]], type[_M]]:
     """Register a message class under its wire ``type`` name."""
     def register(cls: type[_M]) -> type[_M]:
+        # A field named like an envelope key would be overwritten on the wire.
+        if {f.name for f in dataclasses.fields(cls)} & set(ENVELOPE):
+            raise TypeError(f"{cls.__name__} has a field named like an envelope key {ENVELOPE}")
         cls.TYPE = name
         REGISTRY[name] = cls
         return cls
