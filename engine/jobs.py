@@ -189,6 +189,9 @@ class JobStore:
 
     def progress(self, job_id: str, step: int, total: int) -> int:
         """Record progress of a running job and append a ``progress`` event; returns its seq."""
+        if not 0 <= step <= total:
+            raise JobError(f"Progress of job {job_id!r} must have 0 <= step <= total, "
+                           f"not {step}/{total}.")
         with self._write() as db:
             if job_row(db, job_id)["state"] != "running":
                 raise JobError(f"Job {job_id!r} is not running, so it has no progress to report.")
