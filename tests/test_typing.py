@@ -1,4 +1,5 @@
-"""The document layer and engine.protocol type-check under ``mypy --strict`` (../shared/STYLE.md)."""
+"""The modules STYLE.md names type-check under ``mypy --strict``: the document layer, the engine
+protocol and the engine's job store."""
 
 from __future__ import annotations
 
@@ -6,19 +7,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
+STRICT = {
+    "document": ["studio/document"],
+    "engine protocol": ["engine/protocol.py", "engine/requests.py", "engine/fields.py"],
+    "engine job store": ["engine/jobs.py", "engine/job_records.py", "engine/paths.py"],
+}
 
-def test_document_is_strictly_typed(tmp_path: Path) -> None:
+
+@pytest.mark.parametrize("name", STRICT)
+def test_strictly_typed(name: str, tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"),
-         "studio/document"], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_engine_protocol_is_strictly_typed(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"),
-         "engine/protocol.py", "engine/requests.py", "engine/fields.py"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+         *STRICT[name]], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
