@@ -7,6 +7,8 @@ the frame it was asked for.
 
 from __future__ import annotations
 
+from typing import Any
+
 import struct
 import zlib
 from collections.abc import Sequence
@@ -21,6 +23,16 @@ from studio.sample import BITS, CELL_H, HEIGHT as SAMPLE_HEIGHT
 
 WIDTH, HEIGHT = 320, 180
 
+
+
+def _mux_audio(container: Any, sound: Any, samples: np.ndarray) -> None:
+    """Encode mono float samples (shape ``(1, n)``, 48 kHz) into ``sound`` in 1024-sample frames."""
+    for start in range(0, samples.shape[1], 1024):
+        chunk = av.AudioFrame.from_ndarray(samples[:, start:start + 1024], format="fltp",
+                                           layout="mono")
+        chunk.sample_rate, chunk.pts = 48000, start
+        container.mux(sound.encode(chunk))
+    container.mux(sound.encode(None))
 
 def numbered_frame(number: int, width: int = WIDTH, height: int = HEIGHT) -> np.ndarray:
     """An RGB frame whose bottom strip spells ``number`` in the sample's frame code.
@@ -80,12 +92,7 @@ def write_clip(path: Path, *, codec: str = "libx264", frames: int = 48, rate: in
             samples = 48000 * frames // rate
             t = np.arange(samples, dtype=np.float32) / 48000
             tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None, :]
-            for start in range(0, samples, 1024):
-                chunk = av.AudioFrame.from_ndarray(tone[:, start:start + 1024], format="fltp",
-                                                   layout="mono")
-                chunk.sample_rate, chunk.pts = 48000, start
-                container.mux(sound.encode(chunk))
-            container.mux(sound.encode(None))
+            _mux_audio(container, sound, tone)
     return path
 
 
@@ -152,10 +159,5 @@ def write_audio_only(path: Path, seconds: float = 0.5) -> Path:
         sound = container.add_stream("aac", rate=48000)
         samples = int(48000 * seconds)
         silence = np.zeros((1, samples), np.float32)
-        for start in range(0, samples, 1024):
-            chunk = av.AudioFrame.from_ndarray(silence[:, start:start + 1024], format="fltp",
-                                               layout="mono")
-            chunk.sample_rate, chunk.pts = 48000, start
-            container.mux(sound.encode(chunk))
-        container.mux(sound.encode(None))
+        _mux_audio(container, sound, silence)
     return path
