@@ -7,13 +7,12 @@ the frame it was asked for.
 
 from __future__ import annotations
 
-from typing import Any
-
 import struct
 import zlib
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
