@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import stat
 import sys
-import tempfile
-import warnings
 from pathlib import Path
 
 import platformdirs
+
+from engine.protocol import default_runtime_dir
 
 APP = "frameloom"
 HOME_ENV = "FRAMELOOM_HOME"
@@ -69,8 +68,8 @@ def cache_dir() -> Path:
 def runtime_dir() -> Path:
     """The socket and token folder: private (mode 0700) and owned by the current user.
 
-    Without ``FRAMELOOM_HOME`` this is the platform's user runtime folder; where that cannot be
-    created (no ``XDG_RUNTIME_DIR``, a read-only ``/run``), a per-user folder in the temp dir.
+    Where it is comes from :func:`engine.protocol.default_runtime_dir`, which clients use too,
+    so the engine and the studio always agree on where the socket is.
 
     Returns
     -------
@@ -82,23 +81,7 @@ def runtime_dir() -> Path:
     PermissionError
         If the folder exists but belongs to another user.
     """
-    home = _home()
-    if home:
-        return _make(home / "runtime", private=True)
-    with warnings.catch_warnings():
-        # platformdirs warns when it falls back itself; the fallback below is ours to choose.
-        warnings.simplefilter("ignore")
-        candidate = None if sys.platform.startswith("linux") and not os.environ.get(
-            "XDG_RUNTIME_DIR") else Path(platformdirs.user_runtime_dir(APP, appauthor=False))
-    if candidate is not None:
-        try:
-            return _make(candidate, private=True)
-        except PermissionError:
-            raise
-        except OSError:
-            pass  # an unwritable runtime root: use the temp folder below
-    user = os.getuid() if hasattr(os, "getuid") else getpass.getuser()
-    return _make(Path(tempfile.gettempdir()) / f"{APP}-runtime-{user}", private=True)
+    return _make(default_runtime_dir(), private=True)
 
 
 def models_dir() -> Path:

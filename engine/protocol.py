@@ -1,11 +1,31 @@
-"""Typed, versioned messages between the studio and the engine, one compact JSON object per line."""
+"""Typed, versioned messages between the studio and the engine, one compact JSON object per line.
+
+The conversation on one connection (Unix socket ``SOCKET_NAME`` in :func:`default_runtime_dir`):
+
+1. The client's first line is :class:`Hello` with the token read from ``TOKEN_NAME`` beside the
+   socket. The engine answers :class:`Ok` (``data``: ``engine_version``, ``last_seq``) or
+   :class:`Error` ``unauthorized`` and closes the connection.
+2. Each request carries a client-chosen ``id``; exactly one :class:`Ok` or :class:`Error` with
+   ``reply_to`` equal to it answers it. A line that cannot be read gets an Error with
+   ``reply_to`` None; the connection stays open (an oversized line closes it, since the rest of
+   that line cannot be skipped safely).
+3. After :class:`Subscribe`, the same connection also carries events, oldest first, each once:
+   every logged event with ``seq`` greater than ``since_seq``, then live ones. Events are
+   logged in the engine's job store, so a client that reconnects and subscribes with the last
+   ``seq`` it saw misses nothing and sees nothing twice. :class:`Heartbeat` is not logged: its
+   ``seq`` is the newest logged event's, so a client can tell it is up to date.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from engine.fields import FieldError, build, check_fields
@@ -16,14 +36,35 @@ __all__ = [
     "ENVELOPE", "MAX_LINE_BYTES", "PROTOCOL_VERSION", "REGISTRY", "Cancel", "Cancelled", "Done",
     "Error", "Failed", "GenerationRequest", "GetJob", "Heartbeat", "Hello", "Interrupted",
     "ListJobs", "ListModels", "Message", "Ok", "Pin", "Preview", "Progress", "ProtocolError",
-    "Queued", "Remove", "Reorder", "RequestError", "Shutdown", "Started", "Submit", "Subscribe",
-    "decode", "encode"]
+    "Queued", "Remove", "Removed", "Reorder", "Reordered", "RequestError", "SOCKET_NAME",
+    "Shutdown", "Started", "Submit", "Subscribe", "TOKEN_NAME", "decode", "default_runtime_dir",
+    "encode"]
 
 PROTOCOL_VERSION = 1
 MAX_LINE_BYTES = 1 << 20  # previews travel as small JPEGs, so 1 MiB leaves room and bounds memory
 
 # Wire keys every message carries besides its own fields.
 ENVELOPE = ("type", "protocol_version")
+
+SOCKET_NAME = "engine.sock"
+TOKEN_NAME = "engine.token"  # mode 0600; holds the token a Hello must present
+
+
+def default_runtime_dir() -> Path:
+    """The folder of the engine's socket and token, as both sides compute it (not created here).
+
+    ``$FRAMELOOM_HOME/runtime`` when ``FRAMELOOM_HOME`` is set; otherwise
+    ``$XDG_RUNTIME_DIR/frameloom`` where that variable is set; otherwise a per-user folder in the
+    temp dir. The engine creates it private (mode 0700) and refuses one owned by another user.
+    """
+    home = os.environ.get("FRAMELOOM_HOME")
+    if home:
+        return Path(home).expanduser() / "runtime"
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg and sys.platform != "win32":
+        return Path(xdg) / "frameloom"
+    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    return Path(tempfile.gettempdir()) / f"frameloom-runtime-{user}"
 
 
 class ProtocolError(Exception):
@@ -201,20 +242,25 @@ class Error(Message):
 @_message("queued")
 @dataclass(frozen=True)
 class Queued(Message):
-    """A job entered the queue at ``position`` (0 is next)."""
+    """A job entered the queue; ``position`` orders the queue (smaller runs first).
+
+    ``requeued`` is true for an interrupted job put back at the front after a restart.
+    """
 
     seq: int
     job_id: str
     position: int = 0
+    requeued: bool = False
 
 
 @_message("started")
 @dataclass(frozen=True)
 class Started(Message):
-    """A job's worker began it."""
+    """A job's worker began it; ``attempt`` counts starts, so a requeued job shows 2."""
 
     seq: int
     job_id: str
+    attempt: int = 1
 
 
 @_message("progress")
@@ -289,10 +335,31 @@ class Interrupted(Message):
     requeued: bool = False
 
 
+@_message("reordered")
+@dataclass(frozen=True)
+class Reordered(Message):
+    """The queue was reordered; ``order`` is every queued job, next first."""
+
+    seq: int
+    order: tuple[str, ...]
+
+
+@_message("removed")
+@dataclass(frozen=True)
+class Removed(Message):
+    """A job was removed from the store."""
+
+    seq: int
+    job_id: str
+
+
 @_message("heartbeat")
 @dataclass(frozen=True)
 class Heartbeat(Message):
-    """The engine is alive; VRAM figures in bytes are None where there is no GPU."""
+    """The engine is alive; not logged, so ``seq`` is the newest logged event's.
+
+    VRAM figures in bytes are None where there is no GPU.
+    """
 
     seq: int
     busy: bool

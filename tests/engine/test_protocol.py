@@ -42,6 +42,8 @@ SAMPLES: dict[str, p.Message] = {m.TYPE: m for m in (
              hint="Lower the resolution or the frame count."),
     p.Cancelled(seq=7, job_id="job-3"),
     p.Interrupted(seq=8, job_id="job-4", requeued=True),
+    p.Reordered(seq=10, order=("job-3", "job-1")),
+    p.Removed(seq=11, job_id="job-2"),
     p.Heartbeat(seq=9, busy=True, queue_length=3, vram_used=10 << 30, vram_total=24 << 30),
 )}
 
