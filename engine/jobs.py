@@ -187,8 +187,11 @@ class JobStore:
             return move(db, job_id, "running", {"attempt": attempts}, attempts=attempts,
                               step=0, total=None, started=utc_now(), finished=None)
 
-    def progress(self, job_id: str, step: int, total: int) -> int:
-        """Record progress of a running job and append a ``progress`` event; returns its seq."""
+    def progress(self, job_id: str, step: int, total: int, eta_s: float | None = None) -> int:
+        """Record progress of a running job and append a ``progress`` event; returns its seq.
+
+        ``eta_s`` (seconds left, as the worker estimates it) travels in the event only.
+        """
         if not 0 <= step <= total:
             raise JobError(f"Progress of job {job_id!r} must have 0 <= step <= total, "
                            f"not {step}/{total}.")
@@ -196,11 +199,14 @@ class JobStore:
             if job_row(db, job_id)["state"] != "running":
                 raise JobError(f"Job {job_id!r} is not running, so it has no progress to report.")
             db.execute("UPDATE jobs SET step = ?, total = ? WHERE id = ?", (step, total, job_id))
-            return insert_event(db, job_id, "progress", {"step": step, "total": total})
+            return insert_event(db, job_id, "progress",
+                                {"step": step, "total": total, "eta_s": eta_s})
 
-    def finish(self, job_id: str, outputs: Sequence[str | Path],
-               settings: Mapping[str, Any]) -> Job:
+    def finish(self, job_id: str, outputs: Sequence[str | Path], settings: Mapping[str, Any],
+               timings: Mapping[str, float] | None = None) -> Job:
         """Mark a running job done, once every output is a non-empty file in place.
+
+        ``timings`` (seconds per phase) travel in the ``done`` event only.
 
         Raises
         ------
@@ -217,7 +223,8 @@ class JobStore:
                                "or empty.")
         settings_text = dumps(dict(settings), "settings")
         with self._write() as db:
-            return move(db, job_id, "done", {"outputs": paths, "settings": dict(settings)},
+            event = {"outputs": paths, "settings": dict(settings), "timings": dict(timings or {})}
+            return move(db, job_id, "done", event,
                               outputs_json=dumps(paths, "outputs"), settings_json=settings_text)
 
     def fail(self, job_id: str, code: str, message: str, hint: str | None = None) -> Job:

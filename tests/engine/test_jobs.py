@@ -92,15 +92,16 @@ def test_the_whole_lifecycle_records_progress_outputs_and_events(store: JobStore
     store.submit("j1", REQUEST)
     running = store.mark_running("j1")
     assert running.state == "running" and running.attempts == 1 and running.started
-    seq = store.progress("j1", 3, 20)
+    seq = store.progress("j1", 3, 20, eta_s=8.5)
     assert store.get("j1").step == 3 and store.get("j1").total == 20
     out = output(tmp_path)
-    done = store.finish("j1", [out], {"seed": 1, "steps": 20})
+    done = store.finish("j1", [out], {"seed": 1, "steps": 20}, {"denoise_s": 2.5})
     assert done.state == "done" and done.outputs == (str(out),) and done.finished
     assert done.settings == {"seed": 1, "steps": 20}
     events = store.events_since(0)
     assert [e.type for e in events] == ["queued", "started", "progress", "done"]
-    assert events[2].seq == seq and events[2].data == {"step": 3, "total": 20}
+    assert events[2].seq == seq and events[2].data == {"step": 3, "total": 20, "eta_s": 8.5}
+    assert events[3].data["timings"] == {"denoise_s": 2.5}
     assert events[3].data["outputs"] == [str(out)] and all(e.job_id == "j1" for e in events)
 
 
