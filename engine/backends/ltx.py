@@ -1,0 +1,253 @@
+"""LTX-Video through diffusers' LTXConditionPipeline: pins become conditions at their frames."""
+
+from __future__ import annotations
+
+import gc
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy
+
+from engine.backends import BackendError, StepCallback
+from engine.models import family_constraints
+from engine.requests import GenerationRequest, Pin
+
+if TYPE_CHECKING:
+    import torch
+    from PIL.Image import Image
+
+_PREVIEW_SIDE = 256
+_WEIGHT_FOLDERS = ("transformer", "vae", "text_encoder")
+_UNSAFE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+# diffusers' recommended decode settings for LTX 0.9.1+ VAEs with timestep conditioning; a VAE
+# without it ignores them.
+_DECODE_TIMESTEP = 0.05
+_DECODE_NOISE = 0.025
+
+
+def _check_folder(model_dir: Path) -> None:
+    """Refuse before diffusers does, so the user reads a sentence instead of a traceback."""
+    index = model_dir / "model_index.json"
+    if not index.is_file():
+        raise BackendError("missing_files", f"The folder {model_dir} has no model_index.json, so "
+                           "it is not a diffusers model.",
+                           "Point at the folder that holds model_index.json, or download the "
+                           "model again.")
+    try:
+        class_name = str(json.loads(index.read_text(encoding="utf-8")).get("_class_name", ""))
+    except (OSError, ValueError, AttributeError):
+        class_name = ""
+    if not class_name.startswith("LTX"):
+        raise BackendError("wrong_family", f"The model in {model_dir} is a {class_name or 'unknown'}"
+                           " pipeline, not LTX-Video.", "Load it as its own family, or pick an "
+                           "LTX-Video model.")
+    for name in _WEIGHT_FOLDERS:
+        folder = model_dir / name
+        files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+        if any(p.suffix == ".safetensors" for p in files):
+            continue
+        if any(p.suffix in _UNSAFE_SUFFIXES for p in files):
+            raise BackendError("not_safetensors", f"The {name} weights in {model_dir} are not "
+                               "safetensors, and Frameloom loads only safetensors.",
+                               "Download the safetensors version of the model, or convert it.")
+        raise BackendError("missing_files", f"The {name} weights are missing from {model_dir}.",
+                           "Download the model again; the download may have been cut short.")
+
+
+def load(model_dir: Path, device: str, profile: str) -> LTXBackend:
+    """Load an LTX-Video model folder; see :func:`engine.backends.load_backend`."""
+    _check_folder(model_dir)
+    import torch
+    from diffusers import LTXConditionPipeline
+
+    dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    try:
+        pipe = LTXConditionPipeline.from_pretrained(model_dir, dtype=dtype, use_safetensors=True)
+    except Exception as exc:  # diffusers raises many kinds for damaged files; all mean the same
+        raise BackendError("corrupt_weights", f"The model in {model_dir} could not be loaded "
+                           f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}).",
+                           "The files may be damaged or incomplete; download the model again.") \
+            from exc
+    pipe.set_progress_bar_config(disable=True)
+    if profile != "full":
+        pipe.vae.enable_tiling()
+        pipe.vae.enable_slicing()
+    # Offloading moves weights between host and GPU; on a CPU there is nowhere to move them to.
+    if profile == "offload" and device.startswith("cuda"):
+        pipe.enable_model_cpu_offload(device=device)
+    elif profile == "sequential" and device.startswith("cuda"):
+        pipe.enable_sequential_cpu_offload(device=device)
+    else:
+        pipe.to(device)
+    return LTXBackend(pipe, profile)
+
+
+def _image(path: str, width: int, height: int) -> Image:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+    except (OSError, UnidentifiedImageError) as exc:
+        raise BackendError("bad_pin", f"The pinned image {path} cannot be read ({exc}).",
+                           "Check that the file exists and is an image.") from None
+
+
+def _clip_frames(pin: Pin, first: int, count: int, width: int, height: int) -> list[Image]:
+    """Frames ``first .. first+count-1`` of the pin's clip, resized to the shot's size."""
+    import av
+    from PIL import Image
+
+    frames: list[Image] = []
+    try:
+        with av.open(pin.path) as container:
+            # Decoding from the start is exact for any codec; pins are short and near the
+            # clip's ends, so seeking would save little and risk keyframe off-by-ones.
+            for index, frame in enumerate(container.decode(video=0)):
+                if index >= first + count:
+                    break
+                if index >= first:
+                    frames.append(frame.to_image().convert("RGB").resize(
+                        (width, height), Image.Resampling.LANCZOS))
+    except (OSError, av.FFmpegError, IndexError) as exc:
+        raise BackendError("bad_pin", f"The pinned clip {pin.path} cannot be decoded ({exc}).",
+                           "Check that the file exists and is a video.") from None
+    if len(frames) < count:
+        raise BackendError("bad_pin", f"The pinned clip {pin.path} has fewer than "
+                           f"{first + count} frames.", "Pin frames that exist in the clip.")
+    return frames
+
+
+def _conditions(request: GenerationRequest, temporal: int) -> list[Any]:
+    """One LTXVideoCondition per pin, with clip pins trimmed to the counts the VAE encodes."""
+    from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
+
+    conditions = []
+    for pin in request.pins:
+        w, h = request.width, request.height
+        if pin.frame_start is None:
+            conditions.append(LTXVideoCondition(image=_image(pin.path, w, h),
+                                                frame_index=pin.target_frame, strength=pin.strength))
+            continue
+        # The VAE encodes temporal*k+1 frames, so a pin of another length loses frames. Keep the
+        # ones beside the generated part: a pin that opens the shot keeps its tail (dropping its
+        # first frames and starting later); any other pin keeps its head, as diffusers would.
+        keep = (pin.frame_count - 1) // temporal * temporal + 1
+        drop = pin.frame_count - keep
+        opens = pin.target_frame == 0 and drop > 0
+        first = pin.frame_start + (drop if opens else 0)
+        target = pin.target_frame + (drop if opens else 0)
+        conditions.append(LTXVideoCondition(video=_clip_frames(pin, first, keep, w, h),
+                                            frame_index=target, strength=pin.strength))
+    return conditions
+
+
+class LTXBackend:
+    """A loaded LTX-Video pipeline; see :class:`engine.backends.Backend`."""
+
+    family = "ltx"
+
+    def __init__(self, pipe: Any, profile: str) -> None:
+        self._pipe: Any = pipe
+        self.profile = profile
+        self.constraints = family_constraints(
+            "ltx", pipe.vae_spatial_compression_ratio, pipe.vae_temporal_compression_ratio,
+            pipe.transformer_spatial_patch_size, pipe.transformer_temporal_patch_size)
+
+    def _live_pipe(self) -> Any:
+        if self._pipe is None:
+            raise BackendError("closed", "This model has been unloaded.", "Load the model again.")
+        return self._pipe
+
+    def generate(self, request: GenerationRequest, on_step: StepCallback) -> numpy.ndarray:
+        """Run one fitted request; see :meth:`engine.backends.Backend.generate`."""
+        import torch
+
+        pipe = self._live_pipe()
+        device = pipe._execution_device
+        generator = torch.Generator(device=device).manual_seed(request.seed)
+        conditions = _conditions(request, pipe.vae_temporal_compression_ratio)
+        shape = self._latent_shape(request)
+
+        def step_end(pipe: Any, i: int, t: Any, tensors: dict[str, Any]) -> dict[str, Any]:
+            latents = tensors["latents"]
+            on_step(i + 1, pipe.num_timesteps, lambda: self._preview(latents, shape))
+            return {}
+
+        output = pipe(
+            conditions=conditions or None, prompt=request.prompt,
+            negative_prompt=request.negative_prompt, width=request.width, height=request.height,
+            num_frames=request.frames, frame_rate=request.fps,
+            num_inference_steps=request.steps, guidance_scale=request.guidance,
+            generator=generator, decode_timestep=_DECODE_TIMESTEP, decode_noise_scale=_DECODE_NOISE,
+            max_sequence_length=min(256, pipe.tokenizer.model_max_length),
+            output_type="np", callback_on_step_end=step_end,
+            callback_on_step_end_tensor_inputs=["latents"])
+        frames = numpy.asarray(output.frames[0])  # (frames, height, width, 3) floats in [0, 1]
+        expected = (request.frames, request.height, request.width, 3)
+        if frames.shape != expected:
+            raise BackendError("bad_shape", f"The model made frames shaped {frames.shape}, not "
+                               f"{expected}.", "Fit the request to the model before running it.")
+        return numpy.clip(frames * 255.0 + 0.5, 0, 255).astype(numpy.uint8)
+
+    def _latent_shape(self, request: GenerationRequest) -> tuple[int, int, int]:
+        pipe = self._pipe
+        return ((request.frames - 1) // pipe.vae_temporal_compression_ratio + 1,
+                request.height // pipe.vae_spatial_compression_ratio,
+                request.width // pipe.vae_spatial_compression_ratio)
+
+    def _preview(self, packed: torch.Tensor, shape: tuple[int, int, int]) -> numpy.ndarray:
+        """Decode the middle latent frame of the current latents into a small RGB image."""
+        import torch
+        from PIL import Image
+
+        pipe = self._live_pipe()
+        frames, height, width = shape
+        patch, patch_t = pipe.transformer_spatial_patch_size, pipe.transformer_temporal_patch_size
+        with torch.inference_mode():
+            # Pinned clips add tokens in front of the shot's own; the shot's are the last ones.
+            tokens = (frames // patch_t) * (height // patch) * (width // patch)
+            latents = pipe._unpack_latents(packed[:1, -tokens:], frames, height, width, patch,
+                                           patch_t)
+            latents = latents[:, :, frames // 2: frames // 2 + 1]  # (1, C, 1, h, w)
+            # Shrink in latent space first: decoding a 256-pixel image costs far less than a
+            # full-size one, and a preview needs no more.
+            cells = max(1, _PREVIEW_SIDE // pipe.vae_spatial_compression_ratio)
+            if max(height, width) > cells:
+                scale = cells / max(height, width)
+                size = (1, max(1, round(height * scale)), max(1, round(width * scale)))
+                latents = torch.nn.functional.interpolate(latents, size=size, mode="trilinear")
+            vae = pipe.vae
+            latents = pipe._denormalize_latents(latents, vae.latents_mean, vae.latents_std,
+                                                vae.config.scaling_factor).to(vae.dtype)
+            timestep = (torch.tensor([_DECODE_TIMESTEP], device=latents.device, dtype=vae.dtype)
+                        if vae.config.timestep_conditioning else None)
+            image = vae.decode(latents, timestep, return_dict=False)[0][0, :, 0]  # (3, H, W)
+            pixels = ((image.float().clamp(-1, 1) + 1) * 127.5).round().byte()
+            array = pixels.permute(1, 2, 0).cpu().numpy()
+        picture = Image.fromarray(array)
+        picture.thumbnail((_PREVIEW_SIDE, _PREVIEW_SIDE))
+        return numpy.asarray(picture)
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the parameters and buffers of the pipeline's three models."""
+        pipe = self._live_pipe()
+        total = 0
+        for name in _WEIGHT_FOLDERS:
+            module = getattr(pipe, name, None)
+            if module is not None:
+                tensors = [*module.parameters(), *module.buffers()]
+                total += sum(t.numel() * t.element_size() for t in tensors)
+        return total
+
+    def close(self) -> None:
+        """Drop the pipeline and return cached GPU memory to the driver."""
+        if self._pipe is None:
+            return
+        self._pipe = None
+        gc.collect()
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
