@@ -182,10 +182,13 @@ class EngineSupervisor:
     async def _run_once(self) -> str:
         """Spawn the engine, wait until it answers, watch it; returns why it stopped."""
         self._last_run.clear()
-        process = await asyncio.create_subprocess_exec(
-            *self.command, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            env=self.env, start_new_session=True)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *self.command, stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+                env=self.env, start_new_session=True)
+        except OSError as exc:  # no such program, not executable
+            return f"{self.command[0]} could not be run ({exc.strerror or exc})"
         self.process = process
         self._stderr_task = asyncio.create_task(self._read_stderr(process))
         exited = asyncio.create_task(process.wait())

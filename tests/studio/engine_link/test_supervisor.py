@@ -48,6 +48,14 @@ def test_backoff_is_capped() -> None:
     assert [s.delay for s in seen if s.state == "restarting"] == [0.01, 0.02, 0.02]
 
 
+def test_a_missing_program_is_reported() -> None:
+    supervisor = EngineSupervisor(["/nonexistent/frameloom-engine"], backoff_initial=0.01,
+                                  max_restarts=1)
+    with pytest.raises(EngineUnavailable, match="could not be run .No such file") as caught:
+        asyncio.run(supervisor.start())
+    assert "wrote nothing on stderr" in str(caught.value)
+
+
 def test_a_silent_engine_is_restarted_and_stop_shuts_it_down() -> None:
     """The stand-in answers hellos but sends no heartbeats: the supervisor kills and restarts
     it; once it beats, it is left running, and stop() asks it to shut down."""
