@@ -1,0 +1,102 @@
+"""The engine's files in the runtime folder: a lock (one engine per user), the token, the socket."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import secrets
+from pathlib import Path
+from typing import IO
+
+from engine.paths import runtime_dir
+from engine.protocol import SOCKET_NAME, TOKEN_NAME
+
+LOCK_NAME = "engine.lock"
+MAX_SOCKET_PATH = 107  # sun_path holds 108 bytes with the terminating NUL
+
+
+class EndpointError(Exception):
+    """The engine cannot take its endpoint; the message is one sentence saying what to do."""
+
+
+class Endpoint:
+    """The lock, token and socket of one engine; :meth:`acquire` then :meth:`release`."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self._folder = folder
+        self.token = ""
+        self._lock: IO[str] | None = None
+
+    @property
+    def folder(self) -> Path:
+        """The runtime folder (private, mode 0700)."""
+        if self._folder is None:
+            try:
+                self._folder = runtime_dir()
+            except OSError as exc:
+                raise EndpointError(f"The engine cannot use its runtime folder ({exc}).") \
+                    from None
+        return self._folder
+
+    @property
+    def socket(self) -> Path:
+        """The Unix socket clients connect to."""
+        return self.folder / SOCKET_NAME
+
+    @property
+    def token_file(self) -> Path:
+        """The file (mode 0600) holding the token a client's hello must present."""
+        return self.folder / TOKEN_NAME
+
+    def acquire(self) -> None:
+        """Take the lock, clear a dead engine's socket and write a fresh token.
+
+        Raises
+        ------
+        EndpointError
+            If another engine holds the lock, or the socket path is too long.
+        """
+        if len(os.fsencode(self.socket)) > MAX_SOCKET_PATH:
+            raise EndpointError(f"The socket path {self.socket} is longer than the "
+                                f"{MAX_SOCKET_PATH} bytes Unix sockets allow; set FRAMELOOM_HOME "
+                                "to a shorter folder.")
+        lock = open(self.folder / LOCK_NAME, "a+", encoding="utf-8")  # noqa: SIM115
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            pid = lock.read().strip() or "unknown"
+            lock.close()
+            raise EndpointError(f"Another engine is already running (pid {pid}); stop it with "
+                                "`frameloom-engine stop` or use it.") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        self._lock = lock
+        # The lock is ours, so a socket left here belongs to an engine that died.
+        self.socket.unlink(missing_ok=True)
+        self.token = secrets.token_urlsafe(32)
+        temp = self.token_file.with_name(TOKEN_NAME + ".tmp")
+        temp.unlink(missing_ok=True)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(self.token)
+        os.replace(temp, self.token_file)
+
+    def publish(self) -> None:
+        """Make the listening socket private to this user (mode 0600)."""
+        self.socket.chmod(0o600)
+
+    def release(self) -> None:
+        """Remove the socket and token and let the lock go."""
+        if self._lock is None:
+            return
+        for path in (self.socket, self.token_file):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        with contextlib.suppress(OSError):
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+        self._lock.close()
+        self._lock = None
