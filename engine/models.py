@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,9 @@ _FAMILY_PATTERNS = (("ltx", re.compile(r"LTX\w*Pipeline")), ("wan", re.compile(r
 _MAX_FRAMES = {"ltx": 257, "wan": 81}
 # Wan was trained at 16 fps and its motion assumes it; LTX is told the rate at every call.
 _FPS: dict[str, int | None] = {"ltx": None, "wan": 16}
+# LTXConditionPipeline.check_inputs refuses sizes that are not multiples of 32 whatever the VAE
+# compresses by, so that rule joins the one the latents impose.
+_PIPELINE_SIZE_MULTIPLE = {"ltx": 32, "wan": 1}
 
 
 class ModelError(Exception):
@@ -75,7 +79,8 @@ def family_constraints(family: str, spatial: int, temporal: int, patch: int,
     patch, patch_t
         The transformer's spatial and temporal patch sizes in latent cells.
     """
-    return ModelConstraints(size_multiple=spatial * patch, frame_rule=(temporal * patch_t, 1),
+    size_multiple = math.lcm(spatial * patch, _PIPELINE_SIZE_MULTIPLE[family])
+    return ModelConstraints(size_multiple=size_multiple, frame_rule=(temporal * patch_t, 1),
                             max_frames=_MAX_FRAMES[family], fps=_FPS[family])
 
 

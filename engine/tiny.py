@@ -56,7 +56,7 @@ def build_tiny_ltx(path: Path, *, seed: int = 0) -> Path:
     torch.manual_seed(seed)
     text_encoder = T5EncoderModel(T5Config(
         vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=37, num_layers=1, num_heads=4,
-        relative_attention_num_buckets=8, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0))
+        relative_attention_num_buckets=8, pad_token_id=0, eos_token_id=1))
     transformer = LTXVideoTransformer3DModel(
         in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=4,
         attention_head_dim=8, cross_attention_dim=32, num_layers=1, caption_channels=32)

@@ -1,5 +1,5 @@
 """The modules STYLE.md names type-check under ``mypy --strict``: the document layer, the engine
-protocol, the engine's job store and the studio's engine link."""
+protocol, the engine's job store, model catalog and backends, and the studio's engine link."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ STRICT = {
     "document": ["studio/document"],
     "engine protocol": ["engine/protocol.py", "engine/requests.py", "engine/fields.py"],
     "engine job store": ["engine/jobs.py", "engine/job_records.py", "engine/paths.py"],
+    "engine models": ["engine/models.py", "engine/backends"],
     "engine link": ["studio/engine_link"],
 }
 

@@ -63,7 +63,8 @@ def load(model_dir: Path, device: str, profile: str) -> LTXBackend:
 
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
     try:
-        pipe = LTXConditionPipeline.from_pretrained(model_dir, dtype=dtype, use_safetensors=True)
+        pipe = LTXConditionPipeline.from_pretrained(  # type: ignore[no-untyped-call]
+            model_dir, dtype=dtype, use_safetensors=True)
     except Exception as exc:  # diffusers raises many kinds for damaged files; all mean the same
         raise BackendError("corrupt_weights", f"The model in {model_dir} could not be loaded "
                            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}).",
@@ -84,11 +85,12 @@ def load(model_dir: Path, device: str, profile: str) -> LTXBackend:
 
 
 def _image(path: str, width: int, height: int) -> Image:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            return image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+        with PILImage.open(path) as image:
+            return image.convert("RGB").resize((width, height), PILImage.Resampling.LANCZOS)
     except (OSError, UnidentifiedImageError) as exc:
         raise BackendError("bad_pin", f"The pinned image {path} cannot be read ({exc}).",
                            "Check that the file exists and is an image.") from None
@@ -97,7 +99,7 @@ def _image(path: str, width: int, height: int) -> Image:
 def _clip_frames(pin: Pin, first: int, count: int, width: int, height: int) -> list[Image]:
     """Frames ``first .. first+count-1`` of the pin's clip, resized to the shot's size."""
     import av
-    from PIL import Image
+    from PIL import Image as PILImage
 
     frames: list[Image] = []
     try:
@@ -108,8 +110,9 @@ def _clip_frames(pin: Pin, first: int, count: int, width: int, height: int) -> l
                 if index >= first + count:
                     break
                 if index >= first:
-                    frames.append(frame.to_image().convert("RGB").resize(
-                        (width, height), Image.Resampling.LANCZOS))
+                    picture = frame.to_image()  # type: ignore[no-untyped-call]
+                    frames.append(picture.convert("RGB").resize(
+                        (width, height), PILImage.Resampling.LANCZOS))
     except (OSError, av.FFmpegError, IndexError) as exc:
         raise BackendError("bad_pin", f"The pinned clip {pin.path} cannot be decoded ({exc}).",
                            "Check that the file exists and is a video.") from None
@@ -200,7 +203,7 @@ class LTXBackend:
     def _preview(self, packed: torch.Tensor, shape: tuple[int, int, int]) -> numpy.ndarray:
         """Decode the middle latent frame of the current latents into a small RGB image."""
         import torch
-        from PIL import Image
+        from PIL import Image as PILImage
 
         pipe = self._live_pipe()
         frames, height, width = shape
@@ -226,7 +229,7 @@ class LTXBackend:
             image = vae.decode(latents, timestep, return_dict=False)[0][0, :, 0]  # (3, H, W)
             pixels = ((image.float().clamp(-1, 1) + 1) * 127.5).round().byte()
             array = pixels.permute(1, 2, 0).cpu().numpy()
-        picture = Image.fromarray(array)
+        picture = PILImage.fromarray(array)
         picture.thumbnail((_PREVIEW_SIDE, _PREVIEW_SIDE))
         return numpy.asarray(picture)
 
