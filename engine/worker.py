@@ -111,7 +111,10 @@ class Worker:
             request = GenerationRequest.from_dict(command.get("request"))
             info = find_model(request.model_id)
             fitted, notes = fit_request(request, info.constraints)
-        except (RequestError, ModelError) as exc:
+        except ModelError as exc:
+            raise JobFailure("unknown_model", str(exc),
+                             "Download or import the model, or pick an installed one.") from None
+        except RequestError as exc:
             raise JobFailure("bad_request", str(exc),
                              "Change the request and submit it again.") from None
         for pin in fitted.pins:

@@ -38,6 +38,7 @@ class PipelineCache:
     """
 
     def __init__(self, device: str | None = None, budget: int | None = None) -> None:
+        quiet_libraries()
         self.device = device or default_device()
         env = os.environ.get(BUDGET_ENV)
         self.budget = budget if budget is not None else (
@@ -77,6 +78,16 @@ class PipelineCache:
             _, backend = self._loaded.popitem()
             backend.close()
         free_memory()
+
+
+def quiet_libraries() -> None:
+    """Keep diffusers' and transformers' info chatter and loading bars out of the engine log."""
+    import diffusers
+    import transformers
+
+    for library in (diffusers, transformers):
+        library.utils.logging.set_verbosity_error()
+        library.utils.logging.disable_progress_bar()
 
 
 def free_memory() -> None:
