@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 PROFILES = ("full", "tiled", "offload", "sequential")
 """Memory profiles from fastest to cheapest in memory; each adds to the one before it:
 ``tiled`` tiles and slices the VAE, ``offload`` moves whole models to the device only while
-they run, ``sequential`` moves layer groups one at a time."""
+they run, ``sequential`` moves layers one at a time. The two offload profiles need a CUDA device
+and the accelerate package; on a CPU they behave like ``tiled``."""
 
 # Family name -> module under engine.backends; importing the module is what pulls in torch,
 # so it happens only when a model of that family is loaded.

@@ -92,8 +92,11 @@ def test_clip_pins(backend, tmp_path: Path, target: int, count: int) -> None:
     clip = _write_clip(tmp_path / "clip.mp4", 8)
     request = dataclasses.replace(
         _request(backend), pins=(Pin(clip, target, 0.9, frame_start=2, frame_count=count),))
-    frames = backend.generate(request, _ignore)
+    previews = []
+    frames = backend.generate(request, lambda done, total, preview: previews.append(preview()))
     assert frames.shape == (9, 32, 32, 3)
+    # The pin's own latent tokens are left out of the preview, which shows the shot alone.
+    assert [p.shape for p in previews] == [(32, 32, 3)] * 2
 
 
 def test_a_clip_pin_past_the_clip_end_is_a_backend_error(backend, tmp_path: Path) -> None:
@@ -164,6 +167,18 @@ def test_missing_files_wrong_family_and_unknown_family(tiny_ltx_dir: Path, tmp_p
         load_backend("ltx", folder, "cpu", "full")
     with pytest.raises(BackendError, match="not supported"):
         load_backend("sdxl", folder, "cpu", "full")
+
+
+def test_offload_without_accelerate_is_a_readable_error(
+        tiny_ltx_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "accelerate" else find_spec(name, *a))
+    with pytest.raises(BackendError, match="'offload' memory profile needs the accelerate") as info:
+        load_backend("ltx", tiny_ltx_dir, "cuda", "offload")
+    assert info.value.code == "offload_unavailable"
 
 
 def test_profiles_step_down_to_none() -> None:
