@@ -105,7 +105,9 @@ class EngineClient:
 
     @classmethod
     async def connect(cls, runtime_dir: Path | None = None, *, client: str = "frameloom-studio",
-                      timeout: float = 5.0, **options: Any) -> EngineClient:
+                      timeout: float = 5.0, reconnect_attempts: int = 8,
+                      reconnect_delay: float = 0.2,
+                      reconnect_max_delay: float = 2.0) -> EngineClient:
         """Connect and present the token; raises :class:`EngineUnavailable` if that fails.
 
         Parameters
@@ -116,11 +118,14 @@ class EngineClient:
             A name for the engine's log.
         timeout
             Seconds to wait for the socket and the hello reply.
-        **options
-            ``reconnect_attempts``, ``reconnect_delay``, ``reconnect_max_delay``.
+        reconnect_attempts
+            Connection attempts after a drop before giving up; 0 never reconnects.
+        reconnect_delay, reconnect_max_delay
+            The wait before the second attempt, doubling up to the maximum.
         """
         self = cls(default_runtime_dir() if runtime_dir is None else runtime_dir,
-                   client=client, timeout=timeout, **options)
+                   client=client, timeout=timeout, reconnect_attempts=reconnect_attempts,
+                   reconnect_delay=reconnect_delay, reconnect_max_delay=reconnect_max_delay)
         self._connection = await self._open()
         return self
 

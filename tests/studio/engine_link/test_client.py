@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from engine_link_fake import FakeEngine
 
-from engine.protocol import SOCKET_NAME, TOKEN_NAME, Heartbeat, Message, Reorder, default_runtime_dir
+from engine.protocol import (
+    SOCKET_NAME, TOKEN_NAME, Heartbeat, Message, Reorder, default_runtime_dir,
+)
 from studio.engine_link import EngineClient, EngineError, EngineUnavailable
 from studio.errors import StudioError
 
-FAST = {"reconnect_delay": 0.01, "reconnect_max_delay": 0.05}
+FAST: dict[str, Any] = {"reconnect_delay": 0.01, "reconnect_max_delay": 0.05}
 
 
 def run(test: Callable[[], Awaitable[Any]], timeout: float = 20.0) -> Any:
