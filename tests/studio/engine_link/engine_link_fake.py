@@ -22,10 +22,11 @@ class FakeEngine:
     """An in-process engine on the runtime dir's socket; an async context manager."""
 
     def __init__(self, runtime_dir: Path | None = None, *, heartbeat: float | None = None,
-                 token: str = "secret-token") -> None:
+                 token: str = "secret-token", replay_all: bool = False) -> None:
         self.runtime_dir = default_runtime_dir() if runtime_dir is None else runtime_dir
         self.heartbeat = heartbeat
         self.token = token
+        self.replay_all = replay_all  # misbehave: ignore since_seq and replay the whole log
         self.log: list[Message] = []
         self.subscribes: list[int] = []  # since_seq of each subscribe, in order
         self.hellos = 0
@@ -105,7 +106,7 @@ class FakeEngine:
         if isinstance(request, Subscribe):
             self.subscribes.append(request.since_seq)
             writer.write(encode(Ok(reply_to=request_id, data={"last_seq": len(self.log)})))
-            for event in self.log[request.since_seq:]:
+            for event in self.log[0 if self.replay_all else request.since_seq:]:
                 writer.write(encode(event))
             self._subscribers.add(writer)
         elif isinstance(request, ListModels):

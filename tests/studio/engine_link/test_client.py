@@ -120,6 +120,21 @@ def test_events_resume_after_a_drop_without_loss_or_repeats() -> None:
     run(main)
 
 
+def test_events_replayed_by_the_engine_are_not_yielded_twice() -> None:
+    async def main() -> None:
+        async with FakeEngine(replay_all=True) as engine, \
+                await EngineClient.connect(**FAST) as client:
+            engine.emit("a")
+            events = client.events()
+            assert getattr(await anext(events), "seq") == 1
+            engine.drop_all()
+            engine.emit("b")
+            assert getattr(await anext(events), "seq") == 2  # not 1 again
+            assert engine.subscribes == [0, 1]
+            await events.aclose()
+    run(main)
+
+
 def test_events_yield_heartbeats_and_end_on_close() -> None:
     async def main() -> None:
         async with FakeEngine(heartbeat=0.05), await EngineClient.connect() as client:
