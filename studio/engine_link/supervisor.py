@@ -102,6 +102,9 @@ class EngineSupervisor:
         EngineUnavailable
             It did not come up within the restart cap; the message quotes its stderr.
         """
+        if self._watch_task is not None and not self._watch_task.done():
+            await self.wait_running()  # already supervising
+            return
         self._stopping = False
         self.failure = None
         self._restart_times.clear()
@@ -147,7 +150,6 @@ class EngineSupervisor:
     # --- supervision -------------------------------------------------------------------------
 
     async def _supervise(self) -> None:
-        attempt = 0
         self._emit(SupervisorStatus("starting"))
         while True:
             reason = await self._run_once()
@@ -192,12 +194,11 @@ class EngineSupervisor:
         self.process = process
         self._stderr_task = asyncio.create_task(self._read_stderr(process))
         exited = asyncio.create_task(process.wait())
+        ready = asyncio.create_task(self._wait_ready())
+        silent: asyncio.Task[None] | None = None
         try:
-            ready = asyncio.create_task(self._wait_ready())
             await asyncio.wait({exited, ready}, return_when=asyncio.FIRST_COMPLETED)
             if not ready.done():
-                ready.cancel()
-                await asyncio.wait({ready})
                 return await self._exit_reason(process)
             if not ready.result():
                 await self._end_process()
@@ -205,17 +206,18 @@ class EngineSupervisor:
             self._running.set()
             self._emit(SupervisorStatus("running", len(self._restart_times)))
             silent = asyncio.create_task(self._wait_silence())
-            try:
-                await asyncio.wait({exited, silent}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                silent.cancel()
+            await asyncio.wait({exited, silent}, return_when=asyncio.FIRST_COMPLETED)
             self._running.clear()
             if exited.done():
                 return await self._exit_reason(process)
             await self._end_process()
             return f"it sent nothing for {self.heartbeat_timeout:g} s"
         finally:
-            exited.cancel()
+            helpers = [task for task in (exited, ready, silent) if task is not None]
+            for task in helpers:
+                task.cancel()
+            # Let them close their connections before the next engine starts.
+            await asyncio.wait(helpers)
 
     async def _wait_ready(self) -> bool:
         deadline = asyncio.get_running_loop().time() + self.start_timeout
