@@ -68,9 +68,16 @@ class Worker:
     def __init__(self, send: Callable[[dict[str, Any]], None], faults: Faults) -> None:
         self.send = send
         self.faults = faults
-        self.cache = PipelineCache()
+        self._cache: PipelineCache | None = None
         self._lock = threading.Lock()
         self._cancelled: set[str] = set()
+
+    @property
+    def cache(self) -> PipelineCache:
+        """The loaded pipelines; created on first use, since that imports torch (seconds)."""
+        if self._cache is None:
+            self._cache = PipelineCache()
+        return self._cache
 
     def request_cancel(self, job_id: str) -> None:
         """Set a job's cancel flag; called from the command thread, read at every step."""
