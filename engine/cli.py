@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--cancel-grace", type=float, default=10.0, metavar="SECONDS",
                        help="how long a cancelled step may run before the worker is killed")
     serve.add_argument("--preview-every", type=float, default=2.0, metavar="SECONDS")
+    serve.add_argument("--parent-pid", type=int, metavar="PID",
+                       help="stop when this process ends (for a studio or a test harness)")
     sub.add_parser("status", help="is the engine running, and what is it doing")
     jobs = sub.add_parser("jobs", help="list the jobs")
     jobs.add_argument("--json", action="store_true")
@@ -106,7 +108,8 @@ def _run(args: argparse.Namespace) -> int:
         from engine.server import serve
 
         return serve(heartbeat_s=args.heartbeat, cancel_grace_s=args.cancel_grace,
-                     preview_every_s=args.preview_every, version=version())
+                     preview_every_s=args.preview_every, version=version(),
+                     parent_pid=args.parent_pid)
     if args.command == "generate":
         from engine.generate import generate_here
 

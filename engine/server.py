@@ -76,8 +76,9 @@ class EngineServer:
 
     def __init__(self, *, heartbeat_s: float = 2.0, cancel_grace_s: float = 10.0,
                  preview_every_s: float = 2.0, worker_env: Mapping[str, str] | None = None,
-                 version: str = "0.0.0") -> None:
+                 version: str = "0.0.0", parent_pid: int | None = None) -> None:
         self.heartbeat_s = heartbeat_s
+        self.parent_pid = parent_pid
         self.version = version
         self.endpoint = Endpoint()
         self.store: JobStore | None = None
@@ -116,6 +117,22 @@ class EngineServer:
             self.endpoint.release()
             raise
         self._spawn(self.scheduler.run())
+        if self.parent_pid is not None:
+            self._spawn(self._stop_with_parent(self.parent_pid))
+
+    async def _stop_with_parent(self, pid: int) -> None:
+        """Stop once process ``pid`` is gone (``serve --parent-pid``: tests, a bundled studio)."""
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                print(f"frameloom-engine: process {pid} is gone; stopping.", file=sys.stderr,
+                      flush=True)
+                self._spawn(self.stop())
+                return
+            except PermissionError:
+                pass  # it exists, as another user's process
 
     def _spawn(self, coroutine: Any) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -178,12 +195,12 @@ class EngineServer:
                     self._spawn(self.stop())
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client went away; nothing to answer
+        except asyncio.CancelledError:
+            pass  # the engine is stopping; ending the task here keeps the log clean
         finally:
             if subscription is not None:
                 subscription.cancel()
             writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
 
     async def _authenticate(self, reader: asyncio.StreamReader,
                             send: Callable[[p.Message], Any]) -> bool:
@@ -333,14 +350,16 @@ def _sender(writer: asyncio.StreamWriter) -> Callable[[p.Message], Any]:
 
 
 def serve(*, heartbeat_s: float = 2.0, cancel_grace_s: float = 10.0,
-          preview_every_s: float = 2.0, version: str = "0.0.0") -> int:
+          preview_every_s: float = 2.0, version: str = "0.0.0",
+          parent_pid: int | None = None) -> int:
     """Run the engine until shutdown, SIGTERM or SIGINT; returns the exit status.
 
     Every expected failure is one line on stderr and status 2.
     """
     async def main() -> int:
         server = EngineServer(heartbeat_s=heartbeat_s, cancel_grace_s=cancel_grace_s,
-                              preview_every_s=preview_every_s, version=version)
+                              preview_every_s=preview_every_s, version=version,
+                              parent_pid=parent_pid)
         try:
             await server.start()
         except (EndpointError, JobError) as exc:

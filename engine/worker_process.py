@@ -124,8 +124,11 @@ class WorkerProcess:
         await self._process.wait()
 
     async def stop(self, timeout: float = 5.0) -> None:
-        """Ask the child to exit; kill it if it has not within ``timeout`` seconds."""
-        if self.alive:
+        """Ask the child to exit; kill it if it has not within ``timeout`` seconds.
+
+        A child still starting (importing torch) is killed at once: it has nothing to finish.
+        """
+        if self.alive and self.ready:
             await self.send({"op": "exit"})
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._process.wait(), timeout)  # type: ignore[union-attr]

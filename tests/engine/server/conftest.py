@@ -43,7 +43,8 @@ class Engine:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "engine.cli", "serve", "--heartbeat", "0.5",
-                 "--cancel-grace", str(GRACE_S), "--preview-every", "0"],
+                 "--cancel-grace", str(GRACE_S), "--preview-every", "0",
+                 "--parent-pid", str(os.getpid())],  # no engine outlives a killed test run
                 env=env, stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
         while not self._accepting():

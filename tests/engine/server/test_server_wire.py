@@ -144,3 +144,14 @@ def test_the_engine_refuses_to_start_twice(engine: Engine) -> None:
 def test_control_without_an_engine_says_how_to_start_one(tmp_path: object) -> None:
     with pytest.raises(ControlError, match="not running. Start it with `frameloom-engine serve`"):
         Control(p.default_runtime_dir())
+
+
+def test_serve_with_a_parent_pid_stops_when_the_parent_ends(own_engine: Engine) -> None:
+    parent = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1.5)"])
+    env = {**os.environ, "FRAMELOOM_HOME": str(own_engine.home)}
+    engine = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--parent-pid",
+                               str(parent.pid)], env=env, stderr=subprocess.PIPE, text=True)
+    parent.wait()
+    _, err = engine.communicate(timeout=120)
+    assert engine.returncode == 0 and f"process {parent.pid} is gone; stopping" in err
+    assert not (own_engine.runtime / p.SOCKET_NAME).exists()
