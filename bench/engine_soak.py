@@ -3,6 +3,8 @@
 Run ``python bench/engine_soak.py`` (``--help`` for options). In a temporary FRAMELOOM_HOME it
 builds the tiny random-weight LTX pipeline (``engine.tiny``), then:
 
+Both sides run torch with the same number of threads (``--threads``, default 1).
+
 1. **In process** (the baseline): loads the pipeline with the same loader the worker uses and
    calls ``generate`` for the request ``--baseline`` times; also times writing each result as a
    verified MP4, the other work every engine job does.
@@ -56,7 +58,10 @@ def in_process(args: argparse.Namespace, model_dir: Path) -> tuple[list[float], 
     from engine.video_out import write_video
     from engine.worker_cache import quiet_libraries
 
+    import torch
+
     quiet_libraries()
+    torch.set_num_threads(args.threads)
     backend = load_backend("ltx", model_dir, "cpu", "full")
     calls, writes = [], []
     out = Path(tempfile.mkdtemp()) / "take.mp4"
@@ -74,7 +79,7 @@ def in_process(args: argparse.Namespace, model_dir: Path) -> tuple[list[float], 
 
 
 def through_engine(args: argparse.Namespace, home: Path) -> dict[str, object]:
-    env = {**os.environ, "FRAMELOOM_HOME": str(home)}
+    env = {**os.environ, "FRAMELOOM_HOME": str(home), "OMP_NUM_THREADS": str(args.threads)}
     log = open(home / "engine.log", "wb")  # noqa: SIM115
     server = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve",
                                "--preview-every", str(args.preview_every)],
@@ -128,6 +133,9 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--frames", type=int, default=9)
     parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads, the same in process and in the worker (default 1: "
+                             "on 2 shared cores more threads spin against the engine and client)")
     parser.add_argument("--preview-every", type=float, default=2.0,
                         help="the engine's least seconds between previews (its default: 2)")
     args = parser.parse_args()
@@ -149,7 +157,8 @@ def main() -> int:
     growth = (rss_end / rss_warm - 1) * 100  # type: ignore[operator]
     print(f"machine: {platform.platform()}, {os.cpu_count()} cpus, python "
           f"{platform.python_version()}")
-    print(f"request: {args.size}x{args.size}, {args.frames} frames, {args.steps} steps; "
+    print(f"request: {args.size}x{args.size}, {args.frames} frames, {args.steps} steps, "
+          f"{args.threads} torch thread(s); "
           f"{args.jobs} jobs, previews every {args.preview_every:g} s; {engine['failed']} failed")
     print(f"in process: median pipeline call {call * 1000:.1f} ms (p90 "
           f"{statistics.quantiles(calls, n=10)[-1] * 1000:.1f}), + verified MP4 "

@@ -83,8 +83,7 @@ class EngineServer:
         self.endpoint = Endpoint()
         self.store: JobStore | None = None
         self.notifier = Notifier()
-        self._options = {"cancel_grace_s": cancel_grace_s, "preview_every_s": preview_every_s,
-                         "worker_env": worker_env}
+        self._scheduler_options = (cancel_grace_s, preview_every_s, worker_env)
         self.scheduler: Scheduler | None = None
         self._server: asyncio.base_events.Server | None = None
         self._stopped = asyncio.Event()
@@ -108,7 +107,9 @@ class EngineServer:
             if recovered or removed:
                 print(f"frameloom-engine: {len(recovered)} job(s) were interrupted by the last "
                       f"stop; removed {removed} half-written output(s).", file=sys.stderr)
-            self.scheduler = Scheduler(self.store, self.notifier.notify, **self._options)
+            grace, previews, worker_env = self._scheduler_options
+            self.scheduler = Scheduler(self.store, self.notifier.notify, cancel_grace_s=grace,
+                                       preview_every_s=previews, worker_env=worker_env)
             self._server = await asyncio.start_unix_server(
                 self._connection, path=str(self.endpoint.socket),
                 limit=p.MAX_LINE_BYTES + 1)

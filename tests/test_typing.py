@@ -1,5 +1,5 @@
 """The modules STYLE.md names type-check under ``mypy --strict``: the document layer, the engine
-protocol, the engine's job store, model catalog and backends, and the studio's engine link."""
+protocol, job store, model catalog, backends and service, and the studio's engine link."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ STRICT = {
     "engine job store": ["engine/jobs.py", "engine/job_records.py", "engine/paths.py"],
     "engine models": ["engine/models.py", "engine/backends"],
     "engine link": ["studio/engine_link"],
+    "engine service": ["engine/server.py", "engine/scheduler.py", "engine/worker.py",
+                       "engine/worker_process.py", "engine/worker_cache.py", "engine/endpoint.py",
+                       "engine/faults.py", "engine/video_out.py", "engine/control.py",
+                       "engine/control_commands.py", "engine/generate.py", "engine/cli.py"],
 }
 
 

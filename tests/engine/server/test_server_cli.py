@@ -18,7 +18,8 @@ FLAGS = ["--model", TINY, "--width", "32", "--height", "32", "--frames", "9", "-
 
 
 def cli(engine_home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FRAMELOOM_HOME": str(engine_home), "FRAMELOOM_ENGINE_FAULTS": "1"}
+    env = {**os.environ, "FRAMELOOM_HOME": str(engine_home), "FRAMELOOM_ENGINE_FAULTS": "1",
+           "OMP_NUM_THREADS": "1"}
     return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True,
                           text=True, timeout=300, env=env)
 
