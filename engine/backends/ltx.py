@@ -64,7 +64,7 @@ def load(model_dir: Path, device: str, profile: str) -> LTXBackend:
 
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
     try:
-        pipe = LTXConditionPipeline.from_pretrained(  # type: ignore[no-untyped-call]
+        pipe = LTXConditionPipeline.from_pretrained(
             model_dir, dtype=dtype, use_safetensors=True)
     except Exception as exc:  # diffusers raises many kinds for damaged files; all mean the same
         raise BackendError("corrupt_weights", f"The model in {model_dir} could not be loaded "

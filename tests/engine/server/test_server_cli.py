@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 import av
-from conftest import TINY, Engine
+from engine_harness import TINY, Engine
 
 from engine.video_out import read_settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from conftest import GRACE_S, Engine, job, request, submit, wait_state, wait_step, wait_until
+from engine_harness import GRACE_S, Engine, job, request, submit, wait_state, wait_step, wait_until
 
 from engine import protocol as p
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import av
 import pytest
-from conftest import Engine, job, request, submit, wait_state, wait_step, wait_until
+from engine_harness import Engine, job, request, submit, wait_state, wait_step, wait_until
 
 from engine import protocol as p
 from engine.control import ControlError

@@ -11,7 +11,7 @@ import sys
 import uuid
 
 import pytest
-from conftest import Engine, request, submit, wait_state
+from engine_harness import Engine, request, submit, wait_state
 
 from engine import protocol as p
 from engine.control import Control, ControlError

@@ -8,7 +8,7 @@ import copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import build_document
+from document_factory import build_document
 from studio.document import changes, edits, serialize
 from studio.document.errors import EditError
 from studio.document.model import Clip, Gap, Project, Still, Transition

@@ -160,3 +160,30 @@ def write_audio_only(path: Path, seconds: float = 0.5) -> Path:
         silence = np.zeros((1, samples), np.float32)
         _mux_audio(container, sound, silence)
     return path
+
+
+# The clips and stills the session's media fixture writes, by file name.
+FAST = {"preset": "veryfast", "crf": "20"}
+CLIPS = {
+    # 96 frames, a keyframe every 12: seeks land mid-GOP and B-frames are reordered.
+    "cfr.mp4": dict(frames=96, options={**FAST, "g": "12", "keyint_min": "12",
+                                        "sc_threshold": "0"}),
+    # Durations of 1, 2 and 3 thirtieths of a second, cycled.
+    "vfr.mp4": dict(frames=60, durations=(3000, 6000, 9000), options={**FAST, "g": "12"}),
+    # A phone held upright: stored landscape, shown turned 90 degrees clockwise.
+    "rotated.mp4": dict(frames=24, rotation=-90, options=FAST),
+    "one-frame.mp4": dict(frames=1, options=FAST),
+    "hevc.mp4": dict(codec="libx265", frames=24, options={"x265-params": "log-level=none"}),
+    "prores.mov": dict(codec="prores_ks", pix_fmt="yuv422p10le", frames=24),
+    "vp9.webm": dict(codec="libvpx-vp9", frames=24,
+                     options={"deadline": "realtime", "cpu-used": "8"}),
+    "av1.mkv": dict(codec="libsvtav1", frames=24, options={"preset": "12"}),
+    "audio.mp4": dict(frames=24, audio=True, options=FAST),
+}
+STILLS = {
+    "still.png": dict(fmt="PNG"),
+    "alpha.png": dict(fmt="PNG", alpha=True),
+    "exif6.jpg": dict(fmt="JPEG", orientation=6),
+    "still.webp": dict(fmt="WEBP"),
+    "still.tiff": dict(fmt="TIFF"),
+}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import fixtures as fx
 import pytest
-from conftest import CLIPS
+from fixtures import CLIPS
 
 from studio.errors import MediaError
 from studio.media import MediaInfo, probe
