@@ -61,8 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     cancel = sub.add_parser("cancel", help="cancel a queued or running job")
     cancel.add_argument("job_id")
     sub.add_parser("stop", help="stop the running engine")
-    models = sub.add_parser("models", help="list the models the engine can run")
-    models.add_argument("--json", action="store_true")
+    from engine.model_commands import add_models_parser
+
+    add_models_parser(sub)
     submit = sub.add_parser("submit", help="queue a job on the running engine")
     _request_flags(submit)
     submit.add_argument("--id", help="job id (a new one by default)")
@@ -70,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="show progress until the job ends; non-zero exit if it fails")
     generate = sub.add_parser("generate", help="run one job in this process and write an MP4")
     _request_flags(generate)
+    from engine.generate import add_generate_flags
+
+    add_generate_flags(generate)
     return parser
 
 
@@ -111,9 +115,13 @@ def _run(args: argparse.Namespace) -> int:
                      preview_every_s=args.preview_every, version=version(),
                      parent_pid=args.parent_pid)
     if args.command == "generate":
-        from engine.generate import generate_here
+        from engine.generate import run_generate
 
-        return generate_here(build_request(args), args.output)
+        return run_generate(args, build_request(args))
+    if args.command == "models":
+        from engine.model_commands import run_models
+
+        return run_models(args)
     from engine import control_commands as commands
 
     if args.command == "submit":
@@ -122,8 +130,7 @@ def _run(args: argparse.Namespace) -> int:
     handlers = {"status": lambda: commands.status(),
                 "jobs": lambda: commands.jobs(as_json=args.json),
                 "cancel": lambda: commands.cancel(args.job_id),
-                "stop": lambda: commands.stop(),
-                "models": lambda: commands.models(as_json=args.json)}
+                "stop": lambda: commands.stop()}
     return int(handlers[args.command]())
 
 

@@ -53,19 +53,6 @@ def jobs(*, as_json: bool) -> int:
     return 0
 
 
-def models(*, as_json: bool) -> int:
-    """Print the models the engine can run."""
-    with Control() as control:
-        found = control.request(p.ListModels(id=control.next_id()))["models"]
-    if as_json:
-        print(json.dumps(found, indent=2, sort_keys=True))
-    for model in [] if as_json else found:
-        print(f"{model['id']:<24} {model['family']:<6} {model['path']}")
-    if not found and not as_json:
-        print("No models installed.")
-    return 0
-
-
 def cancel(job_id: str) -> int:
     """Cancel one job."""
     with Control() as control:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Any
 
 from engine.faults import Faults
 from engine.requests import GenerationRequest
+
+
+def add_generate_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``generate`` beyond the request's own (operations arrive with the planner)."""
+
+
+def run_generate(args: argparse.Namespace, request: GenerationRequest) -> int:
+    """Run ``frameloom-engine generate`` for parsed arguments and the request they describe."""
+    return generate_here(request, args.output)
 
 
 def generate_here(request: GenerationRequest, output: str | None) -> int:

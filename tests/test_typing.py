@@ -20,7 +20,8 @@ STRICT = {
     "engine service": ["engine/server.py", "engine/scheduler.py", "engine/worker.py",
                        "engine/worker_process.py", "engine/worker_cache.py", "engine/endpoint.py",
                        "engine/faults.py", "engine/video_out.py", "engine/control.py",
-                       "engine/control_commands.py", "engine/generate.py", "engine/cli.py"],
+                       "engine/control_commands.py", "engine/generate.py", "engine/cli.py",
+                       "engine/model_commands.py"],
 }
 
 
