@@ -152,3 +152,19 @@ def _group_members(pgid: int) -> list[int]:
         if int(group) == pgid and state != "Z":
             found.append(int(entry.name))
     return found
+
+
+def test_shutdown_is_answered_during_a_job_which_becomes_interrupted(own_engine: Engine) -> None:
+    engine = own_engine.start()
+    job_id = new_id("shutdown")
+    with engine.control() as control:
+        submit(control, job_id, request("[fault hang_at_step=2] busy", steps=4))
+    wait_step(engine, job_id, 1)
+    with engine.control() as control:
+        assert control.request(p.Shutdown(id="bye")) == {}  # answered while the step hangs
+    assert engine.process is not None
+    assert engine.process.wait(timeout=30) == 0
+    assert not (engine.runtime / p.SOCKET_NAME).exists()
+    engine.start()
+    record = wait_state(engine, job_id, ("interrupted",), timeout=30)
+    assert record["outputs"] == []
