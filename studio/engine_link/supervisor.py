@@ -129,7 +129,10 @@ class EngineSupervisor:
         return await EngineClient.connect(self.runtime_dir, **options)
 
     async def stop(self) -> None:
-        """Ask the engine to shut down, then end its process group (SIGTERM, then SIGKILL)."""
+        """Ask the engine to shut down, then end its process group (SIGTERM, then SIGKILL).
+
+        An engine this supervisor adopted rather than started is left running.
+        """
         self._stopping = True
         if self._watch_task is not None:
             self._watch_task.cancel()
@@ -184,6 +187,8 @@ class EngineSupervisor:
     async def _run_once(self) -> str:
         """Spawn the engine, wait until it answers, watch it; returns why it stopped."""
         self._last_run.clear()
+        if await self._answers():
+            return await self._watch_adopted()
         try:
             process = await asyncio.create_subprocess_exec(
                 *self.command, stdin=asyncio.subprocess.DEVNULL,
@@ -218,6 +223,32 @@ class EngineSupervisor:
                 task.cancel()
             # Let them close their connections before the next engine starts.
             await asyncio.wait(helpers)
+
+    async def _answers(self) -> bool:
+        """Whether an engine already answers here (one left by a studio that crashed, say)."""
+        try:
+            client = await self.connect(client="frameloom-supervisor", timeout=2.0,
+                                        reconnect_attempts=0)
+        except EngineUnavailable:
+            return False
+        await client.close()
+        return True
+
+    async def _watch_adopted(self) -> str:
+        """Use an engine this supervisor did not start: watch its heartbeats, never signal it.
+
+        Its queue keeps running across studio restarts; :meth:`stop` leaves it running.
+        """
+        self.process = None
+        log.info("engine: using the engine already running at %s", self.runtime_dir)
+        self._running.set()
+        self._emit(SupervisorStatus("running", len(self._restart_times),
+                                    reason="adopted the engine that was already running"))
+        try:
+            await self._wait_silence()
+        finally:
+            self._running.clear()
+        return f"the engine that was already running sent nothing for {self.heartbeat_timeout:g} s"
 
     async def _wait_ready(self) -> bool:
         deadline = asyncio.get_running_loop().time() + self.start_timeout

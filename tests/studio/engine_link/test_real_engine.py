@@ -106,3 +106,28 @@ def test_killed_engine_is_restarted_and_events_resume_exactly_once() -> None:
     asyncio.run(asyncio.wait_for(main(), 90))
     restarting = [s for s in seen if s.state == "restarting"]
     assert len(restarting) == 1 and restarting[0].reason == "it was killed by signal 9"
+
+
+def test_an_engine_already_running_is_adopted_not_fought() -> None:
+    # A studio that crashed leaves its engine (and its queue) running; the next studio uses it.
+    seen: list[SupervisorStatus] = []
+
+    async def main() -> None:
+        existing = await asyncio.create_subprocess_exec(*SERVE, start_new_session=True,
+                                                        stderr=asyncio.subprocess.DEVNULL)
+        try:
+            probe = _supervisor([])
+            await asyncio.wait_for(probe._wait_ready(), 60)
+            supervisor = _supervisor(seen)
+            await supervisor.start()
+            assert supervisor.process is None and seen[-1].state == "running"
+            assert seen[-1].reason == "adopted the engine that was already running"
+            async with await supervisor.connect() as client:
+                assert await client.list_jobs() == []
+            await supervisor.stop()
+            assert existing.returncode is None  # not ours to stop
+        finally:
+            os.killpg(existing.pid, signal.SIGKILL)
+            await existing.wait()
+
+    asyncio.run(main())
