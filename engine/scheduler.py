@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.jobs import JobError, JobStore
+from engine.logfile import log_path
 from engine.paths import data_dir
 from engine.video_out import partial_path
 from engine.worker_process import WorkerProcess, WorkerStartError
@@ -117,7 +118,8 @@ class Scheduler:
                 worker = await self._ensure_worker()
             except WorkerStartError as exc:
                 self._finish_failed(job_id, "worker_failed", str(exc),
-                                    "Check the engine log; reinstall Frameloom if it persists.")
+                                    f"Check the engine log ({log_path()}); reinstall Frameloom "
+                                    "if it persists.")
                 await asyncio.sleep(1.0)  # do not spin through the queue failing every job
                 return
             if job_id in self._cancelling:  # cancelled while the worker was starting

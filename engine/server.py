@@ -17,6 +17,7 @@ from engine import protocol as p
 from engine.endpoint import Endpoint, EndpointError
 from engine.fields import build
 from engine.jobs import Event, JobError, JobStore
+from engine.logfile import tee_stderr
 from engine.models import ModelError, find_model, list_models
 from engine.requests import RequestError, fit_request
 from engine.scheduler import Scheduler, remove_partial_outputs
@@ -358,6 +359,7 @@ def serve(*, heartbeat_s: float = 2.0, cancel_grace_s: float = 10.0,
     Every expected failure is one line on stderr and status 2.
     """
     async def main() -> int:
+        log = tee_stderr()
         server = EngineServer(heartbeat_s=heartbeat_s, cancel_grace_s=cancel_grace_s,
                               preview_every_s=preview_every_s, version=version,
                               parent_pid=parent_pid)
@@ -369,8 +371,8 @@ def serve(*, heartbeat_s: float = 2.0, cancel_grace_s: float = 10.0,
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, lambda: loop.create_task(server.stop()))
-        print(f"frameloom-engine: serving on {server.endpoint.socket} (pid {os.getpid()})",
-              file=sys.stderr, flush=True)
+        print(f"frameloom-engine: serving on {server.endpoint.socket} (pid {os.getpid()}); "
+              f"log in {log}", file=sys.stderr, flush=True)
         await server.wait_stopped()
         return 0
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from engine.backends import BackendError
 from engine.faults import Faults
+from engine.logfile import log_path
 from engine.models import ModelError, ModelInfo, find_model
 from engine.paths import cache_dir
 from engine.requests import GenerationRequest, RequestError, fit_request
@@ -103,7 +104,8 @@ class Worker:
             self.send({"ev": "failed", "job_id": job_id, "code": "internal",
                        "message": f"The job failed with an unexpected error: "
                                   f"{type(exc).__name__}: {str(exc)[:300]}",
-                       "hint": "See the engine log for details, and try again."})
+                       "hint": f"See the engine log ({log_path()}) for details, and try "
+                               "again."})
         else:
             self.send({"ev": "done", "job_id": job_id, "outputs": outputs, "settings": settings,
                        "timings": timings, **memory_info()})

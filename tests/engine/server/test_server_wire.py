@@ -155,3 +155,8 @@ def test_serve_with_a_parent_pid_stops_when_the_parent_ends(own_engine: Engine) 
     _, err = engine.communicate(timeout=120)
     assert engine.returncode == 0 and f"process {parent.pid} is gone; stopping" in err
     assert not (own_engine.runtime / p.SOCKET_NAME).exists()
+
+
+def test_the_engine_keeps_a_log_file_in_its_data_folder(engine: Engine) -> None:
+    log = (engine.home / "data" / "engine.log").read_text()
+    assert f"serving on {engine.runtime / p.SOCKET_NAME}" in log
