@@ -33,11 +33,13 @@ class Control:
     def __init__(self, folder: Path | None = None, timeout: float | None = 30.0) -> None:
         folder = folder or p.default_runtime_dir()
         self._ids = (f"c{n}" for n in itertools.count(1))
-        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        tcp = p.use_tcp()
+        self._sock = socket.socket(socket.AF_INET if tcp else socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             token = (folder / p.TOKEN_NAME).read_text(encoding="utf-8").strip()
             self._sock.settimeout(timeout)
-            self._sock.connect(str(folder / p.SOCKET_NAME))
+            self._sock.connect((p.LOOPBACK, p.read_port(folder)) if tcp
+                               else str(folder / p.SOCKET_NAME))
         except (OSError, ValueError):
             self._sock.close()
             raise ControlError("The engine is not running.",

@@ -34,8 +34,8 @@ def status() -> int:
     running = [j for j in jobs if j["state"] == "running"]
     queued = sum(j["state"] == "queued" for j in jobs)
     doing = f"running {running[0]['id']}" if running else "idle"
-    print(f"The engine {version} is running ({p.default_runtime_dir() / p.SOCKET_NAME}): {doing}, "
-          f"{queued} job(s) queued.")
+    where = p.endpoint_file(p.default_runtime_dir())
+    print(f"The engine {version} is running ({where}): {doing}, {queued} job(s) queued.")
     return 0
 
 

@@ -1,16 +1,46 @@
-"""The engine's files in the runtime folder: a lock (one engine per user), the token, the socket."""
+"""The engine's files in the runtime folder: a lock (one engine per user), the token, the socket
+(or, on loopback TCP, the file naming the port)."""
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import IO
 
 from engine.paths import runtime_dir
-from engine.protocol import SOCKET_NAME, TOKEN_NAME
+from engine.protocol import PORT_NAME, SOCKET_NAME, TOKEN_NAME, use_tcp
+
+
+def _try_lock(handle: IO[str]) -> bool:
+    """Take an exclusive, non-blocking lock on an open file; False if another process holds it."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only this user can read (0600), atomically."""
+    temp = path.with_name(path.name + ".tmp")
+    temp.unlink(missing_ok=True)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temp, path)
 
 LOCK_NAME = "engine.lock"
 MAX_SOCKET_PATH = 107  # sun_path holds 108 bytes with the terminating NUL
@@ -45,6 +75,11 @@ class Endpoint:
         return self.folder / SOCKET_NAME
 
     @property
+    def port_file(self) -> Path:
+        """The file naming the loopback TCP port, when the engine listens on TCP."""
+        return self.folder / PORT_NAME
+
+    @property
     def token_file(self) -> Path:
         """The file (mode 0600) holding the token a client's hello must present."""
         return self.folder / TOKEN_NAME
@@ -57,14 +92,12 @@ class Endpoint:
         EndpointError
             If another engine holds the lock, or the socket path is too long.
         """
-        if len(os.fsencode(self.socket)) > MAX_SOCKET_PATH:
+        if not use_tcp() and len(os.fsencode(self.socket)) > MAX_SOCKET_PATH:
             raise EndpointError(f"The socket path {self.socket} is longer than the "
                                 f"{MAX_SOCKET_PATH} bytes Unix sockets allow; set FRAMELOOM_HOME "
                                 "to a shorter folder.")
         lock = open(self.folder / LOCK_NAME, "a+", encoding="utf-8")  # noqa: SIM115
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _try_lock(lock):
             lock.seek(0)
             pid = lock.read().strip() or "unknown"
             lock.close()
@@ -75,28 +108,25 @@ class Endpoint:
         lock.write(str(os.getpid()))
         lock.flush()
         self._lock = lock
-        # The lock is ours, so a socket left here belongs to an engine that died.
+        # The lock is ours, so a socket or port file left here belongs to an engine that died.
         self.socket.unlink(missing_ok=True)
+        self.port_file.unlink(missing_ok=True)
         self.token = secrets.token_urlsafe(32)
-        temp = self.token_file.with_name(TOKEN_NAME + ".tmp")
-        temp.unlink(missing_ok=True)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(self.token)
-        os.replace(temp, self.token_file)
+        _write_private(self.token_file, self.token)
 
-    def publish(self) -> None:
-        """Make the listening socket private to this user (mode 0600)."""
-        self.socket.chmod(0o600)
+    def publish(self, port: int | None = None) -> None:
+        """Announce the listening endpoint: the socket made private (0600), or the TCP port."""
+        if port is not None:
+            _write_private(self.port_file, str(port))
+        else:
+            self.socket.chmod(0o600)
 
     def release(self) -> None:
         """Remove the socket and token and let the lock go."""
         if self._lock is None:
             return
-        for path in (self.socket, self.token_file):
+        for path in (self.socket, self.port_file, self.token_file):
             with contextlib.suppress(OSError):
                 path.unlink()
-        with contextlib.suppress(OSError):
-            fcntl.flock(self._lock, fcntl.LOCK_UN)
-        self._lock.close()
+        self._lock.close()  # closing the file releases its lock
         self._lock = None

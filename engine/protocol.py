@@ -1,6 +1,7 @@
 """Typed, versioned messages between the studio and the engine, one compact JSON object per line.
 
-The conversation on one connection (Unix socket ``SOCKET_NAME`` in :func:`default_runtime_dir`):
+The conversation on one connection (the Unix socket ``SOCKET_NAME`` in
+:func:`default_runtime_dir`, or loopback TCP on the port in ``PORT_NAME`` where :func:`use_tcp`):
 
 1. The client's first line is :class:`Hello` with the token read from ``TOKEN_NAME`` beside the
    socket. The engine answers :class:`Ok` (``data``: ``engine_version``, ``last_seq``) or
@@ -36,9 +37,10 @@ __all__ = [
     "ENVELOPE", "MAX_LINE_BYTES", "PROTOCOL_VERSION", "REGISTRY", "Cancel", "Cancelled", "Done",
     "Error", "Failed", "GenerationRequest", "GetJob", "Heartbeat", "Hello", "Interrupted",
     "ListJobs", "ListModels", "Message", "Ok", "Pin", "Preview", "Progress", "ProtocolError",
-    "Queued", "Remove", "Removed", "Reorder", "Reordered", "RequestError", "SOCKET_NAME",
-    "Shutdown", "Started", "Submit", "Subscribe", "TOKEN_NAME", "decode", "default_runtime_dir",
-    "encode"]
+    "LOOPBACK", "PORT_NAME", "Queued", "Remove", "Removed", "Reorder", "Reordered",
+    "RequestError", "SOCKET_NAME", "Shutdown", "Started", "Submit", "Subscribe", "TOKEN_NAME",
+    "TRANSPORT_ENV", "decode", "default_runtime_dir", "encode", "endpoint_file", "read_port",
+    "use_tcp"]
 
 PROTOCOL_VERSION = 1
 MAX_LINE_BYTES = 1 << 20  # previews travel as small JPEGs, so 1 MiB leaves room and bounds memory
@@ -48,6 +50,36 @@ ENVELOPE = ("type", "protocol_version")
 
 SOCKET_NAME = "engine.sock"
 TOKEN_NAME = "engine.token"  # mode 0600; holds the token a Hello must present
+PORT_NAME = "engine.port"  # the loopback TCP port, where the engine listens on TCP
+TRANSPORT_ENV = "FRAMELOOM_ENGINE_TRANSPORT"
+LOOPBACK = "127.0.0.1"
+
+
+def use_tcp() -> bool:
+    """Whether the engine listens on loopback TCP (Windows, or ``FRAMELOOM_ENGINE_TRANSPORT=tcp``)
+    instead of a Unix socket; the token guards both."""
+    return sys.platform == "win32" or os.environ.get(TRANSPORT_ENV) == "tcp"
+
+
+def endpoint_file(runtime: Path) -> Path:
+    """The file whose presence says an engine listens: its socket, or the file naming its port."""
+    return runtime / (PORT_NAME if use_tcp() else SOCKET_NAME)
+
+
+def read_port(runtime: Path) -> int:
+    """The TCP port an engine wrote beside its token.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read.
+    ValueError
+        If it does not hold a port number.
+    """
+    port = int((runtime / PORT_NAME).read_text(encoding="ascii").strip())
+    if not 0 < port < 65536:
+        raise ValueError(f"{port} is not a TCP port")
+    return port
 
 
 def default_runtime_dir() -> Path:

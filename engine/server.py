@@ -111,10 +111,15 @@ class EngineServer:
             grace, previews, worker_env = self._scheduler_options
             self.scheduler = Scheduler(self.store, self.notifier.notify, cancel_grace_s=grace,
                                        preview_every_s=previews, worker_env=worker_env)
-            self._server = await asyncio.start_unix_server(
-                self._connection, path=str(self.endpoint.socket),
-                limit=p.MAX_LINE_BYTES + 1)
-            self.endpoint.publish()
+            if p.use_tcp():
+                self._server = await asyncio.start_server(
+                    self._connection, host=p.LOOPBACK, port=0, limit=p.MAX_LINE_BYTES + 1)
+                self.endpoint.publish(self._server.sockets[0].getsockname()[1])
+            else:
+                self._server = await asyncio.start_unix_server(
+                    self._connection, path=str(self.endpoint.socket),
+                    limit=p.MAX_LINE_BYTES + 1)
+                self.endpoint.publish()
         except BaseException:
             self.endpoint.release()
             raise
@@ -370,9 +375,12 @@ def serve(*, heartbeat_s: float = 2.0, cancel_grace_s: float = 10.0,
             return 2
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, lambda: loop.create_task(server.stop()))
-        print(f"frameloom-engine: serving on {server.endpoint.socket} (pid {os.getpid()}); "
-              f"log in {log}", file=sys.stderr, flush=True)
+            with contextlib.suppress(NotImplementedError):  # Windows has no signal handlers
+                loop.add_signal_handler(signum, lambda: loop.create_task(server.stop()))
+        where = (f"{p.LOOPBACK} port {p.read_port(server.endpoint.folder)}" if p.use_tcp()
+                 else str(server.endpoint.socket))
+        print(f"frameloom-engine: serving on {where} (pid {os.getpid()}); log in {log}",
+              file=sys.stderr, flush=True)
         await server.wait_stopped()
         return 0
 

@@ -12,9 +12,9 @@ from types import TracebackType
 from typing import Any
 
 from engine.protocol import (
-    MAX_LINE_BYTES, SOCKET_NAME, TOKEN_NAME, Cancel, Error, GenerationRequest, GetJob, Heartbeat,
+    LOOPBACK, MAX_LINE_BYTES, TOKEN_NAME, Cancel, Error, GenerationRequest, GetJob, Heartbeat,
     Hello, ListJobs, ListModels, Message, Ok, ProtocolError, Remove, Reorder, Shutdown, Submit,
-    Subscribe, decode, default_runtime_dir, encode,
+    Subscribe, decode, default_runtime_dir, encode, endpoint_file, read_port, use_tcp,
 )
 from studio.engine_link.errors import EngineError, EngineUnavailable
 
@@ -136,11 +136,15 @@ class EngineClient:
     # --- connection --------------------------------------------------------------------------
 
     async def _open(self) -> _Connection:
-        socket = self.runtime_dir / SOCKET_NAME
+        socket = endpoint_file(self.runtime_dir)
         token = self._read_token(socket)
         try:
             async with asyncio.timeout(self.timeout):
-                reader, writer = await asyncio.open_unix_connection(socket, limit=LINE_LIMIT)
+                if use_tcp():  # Windows, or FRAMELOOM_ENGINE_TRANSPORT=tcp: loopback + token
+                    reader, writer = await asyncio.open_connection(
+                        LOOPBACK, read_port(self.runtime_dir), limit=LINE_LIMIT)
+                else:
+                    reader, writer = await asyncio.open_unix_connection(socket, limit=LINE_LIMIT)
                 try:
                     hello = Hello(id=self.next_id(), token=token, client=self.client)
                     writer.write(encode(hello))
@@ -172,7 +176,8 @@ class EngineClient:
 
     def _not_running(self, socket: Path) -> EngineUnavailable:
         return EngineUnavailable(
-            "not_running", f"The engine is not running (no socket at {socket}).", START_HINT)
+            "not_running", f"The engine is not running (no {socket.name} in {socket.parent}).",
+            START_HINT)
 
     def _read_token(self, socket: Path) -> str:
         path = self.runtime_dir / TOKEN_NAME
