@@ -1,23 +1,150 @@
-"""``frameloom-engine generate``: run one request in this process, with a progress bar, to an MP4."""
+"""``frameloom-engine generate``: run one request or one planned operation in-process, to MP4s."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.faults import Faults
 from engine.requests import GenerationRequest
 
+if TYPE_CHECKING:
+    from engine.plan import Operation, Plan
+
+_OPERATION_FLAGS = (("extend_forward", "--extend-forward"), ("extend_backward", "--extend-backward"),
+                    ("bridge", "--bridge"), ("loop", "--loop"))
+
 
 def add_generate_flags(parser: argparse.ArgumentParser) -> None:
-    """Flags of ``generate`` beyond the request's own (operations arrive with the planner)."""
+    """Flags of ``generate`` beyond the request's own: operations, long shots and the joined file."""
+    group = parser.add_argument_group(
+        "operations", "with any of these, -o is the take (the new frames only) and --frames or "
+        "--duration its exact length")
+    group.add_argument("--extend-forward", metavar="CLIP", help="continue CLIP past its end")
+    group.add_argument("--extend-backward", metavar="CLIP", help="lead into CLIP's first frame")
+    group.add_argument("--bridge", nargs=2, metavar=("CLIP_A", "CLIP_B"),
+                       help="make the frames between CLIP_A's end and CLIP_B's start")
+    group.add_argument("--loop", metavar="CLIP", help="make the frames that loop CLIP's end "
+                       "back to its start")
+    group.add_argument("--duration", type=float, metavar="SECONDS",
+                       help="the take's length; past one window it becomes a long shot")
+    group.add_argument("--prompt-at", action="append", default=[], metavar="SECONDS:TEXT",
+                       help="from SECONDS into the take, prompt TEXT (a window uses the prompt "
+                            "in force at the middle of its new frames); repeatable")
+    group.add_argument("--joined", metavar="OUT2", help="also write the source clips and the "
+                       "take joined in time order")
+    group.add_argument("--context", type=int, metavar="FRAMES", help="frames pinned from a "
+                       "clip or from the previous window (default: one latent chunk plus one)")
+    group.add_argument("--window", type=int, metavar="FRAMES", help="longest request of a "
+                       "long shot (default: the model's longest)")
 
 
 def run_generate(args: argparse.Namespace, request: GenerationRequest) -> int:
-    """Run ``frameloom-engine generate`` for parsed arguments and the request they describe."""
-    return generate_here(request, args.output)
+    """Run ``frameloom-engine generate`` for parsed arguments and the request they describe.
+
+    Without operation flags this is one request, as the worker runs it; with them the request is
+    planned (:mod:`engine.plan`) and run window by window (:mod:`engine.operations`).
+    """
+    planned = any(getattr(args, name) for name, _ in _OPERATION_FLAGS) or any(
+        value is not None for value in (args.duration, args.joined, args.context, args.window)
+    ) or args.prompt_at
+    if not planned:
+        return generate_here(request, args.output)
+    from engine.models import ModelError, find_model
+
+    try:
+        info = find_model(request.model_id)
+    except ModelError as exc:
+        print(f"frameloom-engine: {exc}", file=sys.stderr)
+        return 1
+    fps = info.constraints.fps or request.fps
+    return run_operation(request, operation_from_args(args, request, fps), args.output,
+                         args.joined)
+
+
+def operation_from_args(args: argparse.Namespace, request: GenerationRequest,
+                        fps: int) -> Operation:
+    """The operation the flags describe; raises PlanError for bad combinations."""
+    from engine.plan import Cue, Operation, PlanError, probe_clip
+
+    chosen = [(name, flag) for name, flag in _OPERATION_FLAGS if getattr(args, name)]
+    if len(chosen) > 1:
+        raise PlanError(f"Use one operation at a time, not {' and '.join(f for _, f in chosen)}.")
+    kind = chosen[0][0] if chosen else "shot"
+    value = getattr(args, kind) if chosen else None
+    paths = value if isinstance(value, list) else [value] if value else []
+    if args.duration is not None and not 0 < args.duration <= 3600:
+        raise PlanError(f"--duration must be more than 0 and at most 3600 seconds, "
+                        f"got {args.duration}.")
+    frames = round(args.duration * fps) if args.duration is not None else request.frames
+    cues = []
+    for text in args.prompt_at:
+        seconds, colon, prompt = text.partition(":")
+        try:
+            at = float(seconds)
+        except ValueError:
+            at = -1.0
+        if not colon or at < 0 or not prompt.strip():
+            raise PlanError(f"--prompt-at {text!r} is not SECONDS:TEXT with SECONDS >= 0.")
+        cues.append(Cue(round(at * fps), prompt.strip()))
+    return Operation(kind, frames, tuple(probe_clip(p) for p in paths), args.context,
+                     args.window, tuple(cues))
+
+
+def run_operation(request: GenerationRequest, operation: Operation, output: str | None,
+                  joined: str | None) -> int:
+    """Plan and run ``operation``; prints the take's path (and the joined one's when asked).
+
+    Returns
+    -------
+    int
+        0 when the files are written, 1 when generation failed (its sentence on stderr).
+    """
+    from engine.backends import BackendError
+    from engine.models import ModelError, find_model
+    from engine.operations import run_plan, write_outputs
+    from engine.plan import make_plan
+    from engine.video_out import OutputError
+
+    target = Path(output or f"frameloom-{request.seed}.mp4").expanduser().resolve()
+    joined_path = Path(joined).expanduser().resolve() if joined else None
+    with tempfile.TemporaryDirectory(prefix="frameloom-plan-") as scratch:
+        plan = make_plan(request, find_model(request.model_id).constraints, operation,
+                         Path(scratch))
+        started = time.perf_counter()
+
+        def on_step(window: int, windows: int, step: int, total: int, _: Any) -> None:
+            done = window * total + step
+            eta = (time.perf_counter() - started) / done * (windows * total - done)
+            label = f"window {window + 1}/{windows} " if windows > 1 else ""
+            _print_progress(step, total, eta, label)
+
+        try:
+            take = run_plan(plan, on_step)
+            written = write_outputs(plan, take, target, joined_path)
+        except BackendError as exc:
+            print(f"\nframeloom-engine: {exc.message} {exc.hint}".rstrip(), file=sys.stderr)
+            return 1
+        except (ModelError, OutputError) as exc:
+            print(f"\nframeloom-engine: {exc}", file=sys.stderr)
+            return 1
+    print(file=sys.stderr)
+    for note in plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _print_progress(step: int, total: int, eta: float | None, label: str = "") -> None:
+    done = step * 30 // total
+    left = f" {eta:.0f} s left" if eta is not None else ""
+    print(f"\r{label}[{'#' * done}{'.' * (30 - done)}] step {step}/{total}{left}   ", end="",
+          file=sys.stderr, flush=True)
 
 
 def generate_here(request: GenerationRequest, output: str | None) -> int:
@@ -36,11 +163,7 @@ def generate_here(request: GenerationRequest, output: str | None) -> int:
     def report(message: dict[str, Any]) -> None:
         kind = message["ev"]
         if kind == "progress":
-            done = message["step"] * 30 // message["total"]
-            eta = message["eta_s"]
-            left = f" {eta:.0f} s left" if eta is not None else ""
-            print(f"\r[{'#' * done}{'.' * (30 - done)}] step {message['step']}/"
-                  f"{message['total']}{left}   ", end="", file=sys.stderr, flush=True)
+            _print_progress(message["step"], message["total"], message["eta_s"])
         elif kind in ("done", "failed", "cancelled"):
             outcome.update(message)
 

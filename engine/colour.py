@@ -1,0 +1,74 @@
+"""Long-shot seams: pull a window's colour to the previous window's over their overlap, then crossfade."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# A flat overlap (std near zero) would blow the gain up; real seams drift by a few percent, so a
+# gain outside these bounds means the statistics are not worth trusting, not a real correction.
+_MIN_GAIN, _MAX_GAIN = 0.5, 2.0
+_EPS = 1e-3
+
+
+def to_lab(frames: np.ndarray) -> np.ndarray:
+    """uint8 RGB frames (..., H, W, 3) as float32 CIE Lab (L 0..100, a and b about -127..127)."""
+    flat = frames.reshape(-1, frames.shape[-2], 3).astype(np.float32) / 255.0
+    return np.asarray(cv2.cvtColor(flat, cv2.COLOR_RGB2LAB)).reshape(frames.shape)
+
+
+def from_lab(lab: np.ndarray) -> np.ndarray:
+    """float32 Lab frames back to uint8 RGB, rounded and clipped."""
+    flat = lab.reshape(-1, lab.shape[-2], 3).astype(np.float32)
+    rgb = np.asarray(cv2.cvtColor(flat, cv2.COLOR_LAB2RGB)).reshape(lab.shape)
+    return np.asarray(np.clip(rgb * 255.0 + 0.5, 0, 255), dtype=np.uint8)
+
+
+def lab_stats(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and standard deviation in Lab over every pixel of ``frames``."""
+    lab = to_lab(frames).reshape(-1, 3).astype(np.float64)
+    return lab.mean(axis=0), lab.std(axis=0)
+
+
+def match_colour(frames: np.ndarray, own: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Shift ``frames`` so that ``own`` would have ``reference``'s Lab mean and std per channel.
+
+    Parameters
+    ----------
+    frames
+        uint8 RGB frames (N, H, W, 3) to correct: a whole window.
+    own
+        The window's overlap frames (its first frames, the ones pinned to the previous window).
+    reference
+        The previous window's frames over the same overlap.
+
+    Returns
+    -------
+    numpy.ndarray
+        The corrected frames, uint8, same shape. The gain per channel is limited to
+        0.5 .. 2, since a near-flat overlap says little about the colour of the rest.
+    """
+    own_mean, own_std = lab_stats(own)
+    ref_mean, ref_std = lab_stats(reference)
+    gain = np.clip(ref_std / np.maximum(own_std, _EPS), _MIN_GAIN, _MAX_GAIN)
+    lab = to_lab(frames).astype(np.float64)
+    corrected = (lab - own_mean) * gain + ref_mean
+    return from_lab(corrected.astype(np.float32))
+
+
+def crossfade_weights(count: int) -> np.ndarray:
+    """Weights of the incoming window over ``count`` overlap frames: ``(i + 1) / (count + 1)``.
+
+    Strictly between 0 and 1, so neither side's overlap is wasted and the fade never repeats a
+    frame of either side exactly.
+    """
+    return (np.arange(count, dtype=np.float64) + 1.0) / (count + 1.0)
+
+
+def crossfade(outgoing: np.ndarray, incoming: np.ndarray) -> np.ndarray:
+    """Blend two equally long uint8 runs of frames, fading from ``outgoing`` to ``incoming``."""
+    if outgoing.shape != incoming.shape:
+        raise ValueError(f"crossfade needs equal shapes, got {outgoing.shape} and {incoming.shape}")
+    weights = crossfade_weights(len(outgoing)).reshape(-1, 1, 1, 1)
+    mixed = outgoing.astype(np.float64) * (1.0 - weights) + incoming.astype(np.float64) * weights
+    return np.asarray(np.clip(mixed + 0.5, 0, 255), dtype=np.uint8)

@@ -1,0 +1,124 @@
+"""Run a plan in this process: generate each window, match and crossfade seams, trim, join, write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.backends import Preview
+from engine.colour import crossfade, match_colour
+from engine.models import find_model
+from engine.plan import Plan
+from engine.video_out import write_video
+from engine.worker_cache import PipelineCache
+
+WindowStep = Callable[[int, int, int, int, "Preview | None"], None]
+"""Called after each denoising step with ``(window, windows, step, total, preview)``; window
+counts from 0. Whatever it raises (a cancel) propagates out of :func:`run_plan` unchanged."""
+
+
+def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None) -> np.ndarray:
+    """Generate every window of ``plan`` and assemble the take (the new frames only).
+
+    Window ``k > 0`` of a long shot is colour-matched to the take over its ``blend`` frames
+    (Lab mean and std), then those frames are crossfaded with the take's last ones. A window
+    that a later one pins is written to its ``output`` file first, as corrected.
+
+    Parameters
+    ----------
+    plan
+        A plan from :func:`engine.plan.make_plan`.
+    on_step
+        Progress and cancel; see :data:`WindowStep`.
+    cache
+        Loaded pipelines to reuse; a new cache on the best device when None.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 frames ``(plan.take_frames, height, width, 3)``.
+
+    Raises
+    ------
+    engine.models.ModelError
+        If the model is not installed.
+    engine.backends.BackendError
+        If the model cannot be loaded or run.
+    """
+    cache = cache or PipelineCache()
+    info = find_model(plan.windows[0].request.model_id)
+    backend = cache.get(info, cache.first_profile())
+    take: np.ndarray | None = None
+    for k, window in enumerate(plan.windows):
+        def step(done: int, total: int, preview: Preview | None, k: int = k) -> None:
+            on_step(k, len(plan.windows), done, total, preview)
+
+        frames = backend.generate(window.request, step)
+        keep, blend = window.keep, window.blend
+        if blend and take is not None:
+            frames = match_colour(frames, frames[keep.start:keep.start + blend], take[-blend:])
+        if window.output is not None:
+            write_video(frames, window.request.fps, Path(window.output),
+                        {"operation": plan.operation, "window": k})
+        kept = frames[keep.start:keep.end]
+        if take is None:
+            take = kept.copy()
+            continue
+        seam = crossfade(take[len(take) - blend:], kept[:blend])
+        take = np.concatenate([take[:len(take) - blend], seam, kept[blend:]])
+    if take is None or len(take) != plan.take_frames:
+        raise AssertionError(f"the plan made {0 if take is None else len(take)} frames, "
+                             f"not {plan.take_frames}")
+    return take
+
+
+def read_clip(path: str, width: int, height: int) -> np.ndarray:
+    """Every frame of a clip as uint8 RGB ``(N, height, width, 3)``, resized when it differs."""
+    import av
+    import cv2
+
+    frames: list[np.ndarray] = []
+    with av.open(path) as container:
+        for frame in container.decode(video=0):
+            image: np.ndarray = frame.to_ndarray(format="rgb24")
+            if image.shape[:2] != (height, width):
+                image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+            frames.append(image)
+    return np.stack(frames)
+
+
+def join(plan: Plan, take: np.ndarray) -> np.ndarray:
+    """The joined result: source clips and take in the order of ``plan.joined``."""
+    _, height, width, _ = take.shape
+    decoded: dict[int, np.ndarray] = {}
+    parts = []
+    for part in plan.joined:
+        if part.clip is None:
+            source = take
+        else:
+            if part.clip not in decoded:
+                decoded[part.clip] = read_clip(plan.clips[part.clip].path, width, height)
+            source = decoded[part.clip]
+        parts.append(source[part.frames.start:part.frames.end])
+    return np.concatenate(parts)
+
+
+def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Path | None = None,
+                  settings: dict[str, Any] | None = None) -> list[Path]:
+    """Write the take and, when asked, the joined result, each carrying the plan as settings.
+
+    Raises
+    ------
+    engine.video_out.OutputError
+        If a video cannot be written or does not decode.
+    """
+    fps = plan.windows[0].request.fps
+    common = {**plan.to_dict(), **(settings or {})}
+    written = [write_video(take, fps, take_path, {**common, "part": "take"})]
+    if joined_path is not None:
+        written.append(write_video(join(plan, take), fps, joined_path,
+                                   {**common, "part": "joined"}))
+    return written

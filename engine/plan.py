@@ -1,0 +1,396 @@
+"""The planner: an operation (shot, extend, bridge, loop, long shot) as fitted requests plus exact trims.
+
+Every operation is one or more windows of the one primitive (generate N frames with pins). A plan
+says, for each window, the fitted request, the frames of its output that go into the *take* (the
+new frames only) and how many of those overlap the take so far (long-shot seams, crossfaded); and
+how the take and the source clips join in time order. Planning is pure arithmetic: no torch, no
+decoding (clip lengths come in as :class:`Clip`; :func:`probe_clip` reads one with PyAV).
+
+Notation in the diagrams: ``c`` is the context (frames pinned from a clip or the previous window,
+``T*k+1`` for a temporal compression ``T``), ``n`` the frames asked for, ``N`` the fitted count of
+the request and ``e = N - needed`` the frames the frame rule adds (``0 <= e < T``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.requests import GenerationRequest, ModelConstraints, Pin, RequestError, fit_request
+
+OPERATIONS = ("shot", "extend_forward", "extend_backward", "bridge", "loop")
+_CLIPS_NEEDED = {"shot": 0, "extend_forward": 1, "extend_backward": 1, "bridge": 2, "loop": 1}
+
+
+class PlanError(RequestError):
+    """An operation that cannot be planned (a clip too short, a take too long); one sentence."""
+
+
+@dataclass(frozen=True)
+class FrameRange:
+    """``count`` frames from ``start`` (OTIO's TimeRange in integer frames)."""
+
+    start: int
+    count: int
+
+    @property
+    def end(self) -> int:
+        """The frame after the last one."""
+        return self.start + self.count
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A source clip: its path and its length in frames."""
+
+    path: str
+    frames: int
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A timed prompt: from take frame ``frame`` on, ``prompt`` is in force."""
+
+    frame: int
+    prompt: str
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the user asked for, before fitting.
+
+    Parameters
+    ----------
+    kind
+        One of :data:`OPERATIONS`; a shot longer than one window becomes a long shot.
+    frames
+        The take's length: the new frames, exactly.
+    clips
+        The source clips (A for extends and loops, A and B for a bridge).
+    context
+        Frames pinned from a clip or a previous window; None for one latent chunk plus one.
+    window
+        The longest request of a long shot; None for the model's ``max_frames``.
+    cues
+        Timed prompts; a window uses the one in force at the middle of its new frames.
+    """
+
+    kind: str
+    frames: int
+    clips: tuple[Clip, ...] = ()
+    context: int | None = None
+    window: int | None = None
+    cues: tuple[Cue, ...] = ()
+
+
+@dataclass(frozen=True)
+class Window:
+    """One request of a plan and what becomes of its output.
+
+    Parameters
+    ----------
+    request
+        The fitted request (its ``frames`` already obey the model's frame rule).
+    keep
+        The output frames that go into the take.
+    blend
+        How many of the kept frames lie over the take's last frames (a long-shot seam): the
+        window is colour-matched to the take over them, then crossfaded.
+    output
+        Where the runner writes this window's frames because the next window pins them, or None.
+    """
+
+    request: GenerationRequest
+    keep: FrameRange
+    blend: int = 0
+    output: str | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of the joined result: frames of source clip ``clip``, or of the take when None."""
+
+    clip: int | None
+    frames: FrameRange
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Requests, trims and assembly of one operation; see the module docstring."""
+
+    operation: str
+    clips: tuple[Clip, ...]
+    windows: tuple[Window, ...]
+    take_frames: int
+    joined: tuple[Part, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def joined_frames(self) -> int:
+        """The joined result's length: the sources' and the take's frames together."""
+        return sum(part.frames.count for part in self.joined)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON-ready settings (what a take's metadata records)."""
+        return {"operation": self.operation, "sources": [c.path for c in self.clips],
+                "take_frames": self.take_frames, "notes": list(self.notes),
+                "windows": [{"request": w.request.to_dict(), "keep": [w.keep.start, w.keep.count],
+                             "blend": w.blend} for w in self.windows],
+                "joined": [{"clip": p.clip, "frames": [p.frames.start, p.frames.count]}
+                           for p in self.joined]}
+
+
+def fit_up(frames: int, rule: tuple[int, int]) -> int:
+    """The smallest count the frame rule allows that is at least ``frames`` (as fit_request)."""
+    modulus, remainder = rule
+    return max(frames + (remainder - frames) % modulus, remainder or modulus)
+
+
+def fit_down(frames: int, rule: tuple[int, int]) -> int:
+    """The largest count the frame rule allows that is at most ``frames`` (0 when none is)."""
+    modulus, remainder = rule
+    fitted = frames - (frames - remainder) % modulus
+    return fitted if fitted >= max(remainder, 1) else 0
+
+
+def probe_clip(path: str | Path) -> Clip:
+    """The clip at ``path`` with its length, decoded with PyAV (exact for any codec).
+
+    Raises
+    ------
+    PlanError
+        If the file is missing or holds no decodable video.
+    """
+    import av
+
+    source = Path(path).expanduser().resolve()
+    if not source.is_file():
+        raise PlanError(f"The clip {source} does not exist.")
+    try:
+        with av.open(str(source)) as container:
+            frames = sum(1 for _ in container.decode(video=0))
+    except (OSError, av.FFmpegError, IndexError) as exc:
+        raise PlanError(f"The clip {source} cannot be decoded ({exc}).") from None
+    if not frames:
+        raise PlanError(f"The clip {source} holds no video frames.")
+    return Clip(str(source), frames)
+
+
+def prompt_at(frame: int, base: str, cues: tuple[Cue, ...]) -> str:
+    """The prompt in force at take frame ``frame``: the latest cue at or before it, else ``base``."""
+    in_force = [cue for cue in cues if cue.frame <= frame]
+    return max(in_force, key=lambda cue: cue.frame).prompt if in_force else base
+
+
+def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operation,
+              scratch: Path) -> Plan:
+    """Plan ``op`` for a model: fitted requests, exact trims and the joined assembly.
+
+    Parameters
+    ----------
+    base
+        Model, prompt, size, rate, seed, steps and guidance for every window (its ``frames`` and
+        ``pins`` are not used, except a shot's pins); window ``k`` gets seed ``base.seed + k``.
+    constraints
+        The model's constraints.
+    op
+        The operation.
+    scratch
+        A folder for the window outputs that later windows pin (long shots); not created here.
+
+    Raises
+    ------
+    PlanError
+        If the operation cannot be planned; the message says why in one sentence.
+    """
+    if op.kind not in OPERATIONS:
+        raise PlanError(f"The operation {op.kind!r} is not one of {', '.join(OPERATIONS)}.")
+    if len(op.clips) != _CLIPS_NEEDED[op.kind]:
+        raise PlanError(f"{op.kind} needs {_CLIPS_NEEDED[op.kind]} clips, got {len(op.clips)}.")
+    if op.frames < 1:
+        raise PlanError(f"The take must be at least one frame long, got {op.frames}.")
+    rule = constraints.frame_rule
+    context = op.context if op.context is not None else rule[0] + rule[1]
+    if context < 1 or fit_down(context, rule) != context:
+        raise PlanError(f"The context must be a frame count the model allows "
+                        f"({constraints.rule_text}), got {context}.")
+    window = fit_down(min(op.window or constraints.max_frames, constraints.max_frames), rule)
+    if window <= context:
+        raise PlanError(f"A window of {op.window} frames leaves no room for new frames after "
+                        f"{context} frames of context.")
+    if base.pins and op.kind != "shot":
+        raise PlanError(f"Pins cannot be added to {op.kind}: its pins come from its clips.")
+    for clip in op.clips:
+        if clip.frames < context:
+            raise PlanError(f"The clip {clip.path} has {clip.frames} frames, fewer than the "
+                            f"{context} the context pins.")
+    fitted, notes = fit_request(dataclasses.replace(base, frames=fit_up(1, rule), pins=()),
+                                constraints)
+    notes = [note for note in notes if not note.startswith("frames ")]
+    planner = _Planner(fitted, base.pins, constraints, op, context, window, scratch)
+    windows, joined = getattr(planner, op.kind)()
+    return Plan("long_shot" if op.kind == "shot" and len(windows) > 1 else op.kind, op.clips,
+                tuple(windows), op.frames, tuple(joined), tuple(notes))
+
+
+def _tail(clip: Clip, count: int, target: int) -> Pin:
+    return Pin(clip.path, target, frame_start=clip.frames - count, frame_count=count)
+
+
+def _head(clip: Clip, count: int, target: int) -> Pin:
+    return Pin(clip.path, target, frame_start=0, frame_count=count)
+
+
+def _whole(index: int, clip: Clip) -> Part:
+    return Part(index, FrameRange(0, clip.frames))
+
+
+class _Planner:
+    """One method per operation, each returning ``(windows, joined parts)``."""
+
+    def __init__(self, base: GenerationRequest, pins: tuple[Pin, ...],
+                 constraints: ModelConstraints, op: Operation, context: int, window: int,
+                 scratch: Path) -> None:
+        self.base, self.pins, self.constraints, self.op = base, pins, constraints, op
+        self.c, self.window, self.scratch = context, window, scratch
+        self.rule = constraints.frame_rule
+        self.take = Part(None, FrameRange(0, op.frames))
+
+    def _request(self, k: int, frames: int, pins: tuple[Pin, ...], first: int, new: int
+                 ) -> GenerationRequest:
+        """Window ``k``'s request, prompted by the cue in force mid-way through its new frames."""
+        prompt = prompt_at(first + new // 2, self.base.prompt, self.op.cues)
+        request = dataclasses.replace(self.base, frames=frames, pins=pins, prompt=prompt,
+                                      seed=(self.base.seed + k) % 2**63)
+        fitted, _ = fit_request(request, self.constraints)
+        if fitted.frames != frames:  # the planner fits first, so trims are exact
+            raise AssertionError(f"planned {frames} frames, fit_request made {fitted.frames}")
+        return fitted
+
+    def _one_window(self, needed: int) -> int:
+        frames = fit_up(needed, self.rule)
+        if frames > self.window:
+            raise PlanError(f"{self.op.kind} needs {needed} frames ({self.op.frames} new and "
+                            f"{needed - self.op.frames} of context), more than one window of "
+                            f"{self.window}; ask for fewer new frames.")
+        return frames
+
+    def shot(self) -> tuple[list[Window], list[Part]]:
+        """A shot; past one window, a long shot: a chain of windows.
+
+        ::
+
+            one window    [0 ............ n) e        pins where the user put them
+            long shot     [window 0 ....... W)
+                                     [c|window 1 ....... W)      c = overlap, pinned from the
+                                                [c|window 2 .. ) e   window before, crossfaded
+            take          [0 ..................................... n)
+        """
+        if self.op.frames <= self.window:
+            frames = fit_up(self.op.frames, self.rule)
+            request = self._request(0, frames, self.pins, 0, self.op.frames)
+            return [Window(request, FrameRange(0, self.op.frames))], [self.take]
+        if self.pins:
+            raise PlanError("Pins in a long shot are not supported yet; pin a shot of one window.")
+        return self._chain(None), [self.take]
+
+    def extend_forward(self) -> tuple[list[Window], list[Part]]:
+        """Pin A's last ``c`` frames at the start and keep what follows; chains past one window.
+
+        ::
+
+            A        [0 ................ a)
+            request          [A[a-c:a] | new ........ n) e     e trailing frames are dropped
+            keep                       [c ......... c+n)
+            joined   [A ................ a)[take ...... n)
+        """
+        return self._chain(self.op.clips[0]), [_whole(0, self.op.clips[0]), self.take]
+
+    def extend_backward(self) -> tuple[list[Window], list[Part]]:
+        """Pin B's first ``c`` frames at the end and keep what precedes them.
+
+        ::
+
+            B                                  [0 ............. b)
+            request  e [new ............ n | B[0:c]]                e leading frames are dropped
+            keep       [e .......... e+n)     N-c = e+n
+            joined     [take ........... n)[B ............. b)
+        """
+        b, n = self.op.clips[0], self.op.frames
+        frames = self._one_window(n + self.c)
+        request = self._request(0, frames, (_head(b, self.c, frames - self.c),), 0, n)
+        return [Window(request, FrameRange(frames - self.c - n, n))], [self.take, _whole(0, b)]
+
+    def bridge(self) -> tuple[list[Window], list[Part]]:
+        """A's tail at the start, B's head at the end; keep the middle.
+
+        The frame rule's extra frames widen A's pin (``c + e`` frames of A), so every frame of
+        the request is pinned or kept and the take is exactly ``n`` long.
+
+        ::
+
+            A   [0 .......... a)
+            request   [A[a-c-e:a] | new ...... n | B[0:c]]
+            keep                  [c+e .. c+e+n)
+            joined   [A ......... a)[take ... n)[B .......... b)
+        """
+        a, b = self.op.clips
+        windows = self._between(a, b)
+        return windows, [_whole(0, a), self.take, _whole(1, b)]
+
+    def loop(self) -> tuple[list[Window], list[Part]]:
+        """A bridge from clip C to itself: C + take plays seamlessly on repeat.
+
+        The request's frames ``[0, c+e)`` are C's last ``c+e`` frames and ``[c+e+n, N)`` are
+        C's first ``c``, so the take's first frame follows C's last and C's first follows the
+        take's last.
+
+        ::
+
+            C        [0 ............. m)
+            request        [C[m-c-e:m] | new ..... n | C[0:c]]
+            joined   [C ............. m)[take ..... n)  (then C again from frame 0)
+        """
+        clip = self.op.clips[0]
+        return self._between(clip, clip), [_whole(0, clip), self.take]
+
+    def _between(self, a: Clip, b: Clip) -> list[Window]:
+        n = self.op.frames
+        frames = self._one_window(self.c + n + self.c)
+        lead = frames - n - self.c  # c + e: the rule's extra frames widen A's pin
+        if a.frames < lead:
+            raise PlanError(f"The clip {a.path} has {a.frames} frames, fewer than the {lead} "
+                            "this request pins from it.")
+        pins = (_tail(a, lead, 0), _head(b, self.c, lead + n))
+        return [Window(self._request(0, frames, pins, 0, n), FrameRange(lead, n))]
+
+    def _chain(self, lead: Clip | None) -> list[Window]:
+        """Windows of at most ``window`` frames, each pinned to the ``c`` frames before it.
+
+        The first window is pinned to ``lead``'s tail when there is one; every later one pins
+        the previous window's last ``c`` frames (written to ``scratch``), keeps them as a blend
+        over the take's end, and adds up to ``window - c`` new frames. Only the last window's
+        request is rounded up, and its extra frames fall at its free end.
+        """
+        c, left, done = self.c, self.op.frames, 0
+        windows: list[Window] = []
+        previous: tuple[str, int] | None = None
+        while left:
+            context = c if lead is not None or previous is not None else 0
+            new = min(left, self.window - context)
+            frames = fit_up(context + new, self.rule)
+            if previous is not None:
+                pins: tuple[Pin, ...] = (Pin(previous[0], 0, frame_start=previous[1] - c,
+                                             frame_count=c),)
+            else:
+                pins = (_tail(lead, c, 0),) if lead is not None else ()
+            k = len(windows)
+            output = str(self.scratch / f"window-{k:03d}.mp4") if new < left else None
+            blend = c if previous is not None else 0
+            keep = FrameRange(context - blend, blend + new)
+            windows.append(Window(self._request(k, frames, pins, done, new), keep, blend, output))
+            previous = (output, frames) if output is not None else None
+            done, left = done + new, left - new
+        return windows

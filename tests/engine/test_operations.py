@@ -1,0 +1,135 @@
+"""Operations through ``frameloom-engine generate`` on the tiny LTX pipeline, and seam colour maths."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.cli import main
+from engine.colour import crossfade, crossfade_weights, lab_stats, match_colour
+from engine.operations import read_clip
+from engine.video_out import read_settings, write_video
+
+SIZE = ["--width", "32", "--height", "32", "--steps", "1", "--fps", "24"]
+
+
+def coloured_clip(path: Path, frames: int, offset: int = 0) -> Path:
+    """A 32x32 clip whose frame i is one flat colour, far from every other frame's."""
+    levels = [((offset + i) * 23) % 256 for i in range(frames)]
+    pictures = np.stack([np.full((32, 32, 3), (v, 255 - v, (v * 3) % 256), np.uint8)
+                         for v in levels])
+    return write_video(pictures, 24, path)
+
+
+def assert_same_frames(got: np.ndarray, source: np.ndarray) -> None:
+    """Each frame of ``got`` is nearest to the source frame at its own index."""
+    assert len(got) == len(source)
+    means = source.reshape(len(source), -1, 3).mean(axis=1)
+    for index, frame in enumerate(got):
+        distances = np.abs(means - frame.reshape(-1, 3).mean(axis=0)).sum(axis=1)
+        assert int(distances.argmin()) == index
+
+
+def generate(*args: str) -> int:
+    return main(["generate", "--model", "tiny-ltx", "--prompt", "a red circle", *SIZE, *args])
+
+
+@pytest.fixture
+def clips(tmp_path: Path) -> tuple[Path, Path]:
+    return coloured_clip(tmp_path / "a.mp4", 12), coloured_clip(tmp_path / "b.mp4", 10, 50)
+
+
+@pytest.mark.parametrize(("flags", "sources", "take"), [
+    (["--extend-forward", "A", "--frames", "7"], "A", 7),
+    (["--extend-backward", "B", "--frames", "6"], "B", 6),
+    (["--bridge", "A", "B", "--frames", "5"], "AB", 5),
+    (["--loop", "A", "--duration", "0.25"], "A", 6),
+])
+def test_operation_writes_take_and_joined(tiny_model: str, clips: tuple[Path, Path],
+                                          tmp_path: Path, flags: list[str], sources: str,
+                                          take: int) -> None:
+    named = {"A": str(clips[0]), "B": str(clips[1])}
+    take_path, joined_path = tmp_path / "take.mp4", tmp_path / "joined.mp4"
+    code = generate(*[named.get(f, f) for f in flags], "-o", str(take_path),
+                    "--joined", str(joined_path))
+    assert code == 0
+    assert len(read_clip(str(take_path), 32, 32)) == take
+    joined = read_clip(str(joined_path), 32, 32)
+    a, b = (read_clip(str(c), 32, 32) for c in clips)
+    parts = {"A": [a], "B": [b], "AB": [a, b]}[sources]
+    assert len(joined) == take + sum(len(p) for p in parts)
+    if flags[0] == "--extend-backward":
+        assert_same_frames(joined[take:], b)
+    else:
+        assert_same_frames(joined[:len(a)], a)
+    if sources == "AB":
+        assert_same_frames(joined[len(a) + take:], b)
+    settings = read_settings(take_path)
+    assert settings["operation"] == flags[0][2:].replace("-", "_")
+    assert settings["part"] == "take" and settings["take_frames"] == take
+    assert read_settings(joined_path)["part"] == "joined"
+
+
+def test_long_shot_chains_windows_with_timed_prompts(tiny_model: str, tmp_path: Path) -> None:
+    out = tmp_path / "long.mp4"
+    code = generate("--duration", "1", "--window", "9", "--prompt-at", "0.5:a blue square",
+                    "-o", str(out))
+    assert code == 0
+    assert len(read_clip(str(out), 32, 32)) == 24
+    settings = read_settings(out)
+    windows = settings["windows"]
+    assert settings["operation"] == "long_shot" and len(windows) == 5  # 9 + 4 * (9 - 5) >= 24
+    assert [w["request"]["prompt"] for w in windows] == ["a red circle"] * 2 + ["a blue square"] * 3
+    assert all(w["request"]["frames"] == 9 for w in windows)
+
+
+def test_refusals_are_one_sentence(tiny_model: str, clips: tuple[Path, Path], tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    out = str(tmp_path / "o.mp4")
+    assert generate("--loop", str(clips[0]), "--extend-forward", str(clips[1]), "-o", out) == 2
+    assert "Use one operation at a time" in capsys.readouterr().err
+    assert generate("--extend-forward", str(tmp_path / "none.mp4"), "-o", out) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert generate("--extend-forward", str(clips[0]), "--context", "13", "-o", out) == 2
+    assert "fewer than the 13" in capsys.readouterr().err
+    assert not Path(out).exists()
+
+
+def test_cli_in_a_fresh_process(tiny_ltx_dir: Path, clips: tuple[Path, Path],
+                                tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    (home / "models" / "tiny-ltx").symlink_to(tiny_ltx_dir, target_is_directory=True)
+    env = {**os.environ, "FRAMELOOM_HOME": str(home), "OMP_NUM_THREADS": "1"}
+    take, joined = tmp_path / "take.mp4", tmp_path / "joined.mp4"
+    result = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "generate", "--model", "tiny-ltx", "--prompt", "a",
+         *SIZE, "--extend-forward", str(clips[0]), "--frames", "3", "-o", str(take),
+         "--joined", str(joined)], capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(take), str(joined)]
+    assert len(read_clip(str(joined), 32, 32)) == 15
+
+
+def test_match_colour_pulls_a_shifted_window_to_the_reference() -> None:
+    rng = np.random.default_rng(0)
+    reference = rng.integers(60, 190, (3, 16, 16, 3)).astype(np.uint8)
+    shifted = np.clip(reference.astype(int) * 0.8 + 30, 0, 255).astype(np.uint8)
+    matched = match_colour(shifted, shifted, reference)
+    want_mean, want_std = lab_stats(reference)
+    got_mean, got_std = lab_stats(matched)
+    before_mean, _ = lab_stats(shifted)
+    assert np.abs(got_mean - want_mean).max() < 1.0 < np.abs(before_mean - want_mean).max()
+    assert np.allclose(got_std, want_std, rtol=0.05, atol=0.5)
+
+
+def test_crossfade_weights_are_exact() -> None:
+    assert crossfade_weights(4).tolist() == [0.2, 0.4, 0.6, 0.8]
+    outgoing = np.zeros((3, 2, 2, 3), np.uint8)
+    incoming = np.full((3, 2, 2, 3), 200, np.uint8)
+    assert crossfade(outgoing, incoming)[:, 0, 0, 0].tolist() == [50, 100, 150]
