@@ -76,3 +76,74 @@ def build_tiny_ltx(path: Path, *, seed: int = 0) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     pipe.save_pretrained(path, safe_serialization=True)
     return path
+
+
+WAN_KINDS = ("t2v", "i2v", "vace")
+
+
+def build_tiny_wan(path: Path, *, kind: str = "t2v", seed: int = 0) -> Path:
+    """Build a tiny random-weight Wan 2.x pipeline of one kind and save it as safetensors.
+
+    The shapes follow diffusers' own Wan fast tests (a 3-channel-wide VAE compressing 8x in
+    space and 4x in time, 16 latent channels, 2x2 patches), so a 32x32, 9-frame, 2-step job
+    runs in a fraction of a second on a laptop CPU. The image-to-video kind is Wan 2.2-style: it
+    conditions on the pinned frames through the VAE alone, with no CLIP image encoder.
+
+    Parameters
+    ----------
+    path
+        The folder to write (created; existing files are overwritten).
+    kind
+        ``"t2v"`` (``WanPipeline``), ``"i2v"`` (``WanImageToVideoPipeline``) or ``"vace"``
+        (``WanVACEPipeline``).
+    seed
+        Seeds the random weights, so two builds with one seed are identical.
+
+    Returns
+    -------
+    Path
+        ``path``, now a diffusers model folder with ``model_index.json``.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not one of :data:`WAN_KINDS`.
+    """
+    if kind not in WAN_KINDS:
+        raise ValueError(f"unknown tiny Wan kind {kind!r}; expected one of {WAN_KINDS}.")
+    import torch
+    from diffusers import (
+        AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline, WanPipeline,
+        WanTransformer3DModel, WanVACEPipeline, WanVACETransformer3DModel,
+    )
+    from transformers import UMT5Config, UMT5EncoderModel
+
+    tokenizer = _tokenizer()
+    torch.manual_seed(seed)
+    text_encoder = UMT5EncoderModel(UMT5Config(
+        vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=37, num_layers=1, num_heads=4,
+        relative_attention_num_buckets=8, pad_token_id=0, eos_token_id=1))
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+    shape: dict[str, object] = dict(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, out_channels=16,
+        text_dim=32, freq_dim=256, ffn_dim=32, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32)
+    parts = dict(scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0), vae=vae,
+                 text_encoder=text_encoder, tokenizer=tokenizer)
+    if kind == "t2v":
+        pipe = WanPipeline(transformer=WanTransformer3DModel(in_channels=16, num_layers=1, **shape),
+                           **parts)
+    elif kind == "i2v":
+        # 16 noise channels + 4 mask channels (one per frame the VAE folds) + 16 condition channels.
+        transformer = WanTransformer3DModel(in_channels=36, num_layers=1, **shape)
+        pipe = WanImageToVideoPipeline(transformer=transformer, image_encoder=None,
+                                       image_processor=None, **parts)
+    else:
+        # VACE context: 16 latents of the kept frames + 16 of the rest + 8x8 folded mask pixels.
+        transformer = WanVACETransformer3DModel(in_channels=16, num_layers=2, vace_layers=[0],
+                                                vace_in_channels=96, **shape)
+        pipe = WanVACEPipeline(transformer=transformer, **parts)
+    path.mkdir(parents=True, exist_ok=True)
+    pipe.save_pretrained(path, safe_serialization=True)
+    return path

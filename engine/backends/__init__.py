@@ -20,7 +20,7 @@ and the accelerate package; on a CPU they behave like ``tiled``."""
 
 # Family name -> module under engine.backends; importing the module is what pulls in torch,
 # so it happens only when a model of that family is loaded.
-FAMILIES = {"ltx": "engine.backends.ltx"}
+FAMILIES = {"ltx": "engine.backends.ltx", "wan": "engine.backends.wan"}
 
 Preview = Callable[[], "numpy.ndarray"]
 StepCallback = Callable[[int, int, "Preview | None"], None]

@@ -1,4 +1,4 @@
-"""Engine test fixtures: a tiny random-weight LTX pipeline, built once and linked in per test."""
+"""Engine test fixtures: tiny random-weight LTX and Wan pipelines, built once per session."""
 
 from __future__ import annotations
 
@@ -29,3 +29,30 @@ def tiny_model(tiny_ltx_dir: Path) -> str:
     """The tiny pipeline installed (as a symlink) in this test's models folder; its model id."""
     (models_dir() / TINY_ID).symlink_to(tiny_ltx_dir, target_is_directory=True)
     return TINY_ID
+
+
+def _tiny_wan(factory: pytest.TempPathFactory, kind: str) -> Path:
+    import torch
+
+    from engine.tiny import build_tiny_wan
+
+    torch.set_num_threads(1)  # as for tiny_ltx_dir
+    return build_tiny_wan(factory.mktemp("tiny") / f"tiny-wan-{kind}", kind=kind)
+
+
+@pytest.fixture(scope="session")
+def tiny_wan_t2v_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny text-to-video ``WanPipeline`` saved as safetensors; built once per session."""
+    return _tiny_wan(tmp_path_factory, "t2v")
+
+
+@pytest.fixture(scope="session")
+def tiny_wan_i2v_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny Wan 2.2-style ``WanImageToVideoPipeline`` (no image encoder); built once."""
+    return _tiny_wan(tmp_path_factory, "i2v")
+
+
+@pytest.fixture(scope="session")
+def tiny_wan_vace_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny ``WanVACEPipeline`` saved as safetensors; built once per session."""
+    return _tiny_wan(tmp_path_factory, "vace")

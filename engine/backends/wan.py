@@ -1,0 +1,281 @@
+"""Wan 2.x through diffusers: text-to-video, first-last-frame image-to-video, and VACE for any pins."""
+
+from __future__ import annotations
+
+import gc
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy
+
+from engine.backends import BackendError, StepCallback
+from engine.backends.ltx import _clip_frames, _image, _place
+from engine.models import family_constraints
+from engine.requests import GenerationRequest
+
+if TYPE_CHECKING:
+    import torch
+    from PIL.Image import Image
+
+# model_index.json's pipeline class -> what the folder can do with pins.
+KINDS = {"WanPipeline": "t2v", "WanImageToVideoPipeline": "i2v", "WanVACEPipeline": "vace"}
+_PREVIEW_SIDE = 256
+_WEIGHT_FOLDERS = ("transformer", "vae", "text_encoder")
+# Wan 2.2 A14B adds a second transformer and Wan 2.1 i2v a CLIP image encoder; both are checked
+# when the folder has them.
+_OPTIONAL_WEIGHT_FOLDERS = ("transformer_2", "image_encoder")
+_MODULES = (*_WEIGHT_FOLDERS, *_OPTIONAL_WEIGHT_FOLDERS)
+_UNSAFE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+# VACE's "generate here" frames are mid grey: 0 after the pipeline maps pixels to [-1, 1].
+_GREY = (128, 128, 128)
+
+
+def _check_weights(model_dir: Path, name: str) -> None:
+    folder = model_dir / name
+    files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+    if any(p.suffix == ".safetensors" for p in files):
+        return
+    if any(p.suffix in _UNSAFE_SUFFIXES for p in files):
+        raise BackendError("not_safetensors", f"The {name} weights in {model_dir} are not "
+                           "safetensors, and Frameloom loads only safetensors.",
+                           "Download the safetensors version of the model, or convert it.")
+    raise BackendError("missing_files", f"The {name} weights are missing from {model_dir}.",
+                       "Download the model again; the download may have been cut short.")
+
+
+def _check_folder(model_dir: Path) -> str:
+    """Refuse before diffusers does and return the pipeline class named in model_index.json."""
+    index = model_dir / "model_index.json"
+    if not index.is_file():
+        raise BackendError("missing_files", f"The folder {model_dir} has no model_index.json, so "
+                           "it is not a diffusers model.",
+                           "Point at the folder that holds model_index.json, or download the "
+                           "model again.")
+    try:
+        class_name = str(json.loads(index.read_text(encoding="utf-8")).get("_class_name", ""))
+    except (OSError, ValueError, AttributeError):
+        class_name = ""
+    if not class_name.startswith("Wan"):
+        raise BackendError("wrong_family", f"The model in {model_dir} is a {class_name or 'unknown'}"
+                           " pipeline, not Wan.", "Load it as its own family, or pick a Wan model.")
+    if class_name not in KINDS:
+        raise BackendError("unsupported_pipeline", f"The Wan pipeline {class_name} is not one "
+                           "Frameloom runs.", "Use a Wan text-to-video, image-to-video or VACE "
+                           "model.")
+    for name in _WEIGHT_FOLDERS:
+        _check_weights(model_dir, name)
+    for name in _OPTIONAL_WEIGHT_FOLDERS:
+        if (model_dir / name).is_dir():
+            _check_weights(model_dir, name)
+    return class_name
+
+
+def load(model_dir: Path, device: str, profile: str) -> WanBackend:
+    """Load a Wan model folder; see :func:`engine.backends.load_backend`."""
+    class_name = _check_folder(model_dir)
+    import diffusers
+    import torch
+
+    # Wan's VAE and CLIP encoder lose visible quality in bfloat16, so diffusers' examples keep
+    # them in float32 and only the large models in bfloat16.
+    dtype: Any = ({"default": torch.bfloat16, "vae": torch.float32,
+                   "image_encoder": torch.float32}
+                  if device.startswith("cuda") else torch.float32)
+    try:
+        pipe = getattr(diffusers, class_name).from_pretrained(
+            model_dir, dtype=dtype, use_safetensors=True)
+    except Exception as exc:  # diffusers raises many kinds for damaged files; all mean the same
+        raise BackendError("corrupt_weights", f"The model in {model_dir} could not be loaded "
+                           f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}).",
+                           "The files may be damaged or incomplete; download the model again.") \
+            from exc
+    pipe.set_progress_bar_config(disable=True)
+    _place(pipe, device, profile)
+    return WanBackend(pipe, KINDS[class_name], profile)
+
+
+def vace_inputs(request: GenerationRequest) -> tuple[list[Image], list[Image]]:
+    """The VACE ``video`` and ``mask`` frames that hold a request's pins in place.
+
+    Pinned frames carry their pictures; every other frame is mid grey. The mask is black where
+    the shot keeps a pin and white where it generates. A pin of strength ``s`` below 1 gets the
+    grey ``1 - s``: the pipeline splits the video at mask 0.5, so a pin of strength 0.5 or more
+    is still kept (with a softer mask telling the model it may drift) and a weaker one is offered
+    as content to repaint. Later pins overwrite earlier ones where they overlap.
+
+    Parameters
+    ----------
+    request
+        A fitted request.
+
+    Returns
+    -------
+    tuple[list[Image], list[Image]]
+        ``request.frames`` RGB frames and as many ``"L"`` masks, all of the request's size.
+    """
+    from PIL import Image as PILImage
+
+    size = (request.width, request.height)
+    video = [PILImage.new("RGB", size, _GREY) for _ in range(request.frames)]
+    mask = [PILImage.new("L", size, 255) for _ in range(request.frames)]
+    for pin in request.pins:
+        if pin.frame_start is None:
+            pictures = [_image(pin.path, *size)]
+        else:
+            pictures = _clip_frames(pin, pin.frame_start, pin.frame_count, *size)
+        grey = round(255 * (1.0 - pin.strength))
+        for offset, picture in enumerate(pictures):
+            video[pin.target_frame + offset] = picture
+            mask[pin.target_frame + offset] = PILImage.new("L", size, grey)
+    return video, mask
+
+
+def _refuse(message: str) -> BackendError:
+    return BackendError("unsupported_pins", message, "Pick a Wan VACE model for pins at any "
+                        "frame, or a Wan image-to-video model for first and last frames.")
+
+
+class WanBackend:
+    """A loaded Wan pipeline; see :class:`engine.backends.Backend`.
+
+    Attributes
+    ----------
+    kind
+        ``"t2v"``, ``"i2v"`` or ``"vace"``: which pins the model can hold (see :meth:`generate`).
+    """
+
+    family = "wan"
+
+    def __init__(self, pipe: Any, kind: str, profile: str) -> None:
+        self._pipe: Any = pipe
+        self.kind = kind
+        self.profile = profile
+        transformer = pipe.transformer if pipe.transformer is not None else pipe.transformer_2
+        patch_t, patch, _ = transformer.config.patch_size
+        self.constraints = family_constraints(
+            "wan", pipe.vae_scale_factor_spatial, pipe.vae_scale_factor_temporal, patch, patch_t)
+
+    def _live_pipe(self) -> Any:
+        if self._pipe is None:
+            raise BackendError("closed", "This model has been unloaded.", "Load the model again.")
+        return self._pipe
+
+    def _pin_inputs(self, request: GenerationRequest) -> dict[str, Any]:
+        """The pipeline arguments that carry the pins, or a BackendError if this kind cannot."""
+        pins = request.pins
+        if self.kind == "vace":
+            if not pins:
+                return {}
+            video, mask = vace_inputs(request)
+            return {"video": video, "mask": mask}
+        if self.kind == "t2v":
+            if pins:
+                raise _refuse("This Wan model makes text-to-video only; pinned frames need a "
+                              "VACE or image-to-video Wan model.")
+            return {}
+        last = request.frames - 1
+        by_frame = {pin.target_frame: pin for pin in pins}
+        if any(pin.frame_start is not None for pin in pins) or not set(by_frame) <= {0, last}:
+            raise _refuse("This image-to-video Wan model pins still images at the first and "
+                          "last frames only; clips and other frames need a VACE Wan model.")
+        if 0 not in by_frame:
+            raise _refuse("This image-to-video Wan model needs a still image pinned at the "
+                          "first frame.")
+        # Wan 2.2's 5B model conditions by timestep on the first frame and ignores a last one.
+        if last in by_frame and self._live_pipe().config.expand_timesteps:
+            raise _refuse("This image-to-video Wan model pins the first frame only.")
+        size = (request.width, request.height)
+        # The image-to-video pipeline has no strength: its pins are always held firmly.
+        inputs: dict[str, Any] = {"image": _image(by_frame[0].path, *size)}
+        if last in by_frame:
+            inputs["last_image"] = _image(by_frame[last].path, *size)
+        return inputs
+
+    def generate(self, request: GenerationRequest, on_step: StepCallback) -> numpy.ndarray:
+        """Run one fitted request; see :meth:`engine.backends.Backend.generate`.
+
+        A text-to-video model takes no pins. An image-to-video model needs a still at the first
+        frame and takes another at the last (strength is ignored: pins are held firmly). A VACE
+        model takes stills and clips at any frames (see :func:`vace_inputs` for strength).
+
+        Raises
+        ------
+        BackendError
+            If this kind of Wan model cannot hold the request's pins, or a pin cannot be read.
+        """
+        import torch
+
+        pipe = self._live_pipe()
+        inputs = self._pin_inputs(request)
+        generator = torch.Generator(device=pipe._execution_device).manual_seed(request.seed)
+
+        def step_end(pipe: Any, i: int, t: Any, tensors: dict[str, Any]) -> dict[str, Any]:
+            latents = tensors["latents"]
+            on_step(i + 1, pipe.num_timesteps, lambda: self._preview(latents))
+            return {}
+
+        output = pipe(
+            **inputs, prompt=request.prompt, negative_prompt=request.negative_prompt,
+            width=request.width, height=request.height, num_frames=request.frames,
+            num_inference_steps=request.steps, guidance_scale=request.guidance,
+            generator=generator, max_sequence_length=min(512, pipe.tokenizer.model_max_length),
+            output_type="np", callback_on_step_end=step_end,
+            callback_on_step_end_tensor_inputs=["latents"])
+        frames = numpy.asarray(output.frames[0])  # (frames, height, width, 3) floats in [0, 1]
+        expected = (request.frames, request.height, request.width, 3)
+        if frames.shape != expected:
+            raise BackendError("bad_shape", f"The model made frames shaped {frames.shape}, not "
+                               f"{expected}.", "Fit the request to the model before running it.")
+        return numpy.clip(frames * 255.0 + 0.5, 0, 255).astype(numpy.uint8)
+
+    def _preview(self, latents: torch.Tensor) -> numpy.ndarray:
+        """Decode the middle latent frame of the current latents into a small RGB image."""
+        import torch
+        from PIL import Image as PILImage
+
+        pipe = self._live_pipe()
+        vae = pipe.vae
+        with torch.inference_mode():
+            middle = latents.shape[2] // 2
+            latents = latents[:1, :, middle: middle + 1].float()  # (1, C, 1, h, w)
+            height, width = latents.shape[-2:]
+            # Shrink in latent space first: decoding a 256-pixel image costs far less than a
+            # full-size one, and a preview needs no more.
+            cells = max(1, _PREVIEW_SIDE // pipe.vae_scale_factor_spatial)
+            if max(height, width) > cells:
+                scale = cells / max(height, width)
+                size = (1, max(1, round(height * scale)), max(1, round(width * scale)))
+                latents = torch.nn.functional.interpolate(latents, size=size, mode="trilinear")
+            shape = (1, vae.config.z_dim, 1, 1, 1)
+            mean = torch.tensor(vae.config.latents_mean, device=latents.device).view(shape)
+            std = torch.tensor(vae.config.latents_std, device=latents.device).view(shape)
+            latents = (latents * std + mean).to(vae.dtype)
+            image = vae.decode(latents, return_dict=False)[0][0, :, 0]  # (3, H, W)
+            pixels = ((image.float().clamp(-1, 1) + 1) * 127.5).round().byte()
+            array = pixels.permute(1, 2, 0).cpu().numpy()
+        picture = PILImage.fromarray(array)
+        picture.thumbnail((_PREVIEW_SIDE, _PREVIEW_SIDE))
+        return numpy.asarray(picture)
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the parameters and buffers of the pipeline's models."""
+        pipe = self._live_pipe()
+        total = 0
+        for name in _MODULES:
+            module = getattr(pipe, name, None)
+            if module is not None:
+                tensors = [*module.parameters(), *module.buffers()]
+                total += sum(t.numel() * t.element_size() for t in tensors)
+        return total
+
+    def close(self) -> None:
+        """Drop the pipeline and return cached GPU memory to the driver."""
+        if self._pipe is None:
+            return
+        self._pipe = None
+        gc.collect()
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
