@@ -6,9 +6,10 @@ From ``engine`` the studio imports only ``engine.protocol``.
 
 from __future__ import annotations
 
+from .board import JobBoard, JobView
 from .client import EngineClient
 from .errors import EngineError, EngineUnavailable
 from .supervisor import EngineSupervisor, SupervisorStatus
 
-__all__ = ["EngineClient", "EngineError", "EngineSupervisor", "EngineUnavailable",
-           "SupervisorStatus"]
+__all__ = ["EngineClient", "EngineError", "EngineSupervisor", "EngineUnavailable", "JobBoard",
+           "JobView", "SupervisorStatus"]
