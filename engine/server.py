@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from engine import policy
 from engine import protocol as p
 from engine.endpoint import Endpoint, EndpointError
 from engine.fields import build
@@ -292,6 +293,10 @@ class EngineServer:
     def _submit(self, message: p.Submit) -> dict[str, Any]:
         assert self.store is not None and self.scheduler is not None
         request = message.request
+        # The prompt policy comes first: a refused prompt is never queued, whatever else it asks.
+        refused = policy.refusal(request.prompt, request.negative_prompt)
+        if refused is not None:
+            raise _Refused(*refused)
         try:
             model = find_model(request.model_id)
         except ModelError as exc:

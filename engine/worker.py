@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from engine import policy
 from engine.backends import BackendError
 from engine.faults import Faults
 from engine.logfile import log_path
@@ -118,6 +119,10 @@ class Worker:
         started = time.perf_counter()
         try:
             request = GenerationRequest.from_dict(command.get("request"))
+            # Checked here too, before anything loads, so in-process ``generate`` obeys it.
+            refused = policy.refusal(request.prompt, request.negative_prompt)
+            if refused is not None:
+                raise JobFailure(*refused)
             info = find_model(request.model_id)
             fitted, notes = fit_request(request, info.constraints)
         except ModelError as exc:
