@@ -10,6 +10,10 @@ _WORDS = ("a red blue green circle square moves left right up down on the backgr
           "camera pans zooms bright dark").split()
 _SPECIAL = ("<pad>", "</s>", "<unk>")
 _MAX_TOKENS = 32
+# One T5 block of width 32: the text width both tiny transformers expect. LTX reads it with T5,
+# Wan with UMT5, which takes the same config fields.
+_TEXT_ENCODER = dict(d_model=32, d_kv=8, d_ff=37, num_layers=1, num_heads=4,
+                     relative_attention_num_buckets=8, pad_token_id=0, eos_token_id=1)
 
 
 def _tokenizer():  # noqa: ANN202 - transformers is untyped here and imported lazily
@@ -54,9 +58,7 @@ def build_tiny_ltx(path: Path, *, seed: int = 0) -> Path:
 
     tokenizer = _tokenizer()
     torch.manual_seed(seed)
-    text_encoder = T5EncoderModel(T5Config(
-        vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=37, num_layers=1, num_heads=4,
-        relative_attention_num_buckets=8, pad_token_id=0, eos_token_id=1))
+    text_encoder = T5EncoderModel(T5Config(vocab_size=len(tokenizer), **_TEXT_ENCODER))
     transformer = LTXVideoTransformer3DModel(
         in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=4,
         attention_head_dim=8, cross_attention_dim=32, num_layers=1, caption_channels=32)
@@ -120,9 +122,7 @@ def build_tiny_wan(path: Path, *, kind: str = "t2v", seed: int = 0) -> Path:
 
     tokenizer = _tokenizer()
     torch.manual_seed(seed)
-    text_encoder = UMT5EncoderModel(UMT5Config(
-        vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=37, num_layers=1, num_heads=4,
-        relative_attention_num_buckets=8, pad_token_id=0, eos_token_id=1))
+    text_encoder = UMT5EncoderModel(UMT5Config(vocab_size=len(tokenizer), **_TEXT_ENCODER))
     vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
                            temperal_downsample=[False, True, True])
     shape: dict[str, object] = dict(

@@ -182,15 +182,25 @@ class WanBackend:
         if 0 not in by_frame:
             raise _refuse("This image-to-video Wan model needs a still image pinned at the "
                           "first frame.")
-        # Wan 2.2's 5B model conditions by timestep on the first frame and ignores a last one.
-        if last in by_frame and self._live_pipe().config.expand_timesteps:
-            raise _refuse("This image-to-video Wan model pins the first frame only.")
+        if last in by_frame and not self._holds_last_frame():
+            raise _refuse("This image-to-video Wan model pins the first frame only; a last "
+                          "frame needs a first-last-frame or VACE Wan model.")
         size = (request.width, request.height)
         # The image-to-video pipeline has no strength: its pins are always held firmly.
         inputs: dict[str, Any] = {"image": _image(by_frame[0].path, *size)}
         if last in by_frame:
             inputs["last_image"] = _image(by_frame[last].path, *size)
         return inputs
+
+    def _holds_last_frame(self) -> bool:
+        pipe = self._live_pipe()
+        # Wan 2.2's 5B model conditions by timestep on the first frame and ignores a last one.
+        if pipe.config.expand_timesteps:
+            return False
+        # Wan 2.1 models with a CLIP image encoder embed one image, except first-last-frame
+        # models, whose image embedder has positions for two.
+        config = (pipe.transformer or pipe.transformer_2).config
+        return config.image_dim is None or config.pos_embed_seq_len is not None
 
     def generate(self, request: GenerationRequest, on_step: StepCallback) -> numpy.ndarray:
         """Run one fitted request; see :meth:`engine.backends.Backend.generate`.

@@ -227,3 +227,14 @@ def test_close_releases_the_pipeline(tiny_wan_t2v_dir: Path) -> None:
     loaded.close()
     with pytest.raises(BackendError, match="unloaded"):
         loaded.memory_bytes()
+
+
+def test_an_image_to_video_model_without_a_last_frame_refuses_one(
+        tiny_wan_i2v_dir: Path, still: str) -> None:
+    loaded = load_backend("wan", tiny_wan_i2v_dir, "cpu", "full")
+    # Wan 2.2's 5B model is this pipeline with timesteps expanded per frame; it has no last frame.
+    loaded._pipe.register_to_config(expand_timesteps=True)
+    request = dataclasses.replace(_request(loaded), pins=(Pin(still, 0), Pin(still, 8)))
+    with pytest.raises(BackendError, match="pins the first frame only; a last frame needs"):
+        loaded.generate(request, _ignore)
+    loaded.close()
