@@ -63,7 +63,9 @@ class JobBoard:
     """Every job the engine knows, folded from its events.
 
     Signals: ``job_changed(JobView)``, ``job_removed(job_id)``, ``order_changed()`` and
-    ``take_ready(JobView)`` once a job is done with its outputs in place.
+    ``take_ready(JobView)`` once per job the board learns is done (by event or by a reload), so
+    a studio that was away still adds every take; adding a take it already has is the
+    caller's to skip, by job id.
     """
 
     def __init__(self) -> None:
@@ -75,14 +77,20 @@ class JobBoard:
         self.take_ready = Signal("take_ready")
 
     def load(self, records: list[dict[str, Any]], last_seq: int) -> None:
-        """Replace the board with the engine's current jobs (after connecting or a restart)."""
+        """Replace the board with the engine's current jobs (after connecting or a restart).
+
+        Jobs that finished while the studio was not listening announce their take here.
+        """
         fresh = {r["id"]: JobView.from_record(r) for r in records}
         for gone in set(self.jobs) - set(fresh):
             self.job_removed.emit(gone)
-        self.jobs = fresh
+        before, self.jobs = self.jobs, fresh
         self.last_seq = last_seq
         for job in fresh.values():
             self.job_changed.emit(job)
+            old = before.get(job.id)
+            if job.state == "done" and (old is None or old.state != "done"):
+                self.take_ready.emit(job)
         self.order_changed.emit()
 
     def ordered(self) -> list[JobView]:
@@ -121,9 +129,11 @@ class JobBoard:
         elif isinstance(event, Preview):
             self._update(event.job_id, preview=event.path)
         elif isinstance(event, Done):
+            known = self.jobs.get(event.job_id)
             job = self._update(event.job_id, state="done", outputs=event.outputs,
                                settings=dict(event.settings), eta_s=None)
-            self.take_ready.emit(job)
+            if known is None or known.state != "done":  # a take is announced once
+                self.take_ready.emit(job)
         elif isinstance(event, Failed):
             self._update(event.job_id, state="failed", error=event.message, hint=event.hint,
                          eta_s=None)

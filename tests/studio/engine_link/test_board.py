@@ -84,3 +84,14 @@ def test_reload_after_an_engine_restart_replaces_the_board_without_losing_jobs()
     board.load([record("a", "interrupted", 1, step=3, total=8)], last_seq=9)
     assert board.jobs["a"].state == "interrupted" and board.jobs["a"].step == 3
     assert ("removed", "b") in seen and board.last_seq == 9
+
+
+def test_a_take_that_finished_while_away_is_announced_once_by_the_reload() -> None:
+    board = JobBoard()
+    board.load([record("a", "running", 1)], last_seq=3)
+    seen = watched(board)
+    done = record("a", "done", 1, outputs=["/out/a.mp4"])
+    board.load([done], last_seq=7)
+    board.apply(p.Done(seq=7, job_id="a", outputs=("/out/a.mp4",), settings={}))  # replayed
+    board.load([done], last_seq=7)
+    assert [s for s in seen if s[0] == "take"] == [("take", ("/out/a.mp4",))]

@@ -1,0 +1,148 @@
+"""The one Qt adapter over ``studio.engine_link``: engine events become signals on the GUI thread.
+
+It runs on the asyncio loop that qasync drives from Qt's event loop, so every signal is emitted
+on the GUI thread and nothing here blocks it. Widgets never touch the transport: they call
+:meth:`EngineBridge.submit` and friends and follow the signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from engine.protocol import GenerationRequest
+from studio.engine_link import (
+    EngineClient, EngineError, EngineSupervisor, EngineUnavailable, JobBoard, SupervisorStatus,
+)
+
+__all__ = ["EngineBridge"]
+
+
+class EngineBridge(QObject):
+    """Keeps the engine running, the job board current and the studio's requests flowing.
+
+    Signals
+    -------
+    status_changed(state, sentence)
+        ``starting``, ``running``, ``restarting``, ``failed`` or ``stopped``, with a sentence
+        for the status bar (the engine's own last words when it could not be kept running).
+    job_changed(JobView), job_removed(job_id), order_changed()
+        The job board changed.
+    take_ready(JobView)
+        A job is done and its video is in place: the caller adds it as a take (an undo command),
+        skipping job ids it already has.
+    request_failed(sentence)
+        A request (submit, cancel, ...) was refused or could not be sent.
+    """
+
+    status_changed = Signal(str, str)
+    job_changed = Signal(object)
+    job_removed = Signal(str)
+    order_changed = Signal()
+    take_ready = Signal(object)
+    request_failed = Signal(str)
+
+    def __init__(self, supervisor: EngineSupervisor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.supervisor = supervisor
+        self.board = JobBoard()
+        self.board.job_changed.connect(self.job_changed.emit)
+        self.board.job_removed.connect(self.job_removed.emit)
+        self.board.order_changed.connect(self.order_changed.emit)
+        self.board.take_ready.connect(self.take_ready.emit)
+        supervisor.on_status = self._status
+        self._client: EngineClient | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._requests: set[asyncio.Task[Any]] = set()
+        self.ready = asyncio.Event()  # set once the board holds the engine's jobs
+
+    def _status(self, status: SupervisorStatus) -> None:
+        sentence = {"starting": "Starting the engine.", "running": "The engine is ready.",
+                    "stopped": "The engine is stopped."}.get(status.state, "")
+        if status.state == "restarting":
+            sentence = (f"The engine stopped ({status.reason}); restarting it in "
+                        f"{status.delay or 0:.1f} s.")
+        elif status.state == "failed":
+            sentence = status.reason or "The engine could not be started."
+        self.status_changed.emit(status.state, sentence)
+
+    # -- life ----------------------------------------------------------------------------------
+
+    def start(self) -> asyncio.Task[None]:
+        """Start (or adopt) the engine and follow its jobs until :meth:`stop`."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._follow())
+        return self._task
+
+    async def _follow(self) -> None:
+        try:
+            await self.supervisor.start()
+            while True:
+                client = await self.supervisor.connect()
+                self._client = client
+                try:
+                    # Re-read everything first: after a restart, interrupted jobs show as such.
+                    self.board.load(await client.list_jobs(), client.engine_last_seq)
+                    self.ready.set()
+                    async for event in client.events(self.board.last_seq):
+                        self.board.apply(event)
+                except EngineUnavailable:
+                    pass  # the engine went away; the supervisor is bringing it back
+                finally:
+                    self.ready.clear()
+                    self._client = None
+                    await client.close()
+                await self.supervisor.wait_running()
+        except EngineUnavailable:
+            return  # given up: the supervisor already reported "failed" with the reason
+
+    async def stop(self) -> None:
+        """Stop following and stop the engine this studio started."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for task in list(self._requests):
+            task.cancel()
+        await self.supervisor.stop()
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def submit(self, job_id: str, request: GenerationRequest, *,
+               requeue_if_interrupted: bool = True) -> asyncio.Task[Any]:
+        """Queue a job (idempotent per job id); a refusal arrives as ``request_failed``."""
+        return self._request(lambda c: c.submit(job_id, request,
+                                                requeue_if_interrupted=requeue_if_interrupted))
+
+    def cancel(self, job_id: str) -> asyncio.Task[Any]:
+        """Cancel a queued or running job."""
+        return self._request(lambda c: c.cancel(job_id))
+
+    def reorder(self, job_ids: Sequence[str]) -> asyncio.Task[Any]:
+        """Put these queued jobs first, in this order."""
+        return self._request(lambda c: c.reorder(list(job_ids)))
+
+    def remove(self, job_id: str) -> asyncio.Task[Any]:
+        """Remove a finished or queued job from the list."""
+        return self._request(lambda c: c.remove(job_id))
+
+    def _request(self, call: Any) -> asyncio.Task[Any]:
+        async def run() -> Any:
+            client = self._client
+            if client is None:
+                self.request_failed.emit("The engine is not ready yet; try again in a moment.")
+                return None
+            try:
+                return await call(client)
+            except EngineError as exc:
+                self.request_failed.emit(str(exc))
+                return None
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._requests.add(task)
+        task.add_done_callback(self._requests.discard)
+        return task
