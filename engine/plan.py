@@ -208,7 +208,8 @@ def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operat
     if op.kind not in OPERATIONS:
         raise PlanError(f"The operation {op.kind!r} is not one of {', '.join(OPERATIONS)}.")
     if len(op.clips) != _CLIPS_NEEDED[op.kind]:
-        raise PlanError(f"{op.kind} needs {_CLIPS_NEEDED[op.kind]} clips, got {len(op.clips)}.")
+        raise PlanError(f"The operation {op.kind} needs {_CLIPS_NEEDED[op.kind]} clips, "
+                        f"got {len(op.clips)}.")
     if op.frames < 1:
         raise PlanError(f"The take must be at least one frame long, got {op.frames}.")
     rule = constraints.frame_rule
@@ -272,7 +273,7 @@ class _Planner:
     def _one_window(self, needed: int) -> int:
         frames = fit_up(needed, self.rule)
         if frames > self.window:
-            raise PlanError(f"{self.op.kind} needs {needed} frames ({self.op.frames} new and "
+            raise PlanError(f"The operation {self.op.kind} needs {needed} frames ({self.op.frames} new and "
                             f"{needed - self.op.frames} of context), more than one window of "
                             f"{self.window}; ask for fewer new frames.")
         return frames
