@@ -1,4 +1,4 @@
-"""The models Frameloom knows how to get: hub repos, sizes, memory needs and the operations each runs."""
+"""The models Frameloom knows how to get: hub repos, sizes, memory needs and operations."""
 
 from __future__ import annotations
 

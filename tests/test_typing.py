@@ -16,7 +16,7 @@ STRICT = {
     "engine protocol": ["engine/protocol.py", "engine/requests.py", "engine/fields.py"],
     "engine job store": ["engine/jobs.py", "engine/job_records.py", "engine/paths.py"],
     "engine models": ["engine/models.py", "engine/backends"],
-    "engine model store": ["engine/catalog.py", "engine/model_store.py"],
+    "engine model store": ["engine/catalog.py", "engine/model_store.py", "engine/model_files.py"],
     "engine planner": ["engine/plan.py", "engine/colour.py", "engine/operations.py"],
     "engine link": ["studio/engine_link"],
     "engine service": ["engine/server.py", "engine/scheduler.py", "engine/worker.py",

@@ -1,4 +1,4 @@
-"""The model store pulls through a faked hub, verifies, adds and removes folders, and picks profiles."""
+"""The model store pulls through a faked hub, verifies, adds and removes, and picks profiles."""
 
 from __future__ import annotations
 
