@@ -1,4 +1,4 @@
-"""Long-shot seams: pull a window's colour to the previous window's over their overlap, then crossfade."""
+"""Long-shot seams: match a window's colour to the previous one over their overlap; crossfade."""
 
 from __future__ import annotations
 

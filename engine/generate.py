@@ -15,12 +15,13 @@ from engine.requests import GenerationRequest
 if TYPE_CHECKING:
     from engine.plan import Operation, Plan
 
-_OPERATION_FLAGS = (("extend_forward", "--extend-forward"), ("extend_backward", "--extend-backward"),
-                    ("bridge", "--bridge"), ("loop", "--loop"))
+_OPERATION_FLAGS = (("extend_forward", "--extend-forward"),
+                    ("extend_backward", "--extend-backward"), ("bridge", "--bridge"),
+                    ("loop", "--loop"))
 
 
 def add_generate_flags(parser: argparse.ArgumentParser) -> None:
-    """Flags of ``generate`` beyond the request's own: operations, long shots and the joined file."""
+    """Flags of ``generate`` beyond the request's own: operations, long shots, the joined file."""
     group = parser.add_argument_group(
         "operations", "with any of these, -o is the take (the new frames only) and --frames or "
         "--duration its exact length")
@@ -69,7 +70,8 @@ def run_generate(args: argparse.Namespace, request: GenerationRequest) -> int:
 def operation_from_args(args: argparse.Namespace, request: GenerationRequest,
                         fps: int) -> Operation:
     """The operation the flags describe; raises PlanError for bad combinations."""
-    from engine.plan import Cue, Operation, PlanError, probe_clip
+    from engine.operations import probe_clip
+    from engine.plan import Cue, Operation, PlanError
 
     chosen = [(name, flag) for name, flag in _OPERATION_FLAGS if getattr(args, name)]
     if len(chosen) > 1:

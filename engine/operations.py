@@ -1,4 +1,4 @@
-"""Run a plan in this process: generate each window, match and crossfade seams, trim, join, write."""
+"""Run a plan in this process: generate each window, match and blend seams, trim, join, write."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import av
 import numpy as np
 
 from engine.backends import Preview
 from engine.colour import crossfade, match_colour
 from engine.models import find_model
-from engine.plan import Plan
+from engine.plan import Clip, Plan, PlanError
 from engine.video_out import write_video
 from engine.worker_cache import PipelineCache
 
@@ -75,9 +76,29 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
     return take
 
 
+def probe_clip(path: str | Path) -> Clip:
+    """The clip at ``path`` with its length, decoded with PyAV (exact for any codec).
+
+    Raises
+    ------
+    PlanError
+        If the file is missing or holds no decodable video.
+    """
+    source = Path(path).expanduser().resolve()
+    if not source.is_file():
+        raise PlanError(f"The clip {source} does not exist.")
+    try:
+        with av.open(str(source)) as container:
+            frames = sum(1 for _ in container.decode(video=0))
+    except (OSError, av.FFmpegError, IndexError) as exc:
+        raise PlanError(f"The clip {source} cannot be decoded ({exc}).") from None
+    if not frames:
+        raise PlanError(f"The clip {source} holds no video frames.")
+    return Clip(str(source), frames)
+
+
 def read_clip(path: str, width: int, height: int) -> np.ndarray:
     """Every frame of a clip as uint8 RGB ``(N, height, width, 3)``, resized when it differs."""
-    import av
     import cv2
 
     frames: list[np.ndarray] = []

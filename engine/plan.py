@@ -1,10 +1,10 @@
-"""The planner: an operation (shot, extend, bridge, loop, long shot) as fitted requests plus exact trims.
+"""The planner: an operation (shot, extend, bridge, loop, long shot) as requests plus exact trims.
 
 Every operation is one or more windows of the one primitive (generate N frames with pins). A plan
 says, for each window, the fitted request, the frames of its output that go into the *take* (the
 new frames only) and how many of those overlap the take so far (long-shot seams, crossfaded); and
 how the take and the source clips join in time order. Planning is pure arithmetic: no torch, no
-decoding (clip lengths come in as :class:`Clip`; :func:`probe_clip` reads one with PyAV).
+decoding: clip lengths come in as :class:`Clip` (``engine.operations.probe_clip`` reads one).
 
 Notation in the diagrams: ``c`` is the context (frames pinned from a clip or the previous window,
 ``T*k+1`` for a temporal compression ``T``), ``n`` the frames asked for, ``N`` the fitted count of
@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.requests import GenerationRequest, ModelConstraints, Pin, RequestError, fit_request
+from engine.requests import (
+    GenerationRequest, ModelConstraints, Pin, RequestError, fit_request,
+)
 
 OPERATIONS = ("shot", "extend_forward", "extend_backward", "bridge", "loop")
 _CLIPS_NEEDED = {"shot": 0, "extend_forward": 1, "extend_backward": 1, "bridge": 2, "loop": 1}
@@ -155,31 +157,8 @@ def fit_down(frames: int, rule: tuple[int, int]) -> int:
     return fitted if fitted >= max(remainder, 1) else 0
 
 
-def probe_clip(path: str | Path) -> Clip:
-    """The clip at ``path`` with its length, decoded with PyAV (exact for any codec).
-
-    Raises
-    ------
-    PlanError
-        If the file is missing or holds no decodable video.
-    """
-    import av
-
-    source = Path(path).expanduser().resolve()
-    if not source.is_file():
-        raise PlanError(f"The clip {source} does not exist.")
-    try:
-        with av.open(str(source)) as container:
-            frames = sum(1 for _ in container.decode(video=0))
-    except (OSError, av.FFmpegError, IndexError) as exc:
-        raise PlanError(f"The clip {source} cannot be decoded ({exc}).") from None
-    if not frames:
-        raise PlanError(f"The clip {source} holds no video frames.")
-    return Clip(str(source), frames)
-
-
 def prompt_at(frame: int, base: str, cues: tuple[Cue, ...]) -> str:
-    """The prompt in force at take frame ``frame``: the latest cue at or before it, else ``base``."""
+    """The prompt in force at take frame ``frame``: the latest cue at or before it, else base."""
     in_force = [cue for cue in cues if cue.frame <= frame]
     return max(in_force, key=lambda cue: cue.frame).prompt if in_force else base
 
@@ -273,9 +252,9 @@ class _Planner:
     def _one_window(self, needed: int) -> int:
         frames = fit_up(needed, self.rule)
         if frames > self.window:
-            raise PlanError(f"The operation {self.op.kind} needs {needed} frames ({self.op.frames} new and "
-                            f"{needed - self.op.frames} of context), more than one window of "
-                            f"{self.window}; ask for fewer new frames.")
+            raise PlanError(f"The operation {self.op.kind} needs {needed} frames "
+                            f"({self.op.frames} new and {needed - self.op.frames} of context), "
+                            f"more than one window of {self.window}; ask for fewer new frames.")
         return frames
 
     def shot(self) -> tuple[list[Window], list[Part]]:

@@ -1,4 +1,4 @@
-"""Operations through ``frameloom-engine generate`` on the tiny LTX pipeline, and seam colour maths."""
+"""Operations through ``frameloom-engine generate`` on the tiny LTX pipeline; seam colour maths."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from engine.cli import main
 from engine.colour import crossfade, crossfade_weights, lab_stats, match_colour
-from engine.operations import read_clip
+from engine.operations import read_clip, run_plan
+from engine.plan import FrameRange, Operation, make_plan
+from engine.requests import GenerationRequest, ModelConstraints
 from engine.video_out import read_settings, write_video
 
 SIZE = ["--width", "32", "--height", "32", "--steps", "1", "--fps", "24"]
@@ -133,3 +136,50 @@ def test_crossfade_weights_are_exact() -> None:
     outgoing = np.zeros((3, 2, 2, 3), np.uint8)
     incoming = np.full((3, 2, 2, 3), 200, np.uint8)
     assert crossfade(outgoing, incoming)[:, 0, 0, 0].tolist() == [50, 100, 150]
+
+
+class _FakeBackend:
+    """Window k's frames: one fixed random picture per frame, brightened by 30 * k."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def generate(self, request: GenerationRequest, on_step: Any) -> np.ndarray:
+        rng = np.random.default_rng(1)
+        base = rng.integers(40, 160, (request.frames, request.height, request.width, 3))
+        on_step(1, 1, None)
+        self.calls += 1
+        return (base + 30 * (self.calls - 1)).astype(np.uint8)
+
+
+class _FakeCache:
+    def __init__(self) -> None:
+        self.backend = _FakeBackend()
+
+    def first_profile(self) -> str:
+        return "full"
+
+    def get(self, info: object, profile: str) -> _FakeBackend:
+        return self.backend
+
+
+def test_run_plan_matches_and_crossfades_each_seam(tiny_model: str, tmp_path: Path) -> None:
+    base = GenerationRequest(tiny_model, "p", 32, 32, 9, 24, 0, 1, 3.0)
+    plan = make_plan(base, ModelConstraints(32, (4, 1), 257), Operation("shot", 12, window=9),
+                     tmp_path)
+    assert [(w.keep, w.blend) for w in plan.windows] == [
+        (FrameRange(0, 9), 0), (FrameRange(0, 8), 5)]  # 9 + 3 new frames = 12
+    steps: list[tuple[int, int]] = []
+    take = run_plan(plan, lambda k, n, step, total, _: steps.append((k, n)),
+                    cache=_FakeCache())  # type: ignore[arg-type]
+    assert steps == [(0, 2), (1, 2)] and take.shape == (12, 32, 32, 3)
+    first = _FakeBackend().generate(plan.windows[0].request, lambda *_: None)
+    second = _FakeBackend()
+    second.calls = 1
+    raw = second.generate(plan.windows[1].request, lambda *_: None)
+    matched = match_colour(raw, raw[:5], first[4:9])
+    assert np.array_equal(take[:4], first[:4])
+    assert np.array_equal(take[4:9], crossfade(first[4:9], matched[:5]))
+    assert np.array_equal(take[9:], matched[5:8])
+    assert abs(float(take[9:].mean()) - float(first.mean())) < 3  # the +30 drift is gone
+    assert len(read_clip(plan.windows[0].output or "", 32, 32)) == 9

@@ -24,8 +24,8 @@ SCRATCH = Path("/scratch")
 
 def plan(constraints: ModelConstraints, kind: str, frames: int, *clips: Clip,
          **options: object) -> Plan:
-    return make_plan(BASE, constraints, Operation(kind, frames, clips, **options),  # type: ignore[arg-type]
-                     SCRATCH)
+    op = Operation(kind, frames, clips, **options)  # type: ignore[arg-type]
+    return make_plan(BASE, constraints, op, SCRATCH)
 
 
 def pins(p: Plan) -> list[tuple[str, int, int | None, int]]:
@@ -42,7 +42,8 @@ def test_shot_trims_the_rounding_and_keeps_the_pins() -> None:
     pinned = GenerationRequest("m", "p", 40, 32, 9, 24, 0, 2, 3.0, pins=(Pin("/s.png", 5),))
     p = make_plan(pinned, LTX, Operation("shot", 10), SCRATCH)
     (window,) = p.windows
-    assert p.operation == "shot" and window.request.frames == 17 and window.keep == FrameRange(0, 10)
+    assert p.operation == "shot" and window.request.frames == 17
+    assert window.keep == FrameRange(0, 10)
     assert window.request.width == 32 and window.request.pins == pinned.pins
     assert p.notes == ("width 40 became 32, a multiple of 32.",)
     assert p.joined == (Part(None, FrameRange(0, 10)),)
