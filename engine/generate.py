@@ -108,7 +108,7 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
     """
     from engine.backends import BackendError
     from engine.models import ModelError, find_model
-    from engine.operations import run_plan, write_outputs
+    from engine.operations import clip_rate, run_plan, write_outputs
     from engine.plan import make_plan
     from engine.video_out import OutputError
 
@@ -135,7 +135,12 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
             print(f"\nframeloom-engine: {exc}", file=sys.stderr)
             return 1
     print(file=sys.stderr)
-    for note in plan.notes:
+    fps = plan.windows[0].request.fps
+    notes = [*plan.notes, *(f"the clip {clip.path} plays at {rate:g} fps, not {fps}; the joined "
+                            "file shows its frames at the take's rate."
+                            for clip in plan.clips
+                            if (rate := clip_rate(clip.path)) and abs(rate - fps) > 0.01)]
+    for note in notes:
         print(f"note: {note}", file=sys.stderr)
     for path in written:
         print(path)

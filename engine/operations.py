@@ -97,6 +97,13 @@ def probe_clip(path: str | Path) -> Clip:
     return Clip(str(source), frames)
 
 
+def clip_rate(path: str) -> float | None:
+    """The clip's average frame rate, or None when the container does not say."""
+    with av.open(path) as container:
+        rate = container.streams.video[0].average_rate
+    return float(rate) if rate else None
+
+
 def read_clip(path: str, width: int, height: int) -> np.ndarray:
     """Every frame of a clip as uint8 RGB ``(N, height, width, 3)``, resized when it differs."""
     import cv2

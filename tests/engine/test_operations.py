@@ -21,12 +21,12 @@ from engine.video_out import read_settings, write_video
 SIZE = ["--width", "32", "--height", "32", "--steps", "1", "--fps", "24"]
 
 
-def coloured_clip(path: Path, frames: int, offset: int = 0) -> Path:
+def coloured_clip(path: Path, frames: int, offset: int = 0, fps: int = 24) -> Path:
     """A 32x32 clip whose frame i is one flat colour, far from every other frame's."""
     levels = [((offset + i) * 23) % 256 for i in range(frames)]
     pictures = np.stack([np.full((32, 32, 3), (v, 255 - v, (v * 3) % 256), np.uint8)
                          for v in levels])
-    return write_video(pictures, 24, path)
+    return write_video(pictures, fps, path)
 
 
 def assert_same_frames(got: np.ndarray, source: np.ndarray) -> None:
@@ -101,6 +101,14 @@ def test_refusals_are_one_sentence(tiny_model: str, clips: tuple[Path, Path], tm
     assert generate("--extend-forward", str(clips[0]), "--context", "13", "-o", out) == 2
     assert "fewer than the 13" in capsys.readouterr().err
     assert not Path(out).exists()
+
+
+def test_a_clip_at_another_rate_is_noted(tiny_model: str, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    clip = coloured_clip(tmp_path / "c30.mp4", 6, fps=30)
+    assert generate("--extend-forward", str(clip), "--frames", "2", "-o",
+                    str(tmp_path / "t.mp4")) == 0
+    assert "plays at 30 fps, not 24" in capsys.readouterr().err
 
 
 def test_cli_in_a_fresh_process(tiny_ltx_dir: Path, clips: tuple[Path, Path],
