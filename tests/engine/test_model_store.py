@@ -236,3 +236,28 @@ def test_choose_profile_picks_the_fastest_that_fits(free_gib: int | None, expect
 def test_choose_profile_starts_unknown_models_at_full() -> None:
     assert choose_profile("someone-elses-model", 8 * _GIB) == "full"
     assert choose_profile("someone-elses-model", None) == "tiled"
+
+
+def test_the_progress_adapter_survives_huggingface_hubs_own_bar_helpers() -> None:
+    # These helpers are private to huggingface_hub; they are what snapshot_download drives its
+    # bars with, so a change there should show up here rather than in a user's download.
+    xet = pytest.importorskip("huggingface_hub.utils._xet_progress_reporting")
+    tqdm_utils = pytest.importorskip("huggingface_hub.utils.tqdm")
+    seen: list[tuple[int, int]] = []
+    bar_class = model_store._progress_class(lambda done, total: seen.append((done, total)))
+    written = tqdm_utils._create_progress_bar(cls=bar_class, log_level=0, name="x", total=0,
+                                              initial=0, unit="B", desc="Reconstructing")
+    transfer = tqdm_utils._create_progress_bar(cls=bar_class, log_level=0, name="y", total=0,
+                                               initial=0, unit="B", desc="Downloading bytes")
+    written.total = transfer.total = 1000
+
+    def fetch(size: int) -> int:
+        xet._update_transfer_bar(transfer, size)
+        written.update(size)
+        xet._set_aggregate_rate_postfix(written)
+        return size
+
+    assert tqdm_utils.hf_thread_map(fetch, [300, 700], tqdm_class=bar_class, desc="Fetching") \
+        == [300, 700]
+    xet._finish_transfer_bar(transfer)
+    assert seen[-1] == (1000, 1000)
