@@ -1,4 +1,4 @@
-"""The ``frameloom`` command: open the studio, make the sample project, summarise or render one."""
+"""The ``frameloom`` command: open the studio, write the sample, summarise, render, sign, verify."""
 
 # Only the standard library is imported up here, so --help, --version and the commands that
 # need no window run without a display, Qt or torch; each command imports what it needs.
@@ -17,7 +17,7 @@ from studio import __version__
 if TYPE_CHECKING:
     from studio.document.persistence import OpenedProject
 
-COMMANDS = ("open", "sample", "info", "render")
+COMMANDS = ("open", "sample", "info", "render", "sign", "verify")
 HEADLESS_HINT = ("No display is available to open the studio window; run it with "
                  "QT_QPA_PLATFORM=offscreen for a headless window (e.g. with --screenshot).")
 
@@ -28,7 +28,8 @@ class CommandError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="frameloom", usage="%(prog)s [-h] [--version] [{open,sample,info,render}] ...",
+        prog="frameloom",
+        usage="%(prog)s [-h] [--version] [{open,sample,info,render,sign,verify}] ...",
         description="Frameloom, a local video studio.",
         epilog="With no command, 'open' is assumed: frameloom [PROJECT] [--screenshot OUT.png] "
                "opens PROJECT (a .frameloom file or its folder) in the studio window.")
@@ -44,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="print a summary of a project")
     info.add_argument("project", type=Path, help="a .frameloom file or a project folder")
     _add_render_parser(commands)
+    from studio.provenance.cli import add_parsers
+
+    add_parsers(commands)
     return parser
 
 
@@ -113,6 +117,18 @@ def _cmd_render(args: argparse.Namespace) -> int:
                           preset=args.preset, width=args.width, height=args.height, fps=args.fps)
 
 
+def _cmd_sign(args: argparse.Namespace) -> int:
+    from studio.provenance.cli import sign_command
+
+    return sign_command(args)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from studio.provenance.cli import verify_command
+
+    return verify_command(args)
+
+
 def _cmd_open(args: argparse.Namespace) -> int:
     opened = _open(args.project) if args.project is not None else None
     if not _has_display():
@@ -138,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors: argparse has printed them
         return exc.code if isinstance(exc.code, int) else 0
     handler = {"open": _cmd_open, "sample": _cmd_sample, "info": _cmd_info,
-               "render": _cmd_render}[args.command]
+               "render": _cmd_render, "sign": _cmd_sign, "verify": _cmd_verify}[args.command]
     try:
         return handler(args)
     except (CommandError, StudioError) as exc:

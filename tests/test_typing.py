@@ -19,6 +19,7 @@ STRICT = {
     "engine model store": ["engine/catalog.py", "engine/model_store.py", "engine/model_files.py"],
     "engine planner": ["engine/plan.py", "engine/colour.py", "engine/operations.py"],
     "engine link": ["studio/engine_link"],
+    "provenance and prompt policy": ["studio/provenance", "engine/policy.py"],
     "engine service": ["engine/server.py", "engine/scheduler.py", "engine/worker.py",
                        "engine/worker_process.py", "engine/worker_cache.py", "engine/endpoint.py",
                        "engine/faults.py", "engine/video_out.py", "engine/control.py",
