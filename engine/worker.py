@@ -153,7 +153,7 @@ class Worker:
     def _generate(self, job_id: str, info: ModelInfo, request: GenerationRequest,
                   preview_every: float) -> tuple[np.ndarray, str, dict[str, float]]:
         """Load (or reuse) the pipeline and denoise; on out-of-memory, retry once more cheaply."""
-        profile = self.cache.first_profile()
+        profile = self.cache.first_profile(info)
         faults = self.faults.for_prompt(request.prompt)
         for attempt in (1, 2):
             try:

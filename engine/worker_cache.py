@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.backends import PROFILES, Backend, default_device, load_backend, next_profile
+from engine.catalog import choose_profile
 from engine.models import ModelInfo
 
 BUDGET_ENV = "FRAMELOOM_WORKER_MEMORY_BUDGET"  # bytes of loaded weights the worker may keep
@@ -45,9 +46,18 @@ class PipelineCache:
             int(env) if env else _default_budget(self.device))
         self._loaded: OrderedDict[tuple[Path, str], Backend] = OrderedDict()
 
-    def first_profile(self) -> str:
-        """The profile a job starts with: everything on the device."""
-        return PROFILES[0]
+    def first_profile(self, info: ModelInfo) -> str:
+        """The profile a job starts with, chosen from free VRAM and the model's catalog entry.
+
+        On a CPU, or for a model the catalog does not know, everything goes on the device
+        (``"full"``); the out-of-memory retry then moves one profile down.
+        """
+        if self.device != "cuda":
+            return PROFILES[0]
+        import torch
+
+        free, _ = torch.cuda.mem_get_info()
+        return choose_profile(info.id, int(free))
 
     @staticmethod
     def next_profile(profile: str) -> str | None:

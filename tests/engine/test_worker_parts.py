@@ -117,3 +117,17 @@ def test_faults_only_act_when_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
     Faults.inject(faults, step=1, attempt=3)  # past the injected attempts: nothing
     with pytest.raises(ValueError, match="unknown fault 'typo'"):
         Faults(enabled=True).for_prompt("[fault typo=1]")
+
+
+def test_the_first_profile_comes_from_free_vram_on_a_gpu(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    monkeypatch.setattr(worker_cache, "quiet_libraries", lambda: None)
+    cpu = worker_cache.PipelineCache(device="cpu", budget=1)
+    assert cpu.first_profile(model("wan2.1-t2v-1.3b", tmp_path)) == "full"
+    gpu = worker_cache.PipelineCache(device="cuda", budget=1)
+    for free_gib, expected in ((79, "full"), (12, "offload"), (4, "sequential")):
+        monkeypatch.setattr(torch.cuda, "mem_get_info", lambda f=free_gib: (f << 30, 80 << 30))
+        assert gpu.first_profile(model("wan2.1-t2v-1.3b", tmp_path)) == expected
+    assert gpu.first_profile(model("not-in-the-catalog", tmp_path)) == "full"
