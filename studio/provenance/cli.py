@@ -88,6 +88,6 @@ def verify_command(args: argparse.Namespace) -> int:
     source = f" ({result.source_type})" if result.source_type else ""
     print(f"  signed by {result.signer or 'an unnamed signer'}; made{made}{source}")
     if result.state == "valid":
-        print("  the signer is not on a trust list; pass --trust ANCHORS.pem to check it",
-              file=sys.stderr)
+        print("The signer is not on a trust list; pass --trust ANCHORS.pem to check it against "
+              "one.", file=sys.stderr)
     return VALID
