@@ -1,4 +1,4 @@
-"""The prompt policy: refuse prompts by a word-and-pattern list or a pluggable classifier before queuing.
+"""The prompt policy: a word-and-pattern list or a pluggable classifier refuses prompts pre-queue.
 
 The engine alone enforces it (in the server's submit and at the start of every worker job), so
 the studio, the CLI and any other client see the same refusal: an error with the code
@@ -42,7 +42,7 @@ OFF_HINT = f"set {MODE_ENV}=off to turn the policy off (see 'Prompt policy' in R
 
 
 class PolicyError(Exception):
-    """The policy cannot be used: a malformed list line, a bad setting or an unloadable classifier."""
+    """The policy cannot be used: a malformed list line, a bad setting, an unloadable classifier."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ class Refusal:
     @property
     def message(self) -> str:
         """One sentence naming the rule and where it lives."""
-        return f"The prompt was refused by the rule {self.rule!r} of the prompt policy ({self.source})."
+        return (f"The prompt was refused by the rule {self.rule!r} of the prompt policy "
+                f"({self.source}).")
 
     @property
     def hint_text(self) -> str:

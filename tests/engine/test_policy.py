@@ -1,4 +1,4 @@
-"""The prompt policy: list matching, modes, the user's copy, malformed lists and the classifier hook."""
+"""The prompt policy: list matching, modes, the user's copy, malformed lists, classifiers."""
 
 from __future__ import annotations
 
@@ -167,8 +167,8 @@ def test_bad_classifiers_are_one_sentence(dotted: str, words: str) -> None:
 def test_in_process_generate_is_refused(tmp_path: Path) -> None:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run(
-        [sys.executable, "-m", "engine.cli", "generate", "--model", "tiny-ltx", "--prompt", "an erotic toddler",
-         "--output", str(tmp_path / "out.mp4")],
+        [sys.executable, "-m", "engine.cli", "generate", "--model", "tiny-ltx", "--prompt",
+         "an erotic toddler", "--output", str(tmp_path / "out.mp4")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr
     assert ("The prompt was refused by the rule 'minors-sexual' of the prompt policy"

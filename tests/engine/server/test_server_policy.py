@@ -1,4 +1,4 @@
-"""The server refuses a prompt the policy refuses, before queuing it; an edited list applies at once."""
+"""The server refuses what the prompt policy refuses, before queuing; list edits apply at once."""
 
 from __future__ import annotations
 
