@@ -110,7 +110,16 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
     from engine.models import ModelError, find_model
     from engine.operations import clip_rate, run_plan, write_outputs
     from engine.plan import make_plan
+    from engine.policy import refusal
     from engine.video_out import OutputError
+
+    # The same policy as every engine job, for the base prompt and each timed prompt.
+    for prompt in (request.prompt, *(cue.prompt for cue in operation.cues)):
+        refused = refusal(prompt, request.negative_prompt)
+        if refused is not None:
+            _, message, hint = refused
+            print(f"frameloom-engine: {message} {hint}", file=sys.stderr)
+            return 1
 
     target = Path(output or f"frameloom-{request.seed}.mp4").expanduser().resolve()
     joined_path = Path(joined).expanduser().resolve() if joined else None

@@ -103,6 +103,17 @@ def test_refusals_are_one_sentence(tiny_model: str, clips: tuple[Path, Path], tm
     assert not Path(out).exists()
 
 
+def test_the_prompt_policy_covers_operations_and_timed_prompts(
+        tiny_model: str, clips: tuple[Path, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "o.mp4"
+    assert generate("--extend-forward", str(clips[0]), "--prompt-at",
+                    "0.2:an erotic toddler", "-o", str(out)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("frameloom-engine: The prompt was refused by the rule")
+    assert err.count("\n") == 1 and not out.exists()
+
+
 def test_a_clip_at_another_rate_is_noted(tiny_model: str, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     clip = coloured_clip(tmp_path / "c30.mp4", 6, fps=30)
@@ -164,7 +175,7 @@ class _FakeCache:
     def __init__(self) -> None:
         self.backend = _FakeBackend()
 
-    def first_profile(self) -> str:
+    def first_profile(self, info: object) -> str:
         return "full"
 
     def get(self, info: object, profile: str) -> _FakeBackend:
