@@ -26,8 +26,8 @@ def version() -> str:
 
 
 def _request_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, help="model id (see `frameloom-engine models`)")
-    parser.add_argument("--prompt", required=True)
+    parser.add_argument("--model", help="model id (see `frameloom-engine models`); required")
+    parser.add_argument("--prompt", help="what to generate; required")
     parser.add_argument("--negative", default="", help="negative prompt")
     parser.add_argument("--width", type=int, default=512)
     parser.add_argument("--height", type=int, default=288)
@@ -100,6 +100,9 @@ def build_request(args: argparse.Namespace) -> Any:
     """The GenerationRequest the request flags describe."""
     from engine.requests import GenerationRequest
 
+    if args.model is None or args.prompt is None:
+        raise UsageError("--model and --prompt are required"
+                         + (" (or --from TAKE.mp4)." if args.command == "generate" else "."))
     return GenerationRequest.from_dict({
         "model_id": args.model, "prompt": args.prompt, "negative_prompt": args.negative,
         "width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps,
@@ -117,7 +120,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "generate":
         from engine.generate import run_generate
 
-        return run_generate(args, build_request(args))
+        return run_generate(args, None if args.from_take else build_request(args))
     if args.command == "models":
         from engine.model_commands import run_models
 

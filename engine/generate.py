@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.faults import Faults
-from engine.requests import GenerationRequest
+from engine.requests import GenerationRequest, RequestError
 
 if TYPE_CHECKING:
     from engine.plan import Operation, Plan
@@ -42,14 +42,21 @@ def add_generate_flags(parser: argparse.ArgumentParser) -> None:
                        "clip or from the previous window (default: one latent chunk plus one)")
     group.add_argument("--window", type=int, metavar="FRAMES", help="longest request of a "
                        "long shot (default: the model's longest)")
+    parser.add_argument("--from", dest="from_take", metavar="TAKE.mp4",
+                        help="make a take again from the settings it records (the request flags "
+                             "are then not needed); -o and --joined say where to write it")
 
 
-def run_generate(args: argparse.Namespace, request: GenerationRequest) -> int:
+def run_generate(args: argparse.Namespace, request: GenerationRequest | None) -> int:
     """Run ``frameloom-engine generate`` for parsed arguments and the request they describe.
 
     Without operation flags this is one request, as the worker runs it; with them the request is
-    planned (:mod:`engine.plan`) and run window by window (:mod:`engine.operations`).
+    planned (:mod:`engine.plan`) and run window by window (:mod:`engine.operations`). With
+    ``--from`` the request (and operation) come from a take's recorded settings instead.
     """
+    if args.from_take:
+        return run_from(Path(args.from_take), args.output, args.joined)
+    assert request is not None
     planned = any(getattr(args, name) for name, _ in _OPERATION_FLAGS) or any(
         value is not None for value in (args.duration, args.joined, args.context, args.window)
     ) or args.prompt_at
@@ -65,6 +72,52 @@ def run_generate(args: argparse.Namespace, request: GenerationRequest) -> int:
     fps = info.constraints.fps or request.fps
     return run_operation(request, operation_from_args(args, request, fps), args.output,
                          args.joined)
+
+
+def run_from(take: Path, output: str | None, joined: str | None) -> int:
+    """Make a take again from the settings recorded in its file (see :mod:`engine.reproduce`).
+
+    Returns
+    -------
+    int
+        As :func:`generate_here`; 1 also when the file records no settings.
+    """
+    import av
+
+    from engine.models import ModelError, find_model
+    from engine.reproduce import changes_since, request_from_settings
+    from engine.video_out import read_settings
+
+    try:
+        settings = read_settings(take)
+        planned = "windows" in settings
+        request = request_from_settings(settings.get("base", {}) if planned else settings)
+        folder = find_model(request.model_id).path
+    except (OSError, av.FFmpegError) as exc:
+        print(f"frameloom-engine: The take {take} cannot be read ({exc}).", file=sys.stderr)
+        return 1
+    except (RequestError, ModelError) as exc:
+        print(f"frameloom-engine: {take} cannot be made again: {exc}", file=sys.stderr)
+        return 1
+    for note in changes_since(settings, request, folder):
+        print(f"note: the result may differ from the take: {note}.", file=sys.stderr)
+    if not planned:
+        return generate_here(request, output)
+    from engine.operations import probe_clip
+    from engine.plan import Cue, Operation
+
+    spec = settings.get("spec") or {}
+    try:
+        operation = Operation(
+            kind=spec["kind"], frames=int(spec["frames"]),
+            clips=tuple(probe_clip(path) for path in spec.get("clips", [])),
+            context=spec.get("context"), window=spec.get("window"),
+            cues=tuple(Cue(int(frame), str(text)) for frame, text in spec.get("cues", [])))
+    except (KeyError, TypeError, ValueError) as exc:
+        print(f"frameloom-engine: {take} does not record its operation fully ({exc}), so it "
+              "cannot be made again.", file=sys.stderr)
+        return 1
+    return run_operation(request, operation, output, joined)
 
 
 def operation_from_args(args: argparse.Namespace, request: GenerationRequest,
@@ -136,7 +189,8 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
 
         try:
             take = run_plan(plan, on_step)
-            written = write_outputs(plan, take, target, joined_path)
+            written = write_outputs(plan, take, target, joined_path,
+                                    _replay_settings(request, operation))
         except BackendError as exc:
             print(f"\nframeloom-engine: {exc.message} {exc.hint}".rstrip(), file=sys.stderr)
             return 1
@@ -154,6 +208,18 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
     for path in written:
         print(path)
     return 0
+
+
+def _replay_settings(request: GenerationRequest, operation: Operation) -> dict[str, Any]:
+    """What ``--from`` needs besides the plan: the user's request and operation, and provenance."""
+    from engine.models import find_model
+    from engine.reproduce import provenance
+
+    spec = {"kind": operation.kind, "frames": operation.frames,
+            "clips": [clip.path for clip in operation.clips], "context": operation.context,
+            "window": operation.window, "cues": [[cue.frame, cue.prompt] for cue in operation.cues]}
+    return {"base": request.to_dict(), "spec": spec,
+            **provenance(request, find_model(request.model_id).path)}
 
 
 def _print_progress(step: int, total: int, eta: float | None, label: str = "") -> None:

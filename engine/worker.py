@@ -29,6 +29,7 @@ from engine.faults import Faults
 from engine.logfile import log_path
 from engine.models import ModelError, ModelInfo, find_model
 from engine.paths import cache_dir
+from engine.reproduce import provenance
 from engine.requests import GenerationRequest, RequestError, fit_request
 from engine.video_out import OutputError, write_video
 from engine.worker_cache import PipelineCache, free_memory, is_out_of_memory, memory_info
@@ -139,7 +140,8 @@ class Worker:
         preview_every = float(command.get("preview_every_s", 2.0))
         frames, profile, timings = self._generate(job_id, info, fitted, preview_every)
         settings = {**fitted.to_dict(), "model_family": info.family, "memory_profile": profile,
-                    "device": self.cache.device, "notes": notes}
+                    "device": self.cache.device, "notes": notes,
+                    **provenance(fitted, info.path)}
         encode_start = time.perf_counter()
         try:
             write_video(frames, fitted.fps, output, settings)

@@ -73,14 +73,18 @@ class VideoWriter:
         Quality and speed for x264/x265; ignored for ProRes.
     threads
         Encoder threads; 0 lets the encoder choose (all cores).
+    metadata
+        Container tags, such as ``comment`` (which holds an export's settings as JSON).
     """
 
     def __init__(self, path: Path, container_format: str, codec: Codec, width: int, height: int,
                  rate: Fraction, *, crf: int = 18, preset: str = "medium",
-                 threads: int = 0) -> None:
+                 threads: int = 0, metadata: dict[str, str] | None = None) -> None:
         options = {"movflags": "+faststart"} if container_format in ("mp4", "mov") else {}
         self._container = av.open(str(path), "w", format=container_format, options=options)
         try:
+            for key, value in (metadata or {}).items():
+                self._container.metadata[key] = value
             stream = self._container.add_stream(codec.encoder, rate=rate)
             stream.width, stream.height, stream.pix_fmt = width, height, codec.pix_fmt
             opts = dict(codec.options)

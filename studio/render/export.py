@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import threading
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
+from studio import __version__
+from studio.document import serialize
 from studio.document.model import Project
 from studio.errors import ExportCancelled, MediaError, RenderError
 
@@ -23,6 +27,29 @@ Progress = Callable[[int, int], None]
 def _temp_name(out_path: Path) -> Path:
     """A hidden sibling of ``out_path``: same folder (so the rename is atomic), unique name."""
     return out_path.with_name(f".{out_path.name}.{secrets.token_hex(4)}.part")
+
+
+def export_settings(project: Project, *, codec: str, crf: int, preset: str, width: int,
+                    height: int, rate: Fraction, frame_range: tuple[int, int]) -> dict[str, Any]:
+    """What an export records in its ``comment`` tag: how it was encoded and, for every generated
+    item and bridge, the spec and active take that made its frames, so it can be reproduced."""
+    generated = []
+    for track in project.timeline.tracks:
+        for item in track.items:
+            generation = getattr(item, "generation", None)
+            if generation is None:
+                continue
+            take = generation.active_take
+            generated.append({
+                "item": item.id, "kind": type(item).__name__.lower(),
+                "spec": serialize.encode(generation.spec),
+                "spec_hash": serialize.spec_hash(generation.spec),
+                "take": None if take is None else {"job_id": take.job_id, "path": take.path,
+                                                   "spec_hash": take.spec_hash}})
+    return {"frameloom_version": __version__, "project": project.name,
+            "export": {"codec": codec, "crf": crf, "preset": preset, "width": width,
+                       "height": height, "fps": str(rate), "frames": list(frame_range)},
+            "generated": generated}
 
 
 def export(project: Project, project_file: str | os.PathLike[str], out_path: str | os.PathLike[str],
@@ -91,8 +118,12 @@ def export(project: Project, project_file: str | os.PathLike[str], out_path: str
     temp = _temp_name(out_path)
     done = 0
     try:
+        settings = export_settings(project, codec=codec, crf=crf, preset=preset,
+                                   width=renderer.width, height=renderer.height,
+                                   rate=renderer.rate, frame_range=(start, stop))
         with VideoWriter(temp, FORMATS[out_path.suffix.lower()], spec, renderer.width,
-                         renderer.height, renderer.rate, crf=crf, preset=preset) as writer:
+                         renderer.height, renderer.rate, crf=crf, preset=preset,
+                         metadata={"comment": json.dumps(settings, sort_keys=True)}) as writer:
             if sound.present:
                 writer.add_audio(SAMPLE_RATE)
             if progress is not None:

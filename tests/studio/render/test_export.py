@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 from render_helpers import H, W, decode, media, mean_rgb, project, write_clip, write_still
 
-from studio import sample
+from studio import __version__, sample
 from studio.document import persistence
 from studio.document.model import Clip, Still
 from studio.document.timebase import FrameRange
@@ -40,6 +41,14 @@ def test_sample_exports_with_exact_count_size_rate_and_sources(sample_project: P
     assert all(f.max() < 24 for f in frames[133:143])  # the gap is black
     assert seen[0] == (0, 216) and seen[-1] == (216, 216)
     assert [d for d, _ in seen] == list(range(217))
+    # The export records how it was made and what generated its frames (issue 11).
+    with av.open(str(out)) as container:
+        settings = json.loads(container.metadata["comment"])
+    assert settings["export"] == {"codec": "h264", "crf": 18, "preset": "ultrafast", "width": W,
+                                  "height": H, "fps": "24", "frames": [0, 216]}
+    assert settings["frameloom_version"] == __version__ and settings["project"] == proj.name
+    shots = [g for g in settings["generated"] if g["kind"] == "generated"]
+    assert shots and shots[0]["spec"]["prompt"] and shots[0]["spec_hash"].startswith("sha256:")
 
 
 def test_a_frame_range_and_rate_override_export_exactly_those_frames(tmp_path: Path) -> None:
