@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-import importlib.util
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,14 +9,15 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from engine.backends import BackendError, StepCallback
+from engine.backends.common import (
+    clip_frames, load_image, module_bytes, place, release_memory, shrink_latents, to_picture,
+)
 from engine.models import family_constraints
-from engine.requests import GenerationRequest, Pin
+from engine.requests import GenerationRequest
 
 if TYPE_CHECKING:
     import torch
-    from PIL.Image import Image
 
-_PREVIEW_SIDE = 256
 _WEIGHT_FOLDERS = ("transformer", "vae", "text_encoder")
 _UNSAFE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 # diffusers' recommended decode settings for LTX 0.9.1+ VAEs with timestep conditioning; a VAE
@@ -72,71 +71,8 @@ def load(model_dir: Path, device: str, profile: str) -> LTXBackend:
                            "The files may be damaged or incomplete; download the model again.") \
             from exc
     pipe.set_progress_bar_config(disable=True)
-    _place(pipe, device, profile)
+    place(pipe, device, profile)
     return LTXBackend(pipe, profile)
-
-
-def _place(pipe: Any, device: str, profile: str) -> None:
-    """Put the pipeline on ``device`` the way the memory profile asks."""
-    import torch
-
-    if profile != "full":
-        pipe.vae.enable_tiling()
-        pipe.vae.enable_slicing()
-    # Offloading moves weights between host and GPU; on a CPU there is nowhere to move them to.
-    if profile in ("full", "tiled") or not device.startswith("cuda"):
-        pipe.to(device)
-        return
-    # Both of diffusers' offload mechanisms (model hooks and group offloading) need accelerate.
-    if importlib.util.find_spec("accelerate") is None:
-        raise BackendError("offload_unavailable", f"The {profile!r} memory profile needs the "
-                           "accelerate package, which is not installed.",
-                           "Install accelerate, or lower the width, height or frame count.")
-    if profile == "offload":
-        pipe.enable_model_cpu_offload(device=device)
-    else:
-        # Leaf-level group offloading with a transfer stream holds as little as sequential
-        # offload does and runs several times faster.
-        pipe.enable_group_offload(onload_device=torch.device(device), offload_type="leaf_level",
-                                  use_stream=True)
-
-
-def _image(path: str, width: int, height: int) -> Image:
-    from PIL import Image as PILImage
-    from PIL import UnidentifiedImageError
-
-    try:
-        with PILImage.open(path) as image:
-            return image.convert("RGB").resize((width, height), PILImage.Resampling.LANCZOS)
-    except (OSError, UnidentifiedImageError) as exc:
-        raise BackendError("bad_pin", f"The pinned image {path} cannot be read ({exc}).",
-                           "Check that the file exists and is an image.") from None
-
-
-def _clip_frames(pin: Pin, first: int, count: int, width: int, height: int) -> list[Image]:
-    """Frames ``first .. first+count-1`` of the pin's clip, resized to the shot's size."""
-    import av
-    from PIL import Image as PILImage
-
-    frames: list[Image] = []
-    try:
-        with av.open(pin.path) as container:
-            # Decoding from the start is exact for any codec; pins are short and near the
-            # clip's ends, so seeking would save little and risk keyframe off-by-ones.
-            for index, frame in enumerate(container.decode(video=0)):
-                if index >= first + count:
-                    break
-                if index >= first:
-                    picture = frame.to_image()  # type: ignore[no-untyped-call]
-                    frames.append(picture.convert("RGB").resize(
-                        (width, height), PILImage.Resampling.LANCZOS))
-    except (OSError, av.FFmpegError, IndexError) as exc:
-        raise BackendError("bad_pin", f"The pinned clip {pin.path} cannot be decoded ({exc}).",
-                           "Check that the file exists and is a video.") from None
-    if len(frames) < count:
-        raise BackendError("bad_pin", f"The pinned clip {pin.path} has fewer than "
-                           f"{first + count} frames.", "Pin frames that exist in the clip.")
-    return frames
 
 
 def _conditions(request: GenerationRequest, temporal: int) -> list[Any]:
@@ -147,7 +83,7 @@ def _conditions(request: GenerationRequest, temporal: int) -> list[Any]:
     for pin in request.pins:
         w, h = request.width, request.height
         if pin.frame_start is None:
-            conditions.append(LTXVideoCondition(image=_image(pin.path, w, h),
+            conditions.append(LTXVideoCondition(image=load_image(pin.path, w, h),
                                                 frame_index=pin.target_frame, strength=pin.strength))
             continue
         # The VAE encodes temporal*k+1 frames, so a pin of another length loses frames. Keep the
@@ -158,7 +94,7 @@ def _conditions(request: GenerationRequest, temporal: int) -> list[Any]:
         opens = pin.target_frame == 0 and drop > 0
         first = pin.frame_start + (drop if opens else 0)
         target = pin.target_frame + (drop if opens else 0)
-        conditions.append(LTXVideoCondition(video=_clip_frames(pin, first, keep, w, h),
+        conditions.append(LTXVideoCondition(video=clip_frames(pin, first, keep, w, h),
                                             frame_index=target, strength=pin.strength))
     return conditions
 
@@ -220,7 +156,6 @@ class LTXBackend:
     def _preview(self, packed: torch.Tensor, shape: tuple[int, int, int]) -> numpy.ndarray:
         """Decode the middle latent frame of the current latents into a small RGB image."""
         import torch
-        from PIL import Image as PILImage
 
         pipe = self._live_pipe()
         frames, height, width = shape
@@ -231,43 +166,22 @@ class LTXBackend:
             latents = pipe._unpack_latents(packed[:1, -tokens:], frames, height, width, patch,
                                            patch_t)
             latents = latents[:, :, frames // 2: frames // 2 + 1]  # (1, C, 1, h, w)
-            # Shrink in latent space first: decoding a 256-pixel image costs far less than a
-            # full-size one, and a preview needs no more.
-            cells = max(1, _PREVIEW_SIDE // pipe.vae_spatial_compression_ratio)
-            if max(height, width) > cells:
-                scale = cells / max(height, width)
-                size = (1, max(1, round(height * scale)), max(1, round(width * scale)))
-                latents = torch.nn.functional.interpolate(latents, size=size, mode="trilinear")
+            latents = shrink_latents(latents, pipe.vae_spatial_compression_ratio)
             vae = pipe.vae
             latents = pipe._denormalize_latents(latents, vae.latents_mean, vae.latents_std,
                                                 vae.config.scaling_factor).to(vae.dtype)
             timestep = (torch.tensor([_DECODE_TIMESTEP], device=latents.device, dtype=vae.dtype)
                         if vae.config.timestep_conditioning else None)
             image = vae.decode(latents, timestep, return_dict=False)[0][0, :, 0]  # (3, H, W)
-            pixels = ((image.float().clamp(-1, 1) + 1) * 127.5).round().byte()
-            array = pixels.permute(1, 2, 0).cpu().numpy()
-        picture = PILImage.fromarray(array)
-        picture.thumbnail((_PREVIEW_SIDE, _PREVIEW_SIDE))
-        return numpy.asarray(picture)
+            return to_picture(image)
 
     def memory_bytes(self) -> int:
         """Bytes held by the parameters and buffers of the pipeline's three models."""
-        pipe = self._live_pipe()
-        total = 0
-        for name in _WEIGHT_FOLDERS:
-            module = getattr(pipe, name, None)
-            if module is not None:
-                tensors = [*module.parameters(), *module.buffers()]
-                total += sum(t.numel() * t.element_size() for t in tensors)
-        return total
+        return module_bytes(self._live_pipe(), _WEIGHT_FOLDERS)
 
     def close(self) -> None:
         """Drop the pipeline and return cached GPU memory to the driver."""
         if self._pipe is None:
             return
         self._pipe = None
-        gc.collect()
-        import torch
-
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
+        release_memory()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from engine.backends import BackendError, StepCallback
-from engine.backends.ltx import _clip_frames, _image, _place
+from engine.backends.common import (
+    clip_frames, load_image, module_bytes, place, release_memory, shrink_latents, to_picture,
+)
 from engine.models import family_constraints
 from engine.requests import GenerationRequest
 
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 
 # model_index.json's pipeline class -> what the folder can do with pins.
 KINDS = {"WanPipeline": "t2v", "WanImageToVideoPipeline": "i2v", "WanVACEPipeline": "vace"}
-_PREVIEW_SIDE = 256
 _WEIGHT_FOLDERS = ("transformer", "vae", "text_encoder")
 # Wan 2.2 A14B adds a second transformer and Wan 2.1 i2v a CLIP image encoder; both are checked
 # when the folder has them.
@@ -91,7 +91,7 @@ def load(model_dir: Path, device: str, profile: str) -> WanBackend:
                            "The files may be damaged or incomplete; download the model again.") \
             from exc
     pipe.set_progress_bar_config(disable=True)
-    _place(pipe, device, profile)
+    place(pipe, device, profile)
     return WanBackend(pipe, KINDS[class_name], profile)
 
 
@@ -121,9 +121,9 @@ def vace_inputs(request: GenerationRequest) -> tuple[list[Image], list[Image]]:
     mask = [PILImage.new("L", size, 255) for _ in range(request.frames)]
     for pin in request.pins:
         if pin.frame_start is None:
-            pictures = [_image(pin.path, *size)]
+            pictures = [load_image(pin.path, *size)]
         else:
-            pictures = _clip_frames(pin, pin.frame_start, pin.frame_count, *size)
+            pictures = clip_frames(pin, pin.frame_start, pin.frame_count, *size)
         grey = round(255 * (1.0 - pin.strength))
         for offset, picture in enumerate(pictures):
             video[pin.target_frame + offset] = picture
@@ -187,9 +187,9 @@ class WanBackend:
                           "frame needs a first-last-frame or VACE Wan model.")
         size = (request.width, request.height)
         # The image-to-video pipeline has no strength: its pins are always held firmly.
-        inputs: dict[str, Any] = {"image": _image(by_frame[0].path, *size)}
+        inputs: dict[str, Any] = {"image": load_image(by_frame[0].path, *size)}
         if last in by_frame:
-            inputs["last_image"] = _image(by_frame[last].path, *size)
+            inputs["last_image"] = load_image(by_frame[last].path, *size)
         return inputs
 
     def _holds_last_frame(self) -> bool:
@@ -242,50 +242,27 @@ class WanBackend:
     def _preview(self, latents: torch.Tensor) -> numpy.ndarray:
         """Decode the middle latent frame of the current latents into a small RGB image."""
         import torch
-        from PIL import Image as PILImage
 
         pipe = self._live_pipe()
         vae = pipe.vae
         with torch.inference_mode():
             middle = latents.shape[2] // 2
             latents = latents[:1, :, middle: middle + 1].float()  # (1, C, 1, h, w)
-            height, width = latents.shape[-2:]
-            # Shrink in latent space first: decoding a 256-pixel image costs far less than a
-            # full-size one, and a preview needs no more.
-            cells = max(1, _PREVIEW_SIDE // pipe.vae_scale_factor_spatial)
-            if max(height, width) > cells:
-                scale = cells / max(height, width)
-                size = (1, max(1, round(height * scale)), max(1, round(width * scale)))
-                latents = torch.nn.functional.interpolate(latents, size=size, mode="trilinear")
+            latents = shrink_latents(latents, pipe.vae_scale_factor_spatial)
             shape = (1, vae.config.z_dim, 1, 1, 1)
             mean = torch.tensor(vae.config.latents_mean, device=latents.device).view(shape)
             std = torch.tensor(vae.config.latents_std, device=latents.device).view(shape)
             latents = (latents * std + mean).to(vae.dtype)
             image = vae.decode(latents, return_dict=False)[0][0, :, 0]  # (3, H, W)
-            pixels = ((image.float().clamp(-1, 1) + 1) * 127.5).round().byte()
-            array = pixels.permute(1, 2, 0).cpu().numpy()
-        picture = PILImage.fromarray(array)
-        picture.thumbnail((_PREVIEW_SIDE, _PREVIEW_SIDE))
-        return numpy.asarray(picture)
+            return to_picture(image)
 
     def memory_bytes(self) -> int:
         """Bytes held by the parameters and buffers of the pipeline's models."""
-        pipe = self._live_pipe()
-        total = 0
-        for name in _MODULES:
-            module = getattr(pipe, name, None)
-            if module is not None:
-                tensors = [*module.parameters(), *module.buffers()]
-                total += sum(t.numel() * t.element_size() for t in tensors)
-        return total
+        return module_bytes(self._live_pipe(), _MODULES)
 
     def close(self) -> None:
         """Drop the pipeline and return cached GPU memory to the driver."""
         if self._pipe is None:
             return
         self._pipe = None
-        gc.collect()
-        import torch
-
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
+        release_memory()
