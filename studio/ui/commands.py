@@ -1,0 +1,205 @@
+"""Undo commands: one small ``QUndoCommand`` per document edit, holding the ``Change`` it made.
+
+A command calls exactly one ``edits`` function, once; afterwards redo replays the recorded
+:class:`~studio.document.changes.Change` and undo reverts it. :func:`push` runs the edit before
+the command reaches the stack, so a refused edit (``EditError``) leaves both the document and
+the stack (its redo history included) untouched.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from studio.document import changes, edits
+from studio.document.changes import Change
+from studio.document.errors import EditError
+from studio.document.model import Project
+
+__all__ = [
+    "AddMediaCommand", "AddTakeCommand", "AppendCommand", "ChooseTakeCommand", "EditCommand",
+    "InsertCommand", "LiftCommand", "MoveCommand", "OverwriteCommand", "RelinkMediaCommand",
+    "RemoveTakeCommand", "RippleDeleteCommand", "SetSpecCommand", "SetTransitionCommand",
+    "SplitCommand", "TrimCommand", "push",
+]
+
+Edit = Callable[..., Change]
+
+
+class EditCommand(QUndoCommand):
+    """Runs ``edit(project, *args, **kwargs)`` once, then replays or reverts its Change.
+
+    Subclasses name their edit in ``edit``; their constructor takes the edit's own arguments
+    after ``project``. Mergeable subclasses set ``merge_id`` and are merged only with commands
+    of the same ``gesture`` (one drag, one burst of typing), so a gesture is one undo step.
+
+    Parameters
+    ----------
+    project
+        The document the edit changes.
+    *args, **kwargs
+        The edit's arguments after ``project``; ``gesture`` (keyword) is kept, not passed on.
+    """
+
+    edit: ClassVar[Edit]
+    merge_id: ClassVar[int] = -1
+
+    def __init__(self, project: Project, *args: Any, gesture: object = None,
+                 **kwargs: Any) -> None:
+        super().__init__()
+        self.project = project
+        self.gesture = gesture
+        self.args = args
+        self.kwargs = kwargs
+        self.change: Change | None = None
+        self.error: str | None = None
+        self._done_before_push = False
+
+    def run(self) -> Change:
+        """Make the edit now (before :meth:`QUndoStack.push`); raises ``EditError`` if refused."""
+        if self.change is None:
+            call = functools.partial(type(self).edit, self.project, *self.args, **self.kwargs)
+            self.change = call()
+            self.setText(self.change.label)
+            self._done_before_push = True
+        return self.change
+
+    def redo(self) -> None:
+        if self._done_before_push:
+            self._done_before_push = False  # the push's own redo: the edit already ran
+        elif self.change is None:
+            # Pushed without push(): an exception cannot cross Qt's virtual call, so a refused
+            # edit marks the command obsolete and Qt drops it.
+            try:
+                self.run()
+                self._done_before_push = False
+            except EditError as exc:
+                self.error = str(exc)
+                self.setObsolete(True)
+        else:
+            changes.apply(self.project, self.change)
+
+    def undo(self) -> None:
+        if self.change is not None:
+            changes.revert(self.project, self.change)
+
+    def id(self) -> int:
+        return type(self).merge_id
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if (type(other) is not type(self) or self.gesture is None
+                or not isinstance(other, EditCommand) or other.gesture != self.gesture
+                or self.change is None or other.change is None):
+            return False
+        # Both edits already ran, in this order: together they are one change.
+        self.change = Change(self.change.label, self.change.ops + other.change.ops)
+        return True
+
+
+def push(stack: QUndoStack, command: EditCommand) -> Change:
+    """Make ``command``'s edit and put it on ``stack`` (or into its open macro).
+
+    Raises
+    ------
+    EditError
+        With one sentence, when the edit is refused; nothing has changed then.
+    """
+    change = command.run()
+    stack.push(command)
+    return change
+
+
+class InsertCommand(EditCommand):
+    """``edits.insert(project, track_id, frame, item)``: ripple-insert an item."""
+
+    edit = staticmethod(edits.insert)
+
+
+class AppendCommand(EditCommand):
+    """``edits.append(project, track_id, item)``: add an item at the end of a track."""
+
+    edit = staticmethod(edits.append)
+
+
+class OverwriteCommand(EditCommand):
+    """``edits.overwrite(project, track_id, frame, item)``: place an item over what lies there."""
+
+    edit = staticmethod(edits.overwrite)
+
+
+class SplitCommand(EditCommand):
+    """``edits.split(project, item_id, frame)``: cut an item in two."""
+
+    edit = staticmethod(edits.split)
+
+
+class RippleDeleteCommand(EditCommand):
+    """``edits.ripple_delete(project, item_id)``: remove an item and close the hole."""
+
+    edit = staticmethod(edits.ripple_delete)
+
+
+class LiftCommand(EditCommand):
+    """``edits.lift(project, item_id)``: remove an item, leaving a gap."""
+
+    edit = staticmethod(edits.lift)
+
+
+class TrimCommand(EditCommand):
+    """``edits.trim(project, item_id, in_delta=, out_delta=, ripple=)``; one edge drag merges."""
+
+    edit = staticmethod(edits.trim)
+    merge_id = 1
+
+
+class MoveCommand(EditCommand):
+    """``edits.move(project, item_id, track_id, frame, ripple=)``; one drag merges into one step."""
+
+    edit = staticmethod(edits.move)
+    merge_id = 2
+
+
+class SetTransitionCommand(EditCommand):
+    """``edits.set_transition(project, left_item_id, kind, length, ...)``."""
+
+    edit = staticmethod(edits.set_transition)
+
+
+class SetSpecCommand(EditCommand):
+    """``edits.set_spec(project, entry_id, **fields)``; one burst of typing merges."""
+
+    edit = staticmethod(edits.set_spec)
+    merge_id = 3
+
+
+class AddTakeCommand(EditCommand):
+    """``edits.add_take(project, entry_id, take, activate=)``."""
+
+    edit = staticmethod(edits.add_take)
+
+
+class ChooseTakeCommand(EditCommand):
+    """``edits.choose_take(project, entry_id, take_id)``."""
+
+    edit = staticmethod(edits.choose_take)
+
+
+class RemoveTakeCommand(EditCommand):
+    """``edits.remove_take(project, entry_id, take_id)``."""
+
+    edit = staticmethod(edits.remove_take)
+
+
+class AddMediaCommand(EditCommand):
+    """``edits.add_media(project, media)``: put a still or clip in the media pool."""
+
+    edit = staticmethod(edits.add_media)
+
+
+class RelinkMediaCommand(EditCommand):
+    """``edits.relink_media(project, media_id, path, **fields)``."""
+
+    edit = staticmethod(edits.relink_media)
