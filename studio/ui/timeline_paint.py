@@ -1,0 +1,120 @@
+"""Painting helpers for the timeline view: the ruler, one item card, a transition, the playhead."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
+
+from studio.document.model import Clip, Gap, Generated, Item, Still, Transition
+from studio.document.timebase import frames_to_timecode
+
+from .timeline_geometry import Viewport, tick_step
+
+COLOURS = {
+    Clip: QColor(58, 110, 165),
+    Still: QColor(70, 140, 90),
+    Generated: QColor(126, 87, 160),
+}
+BACKGROUND = QColor(32, 33, 36)
+ROW = QColor(42, 44, 48)
+RULER = QColor(52, 54, 58)
+TEXT = QColor(230, 230, 230)
+MUTED = QColor(170, 170, 170)
+PLAYHEAD = QColor(230, 70, 60)
+SELECTED = QColor(250, 210, 80)
+TRANSITION = QColor(240, 240, 240, 140)
+#: Below this width an item is a plain bar: text would not fit and costs more than the bar.
+MIN_TEXT_PX = 28.0
+
+
+def generated_status(item: Generated) -> str:
+    """One line on a generated item's state: its active take's status, or why there is none."""
+    generation = item.generation
+    active = generation.active_take
+    if active is not None:
+        return f"take {active.status}"
+    if generation.takes:
+        return f"{len(generation.takes)} takes, none active ({generation.takes[-1].status})"
+    return "not generated"
+
+
+def item_label(item: Item) -> str:
+    """The first line drawn on an item card."""
+    if isinstance(item, Generated):
+        return item.generation.spec.prompt or item.name or item.generation.spec.kind
+    if isinstance(item, Gap):
+        return ""
+    return item.name or item.id
+
+
+def paint_ruler(painter: QPainter, rect: QRectF, viewport: Viewport, rate: Fraction,
+                metrics: QFontMetrics) -> None:
+    """Ticks and timecode labels for the frames ``rect`` shows."""
+    painter.fillRect(rect, RULER)
+    fps = -(-rate.numerator // rate.denominator)
+    step = tick_step(viewport.pixels_per_frame, fps)
+    minor = max(1, step // 5) if step * viewport.pixels_per_frame >= 40 else step
+    first, end = viewport.frames_in(rect.width())
+    frame = max(0, first - first % minor)
+    painter.setPen(MUTED)
+    baseline = rect.bottom() - 4
+    while frame < end:
+        x = viewport.frame_to_x(frame)
+        major = frame % step == 0
+        painter.drawLine(int(x), int(rect.bottom()), int(x),
+                         int(rect.bottom() - (10 if major else 4)))
+        if major:
+            painter.drawText(int(x) + 3, int(baseline - 8),
+                             frames_to_timecode(frame, rate))
+        frame += minor
+
+
+def paint_item(painter: QPainter, rect: QRectF, item: Item, selected: bool,
+               metrics: QFontMetrics) -> None:
+    """One item card: a coloured box by kind, its label, and for a generated item its status."""
+    if isinstance(item, Gap):
+        if selected:
+            painter.setPen(QPen(SELECTED, 1, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+        return
+    colour = COLOURS[type(item)]
+    if rect.width() < 3:
+        painter.fillRect(rect, SELECTED if selected else colour)
+        return
+    painter.setPen(QPen(SELECTED if selected else colour.darker(160), 2 if selected else 1))
+    painter.setBrush(colour)
+    painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+    if rect.width() < MIN_TEXT_PX:
+        return
+    text_width = int(rect.width()) - 8
+    x = int(rect.left()) + 4
+    line = metrics.height()
+    painter.setPen(TEXT)
+    painter.drawText(x, int(rect.top()) + line, metrics.elidedText(
+        item_label(item), Qt.TextElideMode.ElideRight, text_width))
+    if isinstance(item, Generated) and rect.height() >= 2.5 * line:
+        has_active = item.generation.active_take is not None
+        painter.setPen(TEXT if has_active else MUTED)
+        status = ("● " if has_active else "○ ") + generated_status(item)
+        painter.drawText(x, int(rect.top()) + 2 * line + 2, metrics.elidedText(
+            status, Qt.TextElideMode.ElideRight, text_width))
+
+
+def paint_transition(painter: QPainter, rect: QRectF, transition: Transition) -> None:
+    """A transition as a bow tie across the cut, over the two items it joins."""
+    painter.setPen(QPen(TRANSITION, 1))
+    painter.setBrush(QColor(255, 255, 255, 50))
+    painter.drawRect(rect)
+    painter.drawLine(rect.topLeft(), rect.bottomRight())
+    painter.drawLine(rect.bottomLeft(), rect.topRight())
+
+
+def paint_playhead(painter: QPainter, x: float, height: float) -> None:
+    """The playhead: a red line over everything with a small handle in the ruler."""
+    painter.setPen(QPen(PLAYHEAD, 1))
+    painter.drawLine(int(x), 0, int(x), int(height))
+    painter.setBrush(PLAYHEAD)
+    painter.drawRect(QRectF(x - 4, 0, 8, 6))
