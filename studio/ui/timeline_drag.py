@@ -61,6 +61,7 @@ class Drag:
     snap_px: float = 8.0
     active: bool = False
     last: MoveRequest | TrimRequest | None = field(default=None)
+    sent: tuple[int, int] = (0, 0)
 
     def update(self, x: float, track_id: str | None,
                viewport: Viewport) -> MoveRequest | TrimRequest | None:
@@ -75,6 +76,16 @@ class Drag:
             return None
         self.last = request
         return request
+
+    def step(self, request: TrimRequest) -> TrimRequest:
+        """The part of the total trim ``request`` not yet sent, and mark it sent.
+
+        Emitting steps lets an owner apply each request of a drag as it comes and merge them
+        (one undo step per drag): the steps of a drag add up to its total.
+        """
+        in_step, out_step = request.in_delta - self.sent[0], request.out_delta - self.sent[1]
+        self.sent = (request.in_delta, request.out_delta)
+        return TrimRequest(request.item_id, in_step, out_step)
 
     def request_at(self, x: float, track_id: str | None,
                    viewport: Viewport) -> MoveRequest | TrimRequest:

@@ -108,6 +108,8 @@ class TrackLayout:
     def visible(self, first: int, end: int) -> range:
         """Indices of the items overlapping the frames ``[first, end)``."""
         lo = max(0, bisect.bisect_right(self.starts, first) - 1)
+        if lo < len(self.ends) and self.ends[lo] <= first:
+            lo += 1  # ``first`` lies past the end of the track
         hi = bisect.bisect_left(self.starts, end)
         return range(lo, max(lo, hi))
 

@@ -30,9 +30,11 @@ class QtTimelineView(QWidget):
     The view never edits the document. Drags and keys emit ``*_requested`` signals; whoever
     owns the undo stack applies them, and the view repaints from the document's events. During
     a drag every change of target emits a request with ``final=False`` and the release emits one
-    with ``final=True``, all with the same ``drag_id``; each request counts from the item as it
-    was when the drag began, so an owner either applies only the final one or undoes the previous
-    request of the drag before applying the next (what ``QUndoCommand.mergeWith`` can do).
+    with ``final=True``, all with the same ``drag_id``, so an owner applies each as it comes and
+    merges a drag's commands into one undo step (``commands.MoveCommand``/``TrimCommand`` with
+    ``gesture=drag_id``). A move names the absolute destination frame; a trim's deltas are what
+    to add to the previous request of the drag (they sum to the whole trim; a final trim carries
+    what is left, often ``0, 0``).
 
     Parameters
     ----------
@@ -349,7 +351,7 @@ class QtTimelineView(QWidget):
             track = self.track_at(pos.y()) if self._drag.part == "body" else None
             request = self._drag.update(pos.x(), track.id if track else None, self.viewport)
             if request is not None:
-                self._emit(request, self._drag.drag_id, final=False)
+                self._emit(request, self._drag, final=False)
                 self.update()
         else:
             self._hover(pos)
@@ -358,16 +360,17 @@ class QtTimelineView(QWidget):
         drag, self._drag = self._drag, None
         self._scrubbing = False
         if drag is not None and drag.active and drag.last is not None:
-            self._emit(drag.last, drag.drag_id, final=True)
+            self._emit(drag.last, drag, final=True)
             self.update()
 
-    def _emit(self, request: MoveRequest | TrimRequest, drag_id: int, *, final: bool) -> None:
+    def _emit(self, request: MoveRequest | TrimRequest, drag: Drag, *, final: bool) -> None:
+        drag_id = drag.drag_id
         if isinstance(request, MoveRequest):
             self.move_requested.emit(request.item_id, request.track_id, request.frame, drag_id,
                                      final)
         else:
-            self.trim_requested.emit(request.item_id, request.in_delta, request.out_delta,
-                                     drag_id, final)
+            step = drag.step(request)
+            self.trim_requested.emit(step.item_id, step.in_delta, step.out_delta, drag_id, final)
 
     def _hover(self, pos: QPointF) -> None:
         track = self.track_at(pos.y())
