@@ -161,7 +161,7 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
     """
     from engine.backends import BackendError
     from engine.models import ModelError, find_model
-    from engine.operations import clip_rate, run_plan, write_outputs
+    from engine.operations import clip_rate, replay_settings, run_plan, write_outputs
     from engine.plan import make_plan
     from engine.policy import refusal
     from engine.video_out import OutputError
@@ -190,7 +190,7 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
         try:
             take = run_plan(plan, on_step)
             written = write_outputs(plan, take, target, joined_path,
-                                    _replay_settings(request, operation))
+                                    replay_settings(request, operation))
         except BackendError as exc:
             print(f"\nframeloom-engine: {exc.message} {exc.hint}".rstrip(), file=sys.stderr)
             return 1
@@ -208,18 +208,6 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
     for path in written:
         print(path)
     return 0
-
-
-def _replay_settings(request: GenerationRequest, operation: Operation) -> dict[str, Any]:
-    """What ``--from`` needs besides the plan: the user's request and operation, and provenance."""
-    from engine.models import find_model
-    from engine.reproduce import provenance
-
-    spec = {"kind": operation.kind, "frames": operation.frames,
-            "clips": [clip.path for clip in operation.clips], "context": operation.context,
-            "window": operation.window, "cues": [[cue.frame, cue.prompt] for cue in operation.cues]}
-    return {"base": request.to_dict(), "spec": spec,
-            **provenance(request, find_model(request.model_id).path)}
 
 
 def _print_progress(step: int, total: int, eta: float | None, label: str = "") -> None:

@@ -12,7 +12,9 @@ import numpy as np
 from engine.backends import Preview
 from engine.colour import crossfade, match_colour
 from engine.models import find_model
-from engine.plan import Clip, Plan, PlanError
+from engine.plan import Clip, Operation, Plan, PlanError
+from engine.reproduce import provenance
+from engine.requests import GenerationRequest
 from engine.video_out import write_video
 from engine.worker_cache import PipelineCache
 
@@ -150,3 +152,12 @@ def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Pa
         written.append(write_video(join(plan, take), fps, joined_path,
                                    {**common, "part": "joined"}))
     return written
+
+
+def replay_settings(request: GenerationRequest, operation: Operation) -> dict[str, Any]:
+    """What ``--from`` needs besides the plan: the user's request and operation, and provenance."""
+    spec = {"kind": operation.kind, "frames": operation.frames,
+            "clips": [clip.path for clip in operation.clips], "context": operation.context,
+            "window": operation.window, "cues": [[cue.frame, cue.prompt] for cue in operation.cues]}
+    return {"base": request.to_dict(), "spec": spec,
+            **provenance(request, find_model(request.model_id).path)}

@@ -31,15 +31,15 @@ from typing import Any, ClassVar, TypeVar
 
 from engine.fields import FieldError, build, check_fields
 # Re-exported: the studio imports nothing from engine but this module, yet builds requests.
-from engine.requests import GenerationRequest, Pin, RequestError
+from engine.requests import GenerationRequest, OperationSpec, Pin, RequestError, TimedPrompt
 
 __all__ = [
     "ENVELOPE", "MAX_LINE_BYTES", "PROTOCOL_VERSION", "REGISTRY", "Cancel", "Cancelled", "Done",
     "Error", "Failed", "GenerationRequest", "GetJob", "Heartbeat", "Hello", "Interrupted",
     "ListJobs", "ListModels", "Message", "Ok", "Pin", "Preview", "Progress", "ProtocolError",
-    "LOOPBACK", "PORT_NAME", "Queued", "Remove", "Removed", "Reorder", "Reordered",
+    "LOOPBACK", "OperationSpec", "PORT_NAME", "Queued", "Remove", "Removed", "Reorder", "Reordered",
     "RequestError", "SOCKET_NAME", "Shutdown", "Started", "Submit", "Subscribe", "TOKEN_NAME",
-    "TRANSPORT_ENV", "decode", "default_runtime_dir", "encode", "endpoint_file", "read_port",
+    "TRANSPORT_ENV", "TimedPrompt", "decode", "default_runtime_dir", "encode", "endpoint_file", "read_port",
     "use_tcp"]
 
 PROTOCOL_VERSION = 1
@@ -170,12 +170,17 @@ class Hello(Message):
 @_message("submit")
 @dataclass(frozen=True)
 class Submit(Message):
-    """Queue a job; submitting the same ``job_id`` again is answered, not queued twice."""
+    """Queue a job; submitting the same ``job_id`` again is answered, not queued twice.
+
+    With an ``operation`` (extend, bridge, loop, long shot), ``request`` is its base and the
+    job's outputs are the take and the joined result, in that order.
+    """
 
     id: str
     job_id: str
     request: GenerationRequest
     requeue_if_interrupted: bool = False
+    operation: OperationSpec | None = None
 
 
 @_message("cancel")

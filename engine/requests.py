@@ -148,6 +148,94 @@ class GenerationRequest:
             return typing.cast(GenerationRequest, build(cls, data, where))
 
 
+# A job's stored request carries its operation under this key; the worker takes it out.
+OPERATION_KEY = "operation"
+OPERATION_KINDS = ("shot", "extend_forward", "extend_backward", "bridge", "loop")
+_CLIPS_FOR = {"shot": 0, "extend_forward": 1, "extend_backward": 1, "bridge": 2, "loop": 1}
+
+
+@dataclass(frozen=True)
+class TimedPrompt:
+    """From take frame ``frame`` on, ``prompt`` is in force (a long shot's per-window prompts)."""
+
+    frame: int
+    prompt: str
+
+    def __post_init__(self) -> None:
+        with _as_request_error():
+            check_fields(self)
+        _in_range("frame", self.frame, 0, 10**6)
+        _text("prompt", self.prompt, MAX_PROMPT_CHARS)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The timed prompt as a JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, where: str = "") -> TimedPrompt:
+        """Build one from a JSON object; raises RequestError naming the bad field."""
+        with _as_request_error():
+            return typing.cast(TimedPrompt, build(cls, data, where))
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    """An operation on source clips that the engine plans into one or more requests.
+
+    The submitted request is the base: its prompt, size, seed, steps and guidance; its
+    ``frames`` is ignored in favour of ``frames`` here, the take's exact length.
+
+    Parameters
+    ----------
+    kind
+        ``shot`` (long when past one window), ``extend_forward``, ``extend_backward``,
+        ``bridge`` or ``loop``.
+    frames
+        The take's length: the new frames only.
+    clips
+        Source clip paths: one for extends and loops, two (A then B) for a bridge.
+    context
+        Frames pinned from a clip or a previous window; None lets the engine choose.
+    window
+        The longest single request of a long shot; None for the model's own limit.
+    cues
+        Timed prompts.
+    """
+
+    kind: str
+    frames: int
+    clips: tuple[str, ...] = ()
+    context: int | None = None
+    window: int | None = None
+    cues: tuple[TimedPrompt, ...] = ()
+
+    def __post_init__(self) -> None:
+        with _as_request_error():
+            check_fields(self)
+        if self.kind not in OPERATION_KINDS:
+            raise RequestError(f"kind must be one of {', '.join(OPERATION_KINDS)}, got "
+                               f"{self.kind!r}.")
+        _in_range("frames", self.frames, 1, 100_000)
+        if len(self.clips) != _CLIPS_FOR[self.kind]:
+            raise RequestError(f"A {self.kind} operation takes {_CLIPS_FOR[self.kind]} source "
+                               f"clip(s), got {len(self.clips)}.")
+        for path in self.clips:
+            _text("clips", path, MAX_PATH_CHARS, empty=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The operation as a JSON-ready dict."""
+        data = dataclasses.asdict(self)
+        data["clips"] = list(self.clips)
+        data["cues"] = [cue.to_dict() for cue in self.cues]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any, *, where: str = "") -> OperationSpec:
+        """Build one from a JSON object; raises RequestError naming the bad field."""
+        with _as_request_error():
+            return typing.cast(OperationSpec, build(cls, data, where))
+
+
 def parse_frame_rule(rule: str) -> tuple[int, int]:
     """Read a frame-count rule such as ``"8k+1"`` as ``(modulus, remainder)``."""
     match = re.fullmatch(r"\s*(\d+)\s*k\s*(?:\+\s*(\d+))?\s*", rule)

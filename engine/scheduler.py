@@ -14,7 +14,6 @@ from typing import Any
 from engine.jobs import JobError, JobStore
 from engine.logfile import log_path
 from engine.paths import data_dir
-from engine.video_out import partial_path
 from engine.worker_process import WorkerProcess, WorkerStartError
 
 OOM_FAILURES_BEFORE_RECYCLE = 2
@@ -181,7 +180,7 @@ class Scheduler:
     async def _worker_died(self, job_id: str, worker: WorkerProcess) -> None:
         """The worker exited mid-job: a kill we asked for (cancel, stop) or a crash."""
         self.worker = None if self.worker is worker else self.worker
-        partial_path(output_path(job_id)).unlink(missing_ok=True)
+        remove_partial_outputs()  # the take's and, for an operation, the joined file's
         if self._stopping:
             return  # the job stays running; the server marks it interrupted on the way out
         if job_id in self._cancelling:

@@ -20,7 +20,7 @@ from engine.fields import build
 from engine.jobs import Event, JobError, JobStore
 from engine.logfile import tee_stderr
 from engine.models import ModelError, find_model, list_models
-from engine.requests import RequestError, fit_request
+from engine.requests import OPERATION_KEY, RequestError, fit_request
 from engine.scheduler import Scheduler, remove_partial_outputs
 
 HELLO_TIMEOUT_S = 10.0
@@ -292,26 +292,34 @@ class EngineServer:
 
     def _submit(self, message: p.Submit) -> dict[str, Any]:
         assert self.store is not None and self.scheduler is not None
-        request = message.request
+        request, operation = message.request, message.operation
         # The prompt policy comes first: a refused prompt is never queued, whatever else it asks.
-        refused = policy.refusal(request.prompt, request.negative_prompt)
-        if refused is not None:
-            raise _Refused(*refused)
+        prompts = [request.prompt, *(cue.prompt for cue in operation.cues)] if operation else [
+            request.prompt]
+        for prompt in prompts:
+            refused = policy.refusal(prompt, request.negative_prompt)
+            if refused is not None:
+                raise _Refused(*refused)
         try:
             model = find_model(request.model_id)
         except ModelError as exc:
             raise _Refused("unknown_model", str(exc),
                            "Download or import the model, or pick one from the list.") from None
-        try:
-            _, notes = fit_request(request, model.constraints)
-        except RequestError as exc:
-            raise _Refused("bad_request", str(exc)) from None
-        for pin in request.pins:
-            if not Path(pin.path).is_file():
-                raise _Refused("missing_media", f"The pinned file {pin.path} does not exist.",
+        notes: list[str] = []
+        if operation is None:  # an operation's windows are fitted when the worker plans them
+            try:
+                _, notes = fit_request(request, model.constraints)
+            except RequestError as exc:
+                raise _Refused("bad_request", str(exc)) from None
+        for path in [pin.path for pin in request.pins] + list(operation.clips if operation else ()):
+            if not Path(path).is_file():
+                raise _Refused("missing_media", f"The file {path} does not exist.",
                                "Relink or re-import it, then submit again.")
+        payload = request.to_dict()
+        if operation is not None:
+            payload[OPERATION_KEY] = operation.to_dict()
         try:
-            job, created = self.store.submit(message.job_id, request.to_dict(),
+            job, created = self.store.submit(message.job_id, payload,
                                              requeue_if_interrupted=message.requeue_if_interrupted)
         except JobError as exc:
             raise _Refused("job_conflict", str(exc), "Use a new job id.") from None

@@ -30,9 +30,12 @@ from engine.logfile import log_path
 from engine.models import ModelError, ModelInfo, find_model
 from engine.paths import cache_dir
 from engine.reproduce import provenance
-from engine.requests import GenerationRequest, RequestError, fit_request
+from engine.requests import (
+    OPERATION_KEY, GenerationRequest, OperationSpec, RequestError, fit_request,
+)
 from engine.video_out import OutputError, write_video
 from engine.worker_cache import PipelineCache, free_memory, is_out_of_memory, memory_info
+from engine.worker_operations import OperationFailure, run_operation_job
 
 __all__ = ["JobCancelled", "JobFailure", "Worker", "main"]
 
@@ -119,12 +122,19 @@ class Worker:
              ) -> tuple[list[str], dict[str, Any], dict[str, float]]:
         started = time.perf_counter()
         try:
-            request = GenerationRequest.from_dict(command.get("request"))
+            data = dict(command.get("request") or {})
+            spec = data.pop(OPERATION_KEY, None)
+            request = GenerationRequest.from_dict(data)
+            operation = OperationSpec.from_dict(spec) if spec is not None else None
             # Checked here too, before anything loads, so in-process ``generate`` obeys it.
-            refused = policy.refusal(request.prompt, request.negative_prompt)
-            if refused is not None:
-                raise JobFailure(*refused)
+            for prompt in (request.prompt, *(c.prompt for c in (operation.cues if operation
+                                                                  else ()))):
+                refused = policy.refusal(prompt, request.negative_prompt)
+                if refused is not None:
+                    raise JobFailure(*refused)
             info = find_model(request.model_id)
+            if operation is not None:
+                return self._run_operation(job_id, command, request, operation, info)
             fitted, notes = fit_request(request, info.constraints)
         except ModelError as exc:
             raise JobFailure("unknown_model", str(exc),
@@ -151,6 +161,32 @@ class Worker:
         timings["encode_s"] = time.perf_counter() - encode_start
         timings["total_s"] = time.perf_counter() - started
         return [str(output)], settings, timings
+
+    def _run_operation(self, job_id: str, command: dict[str, Any], request: GenerationRequest,
+                       operation: OperationSpec, info: ModelInfo
+                       ) -> tuple[list[str], dict[str, Any], dict[str, float]]:
+        """An extend, bridge, loop or long shot: planned, run window by window, take + joined.
+
+        Out of memory fails the job with a hint (no cheaper retry across windows yet).
+        """
+        on_step = self._step_callback(job_id, 1, self.faults.for_prompt(request.prompt),
+                                      float(command.get("preview_every_s", 2.0)),
+                                      time.perf_counter())
+        try:
+            return run_operation_job(request, operation, info, self.cache, on_step,
+                                     Path(str(command.get("output"))))
+        except OperationFailure as exc:
+            raise JobFailure(exc.code, exc.message, exc.hint) from None
+        except BackendError as exc:
+            raise JobFailure(exc.code, exc.message, exc.hint) from None
+        except Exception as exc:
+            if not is_out_of_memory(exc):
+                raise
+            self.cache.clear()
+            free_memory()
+            raise JobFailure("out_of_memory", "The GPU ran out of memory during the operation.",
+                             f"Lower the size (now {request.width}x{request.height}) or the "
+                             "length, or close other programs using the GPU.") from None
 
     def _generate(self, job_id: str, info: ModelInfo, request: GenerationRequest,
                   preview_every: float) -> tuple[np.ndarray, str, dict[str, float]]:

@@ -24,7 +24,8 @@ STRICT = {
                        "engine/worker_process.py", "engine/worker_cache.py", "engine/endpoint.py",
                        "engine/faults.py", "engine/video_out.py", "engine/control.py",
                        "engine/control_commands.py", "engine/generate.py", "engine/cli.py",
-                       "engine/model_commands.py", "engine/logfile.py", "engine/reproduce.py"],
+                       "engine/model_commands.py", "engine/logfile.py", "engine/reproduce.py",
+                       "engine/worker_operations.py"],
 }
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from engine.protocol import (
     LOOPBACK, MAX_LINE_BYTES, TOKEN_NAME, Cancel, Error, GenerationRequest, GetJob, Heartbeat,
-    Hello, ListJobs, ListModels, Message, Ok, ProtocolError, Remove, Reorder, Shutdown, Submit,
-    Subscribe, decode, default_runtime_dir, encode, endpoint_file, read_port, use_tcp,
+    Hello, ListJobs, ListModels, Message, Ok, OperationSpec, ProtocolError, Remove, Reorder,
+    Shutdown, Submit, Subscribe, decode, default_runtime_dir, encode, endpoint_file, read_port,
+    use_tcp,
 )
 from studio.engine_link.errors import EngineError, EngineUnavailable
 
@@ -319,10 +320,16 @@ class EngineClient:
         return reply
 
     async def submit(self, job_id: str, request: GenerationRequest, *,
-                     requeue_if_interrupted: bool = False) -> dict[str, Any]:
-        """Queue a job (idempotent by ``job_id``); returns ``{"job", "created", "notes"}``."""
+                     requeue_if_interrupted: bool = False,
+                     operation: OperationSpec | None = None) -> dict[str, Any]:
+        """Queue a job (idempotent by ``job_id``); returns ``{"job", "created", "notes"}``.
+
+        With an ``operation`` (extend, bridge, loop, long shot) the request is its base and the
+        job's outputs are the take and the joined result.
+        """
         reply = await self.request(Submit(id=self.next_id(), job_id=job_id, request=request,
-                                          requeue_if_interrupted=requeue_if_interrupted))
+                                          requeue_if_interrupted=requeue_if_interrupted,
+                                          operation=operation))
         return reply.data
 
     async def cancel(self, job_id: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.protocol import GenerationRequest
+from engine.protocol import GenerationRequest, OperationSpec
 from studio.engine_link import (
     EngineClient, EngineError, EngineSupervisor, EngineUnavailable, JobBoard, SupervisorStatus,
 )
@@ -113,9 +113,10 @@ class EngineBridge(QObject):
     # -- requests ------------------------------------------------------------------------------
 
     def submit(self, job_id: str, request: GenerationRequest, *,
-               requeue_if_interrupted: bool = True) -> asyncio.Task[Any]:
+               requeue_if_interrupted: bool = True,
+               operation: OperationSpec | None = None) -> asyncio.Task[Any]:
         """Queue a job (idempotent per job id); a refusal arrives as ``request_failed``."""
-        return self._request(lambda c: c.submit(job_id, request,
+        return self._request(lambda c: c.submit(job_id, request, operation=operation,
                                                 requeue_if_interrupted=requeue_if_interrupted))
 
     def cancel(self, job_id: str) -> asyncio.Task[Any]:

@@ -1,0 +1,82 @@
+"""Operation jobs through the engine: an extend or a bridge is queued, planned by the worker and
+done with its take and joined result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from engine_harness import Engine, request, wait_state
+
+from engine import protocol as p
+from engine.control import ControlError
+from engine.operations import read_clip
+from engine.video_out import read_settings, write_video
+
+
+def ramp(path: Path, frames: int, start: int = 0) -> Path:
+    """A clip whose frame i is flat grey level 10 * (start + i): positions are checkable."""
+    video = np.stack([np.full((32, 32, 3), 10 * (start + i), np.uint8) for i in range(frames)])
+    return write_video(video, 24, path)
+
+
+def submit_operation(engine: Engine, job_id: str, spec: p.OperationSpec,
+                     prompt: str = "a green square") -> dict[str, object]:
+    with engine.control() as control:
+        return control.request(p.Submit(id=control.next_id(), job_id=job_id,
+                                        request=request(prompt), operation=spec))
+
+
+def test_an_extend_forward_job_writes_its_take_and_the_joined_result(engine: Engine,
+                                                                     tmp_path: Path) -> None:
+    source = ramp(tmp_path / "source.mp4", 13)
+    reply = submit_operation(engine, "extend-1", p.OperationSpec(
+        kind="extend_forward", frames=12, clips=(str(source),)))
+    assert reply["created"] and reply["notes"] == []
+    record = wait_state(engine, "extend-1")
+    assert record["state"] == "done", record
+    take, joined = (Path(path) for path in record["outputs"])
+    assert len(read_clip(str(take), 32, 32)) == 12
+    joined_frames = read_clip(str(joined), 32, 32)
+    assert len(joined_frames) == 13 + 12
+    source_frames = read_clip(str(source), 32, 32)
+    assert np.abs(joined_frames[:13].astype(int) - source_frames.astype(int)).max() <= 3
+    settings = read_settings(take)
+    assert settings["spec"]["kind"] == "extend_forward" and settings["part"] == "take"
+    assert record["settings"]["operation"] == "extend_forward"
+
+
+def test_a_long_shot_job_reports_progress_over_all_its_windows(engine: Engine) -> None:
+    reply = submit_operation(engine, "long-1", p.OperationSpec(
+        kind="shot", frames=20, window=9, cues=(p.TimedPrompt(10, "a blue square"),)))
+    assert reply["created"]
+    record = wait_state(engine, "long-1")
+    assert record["state"] == "done" and record["total"] == record["step"]
+    windows = record["settings"]["windows"]
+    assert len(windows) > 1 and record["total"] == 2 * len(windows)  # 2 steps a window
+    assert len(read_clip(record["outputs"][0], 32, 32)) == 20
+
+
+def test_operations_are_refused_at_submit_when_they_cannot_run(engine: Engine,
+                                                              tmp_path: Path) -> None:
+    with pytest.raises(ControlError, match="gone.mp4 does not exist") as missing:
+        submit_operation(engine, "bridge-x", p.OperationSpec(
+            kind="bridge", frames=9, clips=(str(tmp_path / "gone.mp4"), str(tmp_path / "b.mp4"))))
+    assert missing.value.code == "missing_media"
+    source = ramp(tmp_path / "a.mp4", 9)
+    with pytest.raises(ControlError, match="refused by the rule") as refused:
+        submit_operation(engine, "policy-x", p.OperationSpec(
+            kind="extend_forward", frames=9, clips=(str(source),),
+            cues=(p.TimedPrompt(2, "an erotic toddler"),)))
+    assert refused.value.code == "prompt_refused"
+
+
+def test_an_operation_the_planner_refuses_fails_the_job_with_its_reason(engine: Engine,
+                                                                         tmp_path: Path) -> None:
+    short = ramp(tmp_path / "short.mp4", 3)
+    submit_operation(engine, "short-1", p.OperationSpec(
+        kind="extend_forward", frames=9, clips=(str(short),), context=5))
+    record = wait_state(engine, "short-1")
+    assert record["state"] == "failed" and record["error_code"] == "bad_request"
+    assert "fewer than" in record["error_message"] and record["error_hint"]
