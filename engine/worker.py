@@ -175,18 +175,20 @@ class Worker:
         try:
             return run_operation_job(request, operation, info, self.cache, on_step,
                                      Path(str(command.get("output"))))
-        except OperationFailure as exc:
-            raise JobFailure(exc.code, exc.message, exc.hint) from None
-        except BackendError as exc:
+        except (OperationFailure, BackendError) as exc:
             raise JobFailure(exc.code, exc.message, exc.hint) from None
         except Exception as exc:
-            if not is_out_of_memory(exc):
-                raise
-            self.cache.clear()
-            free_memory()
+            self._unload_if_out_of_memory(exc)
             raise JobFailure("out_of_memory", "The GPU ran out of memory during the operation.",
                              f"Lower the size (now {request.width}x{request.height}) or the "
                              "length, or close other programs using the GPU.") from None
+
+    def _unload_if_out_of_memory(self, exc: Exception) -> None:
+        """Re-raise anything but out-of-memory; for that, unload every pipeline and free memory."""
+        if not is_out_of_memory(exc):
+            raise exc
+        self.cache.clear()
+        free_memory()
 
     def _generate(self, job_id: str, info: ModelInfo, request: GenerationRequest,
                   preview_every: float) -> tuple[np.ndarray, str, dict[str, float]]:
@@ -205,10 +207,7 @@ class Worker:
             except BackendError as exc:
                 raise JobFailure(exc.code, exc.message, exc.hint) from None
             except Exception as exc:
-                if not is_out_of_memory(exc):
-                    raise
-                self.cache.clear()
-                free_memory()
+                self._unload_if_out_of_memory(exc)
                 cheaper = self.cache.next_profile(profile)
                 if attempt == 2 or cheaper is None:
                     raise JobFailure(
