@@ -66,13 +66,14 @@ def _parser() -> argparse.ArgumentParser:
     add_models_parser(sub)
     submit = sub.add_parser("submit", help="queue a job on the running engine")
     _request_flags(submit)
+    from engine.generate import add_generate_flags
+
+    add_generate_flags(submit, queued=True)
     submit.add_argument("--id", help="job id (a new one by default)")
     submit.add_argument("--wait", action="store_true",
                         help="show progress until the job ends; non-zero exit if it fails")
     generate = sub.add_parser("generate", help="run one job in this process and write an MP4")
     _request_flags(generate)
-    from engine.generate import add_generate_flags
-
     add_generate_flags(generate)
     return parser
 
@@ -128,7 +129,11 @@ def _run(args: argparse.Namespace) -> int:
     from engine import control_commands as commands
 
     if args.command == "submit":
-        return commands.submit(build_request(args), args.id or uuid.uuid4().hex[:12],
+        from engine.generate import operation_spec_from_args
+
+        request = build_request(args)
+        return commands.submit(request, args.id or uuid.uuid4().hex[:12],
+                               operation=operation_spec_from_args(args, request),
                                wait=args.wait, output=args.output)
     handlers = {"status": lambda: commands.status(),
                 "jobs": lambda: commands.jobs(as_json=args.json),

@@ -69,11 +69,17 @@ def stop() -> int:
     return 0
 
 
-def submit(request: p.GenerationRequest, job_id: str, *, wait: bool, output: str | None) -> int:
-    """Queue a job; with ``wait``, show its progress and exit 1 if it does not finish done."""
+def submit(request: p.GenerationRequest, job_id: str, *, wait: bool, output: str | None,
+           operation: p.OperationSpec | None = None) -> int:
+    """Queue a job; with ``wait``, show its progress and exit 1 if it does not finish done.
+
+    With ``output`` the take is copied there; an operation's joined file stays in the engine's
+    outputs folder and its path is printed after the take's.
+    """
     with Control(timeout=None if wait else 30) as control:
         since = control.hello["last_seq"]
-        reply = control.request(p.Submit(id=control.next_id(), job_id=job_id, request=request))
+        reply = control.request(p.Submit(id=control.next_id(), job_id=job_id, request=request,
+                                         operation=operation))
         for note in reply["notes"]:
             print(f"note: {note}", file=sys.stderr)
         print(f"Job {job_id} is {reply['job']['state']}.", file=sys.stderr)
@@ -89,11 +95,12 @@ def submit(request: p.GenerationRequest, job_id: str, *, wait: bool, output: str
         message = job["error_message"] or f"Job {job_id} ended {job['state']}."
         print(f"frameloom-engine: {message} {job['error_hint'] or ''}".rstrip(), file=sys.stderr)
         return 1
-    result = job["outputs"][0]
+    result, *others = job["outputs"]
     if output:
         shutil.copyfile(result, Path(output))
         result = output
-    print(result)
+    for path in (result, *others):
+        print(path)
     return 0 if end is None or isinstance(end, p.Done) else 1
 
 

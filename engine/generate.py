@@ -14,14 +14,18 @@ from engine.requests import GenerationRequest, RequestError
 
 if TYPE_CHECKING:
     from engine.plan import Operation, Plan
+    from engine.requests import OperationSpec
 
 _OPERATION_FLAGS = (("extend_forward", "--extend-forward"),
                     ("extend_backward", "--extend-backward"), ("bridge", "--bridge"),
                     ("loop", "--loop"))
 
 
-def add_generate_flags(parser: argparse.ArgumentParser) -> None:
-    """Flags of ``generate`` beyond the request's own: operations, long shots, the joined file."""
+def add_generate_flags(parser: argparse.ArgumentParser, *, queued: bool = False) -> None:
+    """Flags of ``generate`` beyond the request's own: operations, long shots, the joined file.
+
+    With ``queued`` (for ``submit``) only the operation flags: the engine writes both files.
+    """
     group = parser.add_argument_group(
         "operations", "with any of these, -o is the take (the new frames only) and --frames or "
         "--duration its exact length")
@@ -36,12 +40,15 @@ def add_generate_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--prompt-at", action="append", default=[], metavar="SECONDS:TEXT",
                        help="from SECONDS into the take, prompt TEXT (a window uses the prompt "
                             "in force at the middle of its new frames); repeatable")
-    group.add_argument("--joined", metavar="OUT2", help="also write the source clips and the "
-                       "take joined in time order")
+    if not queued:
+        group.add_argument("--joined", metavar="OUT2", help="also write the source clips and "
+                           "the take joined in time order")
     group.add_argument("--context", type=int, metavar="FRAMES", help="frames pinned from a "
                        "clip or from the previous window (default: one latent chunk plus one)")
     group.add_argument("--window", type=int, metavar="FRAMES", help="longest request of a "
                        "long shot (default: the model's longest)")
+    if queued:
+        return
     parser.add_argument("--from", dest="from_take", metavar="TAKE.mp4",
                         help="make a take again from the settings it records (the request flags "
                              "are then not needed); -o and --joined say where to write it")
@@ -57,10 +64,7 @@ def run_generate(args: argparse.Namespace, request: GenerationRequest | None) ->
     if args.from_take:
         return run_from(Path(args.from_take), args.output, args.joined)
     assert request is not None
-    planned = any(getattr(args, name) for name, _ in _OPERATION_FLAGS) or any(
-        value is not None for value in (args.duration, args.joined, args.context, args.window)
-    ) or args.prompt_at
-    if not planned:
+    if not wants_operation(args):
         return generate_here(request, args.output)
     from engine.models import ModelError, find_model
 
@@ -72,6 +76,37 @@ def run_generate(args: argparse.Namespace, request: GenerationRequest | None) ->
     fps = info.constraints.fps or request.fps
     return run_operation(request, operation_from_args(args, request, fps), args.output,
                          args.joined)
+
+
+def wants_operation(args: argparse.Namespace) -> bool:
+    """Whether the flags ask for an operation (or a long shot) rather than one request."""
+    return bool(any(getattr(args, name) for name, _ in _OPERATION_FLAGS) or any(
+        getattr(args, name, None) is not None
+        for name in ("duration", "joined", "context", "window")) or args.prompt_at)
+
+
+def operation_spec_from_args(args: argparse.Namespace,
+                             request: GenerationRequest) -> OperationSpec | None:
+    """The operation the flags describe, as the protocol carries it (None for one request).
+
+    Raises
+    ------
+    RequestError
+        For bad combinations or values, or a model that is not installed (its fps is needed).
+    """
+    if not wants_operation(args):
+        return None
+    from engine.models import ModelError, find_model
+    from engine.requests import OperationSpec, TimedPrompt
+
+    try:
+        fps = find_model(request.model_id).constraints.fps or request.fps
+    except ModelError as exc:
+        raise RequestError(str(exc)) from None
+    op = operation_from_args(args, request, fps)
+    return OperationSpec(kind=op.kind, frames=op.frames, clips=tuple(c.path for c in op.clips),
+                         context=op.context, window=op.window,
+                         cues=tuple(TimedPrompt(c.frame, c.prompt) for c in op.cues))
 
 
 def run_from(take: Path, output: str | None, joined: str | None) -> int:

@@ -84,3 +84,20 @@ def test_generate_failure_is_one_sentence(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip().startswith("frameloom-engine: There is no model called")
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_submit_wait_runs_an_operation_on_the_engine(engine: Engine, tmp_path: Path) -> None:
+    import numpy as np
+
+    from engine.video_out import write_video
+
+    source = write_video(np.full((9, 32, 32, 3), 90, np.uint8), 24, tmp_path / "source.mp4")
+    out = tmp_path / "take.mp4"
+    done = cli(engine.home, "submit", *FLAGS, "--prompt", "a bar moves", "--wait",
+               "--extend-forward", str(source), "--frames", "8", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    take, joined = done.stdout.split()
+    assert take == str(out) and joined.endswith("-joined.mp4")
+    with av.open(take) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 8
+    assert read_settings(out)["spec"]["kind"] == "extend_forward"
