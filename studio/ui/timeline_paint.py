@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import math
 from fractions import Fraction
 
 from PySide6.QtCore import QRectF, Qt
@@ -10,7 +13,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 from studio.document.model import Clip, Gap, Generated, Item, Still, Transition
 from studio.document.timebase import frames_to_timecode
 
-from .timeline_geometry import Viewport, tick_step
+from .timeline_geometry import TrackLayout, Viewport, tick_step
 
 COLOURS = {
     Clip: QColor(58, 110, 165),
@@ -118,3 +121,46 @@ def paint_playhead(painter: QPainter, x: float, height: float) -> None:
     painter.drawLine(int(x), 0, int(x), int(height))
     painter.setBrush(PLAYHEAD)
     painter.drawRect(QRectF(x - 4, 0, 8, 6))
+
+
+def item_rect(layout: TrackLayout, index: int, viewport: Viewport, row: QRectF) -> QRectF:
+    """Where item ``index`` of ``layout`` is drawn in a track ``row``."""
+    x0 = viewport.frame_to_x(layout.starts[index])
+    x1 = viewport.frame_to_x(layout.ends[index])
+    return QRectF(x0, row.top() + 3, x1 - x0, row.height() - 6)
+
+
+def paint_row(painter: QPainter, layout: TrackLayout, viewport: Viewport, row: QRectF,
+              frames: tuple[int, int], selected: set[str], metrics: QFontMetrics) -> None:
+    """The items and transitions of one track that overlap ``frames`` = ``(first, end)``.
+
+    Only the visible items are visited (binary search), and of several items that fall in the
+    same pixel column only the first is drawn, so a zoomed-out 1000-item track costs at most
+    one card per column.
+    """
+    first, end = frames
+    painter.fillRect(row.adjusted(0, 1, 0, -1), ROW)
+    covered = -math.inf
+    for index in layout.visible(first, end):
+        rect = item_rect(layout, index, viewport, row)
+        right = math.ceil(rect.right())
+        if right <= covered and index + 1 < len(layout):
+            continue
+        covered = right
+        item = layout.items[index]
+        paint_item(painter, rect, item, item.id in selected, metrics)
+    spans = layout.transitions
+    lo = bisect.bisect_left(spans, first, key=lambda s: s.end)
+    for span in itertools.islice(spans, lo, None):
+        if span.start >= end:
+            break
+        x0, x1 = viewport.frame_to_x(span.start), viewport.frame_to_x(span.end)
+        paint_transition(painter, QRectF(x0, row.bottom() - 19, max(4.0, x1 - x0), 12),
+                         span.transition)
+
+
+def paint_ghost(painter: QPainter, rect: QRectF) -> None:
+    """Where a dragged item would land."""
+    painter.setPen(QPen(SELECTED, 2, Qt.PenStyle.DashLine))
+    painter.setBrush(QColor(250, 210, 80, 40))
+    painter.drawRect(rect)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import bisect
+import functools
+from collections.abc import Callable
+from typing import Any
 import itertools
 import math
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent, QWheelEvent,
-)
+from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QScrollBar, QWidget
 
 from studio.document.model import Gap, Project, Timeline, Track
+from studio.document.signals import Signal as DocumentSignal
 
 from . import timeline_paint as paint
+from .refcount_guard import keep_singletons_alive
 from .timeline_drag import Drag, MoveRequest, TrimRequest
 from .timeline_geometry import ZOOM_STEP, TrackLayout, Viewport, hit_test, snap_targets
 
@@ -64,6 +66,7 @@ class QtTimelineView(QWidget):
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        keep_singletons_alive()  # painting makes thousands of binding calls (see the module)
         self.project = project
         self.viewport = Viewport()
         self._layouts: dict[str, TrackLayout] = {}
@@ -80,16 +83,15 @@ class QtTimelineView(QWidget):
         self._scrollbar = QScrollBar(Qt.Orientation.Horizontal, self)
         self._scrollbar.valueChanged.connect(self._on_scrolled)
         events = project.events
-        self._subscriptions = [(events.track_spliced, self._on_spliced),
-                               (events.track_added, self._on_tracks),
-                               (events.track_removed, self._on_tracks),
-                               (events.project_changed, self._on_project)]
+        self._subscriptions: list[tuple[DocumentSignal, Callable[..., None]]] = [
+            (events.track_spliced, self._on_spliced), (events.track_added, self._on_tracks),
+            (events.track_removed, self._on_tracks), (events.project_changed, self._on_project)]
         for signal, slot in self._subscriptions:
             signal.connect(slot)
-        # A view deleted by Qt must not be called by the document it outlived; the lambda
+        # A view deleted by Qt must not be called by the document it outlived; the partial
         # holds the list, not the view, so it still runs once the view is gone.
         subscriptions = self._subscriptions
-        self.destroyed.connect(lambda *_: _disconnect(subscriptions))
+        self.destroyed.connect(functools.partial(_disconnect, subscriptions))
         self._refresh_range()
 
     # ------------------------------------------------------------------------ public API
@@ -177,7 +179,7 @@ class QtTimelineView(QWidget):
             layout = self.track_layout(track.id)
             index = layout.index_of(item_id)
             if index is not None:
-                return self._rect(layout, index, self.row_rect(track.id))
+                return paint.item_rect(layout, index, self.viewport, self.row_rect(track.id))
         return None
 
     def track_at(self, y: float) -> Track | None:
@@ -246,11 +248,6 @@ class QtTimelineView(QWidget):
     def _content_height(self) -> int:
         return self.height() - self._scrollbar.height()
 
-    def _rect(self, layout: TrackLayout, index: int, row: QRectF) -> QRectF:
-        x0 = self.viewport.frame_to_x(layout.starts[index])
-        x1 = self.viewport.frame_to_x(layout.ends[index])
-        return QRectF(x0, row.top() + 3, x1 - x0, row.height() - 6)
-
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         clip = event.rect()
         painter = QPainter(self)
@@ -264,44 +261,20 @@ class QtTimelineView(QWidget):
         for track in self.track_rows():
             row = self.row_rect(track.id)
             if row.intersects(QRectF(clip)):
-                self._paint_row(painter, self.track_layout(track.id), row, first, end, metrics)
+                paint.paint_row(painter, self.track_layout(track.id), self.viewport, row,
+                                (first, end), set(self._selection), metrics)
         self._paint_ghost(painter)
         paint.paint_playhead(painter, self.viewport.frame_to_x(self._playhead),
                              self._content_height())
         painter.end()
 
-    def _paint_row(self, painter: QPainter, layout: TrackLayout, row: QRectF, first: int,
-                   end: int, metrics: object) -> None:
-        painter.fillRect(row.adjusted(0, 1, 0, -1), paint.ROW)
-        covered = -math.inf
-        selected = set(self._selection)
-        for index in layout.visible(first, end):
-            rect = self._rect(layout, index, row)
-            right = math.ceil(rect.right())
-            if right <= covered and index + 1 < len(layout):
-                continue  # several items in one pixel column: the first one stands for them
-            covered = right
-            paint.paint_item(painter, rect, layout.items[index],
-                             layout.items[index].id in selected, metrics)
-        spans = layout.transitions
-        lo = bisect.bisect_left(spans, first, key=lambda s: s.end)
-        for span in itertools.islice(spans, lo, None):
-            if span.start >= end:
-                break
-            x0, x1 = self.viewport.frame_to_x(span.start), self.viewport.frame_to_x(span.end)
-            paint.paint_transition(painter, QRectF(x0, row.bottom() - 19,
-                                                   max(4.0, x1 - x0), 12), span.transition)
-
     def _paint_ghost(self, painter: QPainter) -> None:
         ghost = self._drag.ghost() if self._drag is not None else None
-        if ghost is None:
-            return
-        track_id, start, stop = ghost
-        row = self.row_rect(track_id)
-        x0, x1 = self.viewport.frame_to_x(start), self.viewport.frame_to_x(stop)
-        painter.setPen(QPen(paint.SELECTED, 2, Qt.PenStyle.DashLine))
-        painter.setBrush(QColor(250, 210, 80, 40))
-        painter.drawRect(QRectF(x0, row.top() + 2, x1 - x0, row.height() - 4))
+        if ghost is not None:
+            track_id, begin, stop = ghost
+            row = self.row_rect(track_id)
+            x0, x1 = self.viewport.frame_to_x(begin), self.viewport.frame_to_x(stop)
+            paint.paint_ghost(painter, QRectF(x0, row.top() + 2, x1 - x0, row.height() - 4))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         height = self._scrollbar.sizeHint().height()
@@ -390,7 +363,8 @@ class QtTimelineView(QWidget):
         event.accept()
 
 
-def _disconnect(subscriptions: list) -> None:
+def _disconnect(subscriptions: list[tuple[DocumentSignal, Callable[..., Any]]],
+                *_args: object) -> None:
     for signal, slot in subscriptions:
         signal.disconnect(slot)
     subscriptions.clear()
