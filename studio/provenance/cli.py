@@ -10,6 +10,7 @@ from pathlib import Path
 from studio.provenance.manifest import ProvenanceError
 from studio.provenance.signing import sign_media
 from studio.provenance.verification import verify_media
+from studio.settings import path_setting, settings_path
 
 CERT_ENV = "FRAMELOOM_SIGNING_CERT"
 KEY_ENV = "FRAMELOOM_SIGNING_KEY"
@@ -50,13 +51,23 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
                         help=f"root certificates to trust (default: ${TRUST_ENV}, else none)")
 
 
-def _path(given: Path | None, env: str, what: str, flag: str) -> Path:
+def _setting(given: Path | None, env: str, key: str) -> Path | None:
+    """A path from the flag, else the environment, else ``[signing]`` in the settings file."""
     if given is not None:
         return given
     if os.environ.get(env):
         return Path(os.environ[env]).expanduser()
-    raise ProvenanceError(f"Name the signing {what} with {flag} or set {env}; see "
-                          "'Provenance' in README.md.")
+    return path_setting("signing", key)
+
+
+def _path(given: Path | None, env: str, what: str, flag: str) -> Path:
+    key = "cert" if flag == "--cert" else "key"
+    found = _setting(given, env, key)
+    if found is None:
+        raise ProvenanceError(f"Name the signing {what} with {flag}, set {env}, or set {key} "
+                              f"in [signing] of {settings_path()}; see 'Provenance' in "
+                              "README.md.")
+    return found
 
 
 def sign_command(args: argparse.Namespace) -> int:
@@ -74,8 +85,7 @@ def sign_command(args: argparse.Namespace) -> int:
 
 def verify_command(args: argparse.Namespace) -> int:
     """Run ``frameloom verify``; prints the state, and the reason or the signer."""
-    trust = args.trust or (Path(os.environ[TRUST_ENV]).expanduser()
-                           if os.environ.get(TRUST_ENV) else None)
+    trust = _setting(args.trust, TRUST_ENV, "trust_anchors")
     result = verify_media(args.file, trust)
     if result.state == "no manifest":
         print(f"{args.file}: no manifest")

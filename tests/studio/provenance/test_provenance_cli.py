@@ -67,6 +67,22 @@ def test_sign_takes_credentials_from_the_environment(media: dict[str, Path],
     assert "footage with generated takes" in result.stdout
 
 
+def test_sign_and_verify_take_credentials_from_the_settings_file(
+        media: dict[str, Path], credentials: Credentials, tmp_path: Path) -> None:
+    settings = Path(os.environ["FRAMELOOM_HOME"]) / "data" / "settings.toml"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(f"[signing]\ncert = '{credentials.chain}'\nkey = '{credentials.key}'\n"
+                        f"trust_anchors = '{credentials.anchor}'\n")
+    out = tmp_path / "signed.mp4"
+    env = {"FRAMELOOM_SIGNING_CERT": "", "FRAMELOOM_SIGNING_KEY": ""}
+    assert frameloom("sign", media["mp4"], "-o", out, env=env).returncode == 0
+    trusted = frameloom("verify", out)
+    assert trusted.returncode == 0 and trusted.stdout.startswith(f"{out}: valid and trusted\n")
+    settings.write_text("[signing\n")
+    broken = frameloom("sign", media["mp4"], "-o", tmp_path / "x.mp4", env=env)
+    assert broken.returncode == 2 and "settings.toml cannot be read" in broken.stderr
+
+
 def test_errors_are_one_frameloom_line_with_status_2(media: dict[str, Path],
                                                      credentials: Credentials,
                                                      tmp_path: Path) -> None:
