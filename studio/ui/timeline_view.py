@@ -16,7 +16,6 @@ from studio.document.model import Gap, Project, Timeline, Track
 from studio.document.signals import Signal as DocumentSignal
 
 from . import timeline_paint as paint
-from .refcount_guard import keep_singletons_alive
 from .timeline_drag import Drag, MoveRequest, TrimRequest
 from .timeline_geometry import ZOOM_STEP, TrackLayout, Viewport, hit_test, snap_targets
 
@@ -66,7 +65,6 @@ class QtTimelineView(QWidget):
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        keep_singletons_alive()  # painting makes thousands of binding calls (see the module)
         self.project = project
         self.viewport = Viewport()
         self._layouts: dict[str, TrackLayout] = {}
