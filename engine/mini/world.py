@@ -45,6 +45,7 @@ _HOP = {"slowly": 20.0, None: 14.0, "quickly": 9.0}  # frames per bounce
 _REACH = {"circle": 1.0, "ring": 1.0, "square": 1.2, "triangle": 1.15, "star": 1.1, "bar": 1.3}
 _SYMMETRIC = ("circle", "ring")  # a spin would not show
 _GROW_FROM, _SHRINK_FROM, _MAX_RATIO = 0.6, 1.5, 2.5
+_MARGIN = 2.0  # pixels between a shape's tip and the frame edge, for its anti-aliased rim
 _SUB = 16  # cv2's shift=4: vertices at 1/16 pixel, so slow motion is smooth rather than stepped
 
 
@@ -59,7 +60,7 @@ def _track(thing: Thing, size: tuple[int, int], frames: int) -> np.ndarray:
         ratio = min(math.exp(_GROWTH[thing.speed] * last), _MAX_RATIO)
         grow = ratio ** (t / last)
         radius = radius * (_GROW_FROM * grow if thing.motion == "grows" else _SHRINK_FROM / grow)
-    reach = float(radius.max()) * _REACH[thing.shape]
+    reach = float(radius.max()) * _REACH[thing.shape] + _MARGIN
     lo_x, span_x = reach, max(width - 2 * reach, 0.0)
     lo_y, span_y = reach, max(height - 2 * reach, 0.0)
     x = np.full(frames, lo_x + thing.start[0] * span_x)
