@@ -169,7 +169,9 @@ class World:
             Objects never take the background's colour and two objects never share a colour; their
             starts are chosen so they do not overlap during a 25-frame clip at any native size.
         """
-        rng = rng or self._rng
+        rng = self._rng if rng is None else rng
+        if count not in (None, 1, 2):
+            raise ValueError(f"a scene holds one or two objects, not {count}")
         count = count or (1 if rng.random() < 0.6 else 2)
         background = _choice(rng, tuple(COLOURS))
         shading = _choice(rng, self.shadings)
@@ -226,7 +228,7 @@ class World:
         numpy.ndarray
             uint8 (frames, height, width, 3), RGB, shapes anti-aliased at sub-pixel positions.
         """
-        rng = rng or self._rng
+        rng = self._rng if rng is None else rng
         width, height = size
         video = np.empty((frames, height, width, 3), dtype=np.uint8)
         video[:] = _backdrop(scene, size, rng)
@@ -255,7 +257,7 @@ class World:
             The clip (as ``render`` returns it), its caption (base or variant form, evenly), and the
             scene, never a held-out one.
         """
-        rng = rng or self._rng
+        rng = self._rng if rng is None else rng
         size = size or SIZES[int(rng.integers(len(SIZES)))]
         scene = self.scene(rng)
         video = self.render(scene, size, frames, rng)

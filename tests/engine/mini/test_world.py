@@ -1,4 +1,4 @@
-"""The mini world: native sizes, motion and colour measured on rendered frames, captions, held-out rule."""
+"""The mini world: sizes, motion and colour measured on rendered frames, captions, held-out rule."""
 
 from __future__ import annotations
 
@@ -167,17 +167,16 @@ def test_base_form_is_exact() -> None:
                                  "slowly on a gray background")
 
 
-@pytest.mark.parametrize("text", [
-    "a small red circle drifting left over a blue backdrop",
-    "A tiny red circle drifting to the left, in front of a blue field.",
-    "a blue backdrop with a little red circle sliding leftward",
-    "a red circle glides left against a grey background",
+@pytest.mark.parametrize(("text", "size", "background"), [
+    ("a small red circle drifting left over a blue backdrop", "small", "blue"),
+    ("A tiny red circle drifting to the left, in front of a blue field.", "small", "blue"),
+    ("a blue backdrop with a big red circle sliding leftward", "large", "blue"),
+    ("a red circle glides left against a grey background", None, "gray"),
 ])
-def test_natural_variants_are_read(text: str) -> None:
-    parsed = parse_caption(text)
-    assert parsed["background"] == "blue" or parsed["background"] == "gray"
-    assert parsed["objects"] == [{"colour": "red", "shape": "circle", "size": parsed["objects"][0][
-        "size"], "motion": "moves", "direction": "left", "speed": None}]
+def test_natural_variants_are_read(text: str, size: str | None, background: str) -> None:
+    assert parse_caption(text) == {"background": background, "objects": [
+        {"colour": "red", "shape": "circle", "size": size, "motion": "moves", "direction": "left",
+         "speed": None}]}
 
 
 @pytest.mark.parametrize(("text", "words"), [
