@@ -53,6 +53,7 @@ _PARTICIPLES: dict[str, tuple[str, ...]] = {
     "spins": ("spinning", "rotating", "turning"),
 }
 _PREPOSITIONS = ("on", "over", "against", "in front of")
+_PANS = ("while the camera pans", "as the camera pans", "with the camera panning")
 _BACKDROPS = ("background", "backdrop", "field")
 
 
@@ -95,11 +96,22 @@ class Scene:
     shading
         One of SHADINGS: a solid background, or a soft gradient or texture around its colour
         (captions name only the colour).
+    camera
+        None for a still camera, or the direction (one of DIRECTIONS) it pans, moving everything
+        in view the other way; only in scenes whose objects do not move by themselves, so a
+        caption's "moves left" always means the object's own motion.
     """
 
     background: str
     objects: tuple[Thing, ...]
     shading: str = "solid"
+    camera: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.camera is not None and (self.camera not in DIRECTIONS or any(
+                thing.motion == "moves" for thing in self.objects)):
+            raise ValueError(f"a camera pan ({self.camera!r}) needs one of {DIRECTIONS} and "
+                             "objects that do not move by themselves")
 
 
 def held_out(scene: Scene) -> bool:
@@ -158,7 +170,8 @@ def caption(scene: Scene, rng: np.random.Generator, variant: bool = False) -> st
     variant
         False for the base form, "a red circle moves left quickly on a blue background" (objects
         joined by "and"); True for a variant such as "a small red circle drifting left over a blue
-        backdrop" or "a blue field with a red circle gliding to the left".
+        backdrop" or "a blue field with a red circle gliding to the left". A camera pan adds
+        "while the camera pans left" (or a variant of it) at the end.
 
     Returns
     -------
@@ -167,14 +180,17 @@ def caption(scene: Scene, rng: np.random.Generator, variant: bool = False) -> st
     """
     if not variant:
         things = " and ".join(_describe(thing, rng, False, False) for thing in scene.objects)
-        return f"{things} on {_article(scene.background)} {scene.background} background"
+        pan = f" {_PANS[0]} {scene.camera}" if scene.camera else ""
+        return f"{things} on {_article(scene.background)} {scene.background} background{pan}"
     backdrop = f"{_article(scene.background)} {scene.background} {_pick(rng, _BACKDROPS)}"
+    pan = (f" {_pick(rng, _PANS)} {_pick(rng, _DIRECTION_WORDS[scene.camera])}" if scene.camera
+           else "")
     if rng.random() < 0.3:  # backdrop first reads naturally only with participles
         things = " and ".join(_describe(thing, rng, True, True) for thing in scene.objects)
-        return f"{backdrop} with {things}"
+        return f"{backdrop} with {things}{pan}"
     participle = bool(rng.random() < 0.7)
     things = " and ".join(_describe(thing, rng, True, participle) for thing in scene.objects)
-    return f"{things} {_pick(rng, _PREPOSITIONS)} {backdrop}"
+    return f"{things} {_pick(rng, _PREPOSITIONS)} {backdrop}{pan}"
 
 
 def _phrases(table: Mapping[str, tuple[str, ...]]) -> list[tuple[tuple[str, ...], str]]:
@@ -192,6 +208,7 @@ _COLOUR_P = _phrases({c: (c, "grey") if c == "gray" else (c,) for c in COLOURS})
 _SHAPE_P = _phrases({s: (s,) for s in SHAPES})
 _PREPOSITION_P = _phrases({p: (p,) for p in _PREPOSITIONS})
 _BACKDROP_P = _phrases({b: (b,) for b in _BACKDROPS})
+_PAN_P = _phrases({"pan": _PANS})
 
 
 class _Reader:
@@ -258,7 +275,8 @@ def parse_caption(text: str) -> dict[str, object]:
     -------
     dict
         ``{"objects": [{"colour", "shape", "size", "motion", "direction", "speed"}, ...],
-        "background": colour}`` with canonical names (size, direction and speed None when unsaid).
+        "background": colour, "camera": direction}`` with canonical names (size, direction, speed
+        and camera None when unsaid).
 
     Raises
     ------
@@ -274,8 +292,11 @@ def parse_caption(text: str) -> dict[str, object]:
         things = reader.things()
         reader.take(_PREPOSITION_P, "'on', 'over', 'against' or 'in front of'")
         background = reader.backdrop()
+    camera = None
+    if reader.take(_PAN_P, None):
+        camera = reader.take(_DIRECTION_P, "the direction the camera pans")
     reader.end()
-    return {"objects": things, "background": background}
+    return {"objects": things, "background": background, "camera": camera}
 
 
 def _vocabulary() -> tuple[str, ...]:
@@ -284,7 +305,7 @@ def _vocabulary() -> tuple[str, ...]:
     words = {"a", "an", "and", "with", "grey", *COLOURS, *SHAPES, *_BACKDROPS}
     words.update(w for table in tables for spellings in table.values() for s in spellings
                  for w in s.split())
-    words.update(w for p in _PREPOSITIONS for w in p.split())
+    words.update(w for p in _PREPOSITIONS + _PANS for w in p.split())
     return tuple(sorted(words))
 
 

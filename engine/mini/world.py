@@ -43,13 +43,30 @@ _SPIN = {"slowly": 3.0, None: 6.0, "quickly": 10.0}  # degrees per frame, below 
 _HOP = {"slowly": 20.0, None: 14.0, "quickly": 9.0}  # frames per bounce
 # How far each shape reaches from its centre, in radii, so placement keeps it in frame when turned.
 _REACH = {"circle": 1.0, "ring": 1.0, "square": 1.2, "triangle": 1.15, "star": 1.1, "bar": 1.3}
+_PAN_PX = 2.0
+_SIGN = {"left": -1.0, "right": 1.0, "up": -1.0, "down": 1.0}  # screen axes: y grows downward
+_AGAINST = {"left": "right", "right": "left", "up": "down", "down": "up"}
 _SYMMETRIC = ("circle", "ring")  # a spin would not show
 _GROW_FROM, _SHRINK_FROM, _MAX_RATIO = 0.6, 1.5, 2.5
 _MARGIN = 2.0  # pixels between a shape's tip and the frame edge, for its anti-aliased rim
 _SUB = 16  # cv2's shift=4: vertices at 1/16 pixel, so slow motion is smooth rather than stepped
 
 
-def _track(thing: Thing, size: tuple[int, int], frames: int) -> np.ndarray:
+def _pan(camera: str | None, size: tuple[int, int], frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame shift (x, y) in pixels of everything in view as the camera pans; zeros for none."""
+    t = np.arange(frames, dtype=np.float64) / max(frames - 1, 1)
+    still = np.zeros(frames)
+    if camera is None:
+        return still, still
+    along = size[0] if camera in ("left", "right") else size[1]
+    # A quarter of the frame at most, so objects placed for the pan always have room.
+    travel = min(_PAN_PX * min(size) / 288 * max(frames - 1, 1), 0.25 * along)
+    shift = -_SIGN[camera] * travel * t  # the view moves one way, its content the other
+    return (shift, still) if camera in ("left", "right") else (still, shift)
+
+
+def _track(thing: Thing, size: tuple[int, int], frames: int, camera: str | None = None
+           ) -> np.ndarray:
     """Per-frame centre x, centre y, radius and angle in pixels and degrees: (frames, 4)."""
     width, height = size
     short = min(width, height)
@@ -61,22 +78,21 @@ def _track(thing: Thing, size: tuple[int, int], frames: int) -> np.ndarray:
         grow = ratio ** (t / last)
         radius = radius * (_GROW_FROM * grow if thing.motion == "grows" else _SHRINK_FROM / grow)
     reach = float(radius.max()) * _REACH[thing.shape] + _MARGIN
-    lo_x, span_x = reach, max(width - 2 * reach, 0.0)
-    lo_y, span_y = reach, max(height - 2 * reach, 0.0)
-    x = np.full(frames, lo_x + thing.start[0] * span_x)
-    y = np.full(frames, lo_y + thing.start[1] * span_y)
-    angle = np.zeros(frames)
-    if thing.motion == "moves":
+    spans = (max(width - 2 * reach, 0.0), max(height - 2 * reach, 0.0))
+    shifts = _pan(camera, size, frames)
+    if thing.motion == "moves" and thing.direction is not None:
         horizontal = thing.direction in ("left", "right")
-        sign = 1.0 if thing.direction in ("right", "down") else -1.0
-        lo, span, pos = (lo_x, span_x, x) if horizontal else (lo_y, span_y, y)
         # A long clip slows down rather than leaving the frame: the caption's direction stays true.
-        travel = min(_SPEED_PX[thing.speed] * short / 288 * last, span)
-        start = float(np.clip(pos[0], lo + travel * (sign < 0), lo + span - travel * (sign > 0)))
-        pos[:] = start + sign * travel * t / last
-    elif thing.motion == "bounces":
-        height_px = min(0.3 * short, y[0] - lo_y)
-        y -= height_px * np.abs(np.sin(math.pi * t / _HOP[thing.speed]))
+        travel = min(_SPEED_PX[thing.speed] * short / 288 * last, spans[0 if horizontal else 1])
+        shift = _SIGN[thing.direction] * travel * t / last
+        shifts = (shift, np.zeros(frames)) if horizontal else (np.zeros(frames), shift)
+    # The start slides just far enough that the whole path stays inside the frame.
+    x, y = (float(np.clip(reach + fraction * span, reach - move.min(), reach + span - move.max()))
+            + move for fraction, span, move in zip(thing.start, spans, shifts))
+    angle = np.zeros(frames)
+    if thing.motion == "bounces":
+        y = y - min(0.3 * short, float(y.min()) - reach) * np.abs(
+            np.sin(math.pi * t / _HOP[thing.speed]))
     elif thing.motion == "spins":
         angle = _SPIN[thing.speed] * t
     return np.stack([x, y, radius, angle], axis=1)
@@ -113,8 +129,12 @@ def _draw(image: np.ndarray, shape: str, colour: tuple[int, int, int], pose: np.
 
 
 def _backdrop(scene: Scene, size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-    """One (height, width, 3) uint8 background; shading moves it by at most about 16 grey levels."""
+    """A uint8 (height, width, 3) background, larger by the pan's travel when the camera pans;
+    shading moves it by at most about 16 grey levels."""
     width, height = size
+    if scene.camera is not None:
+        width += math.ceil(0.25 * width) if scene.camera in ("left", "right") else 0
+        height += math.ceil(0.25 * height) if scene.camera in ("up", "down") else 0
     colour = np.array(COLOURS[scene.background], dtype=np.float32)
     if scene.shading == "solid":
         return np.broadcast_to(colour.astype(np.uint8), (height, width, 3)).copy()
@@ -183,10 +203,15 @@ class World:
             scene = Scene(background, tuple(things), shading)
             if len(colours) == count and background not in colours and _held(scene) == held_out:
                 break
+        camera = None
+        # Pans show only against a texture, and with objects that do not travel themselves.
+        if shading == "texture" and all(t.motion != "moves" for t in things) and rng.random() < 0.5:
+            camera = _choice(rng, DIRECTIONS)
         for _ in range(30):  # re-place until the objects keep apart; a crowded draw keeps its last
+            placed = tuple(_replace_start(thing, rng, camera) for thing in scene.objects)
+            scene = Scene(background, placed, shading, camera)
             if count == 1 or not _overlaps(scene):
                 break
-            scene = Scene(background, tuple(_replace_start(t, rng) for t in scene.objects), shading)
         return scene
 
     def _thing(self, rng: np.random.Generator, background: str) -> Thing:
@@ -197,15 +222,14 @@ class World:
         direction = _choice(rng, DIRECTIONS) if motion == "moves" else None
         size = _choice(rng, (None, None, *OBJECT_SIZES))
         speed = _choice(rng, (None, None, *SPEEDS))
-        return _replace_start(Thing(shape, colour, motion, direction, size, speed), rng)
+        return Thing(shape, colour, motion, direction, size, speed)
 
     def _held_thing(self, rng: np.random.Generator, background: str) -> Thing:
         thing = self._thing(rng, background)
         if rng.random() < 0.5:
             return Thing("triangle", "purple", thing.motion, thing.direction, thing.size,
-                         thing.speed, thing.start)
-        green = Thing(thing.shape, "green", "moves", "up", thing.size, thing.speed)
-        return _replace_start(green, rng)
+                         thing.speed)
+        return Thing(thing.shape, "green", "moves", "up", thing.size, thing.speed)
 
     def render(self, scene: Scene, size: tuple[int, int], frames: int = 25,
                rng: np.random.Generator | None = None) -> np.ndarray:
@@ -231,10 +255,19 @@ class World:
         rng = self._rng if rng is None else rng
         width, height = size
         video = np.empty((frames, height, width, 3), dtype=np.uint8)
-        video[:] = _backdrop(scene, size, rng)
+        backdrop = _backdrop(scene, size, rng)
+        if scene.camera is None:
+            video[:] = backdrop
+        else:
+            shift_x, shift_y = _pan(scene.camera, size, frames)
+            # Whole-pixel steps suffice here: the textures that make a pan visible are soft blobs.
+            left = np.round(shift_x.max() - shift_x).astype(int)
+            top = np.round(shift_y.max() - shift_y).astype(int)
+            for frame, x, y in zip(video, left, top):
+                frame[:] = backdrop[y:y + height, x:x + width]
         for thing in scene.objects:
             colour = COLOURS[thing.colour]
-            for frame, pose in zip(video, _track(thing, size, frames)):
+            for frame, pose in zip(video, _track(thing, size, frames, scene.camera)):
                 _draw(frame, thing.shape, colour, pose)
         return video
 
@@ -271,13 +304,15 @@ def _choice(rng: np.random.Generator, options: tuple[_T, ...]) -> _T:
     return options[int(rng.integers(len(options)))]
 
 
-def _replace_start(thing: Thing, rng: np.random.Generator) -> Thing:
-    # Movers start on their trailing side and bouncers low, so the motion has room in frame.
+def _replace_start(thing: Thing, rng: np.random.Generator, camera: str | None = None) -> Thing:
+    # Movers (and everything in a pan) start on their trailing side and bouncers low, so the
+    # motion has room in frame.
     x, y = float(rng.uniform(0, 1)), float(rng.uniform(0, 1))
-    if thing.direction in ("right", "down"):
-        x, y = (0.3 * x, y) if thing.direction == "right" else (x, 0.3 * y)
-    elif thing.direction in ("left", "up"):
-        x, y = (1 - 0.3 * x, y) if thing.direction == "left" else (x, 1 - 0.3 * y)
+    drift = thing.direction or _AGAINST.get(camera or "")
+    if drift in ("right", "down"):
+        x, y = (0.3 * x, y) if drift == "right" else (x, 0.3 * y)
+    elif drift in ("left", "up"):
+        x, y = (1 - 0.3 * x, y) if drift == "left" else (x, 1 - 0.3 * y)
     elif thing.motion == "bounces":
         y = 0.6 + 0.4 * y
     return Thing(thing.shape, thing.colour, thing.motion, thing.direction, thing.size, thing.speed,
@@ -286,7 +321,7 @@ def _replace_start(thing: Thing, rng: np.random.Generator) -> Thing:
 
 def _overlaps(scene: Scene, frames: int = 25) -> bool:
     for size in SIZES:
-        (a, b) = (_track(thing, size, frames) for thing in scene.objects)
+        (a, b) = (_track(thing, size, frames, scene.camera) for thing in scene.objects)
         reach_a, reach_b = (_REACH[thing.shape] for thing in scene.objects)
         gap = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1])
         if np.any(gap < a[:, 2] * reach_a + b[:, 2] * reach_b + 2):

@@ -141,10 +141,29 @@ def test_edges_are_anti_aliased() -> None:
     assert len(np.unique(video[0, :, :, 0])) > 10  # blended edge pixels between the two colours
 
 
+@pytest.mark.parametrize("camera", ["left", "right", "up", "down"])
+def test_camera_pans_shift_backdrop_and_objects_together(camera: str) -> None:
+    scene = Scene("gray", (Thing("star", "red", "spins", "small"),), "texture", camera)
+    video = World(0).render(scene, (288, 512), 25, np.random.default_rng(9))
+    first, last = (cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
+                   for frame in (video[0], video[-1]))
+    (bx, by), _ = cv2.phaseCorrelate(first, last)
+    (x0, y0, _), (x1, y1, _) = (_measure(mask) for mask in _mask(video[[0, -1]], "gray"))
+    against = {"left": (1, 0), "right": (-1, 0), "up": (0, 1), "down": (0, -1)}[camera]
+    assert np.dot(against, (x1 - x0, y1 - y0)) > 40  # content moves against the camera
+    assert abs(bx - (x1 - x0)) < 1.5 and abs(by - (y1 - y0)) < 1.5
+    assert caption(scene, np.random.default_rng(0)).endswith(f"while the camera pans {camera}")
+
+
+def test_pans_need_objects_that_stay_put() -> None:
+    with pytest.raises(ValueError, match="camera pan"):
+        Scene("gray", (Thing("circle", "red", "moves", "left"),), "texture", "up")
+
+
 def _expected(scene: Scene) -> dict[str, object]:
     fields = ("colour", "shape", "size", "motion", "direction", "speed")
     return {"objects": [{f: getattr(t, f) for f in fields} for t in scene.objects],
-            "background": scene.background}
+            "background": scene.background, "camera": scene.camera}
 
 
 @settings(max_examples=150, deadline=None)
@@ -174,7 +193,7 @@ def test_base_form_is_exact() -> None:
     ("a red circle glides left against a grey background", None, "gray"),
 ])
 def test_natural_variants_are_read(text: str, size: str | None, background: str) -> None:
-    assert parse_caption(text) == {"background": background, "objects": [
+    assert parse_caption(text) == {"background": background, "camera": None, "objects": [
         {"colour": "red", "shape": "circle", "size": size, "motion": "moves", "direction": "left",
          "speed": None}]}
 
