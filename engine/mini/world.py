@@ -43,7 +43,7 @@ _SPIN = {"slowly": 3.0, None: 6.0, "quickly": 10.0}  # degrees per frame, below 
 _HOP = {"slowly": 20.0, None: 14.0, "quickly": 9.0}  # frames per bounce
 # How far each shape reaches from its centre, in radii, so placement keeps it in frame when turned.
 _REACH = {"circle": 1.0, "ring": 1.0, "square": 1.2, "triangle": 1.15, "star": 1.1, "bar": 1.3}
-_PAN_PX = 2.0
+_PAN_PX = 2.0  # like _SPEED_PX, per frame at a 288-pixel short side
 _SIGN = {"left": -1.0, "right": 1.0, "up": -1.0, "down": 1.0}  # screen axes: y grows downward
 _AGAINST = {"left": "right", "right": "left", "up": "down", "down": "up"}
 _SYMMETRIC = ("circle", "ring")  # a spin would not show
