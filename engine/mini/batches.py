@@ -1,0 +1,109 @@
+"""Training batches for frameloom-mini: bucketed world clips, caption dropout, conditioning layouts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+# Which pins a conditioned batch imitates, each with its share of conditioned batches:
+# image-to-video and extend forward (first), extend backward (last), keyframes (middle),
+# bridges and loops (first and last).
+KINDS = {"first": 0.3, "last": 0.2, "middle": 0.2, "first_last": 0.3}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which latent frames of a batch are given clean.
+
+    Attributes
+    ----------
+    kind
+        ``"none"`` or one of :data:`KINDS`.
+    windows
+        ``(start, length)`` runs of clean latent frames, in place in the clip.
+    appended
+        A pixel frame given as its own clean latent frame in front of the clip's tokens, the way
+        LTXConditionPipeline feeds an image pinned at a frame other than 0; or None.
+    """
+
+    kind: str
+    windows: tuple[tuple[int, int], ...] = ()
+    appended: int | None = None
+
+    def mask(self, latent_frames: int) -> np.ndarray:
+        """The in-place clean frames as a bool array of shape ``(latent_frames,)``."""
+        clean = np.zeros(latent_frames, dtype=bool)
+        for start, length in self.windows:
+            clean[start:start + length] = True
+        return clean
+
+
+def condition_layout(rng: np.random.Generator, latent_frames: int, pixel_frames: int,
+                     rate: float) -> Layout:
+    """Draw how one batch is conditioned: nothing, or single frames or windows given clean.
+
+    Windows are at most half the clip, so some frames are always left to denoise. A single pin
+    at the last or a middle frame is, half the time, appended as an encoded still (the pipeline's
+    way for images pinned at frame k > 0) rather than given in place.
+
+    Parameters
+    ----------
+    rng
+        The batch stream's generator.
+    latent_frames, pixel_frames
+        The clip's length in latent and pixel frames.
+    rate
+        Probability that the batch is conditioned at all.
+    """
+    if rng.random() >= rate or latent_frames < 2:
+        return Layout("none")
+    kind = str(rng.choice(list(KINDS), p=list(KINDS.values())))
+    if latent_frames < 3 and kind in ("middle", "first_last"):
+        kind = "first"  # two latent frames have no middle, and pinning both leaves nothing
+    width = int(rng.integers(1, max(1, latent_frames // 2) + 1))
+    if kind in ("last", "middle") and width == 1 and rng.random() < 0.5:
+        frame = pixel_frames - 1 if kind == "last" else int(rng.integers(1, pixel_frames - 1))
+        return Layout(kind, appended=frame)
+    if kind == "first":
+        return Layout(kind, ((0, width),))
+    if kind == "last":
+        return Layout(kind, ((latent_frames - width, width),))
+    if kind == "middle":
+        start = int(rng.integers(1, max(2, latent_frames - width)))
+        return Layout(kind, ((min(start, latent_frames - width), width),))
+    width = min(width, (latent_frames - 1) // 2)  # leave at least one frame to denoise
+    return Layout(kind, ((0, width), (latent_frames - width, width)))
+
+
+def drop_captions(captions: list[str], rng: np.random.Generator, rate: float) -> list[str]:
+    """Replace each caption with ``""`` with probability ``rate`` (classifier-free guidance)."""
+    keep = rng.random(len(captions)) >= rate
+    return [c if k else "" for c, k in zip(captions, keep)]
+
+
+def world_batch(world: Any, rng: np.random.Generator, sizes: tuple[tuple[int, int], ...],
+                frames: int, batch: int, device: str = "cpu") -> tuple[torch.Tensor, list[str]]:
+    """One bucket's worth of world clips: a random size, then ``batch`` clips at that size.
+
+    Returns
+    -------
+    video
+        Float tensor ``(batch, 3, frames, height, width)`` in [-1, 1].
+    captions
+        One caption per clip.
+    """
+    import torch
+
+    size = sizes[int(rng.integers(len(sizes)))]
+    clips, captions = [], []
+    for _ in range(batch):
+        clip, caption, _scene = world.sample(rng, size=size, frames=frames)  # (F, H, W, 3) uint8
+        clips.append(clip)
+        captions.append(caption)
+    video = torch.from_numpy(np.stack(clips)).permute(0, 4, 1, 2, 3)  # (B, 3, F, H, W)
+    return video.to(device).float() / 127.5 - 1.0, captions

@@ -1,0 +1,88 @@
+"""Assemble frameloom-mini's trained parts into a diffusers LTXConditionPipeline folder.
+
+``python -m engine.mini.build --checkpoint OUT/checkpoint --out FOLDER`` turns any training
+checkpoint into a model folder the LTX backend loads; training itself calls :func:`save_pipeline`
+at its end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from engine.mini.parts import Parts, Preset, build_parts, build_pipeline
+
+# Weights come back from the GPU machine as files of at most 16 MiB each (issue 7).
+MAX_SHARD = "16MB"
+
+
+def save_pipeline(parts: Parts, folder: Path, description: str) -> Path:
+    """Save the parts as an ``LTXConditionPipeline`` in diffusers layout, safetensors only.
+
+    Parameters
+    ----------
+    parts
+        Trained tokenizer, text encoder, VAE, transformer and scheduler.
+    folder
+        The model folder to write (``model_index.json`` inside).
+    description
+        Stored as ``_frameloom_description`` in ``model_index.json``; the model catalog shows it.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    build_pipeline(parts).save_pretrained(folder, safe_serialization=True,
+                                          max_shard_size=MAX_SHARD)
+    index_path = folder / "model_index.json"
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    index["_frameloom_description"] = description
+    index_path.write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
+    return folder
+
+
+def parts_from_checkpoint(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[str, Any],
+                                                                 dict[str, Any]]:
+    """Rebuild the parts a checkpoint was trained with and load its weights.
+
+    Parameters
+    ----------
+    folder
+        The checkpoint folder.
+    changes
+        Preset fields to change (as :meth:`Preset.scaled`); model sizes must stay as saved.
+
+    Returns
+    -------
+    parts, preset, state, payload
+        The loaded parts, the preset, the progress record and the optimizer/RNG payload.
+    """
+    from transformers import PreTrainedTokenizerFast
+
+    from engine.mini.checkpoint import load_checkpoint
+
+    saved = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+    preset = Preset.from_dict(saved["preset"]).scaled(**changes)
+    tokenizer = PreTrainedTokenizerFast.from_pretrained(folder / "tokenizer")
+    parts = build_parts(preset, tokenizer, saved["seed"])
+    state, payload = load_checkpoint(folder, parts)
+    return parts, preset, state, payload
+
+
+def describe(state: dict[str, Any]) -> str:
+    """A one-line description of how far a checkpoint was trained."""
+    stages = state["stages"]
+    return (f"frameloom-mini, preset {state['preset_name']}: VAE {stages['vae']['step']} steps, "
+            f"transformer {stages['transformer']['step']} steps")
+
+
+def main(args: argparse.Namespace) -> None:
+    """Build the pipeline folder from a checkpoint."""
+    parts, _, state, _ = parts_from_checkpoint(Path(args.checkpoint))
+    print(save_pipeline(parts, Path(args.out), describe(state)))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint", required=True, help="a training run's checkpoint folder")
+    parser.add_argument("--out", required=True, help="the model folder to write")
+    main(parser.parse_args())

@@ -1,0 +1,173 @@
+"""frameloom-mini's training presets and the diffusers parts each one builds from configs alone."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+_SPECIAL = ("<pad>", "</s>", "<unk>")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Model sizes and training schedule for one kind of machine.
+
+    Parameters
+    ----------
+    sizes
+        The (width, height) buckets; one batch holds clips of one size. Multiples of 32, since
+        LTXConditionPipeline refuses any other size.
+    frames
+        Frames per training clip, 8k+1 so the 8x temporal VAE folds them whole.
+    batch
+        Clips per batch for each stage.
+    steps, minutes
+        Per stage, the step target and the wall-time budget; a stage ends at whichever comes first.
+    lr
+        AdamW learning rate per stage.
+    text, vae, transformer
+        Keyword arguments for T5Config, AutoencoderKLLTXVideo and LTXVideoTransformer3DModel.
+    max_tokens
+        Caption length the tokenizer pads to, and the pipeline's ``max_sequence_length``.
+    """
+
+    sizes: tuple[tuple[int, int], ...]
+    frames: int
+    batch: dict[str, int]
+    steps: dict[str, int]
+    minutes: dict[str, float]
+    lr: dict[str, float]
+    text: dict[str, Any]
+    vae: dict[str, Any]
+    transformer: dict[str, Any]
+    max_tokens: int = 48
+    fps: int = 24
+    log_every: int = 20
+    checkpoint_minutes: float = 5.0
+    cfg_dropout: float = 0.1
+    condition_rate: float = 0.5
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Preset:
+        """The preset :func:`dataclasses.asdict` wrote to JSON (lists back to tuples)."""
+        sizes = tuple(tuple(size) for size in data["sizes"])
+        return cls(**{**data, "sizes": sizes})
+
+    def scaled(self, **changes: Any) -> Preset:
+        """A copy with some fields replaced; dict fields are merged key by key."""
+        merged: dict[str, Any] = {k: {**getattr(self, k), **v} if isinstance(getattr(self, k), dict) else v
+                  for k, v in changes.items()}
+        if "sizes" in merged:
+            merged["sizes"] = tuple(tuple(size) for size in merged["sizes"])
+        return dataclasses.replace(self, **merged)
+
+
+def _vae(channels: tuple[int, ...], latent: int, layers: int) -> dict[str, Any]:
+    # patch_size 4 and three stride-(2,2,2) blocks: 32x in space, 8x in time, as LTX-Video.
+    return dict(in_channels=3, out_channels=3, latent_channels=latent, block_out_channels=channels,
+                decoder_block_out_channels=channels, layers_per_block=(layers,) * 5,
+                decoder_layers_per_block=(layers,) * 5,
+                spatio_temporal_scaling=(True, True, True, False),
+                decoder_spatio_temporal_scaling=(True, True, True, False),
+                decoder_inject_noise=(False,) * 5, upsample_residual=(False,) * 4,
+                upsample_factor=(1,) * 4, timestep_conditioning=False, patch_size=4,
+                patch_size_t=1, encoder_causal=True, decoder_causal=False)
+
+
+def _transformer(latent: int, layers: int, heads: int, text_width: int) -> dict[str, Any]:
+    return dict(in_channels=latent, out_channels=latent, patch_size=1, patch_size_t=1,
+                num_attention_heads=heads, attention_head_dim=32, cross_attention_dim=heads * 32,
+                num_layers=layers, caption_channels=text_width)
+
+
+PRESETS = {
+    # Two CPU cores: clips a quarter of the world's native sizes, a 4-layer 128-wide transformer.
+    "cpu": Preset(
+        sizes=((128, 64), (64, 128), (96, 96)), frames=17,
+        batch={"vae": 4, "transformer": 16}, steps={"vae": 6000, "transformer": 20000},
+        minutes={"vae": 55.0, "transformer": 50.0}, lr={"vae": 1e-3, "transformer": 3e-4},
+        text=dict(d_model=64, d_kv=16, d_ff=128, num_layers=2, num_heads=4,
+                  relative_attention_num_buckets=8),
+        vae=_vae((32, 64, 64, 96), latent=32, layers=1),
+        transformer=_transformer(32, layers=4, heads=4, text_width=64)),
+    # One H100 in under 9 minutes: native sizes, the 8-layer 384-wide transformer of issue 7's
+    # calibration. Not yet run on a GPU.
+    "gpu": Preset(
+        sizes=((512, 288), (288, 512), (384, 384)), frames=25,
+        batch={"vae": 8, "transformer": 32}, steps={"vae": 100000, "transformer": 100000},
+        minutes={"vae": 5.0, "transformer": 3.0}, lr={"vae": 5e-4, "transformer": 3e-4},
+        text=dict(d_model=128, d_kv=32, d_ff=256, num_layers=2, num_heads=4,
+                  relative_attention_num_buckets=16),
+        vae=_vae((64, 128, 256, 256), latent=64, layers=2),
+        transformer=_transformer(64, layers=8, heads=12, text_width=128),
+        log_every=50, checkpoint_minutes=2.0),
+}
+
+
+@dataclass
+class Parts:
+    """The five parts of an LTXConditionPipeline, as training holds them."""
+
+    tokenizer: Any
+    text_encoder: Any
+    vae: Any
+    transformer: Any
+    scheduler: Any
+
+
+def build_tokenizer(vocabulary: tuple[str, ...], max_tokens: int) -> Any:
+    """A T5-style WordLevel tokenizer over the world's words; anything else becomes ``<unk>``.
+
+    Parameters
+    ----------
+    vocabulary
+        The world's words (lower case).
+    max_tokens
+        ``model_max_length``: the pipeline pads and truncates prompts to it.
+    """
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    words = dict.fromkeys(w.lower() for w in vocabulary if w.lower() not in _SPECIAL)
+    vocab = {word: i for i, word in enumerate((*_SPECIAL, *words))}
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    backend.normalizer = normalizers.Lowercase()
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    # T5 ends every sequence with </s>; the pipeline's attention mask counts on that token.
+    backend.post_processor = processors.TemplateProcessing(
+        single="$A </s>", special_tokens=[("</s>", vocab["</s>"])])
+    return PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="</s>",
+                                   unk_token="<unk>", model_max_length=max_tokens)
+
+
+def build_parts(preset: Preset, tokenizer: Any, seed: int) -> Parts:
+    """Random-weight parts for a preset around a tokenizer; one seed builds the same weights.
+
+    The text encoder stays frozen at these random weights: with a closed word-level vocabulary a
+    random T5 already gives each caption a distinct embedding, and the transformer's caption
+    projection learns to read it.
+    """
+    import torch
+    from diffusers import (
+        AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXVideoTransformer3DModel,
+    )
+    from transformers import T5Config, T5EncoderModel
+
+    torch.manual_seed(seed)
+    text_encoder = T5EncoderModel(T5Config(vocab_size=len(tokenizer), pad_token_id=0,
+                                           eos_token_id=1, **preset.text))
+    text_encoder.requires_grad_(False).eval()
+    vae = AutoencoderKLLTXVideo(**preset.vae)
+    transformer = LTXVideoTransformer3DModel(**preset.transformer)
+    return Parts(tokenizer, text_encoder, vae, transformer, FlowMatchEulerDiscreteScheduler())
+
+
+def build_pipeline(parts: Parts) -> Any:
+    """The trained parts as one ``LTXConditionPipeline`` (nothing is copied)."""
+    from diffusers import LTXConditionPipeline
+
+    return LTXConditionPipeline(scheduler=parts.scheduler, vae=parts.vae,
+                                text_encoder=parts.text_encoder, tokenizer=parts.tokenizer,
+                                transformer=parts.transformer)

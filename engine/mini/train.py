@@ -1,0 +1,165 @@
+"""Train frameloom-mini on the procedural world: the VAE first, then the transformer on its latents.
+
+``python -m engine.mini.train --preset cpu --out runs/mini`` trains both stages and writes
+``runs/mini/checkpoint/`` every few minutes and ``runs/mini/pipeline/`` (a diffusers
+LTXConditionPipeline folder) at the end; ``--resume`` continues from the checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from engine.mini.batches import condition_layout, drop_captions, world_batch
+from engine.mini.build import describe, parts_from_checkpoint, save_pipeline
+from engine.mini.checkpoint import fresh_state, latest_checkpoint, save_checkpoint
+from engine.mini.losses import encode_latents, encode_prompts, flow_loss, vae_loss
+from engine.mini.parts import PRESETS, Parts, Preset, build_parts, build_tokenizer
+from engine.mini.world import VOCABULARY, World
+
+STAGES = {"vae": ("vae",), "transformer": ("transformer",), "all": ("vae", "transformer")}
+_WARMUP_STEPS = 100
+_CALIBRATION_BATCHES = 4
+
+
+@torch.no_grad()
+def calibrate_latents(vae: Any, world: World, rng: np.random.Generator, preset: Preset) -> None:
+    """Set the VAE's ``latents_mean``/``latents_std`` so the transformer sees unit-scale latents.
+
+    The pipeline normalizes pins and denormalizes before decoding with these buffers, and they
+    are saved with the VAE's weights, so training and generation scale latents alike.
+    """
+    vae.latents_mean.zero_()
+    vae.latents_std.fill_(1.0)
+    latents = [encode_latents(vae, world_batch(world, rng, preset.sizes, preset.frames,
+                                               preset.batch["vae"], vae.device)[0])
+               for _ in range(_CALIBRATION_BATCHES)]
+    flat = torch.cat([x.transpose(0, 1).flatten(1) for x in latents], dim=1)  # (C, N)
+    vae.latents_mean.copy_(flat.mean(dim=1))
+    vae.latents_std.copy_(flat.std(dim=1).clamp_min(1e-3))
+
+
+def transformer_loss(parts: Parts, preset: Preset, video: torch.Tensor, captions: list[str],
+                     rng: np.random.Generator) -> torch.Tensor:
+    """One conditioning-aware flow-matching loss on a batch of clips ``(B, 3, F, H, W)``."""
+    latents = encode_latents(parts.vae, video)  # (B, C, f, h, w)
+    captions = drop_captions(captions, rng, preset.cfg_dropout)
+    embeds, mask = encode_prompts(parts.tokenizer, parts.text_encoder, captions)  # (B, L, D), (B, L)
+    layout = condition_layout(rng, latents.shape[2], video.shape[2], preset.condition_rate)
+    return flow_loss(parts.transformer, parts.vae, latents, embeds, mask, layout, video,
+                     preset.fps)
+
+
+def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
+                optimizer: torch.optim.Optimizer, world: World, rng: np.random.Generator,
+                max_steps: int | None, checkpoint: Any) -> None:
+    """Run one stage until its step target, its time budget or ``max_steps`` more steps."""
+    progress = state["stages"][stage]
+    model = parts.vae if stage == "vae" else parts.transformer
+    parts.vae.requires_grad_(stage == "vae").train(stage == "vae")
+    parts.transformer.requires_grad_(stage == "transformer").train(stage == "transformer")
+    if stage == "transformer" and state["calibrated"] != state["stages"]["vae"]["step"]:
+        calibrate_latents(parts.vae, world, rng, preset)
+        state["calibrated"] = state["stages"]["vae"]["step"]
+    target = preset.steps[stage] if max_steps is None else min(
+        preset.steps[stage], progress["step"] + max_steps)
+    budget, lr = preset.minutes[stage] * 60.0, preset.lr[stage]
+    start = last_save = last_log = time.monotonic()
+    spent, logged_steps = progress["seconds"], 0
+    info: dict[str, float] = {}
+    while progress["step"] < target and spent + time.monotonic() - start < budget:
+        video, captions = world_batch(world, rng, preset.sizes, preset.frames,
+                                      preset.batch[stage], parts.vae.device)  # (B, 3, F, H, W)
+        if stage == "vae":
+            loss, info = vae_loss(parts.vae, video)
+        else:
+            loss = transformer_loss(parts, preset, video, captions, rng)
+        for group in optimizer.param_groups:
+            group["lr"] = lr * min(1.0, (progress["step"] + 1) / _WARMUP_STEPS)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        progress["step"] += 1
+        logged_steps += 1
+        now = time.monotonic()
+        if progress["step"] % preset.log_every == 0 or progress["step"] == target:
+            per_step = (now - last_log) / logged_steps
+            extra = "".join(f"  {k} {v:.4g}" for k, v in info.items())
+            print(f"[{stage}] step {progress['step']}  loss {loss.item():.4f}{extra}  "
+                  f"{preset.batch[stage] / per_step:.1f} samples/s  {per_step:.3f} s/step",
+                  flush=True)
+            last_log, logged_steps = now, 0
+        if now - last_save > preset.checkpoint_minutes * 60.0:
+            progress["seconds"] = spent + now - start
+            checkpoint()
+            last_save = time.monotonic()
+    progress["seconds"] = spent + time.monotonic() - start
+    progress["done"] = progress["step"] >= preset.steps[stage] or progress["seconds"] >= budget
+
+
+def main(args: argparse.Namespace) -> None:
+    """Train the stages asked for, checkpoint, and save the pipeline folder."""
+    out, changes = Path(args.out), json.loads(args.override)
+    folder = out / "checkpoint"
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    world = World(args.seed)
+    saved = latest_checkpoint(folder) if args.resume else None
+    if saved is not None:  # the checkpoint's preset and seed win over the command line's
+        parts, preset, state, payload = parts_from_checkpoint(saved, **changes)
+        rng.bit_generator.state = state.pop("numpy_rng")
+    else:
+        preset = PRESETS[args.preset].scaled(**changes)
+        parts = build_parts(preset, build_tokenizer(VOCABULARY, preset.max_tokens), args.seed)
+        state, payload = fresh_state(args.seed), {"optimizers": {}}
+    state.update(preset=dataclasses.asdict(preset))
+    state.setdefault("preset_name", args.preset)
+    for model in (parts.text_encoder, parts.vae, parts.transformer):
+        model.to(args.device)
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    optimizers = {stage: torch.optim.AdamW(getattr(parts, stage).parameters(), lr=preset.lr[stage],
+                                           weight_decay=0.0) for stage in STAGES["all"]}
+    for stage, saved in payload["optimizers"].items():
+        optimizers[stage].load_state_dict(saved)
+
+    def checkpoint() -> None:
+        save_checkpoint(folder, parts, state, optimizers, dict(rng.bit_generator.state))
+
+    for stage in STAGES[args.stage]:
+        if not state["stages"][stage]["done"]:
+            train_stage(stage, parts, preset, state, optimizers[stage], world, rng, args.steps,
+                        checkpoint)
+    checkpoint()
+    for model in (parts.text_encoder, parts.vae, parts.transformer):
+        model.to("cpu")
+    print(save_pipeline(parts, out / "pipeline", describe(state)), flush=True)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line of ``python -m engine.mini.train``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
+    parser.add_argument("--out", required=True, help="run folder: checkpoint/ and pipeline/")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from OUT/checkpoint (with its preset); starts afresh "
+                             "when there is none")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="at most this many more steps per stage in this run")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--stage", choices=sorted(STAGES), default="all")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--override", default="{}",
+                        help='JSON merged into the preset, e.g. \'{"batch": {"vae": 1}}\'')
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    main(parse_args())

@@ -1,0 +1,208 @@
+"""frameloom-mini training: 3 steps of each stage, resume, the saved pipeline, batch layouts, CFG dropout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from engine.backends import load_backend  # noqa: E402 - after the torch skip
+from engine.mini.batches import KINDS, Layout, condition_layout, drop_captions  # noqa: E402
+from engine.mini.losses import flow_loss  # noqa: E402
+from engine.mini.train import main, parse_args  # noqa: E402
+from engine.requests import GenerationRequest, Pin, fit_request  # noqa: E402
+
+# The CPU preset's models at its smallest bucket, with small batches so the run takes seconds.
+_TINY = json.dumps({"batch": {"vae": 2, "transformer": 4}, "sizes": [[64, 32], [32, 64]],
+                    "frames": 17, "log_every": 1})
+
+
+def _train(out: Path, *extra: str) -> None:
+    main(parse_args(["--preset", "cpu", "--out", str(out), "--override", _TINY, *extra]))
+
+
+def _state(out: Path) -> dict:
+    return json.loads((out / "checkpoint" / "state.json").read_text())
+
+
+def _weights(out: Path, name: str) -> dict:
+    from safetensors.torch import load_file
+
+    return load_file(out / "checkpoint" / f"{name}.safetensors")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run folder after 3 steps of each stage."""
+    torch.set_num_threads(2)
+    out = tmp_path_factory.mktemp("mini") / "run"
+    _train(out, "--steps", "3")
+    return out
+
+
+def test_three_steps_of_each_stage_write_a_checkpoint(run: Path) -> None:
+    state = _state(run)
+    assert {s: state["stages"][s]["step"] for s in ("vae", "transformer")} == {
+        "vae": 3, "transformer": 3}
+    assert state["calibrated"] == 3 and state["preset_name"] == "cpu"
+    assert not state["stages"]["vae"]["done"]  # --steps stops a stage short of its target
+    for name in ("vae", "transformer", "text_encoder"):
+        assert (run / "checkpoint" / f"{name}.safetensors").is_file()
+
+
+def test_resume_loads_the_weights_and_continues_the_step_count(run: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]
+                                                               ) -> None:
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(run, out)
+    before = _weights(out, "transformer")
+    _train(out, "--resume", "--steps", "0")
+    after = _weights(out, "transformer")  # unchanged, so loaded: fresh weights would differ
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    _train(out, "--resume", "--steps", "2", "--stage", "transformer")
+    assert _state(out)["stages"]["transformer"]["step"] == 5
+    assert _state(out)["stages"]["vae"]["step"] == 3
+    assert "[transformer] step 5 " in capsys.readouterr().out
+    assert not torch.equal(before["proj_out.weight"], _weights(out, "transformer")["proj_out.weight"])
+    (out / "checkpoint").rename(out / "checkpoint.old")  # as a save killed mid-swap leaves it
+    _train(out, "--resume", "--steps", "1", "--stage", "transformer")
+    assert _state(out)["stages"]["transformer"]["step"] == 6
+    assert not (out / "checkpoint.old").exists()
+
+
+def test_build_makes_the_same_pipeline_folder_from_a_checkpoint(run: Path, tmp_path: Path) -> None:
+    import argparse
+
+    from engine.mini import build
+
+    build.main(argparse.Namespace(checkpoint=str(run / "checkpoint"), out=str(tmp_path / "m")))
+    index = json.loads((tmp_path / "m" / "model_index.json").read_text())
+    assert index["_class_name"] == "LTXConditionPipeline"
+    assert index["_frameloom_description"].startswith("frameloom-mini, preset cpu: VAE 3 steps")
+    assert not list((tmp_path / "m").rglob("*.bin"))
+    assert load_backend("ltx", tmp_path / "m", "cpu", "full").constraints.size_multiple == 32
+
+
+def test_the_pipeline_loads_in_the_ltx_backend_and_generates(run: Path) -> None:
+    backend = load_backend("ltx", run / "pipeline", "cpu", "full")
+    assert backend.constraints.size_multiple == 32 and backend.constraints.frame_rule == (8, 1)
+    request = GenerationRequest(model_id="frameloom-mini", prompt="a red circle moves left",
+                                width=64, height=32, frames=9, fps=24, seed=1, steps=2,
+                                guidance=3.0)
+    request, _ = fit_request(request, backend.constraints)
+    frames = backend.generate(request, lambda done, total, preview: None)
+    assert frames.shape == (9, 32, 64, 3) and frames.dtype == np.uint8
+    backend.close()
+
+
+def test_pins_reach_the_saved_pipeline(run: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    still = tmp_path / "still.png"
+    Image.fromarray(np.full((32, 64, 3), (220, 50, 50), np.uint8)).save(still)
+    backend = load_backend("ltx", run / "pipeline", "cpu", "full")
+    request = GenerationRequest(model_id="frameloom-mini", prompt="a red circle", width=64,
+                                height=32, frames=17, fps=24, seed=1, steps=2, guidance=1.0,
+                                pins=(Pin(str(still), 0), Pin(str(still), 16)))
+    assert backend.generate(request, lambda *_: None).shape == (17, 32, 64, 3)
+    backend.close()
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_condition_layout_masks_exactly_the_frames_it_names(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    frames = int(rng.integers(2, 8))
+    layout = condition_layout(rng, frames, 8 * (frames - 1) + 1, rate=0.8)
+    mask = layout.mask(frames)
+    named = {f for start, length in layout.windows for f in range(start, start + length)}
+    assert set(np.flatnonzero(mask)) == named
+    assert mask.sum() <= frames // 2 * (2 if layout.kind == "first_last" else 1)
+    if layout.kind == "none":
+        assert not mask.any() and layout.appended is None
+    elif layout.appended is not None:
+        assert not mask.any() and 0 < layout.appended <= 8 * (frames - 1)
+        assert layout.kind in ("last", "middle")
+    else:
+        assert layout.kind in KINDS
+        assert mask[0] == (layout.kind in ("first", "first_last"))
+        assert mask[-1] == (layout.kind in ("last", "first_last"))
+        assert not mask.all()
+
+
+def test_condition_layout_rate_and_kinds() -> None:
+    rng = np.random.default_rng(0)
+    layouts = [condition_layout(rng, 4, 25, rate=0.5) for _ in range(4000)]
+    conditioned = [layout for layout in layouts if layout.kind != "none"]
+    assert abs(len(conditioned) / len(layouts) - 0.5) < 0.03
+    assert {layout.kind for layout in conditioned} == set(KINDS)
+    assert any(layout.appended is not None for layout in conditioned)
+
+
+class _Recorder(torch.nn.Module):
+    """Stands in for the transformer: records its inputs and predicts zeros."""
+
+    def forward(self, hidden_states, timestep, video_coords, **_):  # noqa: ANN001, ANN003, ANN201
+        self.tokens, self.timestep, self.coords = hidden_states, timestep, video_coords
+        return (torch.zeros_like(hidden_states),)
+
+
+class _Vae:
+    spatial_compression_ratio, temporal_compression_ratio = 32, 8
+    latents_mean, latents_std = torch.zeros(4), torch.ones(4)
+    config = type("Config", (), {"scaling_factor": 1.0})
+
+
+@pytest.mark.parametrize("layout", [Layout("none"), Layout("first", ((0, 1),)),
+                                    Layout("first_last", ((0, 1), (2, 1))),
+                                    Layout("middle", ((1, 2),))])
+def test_flow_loss_gives_clean_frames_timestep_zero_and_leaves_them_out(layout: Layout) -> None:
+    latents = torch.randn(2, 4, 4, 2, 3)  # (B, C, f, h, w)
+    transformer, generator = _Recorder(), torch.Generator().manual_seed(0)
+    loss = flow_loss(transformer, _Vae(), latents, torch.zeros(2, 5, 8),
+                     torch.ones(2, 5, dtype=torch.bool), layout, torch.zeros(2, 3, 25, 64, 96), 24,
+                     generator)
+    clean = torch.from_numpy(layout.mask(4)).repeat_interleave(6)  # (f*h*w,), frame-major tokens
+    assert (transformer.timestep[:, clean] == 0).all()
+    assert (transformer.timestep[:, ~clean] > 0).all()
+    tokens = transformer.tokens.reshape(2, 4, 6, 4)  # (B, f, h*w, C)
+    packed = latents.permute(0, 2, 3, 4, 1).reshape(2, 4, 6, 4)
+    assert torch.equal(tokens[:, layout.mask(4)], packed[:, layout.mask(4)])  # given clean
+    # Predicting zeros leaves the squared velocity n - x, averaged over noisy tokens only.
+    generator = torch.Generator().manual_seed(0)
+    torch.randn(2, generator=generator)
+    noise = torch.randn(latents.shape, generator=generator).permute(0, 2, 3, 4, 1)
+    target = (noise - latents.permute(0, 2, 3, 4, 1)).reshape(2, 4, 6, 4)
+    assert loss.item() == pytest.approx((target[:, ~layout.mask(4)] ** 2).mean().item(), rel=1e-5)
+
+
+def test_an_appended_pin_is_encoded_alone_at_its_frame_time() -> None:
+    class Vae(_Vae):
+        def encode(self, video):  # noqa: ANN001, ANN201
+            assert video.shape[2] == 1  # one pixel frame, as the pipeline encodes a still
+            dist = type("Dist", (), {"mode": lambda _: torch.ones(2, 4, 1, 2, 3)})()
+            return type("Out", (), {"latent_dist": dist})()
+
+    transformer = _Recorder()
+    flow_loss(transformer, Vae(), torch.randn(2, 4, 4, 2, 3), torch.zeros(2, 5, 8),
+              torch.ones(2, 5, dtype=torch.bool), Layout("last", appended=24),
+              torch.zeros(2, 3, 25, 64, 96), 24, torch.Generator().manual_seed(0))
+    assert transformer.tokens.shape == (2, 30, 4)  # 6 prepended + 24 clip tokens
+    assert (transformer.timestep[:, :6] == 0).all() and (transformer.timestep[:, 6:] > 0).all()
+    assert torch.allclose(transformer.coords[:, 0, :6], torch.tensor(24 / 24))  # seconds
+
+
+def test_cfg_dropout_replaces_captions_with_empty_at_the_rate() -> None:
+    captions = [f"a red circle moves left {i}" for i in range(20000)]
+    dropped = drop_captions(captions, np.random.default_rng(7), 0.1)
+    empty = sum(c == "" for c in dropped)
+    assert abs(empty / len(captions) - 0.1) < 0.006  # about 4 standard deviations
+    assert all(d in ("", c) for c, d in zip(captions, dropped))
+    assert drop_captions(captions[:50], np.random.default_rng(7), 0.0) == captions[:50]
+    assert drop_captions(captions[:50], np.random.default_rng(7), 1.0) == [""] * 50
+    assert dropped == drop_captions(captions, np.random.default_rng(7), 0.1)  # seeded
