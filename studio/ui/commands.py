@@ -23,7 +23,7 @@ __all__ = [
     "AddMediaCommand", "AddTakeCommand", "AppendCommand", "ChooseTakeCommand", "EditCommand",
     "InsertCommand", "LiftCommand", "MoveCommand", "OverwriteCommand", "RelinkMediaCommand",
     "RemoveTakeCommand", "RippleDeleteCommand", "SetSpecCommand", "SetTransitionCommand",
-    "SplitCommand", "TrimCommand", "push",
+    "SplitCommand", "TrimCommand", "push", "push_gesture",
 ]
 
 Edit = Callable[..., Change]
@@ -110,6 +110,31 @@ def push(stack: QUndoStack, command: EditCommand) -> Change:
     change = command.run()
     stack.push(command)
     return change
+
+
+def push_gesture(stack: QUndoStack, command: EditCommand) -> Change:
+    """Push one request of a gesture (a drag) whose requests all count from where it began.
+
+    The previous request of the same gesture, if it is the last step on the stack, is undone
+    and replaced, so the document shows only the latest request and the whole gesture is one
+    undo step. A refused request restores the last one that worked.
+
+    Raises
+    ------
+    EditError
+        When the request is refused.
+    """
+    top = stack.command(stack.index() - 1) if stack.index() > 0 else None
+    replacing = (command.gesture is not None and isinstance(top, EditCommand)
+                 and type(top) is type(command) and top.gesture == command.gesture)
+    if replacing:
+        stack.undo()
+    try:
+        return push(stack, command)
+    except EditError:
+        if replacing:
+            stack.redo()
+        raise
 
 
 class InsertCommand(EditCommand):

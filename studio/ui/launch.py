@@ -11,6 +11,7 @@ from PySide6.QtCore import QMessageLogContext, QtMsgType, QTimer, qInstallMessag
 from PySide6.QtWidgets import QApplication
 
 from studio.ui.main_window import MainWindow
+from studio.ui.prompts import Prompts
 
 if TYPE_CHECKING:
     from studio.document.persistence import OpenedProject
@@ -74,7 +75,8 @@ def run(opened: OpenedProject | None, *, screenshot: Path | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     messages.started()
     app.setApplicationName("Frameloom")
-    window = MainWindow(opened)
+    # A screenshot run asks nothing: no recovery or unsaved-changes dialog may block it.
+    window = MainWindow(opened, prompts=Prompts() if screenshot is not None else None)
     window.show()
     if screenshot is None:
         return app.exec()

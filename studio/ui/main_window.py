@@ -1,85 +1,346 @@
-"""The studio's main window; for now a read-only outline of the open project."""
+"""The studio's main window: it assembles docks, menus and actions around one ProjectSession."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QLabel, QListWidget, QListWidgetItem, QMainWindow, QSplitter, QTreeWidget, QTreeWidgetItem,
-    QWidget,
-)
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
+from studio.document import persistence
+from studio.document.errors import DocumentError
 from studio.document.model import Project, new_project
-from studio.outline import frames_text, notes, rate_text, track_rows
+from studio.errors import MediaError
+from studio.media.importer import import_media
+from studio.outline import frames_text, notes, rate_text
+from studio.document.timebase import frames_to_timecode
+from studio.ui import commands
+from studio.ui.actions import ActionSpec, build_actions
+from studio.ui.docks.inspector import QtInspector
+from studio.ui.docks.media_bin import QtMediaBin
+from studio.ui.docks.outline import QtOutline
+from studio.ui.prompts import Prompts
+from studio.ui.session import AUTOSAVE_MS, ProjectSession
+from studio.ui.timeline_view import QtTimelineView
+from studio.ui.undo import transaction
 
 if TYPE_CHECKING:
-    from studio.document.persistence import OpenedProject
+    from studio.ui.engine_bridge import EngineBridge
 
-COLUMNS = ("Item", "Kind", "Start", "Duration", "Status")
+Area = Qt.DockWidgetArea
 
 
 class MainWindow(QMainWindow):
-    """Shows one project: its tracks and items, its media pool, and notes in the status bar.
+    """One open project: media bin, viewer, timeline, outline, inspector and jobs docks.
+
+    Every menu item and shortcut comes from :data:`studio.ui.actions.ACTIONS`; its callbacks
+    are the public methods below, which build undo commands and push them through the
+    session. Nothing here edits the document directly.
 
     Parameters
     ----------
     opened
-        The project as :func:`studio.document.persistence.open_project` returned it, or None
-        for a new, empty project.
-    parent
-        Optional parent widget.
+        As :func:`studio.document.persistence.open_project` returned it, or None for a new
+        project. If it has newer autosaved work, ``prompts.recover`` decides which to open.
+    bridge
+        The engine adapter; the jobs dock is shown only when one is given.
+    prompts
+        How the window asks the user things (file names, recovery, unsaved changes); Qt
+        dialogs by default, plain functions in tests.
+    autosave_ms
+        Autosave period in milliseconds.
     """
 
-    def __init__(self, opened: OpenedProject | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, opened: persistence.OpenedProject | None = None, *,
+                 bridge: EngineBridge | None = None, prompts: Prompts | None = None,
+                 autosave_ms: int = AUTOSAVE_MS, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.opened = opened
-        self.project: Project = opened.project if opened else new_project("Untitled")
-        self.media_status: dict[str, str] = dict(opened.media_status) if opened else {}
-        self.setWindowTitle(f"{self.project.name} — Frameloom")
+        self.prompts = prompts or Prompts.dialogs(self)
+        self.autosave_ms = autosave_ms
+        self.in_out: list[int | None] = [None, None]
         self.resize(960, 540)
-
-        self.outline = QTreeWidget()
-        self.outline.setObjectName("outline")
-        self.outline.setHeaderLabels(COLUMNS)
-        self.outline.setRootIsDecorated(True)
-        self.media_list = QListWidget()
-        self.media_list.setObjectName("media")
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.outline)
-        splitter.addWidget(self.media_list)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(splitter)
-
+        self.viewer = QLabel("Viewer: the preview is not built yet.")
+        self.viewer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(self.viewer)
+        self.docks = {name: self._dock(name, area) for name, area in (
+            ("Media", Area.LeftDockWidgetArea), ("Timeline", Area.BottomDockWidgetArea),
+            ("Outline", Area.RightDockWidgetArea), ("Inspector", Area.RightDockWidgetArea),
+            ("Jobs", Area.RightDockWidgetArea))}
+        self.tabifyDockWidget(self.docks["Outline"], self.docks["Jobs"])
+        self.jobs = None
+        if bridge is not None:
+            from studio.ui.docks.jobs import QtJobsPanel  # engine_link only when it is used
+            self.jobs = QtJobsPanel(bridge)
+            self.docks["Jobs"].setWidget(self.jobs)
+        self.docks["Jobs"].setVisible(bridge is not None)
         self.duration_label = QLabel()
         self.statusBar().addPermanentWidget(self.duration_label)
-        self._fill()
+        self.session: ProjectSession | None = None
+        self.actions = build_actions(self)
+        self.actions.fill_menus(self.menuBar())
+        self._load(opened)
 
-    def _fill(self) -> None:
-        project = self.project
-        for track in project.timeline.tracks:
-            top = QTreeWidgetItem([track.name or track.id, "track", "",
-                                   f"{track.duration} frames", ""])
-            for row in track_rows(project, track, self.media_status):
-                top.addChild(QTreeWidgetItem([row.label, row.kind, row.start, row.duration,
-                                              row.status]))
-            self.outline.addTopLevelItem(top)
-            top.setExpanded(True)
-        for column in range(1, len(COLUMNS)):
-            self.outline.resizeColumnToContents(column)
-        self.outline.setColumnWidth(0, 400)
+    def _dock(self, name: str, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(name, self)
+        dock.setObjectName(name.lower())
+        self.addDockWidget(area, dock)
+        return dock
 
-        for media_id, media in project.media.items():
-            state = self.media_status.get(media_id, "online")
-            text = f"{media.name or media.path} ({media.kind})"
-            item = QListWidgetItem(text if state == "online" else f"{text} — {state}")
-            item.setToolTip(media.path)
-            item.setData(Qt.ItemDataRole.UserRole, media_id)
-            self.media_list.addItem(item)
+    # ------------------------------------------------------------------- project life
+    def _load(self, opened: persistence.OpenedProject | None) -> None:
+        """Show ``opened`` (or a new project) with a fresh undo stack and fresh views."""
+        recover = bool(opened and opened.recovery and self.prompts.recover(opened))
+        if self.session is not None:
+            self.session.close()
+            for view in (self.timeline, self.outline, self.media_list, self.inspector):
+                view.detach()
+                view.deleteLater()
+        session = self.session = ProjectSession(opened, recover=recover,
+                                                autosave_ms=self.autosave_ms, parent=self)
+        project = session.project
+        self.timeline = QtTimelineView(project)
+        self.outline = QtOutline(project, session.media_status)
+        self.media_list = QtMediaBin(project, session.media_status)
+        self.inspector = QtInspector(project)
+        for name, view in (("Timeline", self.timeline), ("Outline", self.outline),
+                           ("Media", self.media_list), ("Inspector", self.inspector)):
+            self.docks[name].setWidget(view)
+        self.timeline.selection_changed.connect(self._selected)
+        self.outline.selection_changed.connect(self._selected)
+        self.timeline.move_requested.connect(self._move_requested)
+        self.timeline.trim_requested.connect(self._trim_requested)
+        self.timeline.split_requested.connect(
+            lambda item_id, frame: self._push(commands.SplitCommand(project, item_id, frame)))
+        self.timeline.delete_requested.connect(
+            lambda item_id: self._push(commands.RippleDeleteCommand(project, item_id)))
+        self.inspector.spec_edit_requested.connect(self._spec_edit_requested)
+        session.message.connect(self.statusBar().showMessage)
+        session.dirty_changed.connect(self._refresh)
+        session.stack.indexChanged.connect(self._refresh)
+        project.events.project_changed.connect(lambda *_: self._refresh())
+        self._refresh()
+        if recover:
+            note = "Recovered the autosaved work; save to keep it."
+        else:
+            note = "  ".join(notes(opened)) if opened else "New project."
+        self.statusBar().showMessage(note)
 
+    @property
+    def project(self) -> Project:
+        """The open project."""
+        assert self.session is not None
+        return self.session.project
+
+    def _refresh(self, *_args: Any) -> None:
+        assert self.session is not None
+        project = self.session.project
+        self.setWindowTitle(self.session.title())
         self.duration_label.setText(
             f"{project.width}x{project.height}, {rate_text(project.rate)}, "
             f"{frames_text(project.timeline.duration, project.rate)}")
-        note = "  ".join(notes(self.opened)) if self.opened else "New project."
-        self.statusBar().showMessage(note)
+        self.actions.update()
+
+    def _may_discard(self) -> bool:
+        """Ask what to do with unsaved changes; True if the project may be closed."""
+        if self.session is None or not self.session.dirty:
+            return True
+        answer = self.prompts.confirm_close(self.project.name)
+        return answer == "discard" or (answer == "save" and self.save())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self._may_discard():
+            event.ignore()
+            return
+        if self.session is not None:
+            self.session.close()
+        event.accept()
+
+    # ------------------------------------------------------------------- File actions
+    def new_project(self) -> None:
+        """Close the project (asking about unsaved changes) and start an empty one."""
+        if self._may_discard():
+            self._load(None)
+
+    def open_project(self, path: Path | None = None) -> bool:
+        """Open ``path`` (or one the user picks); False if nothing was opened."""
+        path = path or self.prompts.open_path()
+        if path is None or not self._may_discard():
+            return False
+        try:
+            opened = persistence.open_project(path)
+        except DocumentError as exc:
+            self.statusBar().showMessage(str(exc))
+            return False
+        self._load(opened)
+        return True
+
+    def save(self) -> bool:
+        """Save to the project's file; a new or read-only project asks for a file instead."""
+        assert self.session is not None
+        if self.session.path is None or self.session.read_only:
+            return self.save_as()
+        return self.session.save()
+
+    def save_as(self) -> bool:
+        """Save to a file the user picks."""
+        assert self.session is not None
+        path = self.prompts.save_path(self.project.name)
+        return path is not None and self.session.save(path)
+
+    def import_media(self, paths: list[Path] | None = None) -> bool:
+        """Add stills and clips to the media pool as one undo step."""
+        assert self.session is not None
+        paths = paths if paths is not None else self.prompts.media_paths()
+        if not paths:
+            return False
+        folder = self.session.path or Path.cwd()
+        try:
+            # Probed and fingerprinted on a scratch project, so the real one changes only
+            # through commands (one AddMediaCommand per file).
+            scratch = import_media(new_project("scratch"), folder, paths)
+        except MediaError as exc:
+            self.statusBar().showMessage(str(exc))
+            return False
+        refs = [op.new for op in scratch.ops if getattr(op, "new", None) is not None]
+        done = self._transact(scratch.label, [commands.AddMediaCommand(self.project, ref)
+                                              for ref in refs])
+        if done:
+            self.statusBar().showMessage(f"Imported {len(refs)} file(s).")
+        return done
+
+    # ------------------------------------------------------------------- Edit actions
+    def undo(self) -> None:
+        """Undo the last step."""
+        assert self.session is not None
+        self.session.stack.undo()
+
+    def redo(self) -> None:
+        """Redo the last undone step."""
+        assert self.session is not None
+        self.session.stack.redo()
+
+    def split_at_playhead(self) -> None:
+        """Split the selected items under the playhead (or, with none selected, the top one)."""
+        frame = self.timeline.playhead
+        ids = [i for i in self.selection() if self._covers(i, frame)] or self._items_at(frame)[:1]
+        if not ids:
+            self.statusBar().showMessage("There is no item under the playhead to split.")
+            return
+        self._transact("Split", [commands.SplitCommand(self.project, i, frame) for i in ids])
+
+    def ripple_delete(self) -> None:
+        """Remove the selected items and close their holes, as one undo step."""
+        self._transact("Ripple delete", [commands.RippleDeleteCommand(self.project, i)
+                                         for i in self.selection()])
+
+    def _transact(self, text: str, steps: list[commands.EditCommand]) -> bool:
+        """Push ``steps`` as one undo step; if one is refused, none is kept."""
+        assert self.session is not None
+        try:
+            with transaction(self.session.stack, text):
+                for command in steps:
+                    commands.push(self.session.stack, command)
+        except DocumentError as exc:
+            self.statusBar().showMessage(str(exc))
+            return False
+        return True
+
+    # --------------------------------------------------------------- Playback and view
+    def step_back(self) -> None:
+        """Move the playhead one frame back."""
+        self.timeline.set_playhead(max(0, self.timeline.playhead - 1))
+
+    def step_forward(self) -> None:
+        """Move the playhead one frame on."""
+        self.timeline.set_playhead(self.timeline.playhead + 1)
+
+    def set_in(self) -> None:
+        """Mark the playhead as the in point (for export and generation ranges)."""
+        self._mark(0, "In")
+
+    def set_out(self) -> None:
+        """Mark the playhead as the out point."""
+        self._mark(1, "Out")
+
+    def _mark(self, which: int, name: str) -> None:
+        self.in_out[which] = self.timeline.playhead
+        time = frames_to_timecode(self.timeline.playhead, self.project.rate)
+        self.statusBar().showMessage(f"{name} point at {time}.")
+
+    def zoom_in(self) -> None:
+        """Show fewer frames, larger."""
+        self.timeline.zoom_in()
+
+    def zoom_out(self) -> None:
+        """Show more frames, smaller."""
+        self.timeline.zoom_out()
+
+    def not_built(self, spec: ActionSpec) -> None:
+        """What an action that does not exist yet says."""
+        self.statusBar().showMessage(f"{spec.title.replace('&', '')} is not built yet.")
+
+    # --------------------------------------------------------------- enabled states
+    def can_save(self) -> bool:
+        return self.session is not None and (self.session.dirty or self.session.path is None)
+
+    def can_edit(self) -> bool:
+        return self.session is not None and not self.session.read_only
+
+    def can_undo(self) -> bool:
+        return self.session is not None and self.session.stack.canUndo()
+
+    def can_redo(self) -> bool:
+        return self.session is not None and self.session.stack.canRedo()
+
+    def has_selection(self) -> bool:
+        return self.can_edit() and bool(self.selection())
+
+    # --------------------------------------------------------------- view requests
+    def selection(self) -> list[str]:
+        """Ids of the selected timeline entries."""
+        return self.timeline.selection
+
+    def _selected(self, ids: list[str]) -> None:
+        if ids != self.timeline.selection:
+            self.timeline.set_selection(ids)
+        if ids != self.outline.selected_ids():
+            self.outline.select(ids)
+        self.inspector.show_entry(ids[0] if len(ids) == 1 else None)
+        self.actions.update()
+
+    def _covers(self, item_id: str, frame: int) -> bool:
+        track, index, entry = self.project.find(item_id)
+        start = track.start_of(index)
+        return start < frame < start + getattr(entry, "duration", 0)
+
+    def _items_at(self, frame: int) -> list[str]:
+        """Items the playhead lies strictly inside, top track first."""
+        return [e.id for t in reversed(self.project.timeline.tracks) for _i, s, e in t.layout()
+                if s < frame < s + e.duration]
+
+    def _push(self, command: commands.EditCommand) -> bool:
+        assert self.session is not None
+        return self.session.push(command)
+
+    def _move_requested(self, item_id: str, track_id: str, frame: int, drag_id: int,
+                        _final: bool) -> None:
+        self._push_gesture(commands.MoveCommand(self.project, item_id, track_id, frame,
+                                                gesture=("move", drag_id)))
+
+    def _trim_requested(self, item_id: str, in_delta: int, out_delta: int, drag_id: int,
+                        _final: bool) -> None:
+        self._push_gesture(commands.TrimCommand(self.project, item_id, in_delta=in_delta,
+                                                out_delta=out_delta, gesture=("trim", drag_id)))
+
+    def _push_gesture(self, command: commands.EditCommand) -> None:
+        assert self.session is not None
+        try:
+            commands.push_gesture(self.session.stack, command)
+        except DocumentError as exc:
+            self.statusBar().showMessage(str(exc))
+
+    def _spec_edit_requested(self, entry_id: str, field: str, value: object) -> None:
+        self._push(commands.SetSpecCommand(self.project, entry_id, gesture=(entry_id, field),
+                                           **{field: value}))

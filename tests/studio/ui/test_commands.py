@@ -175,3 +175,19 @@ def test_commands_and_undo_use_only_qtgui_from_qt() -> None:
         qt |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
                if a.name.startswith("PySide6")}
         assert qt == {"PySide6.QtGui"}, module.__name__
+
+
+def test_a_gesture_replaces_its_previous_request(document: Any) -> None:
+    stack = QUndoStack()
+    c.push(stack, c.TrimCommand(document, "s-1", out_delta=-1))
+    before = _json(document)
+    # Each request of a drag counts from the drag's start: -2, then -5, then a refused one.
+    c.push_gesture(stack, c.TrimCommand(document, "c-1", out_delta=-2, gesture=7))
+    c.push_gesture(stack, c.TrimCommand(document, "c-1", out_delta=-5, gesture=7))
+    assert document.find("c-1")[2].duration == 45
+    with pytest.raises(EditError):
+        c.push_gesture(stack, c.TrimCommand(document, "c-1", out_delta=-50, gesture=7))
+    assert document.find("c-1")[2].duration == 45
+    assert stack.count() == 2
+    stack.undo()
+    assert _json(document) == before

@@ -1,13 +1,16 @@
-"""The main window's read-only outline of the sample project (offscreen, pytest-qt)."""
+"""The main window: outline of the sample, save/reopen, dirty marker, autosave and recovery."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from studio.document import persistence
+from studio.document import persistence, serialize
+from studio.document.model import Project
 from studio.ui.main_window import MainWindow
+from studio.ui.prompts import Prompts
 
 
 def _rows(window: MainWindow) -> list[list[str]]:
@@ -21,10 +24,20 @@ def _rows(window: MainWindow) -> list[list[str]]:
     return rows
 
 
+def _json(project: Project) -> str:
+    return json.dumps(serialize.encode(project), sort_keys=True)
+
+
+def _window(qtbot: QtBot, opened: persistence.OpenedProject | None, **kwargs: object) -> MainWindow:
+    kwargs.setdefault("prompts", Prompts(confirm_close=lambda _name: "discard"))
+    window = MainWindow(opened, **kwargs)  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    return window
+
+
 def test_outline_of_the_sample_marks_offline_media(qtbot: QtBot, sample_project: Path) -> None:
     (sample_project.parent / "media" / "clip-2.mp4").unlink()
-    window = MainWindow(persistence.open_project(sample_project))
-    qtbot.addWidget(window)
+    window = _window(qtbot, persistence.open_project(sample_project))
     window.show()
     qtbot.waitExposed(window)
 
@@ -43,22 +56,101 @@ def test_outline_of_the_sample_marks_offline_media(qtbot: QtBot, sample_project:
     assert media == ["still-1.png (still)", "still-2.png (still)", "clip-1.mp4 (clip)",
                      "clip-2.mp4 (clip) — offline"]
     assert window.duration_label.text() == "512x288, 24 fps, 00:00:09:00 (216 frames)"
+    assert window.docks["Timeline"].widget() is window.timeline
+    assert not window.docks["Jobs"].isVisibleTo(window)  # no engine bridge given
 
 
 def test_new_project_window_is_empty(qtbot: QtBot) -> None:
-    window = MainWindow(None)
-    qtbot.addWidget(window)
+    window = _window(qtbot, None)
     assert window.windowTitle() == "Untitled — Frameloom"
     assert _rows(window) == [["V1", "track", "", "0 frames", ""]]
     assert window.media_list.count() == 0
 
 
-def test_status_bar_tells_of_a_newer_autosave(qtbot: QtBot, sample_project: Path) -> None:
+def test_status_bar_tells_of_a_newer_autosave_when_not_recovered(
+        qtbot: QtBot, sample_project: Path) -> None:
     project = persistence.load_project(sample_project)
+    project.name = "Edited"  # the autosave must differ from the file to be offered
     persistence.autosave(project, sample_project)
-    sample_project.touch()  # the autosave must not be older than the file...
-    project.name = "Edited"  # ...and must differ from it to be offered
-    persistence.autosave(project, sample_project)
-    window = MainWindow(persistence.open_project(sample_project))
-    qtbot.addWidget(window)
+    asked = []
+    window = _window(qtbot, persistence.open_project(sample_project),
+                     prompts=Prompts(recover=lambda opened: asked.append(opened) or False))
+    assert len(asked) == 1
+    assert window.project.name == "Sample"
     assert window.statusBar().currentMessage().startswith("An autosave newer than this file")
+
+
+def test_edit_save_reopen_and_dirty_marker(qtbot: QtBot, sample_project: Path) -> None:
+    window = _window(qtbot, persistence.open_project(sample_project))
+    window.timeline.set_playhead(60)
+    window.actions["split"].trigger()  # nothing selected: the item under the playhead
+    assert window.windowTitle() == "Sample* — Frameloom"
+    assert window.actions["undo"].isEnabled() and window.actions["save"].isEnabled()
+    edited = _json(window.project)
+    window.actions["undo"].trigger()
+    assert window.windowTitle() == "Sample — Frameloom"  # back at the saved state
+    assert not window.actions["save"].isEnabled()
+    window.actions["redo"].trigger()
+    assert _json(window.project) == edited and window.windowTitle().startswith("Sample*")
+
+    window.actions["save"].trigger()
+    assert window.windowTitle() == "Sample — Frameloom"
+    reopened = persistence.open_project(sample_project)
+    assert _json(reopened.project) == edited
+    window.actions["undo"].trigger()
+    assert window.windowTitle() == "Sample* — Frameloom"  # undo past the save is dirty again
+
+
+def test_save_as_for_a_new_project_then_open_it(qtbot: QtBot, tmp_path: Path) -> None:
+    target = tmp_path / "films" / "Untitled.frameloom"
+    target.parent.mkdir()
+    window = _window(qtbot, None, prompts=Prompts(save_path=lambda _name: target,
+                                                  open_path=lambda: target,
+                                                  confirm_close=lambda _name: "discard"))
+    window.actions["save"].trigger()  # never saved: asks for a file
+    assert target.exists() and window.session.path == target
+    saved = _json(window.project)
+    window.actions["new"].trigger()
+    assert window.project.timeline.duration == 0 and _json(window.project) != saved
+    window.actions["open"].trigger()
+    assert _json(window.project) == saved
+    from studio.ui.session import recent_projects
+    assert recent_projects()[0] == target.resolve()
+
+
+def test_autosave_fires_and_recovery_on_reopen(qtbot: QtBot, sample_project: Path) -> None:
+    window = _window(qtbot, persistence.open_project(sample_project), autosave_ms=20)
+    autosave = persistence.autosave_path(sample_project)
+    qtbot.wait(60)
+    assert not autosave.exists()  # nothing unsaved: nothing autosaved
+    window.timeline.set_selection([window.project.timeline.tracks[0].items[0].id])
+    window.actions["ripple_delete"].trigger()
+    edited = _json(window.project)
+    qtbot.waitUntil(autosave.exists, timeout=2000)
+    window.session.timer.stop()  # the crash: the window is dropped unsaved
+    assert _json(persistence.load_project(sample_project)) != edited
+
+    opened = persistence.open_project(sample_project)
+    assert opened.recovery == autosave
+    recovered = _window(qtbot, opened, prompts=Prompts(recover=lambda _opened: True))
+    assert _json(recovered.project) == edited
+    assert recovered.windowTitle() == "Sample* — Frameloom"  # recovered work is unsaved work
+    recovered.actions["save"].trigger()
+    assert not autosave.exists() and recovered.windowTitle() == "Sample — Frameloom"
+
+
+def test_close_asks_about_unsaved_changes(qtbot: QtBot, sample_project: Path) -> None:
+    answers = ["cancel", "discard"]
+    window = _window(qtbot, persistence.open_project(sample_project),
+                     prompts=Prompts(confirm_close=lambda _name: answers.pop(0)))
+    window.show()
+    window.actions["split"].trigger()  # playhead at 0: nothing to split, nothing changes
+    assert window.close()
+    window = _window(qtbot, persistence.open_project(sample_project),
+                     prompts=Prompts(confirm_close=lambda _name: answers.pop(0)))
+    window.show()
+    window.timeline.set_playhead(10)
+    window.actions["split"].trigger()
+    assert not window.close() and window.isVisible()  # "cancel"
+    assert window.close()  # "discard"
+    assert answers == []

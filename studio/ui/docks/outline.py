@@ -1,0 +1,89 @@
+"""QtOutline: the project's tracks and items as a text tree, rebuilt when the document changes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+
+from studio.document.model import Project
+from studio.outline import track_rows
+
+from . import Subscriptions
+
+COLUMNS = ("Item", "Kind", "Start", "Duration", "Status")
+ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+class QtOutline(QTreeWidget):
+    """One row per track and per item or transition; selecting a row selects its entry.
+
+    Signals
+    -------
+    selection_changed(list)
+        Ids of the selected entries (tracks select nothing).
+    """
+
+    selection_changed = Signal(list)
+
+    def __init__(self, project: Project, media_status: Mapping[str, str],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.media_status = media_status
+        self.setObjectName("outline")
+        self.setHeaderLabels(COLUMNS)
+        self._pending = False
+        self.subscriptions = Subscriptions()
+        events = project.events
+        for signal in (events.track_spliced, events.media_changed, events.track_added,
+                       events.track_removed, events.project_changed):
+            self.subscriptions.connect(signal, self._schedule)
+        self.itemSelectionChanged.connect(
+            lambda: self.selection_changed.emit(self.selected_ids()))
+        self.refill()
+        self.setColumnWidth(0, 400)
+
+    def _schedule(self, *_args: object) -> None:
+        # One edit fires several splices; rebuild once, after the edit.
+        if not self._pending:
+            self._pending = True
+            QTimer.singleShot(0, self.refill)
+
+    def refill(self) -> None:
+        """Rebuild every row from the document, keeping the selection."""
+        self._pending = False
+        selected = set(self.selected_ids())
+        self.blockSignals(True)
+        self.clear()
+        for track in self.project.timeline.tracks:
+            top = QTreeWidgetItem([track.name or track.id, "track", "",
+                                   f"{track.duration} frames", ""])
+            for entry, row in zip(track.items, track_rows(self.project, track,
+                                                          self.media_status)):
+                child = QTreeWidgetItem([row.label, row.kind, row.start, row.duration,
+                                         row.status])
+                child.setData(0, ID_ROLE, entry.id)
+                top.addChild(child)
+                child.setSelected(entry.id in selected)
+            self.addTopLevelItem(top)
+            top.setExpanded(True)
+        for column in range(1, len(COLUMNS)):
+            self.resizeColumnToContents(column)
+        self.blockSignals(False)
+
+    def selected_ids(self) -> list[str]:
+        """Ids of the selected items and transitions."""
+        return [i.data(0, ID_ROLE) for i in self.selectedItems() if i.data(0, ID_ROLE)]
+
+    def select(self, entry_ids: list[str]) -> None:
+        """Select the rows of ``entry_ids``."""
+        for t in range(self.topLevelItemCount()):
+            top = self.topLevelItem(t)
+            for i in range(top.childCount()):
+                top.child(i).setSelected(top.child(i).data(0, ID_ROLE) in entry_ids)
+
+    def detach(self) -> None:
+        """Stop following the document."""
+        self.subscriptions.clear()

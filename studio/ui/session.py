@@ -1,0 +1,160 @@
+"""One open project: its undo stack, its file, autosave, the dirty state and recent projects."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+
+from studio import paths
+from studio.document import persistence
+from studio.document.errors import DocumentError, EditError
+from studio.document.model import Project, new_project
+from studio.ui.commands import EditCommand, push
+
+__all__ = ["AUTOSAVE_MS", "ProjectSession", "recent_projects", "remember_project"]
+
+AUTOSAVE_MS = 60_000
+RECENT_KEPT = 10
+
+
+def _recent_file() -> Path:
+    return paths.data_dir() / "recent.json"
+
+
+def recent_projects() -> list[Path]:
+    """Project files opened or saved lately, newest first (a damaged list reads as empty)."""
+    try:
+        data = json.loads(_recent_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [Path(p) for p in data if isinstance(p, str)] if isinstance(data, list) else []
+
+
+def remember_project(path: Path) -> None:
+    """Put ``path`` first in the recent projects list."""
+    path = Path(path).resolve()
+    items = [path] + [p for p in recent_projects() if p != path]
+    try:
+        _recent_file().write_text(json.dumps([str(p) for p in items[:RECENT_KEPT]]),
+                                  encoding="utf-8")
+    except OSError:
+        pass  # the list is a convenience; failing to keep it must not fail a save
+
+
+class ProjectSession(QObject):
+    """The state of one open project that outlives any one view.
+
+    Parameters
+    ----------
+    opened
+        As ``persistence.open_project`` returned it, or None for a new project.
+    recover
+        Use the autosave ``opened.recovery`` instead of the file (the project starts dirty).
+    autosave_ms
+        Autosave period; the recovery file is written only when there is unsaved work.
+
+    Signals
+    -------
+    dirty_changed(bool)
+        Unsaved work appeared or was saved (or undone back to the saved state).
+    message(str)
+        One sentence for the status bar: a refused edit, a failed save.
+    """
+
+    dirty_changed = Signal(bool)
+    message = Signal(str)
+
+    def __init__(self, opened: persistence.OpenedProject | None = None, *, recover: bool = False,
+                 autosave_ms: int = AUTOSAVE_MS, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.opened = opened
+        self.path: Path | None = opened.path if opened else None
+        self.read_only = bool(opened and opened.read_only)
+        self.media_status: dict[str, str] = dict(opened.media_status) if opened else {}
+        self.project: Project = opened.project if opened else new_project("Untitled")
+        self._recovered = False
+        if opened is not None and recover and opened.recovery is not None:
+            self.project = persistence.recover(opened)
+            self._recovered = True
+        self.stack = QUndoStack(self)
+        # A bound slot, not a lambda: Qt drops it with the session, before the stack's own
+        # destruction emits cleanChanged one last time.
+        self.stack.cleanChanged.connect(self._clean_changed)
+        # Counts every undo, redo and push: an index alone repeats after undo + a new edit.
+        self._edits = 0
+        self.stack.indexChanged.connect(self._count_edit)
+        self._autosaved_at: int | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(autosave_ms)
+        self.timer.timeout.connect(self.autosave)
+        self.timer.start()
+        if self.path is not None:
+            remember_project(self.path)
+
+    def _clean_changed(self, _clean: bool) -> None:
+        self.dirty_changed.emit(self.dirty)
+
+    def _count_edit(self, _index: int) -> None:
+        self._edits += 1
+
+    @property
+    def dirty(self) -> bool:
+        """Whether there is work the project file does not hold."""
+        return self._recovered or not self.stack.isClean()
+
+    def title(self) -> str:
+        """The window title: the project name with ``*`` when dirty."""
+        return f"{self.project.name}{'*' if self.dirty else ''} — Frameloom"
+
+    def push(self, command: EditCommand) -> bool:
+        """Run ``command`` and put it on the stack; a refusal becomes a ``message``."""
+        try:
+            push(self.stack, command)
+        except EditError as exc:
+            self.message.emit(str(exc))
+            return False
+        return True
+
+    def save(self, path: Path | None = None) -> bool:
+        """Save atomically to ``path`` (or the current file); False with a message on failure."""
+        target = path or self.path
+        if target is None:
+            return False
+        try:
+            written = persistence.save_project(self.project, target)
+        except DocumentError as exc:
+            self.message.emit(str(exc))
+            return False
+        if self.path is None:  # the untitled recovery file is no longer the only copy
+            (paths.state_dir() / "recovery" / f"{self.project.id}.frameloom").unlink(
+                missing_ok=True)
+        self.path, self.read_only, self._recovered = written, False, False
+        self.stack.setClean()
+        self.dirty_changed.emit(False)
+        remember_project(written)
+        self.message.emit(f"Saved {written.name}.")
+        return True
+
+    def autosave(self) -> Path | None:
+        """Write the recovery file if there is work not yet autosaved; never the user's file."""
+        if not self.dirty or self._autosaved_at == self._edits:
+            return None
+        try:
+            if self.path is None:
+                written = persistence.autosave_untitled(self.project)
+            else:
+                written = persistence.autosave(self.project, self.path)
+        except DocumentError as exc:
+            self.message.emit(str(exc))
+            return None
+        self._autosaved_at = self._edits
+        return written
+
+    def close(self) -> None:
+        """Stop autosaving and drop the recovery file if everything is saved."""
+        self.timer.stop()
+        if self.path is not None and not self.dirty:
+            persistence.discard_recovery(self.path)

@@ -1,0 +1,169 @@
+"""The action table: QActions, shortcuts, enabled states, and what each action does or says."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMenuBar
+from pytestqt.qtbot import QtBot
+
+from studio.document import persistence, serialize
+from studio.ui.actions import ACTIONS, ActionSpec, build_actions
+from studio.ui.main_window import MainWindow
+from studio.ui.prompts import Prompts
+
+NOT_BUILT = {"export", "play_pause", "shuttle_back", "shuttle_stop", "shuttle_forward",
+             "generate"}
+
+
+class Target(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+        self.ready = False
+
+    def go(self) -> None:
+        self.calls.append("go")
+
+    def is_ready(self) -> bool:
+        return self.ready
+
+    def not_built(self, spec: ActionSpec) -> None:
+        self.calls.append(f"not built: {spec.id}")
+
+
+def test_builder_makes_actions_with_shortcuts_and_enabled_states(qtbot: QtBot) -> None:
+    target = Target()
+    specs = (ActionSpec("go", "&Go", "Ctrl+G", "go", "is_ready", "Run"),
+             ActionSpec("later", "Later", "", None))
+    actions = build_actions(target, specs)
+    assert actions["go"].shortcut() == QKeySequence("Ctrl+G")
+    assert actions["go"].objectName() == "go" and not actions["go"].isEnabled()
+    target.ready = True
+    actions.update()
+    assert actions["go"].isEnabled()
+    actions["go"].trigger()
+    actions["later"].trigger()
+    assert target.calls == ["go", "not built: later"]
+    bar = QMenuBar()
+    actions.fill_menus(bar)
+    assert [a.text() for a in bar.actions()] == ["Run", "File"]
+
+
+def test_the_table_names_every_shortcut_issue_9_asks_for() -> None:
+    keys = {spec.id: spec.shortcut for spec in ACTIONS}
+    assert keys["split"] == "S" and keys["play_pause"] == "Space"
+    assert (keys["shuttle_back"], keys["shuttle_stop"], keys["shuttle_forward"]) == ("J", "K", "L")
+    assert (keys["step_back"], keys["step_forward"]) == ("Left", "Right")
+    assert (keys["set_in"], keys["set_out"]) == ("I", "O")
+    assert (keys["zoom_in"], keys["zoom_out"], keys["generate"]) == ("+", "-", "Ctrl+Return")
+    assert {s.id for s in ACTIONS if s.callback_name is None} == NOT_BUILT
+    assert len(keys) == len(ACTIONS)  # ids are unique
+
+
+@pytest.fixture
+def window(qtbot: QtBot, sample_project: Path) -> MainWindow:
+    win = MainWindow(persistence.open_project(sample_project),
+                     prompts=Prompts(confirm_close=lambda _name: "discard"))
+    qtbot.addWidget(win)
+    return win
+
+
+def test_window_actions_have_shortcuts_and_follow_the_state(window: MainWindow) -> None:
+    for spec in ACTIONS:
+        assert window.actions[spec.id].shortcut() == QKeySequence(spec.shortcut)
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["File", "Edit", "Playback", "View", "Generate"]
+    assert not window.actions["undo"].isEnabled() and not window.actions["redo"].isEnabled()
+    assert not window.actions["ripple_delete"].isEnabled()  # nothing selected
+    window.timeline.set_selection([window.project.timeline.tracks[0].items[0].id])
+    assert window.actions["ripple_delete"].isEnabled()
+    assert window.inspector.title.text() == "Select a generated shot or bridge."
+
+
+@pytest.mark.parametrize("action_id", sorted(NOT_BUILT))
+def test_actions_not_built_yet_say_so(window: MainWindow, action_id: str) -> None:
+    window.timeline.set_selection([window.project.timeline.tracks[0].items[0].id])
+    window.actions[action_id].trigger()
+    assert window.statusBar().currentMessage().endswith(" is not built yet.")
+
+
+def test_split_ripple_delete_undo_redo_through_actions(window: MainWindow) -> None:
+    before = json.dumps(serialize.encode(window.project), sort_keys=True)
+    first = window.project.timeline.tracks[0].items[0]
+    window.timeline.set_selection([first.id])
+    assert window.actions["ripple_delete"].isEnabled()
+    window.actions["ripple_delete"].trigger()
+    assert window.project.timeline.tracks[0].items[0].id != first.id
+    for _ in range(10):
+        window.actions["step_forward"].trigger()
+    window.actions["step_back"].trigger()
+    assert window.timeline.playhead == 9
+    window.timeline.set_selection([])
+    window.actions["split"].trigger()
+    assert window.session.stack.count() == 2
+    window.actions["undo"].trigger()
+    window.actions["undo"].trigger()
+    assert json.dumps(serialize.encode(window.project), sort_keys=True) == before
+    assert window.actions["redo"].isEnabled() and not window.actions["undo"].isEnabled()
+
+
+def test_a_refused_split_says_one_sentence(window: MainWindow) -> None:
+    window.actions["split"].trigger()  # playhead at 0: on an edge, not inside an item
+    assert window.statusBar().currentMessage() == "There is no item under the playhead to split."
+    assert window.session.stack.count() == 0
+
+
+def test_zoom_and_in_out_points(window: MainWindow) -> None:
+    zoom = window.timeline.pixels_per_frame
+    window.actions["zoom_in"].trigger()
+    assert window.timeline.pixels_per_frame > zoom
+    window.actions["zoom_out"].trigger()
+    window.actions["zoom_out"].trigger()
+    assert window.timeline.pixels_per_frame < zoom
+    window.timeline.set_playhead(24)
+    window.actions["set_in"].trigger()
+    assert window.statusBar().currentMessage() == "In point at 00:00:01:00."
+    window.timeline.set_playhead(48)
+    window.actions["set_out"].trigger()
+    assert window.in_out == [24, 48]
+
+
+def test_import_media_is_one_undo_step(window: MainWindow, sample_project: Path,
+                                       tmp_path: Path) -> None:
+    files = [shutil.copy(sample_project.parent / "media" / name, tmp_path / f"new-{name}")
+             for name in ("still-1.png", "clip-1.mp4")]
+    window.prompts.media_paths = lambda: [Path(f) for f in files]
+    count = window.media_list.count()
+    window.actions["import_media"].trigger()
+    assert window.media_list.count() == count + 2
+    assert window.session.stack.count() == 1
+    window.actions["undo"].trigger()
+    assert window.media_list.count() == count
+    window.prompts.media_paths = lambda: [tmp_path / "missing.png"]
+    window.actions["import_media"].trigger()
+    assert window.session.stack.count() == 1 and window.statusBar().currentMessage()
+
+
+def test_inspector_edits_go_through_set_spec_commands(window: MainWindow) -> None:
+    shot = next(e for e in window.project.timeline.tracks[0].items
+                if type(e).__name__ == "Generated")
+    window.timeline.set_selection([shot.id])
+    inspector = window.inspector
+    assert inspector.prompt.isEnabled() and inspector.prompt.text() == shot.generation.spec.prompt
+    inspector.prompt.setText("a green triangle")
+    inspector.prompt.editingFinished.emit()
+    inspector.seed.setValue(42)
+    inspector.seed.setValue(43)  # one burst of changes to one field: one undo step
+    spec = window.project.find(shot.id)[2].generation.spec
+    assert (spec.prompt, spec.seed) == ("a green triangle", 43)
+    assert window.session.stack.count() == 2
+    window.actions["undo"].trigger()
+    assert inspector.seed.value() == shot.generation.spec.seed  # the view follows undo
+    window.actions["undo"].trigger()
+    assert inspector.prompt.text() == shot.generation.spec.prompt
