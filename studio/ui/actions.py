@@ -76,9 +76,13 @@ class ActionSet:
         The object whose methods the specs name (the main window).
     specs
         The table; :data:`ACTIONS` by default.
+    update
+        Set the enabled states now; False when the target cannot answer yet (it then calls
+        :meth:`update` itself once it can).
     """
 
-    def __init__(self, target: QObject, specs: Sequence[ActionSpec] = ACTIONS) -> None:
+    def __init__(self, target: QObject, specs: Sequence[ActionSpec] = ACTIONS, *,
+                 update: bool = True) -> None:
         self.target = target
         self.specs = tuple(specs)
         self.actions: dict[str, QAction] = {}
@@ -89,7 +93,8 @@ class ActionSet:
                 action.setShortcut(QKeySequence(spec.shortcut))
             action.triggered.connect(self._callback(spec))
             self.actions[spec.id] = action
-        self.update()
+        if update:
+            self.update()
 
     def _callback(self, spec: ActionSpec) -> Callable[[], None]:
         if spec.callback_name is None:
@@ -116,6 +121,7 @@ class ActionSet:
             menus[spec.menu].addAction(self.actions[spec.id])
 
 
-def build_actions(target: QObject, specs: Sequence[ActionSpec] = ACTIONS) -> ActionSet:
+def build_actions(target: QObject, specs: Sequence[ActionSpec] = ACTIONS, *,
+                  update: bool = True) -> ActionSet:
     """QActions for ``specs`` on ``target``; see :class:`ActionSet`."""
-    return ActionSet(target, specs)
+    return ActionSet(target, specs, update=update)

@@ -11,9 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
 from studio.document import persistence
 from studio.document.errors import DocumentError
-from studio.document.model import Project, new_project
-from studio.errors import MediaError
-from studio.media.importer import import_media
+from studio.document.model import Project
 from studio.outline import frames_text, notes, rate_text
 from studio.document.timebase import frames_to_timecode
 from studio.ui import commands
@@ -53,6 +51,12 @@ class MainWindow(QMainWindow):
         Autosave period in milliseconds.
     """
 
+    session: ProjectSession
+    timeline: QtTimelineView
+    outline: QtOutline
+    media_list: QtMediaBin
+    inspector: QtInspector
+
     def __init__(self, opened: persistence.OpenedProject | None = None, *,
                  bridge: EngineBridge | None = None, prompts: Prompts | None = None,
                  autosave_ms: int = AUTOSAVE_MS, parent: QWidget | None = None) -> None:
@@ -77,9 +81,8 @@ class MainWindow(QMainWindow):
         self.docks["Jobs"].setVisible(bridge is not None)
         self.duration_label = QLabel()
         self.statusBar().addPermanentWidget(self.duration_label)
-        self.session: ProjectSession | None = None
-        self.actions = build_actions(self)
-        self.actions.fill_menus(self.menuBar())
+        self.action_set = build_actions(self, update=False)  # _load() updates them
+        self.action_set.fill_menus(self.menuBar())
         self._load(opened)
 
     def _dock(self, name: str, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -92,7 +95,7 @@ class MainWindow(QMainWindow):
     def _load(self, opened: persistence.OpenedProject | None) -> None:
         """Show ``opened`` (or a new project) with a fresh undo stack and fresh views."""
         recover = bool(opened and opened.recovery and self.prompts.recover(opened))
-        if self.session is not None:
+        if hasattr(self, "session"):  # replacing an open project
             self.session.close()
             for view in (self.timeline, self.outline, self.media_list, self.inspector):
                 view.detach()
@@ -112,9 +115,9 @@ class MainWindow(QMainWindow):
         self.timeline.move_requested.connect(self._move_requested)
         self.timeline.trim_requested.connect(self._trim_requested)
         self.timeline.split_requested.connect(
-            lambda item_id, frame: self._push(commands.SplitCommand(project, item_id, frame)))
+            lambda item_id, frame: session.push(commands.SplitCommand(project, item_id, frame)))
         self.timeline.delete_requested.connect(
-            lambda item_id: self._push(commands.RippleDeleteCommand(project, item_id)))
+            lambda item_id: session.push(commands.RippleDeleteCommand(project, item_id)))
         self.inspector.spec_edit_requested.connect(self._spec_edit_requested)
         session.message.connect(self.statusBar().showMessage)
         session.dirty_changed.connect(self._refresh)
@@ -130,21 +133,19 @@ class MainWindow(QMainWindow):
     @property
     def project(self) -> Project:
         """The open project."""
-        assert self.session is not None
         return self.session.project
 
     def _refresh(self, *_args: Any) -> None:
-        assert self.session is not None
         project = self.session.project
         self.setWindowTitle(self.session.title())
         self.duration_label.setText(
             f"{project.width}x{project.height}, {rate_text(project.rate)}, "
             f"{frames_text(project.timeline.duration, project.rate)}")
-        self.actions.update()
+        self.action_set.update()
 
     def _may_discard(self) -> bool:
         """Ask what to do with unsaved changes; True if the project may be closed."""
-        if self.session is None or not self.session.dirty:
+        if not self.session.dirty:
             return True
         answer = self.prompts.confirm_close(self.project.name)
         return answer == "discard" or (answer == "save" and self.save())
@@ -153,7 +154,7 @@ class MainWindow(QMainWindow):
         if not self._may_discard():
             event.ignore()
             return
-        if self.session is not None:
+        if hasattr(self, "session"):  # replacing an open project
             self.session.close()
         event.accept()
 
@@ -178,47 +179,29 @@ class MainWindow(QMainWindow):
 
     def save(self) -> bool:
         """Save to the project's file; a new or read-only project asks for a file instead."""
-        assert self.session is not None
         if self.session.path is None or self.session.read_only:
             return self.save_as()
         return self.session.save()
 
     def save_as(self) -> bool:
         """Save to a file the user picks."""
-        assert self.session is not None
         path = self.prompts.save_path(self.project.name)
         return path is not None and self.session.save(path)
 
     def import_media(self, paths: list[Path] | None = None) -> bool:
         """Add stills and clips to the media pool as one undo step."""
-        assert self.session is not None
         paths = paths if paths is not None else self.prompts.media_paths()
         if not paths:
             return False
-        folder = self.session.path or Path.cwd()
-        try:
-            # Probed and fingerprinted on a scratch project, so the real one changes only
-            # through commands (one AddMediaCommand per file).
-            scratch = import_media(new_project("scratch"), folder, paths)
-        except MediaError as exc:
-            self.statusBar().showMessage(str(exc))
-            return False
-        refs = [op.new for op in scratch.ops if getattr(op, "new", None) is not None]
-        done = self._transact(scratch.label, [commands.AddMediaCommand(self.project, ref)
-                                              for ref in refs])
-        if done:
-            self.statusBar().showMessage(f"Imported {len(refs)} file(s).")
-        return done
+        return self.session.import_media(paths)
 
     # ------------------------------------------------------------------- Edit actions
     def undo(self) -> None:
         """Undo the last step."""
-        assert self.session is not None
         self.session.stack.undo()
 
     def redo(self) -> None:
         """Redo the last undone step."""
-        assert self.session is not None
         self.session.stack.redo()
 
     def split_at_playhead(self) -> None:
@@ -228,24 +211,13 @@ class MainWindow(QMainWindow):
         if not ids:
             self.statusBar().showMessage("There is no item under the playhead to split.")
             return
-        self._transact("Split", [commands.SplitCommand(self.project, i, frame) for i in ids])
+        self.session.transact("Split", [commands.SplitCommand(self.project, i, frame)
+                                        for i in ids])
 
     def ripple_delete(self) -> None:
         """Remove the selected items and close their holes, as one undo step."""
-        self._transact("Ripple delete", [commands.RippleDeleteCommand(self.project, i)
+        self.session.transact("Ripple delete", [commands.RippleDeleteCommand(self.project, i)
                                          for i in self.selection()])
-
-    def _transact(self, text: str, steps: list[commands.EditCommand]) -> bool:
-        """Push ``steps`` as one undo step; if one is refused, none is kept."""
-        assert self.session is not None
-        try:
-            with transaction(self.session.stack, text):
-                for command in steps:
-                    commands.push(self.session.stack, command)
-        except DocumentError as exc:
-            self.statusBar().showMessage(str(exc))
-            return False
-        return True
 
     # --------------------------------------------------------------- Playback and view
     def step_back(self) -> None:
@@ -283,16 +255,16 @@ class MainWindow(QMainWindow):
 
     # --------------------------------------------------------------- enabled states
     def can_save(self) -> bool:
-        return self.session is not None and (self.session.dirty or self.session.path is None)
+        return (self.session.dirty or self.session.path is None)
 
     def can_edit(self) -> bool:
-        return self.session is not None and not self.session.read_only
+        return not self.session.read_only
 
     def can_undo(self) -> bool:
-        return self.session is not None and self.session.stack.canUndo()
+        return self.session.stack.canUndo()
 
     def can_redo(self) -> bool:
-        return self.session is not None and self.session.stack.canRedo()
+        return self.session.stack.canRedo()
 
     def has_selection(self) -> bool:
         return self.can_edit() and bool(self.selection())
@@ -308,7 +280,7 @@ class MainWindow(QMainWindow):
         if ids != self.outline.selected_ids():
             self.outline.select(ids)
         self.inspector.show_entry(ids[0] if len(ids) == 1 else None)
-        self.actions.update()
+        self.action_set.update()
 
     def _covers(self, item_id: str, frame: int) -> bool:
         track, index, entry = self.project.find(item_id)
@@ -320,27 +292,16 @@ class MainWindow(QMainWindow):
         return [e.id for t in reversed(self.project.timeline.tracks) for _i, s, e in t.layout()
                 if s < frame < s + e.duration]
 
-    def _push(self, command: commands.EditCommand) -> bool:
-        assert self.session is not None
-        return self.session.push(command)
-
     def _move_requested(self, item_id: str, track_id: str, frame: int, drag_id: int,
                         _final: bool) -> None:
-        self._push_gesture(commands.MoveCommand(self.project, item_id, track_id, frame,
+        self.session.push_gesture(commands.MoveCommand(self.project, item_id, track_id, frame,
                                                 gesture=("move", drag_id)))
 
     def _trim_requested(self, item_id: str, in_delta: int, out_delta: int, drag_id: int,
                         _final: bool) -> None:
-        self._push_gesture(commands.TrimCommand(self.project, item_id, in_delta=in_delta,
+        self.session.push_gesture(commands.TrimCommand(self.project, item_id, in_delta=in_delta,
                                                 out_delta=out_delta, gesture=("trim", drag_id)))
 
-    def _push_gesture(self, command: commands.EditCommand) -> None:
-        assert self.session is not None
-        try:
-            commands.push_gesture(self.session.stack, command)
-        except DocumentError as exc:
-            self.statusBar().showMessage(str(exc))
-
     def _spec_edit_requested(self, entry_id: str, field: str, value: object) -> None:
-        self._push(commands.SetSpecCommand(self.project, entry_id, gesture=(entry_id, field),
-                                           **{field: value}))
+        self.session.push(commands.SetSpecCommand(self.project, entry_id,
+                                                   gesture=(entry_id, field), **{field: value}))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -10,9 +12,13 @@ from PySide6.QtGui import QUndoStack
 
 from studio import paths
 from studio.document import persistence
+from studio.document.changes import SetMedia
 from studio.document.errors import DocumentError, EditError
 from studio.document.model import Project, new_project
-from studio.ui.commands import EditCommand, push
+from studio.errors import MediaError
+from studio.media.importer import import_media
+from studio.ui.commands import AddMediaCommand, EditCommand, push, push_gesture
+from studio.ui.undo import transaction
 
 __all__ = ["AUTOSAVE_MS", "ProjectSession", "recent_projects", "remember_project"]
 
@@ -117,6 +123,44 @@ class ProjectSession(QObject):
             self.message.emit(str(exc))
             return False
         return True
+
+    def push_gesture(self, command: EditCommand) -> bool:
+        """Push one request of a drag (see :func:`~studio.ui.commands.push_gesture`)."""
+        try:
+            push_gesture(self.stack, command)
+        except EditError as exc:
+            self.message.emit(str(exc))
+            return False
+        return True
+
+    def transact(self, text: str, steps: list[EditCommand]) -> bool:
+        """Push ``steps`` as one undo step called ``text``; if one is refused, none is kept."""
+        try:
+            with transaction(self.stack, text):
+                for command in steps:
+                    push(self.stack, command)
+        except EditError as exc:
+            self.message.emit(str(exc))
+            return False
+        return True
+
+    def import_media(self, files: Sequence[Path]) -> bool:
+        """Add stills and clips to the media pool as one undo step (one command per file)."""
+        try:
+            # Probed and fingerprinted on a scratch project, so this one changes only
+            # through commands.
+            scratch = import_media(new_project("scratch"), self.path or Path.cwd(), files)
+        except MediaError as exc:
+            self.message.emit(str(exc))
+            return False
+        refs = [op.new for op in scratch.ops if isinstance(op, SetMedia) and op.new is not None]
+        if self.path is None:  # nothing to be relative to yet: keep where the files are
+            refs = [dataclasses.replace(ref, path=Path(file).resolve().as_posix())
+                    for ref, file in zip(refs, files)]
+        done = self.transact(scratch.label, [AddMediaCommand(self.project, r) for r in refs])
+        if done:
+            self.message.emit(f"Imported {len(refs)} file{'s' if len(refs) > 1 else ''}.")
+        return done
 
     def save(self, path: Path | None = None) -> bool:
         """Save atomically to ``path`` (or the current file); False with a message on failure."""

@@ -33,13 +33,19 @@ class QtInspector(QWidget):
         self.project = project
         self.entry_id: str | None = None
         self.title = QLabel("Select a generated shot or bridge.")
-        self.prompt = QLineEdit(objectName="prompt")
-        self.negative_prompt = QLineEdit(objectName="negative_prompt")
-        self.seed = QSpinBox(objectName="seed", maximum=2**31 - 1)
-        self.steps = QSpinBox(objectName="steps", minimum=1, maximum=500)
-        self.guidance = QDoubleSpinBox(objectName="guidance", maximum=50.0, singleStep=0.5)
+        self.prompt = QLineEdit()
+        self.negative_prompt = QLineEdit()
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.steps = QSpinBox()
+        self.steps.setRange(1, 500)
+        self.guidance = QDoubleSpinBox()
+        self.guidance.setRange(0.0, 50.0)
+        self.guidance.setSingleStep(0.5)
         form = QFormLayout(self)
         form.addRow(self.title)
+        for name in ("prompt", "negative_prompt", "seed", "steps", "guidance"):
+            getattr(self, name).setObjectName(name)
         for label, widget in (("Prompt", self.prompt), ("Negative", self.negative_prompt),
                               ("Seed", self.seed), ("Steps", self.steps),
                               ("Guidance", self.guidance)):

@@ -24,7 +24,8 @@ class QtJobsPanel(QWidget):
         super().__init__(parent)
         self.bridge = bridge
         self.status = QLabel("Starting the engine.")
-        self.jobs = QListWidget(objectName="jobs")
+        self.jobs = QListWidget()
+        self.jobs.setObjectName("jobs")
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         layout.addWidget(self.jobs)

@@ -79,10 +79,9 @@ class QtOutline(QTreeWidget):
 
     def select(self, entry_ids: list[str]) -> None:
         """Select the rows of ``entry_ids``."""
-        for t in range(self.topLevelItemCount()):
-            top = self.topLevelItem(t)
-            for i in range(top.childCount()):
-                top.child(i).setSelected(top.child(i).data(0, ID_ROLE) in entry_ids)
+        for row in self.findItems("", Qt.MatchFlag.MatchContains | Qt.MatchFlag.MatchRecursive):
+            if row.data(0, ID_ROLE):
+                row.setSelected(row.data(0, ID_ROLE) in entry_ids)
 
     def detach(self) -> None:
         """Stop following the document."""

@@ -76,20 +76,20 @@ def window(qtbot: QtBot, sample_project: Path) -> MainWindow:
 
 def test_window_actions_have_shortcuts_and_follow_the_state(window: MainWindow) -> None:
     for spec in ACTIONS:
-        assert window.actions[spec.id].shortcut() == QKeySequence(spec.shortcut)
+        assert window.action_set[spec.id].shortcut() == QKeySequence(spec.shortcut)
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["File", "Edit", "Playback", "View", "Generate"]
-    assert not window.actions["undo"].isEnabled() and not window.actions["redo"].isEnabled()
-    assert not window.actions["ripple_delete"].isEnabled()  # nothing selected
+    assert not window.action_set["undo"].isEnabled() and not window.action_set["redo"].isEnabled()
+    assert not window.action_set["ripple_delete"].isEnabled()  # nothing selected
     window.timeline.set_selection([window.project.timeline.tracks[0].items[0].id])
-    assert window.actions["ripple_delete"].isEnabled()
+    assert window.action_set["ripple_delete"].isEnabled()
     assert window.inspector.title.text() == "Select a generated shot or bridge."
 
 
 @pytest.mark.parametrize("action_id", sorted(NOT_BUILT))
 def test_actions_not_built_yet_say_so(window: MainWindow, action_id: str) -> None:
     window.timeline.set_selection([window.project.timeline.tracks[0].items[0].id])
-    window.actions[action_id].trigger()
+    window.action_set[action_id].trigger()
     assert window.statusBar().currentMessage().endswith(" is not built yet.")
 
 
@@ -97,40 +97,40 @@ def test_split_ripple_delete_undo_redo_through_actions(window: MainWindow) -> No
     before = json.dumps(serialize.encode(window.project), sort_keys=True)
     first = window.project.timeline.tracks[0].items[0]
     window.timeline.set_selection([first.id])
-    assert window.actions["ripple_delete"].isEnabled()
-    window.actions["ripple_delete"].trigger()
+    assert window.action_set["ripple_delete"].isEnabled()
+    window.action_set["ripple_delete"].trigger()
     assert window.project.timeline.tracks[0].items[0].id != first.id
     for _ in range(10):
-        window.actions["step_forward"].trigger()
-    window.actions["step_back"].trigger()
+        window.action_set["step_forward"].trigger()
+    window.action_set["step_back"].trigger()
     assert window.timeline.playhead == 9
     window.timeline.set_selection([])
-    window.actions["split"].trigger()
+    window.action_set["split"].trigger()
     assert window.session.stack.count() == 2
-    window.actions["undo"].trigger()
-    window.actions["undo"].trigger()
+    window.action_set["undo"].trigger()
+    window.action_set["undo"].trigger()
     assert json.dumps(serialize.encode(window.project), sort_keys=True) == before
-    assert window.actions["redo"].isEnabled() and not window.actions["undo"].isEnabled()
+    assert window.action_set["redo"].isEnabled() and not window.action_set["undo"].isEnabled()
 
 
 def test_a_refused_split_says_one_sentence(window: MainWindow) -> None:
-    window.actions["split"].trigger()  # playhead at 0: on an edge, not inside an item
+    window.action_set["split"].trigger()  # playhead at 0: on an edge, not inside an item
     assert window.statusBar().currentMessage() == "There is no item under the playhead to split."
     assert window.session.stack.count() == 0
 
 
 def test_zoom_and_in_out_points(window: MainWindow) -> None:
     zoom = window.timeline.pixels_per_frame
-    window.actions["zoom_in"].trigger()
+    window.action_set["zoom_in"].trigger()
     assert window.timeline.pixels_per_frame > zoom
-    window.actions["zoom_out"].trigger()
-    window.actions["zoom_out"].trigger()
+    window.action_set["zoom_out"].trigger()
+    window.action_set["zoom_out"].trigger()
     assert window.timeline.pixels_per_frame < zoom
     window.timeline.set_playhead(24)
-    window.actions["set_in"].trigger()
+    window.action_set["set_in"].trigger()
     assert window.statusBar().currentMessage() == "In point at 00:00:01:00."
     window.timeline.set_playhead(48)
-    window.actions["set_out"].trigger()
+    window.action_set["set_out"].trigger()
     assert window.in_out == [24, 48]
 
 
@@ -140,13 +140,13 @@ def test_import_media_is_one_undo_step(window: MainWindow, sample_project: Path,
              for name in ("still-1.png", "clip-1.mp4")]
     window.prompts.media_paths = lambda: [Path(f) for f in files]
     count = window.media_list.count()
-    window.actions["import_media"].trigger()
+    window.action_set["import_media"].trigger()
     assert window.media_list.count() == count + 2
     assert window.session.stack.count() == 1
-    window.actions["undo"].trigger()
+    window.action_set["undo"].trigger()
     assert window.media_list.count() == count
     window.prompts.media_paths = lambda: [tmp_path / "missing.png"]
-    window.actions["import_media"].trigger()
+    window.action_set["import_media"].trigger()
     assert window.session.stack.count() == 1 and window.statusBar().currentMessage()
 
 
@@ -163,7 +163,7 @@ def test_inspector_edits_go_through_set_spec_commands(window: MainWindow) -> Non
     spec = window.project.find(shot.id)[2].generation.spec
     assert (spec.prompt, spec.seed) == ("a green triangle", 43)
     assert window.session.stack.count() == 2
-    window.actions["undo"].trigger()
+    window.action_set["undo"].trigger()
     assert inspector.seed.value() == shot.generation.spec.seed  # the view follows undo
-    window.actions["undo"].trigger()
+    window.action_set["undo"].trigger()
     assert inspector.prompt.text() == shot.generation.spec.prompt

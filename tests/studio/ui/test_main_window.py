@@ -83,21 +83,21 @@ def test_status_bar_tells_of_a_newer_autosave_when_not_recovered(
 def test_edit_save_reopen_and_dirty_marker(qtbot: QtBot, sample_project: Path) -> None:
     window = _window(qtbot, persistence.open_project(sample_project))
     window.timeline.set_playhead(60)
-    window.actions["split"].trigger()  # nothing selected: the item under the playhead
+    window.action_set["split"].trigger()  # nothing selected: the item under the playhead
     assert window.windowTitle() == "Sample* — Frameloom"
-    assert window.actions["undo"].isEnabled() and window.actions["save"].isEnabled()
+    assert window.action_set["undo"].isEnabled() and window.action_set["save"].isEnabled()
     edited = _json(window.project)
-    window.actions["undo"].trigger()
+    window.action_set["undo"].trigger()
     assert window.windowTitle() == "Sample — Frameloom"  # back at the saved state
-    assert not window.actions["save"].isEnabled()
-    window.actions["redo"].trigger()
+    assert not window.action_set["save"].isEnabled()
+    window.action_set["redo"].trigger()
     assert _json(window.project) == edited and window.windowTitle().startswith("Sample*")
 
-    window.actions["save"].trigger()
+    window.action_set["save"].trigger()
     assert window.windowTitle() == "Sample — Frameloom"
     reopened = persistence.open_project(sample_project)
     assert _json(reopened.project) == edited
-    window.actions["undo"].trigger()
+    window.action_set["undo"].trigger()
     assert window.windowTitle() == "Sample* — Frameloom"  # undo past the save is dirty again
 
 
@@ -107,12 +107,12 @@ def test_save_as_for_a_new_project_then_open_it(qtbot: QtBot, tmp_path: Path) ->
     window = _window(qtbot, None, prompts=Prompts(save_path=lambda _name: target,
                                                   open_path=lambda: target,
                                                   confirm_close=lambda _name: "discard"))
-    window.actions["save"].trigger()  # never saved: asks for a file
+    window.action_set["save"].trigger()  # never saved: asks for a file
     assert target.exists() and window.session.path == target
     saved = _json(window.project)
-    window.actions["new"].trigger()
+    window.action_set["new"].trigger()
     assert window.project.timeline.duration == 0 and _json(window.project) != saved
-    window.actions["open"].trigger()
+    window.action_set["open"].trigger()
     assert _json(window.project) == saved
     from studio.ui.session import recent_projects
     assert recent_projects()[0] == target.resolve()
@@ -124,7 +124,7 @@ def test_autosave_fires_and_recovery_on_reopen(qtbot: QtBot, sample_project: Pat
     qtbot.wait(60)
     assert not autosave.exists()  # nothing unsaved: nothing autosaved
     window.timeline.set_selection([window.project.timeline.tracks[0].items[0].id])
-    window.actions["ripple_delete"].trigger()
+    window.action_set["ripple_delete"].trigger()
     edited = _json(window.project)
     qtbot.waitUntil(autosave.exists, timeout=2000)
     window.session.timer.stop()  # the crash: the window is dropped unsaved
@@ -135,7 +135,7 @@ def test_autosave_fires_and_recovery_on_reopen(qtbot: QtBot, sample_project: Pat
     recovered = _window(qtbot, opened, prompts=Prompts(recover=lambda _opened: True))
     assert _json(recovered.project) == edited
     assert recovered.windowTitle() == "Sample* — Frameloom"  # recovered work is unsaved work
-    recovered.actions["save"].trigger()
+    recovered.action_set["save"].trigger()
     assert not autosave.exists() and recovered.windowTitle() == "Sample — Frameloom"
 
 
@@ -144,13 +144,43 @@ def test_close_asks_about_unsaved_changes(qtbot: QtBot, sample_project: Path) ->
     window = _window(qtbot, persistence.open_project(sample_project),
                      prompts=Prompts(confirm_close=lambda _name: answers.pop(0)))
     window.show()
-    window.actions["split"].trigger()  # playhead at 0: nothing to split, nothing changes
+    window.action_set["split"].trigger()  # playhead at 0: nothing to split, nothing changes
     assert window.close()
     window = _window(qtbot, persistence.open_project(sample_project),
                      prompts=Prompts(confirm_close=lambda _name: answers.pop(0)))
     window.show()
     window.timeline.set_playhead(10)
-    window.actions["split"].trigger()
+    window.action_set["split"].trigger()
     assert not window.close() and window.isVisible()  # "cancel"
     assert window.close()  # "discard"
     assert answers == []
+
+
+def test_jobs_dock_follows_the_engine_bridge(qtbot: QtBot) -> None:
+    from types import SimpleNamespace
+
+    from studio.engine_link import JobView
+    from studio.ui.engine_bridge import EngineBridge
+
+    bridge = EngineBridge(SimpleNamespace())  # type: ignore[arg-type] - only signals are used
+    window = _window(qtbot, None, bridge=bridge)
+    assert window.docks["Jobs"].isVisibleTo(window) and window.jobs is not None
+    bridge.status_changed.emit("running", "The engine is ready.")
+    bridge.job_changed.emit(JobView(id="job-1", state="running", prompt="a cat", step=5,
+                                    total=10, eta_s=3.0))
+    bridge.job_changed.emit(JobView(id="job-2", state="queued", prompt="a dog"))
+    rows = [window.jobs.jobs.item(i).text() for i in range(window.jobs.jobs.count())]
+    assert rows == ["[running 50%, 3 s left] a cat", "[queued] a dog"]
+    assert window.jobs.status.text() == "The engine is ready."
+    bridge.job_removed.emit("job-1")
+    assert window.jobs.jobs.count() == 1
+
+
+def test_importing_into_a_new_project_keeps_absolute_paths(qtbot: QtBot,
+                                                        sample_project: Path) -> None:
+    still = sample_project.parent / "media" / "still-1.png"
+    window = _window(qtbot, None, prompts=Prompts(media_paths=lambda: [still]))
+    window.action_set["import_media"].trigger()
+    (media,) = window.project.media.values()
+    assert media.path == still.resolve().as_posix()
+    assert window.statusBar().currentMessage() == "Imported 1 file."
