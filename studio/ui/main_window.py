@@ -294,13 +294,15 @@ class MainWindow(QMainWindow):
 
     def _move_requested(self, item_id: str, track_id: str, frame: int, drag_id: int,
                         _final: bool) -> None:
-        self.session.push_gesture(commands.MoveCommand(self.project, item_id, track_id, frame,
-                                                gesture=("move", drag_id)))
+        command = commands.MoveCommand(self.project, item_id, track_id, frame,
+                                       gesture=("move", drag_id))
+        self.session.push(command, gesture=True)
 
     def _trim_requested(self, item_id: str, in_delta: int, out_delta: int, drag_id: int,
                         _final: bool) -> None:
-        self.session.push_gesture(commands.TrimCommand(self.project, item_id, in_delta=in_delta,
-                                                out_delta=out_delta, gesture=("trim", drag_id)))
+        command = commands.TrimCommand(self.project, item_id, in_delta=in_delta,
+                                       out_delta=out_delta, gesture=("trim", drag_id))
+        self.session.push(command, gesture=True)
 
     def _spec_edit_requested(self, entry_id: str, field: str, value: object) -> None:
         self.session.push(commands.SetSpecCommand(self.project, entry_id,

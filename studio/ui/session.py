@@ -115,19 +115,14 @@ class ProjectSession(QObject):
         """The window title: the project name with ``*`` when dirty."""
         return f"{self.project.name}{'*' if self.dirty else ''} — Frameloom"
 
-    def push(self, command: EditCommand) -> bool:
-        """Run ``command`` and put it on the stack; a refusal becomes a ``message``."""
-        try:
-            push(self.stack, command)
-        except EditError as exc:
-            self.message.emit(str(exc))
-            return False
-        return True
+    def push(self, command: EditCommand, *, gesture: bool = False) -> bool:
+        """Run ``command`` and put it on the stack; a refusal becomes a ``message``.
 
-    def push_gesture(self, command: EditCommand) -> bool:
-        """Push one request of a drag (see :func:`~studio.ui.commands.push_gesture`)."""
+        With ``gesture``, the command is one request of a drag and replaces the drag's previous
+        request (see :func:`~studio.ui.commands.push_gesture`).
+        """
         try:
-            push_gesture(self.stack, command)
+            (push_gesture if gesture else push)(self.stack, command)
         except EditError as exc:
             self.message.emit(str(exc))
             return False

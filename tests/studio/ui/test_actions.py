@@ -167,3 +167,19 @@ def test_inspector_edits_go_through_set_spec_commands(window: MainWindow) -> Non
     assert inspector.seed.value() == shot.generation.spec.seed  # the view follows undo
     window.action_set["undo"].trigger()
     assert inspector.prompt.text() == shot.generation.spec.prompt
+
+
+def test_timeline_drag_requests_become_one_undo_step(window: MainWindow) -> None:
+    before = json.dumps(serialize.encode(window.project), sort_keys=True)
+    track = window.project.timeline.tracks[0]
+    clip = track.items[0]
+    # Each request of one drag counts from where the drag began (QtTimelineView's contract).
+    for out_delta, final in ((-4, False), (-10, False), (-8, True)):
+        window.timeline.trim_requested.emit(clip.id, 0, out_delta, 1, final)
+    assert window.project.find(clip.id)[2].duration == clip.duration - 8
+    window.timeline.move_requested.emit(clip.id, track.id, 100, 2, False)
+    window.timeline.move_requested.emit(clip.id, track.id, 150, 2, True)
+    assert window.session.stack.count() == 2
+    window.action_set["undo"].trigger()
+    window.action_set["undo"].trigger()
+    assert json.dumps(serialize.encode(window.project), sort_keys=True) == before
