@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         recover = bool(opened and opened.recovery and self.prompts.recover(opened))
         if hasattr(self, "session"):  # replacing an open project
             self.session.close()
+            self.session.deleteLater()  # its stack keeps the old project alive otherwise
             for view in (self.timeline, self.outline, self.media_list, self.inspector):
                 view.detach()
                 view.deleteLater()
@@ -122,7 +123,6 @@ class MainWindow(QMainWindow):
         session.message.connect(self.statusBar().showMessage)
         session.dirty_changed.connect(self._refresh)
         session.stack.indexChanged.connect(self._refresh)
-        project.events.project_changed.connect(lambda *_: self._refresh())
         self._refresh()
         if recover:
             note = "Recovered the autosaved work; save to keep it."
@@ -154,8 +154,7 @@ class MainWindow(QMainWindow):
         if not self._may_discard():
             event.ignore()
             return
-        if hasattr(self, "session"):  # replacing an open project
-            self.session.close()
+        self.session.close()
         event.accept()
 
     # ------------------------------------------------------------------- File actions
