@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenuBar
+from PySide6.QtWidgets import QMenu, QMenuBar
 
-__all__ = ["ACTIONS", "ActionSet", "ActionSpec", "build_actions"]
+__all__ = ["ACTIONS", "ActionSet", "ActionSpec", "build_actions", "fill_recent"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +113,25 @@ class ActionSet:
             if spec.enabled_when is not None:
                 self.actions[spec.id].setEnabled(bool(getattr(self.target, spec.enabled_when)()))
 
-    def fill_menus(self, bar: QMenuBar) -> None:
+    def fill_menus(self, bar: QMenuBar) -> dict[str, QMenu]:
         """Add one menu per distinct ``menu`` (in table order) holding its actions."""
-        menus = {}
+        menus: dict[str, QMenu] = {}
         for spec in self.specs:
             if spec.menu not in menus:
                 menus[spec.menu] = bar.addMenu(spec.menu)
             menus[spec.menu].addAction(self.actions[spec.id])
+        return menus
+
+
+def fill_recent(menu: QMenu, paths: Sequence[Path], open_path: Callable[[Path], object]) -> None:
+    """Make ``menu`` list ``paths`` (recent projects); choosing one calls ``open_path`` on it."""
+    menu.clear()
+    for path in paths:
+        action = menu.addAction(path.name)
+        action.setToolTip(str(path))
+        action.triggered.connect(lambda _checked=False, p=path: open_path(p))
+    if not paths:
+        menu.addAction("No recent projects").setEnabled(False)
 
 
 def build_actions(target: QObject, specs: Sequence[ActionSpec] = ACTIONS, *,

@@ -15,12 +15,12 @@ from studio.document.model import Project
 from studio.outline import frames_text, notes, rate_text
 from studio.document.timebase import frames_to_timecode
 from studio.ui import commands
-from studio.ui.actions import ActionSpec, build_actions
+from studio.ui.actions import ActionSpec, build_actions, fill_recent
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
 from studio.ui.docks.outline import QtOutline
 from studio.ui.prompts import Prompts
-from studio.ui.session import AUTOSAVE_MS, ProjectSession
+from studio.ui.session import AUTOSAVE_MS, ProjectSession, recent_projects
 from studio.ui.timeline_view import QtTimelineView
 from studio.ui.undo import transaction
 
@@ -82,7 +82,10 @@ class MainWindow(QMainWindow):
         self.duration_label = QLabel()
         self.statusBar().addPermanentWidget(self.duration_label)
         self.action_set = build_actions(self, update=False)  # _load() updates them
-        self.action_set.fill_menus(self.menuBar())
+        menus = self.action_set.fill_menus(self.menuBar())
+        self.recent_menu = menus["File"].addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(
+            lambda: fill_recent(self.recent_menu, recent_projects(), self.open_project))
         self._load(opened)
 
     def _dock(self, name: str, area: Qt.DockWidgetArea) -> QDockWidget:

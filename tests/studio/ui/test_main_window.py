@@ -116,6 +116,12 @@ def test_save_as_for_a_new_project_then_open_it(qtbot: QtBot, tmp_path: Path) ->
     assert _json(window.project) == saved
     from studio.ui.session import recent_projects
     assert recent_projects()[0] == target.resolve()
+    window.action_set["new"].trigger()
+    window.recent_menu.aboutToShow.emit()  # the menu is filled when it opens
+    (recent,) = window.recent_menu.actions()
+    assert recent.text() == "Untitled.frameloom"
+    recent.trigger()
+    assert _json(window.project) == saved and window.session.path == target
 
 
 def test_autosave_fires_and_recovery_on_reopen(qtbot: QtBot, sample_project: Path) -> None:
