@@ -113,11 +113,12 @@ def push(stack: QUndoStack, command: EditCommand) -> Change:
 
 
 def push_gesture(stack: QUndoStack, command: EditCommand) -> Change:
-    """Push one request of a gesture (a drag) whose requests all count from where it began.
+    """Push one request of a gesture whose requests name absolute targets (a move's frame).
 
     The previous request of the same gesture, if it is the last step on the stack, is undone
     and replaced, so the document shows only the latest request and the whole gesture is one
-    undo step. A refused request restores the last one that worked.
+    undo step. A refused request restores the last one that worked. Gestures whose requests
+    are steps that add up (trims) use :func:`push` and merge instead.
 
     Raises
     ------

@@ -296,15 +296,19 @@ class MainWindow(QMainWindow):
 
     def _move_requested(self, item_id: str, track_id: str, frame: int, drag_id: int,
                         _final: bool) -> None:
+        # A move names its absolute destination, so each request replaces the drag's last
+        # one: an item dragged across another must not overwrite it on the way.
         command = commands.MoveCommand(self.project, item_id, track_id, frame,
                                        gesture=("move", drag_id))
         self.session.push(command, gesture=True)
 
     def _trim_requested(self, item_id: str, in_delta: int, out_delta: int, drag_id: int,
                         _final: bool) -> None:
-        command = commands.TrimCommand(self.project, item_id, in_delta=in_delta,
-                                       out_delta=out_delta, gesture=("trim", drag_id))
-        self.session.push(command, gesture=True)
+        # Trim requests are steps that add up over the drag: each is applied and merged.
+        if in_delta or out_delta:
+            self.session.push(commands.TrimCommand(self.project, item_id, in_delta=in_delta,
+                                                   out_delta=out_delta,
+                                                   gesture=("trim", drag_id)))
 
     def _spec_edit_requested(self, entry_id: str, field: str, value: object) -> None:
         self.session.push(commands.SetSpecCommand(self.project, entry_id,

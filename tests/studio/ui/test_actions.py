@@ -173,12 +173,15 @@ def test_timeline_drag_requests_become_one_undo_step(window: MainWindow) -> None
     before = json.dumps(serialize.encode(window.project), sort_keys=True)
     track = window.project.timeline.tracks[0]
     clip = track.items[0]
-    # Each request of one drag counts from where the drag began (QtTimelineView's contract).
-    for out_delta, final in ((-4, False), (-10, False), (-8, True)):
+    # QtTimelineView's contract: trim requests are steps adding up over a drag, and a move
+    # names its absolute destination.
+    for out_delta, final in ((-4, False), (-6, False), (2, False), (0, True)):
         window.timeline.trim_requested.emit(clip.id, 0, out_delta, 1, final)
     assert window.project.find(clip.id)[2].duration == clip.duration - 8
-    window.timeline.move_requested.emit(clip.id, track.id, 100, 2, False)
-    window.timeline.move_requested.emit(clip.id, track.id, 150, 2, True)
+    still = track.items[2]  # the crossfade stands at 1
+    window.timeline.move_requested.emit(clip.id, track.id, 60, 2, False)  # over the still...
+    window.timeline.move_requested.emit(clip.id, track.id, 150, 2, True)  # ...and past it
+    assert window.project.find(still.id)[2] == still  # passed over, not overwritten
     assert window.session.stack.count() == 2
     window.action_set["undo"].trigger()
     window.action_set["undo"].trigger()
