@@ -19,6 +19,7 @@ STRICT = {
     "engine model store": ["engine/catalog.py", "engine/model_store.py", "engine/model_files.py"],
     "engine planner": ["engine/plan.py", "engine/colour.py", "engine/operations.py"],
     "engine link": ["studio/engine_link"],
+    "studio undo commands": ["studio/ui/commands.py", "studio/ui/undo.py"],
     "provenance and prompt policy": ["studio/provenance", "engine/policy.py",
                                      "studio/settings.py"],
     "engine service": ["engine/server.py", "engine/scheduler.py", "engine/worker.py",

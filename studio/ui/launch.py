@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from studio.ui.main_window import MainWindow
 from studio.ui.prompts import Prompts
+from studio.ui.refcount_guard import bindings_drop_references
 
 if TYPE_CHECKING:
     from studio.document.persistence import OpenedProject
@@ -74,6 +75,11 @@ def run(opened: OpenedProject | None, *, screenshot: Path | None = None) -> int:
     qInstallMessageHandler(messages)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     messages.started()
+    if bindings_drop_references():
+        print("frameloom: this PySide6 release drops references to None on every call and "
+              "would crash the studio; install the version pyproject.toml asks for "
+              "(pip install -e .).", file=sys.stderr)
+        return 2
     app.setApplicationName("Frameloom")
     # A screenshot run asks nothing: no recovery or unsaved-changes dialog may block it.
     window = MainWindow(opened, prompts=Prompts() if screenshot is not None else None)
