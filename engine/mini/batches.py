@@ -1,4 +1,4 @@
-"""Training batches for frameloom-mini: bucketed world clips, caption dropout, conditioning layouts."""
+"""frameloom-mini training batches: bucketed world clips, caption dropout, conditioning layouts."""
 
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ def fresh_state(seed: int) -> dict[str, Any]:
 
 
 def save_checkpoint(folder: Path, parts: Parts, state: dict[str, Any],
-                    optimizers: dict[str, torch.optim.Optimizer], rng_state: dict[str, Any]) -> None:
+                    optimizers: dict[str, torch.optim.Optimizer],
+                    rng_state: dict[str, Any]) -> None:
     """Write weights, progress and optimizer state to a new folder, then swap it in.
 
     A run killed mid-save leaves the previous checkpoint whole (at worst renamed to
@@ -50,7 +51,7 @@ def save_checkpoint(folder: Path, parts: Parts, state: dict[str, Any],
 
 
 def latest_checkpoint(folder: Path) -> Path | None:
-    """``folder``, or the ``.old`` copy a save cut short left behind, or None when neither exists."""
+    """``folder``, or the ``.old`` copy a cut-short save left, or None when neither exists."""
     for candidate in (folder, folder.with_name(folder.name + ".old")):
         if (candidate / "state.json").is_file():
             return candidate

@@ -14,6 +14,9 @@ _pack = LTXConditionPipeline._pack_latents
 _video_ids = LTXConditionPipeline._prepare_video_ids
 _scale_ids = LTXConditionPipeline._scale_video_ids
 _normalize = LTXConditionPipeline._normalize_latents
+# LTXConditionPipeline's image_cond_noise_scale default: at generation, pinned tokens carry this
+# much noise times sigma squared while their timestep says 0, so training shows them the same.
+COND_NOISE = 0.15
 
 
 def vae_loss(vae: Any, video: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
@@ -45,7 +48,7 @@ def vae_loss(vae: Any, video: torch.Tensor) -> tuple[torch.Tensor, dict[str, flo
 
 @torch.no_grad()
 def encode_latents(vae: Any, video: torch.Tensor) -> torch.Tensor:
-    """Normalized latents ``(B, C, f, h, w)`` of ``(B, 3, F, H, W)`` video, as the pipeline scales them."""
+    """Latents ``(B, C, f, h, w)`` of video ``(B, 3, F, H, W)``, normalized as the pipeline does."""
     latents = vae.encode(video).latent_dist.mode()  # (B, C, f, h, w)
     return _normalize(latents, vae.latents_mean, vae.latents_std, vae.config.scaling_factor)
 
@@ -62,7 +65,7 @@ def encode_prompts(tokenizer: Any, text_encoder: Any,
 
 def _coords(batch: int, frames: int, height: int, width: int, frame_index: int,
             vae: Any) -> torch.Tensor:
-    """Pixel-space RoPE coordinates ``(B, 3, f*h*w)`` of latent cells, as the pipeline makes them."""
+    """Pixel-space RoPE coordinates ``(B, 3, f*h*w)`` of latent cells, as in the pipeline."""
     ids = _video_ids(batch, frames, height, width, device=vae.latents_mean.device)  # (B, 3, f*h*w)
     return _scale_ids(ids, vae.spatial_compression_ratio, vae.temporal_compression_ratio,
                       frame_index).float()
@@ -70,7 +73,8 @@ def _coords(batch: int, frames: int, height: int, width: int, frame_index: int,
 
 def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.Tensor,
               mask: torch.Tensor, layout: Layout, video: torch.Tensor, fps: int,
-              generator: torch.Generator | None = None) -> torch.Tensor:
+              generator: torch.Generator | None = None,
+              cond_noise: float = COND_NOISE) -> torch.Tensor:
     """Flow-matching loss with the layout's frames given clean at timestep 0 and left out.
 
     As in LTXConditionPipeline, the noisy sample is ``(1 - s) x + s n``, the transformer predicts
@@ -92,6 +96,8 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
         Frames per second; the time coordinate is in seconds, as at generation.
     generator
         Draws timesteps and noise; torch's global generator (saved in checkpoints) when None.
+    cond_noise
+        Scale of the noise on clean tokens, times sigma squared (:data:`COND_NOISE`).
     """
     b, _, f, h, w = latents.shape
     device = latents.device
@@ -100,7 +106,8 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
     frame_clean = torch.from_numpy(layout.mask(f)).to(device)  # (f,)
     clean = frame_clean[None, None, :, None, None]  # (1, 1, f, 1, 1)
     s = sigma[:, None, None, None, None]  # (B, 1, 1, 1, 1)
-    noisy = torch.where(clean, latents, (1 - s) * latents + s * noise)  # (B, C, f, h, w)
+    jitter = cond_noise * s**2 * torch.randn(latents.shape, generator=generator, device=device)
+    noisy = torch.where(clean, latents + jitter, (1 - s) * latents + s * noise)  # (B, C, f, h, w)
     tokens = _pack(noisy)  # (B, f*h*w, C)
     target = _pack(noise - latents)  # (B, f*h*w, C)
     frame_of = _video_ids(b, f, h, w, device=device)[:, 0]  # (B, f*h*w) latent frame of each token
@@ -109,7 +116,8 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
     coords = _coords(b, f, h, w, 0, vae)  # (B, 3, f*h*w)
     if layout.appended is not None:
         still = encode_latents(vae, video[:, :, layout.appended:layout.appended + 1])
-        extra = _pack(still)  # (B, h*w, C)
+        extra = _pack(still + cond_noise * s**2 * torch.randn(
+            still.shape, generator=generator, device=device))  # (B, h*w, C)
         tokens = torch.cat([extra, tokens], dim=1)  # (B, (f+1)*h*w, C)
         timestep = torch.cat([torch.zeros(b, extra.shape[1], device=device), timestep], dim=1)
         coords = torch.cat([_coords(b, 1, h, w, layout.appended, vae), coords], dim=2)

@@ -57,8 +57,9 @@ class Preset:
 
     def scaled(self, **changes: Any) -> Preset:
         """A copy with some fields replaced; dict fields are merged key by key."""
-        merged: dict[str, Any] = {k: {**getattr(self, k), **v} if isinstance(getattr(self, k), dict) else v
-                  for k, v in changes.items()}
+        merged: dict[str, Any] = {
+            k: {**getattr(self, k), **v} if isinstance(getattr(self, k), dict) else v
+            for k, v in changes.items()}
         if "sizes" in merged:
             merged["sizes"] = tuple(tuple(size) for size in merged["sizes"])
         return dataclasses.replace(self, **merged)

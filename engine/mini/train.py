@@ -51,7 +51,8 @@ def transformer_loss(parts: Parts, preset: Preset, video: torch.Tensor, captions
     """One conditioning-aware flow-matching loss on a batch of clips ``(B, 3, F, H, W)``."""
     latents = encode_latents(parts.vae, video)  # (B, C, f, h, w)
     captions = drop_captions(captions, rng, preset.cfg_dropout)
-    embeds, mask = encode_prompts(parts.tokenizer, parts.text_encoder, captions)  # (B, L, D), (B, L)
+    # (B, L, D) embeddings and their (B, L) mask
+    embeds, mask = encode_prompts(parts.tokenizer, parts.text_encoder, captions)
     layout = condition_layout(rng, latents.shape[2], video.shape[2], preset.condition_rate)
     return flow_loss(parts.transformer, parts.vae, latents, embeds, mask, layout, video,
                      preset.fps)
@@ -60,7 +61,20 @@ def transformer_loss(parts: Parts, preset: Preset, video: torch.Tensor, captions
 def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
                 optimizer: torch.optim.Optimizer, world: World, rng: np.random.Generator,
                 max_steps: int | None, checkpoint: Any) -> None:
-    """Run one stage until its step target, its time budget or ``max_steps`` more steps."""
+    """Run one stage until its step target, its time budget or ``max_steps`` more steps.
+
+    Parameters
+    ----------
+    stage
+        ``"vae"`` (reconstruction) or ``"transformer"`` (flow matching on the frozen VAE's
+        latents; the latents are calibrated first whenever the VAE changed since last time).
+    state
+        The run's progress record; this stage's step, seconds and done flag are updated.
+    max_steps
+        At most this many more steps in this call (``--steps``); None for no such limit.
+    checkpoint
+        Called with no arguments every ``preset.checkpoint_minutes``.
+    """
     progress = state["stages"][stage]
     model = parts.vae if stage == "vae" else parts.transformer
     parts.vae.requires_grad_(stage == "vae").train(stage == "vae")
@@ -73,14 +87,14 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
     budget, lr = preset.minutes[stage] * 60.0, preset.lr[stage]
     start = last_save = last_log = time.monotonic()
     spent, logged_steps = progress["seconds"], 0
-    info: dict[str, float] = {}
+    totals: dict[str, float] = {}  # sums over the log window, as DiT averages its loss
     while progress["step"] < target and spent + time.monotonic() - start < budget:
         video, captions = world_batch(world, rng, preset.sizes, preset.frames,
                                       preset.batch[stage], parts.vae.device)  # (B, 3, F, H, W)
         if stage == "vae":
             loss, info = vae_loss(parts.vae, video)
         else:
-            loss = transformer_loss(parts, preset, video, captions, rng)
+            loss, info = transformer_loss(parts, preset, video, captions, rng), {}
         for group in optimizer.param_groups:
             group["lr"] = lr * min(1.0, (progress["step"] + 1) / _WARMUP_STEPS)
         optimizer.zero_grad(set_to_none=True)
@@ -89,14 +103,16 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
         optimizer.step()
         progress["step"] += 1
         logged_steps += 1
+        for key, value in {"loss": loss.item(), **info}.items():
+            totals[key] = totals.get(key, 0.0) + value
         now = time.monotonic()
         if progress["step"] % preset.log_every == 0 or progress["step"] == target:
             per_step = (now - last_log) / logged_steps
-            extra = "".join(f"  {k} {v:.4g}" for k, v in info.items())
-            print(f"[{stage}] step {progress['step']}  loss {loss.item():.4f}{extra}  "
+            means = "".join(f"  {k} {v / logged_steps:.4g}" for k, v in totals.items())
+            print(f"[{stage}] step {progress['step']}{means}  "
                   f"{preset.batch[stage] / per_step:.1f} samples/s  {per_step:.3f} s/step",
                   flush=True)
-            last_log, logged_steps = now, 0
+            last_log, logged_steps, totals = now, 0, {}
         if now - last_save > preset.checkpoint_minutes * 60.0:
             progress["seconds"] = spent + now - start
             checkpoint()

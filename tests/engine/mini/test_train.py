@@ -1,4 +1,4 @@
-"""frameloom-mini training: 3 steps of each stage, resume, the saved pipeline, batch layouts, CFG dropout."""
+"""frameloom-mini training: 3 steps a stage, resume, the saved pipeline, layouts, CFG dropout."""
 
 from __future__ import annotations
 
@@ -69,7 +69,8 @@ def test_resume_loads_the_weights_and_continues_the_step_count(run: Path, tmp_pa
     assert _state(out)["stages"]["transformer"]["step"] == 5
     assert _state(out)["stages"]["vae"]["step"] == 3
     assert "[transformer] step 5 " in capsys.readouterr().out
-    assert not torch.equal(before["proj_out.weight"], _weights(out, "transformer")["proj_out.weight"])
+    trained = _weights(out, "transformer")["proj_out.weight"]
+    assert not torch.equal(before["proj_out.weight"], trained)
     (out / "checkpoint").rename(out / "checkpoint.old")  # as a save killed mid-swap leaves it
     _train(out, "--resume", "--steps", "1", "--stage", "transformer")
     assert _state(out)["stages"]["transformer"]["step"] == 6
@@ -166,13 +167,20 @@ def test_flow_loss_gives_clean_frames_timestep_zero_and_leaves_them_out(layout: 
     transformer, generator = _Recorder(), torch.Generator().manual_seed(0)
     loss = flow_loss(transformer, _Vae(), latents, torch.zeros(2, 5, 8),
                      torch.ones(2, 5, dtype=torch.bool), layout, torch.zeros(2, 3, 25, 64, 96), 24,
-                     generator)
+                     generator, cond_noise=0.0)
     clean = torch.from_numpy(layout.mask(4)).repeat_interleave(6)  # (f*h*w,), frame-major tokens
     assert (transformer.timestep[:, clean] == 0).all()
     assert (transformer.timestep[:, ~clean] > 0).all()
     tokens = transformer.tokens.reshape(2, 4, 6, 4)  # (B, f, h*w, C)
     packed = latents.permute(0, 2, 3, 4, 1).reshape(2, 4, 6, 4)
     assert torch.equal(tokens[:, layout.mask(4)], packed[:, layout.mask(4)])  # given clean
+    # Again with the pipeline's image_cond_noise_scale: clean tokens move by at most 0.15 s^2 n.
+    flow_loss(transformer, _Vae(), latents, torch.zeros(2, 5, 8),
+              torch.ones(2, 5, dtype=torch.bool), layout, torch.zeros(2, 3, 25, 64, 96), 24,
+              generator)
+    jitter = transformer.tokens.reshape(2, 4, 6, 4)[:, layout.mask(4)] - packed[:, layout.mask(4)]
+    assert (jitter.abs() < 0.15 * 6).all()
+    assert bool((jitter != 0).any()) == bool(layout.mask(4).any())
     # Predicting zeros leaves the squared velocity n - x, averaged over noisy tokens only.
     generator = torch.Generator().manual_seed(0)
     torch.randn(2, generator=generator)
