@@ -38,7 +38,7 @@ def _weights(out: Path, name: str) -> dict:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run folder after 3 steps of each stage."""
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # as in conftest: spinning threads cost more on shared cores
     out = tmp_path_factory.mktemp("mini") / "run"
     _train(out, "--steps", "3")
     return out
@@ -115,25 +115,25 @@ def test_pins_reach_the_saved_pipeline(run: Path, tmp_path: Path) -> None:
     backend.close()
 
 
-@pytest.mark.parametrize("seed", range(200))
-def test_condition_layout_masks_exactly_the_frames_it_names(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    frames = int(rng.integers(2, 8))
-    layout = condition_layout(rng, frames, 8 * (frames - 1) + 1, rate=0.8)
-    mask = layout.mask(frames)
-    named = {f for start, length in layout.windows for f in range(start, start + length)}
-    assert set(np.flatnonzero(mask)) == named
-    assert mask.sum() <= frames // 2 * (2 if layout.kind == "first_last" else 1)
-    if layout.kind == "none":
-        assert not mask.any() and layout.appended is None
-    elif layout.appended is not None:
-        assert not mask.any() and 0 < layout.appended <= 8 * (frames - 1)
-        assert layout.kind in ("last", "middle")
-    else:
-        assert layout.kind in KINDS
-        assert mask[0] == (layout.kind in ("first", "first_last"))
-        assert mask[-1] == (layout.kind in ("last", "first_last"))
-        assert not mask.all()
+def test_condition_layout_masks_exactly_the_frames_it_names() -> None:
+    for seed in range(300):
+        rng = np.random.default_rng(seed)
+        frames = int(rng.integers(2, 8))
+        layout = condition_layout(rng, frames, 8 * (frames - 1) + 1, rate=0.8)
+        mask = layout.mask(frames)
+        named = {f for start, length in layout.windows for f in range(start, start + length)}
+        assert set(np.flatnonzero(mask)) == named
+        assert mask.sum() <= frames // 2 * (2 if layout.kind == "first_last" else 1)
+        if layout.kind == "none":
+            assert not mask.any() and layout.appended is None
+        elif layout.appended is not None:
+            assert not mask.any() and 0 < layout.appended <= 8 * (frames - 1)
+            assert layout.kind in ("last", "middle")
+        else:
+            assert layout.kind in KINDS
+            assert mask[0] == (layout.kind in ("first", "first_last"))
+            assert mask[-1] == (layout.kind in ("last", "first_last"))
+            assert not mask.all()
 
 
 def test_condition_layout_rate_and_kinds() -> None:
