@@ -18,7 +18,8 @@ from studio.engine_link import (
     EngineClient, EngineError, EngineSupervisor, EngineUnavailable, SupervisorStatus,
 )
 
-SERVE = [sys.executable, "-m", "engine.cli", "serve", "--heartbeat", "0.2"]
+SERVE = [sys.executable, "-m", "engine.cli", "serve", "--heartbeat", "0.2",
+         "--parent-pid", str(os.getpid())]  # no engine outlives a killed test run
 
 
 def _supervisor(seen: list[SupervisorStatus], stop_timeout: float = 20.0) -> EngineSupervisor:
