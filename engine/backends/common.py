@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy
@@ -17,6 +19,57 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
 PREVIEW_SIDE = 256
+_UNSAFE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+
+
+def pipeline_class(model_dir: Path, prefix: str, family: str) -> str:
+    """The pipeline class model_index.json names, refusing folders of another family.
+
+    Checked before diffusers loads anything, so the user reads a sentence, not a traceback.
+    """
+    index = model_dir / "model_index.json"
+    if not index.is_file():
+        raise BackendError("missing_files", f"The folder {model_dir} has no model_index.json, so "
+                           "it is not a diffusers model.",
+                           "Point at the folder that holds model_index.json, or download the "
+                           "model again.")
+    try:
+        class_name = str(json.loads(index.read_text(encoding="utf-8")).get("_class_name", ""))
+    except (OSError, ValueError, AttributeError):
+        class_name = ""
+    if not class_name.startswith(prefix):
+        raise BackendError("wrong_family", f"The model in {model_dir} is a {class_name or 'unknown'}"
+                           f" pipeline, not {family}.", "Load it as its own family, or pick one of "
+                           f"the {family} models.")
+    return class_name
+
+
+def check_weights(model_dir: Path, name: str) -> None:
+    """Refuse a component folder without safetensors weights (pickles are never loaded)."""
+    folder = model_dir / name
+    files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+    if any(p.suffix == ".safetensors" for p in files):
+        return
+    if any(p.suffix in _UNSAFE_SUFFIXES for p in files):
+        raise BackendError("not_safetensors", f"The {name} weights in {model_dir} are not "
+                           "safetensors, and Frameloom loads only safetensors.",
+                           "Download the safetensors version of the model, or convert it.")
+    raise BackendError("missing_files", f"The {name} weights are missing from {model_dir}.",
+                       "Download the model again; the download may have been cut short.")
+
+
+def from_pretrained(cls: Any, model_dir: Path, dtype: Any) -> Any:
+    """Load a diffusers pipeline from safetensors, any loading failure as one sentence."""
+    try:
+        pipe = cls.from_pretrained(model_dir, dtype=dtype, use_safetensors=True)
+    except Exception as exc:  # diffusers raises many kinds for damaged files; all mean the same
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise BackendError("corrupt_weights", f"The model in {model_dir} could not be loaded "
+                           f"({type(exc).__name__}: {first}).",
+                           "The files may be damaged or incomplete; download the model again.") \
+            from exc
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
 
 
 def place(pipe: Any, device: str, profile: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +9,8 @@ import numpy
 
 from engine.backends import BackendError, StepCallback
 from engine.backends.common import (
-    clip_frames, load_image, module_bytes, place, release_memory, shrink_latents, to_picture,
+    check_weights, clip_frames, from_pretrained, load_image, module_bytes, pipeline_class, place,
+    release_memory, shrink_latents, to_picture,
 )
 from engine.models import family_constraints
 from engine.requests import GenerationRequest
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     import torch
 
 _WEIGHT_FOLDERS = ("transformer", "vae", "text_encoder")
-_UNSAFE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 # diffusers' recommended decode settings for LTX 0.9.1+ VAEs with timestep conditioning; a VAE
 # without it ignores them.
 _DECODE_TIMESTEP = 0.05
@@ -28,31 +27,9 @@ _DECODE_NOISE = 0.025
 
 def _check_folder(model_dir: Path) -> None:
     """Refuse before diffusers does, so the user reads a sentence instead of a traceback."""
-    index = model_dir / "model_index.json"
-    if not index.is_file():
-        raise BackendError("missing_files", f"The folder {model_dir} has no model_index.json, so "
-                           "it is not a diffusers model.",
-                           "Point at the folder that holds model_index.json, or download the "
-                           "model again.")
-    try:
-        class_name = str(json.loads(index.read_text(encoding="utf-8")).get("_class_name", ""))
-    except (OSError, ValueError, AttributeError):
-        class_name = ""
-    if not class_name.startswith("LTX"):
-        raise BackendError("wrong_family", f"The model in {model_dir} is a {class_name or 'unknown'}"
-                           " pipeline, not LTX-Video.", "Load it as its own family, or pick an "
-                           "LTX-Video model.")
+    pipeline_class(model_dir, "LTX", "LTX-Video")
     for name in _WEIGHT_FOLDERS:
-        folder = model_dir / name
-        files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
-        if any(p.suffix == ".safetensors" for p in files):
-            continue
-        if any(p.suffix in _UNSAFE_SUFFIXES for p in files):
-            raise BackendError("not_safetensors", f"The {name} weights in {model_dir} are not "
-                               "safetensors, and Frameloom loads only safetensors.",
-                               "Download the safetensors version of the model, or convert it.")
-        raise BackendError("missing_files", f"The {name} weights are missing from {model_dir}.",
-                           "Download the model again; the download may have been cut short.")
+        check_weights(model_dir, name)
 
 
 def load(model_dir: Path, device: str, profile: str) -> LTXBackend:
@@ -62,15 +39,7 @@ def load(model_dir: Path, device: str, profile: str) -> LTXBackend:
     from diffusers import LTXConditionPipeline
 
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-    try:
-        pipe = LTXConditionPipeline.from_pretrained(
-            model_dir, dtype=dtype, use_safetensors=True)
-    except Exception as exc:  # diffusers raises many kinds for damaged files; all mean the same
-        raise BackendError("corrupt_weights", f"The model in {model_dir} could not be loaded "
-                           f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}).",
-                           "The files may be damaged or incomplete; download the model again.") \
-            from exc
-    pipe.set_progress_bar_config(disable=True)
+    pipe = from_pretrained(LTXConditionPipeline, model_dir, dtype)
     place(pipe, device, profile)
     return LTXBackend(pipe, profile)
 

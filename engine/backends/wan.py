@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +9,8 @@ import numpy
 
 from engine.backends import BackendError, StepCallback
 from engine.backends.common import (
-    clip_frames, load_image, module_bytes, place, release_memory, shrink_latents, to_picture,
+    check_weights, clip_frames, from_pretrained, load_image, module_bytes, pipeline_class, place,
+    release_memory, shrink_latents, to_picture,
 )
 from engine.models import family_constraints
 from engine.requests import GenerationRequest
@@ -26,48 +26,22 @@ _WEIGHT_FOLDERS = ("transformer", "vae", "text_encoder")
 # when the folder has them.
 _OPTIONAL_WEIGHT_FOLDERS = ("transformer_2", "image_encoder")
 _MODULES = (*_WEIGHT_FOLDERS, *_OPTIONAL_WEIGHT_FOLDERS)
-_UNSAFE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 # VACE's "generate here" frames are mid grey: 0 after the pipeline maps pixels to [-1, 1].
 _GREY = (128, 128, 128)
 
 
-def _check_weights(model_dir: Path, name: str) -> None:
-    folder = model_dir / name
-    files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
-    if any(p.suffix == ".safetensors" for p in files):
-        return
-    if any(p.suffix in _UNSAFE_SUFFIXES for p in files):
-        raise BackendError("not_safetensors", f"The {name} weights in {model_dir} are not "
-                           "safetensors, and Frameloom loads only safetensors.",
-                           "Download the safetensors version of the model, or convert it.")
-    raise BackendError("missing_files", f"The {name} weights are missing from {model_dir}.",
-                       "Download the model again; the download may have been cut short.")
-
-
 def _check_folder(model_dir: Path) -> str:
     """Refuse before diffusers does and return the pipeline class named in model_index.json."""
-    index = model_dir / "model_index.json"
-    if not index.is_file():
-        raise BackendError("missing_files", f"The folder {model_dir} has no model_index.json, so "
-                           "it is not a diffusers model.",
-                           "Point at the folder that holds model_index.json, or download the "
-                           "model again.")
-    try:
-        class_name = str(json.loads(index.read_text(encoding="utf-8")).get("_class_name", ""))
-    except (OSError, ValueError, AttributeError):
-        class_name = ""
-    if not class_name.startswith("Wan"):
-        raise BackendError("wrong_family", f"The model in {model_dir} is a {class_name or 'unknown'}"
-                           " pipeline, not Wan.", "Load it as its own family, or pick a Wan model.")
+    class_name = pipeline_class(model_dir, "Wan", "Wan")
     if class_name not in KINDS:
         raise BackendError("unsupported_pipeline", f"The Wan pipeline {class_name} is not one "
                            "Frameloom runs.", "Use a Wan text-to-video, image-to-video or VACE "
                            "model.")
     for name in _WEIGHT_FOLDERS:
-        _check_weights(model_dir, name)
+        check_weights(model_dir, name)
     for name in _OPTIONAL_WEIGHT_FOLDERS:
         if (model_dir / name).is_dir():
-            _check_weights(model_dir, name)
+            check_weights(model_dir, name)
     return class_name
 
 
@@ -82,15 +56,7 @@ def load(model_dir: Path, device: str, profile: str) -> WanBackend:
     dtype: Any = ({"default": torch.bfloat16, "vae": torch.float32,
                    "image_encoder": torch.float32}
                   if device.startswith("cuda") else torch.float32)
-    try:
-        pipe = getattr(diffusers, class_name).from_pretrained(
-            model_dir, dtype=dtype, use_safetensors=True)
-    except Exception as exc:  # diffusers raises many kinds for damaged files; all mean the same
-        raise BackendError("corrupt_weights", f"The model in {model_dir} could not be loaded "
-                           f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}).",
-                           "The files may be damaged or incomplete; download the model again.") \
-            from exc
-    pipe.set_progress_bar_config(disable=True)
+    pipe = from_pretrained(getattr(diffusers, class_name), model_dir, dtype)
     place(pipe, device, profile)
     return WanBackend(pipe, KINDS[class_name], profile)
 
