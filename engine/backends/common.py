@@ -179,3 +179,32 @@ def release_memory() -> None:
 
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+
+
+class LoadedPipeline:
+    """What every backend does with the diffusers pipeline it holds: use it, count it, drop it.
+
+    Subclasses set ``MODULES``, the pipeline attributes that hold weights.
+    """
+
+    MODULES: tuple[str, ...] = ()
+
+    def __init__(self, pipe: Any, profile: str) -> None:
+        self._pipe: Any = pipe
+        self.profile = profile
+
+    def _live_pipe(self) -> Any:
+        if self._pipe is None:
+            raise BackendError("closed", "This model has been unloaded.", "Load the model again.")
+        return self._pipe
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the parameters and buffers of the pipeline's models."""
+        return module_bytes(self._live_pipe(), self.MODULES)
+
+    def close(self) -> None:
+        """Drop the pipeline and return cached GPU memory to the driver."""
+        if self._pipe is None:
+            return
+        self._pipe = None
+        release_memory()

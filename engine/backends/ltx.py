@@ -9,8 +9,8 @@ import numpy
 
 from engine.backends import BackendError, StepCallback
 from engine.backends.common import (
-    check_weights, clip_frames, from_pretrained, load_image, module_bytes, pipeline_class, place,
-    release_memory, shrink_latents, to_picture,
+    LoadedPipeline, check_weights, clip_frames, from_pretrained, load_image, pipeline_class,
+    place, shrink_latents, to_picture,
 )
 from engine.models import family_constraints
 from engine.requests import GenerationRequest
@@ -68,22 +68,17 @@ def _conditions(request: GenerationRequest, temporal: int) -> list[Any]:
     return conditions
 
 
-class LTXBackend:
+class LTXBackend(LoadedPipeline):
     """A loaded LTX-Video pipeline; see :class:`engine.backends.Backend`."""
 
+    MODULES = _WEIGHT_FOLDERS
     family = "ltx"
 
     def __init__(self, pipe: Any, profile: str) -> None:
-        self._pipe: Any = pipe
-        self.profile = profile
+        super().__init__(pipe, profile)
         self.constraints = family_constraints(
             "ltx", pipe.vae_spatial_compression_ratio, pipe.vae_temporal_compression_ratio,
             pipe.transformer_spatial_patch_size, pipe.transformer_temporal_patch_size)
-
-    def _live_pipe(self) -> Any:
-        if self._pipe is None:
-            raise BackendError("closed", "This model has been unloaded.", "Load the model again.")
-        return self._pipe
 
     def generate(self, request: GenerationRequest, on_step: StepCallback) -> numpy.ndarray:
         """Run one fitted request; see :meth:`engine.backends.Backend.generate`."""
@@ -143,14 +138,3 @@ class LTXBackend:
                         if vae.config.timestep_conditioning else None)
             image = vae.decode(latents, timestep, return_dict=False)[0][0, :, 0]  # (3, H, W)
             return to_picture(image)
-
-    def memory_bytes(self) -> int:
-        """Bytes held by the parameters and buffers of the pipeline's three models."""
-        return module_bytes(self._live_pipe(), _WEIGHT_FOLDERS)
-
-    def close(self) -> None:
-        """Drop the pipeline and return cached GPU memory to the driver."""
-        if self._pipe is None:
-            return
-        self._pipe = None
-        release_memory()

@@ -9,8 +9,8 @@ import numpy
 
 from engine.backends import BackendError, StepCallback
 from engine.backends.common import (
-    check_weights, clip_frames, from_pretrained, load_image, module_bytes, pipeline_class, place,
-    release_memory, shrink_latents, to_picture,
+    LoadedPipeline, check_weights, clip_frames, from_pretrained, load_image, pipeline_class,
+    place, shrink_latents, to_picture,
 )
 from engine.models import family_constraints
 from engine.requests import GenerationRequest
@@ -102,7 +102,7 @@ def _refuse(message: str) -> BackendError:
                         "frame, or a Wan image-to-video model for first and last frames.")
 
 
-class WanBackend:
+class WanBackend(LoadedPipeline):
     """A loaded Wan pipeline; see :class:`engine.backends.Backend`.
 
     Attributes
@@ -111,21 +111,16 @@ class WanBackend:
         ``"t2v"``, ``"i2v"`` or ``"vace"``: which pins the model can hold (see :meth:`generate`).
     """
 
+    MODULES = _MODULES
     family = "wan"
 
     def __init__(self, pipe: Any, kind: str, profile: str) -> None:
-        self._pipe: Any = pipe
+        super().__init__(pipe, profile)
         self.kind = kind
-        self.profile = profile
         transformer = pipe.transformer if pipe.transformer is not None else pipe.transformer_2
         patch_t, patch, _ = transformer.config.patch_size
         self.constraints = family_constraints(
             "wan", pipe.vae_scale_factor_spatial, pipe.vae_scale_factor_temporal, patch, patch_t)
-
-    def _live_pipe(self) -> Any:
-        if self._pipe is None:
-            raise BackendError("closed", "This model has been unloaded.", "Load the model again.")
-        return self._pipe
 
     def _pin_inputs(self, request: GenerationRequest) -> dict[str, Any]:
         """The pipeline arguments that carry the pins, or a BackendError if this kind cannot."""
@@ -221,14 +216,3 @@ class WanBackend:
             latents = (latents * std + mean).to(vae.dtype)
             image = vae.decode(latents, return_dict=False)[0][0, :, 0]  # (3, H, W)
             return to_picture(image)
-
-    def memory_bytes(self) -> int:
-        """Bytes held by the parameters and buffers of the pipeline's models."""
-        return module_bytes(self._live_pipe(), _MODULES)
-
-    def close(self) -> None:
-        """Drop the pipeline and return cached GPU memory to the driver."""
-        if self._pipe is None:
-            return
-        self._pipe = None
-        release_memory()
