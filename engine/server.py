@@ -162,9 +162,11 @@ class EngineServer:
         await self.scheduler.stop()
         self.store.recover_after_crash()  # the job that was running is interrupted, not lost
         self.notifier.notify()
-        for task in list(self._tasks):
-            if task is not asyncio.current_task():
-                task.cancel()
+        others = [task for task in self._tasks if task is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        if others:  # let event streams end before the store they read from closes
+            await asyncio.wait(others, timeout=2.0)
         self.store.close()
         self.endpoint.release()
         self._stopped.set()

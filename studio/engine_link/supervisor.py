@@ -18,6 +18,7 @@ from typing import Any, Literal
 from engine.protocol import default_runtime_dir
 from studio.engine_link.client import EngineClient
 from studio.engine_link.errors import EngineError, EngineUnavailable
+from studio.engine_link.tasks import cancel_and_wait, wait_quietly
 
 __all__ = ["EngineSupervisor", "SupervisorStatus"]
 
@@ -135,9 +136,7 @@ class EngineSupervisor:
         """
         self._stopping = True
         if self._watch_task is not None:
-            self._watch_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch_task
+            await cancel_and_wait(self._watch_task)
             self._watch_task = None
         process = self.process
         if process is not None and process.returncode is None:
@@ -282,9 +281,12 @@ class EngineSupervisor:
             events = client.events(since_seq=client.engine_last_seq)
             try:
                 while True:
-                    left = heard + self.heartbeat_timeout - loop.time()
+                    # asyncio.timeout, not wait_for: wait_for would run anext() as a task of
+                    # its own, and on Python 3.11 cancelling that task while the generator
+                    # waits can leave it pending for good, so stop() never returned.
                     try:
-                        await asyncio.wait_for(anext(events), max(left, 0.0))
+                        async with asyncio.timeout_at(heard + self.heartbeat_timeout):
+                            await anext(events)
                     except TimeoutError:
                         return
                     heard = loop.time()
@@ -312,8 +314,7 @@ class EngineSupervisor:
     async def _exit_reason(self, process: asyncio.subprocess.Process) -> str:
         code = await process.wait()
         if self._stderr_task is not None:  # its last lines are usually the explanation
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._stderr_task), 2.0)
+            await wait_quietly(self._stderr_task, 2.0)
         await self._end_process()  # workers it left behind in its group
         if code < 0:
             return f"it was killed by signal {-code}"
@@ -333,8 +334,7 @@ class EngineSupervisor:
         self._signal_group(process, signal.SIGKILL)  # the leader's orphans, if any
         await process.wait()
         if self._stderr_task is not None:
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(self._stderr_task, 2.0)
+            await wait_quietly(self._stderr_task, 2.0)
 
     @staticmethod
     def _signal_group(process: asyncio.subprocess.Process, sig: signal.Signals) -> None:

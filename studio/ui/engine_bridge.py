@@ -8,7 +8,6 @@ on the GUI thread and nothing here blocks it. Widgets never touch the transport:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from engine.protocol import GenerationRequest, OperationSpec
 from studio.engine_link import (
     EngineClient, EngineError, EngineSupervisor, EngineUnavailable, JobBoard, SupervisorStatus,
 )
+from studio.engine_link.tasks import cancel_and_wait
 
 __all__ = ["EngineBridge"]
 
@@ -103,9 +103,7 @@ class EngineBridge(QObject):
     async def stop(self) -> None:
         """Stop following and stop the engine this studio started."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
         for task in list(self._requests):
             task.cancel()
         await self.supervisor.stop()

@@ -131,4 +131,4 @@ def test_an_engine_already_running_is_adopted_not_fought() -> None:
             os.killpg(existing.pid, signal.SIGKILL)
             await existing.wait()
 
-    asyncio.run(main())
+    asyncio.run(asyncio.wait_for(main(), 90))
