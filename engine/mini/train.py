@@ -127,7 +127,6 @@ def main(args: argparse.Namespace) -> None:
     folder = out / "checkpoint"
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    world = World(args.seed)
     saved = latest_checkpoint(folder) if args.resume else None
     if saved is not None:  # the checkpoint's preset and seed win over the command line's
         parts, preset, state, payload = parts_from_checkpoint(saved, **changes)
@@ -136,6 +135,7 @@ def main(args: argparse.Namespace) -> None:
         preset = PRESETS[args.preset].scaled(**changes)
         parts = build_parts(preset, build_tokenizer(VOCABULARY, preset.max_tokens), args.seed)
         state, payload = fresh_state(args.seed), {"optimizers": {}}
+    world = World(args.seed, shadings=preset.shadings)
     state.update(preset=dataclasses.asdict(preset))
     state.setdefault("preset_name", args.preset)
     for model in (parts.text_encoder, parts.vae, parts.transformer):
