@@ -176,7 +176,10 @@ def build_parts(preset: Preset, tokenizer: Any, seed: int) -> Parts:
     text_encoder = T5EncoderModel(T5Config(vocab_size=len(tokenizer), pad_token_id=0,
                                            eos_token_id=1, **preset.text))
     text_encoder.requires_grad_(False).eval()
+    from engine.mini.losses import point_posterior
+
     vae = AutoencoderKLLTXVideo(**preset.vae)
+    point_posterior(vae)
     transformer = LTXVideoTransformer3DModel(**preset.transformer)
     return Parts(tokenizer, text_encoder, vae, transformer, FlowMatchEulerDiscreteScheduler())
 
