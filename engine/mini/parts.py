@@ -73,9 +73,9 @@ def _vae_residual(latent: int) -> dict[str, Any]:
     # LTX-Video 0.9.5's layout in miniature: space-to-depth downsampling with a parameter-free
     # residual path (2x space, 2x time, then 2x both twice) and depth-to-space upsampling with
     # a residual too, so the network starts close to a rearrangement of pixels. Trained on 2
-    # cores it left the mean-colour plateau (about 10 dB) where a strided-conv layout
-    # (diffusers' default) stayed in 5 minutes at the same learning rate (issue 7 notes). Channels double at
-    # every encoder step and halve at every decoder step, as the residual paths require.
+    # cores it trained a little faster per step than a strided-conv layout (diffusers' default).
+    # Channels double at every encoder step and halve at every decoder step, as the residual
+    # paths require.
     return dict(in_channels=3, out_channels=3, latent_channels=latent,
                 block_out_channels=(16, 32, 64, 128, 128),
                 down_block_types=("LTXVideo095DownBlock3D",) * 4,
@@ -172,14 +172,19 @@ def build_parts(preset: Preset, tokenizer: Any, seed: int) -> Parts:
     )
     from transformers import T5Config, T5EncoderModel
 
+    from engine.mini.losses import point_posterior
+
+    # Each part is drawn from the seed itself, so changing one part's size leaves the others'
+    # starting weights as they were. (The CPU preset's VAE left its 11 dB plateau by step 200
+    # from this draw and had not by step 500 from another: the recipe is seed-sensitive.)
+    torch.manual_seed(seed)
+    vae = AutoencoderKLLTXVideo(**preset.vae)
+    point_posterior(vae)
     torch.manual_seed(seed)
     text_encoder = T5EncoderModel(T5Config(vocab_size=len(tokenizer), pad_token_id=0,
                                            eos_token_id=1, **preset.text))
     text_encoder.requires_grad_(False).eval()
-    from engine.mini.losses import point_posterior
-
-    vae = AutoencoderKLLTXVideo(**preset.vae)
-    point_posterior(vae)
+    torch.manual_seed(seed)
     transformer = LTXVideoTransformer3DModel(**preset.transformer)
     return Parts(tokenizer, text_encoder, vae, transformer, FlowMatchEulerDiscreteScheduler())
 
