@@ -26,7 +26,9 @@ def version() -> str:
 
 
 def _request_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", help="model id (see `frameloom-engine models`); required")
+    parser.add_argument("--model", default="frameloom-mini",
+                        help="model id (see `frameloom-engine models`); frameloom-mini, the "
+                             "built-in model, by default")
     parser.add_argument("--prompt", help="what to generate; required")
     parser.add_argument("--negative", default="", help="negative prompt")
     parser.add_argument("--width", type=int, default=512)
@@ -101,8 +103,8 @@ def build_request(args: argparse.Namespace) -> Any:
     """The GenerationRequest the request flags describe."""
     from engine.requests import GenerationRequest
 
-    if args.model is None or args.prompt is None:
-        raise UsageError("--model and --prompt are required"
+    if args.prompt is None:
+        raise UsageError("--prompt is required"
                          + (" (or --from TAKE.mp4)." if args.command == "generate" else "."))
     return GenerationRequest.from_dict({
         "model_id": args.model, "prompt": args.prompt, "negative_prompt": args.negative,

@@ -350,8 +350,11 @@ class EngineServer:
                                        queue_length=len(self.store.list(["queued"])),
                                        **self.scheduler.vram))
                 next_beat = loop.time() + self.heartbeat_s
+            # asyncio.timeout rather than wait_for: on Python 3.11 wait_for can swallow the
+            # cancellation stop() sends, and the stream then reads a store that is closed.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter.wait(), max(0.0, next_beat - loop.time()))
+                async with asyncio.timeout(max(0.0, next_beat - loop.time())):
+                    await waiter.wait()
 
 
 class _Refused(Exception):

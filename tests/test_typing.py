@@ -28,6 +28,8 @@ STRICT = {
                        "engine/control_commands.py", "engine/generate.py", "engine/cli.py",
                        "engine/model_commands.py", "engine/logfile.py", "engine/reproduce.py",
                        "engine/worker_operations.py"],
+    "frameloom-mini evaluation": ["engine/mini/evaluate.py", "engine/mini/sheet.py",
+                                  "bench/mini_cpu.py"],
 }
 
 

@@ -18,7 +18,8 @@ from engine.mini.parts import Parts, Preset, build_parts, build_pipeline
 MAX_SHARD = "16MB"
 
 
-def save_pipeline(parts: Parts, folder: Path, description: str) -> Path:
+def save_pipeline(parts: Parts, folder: Path, description: str,
+                  trained: dict[str, Any] | None = None) -> Path:
     """Save the parts as an ``LTXConditionPipeline`` in diffusers layout, safetensors only.
 
     Parameters
@@ -29,6 +30,9 @@ def save_pipeline(parts: Parts, folder: Path, description: str) -> Path:
         The model folder to write (``model_index.json`` inside).
     description
         Stored as ``_frameloom_description`` in ``model_index.json``; the model catalog shows it.
+    trained
+        Stored as ``_frameloom_trained``: what the model saw in training (see
+        :func:`training_record`); ``engine.mini.evaluate`` measures it there.
     """
     folder.mkdir(parents=True, exist_ok=True)
     build_pipeline(parts).save_pretrained(folder, safe_serialization=True,
@@ -36,6 +40,8 @@ def save_pipeline(parts: Parts, folder: Path, description: str) -> Path:
     index_path = folder / "model_index.json"
     index = json.loads(index_path.read_text(encoding="utf-8"))
     index["_frameloom_description"] = description
+    if trained is not None:
+        index["_frameloom_trained"] = trained
     index_path.write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
     return folder
 
@@ -68,6 +74,15 @@ def parts_from_checkpoint(folder: Path, **changes: Any) -> tuple[Parts, Preset, 
     return parts, preset, state, payload
 
 
+def training_record(preset: Preset, state: dict[str, Any]) -> dict[str, Any]:
+    """Sizes, clip length, backgrounds and steps a run trained on, for ``model_index.json``."""
+    stages = state["stages"]
+    return {"preset": state.get("preset_name"), "sizes": [list(size) for size in preset.sizes],
+            "frames": preset.frames, "shadings": list(preset.shadings),
+            "steps": {name: stages[name]["step"] for name in stages},
+            "minutes": {name: round(stages[name]["seconds"] / 60, 1) for name in stages}}
+
+
 def describe(state: dict[str, Any]) -> str:
     """A one-line description of how far a checkpoint was trained."""
     stages = state["stages"]
@@ -77,8 +92,8 @@ def describe(state: dict[str, Any]) -> str:
 
 def main(args: argparse.Namespace) -> None:
     """Build the pipeline folder from a checkpoint."""
-    parts, _, state, _ = parts_from_checkpoint(Path(args.checkpoint))
-    print(save_pipeline(parts, Path(args.out), describe(state)))
+    parts, preset, state, _ = parts_from_checkpoint(Path(args.checkpoint))
+    print(save_pipeline(parts, Path(args.out), describe(state), training_record(preset, state)))
 
 
 if __name__ == "__main__":

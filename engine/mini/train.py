@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from engine.mini.batches import condition_layout, drop_captions, world_batch
-from engine.mini.build import describe, parts_from_checkpoint, save_pipeline
+from engine.mini.build import describe, parts_from_checkpoint, save_pipeline, training_record
 from engine.mini.checkpoint import fresh_state, latest_checkpoint, save_checkpoint
 from engine.mini.losses import encode_latents, encode_prompts, flow_loss, vae_loss
 from engine.mini.parts import PRESETS, Parts, Preset, build_parts, build_tokenizer
@@ -95,8 +95,10 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
             loss, info = vae_loss(parts.vae, video)
         else:
             loss, info = transformer_loss(parts, preset, video, captions, rng), {}
+        late = spent + time.monotonic() - start > preset.decay.get(stage, 1.0) * budget
         for group in optimizer.param_groups:
-            group["lr"] = lr * min(1.0, (progress["step"] + 1) / _WARMUP_STEPS)
+            group["lr"] = lr * min(1.0, (progress["step"] + 1) / _WARMUP_STEPS) * (
+                0.25 if late else 1.0)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -156,7 +158,8 @@ def main(args: argparse.Namespace) -> None:
     checkpoint()
     for model in (parts.text_encoder, parts.vae, parts.transformer):
         model.to("cpu")
-    print(save_pipeline(parts, out / "pipeline", describe(state)), flush=True)
+    print(save_pipeline(parts, out / "pipeline", describe(state), training_record(preset, state)),
+          flush=True)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -85,8 +85,8 @@ def test_from_a_file_frameloom_did_not_make_is_one_sentence(
     assert "carries no Frameloom generation settings" in err and err.count("\n") == 1
     assert main(["generate", "--from", str(tmp_path / "gone.mp4")]) == 1
     assert "cannot be read" in capsys.readouterr().err
-    assert main(["generate", "--prompt", "x"]) == 2
-    assert "--model and --prompt are required (or --from TAKE.mp4)" in capsys.readouterr().err
+    assert main(["generate", "--model", "x"]) == 2
+    assert "--prompt is required (or --from TAKE.mp4)" in capsys.readouterr().err
 
 
 def test_model_revision_prefers_the_hub_commit_and_else_fingerprints_the_files(

@@ -1,0 +1,74 @@
+"""The evaluation's own readings: right on the world's clips, seams told from cuts, one block."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.mini.evaluate import (
+    BEGIN, END, Setting, direction_of, held_out_scenes, measure_drawing, read_clip, render,
+    seam_jump, write_benchmarks,
+)
+
+
+def test_held_out_scenes_are_fixed_and_held_out() -> None:
+    from engine.mini.captions import held_out
+
+    first, again = (held_out_scenes(8, 3, ("solid",)) for _ in range(2))
+    assert first == again and all(held_out(scene) for scene in first)
+    assert all(len(scene.objects) == 1 and scene.shading == "solid" for scene in first)
+
+
+@pytest.mark.parametrize(("size", "least_shape"), [((512, 288), 1.0), ((128, 64), 0.8)])
+def test_the_reader_gets_the_worlds_own_clips_right(size: tuple[int, int],
+                                                    least_shape: float) -> None:
+    # What the evaluation reports for the model is only as good as its reading of pixels, so it
+    # must read the ground truth: every colour, direction and single object, and nearly every
+    # shape (small triangles at 128x64 blur towards circles).
+    setting = Setting(*size, frames=9, steps=1, guidance=1.0)
+    scenes = held_out_scenes(24, 5, ("solid",))
+    truth = measure_drawing(lambda _, seed, scene: render(scene, setting, seed), scenes, 0)
+    assert truth["colour"][0] == 1.0 and truth["persistence"][0] == 1.0
+    assert truth["direction"][0] == 1.0 and truth["direction"][1] > 5
+    assert truth["shape"][0] >= least_shape and truth["shape"][1] > 5
+
+
+def test_the_reader_notices_a_wrong_colour_a_vanishing_and_a_duplicate() -> None:
+    setting = Setting(256, 160, frames=9, steps=1, guidance=1.0)
+    scene = held_out_scenes(1, 11, ("solid",))[0]
+    clip = render(scene, setting, 0)
+    assert read_clip(clip)["single"] == 1.0
+    blank = clip.copy()
+    blank[4:] = blank[0, 0, 0]  # the object is gone after frame 4
+    assert read_clip(blank)["single"] < 0.9
+    double = clip.copy()
+    double[:, :, 128:] = clip[:, :, :128]  # a second copy on the right
+    assert read_clip(double)["single"] < 0.9
+    recoloured = clip.copy()
+    recoloured[(np.abs(clip.astype(int) - clip[0, 0, 0]).sum(-1) > 60)] = (20, 20, 20)
+    assert read_clip(recoloured)["colour"] == "black" != scene.objects[0].colour
+
+
+def test_direction_needs_real_travel() -> None:
+    assert direction_of((10.0, 1.0)) == "right" and direction_of((0.5, -9.0)) == "up"
+    assert direction_of((1.0, 1.0)) is None and direction_of(None) is None
+
+
+def test_a_seam_that_continues_is_small_and_a_cut_is_large() -> None:
+    setting = Setting(256, 160, frames=17, steps=1, guidance=1.0)
+    one, two = (render(scene, setting, i)
+                for i, scene in enumerate(held_out_scenes(2, 13, ("solid",))))
+    assert seam_jump(one[7], one[8], one[8:]) <= 2.0
+    assert seam_jump(one[7], two[8], two[8:]) > 2.0
+
+
+def test_the_benchmarks_block_is_replaced_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text("# Benchmarks\n\n## Other\n\ntext\n", encoding="utf-8")
+    write_benchmarks("first table", path)
+    write_benchmarks("second table", path)
+    text = path.read_text(encoding="utf-8")
+    assert text.count(BEGIN) == text.count(END) == 1
+    assert "second table" in text and "first table" not in text and "## Other" in text
