@@ -77,7 +77,8 @@ def main(args: argparse.Namespace) -> None:
                   f"diffusers {plain[-1][0]:.1f} s, {plain[-1][1]:.2f} GiB", flush=True)
     ours_s, plain_s = (statistics.median(w for w, _ in runs) for runs in (ours, plain))
     ours_m, plain_m = (max(m for _, m in runs) for runs in (ours, plain))
-    lines = [f"{platform.machine()} CPU, {os.cpu_count()} cores, no GPU; {args.rounds} rounds, median "
+    lines = [f"{platform.machine()} CPU, {os.cpu_count()} cores, no GPU; {args.rounds} rounds, "
+             "median "
              "wall time, peak resident memory of the process. Command: "
              "`python bench/mini_cpu.py --write`.", "",
              "| what | wall time | peak memory | target (issue 7) |", "|---|---|---|---|",

@@ -7,6 +7,7 @@ backend the engine runs, measures the decoded frames with OpenCV, prints one tab
 
 Every number is measured on pixels:
 
+- background: the colour of the frame's border is nearest the caption's background colour;
 - colour: the object's mean colour is nearest the caption's colour among the world's colours;
 - shape: the largest blob's outline reads as the caption's shape (circle, square or triangle);
 - direction: the object's centroid moves from first to last frame along the caption's direction;
@@ -42,7 +43,8 @@ BEGIN, END = "<!-- frameloom-mini evaluation: begin -->", "<!-- frameloom-mini e
 _SHAPES_READ = ("circle", "square", "triangle")  # the outlines the reader tells apart
 _FLOOR = 2.0  # grey levels: a still take's median change is floored here
 
-TARGETS = {"colour": ">= 90%", "direction": ">= 80%", "shape": ">= 70%", "persistence": ">= 90%",
+TARGETS = {"background": "(none set)", "colour": ">= 90%", "direction": ">= 80%",
+           "shape": ">= 70%", "persistence": ">= 90%",
            "vae_psnr": ">= 30 dB", "vae_object_psnr": ">= 24 dB", "pin_psnr": ">= 25 dB",
            "seam": "<= 2.0x"}
 
@@ -130,7 +132,8 @@ def read_clip(video: np.ndarray) -> dict[str, Any]:
     travel = None
     if found[0] and found[-1]:
         travel = (found[-1][0][0] - found[0][0][0], found[-1][0][1] - found[0][0][1])
-    return {"colour": colour, "shape": shape, "travel": travel, "single": single}
+    return {"colour": colour, "shape": shape, "travel": travel, "single": single,
+            "background": nearest_colour(background)}
 
 
 def direction_of(travel: tuple[float, float] | None, least: float = 2.0) -> str | None:
@@ -194,7 +197,7 @@ class Generator:
         return self.backend.generate(request, lambda *_: None)
 
     def image_pin(self, picture: np.ndarray, frame: int) -> Any:
-        """A still pin of ``picture`` (H, W, 3) at ``frame``, saved as a PNG in the scratch folder."""
+        """A still pin of ``picture`` (H, W, 3) at ``frame``, saved as a PNG in the scratch."""
         from engine.requests import Pin
 
         path = self.scratch / f"pin-{self.made}-{frame}.png"
@@ -229,12 +232,14 @@ def measure_drawing(draw: Callable[[str, int, Scene], np.ndarray], scenes: list[
     dict
         Per measure, ``(share correct or None, clips it applies to)``.
     """
-    counts = {key: [0, 0] for key in ("colour", "shape", "direction", "persistence")}
+    counts = {key: [0, 0] for key in ("background", "colour", "shape", "direction",
+                                      "persistence")}
     for index, scene in enumerate(scenes):
         thing = scene.objects[0]
         text = caption(scene, np.random.default_rng(index))
         seen = read_clip(draw(text, seed + index, scene))
-        checks = {"colour": seen["colour"] == thing.colour,
+        checks = {"background": seen["background"] == scene.background,
+                  "colour": seen["colour"] == thing.colour,
                   "persistence": seen["single"] >= 0.9}
         if thing.shape in _SHAPES_READ:
             checks["shape"] = seen["shape"] == thing.shape
@@ -315,7 +320,8 @@ def table(drawing: dict[str, Any], truth: dict[str, Any], vae: dict[str, float],
           pins: dict[str, float], about: dict[str, Any]) -> str:
     """The results as one markdown table, with the same measures on the world's own clips (what
     the reader gets right at best) and the issue's targets beside them."""
-    names = {"colour": "colour correct", "direction": "motion direction correct",
+    names = {"background": "background colour correct", "colour": "object colour correct",
+             "direction": "motion direction correct",
              "shape": "shape correct (circle, square, triangle)",
              "persistence": "object persists (one object in >= 90% of frames)"}
     rows = [(name, _percent(drawing[key]), _percent(truth[key]), TARGETS[key])

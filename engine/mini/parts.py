@@ -26,6 +26,12 @@ class Preset:
         Per stage, the step target and the wall-time budget; a stage ends at whichever comes first.
     lr
         AdamW learning rate per stage.
+    object_weight
+        Extra weight of object pixels in the VAE's reconstruction loss (see
+        :func:`engine.mini.losses.vae_loss`).
+    sigma_shift
+        Shift of the transformer's training noise levels towards pure noise (see
+        :func:`engine.mini.losses.flow_loss`).
     decay
         Per stage, the share of its time budget after which the learning rate drops to a
         quarter; a stage not named keeps its rate.
@@ -52,6 +58,8 @@ class Preset:
     condition_rate: float = 0.5
     shadings: tuple[str, ...] = ("solid", "gradient", "texture")
     decay: dict[str, float] = field(default_factory=dict)
+    object_weight: float = 0.0
+    sigma_shift: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -108,6 +116,7 @@ PRESETS = {
         batch={"vae": 4, "transformer": 16}, steps={"vae": 6000, "transformer": 20000},
         minutes={"vae": 23.0, "transformer": 22.0}, lr={"vae": 1e-3, "transformer": 3e-4},
         decay={"vae": 0.65},  # at 1e-3 the VAE hovered at 19-20 dB; a quarter of it gained 1 dB
+        sigma_shift=4.0,  # median noise level 0.8: at 1 the transformer ignored its captions
         text=dict(d_model=64, d_kv=16, d_ff=128, num_layers=2, num_heads=4,
                   relative_attention_num_buckets=8),
         vae=_vae_residual(latent=32),

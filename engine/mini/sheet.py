@@ -1,6 +1,6 @@
 """A contact sheet of frameloom-mini takes: one row per caption, frames across, as one PNG.
 
-``python -m engine.mini.sheet [--out docs/images/frameloom-mini-sheet.png]`` generates a few
+``python -m engine.mini.sheet [--out docs/images/frameloom-mini-sheet.jpg]`` generates a few
 captions (training-style and held-out) at the size the model was trained at through the LTX
 backend, and lays out evenly spaced frames of each take beside the caption's first words, with
 the world's own rendering of the same scene underneath for comparison.
@@ -70,7 +70,8 @@ def main(args: argparse.Namespace) -> Path:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(DEFAULT_MODEL))
-    parser.add_argument("--out", default=str(REPO / "docs" / "images" / "frameloom-mini-sheet.png"))
+    parser.add_argument("--out",
+                        default=str(REPO / "docs" / "images" / "frameloom-mini-sheet.jpg"))
     parser.add_argument("--columns", type=int, default=6)
     parser.add_argument("--scale", type=int, default=2)
     parser.add_argument("--steps", type=int, default=20)

@@ -55,7 +55,13 @@ def transformer_loss(parts: Parts, preset: Preset, video: torch.Tensor, captions
     embeds, mask = encode_prompts(parts.tokenizer, parts.text_encoder, captions)
     layout = condition_layout(rng, latents.shape[2], video.shape[2], preset.condition_rate)
     return flow_loss(parts.transformer, parts.vae, latents, embeds, mask, layout, video,
-                     preset.fps)
+                     preset.fps, shift=preset.sigma_shift)
+
+
+def finished(progress: dict[str, Any], preset: Preset, stage: str) -> bool:
+    """Whether a stage's progress record has reached the preset's step target or time budget."""
+    return (progress["step"] >= preset.steps[stage]
+            or progress["seconds"] >= preset.minutes[stage] * 60.0)
 
 
 def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
@@ -92,7 +98,7 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
         video, captions = world_batch(world, rng, preset.sizes, preset.frames,
                                       preset.batch[stage], parts.vae.device)  # (B, 3, F, H, W)
         if stage == "vae":
-            loss, info = vae_loss(parts.vae, video)
+            loss, info = vae_loss(parts.vae, video, preset.object_weight)
         else:
             loss, info = transformer_loss(parts, preset, video, captions, rng), {}
         late = spent + time.monotonic() - start > preset.decay.get(stage, 1.0) * budget
@@ -120,7 +126,7 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
             checkpoint()
             last_save = time.monotonic()
     progress["seconds"] = spent + time.monotonic() - start
-    progress["done"] = progress["step"] >= preset.steps[stage] or progress["seconds"] >= budget
+    progress["done"] = finished(progress, preset, stage)
 
 
 def main(args: argparse.Namespace) -> None:
@@ -152,7 +158,9 @@ def main(args: argparse.Namespace) -> None:
         save_checkpoint(folder, parts, state, optimizers, dict(rng.bit_generator.state))
 
     for stage in STAGES[args.stage]:
-        if not state["stages"][stage]["done"]:
+        # Judged against this run's preset, not the saved flag, so a resumed run whose
+        # --override raises a stage's minutes or steps trains that stage on.
+        if not finished(state["stages"][stage], preset, stage):
             train_stage(stage, parts, preset, state, optimizers[stage], world, rng, args.steps,
                         checkpoint)
     checkpoint()

@@ -27,7 +27,17 @@ def test_unknown_id_names_the_models_there_are(tiny_model: str) -> None:
         find_model("nope")
 
 
-def test_unknown_id_with_no_models_says_none_are_installed() -> None:
+def test_unknown_id_with_nothing_installed_names_the_built_in_model() -> None:
+    with pytest.raises(ModelError, match=r"no model called 'nope'; available models: "
+                                         r"frameloom-mini\."):
+        find_model("nope")
+
+
+def test_unknown_id_with_no_models_at_all_says_none_are_installed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.models
+
+    monkeypatch.setattr(engine.models, "REPO_MODELS", tmp_path / "no-resources")
     with pytest.raises(ModelError, match="none are installed"):
         find_model("nope")
 
@@ -39,7 +49,7 @@ def test_folders_of_other_pipelines_and_broken_configs_are_skipped(tiny_ltx_dir:
     broken = Path(shutil.copytree(tiny_ltx_dir, models_dir() / "broken"))
     (broken / "vae" / "config.json").write_text("{not json")
     (models_dir() / "empty").mkdir()
-    assert list_models() == []
+    assert [info.id for info in list_models()] == ["frameloom-mini"]  # built in
     assert read_model(other) is None
     with pytest.raises(ModelError, match="cannot be read"):
         find_model("broken")

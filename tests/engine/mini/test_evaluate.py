@@ -31,6 +31,7 @@ def test_the_reader_gets_the_worlds_own_clips_right(size: tuple[int, int],
     scenes = held_out_scenes(24, 5, ("solid",))
     truth = measure_drawing(lambda _, seed, scene: render(scene, setting, seed), scenes, 0)
     assert truth["colour"][0] == 1.0 and truth["persistence"][0] == 1.0
+    assert truth["background"] == (1.0, 24)
     assert truth["direction"][0] == 1.0 and truth["direction"][1] > 5
     assert truth["shape"][0] >= least_shape and truth["shape"][1] > 5
 
@@ -49,6 +50,11 @@ def test_the_reader_notices_a_wrong_colour_a_vanishing_and_a_duplicate() -> None
     recoloured = clip.copy()
     recoloured[(np.abs(clip.astype(int) - clip[0, 0, 0]).sum(-1) > 60)] = (20, 20, 20)
     assert read_clip(recoloured)["colour"] == "black" != scene.objects[0].colour
+    from engine.mini.captions import COLOURS
+
+    flat = np.empty_like(clip)
+    flat[:] = COLOURS["orange"]  # a backdrop alone, as a model that draws no object makes
+    assert read_clip(flat)["background"] == "orange" and read_clip(flat)["single"] == 0.0
 
 
 def test_direction_needs_real_travel() -> None:

@@ -77,6 +77,19 @@ def test_resume_loads_the_weights_and_continues_the_step_count(run: Path, tmp_pa
     assert not (out / "checkpoint.old").exists()
 
 
+def test_a_finished_stage_trains_on_when_resumed_with_a_larger_budget(tmp_path: Path) -> None:
+    # A stage that used up its steps is done; --resume with a higher step target (as one would
+    # give a CPU run more time) continues it from where it stopped instead of skipping it.
+    out = tmp_path / "run"
+    _train(out, "--stage", "transformer", "--override",
+           json.dumps({**json.loads(_TINY), "steps": {"transformer": 2}}))
+    assert _state(out)["stages"]["transformer"] == {**_state(out)["stages"]["transformer"],
+                                                    "step": 2, "done": True}
+    _train(out, "--resume", "--stage", "transformer", "--override",
+           json.dumps({"steps": {"transformer": 3}}))
+    assert _state(out)["stages"]["transformer"]["step"] == 3
+
+
 def test_build_makes_the_same_pipeline_folder_from_a_checkpoint(run: Path, tmp_path: Path) -> None:
     import argparse
 
@@ -189,6 +202,21 @@ def test_flow_loss_gives_clean_frames_timestep_zero_and_leaves_them_out(layout: 
     assert loss.item() == pytest.approx((target[:, ~layout.mask(4)] ** 2).mean().item(), rel=1e-5)
 
 
+def test_flow_loss_shift_moves_the_noise_levels_towards_pure_noise() -> None:
+    latents = torch.randn(64, 4, 2, 1, 1)  # (B, C, f, h, w)
+    levels = {}
+    for shift in (1.0, 4.0):
+        transformer = _Recorder()
+        flow_loss(transformer, _Vae(), latents, torch.zeros(64, 5, 8),
+                  torch.ones(64, 5, dtype=torch.bool), Layout("none"),
+                  torch.zeros(64, 3, 9, 32, 32), 24, torch.Generator().manual_seed(3),
+                  shift=shift)
+        levels[shift] = transformer.timestep[:, 0] / 1000.0  # (B,) sigma of each clip
+    u = levels[1.0]  # the same draws, shifted: s' = 4 s / (1 + 3 s)
+    assert torch.allclose(levels[4.0], 4 * u / (1 + 3 * u), atol=1e-6)
+    assert levels[4.0].median() > 0.7 > 0.6 > levels[1.0].median()
+
+
 def test_an_appended_pin_is_encoded_alone_at_its_frame_time() -> None:
     class Vae(_Vae):
         def encode(self, video):  # noqa: ANN001, ANN201
@@ -214,3 +242,34 @@ def test_cfg_dropout_replaces_captions_with_empty_at_the_rate() -> None:
     assert drop_captions(captions[:50], np.random.default_rng(7), 0.0) == captions[:50]
     assert drop_captions(captions[:50], np.random.default_rng(7), 1.0) == [""] * 50
     assert dropped == drop_captions(captions, np.random.default_rng(7), 0.1)  # seeded
+
+
+class _Replay:
+    """A stand-in VAE whose reconstruction is a fixed video, to read what vae_loss weighs."""
+
+    def __init__(self, recon: torch.Tensor) -> None:
+        self.recon = recon
+
+    def encode(self, video: torch.Tensor) -> object:
+        dist = type("Dist", (), {"mode": lambda _: video})()
+        return type("Encoded", (), {"latent_dist": dist})()
+
+    def decode(self, latents: torch.Tensor) -> object:
+        return type("Decoded", (), {"sample": self.recon})()
+
+
+def test_vae_loss_weighs_the_object_pixels_it_finds() -> None:
+    from engine.mini.losses import object_mask, vae_loss
+
+    video = torch.full((2, 3, 9, 32, 64), -0.5)  # (B, 3, F, H, W) a flat backdrop
+    video[:, :, :, 10:16, 20:26] = 0.8  # a 6x6 object in every frame
+    mask = object_mask(video)
+    assert mask.shape == (2, 1, 9, 32, 64) and mask.sum().item() == 2 * 9 * 36
+    # A reconstruction that loses the object: the backdrop is exact, the object is backdrop.
+    recon = torch.full_like(video, -0.5)
+    plain, info = vae_loss(_Replay(recon), video)
+    weighted, again = vae_loss(_Replay(recon), video, object_weight=20.0)
+    assert info == again and info["object_psnr"] < 5 < info["psnr"]
+    share = 36 / (32 * 64)
+    assert plain.item() == pytest.approx(1.3**2 * share, rel=1e-4)
+    assert weighted.item() == pytest.approx(1.3**2 * 21 * share / (1 + 20 * share), rel=1e-4)

@@ -1,0 +1,56 @@
+"""The frameloom-mini checkpoint shipped in resources/: small, safetensors, loads offline, runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.models import REPO_MODELS
+
+FOLDER = REPO_MODELS / "frameloom-mini"
+MiB = 1024 * 1024
+
+
+def test_the_folder_is_small_safetensors_in_16_mib_files() -> None:
+    files = [path for path in FOLDER.rglob("*") if path.is_file()]
+    assert sum(path.stat().st_size for path in files) <= 60 * 10**6  # issue 7: at most 60 MB
+    weights = [path for path in files if path.suffix == ".safetensors"]
+    assert weights and all(path.stat().st_size <= 16 * MiB for path in weights)
+    assert not [path for path in files if path.suffix in (".bin", ".pt", ".pth", ".ckpt")]
+    index = json.loads((FOLDER / "model_index.json").read_text(encoding="utf-8"))
+    assert index["_class_name"] == "LTXConditionPipeline"
+    assert index["_frameloom_trained"]["preset"] in ("cpu", "gpu")
+    assert (FOLDER / "README.md").is_file()
+
+
+def test_it_is_built_in_and_the_default_model() -> None:
+    from engine.cli import _parser
+    from engine.model_store import installed
+
+    status = {entry.id: entry.status for entry in installed()}
+    assert status["frameloom-mini"] == "built in"
+    args = _parser().parse_args(["generate", "--prompt", "a red circle moves left"])
+    assert args.model == "frameloom-mini"
+
+
+def test_it_loads_offline_and_generates_in_two_steps(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # No network: the hub client must not be asked for anything while loading or generating.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    import av
+
+    from engine.cli import main
+
+    out = tmp_path / "take.mp4"
+    code = main(["generate", "--prompt", "a red circle moves left on a blue background",
+                 "--width", "128", "--height", "64", "--frames", "17", "--steps", "2",
+                 "-o", str(out)])
+    assert code == 0
+    with av.open(str(out)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(frames) == 17 and frames[0].shape == (64, 128, 3)
+    assert float(np.std(np.stack(frames))) > 1.0  # a picture, not a flat field
