@@ -78,8 +78,7 @@ def main(args: argparse.Namespace) -> None:
     ours_s, plain_s = (statistics.median(w for w, _ in runs) for runs in (ours, plain))
     ours_m, plain_m = (max(m for _, m in runs) for runs in (ours, plain))
     lines = [f"{platform.machine()} CPU, {os.cpu_count()} cores, no GPU; {args.rounds} rounds, "
-             "median "
-             "wall time, peak resident memory of the process. Command: "
+             "median wall time, peak resident memory of the process. Command: "
              "`python bench/mini_cpu.py --write`.", "",
              "| what | wall time | peak memory | target (issue 7) |", "|---|---|---|---|",
              f"| `frameloom-engine generate` (512x288, 49 frames, 20 steps, CFG 3; process start "
