@@ -63,6 +63,15 @@ def _add_render_parser(commands: argparse._SubParsersAction) -> None:  # type: i
     render.add_argument("--width", type=int, help="output width (default: the project's)")
     render.add_argument("--height", type=int, help="output height (default: the project's)")
     render.add_argument("--fps", help="output frame rate, e.g. 30 or 30000/1001")
+    signing = render.add_mutually_exclusive_group()
+    signing.add_argument("--sign", action="store_true", default=None,
+                         help="sign the export with a C2PA manifest (default: sign_exports in "
+                              "[signing] of the settings file)")
+    signing.add_argument("--no-sign", dest="sign", action="store_false",
+                         help="write it unsigned whatever the settings say")
+    render.add_argument("--cert", type=Path, metavar="CHAIN.pem",
+                        help="signing certificate chain (as for 'frameloom sign')")
+    render.add_argument("--key", type=Path, metavar="KEY.pem", help="its private key")
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
@@ -114,7 +123,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
     from studio.render.cli import render_command
 
     return render_command(args.project, args.output, codec=args.codec, crf=args.crf,
-                          preset=args.preset, width=args.width, height=args.height, fps=args.fps)
+                          preset=args.preset, width=args.width, height=args.height, fps=args.fps,
+                          sign=args.sign, cert=args.cert, key=args.key)
 
 
 def _cmd_sign(args: argparse.Namespace) -> int:

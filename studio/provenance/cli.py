@@ -70,10 +70,16 @@ def _path(given: Path | None, env: str, what: str, flag: str) -> Path:
     return found
 
 
+def signing_credentials(cert: Path | None, key: Path | None) -> tuple[Path, Path]:
+    """The certificate chain and key to sign with: the flags, else the environment, else the
+    settings file; a ProvenanceError naming all three when one is set nowhere."""
+    return (_path(cert, CERT_ENV, "certificate", "--cert"),
+            _path(key, KEY_ENV, "key", "--key"))
+
+
 def sign_command(args: argparse.Namespace) -> int:
     """Run ``frameloom sign``; prints one line naming the signed file."""
-    cert = _path(args.cert, CERT_ENV, "certificate", "--cert")
-    key = _path(args.key, KEY_ENV, "key", "--key")
+    cert, key = signing_credentials(args.cert, args.key)
     output = sign_media(args.input, args.output, cert, key, composite=args.composite,
                         ingredients=args.ingredient, tsa_url=args.tsa)
     kind = "footage with generated takes" if args.composite else "generated media"

@@ -1,0 +1,112 @@
+"""Signing an export: what its manifest says (ingredients, footage or generated) and when to sign.
+
+An export is signed after its final mux: the renderer writes a hidden unsigned file beside the
+output, :func:`sign_media` signs it into the output (its own temporary name and rename), and the
+unsigned file is removed, so the output name only ever holds a finished, signed export.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.document.model import Clip, Generated, Project, Still, Transition
+from studio.document.persistence import resolve_media_path
+from studio.provenance.manifest import ProvenanceError
+from studio.provenance.signing import sign_media
+from studio.settings import section, settings_path
+
+# What c2pa 0.38 can read as an ingredient (it lists MKV and WebM as unsupported).
+INGREDIENT_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime",
+                    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+                    ".webp": "image/webp", ".tif": "image/tiff", ".tiff": "image/tiff"}
+
+
+@dataclass(frozen=True)
+class ExportSources:
+    """The files an export's frames come from, in timeline order, each once.
+
+    ``ingredients`` are the ones a manifest can list; ``unlisted`` the rest (MKV, WebM, ...);
+    ``footage`` says whether any clip or still is used and ``generated`` whether any finished
+    take is (a generated item without one renders as a prompt card, which is not generated).
+    """
+
+    ingredients: tuple[Path, ...]
+    unlisted: tuple[Path, ...]
+    footage: bool
+    generated: bool
+
+
+def export_sources(project: Project, project_dir: str | os.PathLike[str]) -> ExportSources:
+    """The sources of ``project``'s timeline, with paths resolved against ``project_dir``."""
+    seen: dict[Path, None] = {}
+    footage = generated = False
+    for track in project.timeline.tracks:
+        for entry in track.items:
+            path: Path | None = None
+            if isinstance(entry, (Clip, Still)) and entry.media_id in project.media:
+                path = resolve_media_path(project_dir, project.media[entry.media_id])
+                footage = True
+            elif isinstance(entry, (Generated, Transition)) and entry.generation is not None:
+                take = entry.generation.active_take
+                if take is not None and take.status == "done":
+                    path = resolve_media_path(project_dir, take.path)
+                    generated = True
+            if path is not None:
+                seen.setdefault(path)
+    listed = tuple(p for p in seen if p.suffix.lower() in INGREDIENT_TYPES)
+    unlisted = tuple(p for p in seen if p.suffix.lower() not in INGREDIENT_TYPES)
+    return ExportSources(listed, unlisted, footage, generated)
+
+
+def sign_exports_by_default() -> bool:
+    """``sign_exports`` in ``[signing]`` of the settings file (default False).
+
+    Raises
+    ------
+    SettingsError
+        If the settings file cannot be read.
+    ProvenanceError
+        If the value is not true or false.
+    """
+    value = section("signing").get("sign_exports", False)
+    if not isinstance(value, bool):
+        raise ProvenanceError(f"sign_exports in [signing] of {settings_path()} must be true or "
+                              "false.")
+    return value
+
+
+def check_signable(sources: ExportSources) -> None:
+    """Refuse, before anything is rendered, an export whose manifest would be untrue.
+
+    Frameloom's manifests say the file was made by, or mixed with, a trained algorithm; an
+    export without a finished take holds no generated frames.
+    """
+    if not sources.generated:
+        raise ProvenanceError("This export holds no finished generated take, so there is nothing "
+                              "to mark as generated; render it without --sign.")
+
+
+def unsigned_name(output: Path) -> Path:
+    """The hidden file the renderer writes before it is signed into ``output``."""
+    return output.with_name(f".{output.stem}.unsigned{output.suffix}")
+
+
+def render_signed(render: Callable[[Path], object], output: Path, sources: ExportSources,
+                  cert: Path, key: Path) -> Path:
+    """Run ``render(path)`` to write the unsigned export, then sign it into ``output``.
+
+    Whatever fails (rendering, cancelling or signing), nothing is left under ``output`` nor
+    under the unsigned name.
+    """
+    unsigned = unsigned_name(output)
+    try:
+        render(unsigned)
+        return sign_media(unsigned, output, cert, key, composite=sources.footage,
+                          ingredients=sources.ingredients)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            unsigned.unlink()
