@@ -39,7 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     open_.add_argument("project", nargs="?", type=Path,
                        help="a .frameloom file or a project folder; none starts a new project")
     open_.add_argument("--screenshot", type=Path, metavar="OUT.png",
-                       help="save a PNG of the window once it is shown, then exit")
+                       help="save a PNG of the window once it is shown (and the engine is "
+                            "up), then exit")
+    open_.add_argument("--no-engine", action="store_true",
+                       help="edit only: do not start the engine (nothing can be generated)")
     sample = commands.add_parser("sample", help="write the procedural sample project")
     sample.add_argument("folder", type=Path, metavar="DIR", help="folder to write it into")
     info = commands.add_parser("info", help="print a summary of a project")
@@ -145,7 +148,7 @@ def _cmd_open(args: argparse.Namespace) -> int:
         raise CommandError(HEADLESS_HINT)
     from studio.ui.launch import run
 
-    return run(opened, screenshot=args.screenshot)
+    return run(opened, screenshot=args.screenshot, engine=not args.no_engine)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

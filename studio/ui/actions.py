@@ -64,7 +64,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("set_out", "Set &Out", "O", "set_out", None, "Playback"),
     ActionSpec("zoom_in", "Zoom &In", "+", "zoom_in", None, "View"),
     ActionSpec("zoom_out", "Zoom &Out", "-", "zoom_out", None, "View"),
-    ActionSpec("generate", "&Generate", "Ctrl+Return", None, "has_selection", "Generate"),
+    ActionSpec("new_shot", "New &Shot", "Ctrl+Shift+N", "new_shot", "can_edit", "Generate"),
+    ActionSpec("animate", "&Animate Still", "", "animate_still", "has_selection", "Generate"),
+    ActionSpec("extend_forward", "Extend &Forward", "", "extend_forward", "has_selection",
+               "Generate"),
+    ActionSpec("extend_backward", "Extend &Backward", "", "extend_backward", "has_selection",
+               "Generate"),
+    ActionSpec("bridge", "B&ridge to Next", "", "bridge_to_next", "has_selection", "Generate"),
+    ActionSpec("loop", "&Loop", "", "loop_clip", "has_selection", "Generate"),
+    ActionSpec("generate", "&Generate", "Ctrl+Return", "generate", "has_selection", "Generate"),
 )
 
 

@@ -16,6 +16,7 @@ from studio.ui.refcount_guard import bindings_drop_references
 
 if TYPE_CHECKING:
     from studio.document.persistence import OpenedProject
+    from studio.ui.engine_bridge import EngineBridge
 
 #: Harmless warnings Qt prints on every offscreen run.
 _NOISE = ("does not support propagateSizeHints",)
@@ -55,7 +56,8 @@ class _QtMessages:
         self.held = None
 
 
-def run(opened: OpenedProject | None, *, screenshot: Path | None = None) -> int:
+def run(opened: OpenedProject | None, *, screenshot: Path | None = None,
+        engine: bool = True) -> int:
     """Show a :class:`MainWindow` for ``opened`` and run Qt until it closes.
 
     Parameters
@@ -63,8 +65,11 @@ def run(opened: OpenedProject | None, *, screenshot: Path | None = None) -> int:
     opened
         The project to show, or None for a new one.
     screenshot
-        If given, the window is rendered to this PNG file as soon as it is shown, and the
-        application exits (status 0 on success, 2 if the file could not be written).
+        If given, the window is rendered to this PNG file once it is shown (and, with the
+        engine, once the engine is running or has failed), and the application exits (status
+        0 on success, 2 if the file could not be written).
+    engine
+        Start (or adopt) the engine and show its jobs; False opens an editor only.
 
     Returns
     -------
@@ -81,19 +86,80 @@ def run(opened: OpenedProject | None, *, screenshot: Path | None = None) -> int:
               "(pip install -e .).", file=sys.stderr)
         return 2
     app.setApplicationName("Frameloom")
-    # A screenshot run asks nothing: no recovery or unsaved-changes dialog may block it.
-    window = MainWindow(opened, prompts=Prompts() if screenshot is not None else None)
+    if not engine:
+        return _show(app, MainWindow(opened, prompts=_prompts(screenshot)), screenshot)
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    app.setQuitOnLastWindowClosed(False)  # closing the window must not stop the loop before
+    # the engine is stopped; main() returns once the window has closed
+    try:
+        bridge = _engine_bridge()
+        # A screenshot run asks nothing: no recovery or unsaved-changes dialog may block it.
+        window = MainWindow(opened, bridge=bridge, prompts=_prompts(screenshot))
+        ready = asyncio.Event()
+        bridge.status_changed.connect(
+            lambda state, _sentence: ready.set() if state in ("running", "failed") else None)
+
+        async def main() -> int:
+            bridge.start()
+            if screenshot is not None:
+                window.show()
+                try:
+                    async with asyncio.timeout(SCREENSHOT_ENGINE_WAIT_S):
+                        await ready.wait()
+                except TimeoutError:
+                    pass  # the shot shows the engine still starting, which is the truth
+                await asyncio.sleep(0.2)  # let the jobs dock repaint
+                code = _capture(window, screenshot)
+            else:
+                closed = asyncio.Event()
+                app.lastWindowClosed.connect(closed.set)
+                window.show()
+                await closed.wait()
+                code = 0
+            await bridge.stop()
+            return code
+
+        return loop.run_until_complete(main())
+    finally:
+        loop.close()
+
+
+SCREENSHOT_ENGINE_WAIT_S = 120.0
+
+
+def _prompts(screenshot: Path | None) -> Prompts | None:
+    return Prompts() if screenshot is not None else None
+
+
+def _engine_bridge() -> EngineBridge:
+    from studio.engine_link import EngineSupervisor
+    from studio.ui.engine_bridge import EngineBridge
+
+    return EngineBridge(EngineSupervisor([sys.executable, "-m", "engine.cli", "serve"]))
+
+
+def _capture(window: MainWindow, screenshot: Path) -> int:
+    code = 0
+    if not window.grab().save(str(screenshot), "PNG"):
+        print(f"frameloom: Could not write the screenshot {screenshot}.", file=sys.stderr)
+        code = 2
+    window.close()
+    return code
+
+
+def _show(app: QApplication, window: MainWindow, screenshot: Path | None) -> int:
     window.show()
     if screenshot is None:
         return app.exec()
-
     status = {"code": 0}
 
     def capture() -> None:
-        if not window.grab().save(str(screenshot), "PNG"):
-            print(f"frameloom: Could not write the screenshot {screenshot}.", file=sys.stderr)
-            status["code"] = 2
-        window.close()
+        status["code"] = _capture(window, screenshot)
         app.quit()
 
     # Queued, so the window has been laid out and painted once before it is grabbed.

@@ -19,6 +19,7 @@ from studio.ui.actions import ActionSpec, build_actions, fill_recent
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
 from studio.ui.docks.outline import QtOutline
+from studio.ui.generation import GenerationActions
 from studio.ui.prompts import Prompts
 from studio.ui.session import AUTOSAVE_MS, ProjectSession, recent_projects
 from studio.ui.timeline_view import QtTimelineView
@@ -81,6 +82,17 @@ class MainWindow(QMainWindow):
         self.docks["Jobs"].setVisible(bridge is not None)
         self.duration_label = QLabel()
         self.statusBar().addPermanentWidget(self.duration_label)
+        self.engine_label = QLabel("Engine: off" if bridge is None else "Engine: starting")
+        self.engine_label.setObjectName("engine_status")
+        self.statusBar().addPermanentWidget(self.engine_label)
+        self.bridge = bridge
+        self.generation = GenerationActions(lambda: self.session, lambda: self.timeline.playhead,
+                                            self.selection, bridge, parent=self)
+        self.generation.message.connect(self.statusBar().showMessage)
+        if bridge is not None:
+            bridge.status_changed.connect(self._engine_status)
+        if self.jobs is not None:
+            self.jobs.retry_requested.connect(self.generation.retry)
         self.action_set = build_actions(self, update=False)  # _load() updates them
         menus = self.action_set.fill_menus(self.menuBar())
         self.recent_menu = menus["File"].addMenu("Open &Recent")
@@ -250,6 +262,46 @@ class MainWindow(QMainWindow):
     def zoom_out(self) -> None:
         """Show more frames, smaller."""
         self.timeline.zoom_out()
+
+    # --------------------------------------------------------------- Generate actions
+    def new_shot(self) -> None:
+        """Insert an empty shot after the selected item, or at the playhead."""
+        self._new_item("shot")
+
+    def animate_still(self) -> None:
+        """Insert a shot after the selected still with the still pinned at its first frame."""
+        self._new_item("animate")
+
+    def extend_forward(self) -> None:
+        """Insert an extension after the selected clip."""
+        self._new_item("extend_forward")
+
+    def extend_backward(self) -> None:
+        """Insert an extension before the selected clip."""
+        self._new_item("extend_backward")
+
+    def bridge_to_next(self) -> None:
+        """Insert a bridge between the selected item and the next one."""
+        self._new_item("bridge")
+
+    def loop_clip(self) -> None:
+        """Insert a loop after the selected clip, back into its first frame."""
+        self._new_item("loop")
+
+    def _new_item(self, kind: str) -> None:
+        item_id = self.generation.new_item(kind)
+        if item_id is not None:  # the new item is selected, so the inspector shows its prompt
+            self._selected([item_id])
+
+    def generate(self) -> None:
+        """Queue a take for each selected generated item."""
+        self.generation.generate()
+
+    def _engine_status(self, state: str, sentence: str) -> None:
+        self.engine_label.setText(f"Engine: {state}")
+        self.engine_label.setToolTip(sentence)
+        if state in ("restarting", "failed"):
+            self.statusBar().showMessage(sentence)
 
     def not_built(self, spec: ActionSpec) -> None:
         """What an action that does not exist yet says."""

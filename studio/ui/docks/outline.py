@@ -78,10 +78,14 @@ class QtOutline(QTreeWidget):
         return [i.data(0, ID_ROLE) for i in self.selectedItems() if i.data(0, ID_ROLE)]
 
     def select(self, entry_ids: list[str]) -> None:
-        """Select the rows of ``entry_ids``."""
+        """Select the rows of ``entry_ids`` (without echoing ``selection_changed``)."""
+        if self._pending:  # an edit just added rows: rebuild now so they can be selected
+            self.refill()
+        self.blockSignals(True)
         for row in self.findItems("", Qt.MatchFlag.MatchContains | Qt.MatchFlag.MatchRecursive):
             if row.data(0, ID_ROLE):
                 row.setSelected(row.data(0, ID_ROLE) in entry_ids)
+        self.blockSignals(False)
 
     def detach(self) -> None:
         """Stop following the document."""

@@ -12,13 +12,11 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenuBar
 from pytestqt.qtbot import QtBot
 
-from studio.document import persistence, serialize
+from studio.document import serialize
 from studio.ui.actions import ACTIONS, ActionSpec, build_actions
 from studio.ui.main_window import MainWindow
-from studio.ui.prompts import Prompts
 
-NOT_BUILT = {"export", "play_pause", "shuttle_back", "shuttle_stop", "shuttle_forward",
-             "generate"}
+NOT_BUILT = {"export", "play_pause", "shuttle_back", "shuttle_stop", "shuttle_forward"}
 
 
 class Target(QObject):
@@ -65,13 +63,6 @@ def test_the_table_names_every_shortcut_issue_9_asks_for() -> None:
     assert {s.id for s in ACTIONS if s.callback_name is None} == NOT_BUILT
     assert len(keys) == len(ACTIONS)  # ids are unique
 
-
-@pytest.fixture
-def window(qtbot: QtBot, sample_project: Path) -> MainWindow:
-    win = MainWindow(persistence.open_project(sample_project),
-                     prompts=Prompts(confirm_close=lambda _name: "discard"))
-    qtbot.addWidget(win)
-    return win
 
 
 def test_window_actions_have_shortcuts_and_follow_the_state(window: MainWindow) -> None:

@@ -19,8 +19,12 @@ import qasync
 from pytestqt.qtbot import QtBot
 
 from engine.protocol import GenerationRequest
+from studio.document import persistence, serialize
 from studio.engine_link import EngineSupervisor, JobView
+from studio.ui.commands import SetSpecCommand
 from studio.ui.engine_bridge import EngineBridge
+from studio.ui.main_window import MainWindow
+from studio.ui.prompts import Prompts
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +119,82 @@ def test_a_killed_engine_is_restarted_and_its_job_shows_interrupted(
     assert any(state == "restarting" and "killed by signal 9" in sentence
                for state, sentence in statuses)
     assert failures == ["There is no job with id 'no-such-job'. List the jobs to see their ids."]
+
+
+# ------------------------------------------------------------------ the window on a real engine
+def _take_jobs(window: MainWindow, entry_id: str) -> list[str]:
+    entry = window.project.find(entry_id)[2]
+    return [t.job_id for t in entry.generation.takes]  # type: ignore[union-attr]
+
+
+def test_the_window_generates_takes_cancels_and_outlives_a_killed_engine(
+        qtbot: QtBot, loop: asyncio.AbstractEventLoop, sample_project: Path) -> None:
+    bridge = make_bridge()
+    window = MainWindow(persistence.open_project(sample_project), bridge=bridge,
+                        prompts=Prompts(confirm_close=lambda _name: "discard"))
+    qtbot.addWidget(window)
+    assert window.jobs is not None
+    jobs = window.jobs
+    window.timeline.set_selection(["clip-2"])
+    window.action_set["new_shot"].trigger()
+    shot = window.project.timeline.tracks[0].items[-1].id
+    assert window.selection() == [shot]  # a new item is selected, for the inspector
+    window.session.push(SetSpecCommand(window.project, shot, prompt="a red circle moves left",
+                                       model_id="tiny-ltx", width=32, height=32, steps=2,
+                                       guidance=1.0))
+
+    def job_state(job_id: str) -> str:
+        job = bridge.board.jobs.get(job_id)
+        return job.state if job is not None else ""
+
+    def slow_job() -> str:
+        window.session.push(SetSpecCommand(window.project, shot, steps=40,
+                                           prompt="[fault sleep_per_step_ms=300] slow"))
+        [job_id] = window.generation.generate([shot])
+        return job_id
+
+    async def main() -> None:
+        bridge.start()
+        try:
+            await asyncio.wait_for(bridge.ready.wait(), 90)
+            assert window.engine_label.text() == "Engine: running"
+            window.action_set["generate"].trigger()  # Ctrl+Enter on the selected shot
+            [first] = await until(lambda: _take_jobs(window, shot))
+            assert job_state(first) == "done"
+
+            cancelled = slow_job()
+            await until(lambda: bridge.board.jobs.get(cancelled) and
+                        bridge.board.jobs[cancelled].step)
+            await until(lambda: jobs.preview_job == cancelled)  # the live preview
+            jobs.select(cancelled)
+            jobs.buttons["cancel"].click()
+            await until(lambda: job_state(cancelled) == "cancelled")
+
+            killed = slow_job()
+            await until(lambda: bridge.board.jobs.get(killed) and bridge.board.jobs[killed].step)
+            process = bridge.supervisor.process
+            assert process is not None
+            os.killpg(process.pid, signal.SIGKILL)
+            await until(lambda: job_state(killed) == "interrupted")
+            await asyncio.wait_for(bridge.ready.wait(), 90)
+            assert window.engine_label.text() == "Engine: running"
+            window.session.push(SetSpecCommand(window.project, shot, steps=2,
+                                               prompt="a red circle moves left"))
+            jobs.select(killed)
+            assert jobs.buttons["retry"].isEnabled()
+            jobs.buttons["retry"].click()  # queues the shot again
+            await until(lambda: len(_take_jobs(window, shot)) == 2)
+        finally:
+            await bridge.stop()
+
+    loop.run_until_complete(main())
+    entry = window.project.find(shot)[2]
+    takes = entry.generation.takes  # type: ignore[union-attr]
+    assert entry.generation.active_take_id == takes[-1].id  # type: ignore[union-attr]
+    folder = sample_project.parent
+    assert all(t.path.startswith("takes/") and (folder / t.path).is_file() for t in takes)
+    assert window.save()
+    reopened = persistence.open_project(sample_project).project
+    assert serialize.encode(reopened) == serialize.encode(window.project)
+    window.action_set["undo"].trigger()  # the second take goes, as one step
+    assert len(_take_jobs(window, shot)) == 1

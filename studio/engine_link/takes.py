@@ -1,0 +1,230 @@
+"""From a generated item to an engine job, and from a finished job back to a take (no Qt).
+
+A job's id names the project and the item it was asked for (``PROJECT/ITEM/NONCE``), so a take
+that finishes while the studio is closed, or after the engine restarted, still finds its item
+when the studio next hears of the job; nothing about the pairing lives only in memory.
+
+The item's kind picks the operation, and its neighbours on the track give the clips:
+
+- ``shot``: the spec's pins at their frames (a still pinned at 0 animates it);
+- ``extend_forward``: the clip (or finished take) just before the item;
+- ``extend_backward``: the clip just after it;
+- ``bridge``: the clips on either side (of the item, or of the transition that holds it);
+- ``loop``: the clip just before it.
+
+The engine continues a clip from its file's last frames (and precedes it from its first), so a
+neighbour trimmed away from that end is refused with a sentence saying so.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import shutil
+import uuid
+from fractions import Fraction
+from pathlib import Path
+
+from engine.protocol import GenerationRequest, OperationSpec, Pin
+from studio.document import serialize
+from studio.document.errors import EditError
+from studio.document.model import (
+    Clip,
+    Generated,
+    Generation,
+    MediaRef,
+    Project,
+    Still,
+    Take,
+    TrackEntry,
+    Transition,
+    new_id,
+)
+from studio.document.persistence import resolve_media_path
+from studio.errors import StudioError
+
+__all__ = ["GenerationSetupError", "entry_of_job", "job_id_for", "request_for", "store_take",
+           "take_for"]
+
+_SEP = "/"
+
+
+class GenerationSetupError(StudioError):
+    """An item cannot be turned into a job yet; ``str(error)`` says what to change."""
+
+
+def job_id_for(project: Project, entry_id: str) -> str:
+    """A fresh job id that names ``project`` and the item it generates for."""
+    return _SEP.join((project.id, entry_id, uuid.uuid4().hex[:8]))
+
+
+def entry_of_job(job_id: str, project: Project) -> str | None:
+    """The id of the item in ``project`` that ``job_id`` was asked for; None for other jobs."""
+    parts = job_id.split(_SEP)
+    if len(parts) != 3 or parts[0] != project.id:
+        return None
+    return parts[1]
+
+
+def _generation(entry: TrackEntry) -> Generation:
+    generation = entry.generation if isinstance(entry, (Generated, Transition)) else None
+    if generation is None:
+        raise GenerationSetupError("Only generated items and bridges can be generated; select "
+                                   "one.")
+    return generation
+
+
+def _media_frames(media: MediaRef, frame: int, rate: Fraction) -> int:
+    """The media's own frame shown at project-rate frame ``frame`` of it."""
+    own = media.probe.get("rate")
+    if own is None:
+        return frame
+    return int(frame * Fraction(str(own)) / rate)
+
+
+def _pins(project: Project, project_dir: Path, generation: Generation) -> tuple[Pin, ...]:
+    pins = []
+    for pin in generation.spec.pins:
+        media = project.media.get(pin.media_id)
+        if media is None:
+            raise GenerationSetupError(f"A pin uses media {pin.media_id!r}, which is not in the "
+                                       "media pool; remove the pin or re-import the file.")
+        path = str(resolve_media_path(project_dir, media))
+        if media.kind == "still":
+            pins.append(Pin(path=path, target_frame=pin.at, strength=pin.strength))
+            continue
+        start = _media_frames(media, pin.source.start, project.rate)
+        stop = max(start + 1, _media_frames(media, pin.source.end, project.rate))
+        pins.append(Pin(path=path, target_frame=pin.at, strength=pin.strength,
+                        frame_start=start, frame_count=stop - start))
+    return tuple(pins)
+
+
+def _neighbour(project: Project, project_dir: Path, entries: list[TrackEntry], index: int,
+               end: str, what: str) -> str:
+    """The file of the clip at ``entries[index]``, which the operation continues at ``end``."""
+    entry = entries[index] if 0 <= index < len(entries) else None
+    if isinstance(entry, Transition):
+        raise GenerationSetupError(f"The {what} has a transition in the way; remove it first.")
+    if isinstance(entry, Clip):
+        media = project.media.get(entry.media_id)
+        if media is None:
+            raise GenerationSetupError(f"The {what} uses media that is not in the pool.")
+        length = media.length_at(project.rate)
+        name = entry.name or media.name
+        if end == "tail" and length is not None and entry.source.end < length:
+            raise GenerationSetupError(
+                f"The clip {name!r} ends before its file does, and the extension would continue "
+                "from the file's last frame; trim the clip back to its end first.")
+        if end == "head" and entry.source.start > 0:
+            raise GenerationSetupError(
+                f"The clip {name!r} starts after its file does, and the extension would lead "
+                "into the file's first frame; trim the clip back to its start first.")
+        return str(resolve_media_path(project_dir, media))
+    if isinstance(entry, Generated):
+        take = entry.generation.active_take
+        if take is None or take.status != "done":
+            raise GenerationSetupError(f"The {what} is a generated item without a finished "
+                                       "take; generate it first.")
+        return str(resolve_media_path(project_dir, take.path))
+    if isinstance(entry, Still):
+        raise GenerationSetupError(f"The {what} is a still; use a shot with the still pinned "
+                                   "(animate) instead.")
+    raise GenerationSetupError(f"There is no clip {what}; put one there first.")
+
+
+def _clips(project: Project, project_dir: Path, entry_id: str, kind: str) -> tuple[str, ...]:
+    try:
+        track, index, _entry = project.find(entry_id)
+    except EditError as exc:
+        raise GenerationSetupError(str(exc)) from None
+    entries = track.items
+    if kind in ("extend_forward", "loop"):
+        return (_neighbour(project, project_dir, entries, index - 1, "tail",
+                           "item before it"),)
+    if kind == "extend_backward":
+        return (_neighbour(project, project_dir, entries, index + 1, "head",
+                           "item after it"),)
+    if kind == "bridge":
+        return (_neighbour(project, project_dir, entries, index - 1, "tail", "item before it"),
+                _neighbour(project, project_dir, entries, index + 1, "head", "item after it"))
+    return ()
+
+
+def request_for(project: Project, project_dir: str | os.PathLike[str], entry_id: str
+                ) -> tuple[GenerationRequest, OperationSpec]:
+    """The engine job that makes a take for the generated item or bridge ``entry_id``.
+
+    Raises
+    ------
+    GenerationSetupError
+        With one sentence, when the item is not generated, has no prompt, or lacks the clip
+        its operation continues.
+    """
+    folder = Path(project_dir)
+    try:
+        _track, _index, entry = project.find(entry_id)
+    except EditError as exc:
+        raise GenerationSetupError(str(exc)) from None
+    generation = _generation(entry)
+    spec = generation.spec
+    if not spec.prompt.strip():
+        raise GenerationSetupError("Write a prompt for the item first, in the inspector.")
+    clips = _clips(project, folder, entry_id, spec.kind)
+    pins = _pins(project, folder, generation) if spec.kind == "shot" else ()
+    fps = max(1, min(120, round(project.rate)))
+    request = GenerationRequest(
+        model_id=spec.model_id, prompt=spec.prompt, negative_prompt=spec.negative_prompt,
+        width=spec.width or project.width, height=spec.height or project.height,
+        frames=spec.duration, fps=fps, seed=spec.seed, steps=spec.steps,
+        guidance=spec.guidance, pins=pins)
+    return request, OperationSpec(kind=spec.kind, frames=spec.duration, clips=clips)
+
+
+def store_take(output: str | os.PathLike[str], takes_folder: Path | None) -> str:
+    """Put a finished job's video into the project's ``takes/`` folder, named by its content.
+
+    Returns the path the take records: ``takes/<hash>.mp4`` relative to the project, or the
+    engine's own absolute path for a project not saved yet (``takes_folder`` None).
+
+    Raises
+    ------
+    GenerationSetupError
+        If the engine's file is gone or cannot be copied.
+    """
+    source = Path(output)
+    if takes_folder is None:
+        if not source.is_file():
+            raise GenerationSetupError(f"The engine's take {source} is missing.")
+        return str(source)
+    try:
+        digest = hashlib.sha256()
+        with open(source, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        target = takes_folder / f"{digest.hexdigest()[:24]}{source.suffix.lower()}"
+        if not target.is_file():
+            takes_folder.mkdir(parents=True, exist_ok=True)
+            temp = target.with_name(f".{target.name}.copying")
+            shutil.copyfile(source, temp)
+            os.replace(temp, target)
+    except OSError as exc:
+        raise GenerationSetupError(f"The take {source.name} could not be copied into the "
+                                   f"project ({exc.strerror or exc}); check the disk and "
+                                   "retry the job.") from None
+    return f"{takes_folder.name}/{target.name}"
+
+
+def take_for(project: Project, entry_id: str, job_id: str, path: str) -> Take | None:
+    """A done take for ``entry_id`` from job ``job_id``; None if the item already has it."""
+    try:
+        _track, _index, entry = project.find(entry_id)
+    except EditError:
+        return None
+    generation = _generation(entry)
+    if any(take.job_id == job_id for take in generation.takes):
+        return None
+    created = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Take(id=new_id("take"), job_id=job_id, path=path,
+                spec_hash=serialize.spec_hash(generation.spec), status="done", created=created)

@@ -1,0 +1,136 @@
+"""Generated items to engine jobs and finished jobs back to takes, on the sample project (no Qt)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from studio.document import edits, persistence
+from studio.document.model import Clip, FrameRange, Generated, GeneratedSpec, Generation, Project
+from studio.engine_link.takes import (
+    GenerationSetupError,
+    entry_of_job,
+    job_id_for,
+    request_for,
+    store_take,
+    take_for,
+)
+
+
+@pytest.fixture
+def opened(sample_project: Path) -> tuple[Project, Path]:
+    return persistence.open_project(sample_project).project, sample_project.parent
+
+
+def _add(project: Project, kind: str, after: str, prompt: str = "waves") -> str:
+    track, index, entry = project.find(after)
+    spec = GeneratedSpec(kind=kind, prompt=prompt, duration=24)  # type: ignore[arg-type]
+    item = Generated(id=f"gen-{kind}", generation=Generation(spec=spec),
+                     source=FrameRange(0, 24))
+    edits.insert(project, track.id, track.start_of(index) + entry.duration, item)
+    return item.id
+
+
+def test_a_shot_sends_its_pins_size_and_settings(opened: tuple[Project, Path]) -> None:
+    project, folder = opened
+    request, operation = request_for(project, folder, "shot-1")
+    assert (operation.kind, operation.frames, operation.clips) == ("shot", 48, ())
+    assert (request.width, request.height, request.frames, request.fps) == (512, 288, 48, 24)
+    assert (request.model_id, request.steps, request.seed) == ("frameloom-mini", 30, 0)
+    [pin] = request.pins
+    assert Path(pin.path) == folder / "media" / "still-1.png"
+    assert (pin.target_frame, pin.frame_start, pin.frame_count) == (0, None, 1)
+
+
+def test_a_clip_pin_counts_the_clips_own_frames(opened: tuple[Project, Path]) -> None:
+    project, folder = opened
+    spec = project.find("shot-1")[2].generation.spec  # type: ignore[union-attr]
+    clip_pin = dataclasses.replace(spec.pins[0], media_id="media-clip-2",
+                                   source=FrameRange(10, 6), at=4)
+    edits.set_spec(project, "shot-1", pins=(clip_pin,))
+    [pin] = request_for(project, folder, "shot-1")[0].pins
+    assert Path(pin.path).name == "clip-2.mp4"
+    assert (pin.target_frame, pin.frame_start, pin.frame_count) == (4, 10, 6)
+
+
+def test_extensions_bridges_and_loops_take_their_neighbours(
+        opened: tuple[Project, Path]) -> None:
+    project, folder = opened
+    forward = _add(project, "extend_forward", "clip-2")
+    assert request_for(project, folder, forward)[1].clips == (str(folder / "media/clip-2.mp4"),)
+    loop = _add(project, "loop", forward)  # after a generated item without a take
+    with pytest.raises(GenerationSetupError, match="without a finished take; generate it"):
+        request_for(project, folder, loop)
+    edits.ripple_delete(project, loop)
+    edits.ripple_delete(project, forward)
+    refused = _add(project, "bridge", "gap-1")  # between the gap and clip-2
+    with pytest.raises(GenerationSetupError, match="There is no clip item before it"):
+        request_for(project, folder, refused)
+    edits.ripple_delete(project, refused)
+    track = project.find("clip-2")[0]
+    edits.append(project, track.id, Clip(id="clip-3", media_id="media-clip-1",
+                                         source=FrameRange(0, 48)))
+    bridge = _add(project, "bridge", "clip-2")
+    assert request_for(project, folder, bridge)[1].clips == (
+        str(folder / "media/clip-2.mp4"), str(folder / "media/clip-1.mp4"))
+
+
+def test_an_extension_of_a_trimmed_clip_is_refused_with_what_to_do(
+        opened: tuple[Project, Path]) -> None:
+    project, folder = opened
+    edits.trim(project, "clip-2", out_delta=-10)
+    forward = _add(project, "extend_forward", "clip-2")
+    with pytest.raises(GenerationSetupError, match="ends before its file does.*trim the clip"):
+        request_for(project, folder, forward)
+    backward = _add(project, "extend_backward", "gap-1")  # the item after it is clip-2
+    edits.trim(project, "clip-2", in_delta=5)
+    with pytest.raises(GenerationSetupError, match="starts after its file does"):
+        request_for(project, folder, backward)
+
+
+@pytest.mark.parametrize(("entry_id", "message"), [
+    ("clip-1", "Only generated items and bridges"),
+    ("nope", "There is no item with id 'nope'"),
+])
+def test_items_that_cannot_be_generated_say_why(opened: tuple[Project, Path], entry_id: str,
+                                                message: str) -> None:
+    project, folder = opened
+    with pytest.raises(GenerationSetupError, match=message):
+        request_for(project, folder, entry_id)
+
+
+def test_an_empty_prompt_is_refused(opened: tuple[Project, Path]) -> None:
+    project, folder = opened
+    edits.set_spec(project, "shot-1", prompt="  ")
+    with pytest.raises(GenerationSetupError, match="Write a prompt"):
+        request_for(project, folder, "shot-1")
+
+
+def test_job_ids_name_their_project_and_item(opened: tuple[Project, Path]) -> None:
+    project, _folder = opened
+    job = job_id_for(project, "shot-1")
+    assert entry_of_job(job, project) == "shot-1" and job != job_id_for(project, "shot-1")
+    other = dataclasses.replace(project, id="project-other")
+    assert entry_of_job(job, other) is None and entry_of_job("cli-job", project) is None
+
+
+def test_takes_are_stored_by_content_once_and_added_once(opened: tuple[Project, Path],
+                                                         tmp_path: Path) -> None:
+    project, folder = opened
+    output = tmp_path / "engine-out.mp4"
+    output.write_bytes(b"not really a video, but content all the same")
+    takes = persistence.takes_dir(folder / "x.frameloom")
+    path = store_take(output, takes)
+    assert path.startswith("takes/") and (folder / path).read_bytes() == output.read_bytes()
+    assert store_take(output, takes) == path and len(list(takes.iterdir())) == 1
+    assert store_take(output, None) == str(output)  # an untitled project keeps the engine's
+    with pytest.raises(GenerationSetupError, match="could not be copied"):
+        store_take(tmp_path / "gone.mp4", takes)
+
+    take = take_for(project, "shot-1", "job-1", path)
+    assert take is not None and (take.status, take.job_id, take.path) == ("done", "job-1", path)
+    edits.add_take(project, "shot-1", take)
+    assert take_for(project, "shot-1", "job-1", path) is None
+    assert take_for(project, "deleted", "job-2", path) is None
