@@ -113,7 +113,8 @@ def run(opened: OpenedProject | None, *, screenshot: Path | None = None,
                         await ready.wait()
                 except TimeoutError:
                     pass  # the shot shows the engine still starting, which is the truth
-                await asyncio.sleep(0.2)  # let the jobs dock repaint
+                await _viewer_answered(window)
+                await asyncio.sleep(0.2)  # let the docks repaint
                 code = _capture(window, screenshot)
             else:
                 closed = asyncio.Event()
@@ -162,7 +163,33 @@ def _show(app: QApplication, window: MainWindow, screenshot: Path | None) -> int
         status["code"] = _capture(window, screenshot)
         app.quit()
 
-    # Queued, so the window has been laid out and painted once before it is grabbed.
-    QTimer.singleShot(0, capture)
+    # Once the viewer shows its first frame (or says why not), or after VIEWER_WAIT_MS.
+    done = {"taken": False}
+
+    def once() -> None:
+        if not done["taken"]:
+            done["taken"] = True
+            QTimer.singleShot(0, capture)  # queued: the frame is painted before the grab
+
+    window.viewer.updated.connect(once)
+    QTimer.singleShot(VIEWER_WAIT_MS, once)
     app.exec()
     return status["code"]
+
+
+VIEWER_WAIT_MS = 10_000
+
+
+async def _viewer_answered(window: MainWindow) -> None:
+    """Wait (up to VIEWER_WAIT_MS) until the viewer has answered its first request."""
+    import asyncio
+
+    answered = asyncio.Event()
+    window.viewer.updated.connect(answered.set)
+    if window.viewer.image is not None or window.viewer.error:
+        return
+    try:
+        async with asyncio.timeout(VIEWER_WAIT_MS / 1000):
+            await answered.wait()
+    except TimeoutError:
+        pass  # the shot shows the viewer still waiting, which is the truth

@@ -24,6 +24,7 @@ from studio.ui.prompts import Prompts
 from studio.ui.session import AUTOSAVE_MS, ProjectSession, recent_projects
 from studio.ui.timeline_view import QtTimelineView
 from studio.ui.undo import transaction
+from studio.ui.viewer import Playback, QtViewer
 
 if TYPE_CHECKING:
     from studio.ui.engine_bridge import EngineBridge
@@ -66,9 +67,9 @@ class MainWindow(QMainWindow):
         self.autosave_ms = autosave_ms
         self.in_out: list[int | None] = [None, None]
         self.resize(960, 540)
-        self.viewer = QLabel("Viewer: the preview is not built yet.")
-        self.viewer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.viewer = QtViewer()
         self.setCentralWidget(self.viewer)
+        self.playback = Playback(self)
         self.docks = {name: self._dock(name, area) for name, area in (
             ("Media", Area.LeftDockWidgetArea), ("Timeline", Area.BottomDockWidgetArea),
             ("Outline", Area.RightDockWidgetArea), ("Inspector", Area.RightDockWidgetArea),
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         """Show ``opened`` (or a new project) with a fresh undo stack and fresh views."""
         recover = bool(opened and opened.recovery and self.prompts.recover(opened))
         if hasattr(self, "session"):  # replacing an open project
+            self.playback.stop()
             self.session.close()
             self.session.deleteLater()  # its stack keeps the old project alive otherwise
             for view in (self.timeline, self.outline, self.media_list, self.inspector):
@@ -127,6 +129,9 @@ class MainWindow(QMainWindow):
                            ("Media", self.media_list), ("Inspector", self.inspector)):
             self.docks[name].setWidget(view)
         self.timeline.selection_changed.connect(self._selected)
+        self.timeline.playhead_moved.connect(self.viewer.show_frame)
+        self.playback.seek.connect(self.timeline.set_playhead)
+        self.viewer.set_project(project, self._folder())
         self.outline.selection_changed.connect(self._selected)
         self.timeline.move_requested.connect(self._move_requested)
         self.timeline.trim_requested.connect(self._trim_requested)
@@ -170,6 +175,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.session.close()
+        self.playback.stop()
+        self.viewer.detach()
         event.accept()
 
     # ------------------------------------------------------------------- File actions
@@ -200,7 +207,14 @@ class MainWindow(QMainWindow):
     def save_as(self) -> bool:
         """Save to a file the user picks."""
         path = self.prompts.save_path(self.project.name)
-        return path is not None and self.session.save(path)
+        if path is None or not self.session.save(path):
+            return False
+        self.viewer.set_project(self.project, self._folder())  # paths are relative to it now
+        return True
+
+    def _folder(self) -> Path:
+        """The folder the project's media paths are relative to."""
+        return self.session.path.parent if self.session.path is not None else Path.cwd()
 
     def import_media(self, paths: list[Path] | None = None) -> bool:
         """Add stills and clips to the media pool as one undo step."""
@@ -234,6 +248,32 @@ class MainWindow(QMainWindow):
                                          for i in self.selection()])
 
     # --------------------------------------------------------------- Playback and view
+    def play_pause(self) -> None:
+        """Play from the playhead at the project's rate, or stop."""
+        if self.playback.playing:
+            self.playback.stop()
+        else:
+            self._play(1.0)
+
+    def shuttle_forward(self) -> None:
+        """Play forward; pressed again while playing forward, twice as fast (up to 8x)."""
+        speed = self.playback.speed
+        self._play(1.0 if speed <= 0 else min(8.0, speed * 2))
+
+    def shuttle_back(self) -> None:
+        """Play backward; pressed again, twice as fast (up to 8x)."""
+        speed = self.playback.speed
+        self._play(-1.0 if speed >= 0 else max(-8.0, speed * 2))
+
+    def shuttle_stop(self) -> None:
+        """Stop playback."""
+        self.playback.stop()
+
+    def _play(self, speed: float) -> None:
+        project = self.project
+        self.playback.start(self.timeline.playhead, project.rate, project.timeline.duration,
+                            speed)
+
     def step_back(self) -> None:
         """Move the playhead one frame back."""
         self.timeline.set_playhead(max(0, self.timeline.playhead - 1))

@@ -16,7 +16,7 @@ from studio.document import serialize
 from studio.ui.actions import ACTIONS, ActionSpec, build_actions
 from studio.ui.main_window import MainWindow
 
-NOT_BUILT = {"export", "play_pause", "shuttle_back", "shuttle_stop", "shuttle_forward"}
+NOT_BUILT = {"export"}
 
 
 class Target(QObject):

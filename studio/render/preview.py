@@ -1,0 +1,106 @@
+"""Frames of a timeline for the viewer: random access, cheap sequential reads, a small cache.
+
+The viewer renders on a worker thread while the user keeps editing on the GUI thread, so it
+works on a :func:`snapshot` of the document (items are immutable; only the track lists and the
+media pool are copied). :class:`PreviewFrames` keeps one decode running: asking for the frame
+after the last one (or a few frames ahead, when playback drops frames) continues it instead of
+seeking again, and a small LRU cache answers repeated scrubbing over the same frames.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections import OrderedDict
+from collections.abc import Iterator
+
+import numpy as np
+
+from studio.document.model import DocumentEvents, Project, Timeline
+from studio.render.timeline import TimelineRenderer
+
+#: Reading on up to this many frames is cheaper than a seek (about one GOP of a phone clip).
+SKIP_AHEAD = 24
+
+
+def snapshot(project: Project) -> Project:
+    """A copy of ``project`` that later edits do not change (they replace items, not edit them)."""
+    timeline = project.timeline
+    tracks = [dataclasses.replace(track, items=list(track.items), metadata={})
+              for track in timeline.tracks]
+    return dataclasses.replace(
+        project, media=dict(project.media), metadata={}, events=DocumentEvents(),
+        timeline=Timeline(id=timeline.id, name=timeline.name, tracks=tracks))
+
+
+def preview_size(width: int, height: int, longest: int = 640) -> tuple[int, int]:
+    """The project size scaled so its longer side is at most ``longest``, in even pixels."""
+    scale = min(1.0, longest / max(width, height))
+    return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
+
+
+class PreviewFrames:
+    """Timeline frames of one snapshot at a preview size.
+
+    Parameters
+    ----------
+    project
+        A :func:`snapshot`; it must not change while this object is used.
+    project_dir
+        Where its relative media and take paths start.
+    width, height
+        The preview size (even numbers).
+    cache_frames
+        How many recent frames to keep.
+
+    Raises
+    ------
+    RenderError
+        If a file the timeline needs is offline (one sentence naming it).
+    """
+
+    def __init__(self, project: Project, project_dir: str | os.PathLike[str], width: int,
+                 height: int, *, cache_frames: int = 48) -> None:
+        self.renderer = TimelineRenderer(project, project_dir, width=width, height=height)
+        self.total = self.renderer.total
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._cache_frames = cache_frames
+        self._stream: Iterator[np.ndarray] | None = None
+        self._next = 0  # the frame the running stream yields next
+        self.seeks = 0  # how many times a new decode was started (for tests and benchmarks)
+
+    def frame(self, index: int) -> np.ndarray | None:
+        """Frame ``index`` as ``(H, W, 3)`` uint8 RGB (owned by the caller); None past the end."""
+        if not 0 <= index < self.total:
+            return None
+        cached = self._cache.get(index)
+        if cached is not None:
+            self._cache.move_to_end(index)
+            return cached.copy()
+        if self._stream is None or not self._next <= index <= self._next + SKIP_AHEAD:
+            self._restart(index)
+        assert self._stream is not None
+        frame: np.ndarray | None = None
+        while self._next <= index:
+            frame = next(self._stream)
+            self._next += 1
+        assert frame is not None
+        result = np.array(frame, dtype=np.uint8, copy=True)
+        self._cache[index] = result
+        if len(self._cache) > self._cache_frames:
+            self._cache.popitem(last=False)
+        return result.copy()
+
+    def _restart(self, index: int) -> None:
+        self.close()
+        self._stream = self.renderer.frames(index, self.total)
+        self._next = index
+        self.seeks += 1
+
+    def close(self) -> None:
+        """End the running decode (its readers close)."""
+        if self._stream is not None:
+            close = getattr(self._stream, "close", None)
+            if close is not None:
+                close()
+            self._stream = None

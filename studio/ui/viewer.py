@@ -1,0 +1,269 @@
+"""The viewer: the timeline frame at the playhead, rendered off the GUI thread, and playback.
+
+:class:`QtViewer` asks a worker thread for frames; the worker renders the newest request only
+(older ones are dropped, which is how playback drops frames when decoding falls behind) from a
+snapshot of the document taken after each edit, and hands back a QImage that the GUI thread
+paints. :class:`Playback` moves the playhead by the clock at the project's rate (or a J/K/L
+shuttle multiple of it), so playback keeps time whatever the viewer manages to show.
+"""
+
+from __future__ import annotations
+
+import threading
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QElapsedTimer, QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import QWidget
+
+from studio.document.model import Project
+from studio.document.timebase import frames_to_timecode
+from studio.errors import StudioError
+from studio.render.preview import PreviewFrames, preview_size, snapshot
+from studio.ui.docks import Subscriptions
+
+BACKGROUND = QColor(16, 16, 18)
+
+
+def to_qimage(frame: np.ndarray) -> QImage:
+    """An RGB ``(H, W, 3)`` uint8 array as a QImage that owns its pixels."""
+    height, width = frame.shape[:2]
+    data = np.ascontiguousarray(frame)
+    return QImage(data.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+class _Renders(QObject):
+    """Carries results from the worker thread to the GUI thread (a queued connection)."""
+
+    done = Signal(int, int, object, str)  # version, frame, QImage or None, error sentence
+
+
+class _Worker(threading.Thread):
+    """Renders the newest requested ``(version, snapshot, folder, frame)``; drops older ones."""
+
+    def __init__(self, renders: _Renders) -> None:
+        super().__init__(name="viewer-frames", daemon=True)
+        self.renders = renders
+        self._wanted: tuple[int, Project, Path, int] | None = None
+        self._condition = threading.Condition()
+        self._stopping = False
+        self._frames: PreviewFrames | None = None
+        self._version = -1
+        self.rendered = 0
+
+    def want(self, version: int, project: Project, folder: Path, frame: int) -> None:
+        with self._condition:
+            self._wanted = (version, project, folder, frame)
+            self._condition.notify()
+
+    def stop(self) -> None:
+        with self._condition:
+            self._stopping = True
+            self._condition.notify()
+
+    def run(self) -> None:
+        while True:
+            with self._condition:
+                while self._wanted is None and not self._stopping:
+                    self._condition.wait()
+                if self._stopping:
+                    break
+                assert self._wanted is not None
+                version, project, folder, frame = self._wanted
+                self._wanted = None
+            self._render(version, project, folder, frame)
+        if self._frames is not None:
+            self._frames.close()
+
+    def _render(self, version: int, project: Project, folder: Path, frame: int) -> None:
+        try:
+            if version != self._version or self._frames is None:
+                if self._frames is not None:
+                    self._frames.close()
+                self._frames, self._version = None, version
+                self._frames = PreviewFrames(project, folder,
+                                             *preview_size(project.width, project.height))
+            pixels = self._frames.frame(frame)
+        except StudioError as exc:
+            self.renders.done.emit(version, frame, None, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a viewer must never take the studio down
+            self.renders.done.emit(version, frame, None,
+                                   f"This frame cannot be shown ({type(exc).__name__}: {exc}).")
+            return
+        self.rendered += 1
+        self.renders.done.emit(version, frame, None if pixels is None else to_qimage(pixels), "")
+
+
+class QtViewer(QWidget):
+    """The frame at the playhead, letterboxed, with its timecode; the reason when it cannot show.
+
+    Signals
+    -------
+    frame_shown(int)
+        A frame was painted (the timeline frame it shows).
+    updated()
+        A request was answered, with a frame or with the reason there is none.
+    """
+
+    frame_shown = Signal(int)
+    updated = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("viewer")
+        self.setMinimumSize(160, 90)
+        self.image: QImage | None = None
+        self.shown_frame: int | None = None
+        self.error = ""
+        self.project: Project | None = None
+        self.folder = Path.cwd()
+        self._version = 0
+        self._snapshot: Project | None = None
+        self._wanted = 0
+        self.subscriptions = Subscriptions()
+        self._renders = _Renders()
+        self._renders.done.connect(self._on_done)
+        self._worker = _Worker(self._renders)
+        self._worker.start()
+
+    # ------------------------------------------------------------------ what to show
+    def set_project(self, project: Project, folder: Path) -> None:
+        """Show ``project`` (media paths relative to ``folder``), following its edits."""
+        self.subscriptions.clear()
+        self.project, self.folder = project, folder
+        events = project.events
+        for signal in (events.track_spliced, events.media_changed, events.track_added,
+                       events.track_removed, events.project_changed):
+            self.subscriptions.connect(signal, self._changed)
+        self._changed()
+
+    def _changed(self, *_args: object) -> None:
+        self._snapshot = None  # taken again when the next frame is asked for
+        self._version += 1
+        self.show_frame(self._wanted)
+
+    def show_frame(self, frame: int) -> None:
+        """Ask for timeline frame ``frame``; the newest request wins."""
+        self._wanted = frame
+        if self.project is None:
+            return
+        if self._snapshot is None:
+            self._snapshot = snapshot(self.project)
+        self._worker.want(self._version, self._snapshot, self.folder, frame)
+
+    def _on_done(self, version: int, frame: int, image: QImage | None, error: str) -> None:
+        if version != self._version:
+            return  # rendered from a document that has changed since
+        self.error = error
+        self.image = image
+        self.shown_frame = frame if image is not None else None
+        self.update()
+        if image is not None:
+            self.frame_shown.emit(frame)
+        self.updated.emit()
+
+    @property
+    def frames_rendered(self) -> int:
+        """How many frames the worker has rendered (shown or dropped as stale)."""
+        return self._worker.rendered
+
+    def detach(self) -> None:
+        """Stop following the document and end the worker thread."""
+        self.subscriptions.clear()
+        self._worker.stop()
+        self._worker.join(timeout=5)
+
+    # ------------------------------------------------------------------ painting
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), BACKGROUND)
+        painter.setPen(QColor(220, 220, 220))
+        if self.image is not None:
+            target = self._fit(self.image.width(), self.image.height())
+            painter.drawImage(target, self.image)
+            if self.project is not None and self.shown_frame is not None:
+                painter.drawText(self.rect().adjusted(8, 0, -8, -6),
+                                 int(Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft),
+                                 frames_to_timecode(self.shown_frame, self.project.rate))
+        elif self.error or self.project is None:
+            painter.drawText(self.rect().adjusted(16, 16, -16, -16),
+                             int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                             self.error or "No project.")
+        elif self._wanted >= (self.project.timeline.duration if self.project else 0):
+            painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), "End of timeline")
+        painter.end()
+
+    def _fit(self, width: int, height: int) -> QRectF:
+        scale = min(self.width() / width, self.height() / height)
+        w, h = width * scale, height * scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+
+class Playback(QObject):
+    """Plays the timeline by moving the playhead with the clock.
+
+    ``speed`` is in multiples of real time: 1 plays, 2/4/8 and -1/-2/-4/-8 shuttle (L and J
+    pressed again), 0 stops. Each tick puts the playhead where the clock says it should be,
+    so a slow viewer shows fewer frames but never slows the clock.
+
+    Signals
+    -------
+    seek(int)
+        Move the playhead to this frame.
+    state_changed(float)
+        The speed changed (0 when stopped).
+    """
+
+    seek = Signal(int)
+    state_changed = Signal(float)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.speed = 0.0
+        self.rate = Fraction(24)
+        self.duration = 0
+        self._origin = 0
+        self._clock = QElapsedTimer()
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+        self.ticks = 0
+
+    @property
+    def playing(self) -> bool:
+        return self.speed != 0
+
+    def start(self, frame: int, rate: Fraction, duration: int, speed: float = 1.0) -> None:
+        """Play from ``frame`` at ``speed`` times ``rate``, stopping at 0 or ``duration``."""
+        self.rate, self.duration, self._origin = Fraction(rate), duration, frame
+        if speed > 0 and frame >= duration - 1:
+            self._origin = 0  # at the end: play again from the start, as editors do
+        self.speed = speed
+        self._clock.start()
+        self._timer.start(max(4, int(500 / float(self.rate))))  # two ticks a frame
+        self.state_changed.emit(self.speed)
+
+    def stop(self) -> None:
+        """Stop where the playhead is."""
+        if self.speed != 0:
+            self.speed = 0.0
+            self._timer.stop()
+            self.state_changed.emit(0.0)
+
+    def position(self) -> int:
+        """The frame the clock says is showing now."""
+        elapsed = self._clock.elapsed() / 1000.0
+        return self._origin + int(elapsed * float(self.rate) * self.speed)
+
+    def _tick(self) -> None:
+        self.ticks += 1
+        frame = self.position()
+        last = max(0, self.duration - 1)
+        ended = frame >= last if self.speed > 0 else frame <= 0
+        self.seek.emit(min(max(frame, 0), last))
+        if ended:
+            self.stop()
+

@@ -1,0 +1,68 @@
+"""The viewer's frames: exact at any frame, sequential without re-seeking, from a snapshot."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio import sample
+from studio.document import edits, persistence
+from studio.document.model import Project
+from studio.errors import RenderError
+from studio.render.preview import PreviewFrames, preview_size, snapshot
+from studio.render.timeline import TimelineRenderer
+
+CLIP_2_START = 144  # the sample's second clip plays timeline frames 144-215 as its frames 0-71
+
+
+@pytest.fixture
+def opened(sample_project: Path) -> tuple[Project, Path]:
+    return persistence.open_project(sample_project).project, sample_project.parent
+
+
+def test_any_frame_equals_the_renderers_and_sequential_reads_do_not_seek(
+        opened: tuple[Project, Path]) -> None:
+    project, folder = opened
+    frames = PreviewFrames(snapshot(project), folder, 256, 144)
+    full = [f.copy() for f in TimelineRenderer(project, folder, width=256, height=144).frames()]
+    assert frames.total == len(full) == 216
+    for index in random.Random(7).sample(range(216), 12):
+        assert np.array_equal(frames.frame(index), full[index]), index
+    seeks = frames.seeks
+    for index in range(150, 190):  # playback: one decode carries on
+        assert sample.read_frame_code(frames.frame(index)) == index - CLIP_2_START
+    assert frames.seeks == seeks + 1
+    frames.frame(200)  # dropped frames (a few ahead) still carry on
+    assert frames.seeks == seeks + 1
+    frames.frame(160)  # cached: no decode at all
+    assert frames.seeks == seeks + 1
+    assert frames.frame(216) is None and frames.frame(-1) is None
+    frames.close()
+
+
+def test_a_snapshot_does_not_follow_later_edits(opened: tuple[Project, Path]) -> None:
+    project, folder = opened
+    frozen = snapshot(project)
+    edits.ripple_delete(project, "clip-1")
+    assert frozen.timeline.duration == 216
+    assert project.timeline.duration == 216 - 48
+    assert frozen.timeline.tracks[0].items[0].id == "clip-1"
+
+
+def test_offline_media_is_one_sentence(opened: tuple[Project, Path]) -> None:
+    project, folder = opened
+    (folder / "media" / "clip-2.mp4").unlink()
+    with pytest.raises(RenderError, match=r"clip-2\.mp4 .* is offline; relink it"):
+        PreviewFrames(snapshot(project), folder, 256, 144)
+
+
+@pytest.mark.parametrize(("size", "expected"), [
+    ((512, 288), (512, 288)), ((1920, 1080), (640, 360)), ((1080, 1920), (360, 640)),
+    ((1001, 333), (640, 212)),
+])
+def test_preview_size_keeps_the_aspect_in_even_pixels(size: tuple[int, int],
+                                                      expected: tuple[int, int]) -> None:
+    assert preview_size(*size) == expected

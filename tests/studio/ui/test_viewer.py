@@ -1,0 +1,80 @@
+"""The viewer shows the exact frame at the playhead, follows edits, and plays by the clock."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from studio import sample
+from studio.ui.main_window import MainWindow
+
+CLIP_2_START = 144
+
+
+def _pixels(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(),
+                                                              image.bytesPerLine())
+    return rows[:, :image.width() * 3].reshape(image.height(), image.width(), 3)
+
+
+def _code(window: MainWindow) -> int:
+    assert window.viewer.image is not None
+    return sample.read_frame_code(_pixels(window.viewer.image))
+
+
+def test_the_viewer_shows_the_frame_at_the_playhead(qtbot: QtBot, window: MainWindow) -> None:
+    for frame in (150, 200, 144, 215):
+        window.timeline.set_playhead(frame)
+        qtbot.waitUntil(lambda f=frame: window.viewer.shown_frame == f, timeout=10000)
+        assert _code(window) == frame - CLIP_2_START
+    window.action_set["step_back"].trigger()
+    qtbot.waitUntil(lambda: window.viewer.shown_frame == 214, timeout=10000)
+    assert _code(window) == 70
+
+
+def test_an_edit_shows_at_once_and_undo_brings_it_back(qtbot: QtBot, window: MainWindow) -> None:
+    window.timeline.set_playhead(100)  # the shot's prompt card
+    qtbot.waitUntil(lambda: window.viewer.shown_frame == 100, timeout=10000)
+    card = _pixels(window.viewer.image).copy()  # type: ignore[arg-type]
+    window.timeline.set_selection(["clip-1"])
+    window.action_set["ripple_delete"].trigger()  # clip 2 now starts at 96
+    qtbot.waitUntil(lambda: window.viewer.image is not None and _code(window) == 4,
+                    timeout=10000)
+    window.action_set["undo"].trigger()
+    qtbot.waitUntil(lambda: np.array_equal(_pixels(window.viewer.image), card),  # type: ignore[arg-type]
+                    timeout=10000)
+
+
+def test_play_moves_the_playhead_with_the_clock_and_stops_at_the_end(
+        qtbot: QtBot, window: MainWindow) -> None:
+    shown: list[int] = []
+    window.viewer.frame_shown.connect(shown.append)
+    window.timeline.set_playhead(150)
+    window.action_set["play_pause"].trigger()  # Space
+    assert window.playback.playing
+    qtbot.waitUntil(lambda: not window.playback.playing, timeout=15000)  # 66 frames: 2.75 s
+    assert window.timeline.playhead == 215
+    qtbot.waitUntil(lambda: window.viewer.shown_frame == 215, timeout=10000)
+    assert len(shown) >= 5 and shown == sorted(shown)  # frames came in order, some dropped
+
+    window.action_set["shuttle_back"].trigger()  # J plays backward, J again doubles
+    window.action_set["shuttle_back"].trigger()
+    assert window.playback.speed == -2.0
+    qtbot.waitUntil(lambda: window.timeline.playhead < 200, timeout=10000)
+    window.action_set["shuttle_stop"].trigger()  # K
+    assert not window.playback.playing
+    window.action_set["shuttle_forward"].trigger()  # L
+    assert window.playback.speed == 1.0
+    window.action_set["play_pause"].trigger()
+    assert not window.playback.playing
+
+
+def test_offline_media_is_said_in_the_viewer(qtbot: QtBot, window: MainWindow) -> None:
+    assert window.session.path is not None
+    (window.session.path.parent / "media" / "clip-2.mp4").unlink()
+    window.timeline.set_selection(["gap-1"])
+    window.action_set["ripple_delete"].trigger()  # an edit: the viewer looks again
+    qtbot.waitUntil(lambda: "offline" in window.viewer.error, timeout=10000)
+    assert window.viewer.image is None
