@@ -46,6 +46,26 @@ if TYPE_CHECKING:
     from studio.ui.session import ProjectSession
 
 #: What each "new item" action makes, and where it goes relative to the selected item.
+STILL_SECONDS = 3
+
+
+def items_for_media(project: Project, media_ids: list[str]) -> list[Clip | Still]:
+    """Timeline items for pool media: a clip whole, a still for STILL_SECONDS."""
+    items: list[Clip | Still] = []
+    for media_id in media_ids:
+        media = project.media.get(media_id)
+        if media is None:
+            continue
+        if media.kind == "still":
+            items.append(Still(id=new_id("still"), media_id=media_id, name=media.name,
+                               duration=max(1, round(STILL_SECONDS * project.rate))))
+        else:
+            length = media.length_at(project.rate) or 1
+            items.append(Clip(id=new_id("clip"), media_id=media_id, name=media.name,
+                              source=FrameRange(0, length)))
+    return items
+
+
 KINDS = {"shot": "at the playhead", "extend_forward": "after", "extend_backward": "before",
          "bridge": "after", "loop": "after", "animate": "after"}
 DEFAULT_SECONDS = 2

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
 from studio.document import persistence
@@ -19,11 +19,12 @@ from studio.ui.actions import ActionSpec, build_actions, fill_recent
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
 from studio.ui.docks.outline import QtOutline
-from studio.ui.generation import GenerationActions
+from studio.ui.generation import GenerationActions, items_for_media
 from studio.ui.prompts import Prompts
 from studio.ui.session import AUTOSAVE_MS, ProjectSession, recent_projects
 from studio.ui.timeline_view import QtTimelineView
 from studio.ui.undo import transaction
+from studio.ui.thumbnails import ItemThumbnails, QtThumbnails
 from studio.ui.viewer import Playback, QtViewer
 
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ class MainWindow(QMainWindow):
         self.viewer = QtViewer()
         self.setCentralWidget(self.viewer)
         self.playback = Playback(self)
+        self.thumbnails = QtThumbnails(parent=self)
+        self.thumbnails.changed.connect(self._thumbnails_arrived)
+        self.setAcceptDrops(True)  # files dropped anywhere on the window are imported
         self.docks = {name: self._dock(name, area) for name, area in (
             ("Media", Area.LeftDockWidgetArea), ("Timeline", Area.BottomDockWidgetArea),
             ("Outline", Area.RightDockWidgetArea), ("Inspector", Area.RightDockWidgetArea),
@@ -121,9 +125,15 @@ class MainWindow(QMainWindow):
         session = self.session = ProjectSession(opened, recover=recover,
                                                 autosave_ms=self.autosave_ms, parent=self)
         project = session.project
+        self.item_thumbs = ItemThumbnails(self.thumbnails, project, self._folder())
         self.timeline = QtTimelineView(project)
+        self.timeline.thumbs = self.item_thumbs.item
         self.outline = QtOutline(project, session.media_status)
-        self.media_list = QtMediaBin(project, session.media_status)
+        self.media_list = QtMediaBin(project, session.media_status,
+                                     thumb=self.item_thumbs.media)
+        self.media_list.add_requested.connect(self.add_media_to_timeline)
+        self.timeline.media_dropped.connect(self.add_media_to_timeline)
+        self.timeline.files_dropped.connect(self._files_dropped)
         self.inspector = QtInspector(project)
         for name, view in (("Timeline", self.timeline), ("Outline", self.outline),
                            ("Media", self.media_list), ("Inspector", self.inspector)):
@@ -177,6 +187,7 @@ class MainWindow(QMainWindow):
         self.session.close()
         self.playback.stop()
         self.viewer.detach()
+        self.thumbnails.shutdown()
         event.accept()
 
     # ------------------------------------------------------------------- File actions
@@ -210,6 +221,7 @@ class MainWindow(QMainWindow):
         if path is None or not self.session.save(path):
             return False
         self.viewer.set_project(self.project, self._folder())  # paths are relative to it now
+        self.item_thumbs.folder = self._folder()
         return True
 
     def _folder(self) -> Path:
@@ -222,6 +234,47 @@ class MainWindow(QMainWindow):
         if not paths:
             return False
         return self.session.import_media(paths)
+
+    def add_media_to_timeline(self, media_ids: list[str], track_id: str | None = None,
+                              frame: int | None = None) -> bool:
+        """Insert pool media at ``frame`` (else at the playhead, which then moves past them) of
+        ``track_id`` (the first track), one after another, as one undo step: clips whole,
+        stills for three seconds."""
+        project = self.project
+        if not project.timeline.tracks:
+            self.statusBar().showMessage("The timeline has no track to put media on.")
+            return False
+        track = track_id or project.timeline.tracks[0].id
+        at = self.timeline.playhead if frame is None else frame
+        steps = []
+        for item in items_for_media(project, media_ids):
+            steps.append(commands.InsertCommand(project, track, at, item))
+            at += item.duration
+        if not steps or not self.session.transact("Add to timeline", steps):
+            return False
+        if frame is None:  # as editors do: the playhead moves past what was put there
+            self.timeline.set_playhead(at)
+        return True
+
+    def _files_dropped(self, paths: list[Path], track_id: str, frame: int) -> None:
+        before = set(self.project.media)
+        if self.import_media(paths):
+            added = [m for m in self.project.media if m not in before]
+            self.add_media_to_timeline(added, track_id, frame)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.import_media(paths)
+            event.acceptProposedAction()
+
+    def _thumbnails_arrived(self) -> None:
+        self.timeline.update()
+        self.media_list.refresh_icons()
 
     # ------------------------------------------------------------------- Edit actions
     def undo(self) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+from collections.abc import Callable
 from fractions import Fraction
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen, QPixmap
 
 from studio.document.model import Clip, Gap, Generated, Item, Still, Transition
 from studio.document.timebase import frames_to_timecode
@@ -30,6 +31,12 @@ SELECTED = QColor(250, 210, 80)
 TRANSITION = QColor(240, 240, 240, 140)
 #: Below this width an item is a plain bar: text would not fit and costs more than the bar.
 MIN_TEXT_PX = 28.0
+#: Thumbnails are drawn on cards at least this tall, in tiles this many pixels high.
+MIN_THUMB_ROW_PX = 44.0
+THUMB_HEIGHT = 36
+
+#: ``thumbs(item, offset_frames, (width, height))``: what an item shows that many frames in.
+Thumbs = Callable[[Item, int, tuple[int, int]], QPixmap | None]
 
 
 def generated_status(item: Generated) -> str:
@@ -106,6 +113,37 @@ def paint_item(painter: QPainter, rect: QRectF, item: Item, selected: bool,
             status, Qt.TextElideMode.ElideRight, text_width))
 
 
+def paint_thumbnails(painter: QPainter, rect: QRectF, item: Item, thumbs: Thumbs,
+                     pixels_per_frame: float, visible: tuple[float, float],
+                     aspect: float, reserved: float = 20.0) -> None:
+    """A filmstrip along the bottom of a clip or take card; a still's image, repeated.
+
+    Only tiles inside ``visible`` (x from, x to) are drawn; each shows the frame at its left
+    edge, so a zoomed-in card shows more distinct frames. ``reserved`` pixels at the top are
+    left to the card's text.
+    """
+    if isinstance(item, Gap) or rect.height() < MIN_THUMB_ROW_PX:
+        return
+    height = min(THUMB_HEIGHT, int(rect.height() - reserved))
+    if height < 12:
+        return
+    width = max(8, int(height * aspect))
+    top = rect.bottom() - height - 2
+    left = max(rect.left() + 1, visible[0] - (visible[0] - rect.left()) % width)
+    right = min(rect.right() - 1, visible[1])
+    painter.save()
+    painter.setClipRect(rect.adjusted(1, 1, -1, -1))
+    x = left
+    while x < right:
+        offset = int((x - rect.left()) / max(pixels_per_frame, 1e-9))
+        pixmap = thumbs(item, offset, (width, height))
+        if pixmap is None:
+            break  # not made yet (or none): the card's colour shows, and a repaint follows
+        painter.drawPixmap(int(x), int(top), pixmap)
+        x += width
+    painter.restore()
+
+
 def paint_transition(painter: QPainter, rect: QRectF, transition: Transition) -> None:
     """A transition as a bow tie across the cut, over the two items it joins."""
     painter.setPen(QPen(TRANSITION, 1))
@@ -131,7 +169,8 @@ def item_rect(layout: TrackLayout, index: int, viewport: Viewport, row: QRectF) 
 
 
 def paint_row(painter: QPainter, layout: TrackLayout, viewport: Viewport, row: QRectF,
-              frames: tuple[int, int], selected: set[str], metrics: QFontMetrics) -> None:
+              frames: tuple[int, int], selected: set[str], metrics: QFontMetrics,
+              thumbs: Thumbs | None = None, aspect: float = 16 / 9) -> None:
     """The items and transitions of one track that overlap ``frames`` = ``(first, end)``.
 
     Only the visible items are visited (binary search), and of several items that fall in the
@@ -149,6 +188,11 @@ def paint_row(painter: QPainter, layout: TrackLayout, viewport: Viewport, row: Q
         covered = right
         item = layout.items[index]
         paint_item(painter, rect, item, item.id in selected, metrics)
+        if thumbs is not None and rect.width() >= MIN_TEXT_PX:
+            lines = 2 if isinstance(item, Generated) else 1  # label, and a generated status
+            paint_thumbnails(painter, rect, item, thumbs, viewport.pixels_per_frame,
+                             (viewport.frame_to_x(first), viewport.frame_to_x(end)), aspect,
+                             reserved=lines * metrics.height() + 6)
     spans = layout.transitions
     lo = bisect.bisect_left(spans, first, key=lambda s: s.end)
     for span in itertools.islice(spans, lo, None):

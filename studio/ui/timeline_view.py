@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any
 import itertools
 import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QScrollBar, QWidget
 
 from studio.document.model import Gap, Project, Timeline, Track
 from studio.document.signals import Signal as DocumentSignal
 
 from . import timeline_paint as paint
+from .docks.media_bin import MEDIA_MIME
 from .timeline_drag import Drag, MoveRequest, TrimRequest
 from .timeline_geometry import ZOOM_STEP, TrackLayout, Viewport, hit_test, snap_targets
 
 RULER_HEIGHT = 26
-TRACK_HEIGHT = 56
+TRACK_HEIGHT = 76  # room for a label, a status line and a filmstrip
 EDGE_PX = 6.0
 SNAP_PX = 8.0
 
@@ -62,6 +73,8 @@ class QtTimelineView(QWidget):
     trim_requested = Signal(str, int, int, int, bool)
     split_requested = Signal(str, int)
     delete_requested = Signal(str)
+    media_dropped = Signal(list, str, int)  # media ids, track id, frame
+    files_dropped = Signal(list, str, int)  # paths, track id, frame
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +83,8 @@ class QtTimelineView(QWidget):
         self._layouts: dict[str, TrackLayout] = {}
         self._playhead = 0
         self._selection: list[str] = []
+        #: What items show along their cards (see :func:`timeline_paint.paint_thumbnails`).
+        self.thumbs: paint.Thumbs | None = None
         self._drag: Drag | None = None
         self._drag_ids = itertools.count(1)
         self._drag_id = 0
@@ -78,6 +93,7 @@ class QtTimelineView(QWidget):
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumHeight(RULER_HEIGHT + TRACK_HEIGHT + 20)
+        self.setAcceptDrops(True)
         self._scrollbar = QScrollBar(Qt.Orientation.Horizontal, self)
         self._scrollbar.valueChanged.connect(self._on_scrolled)
         events = project.events
@@ -246,6 +262,37 @@ class QtTimelineView(QWidget):
     def _content_height(self) -> int:
         return self.height() - self._scrollbar.height()
 
+    # ------------------------------------------------------------------------ drops
+    def _droppable(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
+        data = event.mimeData()
+        return data.hasFormat(MEDIA_MIME) or data.hasUrls()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        if self._droppable(event):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt's name
+        if self._droppable(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        """Media from the bin, or files from the file manager, land where they are dropped."""
+        pos = event.position()
+        track = self.track_at(pos.y()) or (self.project.timeline.tracks[0]
+                                           if self.project.timeline.tracks else None)
+        if track is None:
+            return
+        frame = self.viewport.nearest_frame(pos.x())
+        data = event.mimeData()
+        if data.hasFormat(MEDIA_MIME):
+            ids = bytes(data.data(MEDIA_MIME).data()).decode().split()
+            self.media_dropped.emit(ids, track.id, frame)
+        elif data.hasUrls():
+            paths = [Path(url.toLocalFile()) for url in data.urls() if url.isLocalFile()]
+            if paths:
+                self.files_dropped.emit(paths, track.id, frame)
+        event.acceptProposedAction()
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         clip = event.rect()
         painter = QPainter(self)
@@ -260,7 +307,8 @@ class QtTimelineView(QWidget):
             row = self.row_rect(track.id)
             if row.intersects(QRectF(clip)):
                 paint.paint_row(painter, self.track_layout(track.id), self.viewport, row,
-                                (first, end), set(self._selection), metrics)
+                                (first, end), set(self._selection), metrics, self.thumbs,
+                                self.project.width / max(1, self.project.height))
         self._paint_ghost(painter)
         paint.paint_playhead(painter, self.viewport.frame_to_x(self._playhead),
                              self._content_height())

@@ -1,28 +1,54 @@
-"""QtMediaBin: the project's media pool as a list, offline media marked as such."""
+"""QtMediaBin: the project's media pool with thumbnails, offline media marked as such.
+
+Rows can be dragged onto the timeline (as :data:`MEDIA_MIME`, the media ids one per line);
+double-clicking a row asks for it to be added at the playhead (``add_requested``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
 from studio.document.model import MediaRef, Project
 
 from . import Subscriptions
 
+#: The drag-and-drop type of media pool entries: their ids, one per line (UTF-8).
+MEDIA_MIME = "application/x-frameloom-media"
+ICON = QSize(80, 45)
+
+Thumb = Callable[[str, int, tuple[int, int]], QPixmap | None]
+
 
 class QtMediaBin(QListWidget):
-    """One row per still or clip of ``project.media``, following ``media_changed``."""
+    """One row per still or clip of ``project.media``, following ``media_changed``.
+
+    Signals
+    -------
+    add_requested(list)
+        Media ids the user double-clicked, to be put on the timeline.
+    """
+
+    add_requested = Signal(list)
 
     def __init__(self, project: Project, media_status: Mapping[str, str],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, thumb: Thumb | None = None) -> None:
         super().__init__(parent)
         self.project = project
         self.media_status = media_status
+        self.thumb = thumb
         self.setObjectName("media")
+        self.setIconSize(ICON)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.subscriptions = Subscriptions()
         self.subscriptions.connect(project.events.media_changed, self._on_media)
+        self.itemDoubleClicked.connect(
+            lambda row: self.add_requested.emit([row.data(Qt.ItemDataRole.UserRole)]))
         for media_id in project.media:
             self._on_media(media_id, None, project.media[media_id])
 
@@ -46,6 +72,35 @@ class QtMediaBin(QListWidget):
         text = f"{new.name or new.path} ({new.kind})"
         row.setText(text if state == "online" else f"{text} — {state}")
         row.setToolTip(new.path)
+        self._icon(row)
+
+    def _icon(self, row: QListWidgetItem) -> None:
+        media_id = row.data(Qt.ItemDataRole.UserRole)
+        if self.thumb is None or self.media_status.get(media_id, "online") != "online":
+            return
+        pixmap = self.thumb(media_id, 0, (ICON.width(), ICON.height()))
+        if pixmap is not None:
+            row.setIcon(QIcon(pixmap))
+
+    def refresh_icons(self) -> None:
+        """Show thumbnails that have arrived since."""
+        for i in range(self.count()):
+            if self.item(i).icon().isNull():
+                self._icon(self.item(i))
+
+    def selected_ids(self) -> list[str]:
+        """Ids of the selected media, in bin order."""
+        return [self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())
+                if self.item(i).isSelected()]
+
+    def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:  # noqa: N802 - Qt's
+        data = QMimeData()
+        ids = "\n".join(row.data(Qt.ItemDataRole.UserRole) for row in items)
+        data.setData(MEDIA_MIME, ids.encode())
+        return data
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt's name
+        return [MEDIA_MIME]
 
     def detach(self) -> None:
         """Stop following the document."""

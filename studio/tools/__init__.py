@@ -1,0 +1,1 @@
+"""Developer tools that run the studio headless (screenshots for the docs)."""
