@@ -15,7 +15,7 @@ from pathlib import Path
 
 from studio.document.model import Clip, Generated, Project, Still, Transition
 from studio.document.persistence import resolve_media_path
-from studio.provenance.manifest import ProvenanceError
+from studio.provenance.manifest import ProvenanceError, media_type
 from studio.provenance.signing import sign_media
 from studio.settings import section, settings_path
 
@@ -93,6 +93,54 @@ def check_signable(sources: ExportSources) -> None:
 def unsigned_name(output: Path) -> Path:
     """The hidden file the renderer writes before it is signed into ``output``."""
     return output.with_name(f".{output.stem}.unsigned{output.suffix}")
+
+
+@dataclass(frozen=True)
+class Signing:
+    """How an export is to be signed: what it holds and the credentials to sign with."""
+
+    sources: ExportSources
+    cert: Path
+    key: Path
+
+
+def plan_signing(project: Project, folder: Path, output: Path, sign: bool | None,
+                 cert: Path | None, key: Path | None, note: Callable[[str], None]
+                 ) -> Signing | None:
+    """Whether and how to sign an export, decided before anything is rendered.
+
+    ``sign`` True asks for a signature (refused, with one sentence, when the export holds no
+    finished take or a credential is missing); False never signs; None follows
+    ``sign_exports`` in the settings and skips, with a ``note``, an export without a take.
+    """
+    if sign is False or (sign is None and not sign_exports_by_default()):
+        return None
+    from studio.provenance.cli import signing_credentials
+
+    sources = export_sources(project, folder)
+    if sign is None and not sources.generated:
+        note("The export holds no finished generated take, so it is written unsigned.")
+        return None
+    check_signable(sources)
+    media_type(output)
+    cert_path, key_path = signing_credentials(cert, key)
+    for path in (cert_path, key_path):
+        if not path.is_file():
+            raise ProvenanceError(f"There is no signing file at {path}; fix the path and "
+                                  "render again.")
+    if sources.unlisted:
+        names = ", ".join(p.name for p in sources.unlisted)
+        note(f"Not listed as ingredients (C2PA cannot read their format): {names}.")
+    return Signing(sources, cert_path, key_path)
+
+
+def render_maybe_signed(render: Callable[[Path], object], output: Path,
+                        signing: Signing | None) -> Path:
+    """``render(output)``, or with ``signing``, :func:`render_signed`."""
+    if signing is None:
+        render(output)
+        return output
+    return render_signed(render, output, signing.sources, signing.cert, signing.key)
 
 
 def render_signed(render: Callable[[Path], object], output: Path, sources: ExportSources,

@@ -5,13 +5,10 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from studio.document.model import Project
 from studio.errors import RenderError
-
-if TYPE_CHECKING:
-    from studio.provenance.exports import ExportSources
 
 BAR_WIDTH = 30
 
@@ -81,13 +78,15 @@ def render_command(project_path: Path, output: Path, *, codec: str = "h264", crf
 
     Returns the exit status (0); failures raise StudioError subclasses for ``main`` to report.
     """
+    from studio.provenance.exports import plan_signing, render_maybe_signed
     from studio.render.export import export
 
     stream = sys.stderr if stream is None else stream
     if (width is None) != (height is None):
         raise RenderError("Give both --width and --height, or neither.")
     project, folder = load_for_render(project_path)
-    signing = _signing(project, folder, output, sign, cert, key, stream)
+    signing = plan_signing(project, folder, output, sign, cert, key,
+                           lambda note: print(note, file=stream))
     started = time.monotonic()
     bar = ProgressBar(stream)
 
@@ -96,45 +95,9 @@ def render_command(project_path: Path, output: Path, *, codec: str = "h264", crf
                       height=height, fps=fps, progress=bar)
 
     try:
-        if signing is None:
-            render(output)
-        else:
-            from studio.provenance.exports import render_signed
-
-            render_signed(render, output, *signing)
+        render_maybe_signed(render, output, signing)
     finally:
         bar.end_line()
     signed = " (signed with a C2PA manifest)" if signing is not None else ""
     print(f"Wrote {output}{signed} in {time.monotonic() - started:.1f} s.", file=stream)
     return 0
-
-
-def _signing(project: Project, folder: Path, output: Path, sign: bool | None,
-             cert: Path | None, key: Path | None, stream: TextIO
-             ) -> tuple[ExportSources, Path, Path] | None:
-    """What to sign the export with, checked before anything is rendered; None for unsigned."""
-    if sign is False:
-        return None
-    from studio.provenance.cli import signing_credentials
-    from studio.provenance.exports import check_signable, export_sources, sign_exports_by_default
-    from studio.provenance.manifest import media_type
-
-    if sign is None and not sign_exports_by_default():
-        return None
-    sources = export_sources(project, folder)
-    if sign is None and not sources.generated:
-        print("The export holds no finished generated take, so it is written unsigned.",
-              file=stream)
-        return None
-    check_signable(sources)
-    media_type(output)
-    credentials = signing_credentials(cert, key)
-    for path in credentials:
-        if not path.is_file():
-            raise RenderError(f"There is no signing file at {path}; fix the path and render "
-                              "again.")
-    if sources.unlisted:
-        names = ", ".join(p.name for p in sources.unlisted)
-        print(f"Not listed as ingredients (C2PA cannot read their format): {names}.",
-              file=stream)
-    return sources, *credentials

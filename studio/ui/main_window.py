@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QProgressBar, QWidget
 
 from studio.document import persistence
 from studio.document.errors import DocumentError
@@ -19,6 +19,7 @@ from studio.ui.actions import ActionSpec, build_actions, fill_recent
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
 from studio.ui.docks.outline import QtOutline
+from studio.ui.exporting import ExportRunner
 from studio.ui.generation import GenerationActions, items_for_media
 from studio.ui.prompts import Prompts
 from studio.ui.session import AUTOSAVE_MS, ProjectSession, recent_projects
@@ -85,6 +86,14 @@ class MainWindow(QMainWindow):
             self.jobs = QtJobsPanel(bridge)
             self.docks["Jobs"].setWidget(self.jobs)
         self.docks["Jobs"].setVisible(bridge is not None)
+        self.exporter = ExportRunner(self)
+        self.export_bar = QProgressBar()
+        self.export_bar.setMaximumWidth(160)
+        self.export_bar.setVisible(False)
+        self.statusBar().addPermanentWidget(self.export_bar)
+        self.exporter.progress.connect(self._export_progress)
+        self.exporter.notice.connect(self.statusBar().showMessage)
+        self.exporter.finished.connect(self._export_finished)
         self.duration_label = QLabel()
         self.statusBar().addPermanentWidget(self.duration_label)
         self.engine_label = QLabel("Engine: off" if bridge is None else "Engine: starting")
@@ -188,6 +197,9 @@ class MainWindow(QMainWindow):
         self.playback.stop()
         self.viewer.detach()
         self.thumbnails.shutdown()
+        if self.exporter.running:  # an export in flight is cancelled; it leaves nothing
+            self.exporter.cancel()
+            self.exporter.wait(10)
         event.accept()
 
     # ------------------------------------------------------------------- File actions
@@ -227,6 +239,32 @@ class MainWindow(QMainWindow):
     def _folder(self) -> Path:
         """The folder the project's media paths are relative to."""
         return self.session.path.parent if self.session.path is not None else Path.cwd()
+
+    def export_timeline(self, path: Path | None = None) -> bool:
+        """Export the timeline (to a file the user picks) in the background."""
+        path = path or self.prompts.export_path(self.project.name)
+        if path is None:
+            return False
+        started = self.exporter.start(self.project, self._folder(), path)
+        if started:
+            self.export_bar.setValue(0)
+            self.export_bar.setVisible(True)
+            self.statusBar().showMessage(f"Exporting {path.name}…")
+        self.action_set.update()
+        return started
+
+    def cancel_export(self) -> None:
+        """Stop the running export; nothing is left under its name."""
+        self.exporter.cancel()
+
+    def _export_progress(self, done: int, total: int) -> None:
+        self.export_bar.setMaximum(max(1, total))
+        self.export_bar.setValue(done)
+
+    def _export_finished(self, _written: bool, sentence: str) -> None:
+        self.export_bar.setVisible(False)
+        self.statusBar().showMessage(sentence)
+        self.action_set.update()
 
     def import_media(self, paths: list[Path] | None = None) -> bool:
         """Add stills and clips to the media pool as one undo step."""
@@ -403,6 +441,12 @@ class MainWindow(QMainWindow):
     # --------------------------------------------------------------- enabled states
     def can_save(self) -> bool:
         return (self.session.dirty or self.session.path is None)
+
+    def can_export(self) -> bool:
+        return not self.exporter.running
+
+    def is_exporting(self) -> bool:
+        return self.exporter.running
 
     def can_edit(self) -> bool:
         return not self.session.read_only

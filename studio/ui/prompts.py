@@ -30,6 +30,15 @@ def _save_path(parent: QWidget | None, project_name: str) -> Path | None:
     return path if path.suffix == PROJECT_SUFFIX else path.with_name(path.name + PROJECT_SUFFIX)
 
 
+def _export_path(parent: QWidget | None, project_name: str) -> Path | None:
+    name, _ = QFileDialog.getSaveFileName(parent, "Export", project_name + ".mp4",
+                                          "H.264 MP4 (*.mp4);;ProRes 422 HQ MOV (*.mov)")
+    if not name:
+        return None
+    path = Path(name)
+    return path if path.suffix.lower() in (".mp4", ".mov") else path.with_suffix(".mp4")
+
+
 def _media_paths(parent: QWidget | None) -> list[Path]:
     names, _ = QFileDialog.getOpenFileNames(parent, "Import Media", "", MEDIA_FILTER)
     return [Path(n) for n in names]
@@ -63,6 +72,7 @@ class Prompts:
     open_path: Callable[[], Path | None] = field(default=lambda: None)
     save_path: Callable[[str], Path | None] = field(default=lambda _name: None)
     media_paths: Callable[[], list[Path]] = field(default=list)
+    export_path: Callable[[str], Path | None] = field(default=lambda _name: None)
     recover: Callable[[OpenedProject], bool] = field(default=lambda _opened: False)
     confirm_close: Callable[[str], CloseAnswer] = field(default=lambda _name: "cancel")
 
@@ -72,5 +82,6 @@ class Prompts:
         return cls(parent=parent, open_path=lambda: _open_path(parent),
                    save_path=lambda name: _save_path(parent, name),
                    media_paths=lambda: _media_paths(parent),
+                   export_path=lambda name: _export_path(parent, name),
                    recover=lambda opened: _recover(parent, opened),
                    confirm_close=lambda name: _confirm_close(parent, name))
