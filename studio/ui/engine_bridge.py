@@ -37,6 +37,8 @@ class EngineBridge(QObject):
         skipping job ids it already has.
     request_failed(sentence)
         A request (submit, cancel, ...) was refused or could not be sent.
+    models_changed(list)
+        The ids of the models the engine can run, read each time it (re)connects.
     """
 
     status_changed = Signal(str, str)
@@ -45,6 +47,7 @@ class EngineBridge(QObject):
     order_changed = Signal()
     take_ready = Signal(object)
     request_failed = Signal(str)
+    models_changed = Signal(list)
 
     def __init__(self, supervisor: EngineSupervisor, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +90,7 @@ class EngineBridge(QObject):
                 try:
                     # Re-read everything first: after a restart, interrupted jobs show as such.
                     self.board.load(await client.list_jobs(), client.engine_last_seq)
+                    self.models_changed.emit([m["id"] for m in await client.list_models()])
                     self.ready.set()
                     async for event in client.events(self.board.last_seq):
                         self.board.apply(event)

@@ -103,8 +103,10 @@ class MainWindow(QMainWindow):
         self.generation = GenerationActions(lambda: self.session, lambda: self.timeline.playhead,
                                             self.selection, bridge, parent=self)
         self.generation.message.connect(self.statusBar().showMessage)
+        self.models: list[str] = []
         if bridge is not None:
             bridge.status_changed.connect(self._engine_status)
+            bridge.models_changed.connect(self._models_changed)
         if self.jobs is not None:
             self.jobs.retry_requested.connect(self.generation.retry)
         self.action_set = build_actions(self, update=False)  # _load() updates them
@@ -159,6 +161,8 @@ class MainWindow(QMainWindow):
         self.timeline.delete_requested.connect(
             lambda item_id: session.push(commands.RippleDeleteCommand(project, item_id)))
         self.inspector.spec_edit_requested.connect(self._spec_edit_requested)
+        self.inspector.take_requested.connect(self._take_requested)
+        self.inspector.set_models(self.models)
         session.message.connect(self.statusBar().showMessage)
         session.dirty_changed.connect(self._refresh)
         session.stack.indexChanged.connect(self._refresh)
@@ -500,5 +504,21 @@ class MainWindow(QMainWindow):
                                                    gesture=("trim", drag_id)))
 
     def _spec_edit_requested(self, entry_id: str, field: str, value: object) -> None:
+        fields: dict[str, object] = {field: value}
+        if field == "size":  # a preset: both at once, None for the project's size
+            width, height = value if isinstance(value, tuple) else (None, None)
+            fields = {"width": width, "height": height}
         self.session.push(commands.SetSpecCommand(self.project, entry_id,
-                                                   gesture=(entry_id, field), **{field: value}))
+                                                   gesture=(entry_id, field), **fields))
+
+    def _take_requested(self, entry_id: str, action: str, take_id: str) -> None:
+        if action == "use":
+            self.session.push(commands.ChooseTakeCommand(self.project, entry_id, take_id))
+        elif action == "delete":  # the file stays in takes/, so undo brings the take back
+            self.session.push(commands.RemoveTakeCommand(self.project, entry_id, take_id))
+        else:
+            self.generation.generate([entry_id])
+
+    def _models_changed(self, model_ids: list[str]) -> None:
+        self.models = list(model_ids)
+        self.inspector.set_models(self.models)

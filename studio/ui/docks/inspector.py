@@ -1,32 +1,54 @@
-"""QtInspector: the settings of the selected generated shot or bridge, editable field by field."""
+"""QtInspector: the settings and takes of the selected generated shot or bridge."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QWidget,
 )
 
 from studio.document.errors import EditError
-from studio.document.model import Generated, Generation, Project, Transition
+from studio.document.model import DEFAULT_MODEL, Generated, Generation, Project, Transition
 
 from . import Subscriptions
 
+#: Resolution presets: label -> (width, height), None for the project's size.
+SIZES: dict[str, tuple[int, int] | None] = {
+    "Project size": None, "512x288 (16:9)": (512, 288), "768x432 (16:9)": (768, 432),
+    "1280x720 (16:9)": (1280, 720), "288x512 (9:16)": (288, 512), "512x512 (1:1)": (512, 512),
+}
+MAX_SEED = 2**31 - 1
+
 
 class QtInspector(QWidget):
-    """Prompt, negative prompt, seed, steps and guidance of one generated entry.
+    """Prompt, negative prompt, model, size, duration, seed, steps, guidance, pins and takes.
 
-    The inspector never edits the document: it emits ``spec_edit_requested`` and follows the
-    document's ``item_changed`` events, so undo shows in it too.
+    The inspector never edits the document: it emits requests and follows the document's
+    ``item_changed`` events, so undo shows in it too.
 
     Signals
     -------
     spec_edit_requested(str entry_id, str field, object value)
+        One setting changed (``width`` and ``height`` come as one ``size`` request).
+    take_requested(str entry_id, str action, str take_id)
+        ``use`` a take (make it active), ``delete`` it, or ``requeue`` (take_id "") the item.
     """
 
     spec_edit_requested = Signal(str, str, object)
+    take_requested = Signal(str, str, str)
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,31 +57,85 @@ class QtInspector(QWidget):
         self.title = QLabel("Select a generated shot or bridge.")
         self.prompt = QLineEdit()
         self.negative_prompt = QLineEdit()
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        self.size = QComboBox()
+        self.size.addItems(list(SIZES))
+        self.duration = QSpinBox()
+        self.duration.setRange(1, 2000)
+        self.duration.setSuffix(" frames")
         self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setRange(0, MAX_SEED)
+        self.randomise = QPushButton("Randomise")
         self.steps = QSpinBox()
         self.steps.setRange(1, 500)
         self.guidance = QDoubleSpinBox()
         self.guidance.setRange(0.0, 50.0)
         self.guidance.setSingleStep(0.5)
-        form = QFormLayout(self)
-        form.addRow(self.title)
-        for name in ("prompt", "negative_prompt", "seed", "steps", "guidance"):
-            getattr(self, name).setObjectName(name)
-        for label, widget in (("Prompt", self.prompt), ("Negative", self.negative_prompt),
-                              ("Seed", self.seed), ("Steps", self.steps),
-                              ("Guidance", self.guidance)):
-            form.addRow(label, widget)
-        for name in ("prompt", "negative_prompt"):
-            editor: QLineEdit = getattr(self, name)
-            editor.editingFinished.connect(
-                lambda n=name, e=editor: self._request(n, e.text()))
-        for name in ("seed", "steps", "guidance"):
-            getattr(self, name).valueChanged.connect(lambda v, n=name: self._request(n, v))
+        self.pins = QLabel()
+        self.pins.setWordWrap(True)
+        self.takes = QListWidget()
+        self.takes.setObjectName("takes")
+        self.take_buttons = {name: QPushButton(title) for name, title in (
+            ("use", "Use Take"), ("delete", "Delete Take"), ("requeue", "Generate Again"))}
+        self._build_form()
+        self._connect()
         self.subscriptions = Subscriptions()
         self.subscriptions.connect(project.events.item_changed, self._on_changed)
         self.show_entry(None)
 
+    def _build_form(self) -> None:
+        form = QFormLayout(self)
+        form.addRow(self.title)
+        for name in ("prompt", "negative_prompt", "model", "size", "duration", "seed", "steps",
+                     "guidance"):
+            getattr(self, name).setObjectName(name)
+        seed = QHBoxLayout()
+        seed.addWidget(self.seed, 1)
+        seed.addWidget(self.randomise)
+        for label, widget in (("Prompt", self.prompt), ("Negative", self.negative_prompt),
+                              ("Model", self.model), ("Size", self.size),
+                              ("Duration", self.duration)):
+            form.addRow(label, widget)
+        form.addRow("Seed", seed)
+        form.addRow("Steps", self.steps)
+        form.addRow("Guidance", self.guidance)
+        form.addRow("Pins", self.pins)
+        form.addRow("Takes", self.takes)
+        buttons = QHBoxLayout()
+        for button in self.take_buttons.values():
+            buttons.addWidget(button)
+        form.addRow(buttons)
+
+    def _connect(self) -> None:
+        for name in ("prompt", "negative_prompt"):
+            editor: QLineEdit = getattr(self, name)
+            editor.editingFinished.connect(
+                lambda n=name, e=editor: self._request(n, e.text()))
+        for name in ("seed", "steps", "guidance", "duration"):
+            getattr(self, name).valueChanged.connect(lambda v, n=name: self._request(n, v))
+        self.model.activated.connect(lambda _i: self._request("model_id",
+                                                              self.model.currentText()))
+        self.model.lineEdit().editingFinished.connect(
+            lambda: self._request("model_id", self.model.currentText().strip()))
+        self.size.activated.connect(self._size_chosen)
+        self.randomise.clicked.connect(
+            lambda: self._request("seed", random.randint(0, MAX_SEED)))
+        for action, button in self.take_buttons.items():
+            button.clicked.connect(lambda _c=False, a=action: self._take_action(a))
+        self.takes.currentItemChanged.connect(lambda *_: self._update_take_buttons())
+
+    # ------------------------------------------------------------------ the engine's models
+    def set_models(self, model_ids: list[str]) -> None:
+        """Offer these models (the engine's list); the current choice is kept."""
+        current = self.model.currentText()
+        self.model.blockSignals(True)
+        self.model.clear()
+        self.model.addItems(sorted(set(model_ids) | {DEFAULT_MODEL}))
+        self.model.setCurrentText(current)
+        self.model.blockSignals(False)
+
+    # ------------------------------------------------------------------ showing an entry
     def _generation(self) -> Generation | None:
         if self.entry_id is None:
             return None
@@ -71,32 +147,99 @@ class QtInspector(QWidget):
             return entry.generation
         return None
 
+    def _editors(self) -> tuple[QWidget, ...]:
+        return (self.prompt, self.negative_prompt, self.model, self.size, self.duration,
+                self.seed, self.randomise, self.steps, self.guidance, self.takes)
+
     def show_entry(self, entry_id: str | None) -> None:
         """Show the settings of ``entry_id`` (disabled if it has none)."""
         self.entry_id = entry_id
         generation = self._generation()
-        editors = (self.prompt, self.negative_prompt, self.seed, self.steps, self.guidance)
-        for editor in editors:
+        for editor in self._editors():
             editor.blockSignals(True)
             editor.setEnabled(generation is not None)
         if generation is not None:
-            spec = generation.spec
-            self.title.setText(f"{spec.kind}, {spec.duration} frames")
-            self.prompt.setText(spec.prompt)
-            self.negative_prompt.setText(spec.negative_prompt)
-            self.seed.setValue(spec.seed)
-            self.steps.setValue(spec.steps)
-            self.guidance.setValue(spec.guidance)
+            self._show(generation)
         else:
             self.title.setText("Select a generated shot or bridge.")
-        for editor in editors:
+            self.pins.setText("")
+            self.takes.clear()
+        for editor in self._editors():
             editor.blockSignals(False)
+        self._update_take_buttons()
 
+    def _show(self, generation: Generation) -> None:
+        spec = generation.spec
+        self.title.setText(f"{spec.kind.replace('_', ' ')}, {spec.duration} frames")
+        self.prompt.setText(spec.prompt)
+        self.negative_prompt.setText(spec.negative_prompt)
+        if self.model.findText(spec.model_id) < 0:
+            self.model.addItem(spec.model_id)
+        self.model.setCurrentText(spec.model_id)
+        size = None if spec.width is None else (spec.width, spec.height)
+        label = next((k for k, v in SIZES.items() if v == size), None)
+        if label is None:
+            label = f"{spec.width}x{spec.height}"
+            if self.size.findText(label) < 0:
+                self.size.addItem(label)
+        self.size.setCurrentText(label)
+        self.duration.setValue(spec.duration)
+        self.seed.setValue(spec.seed)
+        self.steps.setValue(spec.steps)
+        self.guidance.setValue(spec.guidance)
+        self.pins.setText(", ".join(
+            f"{self._media_name(p.media_id)} at frame {p.at}"
+            + (f" ({p.strength:.0%})" if p.strength < 1 else "") for p in spec.pins) or "none")
+        self.takes.clear()
+        for number, take in enumerate(generation.takes, 1):
+            active = take.id == generation.active_take_id
+            row = QListWidgetItem(f"{'● ' if active else '  '}Take {number}: {take.status}, "
+                                  f"{take.created.replace('T', ' ').rstrip('Z')}")
+            row.setData(Qt.ItemDataRole.UserRole, take.id)
+            row.setToolTip(take.path)
+            self.takes.addItem(row)
+            if active:
+                self.takes.setCurrentItem(row)
+
+    def _media_name(self, media_id: str) -> str:
+        media = self.project.media.get(media_id)
+        return (media.name or media.path) if media is not None else media_id
+
+    # ------------------------------------------------------------------ requests
     def _request(self, field: str, value: Any) -> None:
         generation = self._generation()
         if generation is not None and self.entry_id is not None \
                 and getattr(generation.spec, field) != value:
             self.spec_edit_requested.emit(self.entry_id, field, value)
+
+    def _size_chosen(self, _index: int) -> None:
+        generation = self._generation()
+        size = SIZES.get(self.size.currentText())
+        if generation is None or self.entry_id is None:
+            return
+        old = None if generation.spec.width is None else (generation.spec.width,
+                                                           generation.spec.height)
+        if self.size.currentText() in SIZES and size != old:
+            self.spec_edit_requested.emit(self.entry_id, "size", size)
+
+    def selected_take(self) -> str | None:
+        """The id of the take selected in the list."""
+        row = self.takes.currentItem()
+        return row.data(Qt.ItemDataRole.UserRole) if row is not None else None
+
+    def _take_action(self, action: str) -> None:
+        if self.entry_id is None:
+            return
+        take_id = "" if action == "requeue" else self.selected_take()
+        if take_id is not None:
+            self.take_requested.emit(self.entry_id, action, take_id)
+
+    def _update_take_buttons(self) -> None:
+        has_entry = self._generation() is not None
+        selected = self.selected_take() is not None
+        self.take_buttons["use"].setEnabled(has_entry and selected)
+        self.take_buttons["delete"].setEnabled(has_entry and selected)
+        self.take_buttons["requeue"].setEnabled(has_entry)
 
     def _on_changed(self, _track: object, _index: int, _old: object, new: Any) -> None:
         if new.id == self.entry_id:
