@@ -270,6 +270,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(sentence)
         self.action_set.update()
 
+    def import_media_action(self) -> None:
+        """File > Import Media: files the user picks, probed off the GUI thread."""
+        paths = self.prompts.media_paths()
+        if paths:
+            self.session.import_media_in_background(paths)
+
     def import_media(self, paths: list[Path] | None = None) -> bool:
         """Add stills and clips to the media pool as one undo step."""
         paths = paths if paths is not None else self.prompts.media_paths()
@@ -299,10 +305,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _files_dropped(self, paths: list[Path], track_id: str, frame: int) -> None:
-        before = set(self.project.media)
-        if self.import_media(paths):
-            added = [m for m in self.project.media if m not in before]
-            self.add_media_to_timeline(added, track_id, frame)
+        self.session.import_media_in_background(
+            paths, lambda added: self.add_media_to_timeline(added, track_id, frame))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
         if event.mimeData().hasUrls():
@@ -311,7 +315,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
-            self.import_media(paths)
+            self.session.import_media_in_background(paths)
             event.acceptProposedAction()
 
     def _thumbnails_arrived(self) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -12,7 +14,7 @@ from PySide6.QtGui import QUndoStack
 
 from studio import paths
 from studio.document import persistence
-from studio.document.changes import SetMedia
+from studio.document.changes import Change, SetMedia
 from studio.document.errors import DocumentError, EditError
 from studio.document.model import Project, new_project
 from studio.errors import MediaError
@@ -72,6 +74,7 @@ class ProjectSession(QObject):
 
     dirty_changed = Signal(bool)
     message = Signal(str)
+    _probed = Signal(object, object)  # an import's future, from its worker to this thread
 
     def __init__(self, opened: persistence.OpenedProject | None = None, *, recover: bool = False,
                  autosave_ms: int = AUTOSAVE_MS, parent: QObject | None = None) -> None:
@@ -86,6 +89,8 @@ class ProjectSession(QObject):
             self.project = persistence.recover(opened)
             self._recovered = True
         self.stack = QUndoStack(self)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
+        self._probed.connect(self._finish_import)
         # A bound slot, not a lambda: Qt drops it with the session, before the stack's own
         # destruction emits cleanChanged one last time.
         self.stack.cleanChanged.connect(self._clean_changed)
@@ -140,14 +145,38 @@ class ProjectSession(QObject):
         return True
 
     def import_media(self, files: Sequence[Path]) -> bool:
-        """Add stills and clips to the media pool as one undo step (one command per file)."""
+        """Add stills and clips to the media pool as one undo step (one command per file).
+
+        Probes here, on the calling thread; :meth:`import_media_in_background` does not.
+        """
         try:
-            # Probed and fingerprinted on a scratch project, so this one changes only
-            # through commands.
-            scratch = import_media(new_project("scratch"), self.path or Path.cwd(), files)
+            scratch = _probe(self.path or Path.cwd(), files)
         except MediaError as exc:
             self.message.emit(str(exc))
             return False
+        return self._add_imported(scratch, files)
+
+    def import_media_in_background(self, files: Sequence[Path],
+                                   then: Callable[[list[str]], object] | None = None) -> None:
+        """Probe and fingerprint ``files`` on a worker thread, then add them as one undo step
+        on this thread and call ``then`` with the new media ids (not called on failure)."""
+        files = list(files)
+        self.message.emit(f"Importing {len(files)} file{'s' if len(files) > 1 else ''}…")
+        future = self._pool.submit(_probe, self.path or Path.cwd(), files)
+        future.add_done_callback(lambda done: self._probed.emit(done, (files, then)))
+
+    def _finish_import(self, future: Future[Change], context: tuple[list[Path], Any]) -> None:
+        files, then = context
+        try:
+            scratch = future.result()
+        except MediaError as exc:
+            self.message.emit(str(exc))
+            return
+        before = set(self.project.media)
+        if self._add_imported(scratch, files) and then is not None:
+            then([m for m in self.project.media if m not in before])
+
+    def _add_imported(self, scratch: Change, files: Sequence[Path]) -> bool:
         refs = [op.new for op in scratch.ops if isinstance(op, SetMedia) and op.new is not None]
         if self.path is None:  # nothing to be relative to yet: keep where the files are
             refs = [dataclasses.replace(ref, path=Path(file).resolve().as_posix())
@@ -195,5 +224,12 @@ class ProjectSession(QObject):
     def close(self) -> None:
         """Stop autosaving and drop the recovery file if everything is saved."""
         self.timer.stop()
+        self._pool.shutdown(wait=False, cancel_futures=True)
         if self.path is not None and not self.dirty:
             persistence.discard_recovery(self.path)
+
+
+def _probe(folder: Path, files: Sequence[Path]) -> Change:
+    # Probed and fingerprinted on a scratch project, so the open one changes only through
+    # commands (and a worker thread never touches it).
+    return import_media(new_project("scratch"), folder, files)

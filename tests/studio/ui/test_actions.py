@@ -116,20 +116,22 @@ def test_zoom_and_in_out_points(window: MainWindow) -> None:
     assert window.in_out == [24, 48]
 
 
-def test_import_media_is_one_undo_step(window: MainWindow, sample_project: Path,
-                                       tmp_path: Path) -> None:
+def test_import_media_is_one_undo_step_probed_off_the_gui_thread(
+        qtbot: QtBot, window: MainWindow, sample_project: Path, tmp_path: Path) -> None:
     files = [shutil.copy(sample_project.parent / "media" / name, tmp_path / f"new-{name}")
              for name in ("still-1.png", "clip-1.mp4")]
     window.prompts.media_paths = lambda: [Path(f) for f in files]
     count = window.media_list.count()
     window.action_set["import_media"].trigger()
-    assert window.media_list.count() == count + 2
+    assert window.statusBar().currentMessage() == "Importing 2 files…"  # the GUI goes on
+    qtbot.waitUntil(lambda: window.media_list.count() == count + 2, timeout=15000)
     assert window.session.stack.count() == 1
     window.action_set["undo"].trigger()
     assert window.media_list.count() == count
     window.prompts.media_paths = lambda: [tmp_path / "missing.png"]
     window.action_set["import_media"].trigger()
-    assert window.session.stack.count() == 1 and window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: "missing.png" in window.statusBar().currentMessage(), timeout=15000)
+    assert window.session.stack.count() == 1
 
 
 def test_inspector_edits_go_through_set_spec_commands(window: MainWindow) -> None:

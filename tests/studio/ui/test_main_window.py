@@ -187,6 +187,7 @@ def test_importing_into_a_new_project_keeps_absolute_paths(qtbot: QtBot,
     still = sample_project.parent / "media" / "still-1.png"
     window = _window(qtbot, None, prompts=Prompts(media_paths=lambda: [still]))
     window.action_set["import_media"].trigger()
+    qtbot.waitUntil(lambda: bool(window.project.media), timeout=15000)
     (media,) = window.project.media.values()
     assert media.path == still.resolve().as_posix()
     assert window.statusBar().currentMessage() == "Imported 1 file."

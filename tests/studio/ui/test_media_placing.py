@@ -60,12 +60,14 @@ def test_media_dragged_from_the_bin_lands_where_it_is_dropped(window: MainWindow
 
 
 def test_files_dropped_from_the_file_manager_are_imported_and_placed(
-        window: MainWindow, sample_project: Path, tmp_path: Path) -> None:
+        qtbot: QtBot, window: MainWindow, sample_project: Path, tmp_path: Path) -> None:
     copy = Path(shutil.copy(sample_project.parent / "media" / "clip-1.mp4", tmp_path / "new.mp4"))
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(copy))])
     _drop(window, data, 216)
-    assert len(window.project.media) == 5 and _kinds(window)[-1] == "Clip"
+    qtbot.waitUntil(lambda: _kinds(window)[-1] == "Clip" and len(_kinds(window)) == 7,
+                    timeout=15000)
+    assert len(window.project.media) == 5
     window.action_set["undo"].trigger()  # the placing, then the import, undo apart
     window.action_set["undo"].trigger()
     assert len(window.project.media) == 4
