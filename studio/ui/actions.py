@@ -49,6 +49,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("save_as", "Save &As…", "Ctrl+Shift+S", "save_as"),
     ActionSpec("import_media", "&Import Media…", "Ctrl+I", "import_media_action",
                "can_edit"),
+    ActionSpec("relink", "&Relink Offline Media…", "", "relink_media", "has_offline_media"),
     ActionSpec("export", "&Export…", "Ctrl+E", "export_timeline", "can_export"),
     ActionSpec("cancel_export", "Cancel E&xport", "", "cancel_export", "is_exporting"),
     ActionSpec("undo", "&Undo", "Ctrl+Z", "undo", "can_undo", "Edit"),

@@ -270,6 +270,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(sentence)
         self.action_set.update()
 
+    def relink_media(self, folder: Path | None = None) -> None:
+        """Find moved offline media in a folder the user picks (matched by content)."""
+        folder = folder or self.prompts.search_folder()
+        if folder is not None:
+            self.session.relink_in_background(folder)
+
     def import_media_action(self) -> None:
         """File > Import Media: files the user picks, probed off the GUI thread."""
         paths = self.prompts.media_paths()
@@ -449,6 +455,9 @@ class MainWindow(QMainWindow):
     # --------------------------------------------------------------- enabled states
     def can_save(self) -> bool:
         return (self.session.dirty or self.session.path is None)
+
+    def has_offline_media(self) -> bool:
+        return self.can_edit() and "offline" in self.session.media_status.values()
 
     def can_export(self) -> bool:
         return not self.exporter.running

@@ -39,6 +39,11 @@ def _export_path(parent: QWidget | None, project_name: str) -> Path | None:
     return path if path.suffix.lower() in (".mp4", ".mov") else path.with_suffix(".mp4")
 
 
+def _folder(parent: QWidget | None) -> Path | None:
+    name = QFileDialog.getExistingDirectory(parent, "Find Offline Media In")
+    return Path(name) if name else None
+
+
 def _media_paths(parent: QWidget | None) -> list[Path]:
     names, _ = QFileDialog.getOpenFileNames(parent, "Import Media", "", MEDIA_FILTER)
     return [Path(n) for n in names]
@@ -73,6 +78,7 @@ class Prompts:
     save_path: Callable[[str], Path | None] = field(default=lambda _name: None)
     media_paths: Callable[[], list[Path]] = field(default=list)
     export_path: Callable[[str], Path | None] = field(default=lambda _name: None)
+    search_folder: Callable[[], Path | None] = field(default=lambda: None)
     recover: Callable[[OpenedProject], bool] = field(default=lambda _opened: False)
     confirm_close: Callable[[str], CloseAnswer] = field(default=lambda _name: "cancel")
 
@@ -83,5 +89,6 @@ class Prompts:
                    save_path=lambda name: _save_path(parent, name),
                    media_paths=lambda: _media_paths(parent),
                    export_path=lambda name: _export_path(parent, name),
+                   search_folder=lambda: _folder(parent),
                    recover=lambda opened: _recover(parent, opened),
                    confirm_close=lambda name: _confirm_close(parent, name))

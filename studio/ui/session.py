@@ -16,10 +16,18 @@ from studio import paths
 from studio.document import persistence
 from studio.document.changes import Change, SetMedia
 from studio.document.errors import DocumentError, EditError
-from studio.document.model import Project, new_project
+from studio.document.model import MediaRef, Project, new_project
+from studio.document.persistence import relative_media_path
+from studio.document.relink import find_relinks
 from studio.errors import MediaError
 from studio.media.importer import import_media
-from studio.ui.commands import AddMediaCommand, EditCommand, push, push_gesture
+from studio.ui.commands import (
+    AddMediaCommand,
+    EditCommand,
+    RelinkMediaCommand,
+    push,
+    push_gesture,
+)
 from studio.ui.undo import transaction
 
 __all__ = ["AUTOSAVE_MS", "ProjectSession", "recent_projects", "remember_project"]
@@ -75,6 +83,7 @@ class ProjectSession(QObject):
     dirty_changed = Signal(bool)
     message = Signal(str)
     _probed = Signal(object, object)  # an import's future, from its worker to this thread
+    _searched = Signal(object, object)  # a relink search's future, and the project folder
 
     def __init__(self, opened: persistence.OpenedProject | None = None, *, recover: bool = False,
                  autosave_ms: int = AUTOSAVE_MS, parent: QObject | None = None) -> None:
@@ -91,6 +100,10 @@ class ProjectSession(QObject):
         self.stack = QUndoStack(self)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
         self._probed.connect(self._finish_import)
+        # Connected before any view: views read media_status when media_changed reaches them.
+        project = self.project
+        project.events.media_changed.connect(self._media_changed)
+        self._searched.connect(self._finish_relink)
         # A bound slot, not a lambda: Qt drops it with the session, before the stack's own
         # destruction emits cleanChanged one last time.
         self.stack.cleanChanged.connect(self._clean_changed)
@@ -175,6 +188,43 @@ class ProjectSession(QObject):
         before = set(self.project.media)
         if self._add_imported(scratch, files) and then is not None:
             then([m for m in self.project.media if m not in before])
+
+    def _media_changed(self, media_id: str, _old: object, new: MediaRef | None) -> None:
+        if new is None:
+            self.media_status.pop(media_id, None)
+            return
+        folder = self.path.parent if self.path is not None else Path.cwd()
+        online = persistence.resolve_media_path(folder, new).is_file()
+        self.media_status[media_id] = "online" if online else "offline"
+
+    def relink_in_background(self, search_dir: Path) -> None:
+        """Look under ``search_dir`` (off this thread) for the files of offline media by their
+        fingerprints, then point the media found at them as one undo step."""
+        folder = self.path.parent if self.path is not None else Path.cwd()
+        self.message.emit(f"Looking for offline media in {search_dir}…")
+        pool_only = dataclasses.replace(self.project, media=dict(self.project.media))
+        future = self._pool.submit(find_relinks, pool_only, folder, search_dir)
+        future.add_done_callback(lambda done: self._searched.emit(done, folder))
+
+    def _finish_relink(self, future: Future[dict[str, Path]], folder: Path) -> None:
+        try:
+            found = future.result()
+        except (OSError, DocumentError) as exc:
+            self.message.emit(f"The search for offline media stopped: {exc}")
+            return
+        steps = []
+        for media_id, file in found.items():
+            if media_id in self.project.media:
+                steps.append(RelinkMediaCommand(self.project, media_id,
+                                                relative_media_path(folder, file)))
+        if steps and self.transact("Relink media", steps):
+            offline = sum(state == "offline" for state in self.media_status.values())
+            left = f"; {offline} still offline" if offline else ""
+            self.message.emit(f"Relinked {len(steps)} file{'s' if len(steps) > 1 else ''}"
+                              f"{left}.")
+        elif not steps:
+            self.message.emit("None of the offline media was found there (files are matched "
+                              "by content, whatever their names).")
 
     def _add_imported(self, scratch: Change, files: Sequence[Path]) -> bool:
         refs = [op.new for op in scratch.ops if isinstance(op, SetMedia) and op.new is not None]

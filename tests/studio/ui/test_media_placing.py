@@ -85,3 +85,30 @@ def test_thumbnails_arrive_for_the_bin_and_the_timeline(qtbot: QtBot,
     assert thumbs.item(shot, 0, (64, 36)) is None  # no take yet: the card's colour shows
     qtbot.waitUntil(lambda: all(not window.media_list.item(i).icon().isNull()
                                 for i in range(window.media_list.count())), timeout=15000)
+
+
+def test_moved_media_is_relinked_by_content_as_one_step(qtbot: QtBot, sample_project: Path,
+                                                        tmp_path: Path) -> None:
+    from studio.document import persistence
+    from studio.ui.prompts import Prompts
+
+    moved = tmp_path / "elsewhere" / "deep"
+    moved.mkdir(parents=True)
+    (sample_project.parent / "media" / "clip-2.mp4").rename(moved / "renamed.mp4")
+    window = MainWindow(persistence.open_project(sample_project),
+                        prompts=Prompts(confirm_close=lambda _name: "discard",
+                                        search_folder=lambda: tmp_path / "elsewhere"))
+    qtbot.addWidget(window)
+    rows = lambda: [window.media_list.item(i).text()  # noqa: E731
+                    for i in range(window.media_list.count())]
+    assert "clip-2.mp4 (clip) — offline" in rows()
+    assert window.action_set["relink"].isEnabled()
+    window.action_set["relink"].trigger()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Relinked 1 file.",
+                    timeout=15000)
+    media = window.project.media["media-clip-2"]
+    assert (sample_project.parent / media.path).resolve() == (moved / "renamed.mp4").resolve()
+    assert "clip-2.mp4 (clip)" in rows() and not window.action_set["relink"].isEnabled()
+    window.action_set["undo"].trigger()
+    assert window.project.media["media-clip-2"].path == "media/clip-2.mp4"
+    assert "clip-2.mp4 (clip) — offline" in rows()  # undo shows it offline again
