@@ -16,7 +16,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from studio.document.model import DocumentEvents, Project, Timeline
+from studio.document.errors import EditError
+from studio.document.model import DocumentEvents, Generated, Project, Timeline, Track
 from studio.render.timeline import TimelineRenderer
 
 #: Reading on up to this many frames is cheaper than a seek (about one GOP of a phone clip).
@@ -104,3 +105,26 @@ class PreviewFrames:
             if close is not None:
                 close()
             self._stream = None
+
+
+def take_preview(project: Project, entry_id: str, take_id: str) -> tuple[Project, int]:
+    """A project of the one item ``entry_id`` showing its take ``take_id``, and the timeline
+    frame that item starts at, so the viewer can show a take before it is chosen.
+
+    Raises
+    ------
+    EditError
+        If there is no such item or take.
+    """
+    track, index, entry = project.find(entry_id)
+    generation = getattr(entry, "generation", None)
+    if not isinstance(entry, Generated) or generation is None or \
+            all(take.id != take_id for take in generation.takes):
+        raise EditError(f"There is no take {take_id!r} of {entry_id!r} to show.")
+    shown = dataclasses.replace(entry, generation=dataclasses.replace(
+        generation, active_take_id=take_id))
+    alone = Track(id=track.id, name=track.name, items=[shown])
+    return (dataclasses.replace(project, media=dict(project.media), metadata={},
+                                events=DocumentEvents(),
+                                timeline=Timeline(id=project.timeline.id, tracks=[alone])),
+            track.start_of(index))

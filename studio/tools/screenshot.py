@@ -1,7 +1,8 @@
 """``python -m studio.tools.screenshot PROJECT OUT.png``: the studio window and its timeline as PNGs.
 
 Opens the main window on PROJECT offscreen (no engine, no dialogs), puts the playhead on
-``--frame`` and selects ``--select``, waits for the viewer's frame, and writes the whole window
+``--frame`` and selects ``--select``, waits for the viewer's frame and the thumbnails, and
+writes the whole window
 to OUT.png and the timeline dock to OUT-timeline.png. The README's screenshots come from it.
 """
 
@@ -55,10 +56,20 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
         app.quit()
 
+    waited = {"ms": 0}
+
+    def when_thumbnails_settle() -> None:
+        window.timeline.repaint()  # asks for any filmstrip tiles still missing
+        if window.thumbnails.idle or waited["ms"] > 15_000:
+            capture()
+        else:
+            waited["ms"] += 100
+            QTimer.singleShot(100, when_thumbnails_settle)
+
     def once() -> None:
         if not status["taken"]:
             status["taken"] = True
-            QTimer.singleShot(100, capture)  # the frame is painted before the grab
+            QTimer.singleShot(100, when_thumbnails_settle)  # painted before the grab
 
     window.viewer.updated.connect(lambda: once() if window.viewer.shown_frame == args.frame
                                   or window.viewer.error else None)

@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
             lambda item_id: session.push(commands.RippleDeleteCommand(project, item_id)))
         self.inspector.spec_edit_requested.connect(self._spec_edit_requested)
         self.inspector.take_requested.connect(self._take_requested)
+        self.inspector.take_selected.connect(self._take_selected)
         self.inspector.set_models(self.models)
         session.message.connect(self.statusBar().showMessage)
         session.dirty_changed.connect(self._refresh)
@@ -531,6 +532,13 @@ class MainWindow(QMainWindow):
             self.session.push(commands.RemoveTakeCommand(self.project, entry_id, take_id))
         else:
             self.generation.generate([entry_id])
+
+    def _take_selected(self, entry_id: str, take_id: str, active: bool) -> None:
+        # A take other than the chosen one shows in the viewer until another is selected.
+        if take_id and not active:
+            self.viewer.show_take(entry_id, take_id)
+        else:
+            self.viewer.show_timeline()
 
     def _models_changed(self, model_ids: list[str]) -> None:
         self.models = list(model_ids)

@@ -83,6 +83,11 @@ class QtThumbnails(QObject):
         if notify:
             self.changed.emit()
 
+    @property
+    def idle(self) -> bool:
+        """Whether every thumbnail asked for has arrived (or failed)."""
+        return not self._pending
+
     def shutdown(self) -> None:
         """Stop making thumbnails (queued ones are dropped)."""
         self._closed = True

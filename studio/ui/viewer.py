@@ -21,7 +21,8 @@ from PySide6.QtWidgets import QWidget
 from studio.document.model import Project
 from studio.document.timebase import frames_to_timecode
 from studio.errors import StudioError
-from studio.render.preview import PreviewFrames, preview_size, snapshot
+from studio.document.errors import EditError
+from studio.render.preview import PreviewFrames, preview_size, snapshot, take_preview
 from studio.ui.docks import Subscriptions
 
 BACKGROUND = QColor(16, 16, 18)
@@ -123,6 +124,9 @@ class QtViewer(QWidget):
         self._version = 0
         self._snapshot: Project | None = None
         self._wanted = 0
+        #: ``(entry id, take id)`` while a take is shown instead of the timeline.
+        self.take: tuple[str, str] | None = None
+        self._take_start = 0
         self.subscriptions = Subscriptions()
         self._renders = _Renders()
         self._renders.done.connect(self._on_done)
@@ -145,20 +149,43 @@ class QtViewer(QWidget):
         self._version += 1
         self.show_frame(self._wanted)
 
+    def show_take(self, entry_id: str, take_id: str) -> None:
+        """Show take ``take_id`` of a generated item where the item lies, before it is chosen."""
+        self.take = (entry_id, take_id)
+        self._changed()
+
+    def show_timeline(self) -> None:
+        """Back from a take to the timeline."""
+        if self.take is not None:
+            self.take = None
+            self._changed()
+
     def show_frame(self, frame: int) -> None:
         """Ask for timeline frame ``frame``; the newest request wins."""
         self._wanted = frame
         if self.project is None:
             return
         if self._snapshot is None:
-            self._snapshot = snapshot(self.project)
-        self._worker.want(self._version, self._snapshot, self.folder, frame)
+            self._snapshot, self._take_start = self._source()
+        wanted = frame - self._take_start if self.take is not None else frame
+        self._worker.want(self._version, self._snapshot, self.folder, wanted)
+
+    def _source(self) -> tuple[Project, int]:
+        assert self.project is not None
+        if self.take is not None:
+            try:
+                return take_preview(self.project, *self.take)
+            except EditError:  # the item or take went away: back to the timeline
+                self.take = None
+        return snapshot(self.project), 0
 
     def _on_done(self, version: int, frame: int, image: QImage | None, error: str) -> None:
         if version != self._version:
             return  # rendered from a document that has changed since
         self.error = error
         self.image = image
+        if self.take is not None:
+            frame += self._take_start
         self.shown_frame = frame if image is not None else None
         self.update()
         if image is not None:
@@ -185,9 +212,12 @@ class QtViewer(QWidget):
             target = self._fit(self.image.width(), self.image.height())
             painter.drawImage(target, self.image)
             if self.project is not None and self.shown_frame is not None:
+                label = frames_to_timecode(self.shown_frame, self.project.rate)
+                if self.take is not None:
+                    label += "   showing a take that is not chosen"
                 painter.drawText(self.rect().adjusted(8, 0, -8, -6),
                                  int(Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft),
-                                 frames_to_timecode(self.shown_frame, self.project.rate))
+                                 label)
         elif self.error or self.project is None:
             painter.drawText(self.rect().adjusted(16, 16, -16, -16),
                              int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),

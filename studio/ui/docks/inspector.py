@@ -45,10 +45,13 @@ class QtInspector(QWidget):
         One setting changed (``width`` and ``height`` come as one ``size`` request).
     take_requested(str entry_id, str action, str take_id)
         ``use`` a take (make it active), ``delete`` it, or ``requeue`` (take_id "") the item.
+    take_selected(str entry_id, str take_id, bool active)
+        A take was selected in the list ("" when none), and whether it is the chosen one.
     """
 
     spec_edit_requested = Signal(str, str, object)
     take_requested = Signal(str, str, str)
+    take_selected = Signal(str, str, bool)
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,7 +126,7 @@ class QtInspector(QWidget):
             lambda: self._request("seed", random.randint(0, MAX_SEED)))
         for action, button in self.take_buttons.items():
             button.clicked.connect(lambda _c=False, a=action: self._take_action(a))
-        self.takes.currentItemChanged.connect(lambda *_: self._update_take_buttons())
+        self.takes.currentItemChanged.connect(lambda *_: self._take_row_changed())
 
     # ------------------------------------------------------------------ the engine's models
     def set_models(self, model_ids: list[str]) -> None:
@@ -166,7 +169,7 @@ class QtInspector(QWidget):
             self.takes.clear()
         for editor in self._editors():
             editor.blockSignals(False)
-        self._update_take_buttons()
+        self._take_row_changed()
 
     def _show(self, generation: Generation) -> None:
         spec = generation.spec
@@ -233,6 +236,16 @@ class QtInspector(QWidget):
         take_id = "" if action == "requeue" else self.selected_take()
         if take_id is not None:
             self.take_requested.emit(self.entry_id, action, take_id)
+
+    def _take_row_changed(self) -> None:
+        self._update_take_buttons()
+        generation = self._generation()
+        take_id = self.selected_take() or ""
+        if self.entry_id is not None and generation is not None:
+            self.take_selected.emit(self.entry_id, take_id,
+                                    take_id == generation.active_take_id)
+        else:
+            self.take_selected.emit("", "", True)
 
     def _update_take_buttons(self) -> None:
         has_entry = self._generation() is not None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
@@ -22,6 +25,14 @@ def _pixels(image: QImage) -> np.ndarray:
 def _code(window: MainWindow) -> int:
     assert window.viewer.image is not None
     return sample.read_frame_code(_pixels(window.viewer.image))
+
+
+def _hue(window: MainWindow) -> str:
+    """The sample's first clip is blue, its second green."""
+    if window.viewer.image is None:
+        return ""
+    mean = _pixels(window.viewer.image).reshape(-1, 3).mean(axis=0)
+    return ("red", "green", "blue")[int(mean.argmax())]
 
 
 def test_the_viewer_shows_the_frame_at_the_playhead(qtbot: QtBot, window: MainWindow) -> None:
@@ -78,3 +89,32 @@ def test_offline_media_is_said_in_the_viewer(qtbot: QtBot, window: MainWindow) -
     window.action_set["ripple_delete"].trigger()  # an edit: the viewer looks again
     qtbot.waitUntil(lambda: "offline" in window.viewer.error, timeout=10000)
     assert window.viewer.image is None
+
+
+def test_a_take_shows_in_the_viewer_before_it_is_chosen(
+        qtbot: QtBot, window: MainWindow, sample_project: Path) -> None:
+    from studio.document.model import Take
+    from studio.ui.commands import AddTakeCommand
+
+    takes = sample_project.parent / "takes"
+    takes.mkdir(exist_ok=True)
+    for number in (1, 2):  # takes that are the sample's clips: frame codes tell them apart
+        shutil.copy(sample_project.parent / "media" / f"clip-{number}.mp4",
+                    takes / f"t{number}.mp4")
+        window.session.push(AddTakeCommand(window.project, "shot-1", Take(
+            id=f"take-{number}", job_id=f"job-{number}", path=f"takes/t{number}.mp4",
+            spec_hash="sha256:0", status="done", created="2026-12-01T10:00:00Z")))
+    window.timeline.set_selection(["shot-1"])  # the shot plays frames 84-131; take 2 active
+    window.timeline.set_playhead(94)
+    qtbot.waitUntil(lambda: window.viewer.shown_frame == 94 and _hue(window) == "green",
+                    timeout=10000)
+    assert _code(window) == 10  # 10 frames into the shot
+    window.inspector.takes.setCurrentRow(0)  # take 1, not chosen: the viewer shows it
+    assert window.viewer.take == ("shot-1", "take-1")
+    qtbot.waitUntil(lambda: _hue(window) == "blue", timeout=10000)
+    assert window.viewer.shown_frame == 94 and _code(window) == 10
+    window.inspector.takes.setCurrentRow(1)  # the chosen take: back to the timeline
+    assert window.viewer.take is None
+    window.inspector.takes.setCurrentRow(0)
+    window.timeline.set_selection(["clip-1"])  # another item: back to the timeline
+    assert window.viewer.take is None
