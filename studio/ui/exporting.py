@@ -19,6 +19,7 @@ from studio.errors import ExportCancelled, StudioError
 from studio.provenance.exports import Signing, plan_signing, render_maybe_signed
 from studio.render.export import export
 from studio.render.preview import snapshot
+from studio.ui import threads
 
 #: Output suffix -> codec. ProRes for .mov, since an editor asking for MOV wants an intermediate.
 CODECS = {".mp4": "h264", ".m4v": "h264", ".mov": "prores"}
@@ -47,6 +48,12 @@ class ExportRunner(QObject):
         self._thread: threading.Thread | None = None
         self._busy = False  # set by start, cleared on the GUI thread when finished arrives
         self.finished.connect(self._on_finished)  # first, so later slots see it cleared
+        threads.install()
+
+    def _emit(self, signal_name: str, *args: object) -> None:
+        """Emit one of this runner's signals on the GUI thread (from the export thread)."""
+        threads.call_in_gui(
+            lambda: getattr(self, signal_name).emit(*args) if threads.alive(self) else None)
 
     @property
     def running(self) -> bool:
@@ -98,7 +105,7 @@ class ExportRunner(QObject):
             now = time.monotonic()  # at most ten updates a second cross to the GUI thread
             if done >= total or now - shown[0] >= 0.1:
                 shown[0] = now
-                self.progress.emit(done, total)
+                self._emit("progress", done, total)
 
         def render(path: Path) -> Path:
             return export(project, folder, path, codec=codec, progress=progress,
@@ -107,15 +114,16 @@ class ExportRunner(QObject):
         try:
             render_maybe_signed(render, output, signing)
         except ExportCancelled:
-            self.finished.emit(False, f"Export cancelled; nothing was written to {output.name}.")
+            self._emit("finished", False,
+                       f"Export cancelled; nothing was written to {output.name}.")
             return
         except StudioError as exc:
-            self.finished.emit(False, str(exc))
+            self._emit("finished", False, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - the studio stays up; the sentence says what
-            self.finished.emit(False, f"The export failed ({type(exc).__name__}: {exc}); "
-                                      "nothing was written.")
+            self._emit("finished", False, f"The export failed ({type(exc).__name__}: {exc}); "
+                                          "nothing was written.")
             return
         signed = ", signed" if signing is not None else ""
-        self.finished.emit(True, f"Exported {output.name} in "
-                                 f"{time.monotonic() - started:.1f} s{signed}.")
+        self._emit("finished", True, f"Exported {output.name} in "
+                                     f"{time.monotonic() - started:.1f} s{signed}.")

@@ -28,6 +28,7 @@ from studio.ui.commands import (
     push,
     push_gesture,
 )
+from studio.ui import threads
 from studio.ui.undo import transaction
 
 __all__ = ["AUTOSAVE_MS", "ProjectSession", "recent_projects", "remember_project"]
@@ -82,8 +83,6 @@ class ProjectSession(QObject):
 
     dirty_changed = Signal(bool)
     message = Signal(str)
-    _probed = Signal(object, object)  # an import's future, from its worker to this thread
-    _searched = Signal(object, object)  # a relink search's future, and the project folder
 
     def __init__(self, opened: persistence.OpenedProject | None = None, *, recover: bool = False,
                  autosave_ms: int = AUTOSAVE_MS, parent: QObject | None = None) -> None:
@@ -99,11 +98,10 @@ class ProjectSession(QObject):
             self._recovered = True
         self.stack = QUndoStack(self)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
-        self._probed.connect(self._finish_import)
+        threads.install()
         # Connected before any view: views read media_status when media_changed reaches them.
         project = self.project
         project.events.media_changed.connect(self._media_changed)
-        self._searched.connect(self._finish_relink)
         # A bound slot, not a lambda: Qt drops it with the session, before the stack's own
         # destruction emits cleanChanged one last time.
         self.stack.cleanChanged.connect(self._clean_changed)
@@ -176,7 +174,8 @@ class ProjectSession(QObject):
         files = list(files)
         self.message.emit(f"Importing {len(files)} file{'s' if len(files) > 1 else ''}…")
         future = self._pool.submit(_probe, self.path or Path.cwd(), files)
-        future.add_done_callback(lambda done: self._probed.emit(done, (files, then)))
+        future.add_done_callback(lambda done: threads.call_in_gui(
+            lambda: self._finish_import(done, (files, then)) if threads.alive(self) else None))
 
     def _finish_import(self, future: Future[Change], context: tuple[list[Path], Any]) -> None:
         files, then = context
@@ -204,7 +203,8 @@ class ProjectSession(QObject):
         self.message.emit(f"Looking for offline media in {search_dir}…")
         pool_only = dataclasses.replace(self.project, media=dict(self.project.media))
         future = self._pool.submit(find_relinks, pool_only, folder, search_dir)
-        future.add_done_callback(lambda done: self._searched.emit(done, folder))
+        future.add_done_callback(lambda done: threads.call_in_gui(
+            lambda: self._finish_relink(done, folder) if threads.alive(self) else None))
 
     def _finish_relink(self, future: Future[dict[str, Path]], folder: Path) -> None:
         try:

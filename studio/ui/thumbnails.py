@@ -20,6 +20,7 @@ from studio.document.model import Clip, Fingerprint, Generated, Item, Project, S
 from studio.document.persistence import resolve_media_path
 from studio.errors import StudioError
 from studio.media.thumbnails import ThumbnailService
+from studio.ui import threads
 
 Key = tuple[str, int, int, int]  # digest, frame, width, height
 MAX_PIXMAPS = 4000
@@ -35,7 +36,6 @@ class QtThumbnails(QObject):
     """
 
     changed = Signal()
-    _arrived = Signal(object, object)  # key, future: from the worker thread to the GUI thread
 
     def __init__(self, service: ThumbnailService | None = None,
                  parent: QObject | None = None) -> None:
@@ -45,7 +45,7 @@ class QtThumbnails(QObject):
         self._pending: set[Key] = set()
         self._failed: set[str] = set()  # digests of files that cannot be read
         self._closed = False
-        self._arrived.connect(self._on_arrived)
+        threads.install()
 
     def get(self, path: Path, fingerprint: Fingerprint, frame: int,
             size: tuple[int, int]) -> QPixmap | None:
@@ -62,7 +62,8 @@ class QtThumbnails(QObject):
         if future.done():  # on disk already: load it now (the caller gets it, no signal)
             self._on_arrived(key, future, notify=False)
             return self._pixmaps.get(key)
-        future.add_done_callback(lambda done: self._arrived.emit(key, done))
+        future.add_done_callback(lambda done: threads.call_in_gui(
+            lambda: self._on_arrived(key, done) if threads.alive(self) else None))
         return None
 
     def _on_arrived(self, key: Key, future: Future[list[Path]], notify: bool = True) -> None:

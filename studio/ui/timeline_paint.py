@@ -128,20 +128,21 @@ def paint_thumbnails(painter: QPainter, rect: QRectF, item: Item, thumbs: Thumbs
     if height < 12:
         return
     width = max(8, int(height * aspect))
-    top = rect.bottom() - height - 2
-    left = max(rect.left() + 1, visible[0] - (visible[0] - rect.left()) % width)
+    if rect.width() < width / 2:
+        return  # a sliver of a tile tells nothing and costs a lookup
+    top = int(rect.bottom() - height - 2)
+    first = rect.left() + 1
+    left = max(first, visible[0] - (visible[0] - first) % width)
     right = min(rect.right() - 1, visible[1])
-    painter.save()
-    painter.setClipRect(rect.adjusted(1, 1, -1, -1))
     x = left
     while x < right:
         offset = int((x - rect.left()) / max(pixels_per_frame, 1e-9))
         pixmap = thumbs(item, offset, (width, height))
         if pixmap is None:
             break  # not made yet (or none): the card's colour shows, and a repaint follows
-        painter.drawPixmap(int(x), int(top), pixmap)
+        shown = int(min(width, right - x))  # the last tile is cut at the card's edge
+        painter.drawPixmap(int(x), top, pixmap, 0, 0, shown, height)
         x += width
-    painter.restore()
 
 
 def paint_transition(painter: QPainter, rect: QRectF, transition: Transition) -> None:
