@@ -31,6 +31,8 @@ SELECTED = QColor(250, 210, 80)
 TRANSITION = QColor(240, 240, 240, 140)
 #: Below this width an item is a plain bar: text would not fit and costs more than the bar.
 MIN_TEXT_PX = 28.0
+#: Below this width an item is a filled bar without an outline (fillRect is the cheap call).
+MIN_OUTLINE_PX = 8.0
 #: Thumbnails are drawn on cards at least this tall, in tiles this many pixels high.
 MIN_THUMB_ROW_PX = 44.0
 THUMB_HEIGHT = 36
@@ -91,8 +93,9 @@ def paint_item(painter: QPainter, rect: QRectF, item: Item, selected: bool,
             painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
         return
     colour = COLOURS[type(item)]
-    if rect.width() < 3:
-        painter.fillRect(rect, SELECTED if selected else colour)
+    if rect.width() < MIN_OUTLINE_PX:  # a bar; a 1-pixel gap on its right keeps cards apart
+        painter.fillRect(rect.adjusted(0, 0, -1 if rect.width() >= 3 else 0, 0),
+                         SELECTED if selected else colour)
         return
     painter.setPen(QPen(SELECTED if selected else colour.darker(160), 2 if selected else 1))
     painter.setBrush(colour)
