@@ -11,6 +11,9 @@ generated shots over three tracks with ``studio.document.edits``, then measures
   thumbnail cache is warmed first, so this is the steady cost of drawing them;
 - the time to apply 100 trims through ``studio.ui.commands.TrimCommand`` on a QUndoStack (the
   view attached, so the document's events reach it), and to undo them all;
+- playback in the viewer: the sample project (9 s at 24 fps, 512x288) played from start to
+  end in ``MainWindow``, counting the frames the viewer painted against the frames the clock
+  passed (the rest were dropped) and the wall time against the timeline's length;
 - the studio's cold start: a fresh ``python -c`` that opens the sample project in
   ``MainWindow``, shows it and paints it once, timed from spawn to that first paint.
 """
@@ -189,6 +192,40 @@ def time_cold_start(runs: int) -> list[float]:
         return results
 
 
+def time_playback(app: QApplication) -> tuple[int, int, float, float]:
+    """``(frames shown, frames in the timeline, wall seconds, timeline seconds)`` of playing
+    the sample project through once in the viewer."""
+    from PySide6.QtCore import QTimer
+
+    from studio.document import persistence
+    from studio.sample import make_sample_project
+    from studio.ui.main_window import MainWindow
+    from studio.ui.prompts import Prompts
+
+    with tempfile.TemporaryDirectory() as folder:
+        sample = make_sample_project(Path(folder) / "sample")
+        window = MainWindow(persistence.open_project(sample),
+                            prompts=Prompts(confirm_close=lambda _name: "discard"))
+        window.show()
+        shown: list[int] = []
+        window.viewer.frame_shown.connect(shown.append)
+        started = [0.0]
+
+        def play() -> None:
+            started[0] = time.perf_counter()
+            window.play_pause()
+
+        window.playback.state_changed.connect(lambda speed: app.quit() if speed == 0 else None)
+        window.viewer.updated.connect(lambda: QTimer.singleShot(0, play) if not started[0]
+                                      else None)
+        app.exec()
+        wall = time.perf_counter() - started[0]
+        project = window.project
+        window.close()
+        return (len(set(shown)), project.timeline.duration, wall,
+                project.timeline.duration / float(project.rate))
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in
                 Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
@@ -267,6 +304,11 @@ def main(argv: list[str] | None = None) -> None:
               f"mean {statistics.mean(trims):.2f} ms, max {max(trims):.2f} ms "
               f"(target < 5 ms each: {verdict(max(trims), TARGETS['trim'])}); "
               f"undoing all 100: {undo_all:.1f} ms")
+
+    shown, total, wall, length = time_playback(app)
+    print(f"playback of the sample ({total} frames, {length:.1f} s): {shown} frames shown "
+          f"({100 * shown / total:.0f}%, {shown / wall:.1f} fps against "
+          f"{total / length:.0f}), {wall:.2f} s of wall time for {length:.1f} s")
 
     colds = time_cold_start(args.cold_runs)
     print(f"cold start to first paint: {', '.join(f'{c:.2f}' for c in colds)} s; median "
