@@ -158,6 +158,45 @@ class GenerationActions(QObject):
                                        "two adjacent items.")
         return track.id, start if KINDS[kind] == "before" else start + entry.duration, entry
 
+    # ------------------------------------------------------------------ pins
+    def add_pins(self, entry_id: str, what: object) -> bool:
+        """Pin, at frame 0 of ``entry_id`` (the inspector then moves it), either the frame the
+        playhead shows (``"playhead"``: the top clip or still under it) or pool media (a list
+        of media ids: a still, or a clip's first frame); one undo step."""
+        project = self.project
+        try:
+            generation = project.find(entry_id)[2].generation  # type: ignore[union-attr]
+        except (EditError, AttributeError):
+            self.message.emit("Select a generated shot to pin frames to.")
+            return False
+        if what == "playhead":
+            found = self._frame_under_playhead(entry_id)
+            if found is None:
+                self.message.emit("There is no clip or still under the playhead to pin.")
+                return False
+            sources = [found]
+        else:
+            sources = [(m, 0) for m in what if m in project.media]  # type: ignore[union-attr]
+        pins = tuple(Pin(id=new_id("pin"), media_id=media_id, source=FrameRange(frame, 1), at=0)
+                     for media_id, frame in sources)
+        if not pins:
+            return False
+        return self._session().push(commands.SetSpecCommand(
+            project, entry_id, pins=generation.spec.pins + pins))
+
+    def _frame_under_playhead(self, entry_id: str) -> tuple[str, int] | None:
+        """``(media id, frame of it)`` shown at the playhead by the top clip or still."""
+        frame = self._playhead()
+        for track in reversed(self.project.timeline.tracks):
+            for _index, start, entry in track.layout():
+                if entry.id == entry_id or not start <= frame < start + entry.duration:
+                    continue
+                if isinstance(entry, Clip):
+                    return entry.media_id, entry.source.start + frame - start
+                if isinstance(entry, Still):
+                    return entry.media_id, 0
+        return None
+
     # ------------------------------------------------------------------ jobs
     def generate(self, entry_ids: list[str] | None = None) -> list[str]:
         """Queue one job per selected generated item; returns the job ids sent."""

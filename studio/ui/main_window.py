@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         self.inspector.spec_edit_requested.connect(self._spec_edit_requested)
         self.inspector.take_requested.connect(self._take_requested)
         self.inspector.take_selected.connect(self._take_selected)
+        self.inspector.pin_requested.connect(self.generation.add_pins)
         self.inspector.set_models(self.models)
         session.message.connect(self.statusBar().showMessage)
         session.dirty_changed.connect(self._refresh)

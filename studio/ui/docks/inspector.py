@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from studio.document.errors import EditError
 from studio.document.model import DEFAULT_MODEL, Generated, Generation, Project, Transition
+from studio.ui.docks.media_bin import MEDIA_MIME
 
 from . import Subscriptions
 
@@ -31,6 +34,30 @@ SIZES: dict[str, tuple[int, int] | None] = {
     "1280x720 (16:9)": (1280, 720), "288x512 (9:16)": (288, 512), "512x512 (1:1)": (512, 512),
 }
 MAX_SEED = 2**31 - 1
+
+
+class _PinList(QListWidget):
+    """The pins of a shot; stills and clips dragged from the media bin onto it become pins."""
+
+    media_dropped = Signal(list)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAcceptDrops(True)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasFormat(MEDIA_MIME):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasFormat(MEDIA_MIME):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        data = event.mimeData()
+        if data.hasFormat(MEDIA_MIME):
+            self.media_dropped.emit(bytes(data.data(MEDIA_MIME).data()).decode().split())
+            event.acceptProposedAction()
 
 
 class QtInspector(QWidget):
@@ -47,11 +74,15 @@ class QtInspector(QWidget):
         ``use`` a take (make it active), ``delete`` it, or ``requeue`` (take_id "") the item.
     take_selected(str entry_id, str take_id, bool active)
         A take was selected in the list ("" when none), and whether it is the chosen one.
+    pin_requested(str entry_id, object what)
+        Add a pin: ``"playhead"`` (the frame under the playhead) or a list of media ids (bin
+        rows dropped on the pins list).
     """
 
     spec_edit_requested = Signal(str, str, object)
     take_requested = Signal(str, str, str)
     take_selected = Signal(str, str, bool)
+    pin_requested = Signal(str, object)
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,8 +106,18 @@ class QtInspector(QWidget):
         self.guidance = QDoubleSpinBox()
         self.guidance.setRange(0.0, 50.0)
         self.guidance.setSingleStep(0.5)
-        self.pins = QLabel()
-        self.pins.setWordWrap(True)
+        self.pins = _PinList()
+        self.pins.setObjectName("pins")
+        self.pins.setMaximumHeight(72)
+        self.pin_at = QSpinBox()
+        self.pin_at.setRange(0, 1999)
+        self.pin_at.setPrefix("at frame ")
+        self.pin_strength = QDoubleSpinBox()
+        self.pin_strength.setRange(0.0, 1.0)
+        self.pin_strength.setSingleStep(0.1)
+        self.pin_strength.setPrefix("strength ")
+        self.pin_buttons = {"playhead": QPushButton("Pin Playhead Frame"),
+                            "remove": QPushButton("Remove Pin")}
         self.takes = QListWidget()
         self.takes.setObjectName("takes")
         self.take_buttons = {name: QPushButton(title) for name, title in (
@@ -104,6 +145,10 @@ class QtInspector(QWidget):
         form.addRow("Steps", self.steps)
         form.addRow("Guidance", self.guidance)
         form.addRow("Pins", self.pins)
+        pin_row = QHBoxLayout()
+        for widget in (self.pin_at, self.pin_strength, *self.pin_buttons.values()):
+            pin_row.addWidget(widget)
+        form.addRow(pin_row)
         form.addRow("Takes", self.takes)
         buttons = QHBoxLayout()
         for button in self.take_buttons.values():
@@ -127,6 +172,14 @@ class QtInspector(QWidget):
         for action, button in self.take_buttons.items():
             button.clicked.connect(lambda _c=False, a=action: self._take_action(a))
         self.takes.currentItemChanged.connect(lambda *_: self._take_row_changed())
+        self.pins.currentRowChanged.connect(lambda _row: self._show_pin())
+        self.pin_at.valueChanged.connect(lambda v: self._edit_pin(at=v))
+        self.pin_strength.valueChanged.connect(lambda v: self._edit_pin(strength=round(v, 3)))
+        self.pin_buttons["remove"].clicked.connect(lambda: self._edit_pin(remove=True))
+        self.pin_buttons["playhead"].clicked.connect(
+            lambda: self.entry_id and self.pin_requested.emit(self.entry_id, "playhead"))
+        self.pins.media_dropped.connect(
+            lambda ids: self.entry_id and self.pin_requested.emit(self.entry_id, ids))
 
     # ------------------------------------------------------------------ the engine's models
     def set_models(self, model_ids: list[str]) -> None:
@@ -152,7 +205,8 @@ class QtInspector(QWidget):
 
     def _editors(self) -> tuple[QWidget, ...]:
         return (self.prompt, self.negative_prompt, self.model, self.size, self.duration,
-                self.seed, self.randomise, self.steps, self.guidance, self.takes)
+                self.seed, self.randomise, self.steps, self.guidance, self.takes, self.pins,
+                self.pin_at, self.pin_strength, *self.pin_buttons.values())
 
     def show_entry(self, entry_id: str | None) -> None:
         """Show the settings of ``entry_id`` (disabled if it has none)."""
@@ -165,10 +219,11 @@ class QtInspector(QWidget):
             self._show(generation)
         else:
             self.title.setText("Select a generated shot or bridge.")
-            self.pins.setText("")
+            self.pins.clear()
             self.takes.clear()
         for editor in self._editors():
             editor.blockSignals(False)
+        self._show_pin()
         self._take_row_changed()
 
     def _show(self, generation: Generation) -> None:
@@ -190,9 +245,14 @@ class QtInspector(QWidget):
         self.seed.setValue(spec.seed)
         self.steps.setValue(spec.steps)
         self.guidance.setValue(spec.guidance)
-        self.pins.setText(", ".join(
-            f"{self._media_name(p.media_id)} at frame {p.at}"
-            + (f" ({p.strength:.0%})" if p.strength < 1 else "") for p in spec.pins) or "none")
+        row = self.pins.currentRow()
+        self.pins.clear()
+        for pin in spec.pins:
+            frames = "" if pin.source.duration == 1 and pin.source.start == 0 else (
+                f" frames {pin.source.start}-{pin.source.end - 1}")
+            self.pins.addItem(f"{self._media_name(pin.media_id)}{frames} at frame {pin.at}, "
+                              f"strength {pin.strength:.0%}")
+        self.pins.setCurrentRow(min(max(row, 0), len(spec.pins) - 1))
         self.takes.clear()
         for number, take in enumerate(generation.takes, 1):
             active = take.id == generation.active_take_id
@@ -214,6 +274,36 @@ class QtInspector(QWidget):
         if generation is not None and self.entry_id is not None \
                 and getattr(generation.spec, field) != value:
             self.spec_edit_requested.emit(self.entry_id, field, value)
+
+    def _show_pin(self) -> None:
+        generation = self._generation()
+        row = self.pins.currentRow()
+        pin = generation.spec.pins[row] if generation and 0 <= row < len(
+            generation.spec.pins) else None
+        for widget in (self.pin_at, self.pin_strength):
+            widget.blockSignals(True)
+            widget.setEnabled(pin is not None)
+        self.pin_buttons["remove"].setEnabled(pin is not None)
+        self.pin_buttons["playhead"].setEnabled(generation is not None)
+        if pin is not None:
+            self.pin_at.setValue(pin.at)
+            self.pin_strength.setValue(pin.strength)
+        for widget in (self.pin_at, self.pin_strength):
+            widget.blockSignals(False)
+
+    def _edit_pin(self, *, at: int | None = None, strength: float | None = None,
+                  remove: bool = False) -> None:
+        generation = self._generation()
+        row = self.pins.currentRow()
+        if generation is None or not 0 <= row < len(generation.spec.pins):
+            return
+        pins = list(generation.spec.pins)
+        if remove:
+            del pins[row]
+        else:
+            changes = {k: v for k, v in (("at", at), ("strength", strength)) if v is not None}
+            pins[row] = dataclasses.replace(pins[row], **changes)  # type: ignore[arg-type]
+        self._request("pins", tuple(pins))
 
     def _size_chosen(self, _index: int) -> None:
         generation = self._generation()

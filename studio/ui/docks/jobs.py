@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -49,6 +50,10 @@ class QtJobsPanel(QWidget):
         self.preview.setObjectName("job_preview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview_job: str | None = None
+        self.progress = QProgressBar()
+        self.progress.setObjectName("job_progress")
+        self.progress.setRange(0, 1000)
+        self.progress.setVisible(False)
         self.jobs = QListWidget()
         self.jobs.setObjectName("jobs")
         self.buttons = {name: QPushButton(title) for name, title in (
@@ -60,6 +65,7 @@ class QtJobsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         layout.addWidget(self.preview)
+        layout.addWidget(self.progress)
         layout.addWidget(self.jobs)
         layout.addLayout(row)
         self.buttons["cancel"].clicked.connect(lambda: self._act(bridge.cancel))
@@ -128,6 +134,13 @@ class QtJobsPanel(QWidget):
         row.setToolTip(tip)
         if job.preview and job.state == "running":
             self._show_preview(job)
+        if job.state == "running":
+            self.progress.setVisible(True)
+            self.progress.setValue(int(job.fraction * 1000))
+            eta = f", {job.eta_s:.0f} s left" if job.eta_s else ""
+            self.progress.setFormat(f"{job.fraction:.0%}{eta}")
+        elif not any(j.state == "running" for j in self.bridge.board.jobs.values()):
+            self.progress.setVisible(False)
         self._update_buttons()
 
     def _show_preview(self, job: JobView) -> None:

@@ -72,3 +72,36 @@ def test_the_takes_list_chooses_deletes_and_requeues(window: MainWindow) -> None
     assert inspector.takes.count() == 2
     inspector.take_buttons["requeue"].click()  # no engine in this window: it says so
     assert window.statusBar().currentMessage().startswith("The engine is not running")
+
+
+def test_pins_are_moved_weakened_added_and_removed_as_spec_edits(window: MainWindow) -> None:
+    before = _json(window)
+    window.timeline.set_selection(["shot-1"])
+    inspector = window.inspector
+    assert inspector.pins.count() == 1
+    assert inspector.pins.item(0).text() == "still-1.png at frame 0, strength 100%"
+    inspector.pin_at.setValue(5)
+    inspector.pin_strength.setValue(0.5)
+    [pin] = _spec(window).pins
+    assert (pin.media_id, pin.at, pin.strength) == ("media-still-1", 5, 0.5)
+    window.timeline.set_playhead(150)  # clip 2's frame 6
+    inspector.pin_buttons["playhead"].click()
+    inspector.pins.media_dropped.emit(["media-still-2"])  # dragged from the bin
+    pins = _spec(window).pins
+    assert [(p.media_id, p.source.start, p.at) for p in pins[1:]] == [
+        ("media-clip-2", 6, 0), ("media-still-2", 0, 0)]
+    assert inspector.pins.count() == 3
+    inspector.pins.setCurrentRow(0)
+    inspector.pin_buttons["remove"].click()
+    assert [p.media_id for p in _spec(window).pins] == ["media-clip-2", "media-still-2"]
+    while window.session.stack.canUndo():
+        window.action_set["undo"].trigger()
+    assert _json(window) == before
+
+
+def test_pinning_the_playhead_over_nothing_says_so(window: MainWindow) -> None:
+    window.timeline.set_selection(["shot-1"])
+    window.timeline.set_playhead(138)  # the gap
+    window.inspector.pin_buttons["playhead"].click()
+    assert window.statusBar().currentMessage() == (
+        "There is no clip or still under the playhead to pin.")
