@@ -164,6 +164,10 @@ class MainWindow(QMainWindow):
         self.inspector.take_requested.connect(self._take_requested)
         self.inspector.take_selected.connect(self._take_selected)
         self.inspector.pin_requested.connect(self.generation.add_pins)
+        self.inspector.trim_requested.connect(
+            lambda item_id, in_delta, out_delta: session.push(commands.TrimCommand(
+                project, item_id, in_delta=in_delta, out_delta=out_delta,
+                gesture=("inspector trim", item_id))))
         self.inspector.set_models(self.models)
         session.message.connect(self.statusBar().showMessage)
         session.dirty_changed.connect(self._refresh)

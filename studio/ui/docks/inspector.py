@@ -23,7 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from studio.document.errors import EditError
-from studio.document.model import DEFAULT_MODEL, Generated, Generation, Project, Transition
+from studio.document.model import (
+    DEFAULT_MODEL,
+    Clip,
+    Generated,
+    Generation,
+    Project,
+    Still,
+    Transition,
+)
 from studio.ui.docks.media_bin import MEDIA_MIME
 
 from . import Subscriptions
@@ -74,6 +82,8 @@ class QtInspector(QWidget):
         ``use`` a take (make it active), ``delete`` it, or ``requeue`` (take_id "") the item.
     take_selected(str entry_id, str take_id, bool active)
         A take was selected in the list ("" when none), and whether it is the chosen one.
+    trim_requested(str entry_id, int in_delta, int out_delta)
+        A clip's source in or out point, or a still's duration, was changed (a ripple trim).
     pin_requested(str entry_id, object what)
         Add a pin: ``"playhead"`` (the frame under the playhead) or a list of media ids (bin
         rows dropped on the pins list).
@@ -83,6 +93,7 @@ class QtInspector(QWidget):
     take_requested = Signal(str, str, str)
     take_selected = Signal(str, str, bool)
     pin_requested = Signal(str, object)
+    trim_requested = Signal(str, int, int)
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,6 +133,19 @@ class QtInspector(QWidget):
         self.takes.setObjectName("takes")
         self.take_buttons = {name: QPushButton(title) for name, title in (
             ("use", "Use Take"), ("delete", "Delete Take"), ("requeue", "Generate Again"))}
+        self.source_in = QSpinBox()
+        self.source_out = QSpinBox()
+        self.item_duration = QSpinBox()
+        for box, prefix in ((self.source_in, "in "), (self.source_out, "out "),
+                            (self.item_duration, "")):
+            box.setRange(0, 10**7)
+            box.setPrefix(prefix)
+        self.item_duration.setSuffix(" frames")
+        self.footage = QWidget()
+        footage = QHBoxLayout(self.footage)
+        footage.setContentsMargins(0, 0, 0, 0)
+        for box in (self.source_in, self.source_out, self.item_duration):
+            footage.addWidget(box)
         self._build_form()
         self._connect()
         self.subscriptions = Subscriptions()
@@ -131,6 +155,7 @@ class QtInspector(QWidget):
     def _build_form(self) -> None:
         form = QFormLayout(self)
         form.addRow(self.title)
+        form.addRow("Source", self.footage)
         for name in ("prompt", "negative_prompt", "model", "size", "duration", "seed", "steps",
                      "guidance"):
             getattr(self, name).setObjectName(name)
@@ -173,6 +198,9 @@ class QtInspector(QWidget):
             button.clicked.connect(lambda _c=False, a=action: self._take_action(a))
         self.takes.currentItemChanged.connect(lambda *_: self._take_row_changed())
         self.pins.currentRowChanged.connect(lambda _row: self._show_pin())
+        self.source_in.valueChanged.connect(lambda v: self._trim("in", v))
+        self.source_out.valueChanged.connect(lambda v: self._trim("out", v))
+        self.item_duration.valueChanged.connect(lambda v: self._trim("duration", v))
         self.pin_at.valueChanged.connect(lambda v: self._edit_pin(at=v))
         self.pin_strength.valueChanged.connect(lambda v: self._edit_pin(strength=round(v, 3)))
         self.pin_buttons["remove"].clicked.connect(lambda: self._edit_pin(remove=True))
@@ -211,6 +239,7 @@ class QtInspector(QWidget):
     def show_entry(self, entry_id: str | None) -> None:
         """Show the settings of ``entry_id`` (disabled if it has none)."""
         self.entry_id = entry_id
+        self._show_footage()
         generation = self._generation()
         for editor in self._editors():
             editor.blockSignals(True)
@@ -218,7 +247,8 @@ class QtInspector(QWidget):
         if generation is not None:
             self._show(generation)
         else:
-            self.title.setText("Select a generated shot or bridge.")
+            if self._footage() is None:
+                self.title.setText("Select a generated shot or bridge.")
             self.pins.clear()
             self.takes.clear()
         for editor in self._editors():
@@ -274,6 +304,48 @@ class QtInspector(QWidget):
         if generation is not None and self.entry_id is not None \
                 and getattr(generation.spec, field) != value:
             self.spec_edit_requested.emit(self.entry_id, field, value)
+
+    def _footage(self) -> Clip | Still | None:
+        if self.entry_id is None:
+            return None
+        try:
+            entry = self.project.find(self.entry_id)[2]
+        except EditError:
+            return None
+        return entry if isinstance(entry, (Clip, Still)) else None
+
+    def _show_footage(self) -> None:
+        """A clip's source in/out and duration, a still's duration; hidden for the rest."""
+        item = self._footage()
+        boxes = (self.source_in, self.source_out, self.item_duration)
+        for box in boxes:
+            box.blockSignals(True)
+        self.footage.setEnabled(item is not None)
+        self.source_in.setVisible(isinstance(item, Clip))
+        self.source_out.setVisible(isinstance(item, Clip))
+        if isinstance(item, Clip):
+            self.title.setText(f"clip {item.name or item.id}, {item.duration} frames")
+            self.source_in.setValue(item.source.start)
+            self.source_out.setValue(item.source.end)
+        elif isinstance(item, Still):
+            self.title.setText(f"still {item.name or item.id}, {item.duration} frames")
+        if item is not None:
+            self.item_duration.setValue(item.duration)
+        for box in boxes:
+            box.blockSignals(False)
+
+    def _trim(self, which: str, value: int) -> None:
+        item = self._footage()
+        if item is None or self.entry_id is None:
+            return
+        if which == "in" and isinstance(item, Clip):
+            deltas = (value - item.source.start, 0)
+        elif which == "out" and isinstance(item, Clip):
+            deltas = (0, value - item.source.end)
+        else:
+            deltas = (0, value - item.duration)
+        if deltas != (0, 0):
+            self.trim_requested.emit(self.entry_id, *deltas)
 
     def _show_pin(self) -> None:
         generation = self._generation()

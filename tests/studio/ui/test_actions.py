@@ -72,7 +72,7 @@ def test_window_actions_have_shortcuts_and_follow_the_state(window: MainWindow) 
     assert not window.action_set["ripple_delete"].isEnabled()  # nothing selected
     window.timeline.set_selection([window.project.timeline.tracks[0].items[0].id])
     assert window.action_set["ripple_delete"].isEnabled()
-    assert window.inspector.title.text() == "Select a generated shot or bridge."
+    assert window.inspector.title.text() == "clip Clip 1, 48 frames"  # its source, not a spec
 
 
 def test_split_ripple_delete_undo_redo_through_actions(window: MainWindow) -> None:

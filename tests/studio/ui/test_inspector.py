@@ -105,3 +105,26 @@ def test_pinning_the_playhead_over_nothing_says_so(window: MainWindow) -> None:
     window.inspector.pin_buttons["playhead"].click()
     assert window.statusBar().currentMessage() == (
         "There is no clip or still under the playhead to pin.")
+
+
+def test_a_clips_source_in_and_out_and_a_stills_duration_are_ripple_trims(
+        window: MainWindow) -> None:
+    before = _json(window)
+    inspector = window.inspector
+    window.timeline.set_selection(["clip-2"])
+    assert (inspector.source_in.value(), inspector.source_out.value()) == (0, 72)
+    assert inspector.source_in.isVisibleTo(inspector) and not inspector.prompt.isEnabled()
+    inspector.source_in.setValue(10)
+    inspector.source_out.setValue(60)
+    clip = window.project.find("clip-2")[2]
+    assert (clip.source.start, clip.source.end) == (10, 60)  # type: ignore[union-attr]
+    assert inspector.item_duration.value() == 50
+    window.timeline.set_selection(["still-1"])
+    assert not inspector.source_in.isVisibleTo(inspector)
+    held = window.project.find("still-1")[2].duration  # type: ignore[union-attr]
+    inspector.item_duration.setValue(12)
+    assert window.project.find("still-1")[2].duration == 12  # type: ignore[union-attr]
+    assert window.project.timeline.duration == 216 - 22 - (held - 12)  # the rest moved up
+    while window.session.stack.canUndo():
+        window.action_set["undo"].trigger()
+    assert _json(window) == before
