@@ -30,6 +30,7 @@ from studio.document.model import (
     Generation,
     Project,
     Still,
+    TrackEntry,
     Transition,
 )
 from studio.ui.docks.media_bin import MEDIA_MIME
@@ -220,16 +221,17 @@ class QtInspector(QWidget):
         self.model.blockSignals(False)
 
     # ------------------------------------------------------------------ showing an entry
-    def _generation(self) -> Generation | None:
+    def _entry(self) -> TrackEntry | None:
         if self.entry_id is None:
             return None
         try:
-            entry = self.project.find(self.entry_id)[2]
+            return self.project.find(self.entry_id)[2]
         except EditError:
             return None
-        if isinstance(entry, (Generated, Transition)):
-            return entry.generation
-        return None
+
+    def _generation(self) -> Generation | None:
+        entry = self._entry()
+        return entry.generation if isinstance(entry, (Generated, Transition)) else None
 
     def _editors(self) -> tuple[QWidget, ...]:
         return (self.prompt, self.negative_prompt, self.model, self.size, self.duration,
@@ -306,12 +308,7 @@ class QtInspector(QWidget):
             self.spec_edit_requested.emit(self.entry_id, field, value)
 
     def _footage(self) -> Clip | Still | None:
-        if self.entry_id is None:
-            return None
-        try:
-            entry = self.project.find(self.entry_id)[2]
-        except EditError:
-            return None
+        entry = self._entry()
         return entry if isinstance(entry, (Clip, Still)) else None
 
     def _show_footage(self) -> None:
