@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QProgressBar, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QScrollArea,
+    QWidget,
+)
 
 from studio.document import persistence
 from studio.document.errors import DocumentError
@@ -133,6 +141,7 @@ class MainWindow(QMainWindow):
             for view in (self.timeline, self.outline, self.media_list, self.inspector):
                 view.detach()
                 view.deleteLater()
+            self.docks["Inspector"].widget().deleteLater()  # the inspector's scroll area
         session = self.session = ProjectSession(opened, recover=recover,
                                                 autosave_ms=self.autosave_ms, parent=self)
         project = session.project
@@ -146,8 +155,14 @@ class MainWindow(QMainWindow):
         self.timeline.media_dropped.connect(self.add_media_to_timeline)
         self.timeline.files_dropped.connect(self._files_dropped)
         self.inspector = QtInspector(project)
+        # The inspector scrolls, so its many rows never force the window taller.
+        inspector = QScrollArea()
+        inspector.setWidgetResizable(True)
+        inspector.setFrameShape(QFrame.Shape.NoFrame)
+        inspector.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inspector.setWidget(self.inspector)
         for name, view in (("Timeline", self.timeline), ("Outline", self.outline),
-                           ("Media", self.media_list), ("Inspector", self.inspector)):
+                           ("Media", self.media_list), ("Inspector", inspector)):
             self.docks[name].setWidget(view)
         self.timeline.selection_changed.connect(self._selected)
         self.timeline.playhead_moved.connect(self.viewer.show_frame)

@@ -154,7 +154,7 @@ class QtInspector(QWidget):
         self.show_entry(None)
 
     def _build_form(self) -> None:
-        form = QFormLayout(self)
+        form = self.form = QFormLayout(self)
         form.addRow(self.title)
         form.addRow("Source", self.footage)
         for name in ("prompt", "negative_prompt", "model", "size", "duration", "seed", "steps",
@@ -318,6 +318,7 @@ class QtInspector(QWidget):
         for box in boxes:
             box.blockSignals(True)
         self.footage.setEnabled(item is not None)
+        self.form.setRowVisible(self.footage, item is not None)
         self.source_in.setVisible(isinstance(item, Clip))
         self.source_out.setVisible(isinstance(item, Clip))
         if isinstance(item, Clip):
