@@ -23,7 +23,8 @@ WindowStep = Callable[[int, int, int, int, "Preview | None"], None]
 counts from 0. Whatever it raises (a cancel) propagates out of :func:`run_plan` unchanged."""
 
 
-def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None) -> np.ndarray:
+def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None,
+             profile: str | None = None) -> np.ndarray:
     """Generate every window of ``plan`` and assemble the take (the new frames only).
 
     Window ``k > 0`` of a long shot is colour-matched to the take over its ``blend`` frames
@@ -38,6 +39,8 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         Progress and cancel; see :data:`WindowStep`.
     cache
         Loaded pipelines to reuse; a new cache on the best device when None.
+    profile
+        The memory profile to load the model with; the cache's first choice when None.
 
     Returns
     -------
@@ -53,7 +56,7 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
     """
     cache = cache or PipelineCache()
     info = find_model(plan.windows[0].request.model_id)
-    backend = cache.get(info, cache.first_profile(info))
+    backend = cache.get(info, profile or cache.first_profile(info))
     take: np.ndarray | None = None
     for k, window in enumerate(plan.windows):
         def step(done: int, total: int, preview: Preview | None, k: int = k) -> None:

@@ -19,7 +19,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import numpy as np
 
@@ -38,6 +38,8 @@ from engine.worker_cache import PipelineCache, free_memory, is_out_of_memory, me
 from engine.worker_operations import OperationFailure, run_operation_job
 
 __all__ = ["JobCancelled", "JobFailure", "Worker", "main"]
+
+_T = TypeVar("_T")
 
 
 class JobCancelled(Exception):
@@ -167,21 +169,27 @@ class Worker:
                        ) -> tuple[list[str], dict[str, Any], dict[str, float]]:
         """An extend, bridge, loop or long shot: planned, run window by window, take + joined.
 
-        Out of memory fails the job with a hint (no cheaper retry across windows yet).
+        Out of memory runs the whole operation once more with the next cheaper memory profile
+        (its windows pin each other, so a half-done chain is not resumed), then fails with a
+        hint, as a plain job does.
         """
-        on_step = self._step_callback(job_id, 1, self.faults.for_prompt(request.prompt),
-                                      float(command.get("preview_every_s", 2.0)),
-                                      time.perf_counter())
-        try:
-            return run_operation_job(request, operation, info, self.cache, on_step,
-                                     Path(str(command.get("output"))))
-        except (OperationFailure, BackendError) as exc:
-            raise JobFailure(exc.code, exc.message, exc.hint) from None
-        except Exception as exc:
-            self._unload_if_out_of_memory(exc)
-            raise JobFailure("out_of_memory", "The GPU ran out of memory during the operation.",
-                             f"Lower the size (now {request.width}x{request.height}) or the "
-                             "length, or close other programs using the GPU.") from None
+        faults = self.faults.for_prompt(request.prompt)
+        preview_every = float(command.get("preview_every_s", 2.0))
+
+        def run(profile: str, attempt: int) -> tuple[list[str], dict[str, Any], dict[str, float]]:
+            on_step = self._step_callback(job_id, attempt, faults, preview_every,
+                                          time.perf_counter())
+            try:
+                return run_operation_job(request, operation, info, self.cache, on_step,
+                                         Path(str(command.get("output"))), profile=profile)
+            except OperationFailure as exc:
+                raise JobFailure(exc.code, exc.message, exc.hint) from None
+
+        return self._cheaper_on_out_of_memory(job_id, info, run, lambda profile: (
+            f"The GPU ran out of memory during the operation, also with the {profile!r} "
+            "memory profile.",
+            f"Lower the size (now {request.width}x{request.height}) or the length (now "
+            f"{operation.frames} frames), or close other programs using the GPU."))
 
     def _unload_if_out_of_memory(self, exc: Exception) -> None:
         """Re-raise anything but out-of-memory; for that, unload every pipeline and free memory."""
@@ -190,36 +198,47 @@ class Worker:
         self.cache.clear()
         free_memory()
 
-    def _generate(self, job_id: str, info: ModelInfo, request: GenerationRequest,
-                  preview_every: float) -> tuple[np.ndarray, str, dict[str, float]]:
-        """Load (or reuse) the pipeline and denoise; on out-of-memory, retry once more cheaply."""
+    def _cheaper_on_out_of_memory(self, job_id: str, info: ModelInfo,
+                                  run: Callable[[str, int], _T],
+                                  failure: Callable[[str], tuple[str, str]]) -> _T:
+        """``run(profile, attempt)`` with the model's first profile; if it runs out of memory,
+        free everything and run once more with the next cheaper one, then fail with
+        ``failure(profile)`` = (message, hint)."""
         profile = self.cache.first_profile(info)
-        faults = self.faults.for_prompt(request.prompt)
         for attempt in (1, 2):
             try:
-                load_start = time.perf_counter()
-                backend = self.cache.get(info, profile)
-                loaded = time.perf_counter()
-                on_step = self._step_callback(job_id, attempt, faults, preview_every, loaded)
-                frames = backend.generate(request, on_step)
-                return frames, profile, {"load_s": loaded - load_start,
-                                         "generate_s": time.perf_counter() - loaded}
+                return run(profile, attempt)
             except BackendError as exc:
                 raise JobFailure(exc.code, exc.message, exc.hint) from None
             except Exception as exc:
                 self._unload_if_out_of_memory(exc)
                 cheaper = self.cache.next_profile(profile)
                 if attempt == 2 or cheaper is None:
-                    raise JobFailure(
-                        "out_of_memory",
-                        f"The GPU ran out of memory, also with the {profile!r} memory profile.",
-                        f"Lower the size (now {request.width}x{request.height}) or the frame "
-                        f"count (now {request.frames}), or close other programs using the "
-                        "GPU.") from None
+                    message, hint = failure(profile)
+                    raise JobFailure("out_of_memory", message, hint) from None
                 print(f"frameloom-engine: job {job_id} ran out of memory with the {profile!r} "
                       f"profile; retrying with {cheaper!r}.", file=sys.stderr, flush=True)
                 profile = cheaper
         raise AssertionError("unreachable")
+
+    def _generate(self, job_id: str, info: ModelInfo, request: GenerationRequest,
+                  preview_every: float) -> tuple[np.ndarray, str, dict[str, float]]:
+        """Load (or reuse) the pipeline and denoise; on out-of-memory, retry once more cheaply."""
+        faults = self.faults.for_prompt(request.prompt)
+
+        def run(profile: str, attempt: int) -> tuple[np.ndarray, str, dict[str, float]]:
+            load_start = time.perf_counter()
+            backend = self.cache.get(info, profile)
+            loaded = time.perf_counter()
+            on_step = self._step_callback(job_id, attempt, faults, preview_every, loaded)
+            frames = backend.generate(request, on_step)
+            return frames, profile, {"load_s": loaded - load_start,
+                                     "generate_s": time.perf_counter() - loaded}
+
+        return self._cheaper_on_out_of_memory(job_id, info, run, lambda profile: (
+            f"The GPU ran out of memory, also with the {profile!r} memory profile.",
+            f"Lower the size (now {request.width}x{request.height}) or the frame count (now "
+            f"{request.frames}), or close other programs using the GPU."))
 
     def _step_callback(self, job_id: str, attempt: int, faults: dict[str, int],
                        preview_every: float, started: float

@@ -34,9 +34,12 @@ def joined_path(take: Path) -> Path:
 
 
 def run_operation_job(request: GenerationRequest, spec: OperationSpec, info: ModelInfo,
-                      cache: Any, on_step: StepCallback, output: Path
+                      cache: Any, on_step: StepCallback, output: Path,
+                      profile: str | None = None
                       ) -> tuple[list[str], dict[str, Any], dict[str, float]]:
     """Plan and run an operation job; returns the take and joined paths, settings and timings.
+
+    ``profile`` is the memory profile to load the model with; None lets the cache choose.
 
     Progress counts the steps of all windows together. Errors of the model, such as running
     out of memory, propagate for the worker to report; planning errors become
@@ -64,7 +67,8 @@ def run_operation_job(request: GenerationRequest, spec: OperationSpec, info: Mod
                         preview: Preview | None) -> None:
             on_step(window * total + step, windows * total, preview)
 
-        take: np.ndarray = run_plan(plan, window_step, cache)
+        profile = profile or cache.first_profile(info)
+        take: np.ndarray = run_plan(plan, window_step, cache, profile)
         generated = time.perf_counter()
         try:
             written = write_outputs(plan, take, output, joined_path(output),
@@ -73,6 +77,6 @@ def run_operation_job(request: GenerationRequest, spec: OperationSpec, info: Mod
             raise OperationFailure("output_failed", str(exc),
                                    "Check that the disk has free space, then try again.") from None
     settings = {**plan.to_dict(), **replay_settings(request, operation),
-                "memory_profile": cache.first_profile(info), "device": cache.device}
+                "memory_profile": profile, "device": cache.device}
     timings = {"generate_s": generated - started, "encode_s": time.perf_counter() - generated}
     return [str(path) for path in written], settings, timings

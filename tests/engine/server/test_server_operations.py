@@ -80,3 +80,27 @@ def test_an_operation_the_planner_refuses_fails_the_job_with_its_reason(engine: 
     record = wait_state(engine, "short-1")
     assert record["state"] == "failed" and record["error_code"] == "bad_request"
     assert "fewer than" in record["error_message"] and record["error_hint"]
+
+
+def test_an_operation_out_of_memory_is_retried_once_with_a_cheaper_profile(
+        engine: Engine, tmp_path: Path) -> None:
+    source = ramp(tmp_path / "source.mp4", 13)
+    submit_operation(engine, "extend-oom", p.OperationSpec(
+        kind="extend_forward", frames=12, clips=(str(source),)), "[fault oom_attempts=1] big")
+    record = wait_state(engine, "extend-oom")
+    assert record["state"] == "done", record
+    assert record["settings"]["memory_profile"] == "tiled"
+    assert len(read_clip(record["outputs"][0], 32, 32)) == 12
+    assert ("job extend-oom ran out of memory with the 'full' profile; retrying with 'tiled'"
+            in engine.log_text())
+
+
+def test_an_operation_out_of_memory_twice_fails_with_a_hint(engine: Engine,
+                                                            tmp_path: Path) -> None:
+    source = ramp(tmp_path / "source.mp4", 13)
+    submit_operation(engine, "extend-oom2", p.OperationSpec(
+        kind="extend_forward", frames=12, clips=(str(source),)), "[fault oom_attempts=2] huge")
+    record = wait_state(engine, "extend-oom2")
+    assert record["state"] == "failed" and record["error_code"] == "out_of_memory"
+    assert "also with the 'tiled' memory profile" in record["error_message"]
+    assert "the length (now 12 frames)" in record["error_hint"]
