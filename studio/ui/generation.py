@@ -10,6 +10,7 @@ sentence on ``message``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,7 +40,7 @@ from studio.engine_link.takes import (
     store_take,
     take_for,
 )
-from studio.ui import commands
+from studio.ui import commands, threads
 
 if TYPE_CHECKING:
     from studio.ui.engine_bridge import EngineBridge
@@ -93,6 +94,9 @@ class GenerationActions(QObject):
         super().__init__(parent)
         self._session, self._playhead, self._selection = session, playhead, selection
         self.bridge = bridge
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes")
+        self._storing: set[str] = set()
+        threads.install()
         if bridge is not None:
             bridge.take_ready.connect(self.take_ready)
             bridge.request_failed.connect(self.message.emit)
@@ -254,15 +258,31 @@ class GenerationActions(QObject):
                               f"{job.outputs[0]}.")
             return
         try:
-            known = take_for(project, entry_id, job.id, "")
-            if known is None:
+            if take_for(project, entry_id, job.id, "") is None:
                 return  # the item already has this job's take
-            takes = (persistence.takes_dir(session.path) if session.path is not None
-                     else None)
-            take = take_for(project, entry_id, job.id, store_take(job.outputs[0], takes))
         except GenerationSetupError as exc:
             self.message.emit(str(exc))
             return
-        if take is not None and session.push(commands.AddTakeCommand(project, entry_id, take)):
+        if job.id in self._storing:
+            return  # being copied already (the board announced it twice)
+        self._storing.add(job.id)
+        takes = persistence.takes_dir(session.path) if session.path is not None else None
+        # Hashing and copying a take is disk work: off the GUI thread, then back for the edit.
+        future = self._pool.submit(store_take, job.outputs[0], takes)
+        future.add_done_callback(lambda done: threads.call_in_gui(
+            lambda: self._stored(session, entry_id, job, done) if threads.alive(self) else None))
+
+    def _stored(self, session: ProjectSession, entry_id: str, job: JobView,
+                future: Future[str]) -> None:
+        self._storing.discard(job.id)
+        if session is not self._session():
+            return  # another project was opened meanwhile; the job shows it again on reopen
+        try:
+            take = take_for(session.project, entry_id, job.id, future.result())
+        except GenerationSetupError as exc:
+            self.message.emit(str(exc))
+            return
+        if take is not None and session.push(commands.AddTakeCommand(session.project, entry_id,
+                                                                     take)):
             self.message.emit("A new take is ready and active.")
 
