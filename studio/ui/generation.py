@@ -1,10 +1,11 @@
 """The Generate menu's work: new generated items, queueing their jobs, and adding finished takes.
 
 :class:`GenerationActions` turns a timeline selection into undo commands (a new shot, an
-extension, a bridge, a loop, an animated still) and into engine jobs through the
+extension, a bridge, a loop, an animated still, pins) and into engine jobs through the
 :class:`~studio.ui.engine_bridge.EngineBridge`; when a job is done it copies the take into the
-project's ``takes/`` folder and adds it to its item as one undo step. Every refusal is one
-sentence on ``message``.
+project's ``takes/`` folder (off the GUI thread) and adds it to its item as one undo step.
+Every refusal is one sentence on ``message``. :func:`items_for_media` makes the timeline items
+for pool media (a clip whole, a still for a few seconds).
 """
 
 from __future__ import annotations

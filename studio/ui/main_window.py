@@ -31,9 +31,9 @@ from studio.ui.exporting import ExportRunner
 from studio.ui.generation import GenerationActions, items_for_media
 from studio.ui.prompts import Prompts
 from studio.ui.session import AUTOSAVE_MS, ProjectSession, recent_projects
+from studio.ui.thumbnails import ItemThumbnails, QtThumbnails
 from studio.ui.timeline_view import QtTimelineView
 from studio.ui.undo import transaction
-from studio.ui.thumbnails import ItemThumbnails, QtThumbnails
 from studio.ui.viewer import Playback, QtViewer
 
 if TYPE_CHECKING:
