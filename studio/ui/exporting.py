@@ -52,8 +52,7 @@ class ExportRunner(QObject):
 
     def _emit(self, signal_name: str, *args: object) -> None:
         """Emit one of this runner's signals on the GUI thread (from the export thread)."""
-        threads.call_in_gui(
-            lambda: getattr(self, signal_name).emit(*args) if threads.alive(self) else None)
+        threads.on_gui(self, lambda me: getattr(me, signal_name).emit(*args))
 
     @property
     def running(self) -> bool:

@@ -270,13 +270,13 @@ class GenerationActions(QObject):
         takes = persistence.takes_dir(session.path) if session.path is not None else None
         # Hashing and copying a take is disk work: off the GUI thread, then back for the edit.
         future = self._pool.submit(store_take, job.outputs[0], takes)
-        future.add_done_callback(lambda done: threads.call_in_gui(
-            lambda: self._stored(session, entry_id, job, done) if threads.alive(self) else None))
+        future.add_done_callback(
+            lambda done: threads.on_gui(self, lambda me: me._stored(entry_id, job, done)))
 
-    def _stored(self, session: ProjectSession, entry_id: str, job: JobView,
-                future: Future[str]) -> None:
+    def _stored(self, entry_id: str, job: JobView, future: Future[str]) -> None:
         self._storing.discard(job.id)
-        if session is not self._session():
+        session = self._session()
+        if entry_of_job(job.id, session.project) != entry_id:
             return  # another project was opened meanwhile; the job shows it again on reopen
         try:
             take = take_for(session.project, entry_id, job.id, future.result())

@@ -10,10 +10,15 @@ alive (:func:`alive`).
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
+from typing import TypeVar
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+
+
+_Q = TypeVar("_Q", bound=QObject)
 
 
 class _Relay(QObject):
@@ -51,3 +56,19 @@ def call_in_gui(call: Callable[[], object]) -> None:
 def alive(obj: QObject) -> bool:
     """Whether the C++ side of ``obj`` still exists."""
     return bool(shiboken6.isValid(obj))
+
+
+def on_gui(obj: _Q, call: Callable[[_Q], object]) -> None:
+    """Run ``call(obj)`` on the GUI thread soon, if ``obj`` still exists then (from any thread).
+
+    Only a weak reference to ``obj`` travels, so a worker thread never holds the last reference
+    to a Qt object's wrapper (dropping it there would free Qt state off the GUI thread).
+    """
+    ref = weakref.ref(obj)
+
+    def run() -> None:
+        target = ref()
+        if target is not None and alive(target):
+            call(target)
+
+    call_in_gui(run)

@@ -62,8 +62,8 @@ class QtThumbnails(QObject):
         if future.done():  # on disk already: load it now (the caller gets it, no signal)
             self._on_arrived(key, future, notify=False)
             return self._pixmaps.get(key)
-        future.add_done_callback(lambda done: threads.call_in_gui(
-            lambda: self._on_arrived(key, done) if threads.alive(self) else None))
+        future.add_done_callback(
+            lambda done: threads.on_gui(self, lambda me: me._on_arrived(key, done)))
         return None
 
     def _on_arrived(self, key: Key, future: Future[list[Path]], notify: bool = True) -> None:

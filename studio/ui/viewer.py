@@ -10,6 +10,8 @@ shuttle multiple of it), so playback keeps time whatever the viewer manages to s
 from __future__ import annotations
 
 import threading
+import weakref
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from studio.document.timebase import frames_to_timecode
 from studio.errors import StudioError
 from studio.document.errors import EditError
 from studio.render.preview import PreviewFrames, preview_size, snapshot, take_preview
+from studio.ui import threads
 from studio.ui.docks import Subscriptions
 
 BACKGROUND = QColor(16, 16, 18)
@@ -35,18 +38,15 @@ def to_qimage(frame: np.ndarray) -> QImage:
     return QImage(data.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
 
-class _Renders(QObject):
-    """Carries results from the worker thread to the GUI thread (a queued connection)."""
-
-    done = Signal(int, int, object, str)  # version, frame, QImage or None, error sentence
+Deliver = Callable[[int, int, "QImage | None", str], None]  # version, frame, image, error
 
 
 class _Worker(threading.Thread):
     """Renders the newest requested ``(version, snapshot, folder, frame)``; drops older ones."""
 
-    def __init__(self, renders: _Renders) -> None:
+    def __init__(self, deliver: Deliver) -> None:
         super().__init__(name="viewer-frames", daemon=True)
-        self.renders = renders
+        self.deliver = deliver
         self._wanted: tuple[int, Project, Path, int] | None = None
         self._condition = threading.Condition()
         self._stopping = False
@@ -88,14 +88,14 @@ class _Worker(threading.Thread):
                                              *preview_size(project.width, project.height))
             pixels = self._frames.frame(frame)
         except StudioError as exc:
-            self.renders.done.emit(version, frame, None, str(exc))
+            self.deliver(version, frame, None, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - a viewer must never take the studio down
-            self.renders.done.emit(version, frame, None,
-                                   f"This frame cannot be shown ({type(exc).__name__}: {exc}).")
+            self.deliver(version, frame, None,
+                         f"This frame cannot be shown ({type(exc).__name__}: {exc}).")
             return
         self.rendered += 1
-        self.renders.done.emit(version, frame, None if pixels is None else to_qimage(pixels), "")
+        self.deliver(version, frame, None if pixels is None else to_qimage(pixels), "")
 
 
 class QtViewer(QWidget):
@@ -128,9 +128,19 @@ class QtViewer(QWidget):
         self.take: tuple[str, str] | None = None
         self._take_start = 0
         self.subscriptions = Subscriptions()
-        self._renders = _Renders()
-        self._renders.done.connect(self._on_done)
-        self._worker = _Worker(self._renders)
+        threads.install()
+        # The worker holds no Qt object of ours: it hands each result to the GUI thread, where
+        # it reaches this viewer only while the viewer exists (see studio.ui.threads).
+        viewer = weakref.ref(self)
+
+        def deliver(version: int, frame: int, image: QImage | None, error: str) -> None:
+            def show() -> None:
+                target = viewer()
+                if target is not None and threads.alive(target):
+                    target._on_done(version, frame, image, error)
+            threads.call_in_gui(show)
+
+        self._worker = _Worker(deliver)
         self._worker.start()
 
     # ------------------------------------------------------------------ what to show
