@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -50,10 +51,6 @@ class ExportRunner(QObject):
         self.finished.connect(self._on_finished)  # first, so later slots see it cleared
         threads.install()
 
-    def _emit(self, signal_name: str, *args: object) -> None:
-        """Emit one of this runner's signals on the GUI thread (from the export thread)."""
-        threads.on_gui(self, lambda me: getattr(me, signal_name).emit(*args))
-
     @property
     def running(self) -> bool:
         """Whether an export has started and its ``finished`` has not been handled yet."""
@@ -81,8 +78,11 @@ class ExportRunner(QObject):
             return False
         self._cancel.clear()
         self._busy = True
-        self._thread = threading.Thread(target=self._run, name="export", daemon=True,
-                                        args=(frozen, folder, output, codec, signing))
+        # The thread gets the cancel flag and a weak reporter, never the runner itself.
+        report = threads.on_gui(self, lambda me, name, *args: getattr(me, name).emit(*args))
+        self._thread = threading.Thread(target=_export_job, name="export", daemon=True,
+                                        args=(self._cancel, report, frozen, folder, output,
+                                              codec, signing))
         self._thread.start()
         return True
 
@@ -95,34 +95,35 @@ class ExportRunner(QObject):
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _run(self, project: Project, folder: Path, output: Path, codec: str,
-             signing: Signing | None) -> None:
-        started = time.monotonic()
-        shown = [0.0]
 
-        def progress(done: int, total: int) -> None:
-            now = time.monotonic()  # at most ten updates a second cross to the GUI thread
-            if done >= total or now - shown[0] >= 0.1:
-                shown[0] = now
-                self._emit("progress", done, total)
 
-        def render(path: Path) -> Path:
-            return export(project, folder, path, codec=codec, progress=progress,
-                          cancel=self._cancel)
+def _export_job(cancel: threading.Event, report: Callable[..., None], project: Project,
+                folder: Path, output: Path, codec: str, signing: Signing | None) -> None:
+    """The export thread: render (and sign), reporting ``progress`` and ``finished``."""
+    started = time.monotonic()
+    shown = [0.0]
 
-        try:
-            render_maybe_signed(render, output, signing)
-        except ExportCancelled:
-            self._emit("finished", False,
-                       f"Export cancelled; nothing was written to {output.name}.")
-            return
-        except StudioError as exc:
-            self._emit("finished", False, str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - the studio stays up; the sentence says what
-            self._emit("finished", False, f"The export failed ({type(exc).__name__}: {exc}); "
-                                          "nothing was written.")
-            return
-        signed = ", signed" if signing is not None else ""
-        self._emit("finished", True, f"Exported {output.name} in "
-                                     f"{time.monotonic() - started:.1f} s{signed}.")
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()  # at most ten updates a second cross to the GUI thread
+        if done >= total or now - shown[0] >= 0.1:
+            shown[0] = now
+            report("progress", done, total)
+
+    def render(path: Path) -> Path:
+        return export(project, folder, path, codec=codec, progress=progress, cancel=cancel)
+
+    try:
+        render_maybe_signed(render, output, signing)
+    except ExportCancelled:
+        report("finished", False, f"Export cancelled; nothing was written to {output.name}.")
+        return
+    except StudioError as exc:
+        report("finished", False, str(exc))
+        return
+    except Exception as exc:  # noqa: BLE001 - the studio stays up; the sentence says what
+        report("finished", False, f"The export failed ({type(exc).__name__}: {exc}); "
+                                  "nothing was written.")
+        return
+    signed = ", signed" if signing is not None else ""
+    report("finished", True, f"Exported {output.name} in "
+                             f"{time.monotonic() - started:.1f} s{signed}.")

@@ -271,7 +271,7 @@ class GenerationActions(QObject):
         # Hashing and copying a take is disk work: off the GUI thread, then back for the edit.
         future = self._pool.submit(store_take, job.outputs[0], takes)
         future.add_done_callback(
-            lambda done: threads.on_gui(self, lambda me: me._stored(entry_id, job, done)))
+            threads.on_gui(self, lambda me, done: me._stored(entry_id, job, done)))
 
     def _stored(self, entry_id: str, job: JobView, future: Future[str]) -> None:
         self._storing.discard(job.id)

@@ -175,7 +175,7 @@ class ProjectSession(QObject):
         self.message.emit(f"Importing {len(files)} file{'s' if len(files) > 1 else ''}…")
         future = self._pool.submit(_probe, self.path or Path.cwd(), files)
         future.add_done_callback(
-            lambda done: threads.on_gui(self, lambda me: me._finish_import(done, (files, then))))
+            threads.on_gui(self, lambda me, done: me._finish_import(done, (files, then))))
 
     def _finish_import(self, future: Future[Change], context: tuple[list[Path], Any]) -> None:
         files, then = context
@@ -204,7 +204,7 @@ class ProjectSession(QObject):
         pool_only = dataclasses.replace(self.project, media=dict(self.project.media))
         future = self._pool.submit(find_relinks, pool_only, folder, search_dir)
         future.add_done_callback(
-            lambda done: threads.on_gui(self, lambda me: me._finish_relink(done, folder)))
+            threads.on_gui(self, lambda me, done: me._finish_relink(done, folder)))
 
     def _finish_relink(self, future: Future[dict[str, Path]], folder: Path) -> None:
         try:

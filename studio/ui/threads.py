@@ -58,17 +58,22 @@ def alive(obj: QObject) -> bool:
     return bool(shiboken6.isValid(obj))
 
 
-def on_gui(obj: _Q, call: Callable[[_Q], object]) -> None:
-    """Run ``call(obj)`` on the GUI thread soon, if ``obj`` still exists then (from any thread).
+def on_gui(obj: _Q, call: Callable[..., object]) -> Callable[..., None]:
+    """A callback for worker threads: ``report(*args)`` runs ``call(obj, *args)`` on the GUI
+    thread soon, if ``obj`` still exists then.
 
-    Only a weak reference to ``obj`` travels, so a worker thread never holds the last reference
-    to a Qt object's wrapper (dropping it there would free Qt state off the GUI thread).
+    The callback holds only a weak reference to ``obj``, so a worker thread never holds the
+    last reference to a Qt object's wrapper (dropping it there would free Qt state off the GUI
+    thread). Make it on the GUI thread, before handing it to the worker.
     """
     ref = weakref.ref(obj)
 
-    def run() -> None:
-        target = ref()
-        if target is not None and alive(target):
-            call(target)
+    def report(*args: object) -> None:
+        def run() -> None:
+            target = ref()
+            if target is not None and alive(target):
+                call(target, *args)
 
-    call_in_gui(run)
+        call_in_gui(run)
+
+    return report

@@ -63,7 +63,7 @@ class QtThumbnails(QObject):
             self._on_arrived(key, future, notify=False)
             return self._pixmaps.get(key)
         future.add_done_callback(
-            lambda done: threads.on_gui(self, lambda me: me._on_arrived(key, done)))
+            threads.on_gui(self, lambda me, done: me._on_arrived(key, done)))
         return None
 
     def _on_arrived(self, key: Key, future: Future[list[Path]], notify: bool = True) -> None:

@@ -10,7 +10,6 @@ shuttle multiple of it), so playback keeps time whatever the viewer manages to s
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -131,16 +130,7 @@ class QtViewer(QWidget):
         threads.install()
         # The worker holds no Qt object of ours: it hands each result to the GUI thread, where
         # it reaches this viewer only while the viewer exists (see studio.ui.threads).
-        viewer = weakref.ref(self)
-
-        def deliver(version: int, frame: int, image: QImage | None, error: str) -> None:
-            def show() -> None:
-                target = viewer()
-                if target is not None and threads.alive(target):
-                    target._on_done(version, frame, image, error)
-            threads.call_in_gui(show)
-
-        self._worker = _Worker(deliver)
+        self._worker = _Worker(threads.on_gui(self, lambda me, *result: me._on_done(*result)))
         self._worker.start()
 
     # ------------------------------------------------------------------ what to show
