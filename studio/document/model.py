@@ -89,6 +89,17 @@ class MediaRef:
             return frames  # an unreadable probed rate: fall back to the plain count
         return -(-frames * rate // own)  # ceil
 
+    def own_frame(self, frame: int, rate: Fraction) -> int:
+        """The media's own frame that project-rate frame ``frame`` of it shows (see above)."""
+        media_rate = self.probe.get("rate")
+        if media_rate is None:
+            return frame
+        try:
+            own = parse_rate(media_rate)
+        except DocumentError:
+            return frame
+        return int(frame * own // rate)
+
 
 # --------------------------------------------------------------------------------- generation
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -23,7 +23,6 @@ import hashlib
 import os
 import shutil
 import uuid
-from fractions import Fraction
 from pathlib import Path
 
 from engine.protocol import GenerationRequest, OperationSpec, Pin
@@ -33,7 +32,6 @@ from studio.document.model import (
     Clip,
     Generated,
     Generation,
-    MediaRef,
     Project,
     Still,
     Take,
@@ -75,14 +73,6 @@ def _generation(entry: TrackEntry) -> Generation:
     return generation
 
 
-def _media_frames(media: MediaRef, frame: int, rate: Fraction) -> int:
-    """The media's own frame shown at project-rate frame ``frame`` of it."""
-    own = media.probe.get("rate")
-    if own is None:
-        return frame
-    return int(frame * Fraction(str(own)) / rate)
-
-
 def _pins(project: Project, project_dir: Path, generation: Generation) -> tuple[Pin, ...]:
     pins = []
     for pin in generation.spec.pins:
@@ -94,8 +84,8 @@ def _pins(project: Project, project_dir: Path, generation: Generation) -> tuple[
         if media.kind == "still":
             pins.append(Pin(path=path, target_frame=pin.at, strength=pin.strength))
             continue
-        start = _media_frames(media, pin.source.start, project.rate)
-        stop = max(start + 1, _media_frames(media, pin.source.end, project.rate))
+        start = media.own_frame(pin.source.start, project.rate)
+        stop = max(start + 1, media.own_frame(pin.source.end, project.rate))
         pins.append(Pin(path=path, target_frame=pin.at, strength=pin.strength,
                         frame_start=start, frame_count=stop - start))
     return tuple(pins)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from concurrent.futures import Future
-from fractions import Fraction
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -118,10 +117,7 @@ class ItemThumbnails:
             media = self.project.media.get(item.media_id)
             if media is None:
                 return None
-            frame = item.source.start + offset
-            own = media.probe.get("rate")
-            if own is not None:
-                frame = int(frame * Fraction(str(own)) / self.project.rate)
+            frame = media.own_frame(item.source.start + offset, self.project.rate)
             return self.media(item.media_id, frame, size)
         if isinstance(item, Generated):
             take = item.generation.active_take
