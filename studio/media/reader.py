@@ -121,23 +121,32 @@ class ClipReader(FrameReader):
     def __init__(self, path: Path, info: MediaInfo, key: str, cache: FrameCache | None,
                  *, fast: bool = True, use_proxy: bool = True, threads: int = 0) -> None:
         super().__init__(path, info, key, cache)
-        self._decoder = StreamDecoder(path, probe_clip(path)[1], fast=fast, threads=threads)
+        self._fast, self._threads = fast, threads
+        self._stream: StreamDecoder | None = None  # opened on the first frame not from a proxy
         self._use_proxy = use_proxy
         self._proxy: ClipReader | None = None
         self.proxy_reads = 0
 
     @property
+    def _decoder(self) -> StreamDecoder:
+        if self._stream is None:
+            self._stream = StreamDecoder(self.path, probe_clip(self.path)[1], fast=self._fast,
+                                         threads=self._threads)
+        return self._stream
+
+    @property
     def seeks(self) -> int:
         """Seeks done so far (sequential reads do none)."""
-        return self._decoder.seeks
+        return self._stream.seeks if self._stream is not None else 0
 
     @property
     def decoded(self) -> int:
         """Frames the decoder produced so far."""
-        return self._decoder.decoded
+        return self._stream.decoded if self._stream is not None else 0
 
     def close(self) -> None:
-        self._decoder.close()
+        if self._stream is not None:
+            self._stream.close()
         if self._proxy is not None:
             self._proxy.close()
 
@@ -168,6 +177,7 @@ class ClipReader(FrameReader):
                 return None
             if info.frames != self.info.frames:
                 return None  # a stale or half-built proxy must never shift frames
+            proxy.touch(found)
             self._proxy = ClipReader(found, info, f"proxy:{self.key}", None, use_proxy=False)
         pinfo = self._proxy.info
         return self._proxy if size[0] <= pinfo.width and size[1] <= pinfo.height else None

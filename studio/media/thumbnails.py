@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -21,19 +20,10 @@ from studio import paths
 from studio.document.model import Fingerprint
 from studio.errors import MediaError
 
-from .proxy import build_proxy
+from .proxy import lower_priority
 from .reader import open_reader
 
 Size = tuple[int, int]
-
-
-def _lower_priority() -> None:
-    # On Linux nice() applies to the calling thread only, so the GUI thread keeps its priority.
-    if sys.platform.startswith("linux"):
-        try:
-            os.nice(19)
-        except OSError:
-            pass
 
 
 class ThumbnailService:
@@ -53,7 +43,7 @@ class ThumbnailService:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or paths.cache_dir() / "thumbnails"
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="thumbnails",
-                                        initializer=_lower_priority)
+                                        initializer=lower_priority)
         self._lock = threading.Lock()
         self.decoded = 0
 
@@ -83,11 +73,6 @@ class ThumbnailService:
         count = max(1, min(count, frames))
         indices = [round(n * (frames - 1) / max(1, count - 1)) for n in range(count)]
         return self.request(media_path, fingerprint, indices, size)
-
-    def request_proxy(self, media_path: str | os.PathLike[str],
-                      fingerprint: Fingerprint) -> Future[Path]:
-        """Build the preview proxy of a clip in the background (see :mod:`.proxy`)."""
-        return self._pool.submit(build_proxy, media_path, fingerprint.digest)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop the worker; queued requests are cancelled."""

@@ -63,6 +63,9 @@ def still_feed(path: Path, width: int, height: int, what: str) -> Feed:
 class VideoFeed(Feed):
     """A video file played from ``in_point``, resampled from its own rate to ``rate``.
 
+    With ``use_proxy`` it reads the preview proxy of media key ``key`` (a fingerprint digest)
+    whenever one exists and the fitted size is within it (see :mod:`studio.media.proxy`).
+
     Like the document, ``in_point`` counts frames at the project ``rate`` (see
     ``MediaRef.length_at``): local frame ``t`` shows the file's own frame
     ``floor((in_point + t) * source_rate / rate)``, clamped
@@ -70,13 +73,14 @@ class VideoFeed(Feed):
     """
 
     def __init__(self, path: Path, in_point: int, rate: Fraction, width: int, height: int,
-                 what: str) -> None:
+                 what: str, *, key: str | None = None, use_proxy: bool = False) -> None:
         from studio.media.reader import open_reader
 
         self._path, self._what = path, what
         self._stack = contextlib.ExitStack()
         try:
-            self._reader = self._stack.enter_context(open_reader(path, use_proxy=False))
+            self._reader = self._stack.enter_context(open_reader(path, key=key,
+                                                                 use_proxy=use_proxy))
         except MediaError as exc:
             raise _open_error(path, what, exc) from None
         info = self._reader.info

@@ -4,7 +4,10 @@ The viewer renders on a worker thread while the user keeps editing on the GUI th
 works on a :func:`snapshot` of the document (items are immutable; only the track lists and the
 media pool are copied). :class:`PreviewFrames` keeps one decode running: asking for the frame
 after the last one (or a few frames ahead, when playback drops frames) continues it instead of
-seeking again, and a small LRU cache answers repeated scrubbing over the same frames.
+seeking again, and a small LRU cache answers repeated scrubbing over the same frames. Clips are
+read from their preview proxies where one was built (the studio builds them in the background on
+import; :mod:`studio.media.proxy`): any frame of a proxy is one small JPEG away, where a random
+frame of long-GOP footage can take a hundred frames of decoding.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 
 from studio.document.errors import EditError
 from studio.document.model import DocumentEvents, Generated, Project, Timeline, Track
+from studio.media.proxy import PROXY_SIZE
 from studio.render.timeline import TimelineRenderer
 
 #: Reading on up to this many frames is cheaper than a seek (about one GOP of a phone clip).
@@ -34,7 +38,7 @@ def snapshot(project: Project) -> Project:
         timeline=Timeline(id=timeline.id, name=timeline.name, tracks=tracks))
 
 
-def preview_size(width: int, height: int, longest: int = 640) -> tuple[int, int]:
+def preview_size(width: int, height: int, longest: int = PROXY_SIZE) -> tuple[int, int]:
     """The project size scaled so its longer side is at most ``longest``, in even pixels."""
     scale = min(1.0, longest / max(width, height))
     return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
@@ -62,7 +66,8 @@ class PreviewFrames:
 
     def __init__(self, project: Project, project_dir: str | os.PathLike[str], width: int,
                  height: int, *, cache_frames: int = 48) -> None:
-        self.renderer = TimelineRenderer(project, project_dir, width=width, height=height)
+        self.renderer = TimelineRenderer(project, project_dir, width=width, height=height,
+                                         proxies=True)
         self.total = self.renderer.total
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._cache_frames = cache_frames

@@ -52,6 +52,9 @@ class TimelineRenderer:
         Let :meth:`frames` yield decoded ``av.VideoFrame`` objects (in the source's pixel
         format) where a clip plays untouched at the output size; export uses this to skip a
         colour round trip. False (the default) yields RGB arrays only.
+    proxies
+        Read clips from their preview proxies when one exists and the output size fits it
+        (the viewer does; exports never do).
 
     Raises
     ------
@@ -61,9 +64,11 @@ class TimelineRenderer:
 
     def __init__(self, project: Project, project_dir: str | os.PathLike[str], *,
                  width: int | None = None, height: int | None = None,
-                 rate: Fraction | int | None = None, native: bool = False) -> None:
+                 rate: Fraction | int | None = None, native: bool = False,
+                 proxies: bool = False) -> None:
         self.project = project
         self.native = native
+        self.proxies = proxies
         self.project_dir = Path(project_dir)
         self.width = int(width or project.width)
         self.height = int(height or project.height)
@@ -127,7 +132,9 @@ class TimelineRenderer:
         if isinstance(item, Still):
             return still_feed(self._media_path(item), *size, what)
         if isinstance(item, Clip):
-            return self._video_feed(self._media_path(item), item.source.start, what)
+            media = self.project.media.get(item.media_id)
+            key = media.fingerprint.digest if media is not None else None
+            return self._video_feed(self._media_path(item), item.source.start, what, key)
         take = _done_take(item)
         if isinstance(item, Transition):
             assert take is not None  # a Bridge interval exists only for a done take
@@ -136,7 +143,8 @@ class TimelineRenderer:
             return Feed(raster.placeholder_card(item.generation.spec.prompt, *size))
         return self._video_feed(self._take_path(take), item.source.start, what)
 
-    def _video_feed(self, path: Path, in_point: int, what: str) -> Feed:
+    def _video_feed(self, path: Path, in_point: int, what: str, key: str | None = None
+                    ) -> Feed:
         if self.native:
             from studio.errors import MediaError
             from studio.media.probe import probe_clip
@@ -147,7 +155,8 @@ class TimelineRenderer:
                 fits = False  # VideoFeed reports the problem in its own words
             if fits:
                 return NativeVideoFeed(path, in_point, self.project.rate, what)
-        return VideoFeed(path, in_point, self.project.rate, self.width, self.height, what)
+        return VideoFeed(path, in_point, self.project.rate, self.width, self.height, what,
+                         key=key, use_proxy=self.proxies)
 
     # ------------------------------------------------------------------------------ frames
     def _timeline_frames(self, start: int, stop: int) -> Iterator[np.ndarray]:

@@ -22,6 +22,7 @@ from studio.document.errors import DocumentError
 from studio.document.model import Project
 from studio.outline import frames_text, notes, rate_text
 from studio.document.timebase import frames_to_timecode
+from studio.media.proxy import ProxyBuilder
 from studio.ui import commands
 from studio.ui.actions import ActionSpec, build_actions, fill_recent
 from studio.ui.docks.inspector import QtInspector
@@ -31,6 +32,7 @@ from studio.ui.exporting import ExportRunner
 from studio.ui.generation import GenerationActions, items_for_media
 from studio.ui.prompts import Prompts
 from studio.ui.session import AUTOSAVE_MS, ProjectSession, recent_projects
+from studio.ui.proxies import QtProxies
 from studio.ui.thumbnails import ItemThumbnails, QtThumbnails
 from studio.ui.timeline_view import QtTimelineView
 from studio.ui.undo import transaction
@@ -61,6 +63,8 @@ class MainWindow(QMainWindow):
         dialogs by default, plain functions in tests.
     autosave_ms
         Autosave period in milliseconds.
+    proxies
+        What builds the clips' preview proxies; a fresh :class:`ProxyBuilder` by default.
     """
 
     session: ProjectSession
@@ -71,7 +75,8 @@ class MainWindow(QMainWindow):
 
     def __init__(self, opened: persistence.OpenedProject | None = None, *,
                  bridge: EngineBridge | None = None, prompts: Prompts | None = None,
-                 autosave_ms: int = AUTOSAVE_MS, parent: QWidget | None = None) -> None:
+                 autosave_ms: int = AUTOSAVE_MS, proxies: ProxyBuilder | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.prompts = prompts or Prompts.dialogs(self)
         self.autosave_ms = autosave_ms
@@ -82,6 +87,13 @@ class MainWindow(QMainWindow):
         self.playback = Playback(self)
         self.thumbnails = QtThumbnails(parent=self)
         self.thumbnails.changed.connect(self._thumbnails_arrived)
+        self.proxies = QtProxies(proxies, parent=self)
+        self.proxies.message.connect(self.statusBar().showMessage)
+        self.proxy_label = QLabel()
+        self.proxy_label.setObjectName("proxy_status")
+        self.proxy_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self.proxy_label)
+        self.proxies.busy.connect(self._proxies_busy)
         self.setAcceptDrops(True)  # files dropped anywhere on the window are imported
         self.docks = {name: self._dock(name, area) for name, area in (
             ("Media", Area.LeftDockWidgetArea), ("Timeline", Area.BottomDockWidgetArea),
@@ -168,6 +180,7 @@ class MainWindow(QMainWindow):
         self.timeline.playhead_moved.connect(self.viewer.show_frame)
         self.playback.seek.connect(self.timeline.set_playhead)
         self.viewer.set_project(project, self._folder())
+        self.proxies.attach(project, self._folder())
         self.outline.selection_changed.connect(self._selected)
         self.timeline.move_requested.connect(self._move_requested)
         self.timeline.trim_requested.connect(self._trim_requested)
@@ -222,6 +235,7 @@ class MainWindow(QMainWindow):
         self.playback.stop()
         self.viewer.detach()
         self.thumbnails.shutdown()
+        self.proxies.shutdown()
         if self.exporter.running:  # an export in flight is cancelled; it leaves nothing
             self.exporter.cancel()
             self.exporter.wait(10)
@@ -258,8 +272,12 @@ class MainWindow(QMainWindow):
         if path is None or not self.session.save(path):
             return False
         self.viewer.set_project(self.project, self._folder())  # paths are relative to it now
-        self.item_thumbs.folder = self._folder()
+        self.item_thumbs.folder = self.proxies.folder = self._folder()
         return True
+
+    def _proxies_busy(self, text: str) -> None:
+        self.proxy_label.setText(text)
+        self.proxy_label.setVisible(bool(text))
 
     def _folder(self) -> Path:
         """The folder the project's media paths are relative to."""

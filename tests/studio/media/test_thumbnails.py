@@ -64,9 +64,3 @@ def test_bad_media_fails_the_future(service: ThumbnailService, media: dict[str, 
     future = service.request(bad, fingerprint_file(bad), [0], (64, 36))
     with pytest.raises(MediaError, match="text.mp4"):
         future.result(timeout=30)
-
-
-def test_proxy_in_background(service: ThumbnailService, media: dict[str, Path]) -> None:
-    clip = media["vfr.mp4"]
-    proxy = service.request_proxy(clip, fingerprint_file(clip)).result(timeout=30)
-    assert proxy.is_file() and proxy.parent == paths.cache_dir() / "proxies"

@@ -12,6 +12,8 @@ from studio import sample
 from studio.document import edits, persistence
 from studio.document.model import Project
 from studio.errors import RenderError
+from studio.media import proxy
+from studio.media.proxy import build_proxy
 from studio.render.preview import PreviewFrames, preview_size, snapshot
 from studio.render.timeline import TimelineRenderer
 
@@ -66,3 +68,21 @@ def test_offline_media_is_one_sentence(opened: tuple[Project, Path]) -> None:
 def test_preview_size_keeps_the_aspect_in_even_pixels(size: tuple[int, int],
                                                       expected: tuple[int, int]) -> None:
     assert preview_size(*size) == expected
+
+
+def test_clips_are_read_from_their_proxies_in_the_viewer_and_never_in_exports(
+        opened: tuple[Project, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    project, folder = opened
+    media = project.media[project.find("clip-2")[2].media_id]
+    built = build_proxy(persistence.resolve_media_path(folder, media), media.fingerprint.digest)
+    used: list[Path] = []
+    monkeypatch.setattr(proxy, "touch", used.append)
+    frames = PreviewFrames(snapshot(project), folder, 256, 144)
+    for index in (200, 150, 215):  # exact frames from the proxy, by their drawn numbers
+        assert sample.read_frame_code(frames.frame(index)) == index - CLIP_2_START
+    frames.close()
+    assert used and set(used) == {built}
+    used.clear()
+    for _ in TimelineRenderer(project, folder, width=256, height=144).frames(150, 160):
+        pass
+    assert not used
