@@ -5,6 +5,10 @@
 snapshot of the document taken after each edit, and hands back a QImage that the GUI thread
 paints. :class:`Playback` moves the playhead by the clock at the project's rate (or a J/K/L
 shuttle multiple of it), so playback keeps time whatever the viewer manages to show.
+
+Frames come at the preview size (640 px, which the clips' preview proxies serve quickly); when
+the playhead rests for :data:`REST_S` on a viewer bigger than that, the worker renders the same
+frame again at the viewer's own size from the original media, so a paused frame is sharp.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QObject, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from studio.document.model import Project
@@ -37,20 +41,41 @@ def to_qimage(frame: np.ndarray) -> QImage:
     return QImage(data.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
 
-Deliver = Callable[[int, int, "QImage | None", str], None]  # version, frame, image, error
+#: version, frame, image, error, and whether it is the sharp second rendering of the frame
+Deliver = Callable[[int, int, "QImage | None", str, bool], None]
+Wanted = tuple[int, Project, Path, int]  # version, snapshot, folder, frame
+#: Seconds the playhead must rest before its frame is rendered again at the viewer's size.
+REST_S = 0.25
+
+
+def sharp_size(width: int, height: int, detail: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The size to render a paused ``width x height`` frame at on a viewer of ``detail`` device
+    pixels, or None when that is no bigger than the preview size."""
+    if detail is None:
+        return None
+    longest = min(max(width, height), max(detail))
+    size = preview_size(width, height, longest)
+    return size if size[0] > preview_size(width, height)[0] else None
 
 
 class _Worker(threading.Thread):
-    """Renders the newest requested ``(version, snapshot, folder, frame)``; drops older ones."""
+    """Renders the newest requested ``(version, snapshot, folder, frame)``; drops older ones.
+
+    ``detail`` is the viewer's size in device pixels; after a frame, when nothing else is asked
+    for within :data:`REST_S`, the same frame is rendered again at :func:`sharp_size`.
+    """
 
     def __init__(self, deliver: Deliver) -> None:
         super().__init__(name="viewer-frames", daemon=True)
         self.deliver = deliver
-        self._wanted: tuple[int, Project, Path, int] | None = None
+        self.detail: tuple[int, int] | None = None
+        self._wanted: Wanted | None = None
         self._condition = threading.Condition()
         self._stopping = False
         self._frames: PreviewFrames | None = None
         self._version = -1
+        self._sharp: tuple[int, tuple[int, int], PreviewFrames] | None = None  # version, size
+        self._unsharpened: Wanted | None = None  # the last frame shown at the preview size
         self.rendered = 0
 
     def want(self, version: int, project: Project, folder: Path, frame: int) -> None:
@@ -65,19 +90,27 @@ class _Worker(threading.Thread):
 
     def run(self) -> None:
         while True:
+            sharpen: Wanted | None = None
             with self._condition:
                 while self._wanted is None and not self._stopping:
-                    self._condition.wait()
+                    if self._unsharpened is None:
+                        self._condition.wait()
+                    elif not self._condition.wait(REST_S) and self._wanted is None:
+                        sharpen, self._unsharpened = self._unsharpened, None  # it rested
+                        break
                 if self._stopping:
                     break
-                assert self._wanted is not None
-                version, project, folder, frame = self._wanted
-                self._wanted = None
-            self._render(version, project, folder, frame)
-        if self._frames is not None:
-            self._frames.close()
+                wanted, self._wanted = self._wanted, None
+            if sharpen is not None:
+                self._render_sharp(*sharpen)
+            elif wanted is not None:
+                self._render(*wanted)
+        for frames in (self._frames, self._sharp[2] if self._sharp else None):
+            if frames is not None:
+                frames.close()
 
     def _render(self, version: int, project: Project, folder: Path, frame: int) -> None:
+        self._unsharpened = None
         try:
             if version != self._version or self._frames is None:
                 if self._frames is not None:
@@ -87,14 +120,34 @@ class _Worker(threading.Thread):
                                              *preview_size(project.width, project.height))
             pixels = self._frames.frame(frame)
         except StudioError as exc:
-            self.deliver(version, frame, None, str(exc))
+            self.deliver(version, frame, None, str(exc), False)
             return
         except Exception as exc:  # noqa: BLE001 - a viewer must never take the studio down
             self.deliver(version, frame, None,
-                         f"This frame cannot be shown ({type(exc).__name__}: {exc}).")
+                         f"This frame cannot be shown ({type(exc).__name__}: {exc}).", False)
             return
         self.rendered += 1
-        self.deliver(version, frame, None if pixels is None else to_qimage(pixels), "")
+        self.deliver(version, frame, None if pixels is None else to_qimage(pixels), "", False)
+        if pixels is not None and sharp_size(project.width, project.height, self.detail):
+            self._unsharpened = (version, project, folder, frame)
+
+    def _render_sharp(self, version: int, project: Project, folder: Path, frame: int) -> None:
+        size = sharp_size(project.width, project.height, self.detail)
+        if size is None:
+            return
+        try:
+            if self._sharp is None or self._sharp[:2] != (version, size):
+                if self._sharp is not None:
+                    self._sharp[2].close()
+                    self._sharp = None
+                self._sharp = (version, size, PreviewFrames(project, folder, *size,
+                                                            cache_frames=4))
+            pixels = self._sharp[2].frame(frame)
+        except Exception:  # noqa: BLE001 - the preview-size frame is showing; keep it
+            return
+        if pixels is not None:
+            self.rendered += 1
+            self.deliver(version, frame, to_qimage(pixels), "", True)
 
 
 class QtViewer(QWidget):
@@ -116,6 +169,8 @@ class QtViewer(QWidget):
         self.setObjectName("viewer")
         self.setMinimumSize(160, 90)
         self.image: QImage | None = None
+        #: Whether ``image`` is the paused frame rendered again at the viewer's own size.
+        self.sharp = False
         self.shown_frame: int | None = None
         self.error = ""
         self.project: Project | None = None
@@ -179,18 +234,32 @@ class QtViewer(QWidget):
                 self.take = None
         return snapshot(self.project), 0
 
-    def _on_done(self, version: int, frame: int, image: QImage | None, error: str) -> None:
+    def _on_done(self, version: int, frame: int, image: QImage | None, error: str,
+                 sharp: bool) -> None:
         if version != self._version:
             return  # rendered from a document that has changed since
-        self.error = error
-        self.image = image
         if self.take is not None:
             frame += self._take_start
+        if sharp and frame != self.shown_frame:
+            return  # the playhead moved on while it was being sharpened
+        self.error = error
+        self.image = image
+        self.sharp = sharp
         self.shown_frame = frame if image is not None else None
         self.update()
-        if image is not None:
+        if image is not None and not sharp:  # a sharp frame is the one already shown
             self.frame_shown.emit(frame)
         self.updated.emit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        ratio = self.devicePixelRatioF()
+        self._worker.detail = (round(self.width() * ratio), round(self.height() * ratio))
+        if self.project is None or self.image is None:
+            return
+        target = sharp_size(self.project.width, self.project.height, self._worker.detail)
+        if target is not None and (self.image.width(), self.image.height()) != target:
+            self.show_frame(self._wanted)  # from the preview cache, then sharpened at this size
 
     @property
     def frames_rendered(self) -> int:
@@ -206,6 +275,7 @@ class QtViewer(QWidget):
     # ------------------------------------------------------------------ painting
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.fillRect(self.rect(), BACKGROUND)
         painter.setPen(QColor(220, 220, 220))
         if self.image is not None:

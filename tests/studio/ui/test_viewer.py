@@ -118,3 +118,70 @@ def test_a_take_shows_in_the_viewer_before_it_is_chosen(
     window.inspector.takes.setCurrentRow(0)
     window.timeline.set_selection(["clip-1"])  # another item: back to the timeline
     assert window.viewer.take is None
+
+
+def _big_window(qtbot: QtBot, sample_project: Path) -> MainWindow:
+    from studio.document import persistence
+    from studio.ui.prompts import Prompts
+
+    opened = persistence.open_project(sample_project)
+    opened.project.width, opened.project.height = 1920, 1080  # bigger than the preview size
+    window = MainWindow(opened, prompts=Prompts(confirm_close=lambda _name: "discard"))
+    qtbot.addWidget(window)
+    window.resize(2400, 1500)
+    window.show()
+    return window
+
+
+def test_a_resting_playhead_is_rendered_again_at_the_viewers_size(
+        qtbot: QtBot, sample_project: Path) -> None:
+    from studio.ui.viewer import sharp_size
+
+    window = _big_window(qtbot, sample_project)
+    viewer = window.viewer
+    target = sharp_size(1920, 1080, viewer._worker.detail)
+    assert target is not None and target[0] > 640
+    window.timeline.set_playhead(200)
+    qtbot.waitUntil(lambda: viewer.shown_frame == 200 and viewer.sharp, timeout=15000)
+    assert viewer.image is not None and (viewer.image.width(), viewer.image.height()) == target
+    assert _code(window) == 200 - CLIP_2_START  # still exactly the frame at the playhead
+    window.timeline.set_playhead(150)  # the preview size first, then sharp again
+    qtbot.waitUntil(lambda: viewer.shown_frame == 150, timeout=15000)
+    qtbot.waitUntil(lambda: viewer.sharp, timeout=15000)
+    assert _code(window) == 150 - CLIP_2_START
+    window.close()
+
+
+def test_frames_asked_for_without_a_rest_are_not_sharpened(sample_project: Path) -> None:
+    import threading
+    import time
+
+    from studio.document import persistence
+    from studio.render.preview import snapshot
+    from studio.ui.viewer import REST_S, _Worker
+
+    project = persistence.open_project(sample_project).project
+    project.width, project.height = 1920, 1080
+    frozen = snapshot(project)
+    delivered: list[tuple[int, bool]] = []
+    done = threading.Event()
+
+    def deliver(_version: int, frame: int, _image: object, error: str, sharp: bool) -> None:
+        assert error == ""
+        delivered.append((frame, sharp))
+        if sharp:
+            done.set()
+
+    worker = _Worker(deliver)
+    worker.detail = (1600, 900)
+    worker.start()
+    try:
+        for frame in range(150, 170):  # playback: a request every 20 ms, faster than REST_S
+            worker.want(1, frozen, sample_project.parent, frame)
+            time.sleep(REST_S / 12)
+        assert done.wait(30)
+    finally:
+        worker.stop()
+        worker.join(10)
+    assert [frame for frame, sharp in delivered if sharp] == [169]  # only where it rested
+    assert delivered[-1] == (169, True) and (169, False) in delivered
