@@ -166,7 +166,7 @@ class MainWindow(QMainWindow):
         self.media_list.add_requested.connect(self.add_media_to_timeline)
         self.timeline.media_dropped.connect(self.add_media_to_timeline)
         self.timeline.files_dropped.connect(self._files_dropped)
-        self.inspector = QtInspector(project)
+        self.inspector = QtInspector(project, thumb=self.item_thumbs.take)
         # The inspector scrolls, so its many rows never force the window taller.
         inspector = QScrollArea()
         inspector.setWidgetResizable(True)
@@ -366,6 +366,7 @@ class MainWindow(QMainWindow):
     def _thumbnails_arrived(self) -> None:
         self.timeline.update()
         self.media_list.refresh_icons()
+        self.inspector.refresh_icons()
 
     # ------------------------------------------------------------------- Edit actions
     def undo(self) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QPixmap
 
-from studio.document.model import Clip, Fingerprint, Generated, Item, Project, Still
+from studio.document.model import Clip, Fingerprint, Generated, Item, Project, Still, Take
 from studio.document.persistence import resolve_media_path
 from studio.errors import StudioError
 from studio.media.thumbnails import ThumbnailService
@@ -121,14 +121,20 @@ class ItemThumbnails:
             return self.media(item.media_id, frame, size)
         if isinstance(item, Generated):
             take = item.generation.active_take
-            if take is None or take.status != "done":
+            if take is None:
                 return None
-            path = resolve_media_path(self.folder, take.path)
-            fingerprint = self._take_print(path)
-            if fingerprint is None:
-                return None
-            return self.thumbnails.get(path, fingerprint, item.source.start + offset, size)
+            return self.take(take, item.source.start + offset, size)
         return None
+
+    def take(self, take: Take, frame: int, size: tuple[int, int]) -> QPixmap | None:
+        """Frame ``frame`` of a finished take's video; None until made, or for no video."""
+        if take.status != "done":
+            return None
+        path = resolve_media_path(self.folder, take.path)
+        fingerprint = self._take_print(path)
+        if fingerprint is None:
+            return None
+        return self.thumbnails.get(path, fingerprint, frame, size)
 
     def _take_print(self, path: Path) -> Fingerprint | None:
         # Takes in takes/ are named by their content hash; elsewhere (an untitled project's

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -30,6 +31,7 @@ from studio.document.model import (
     Generation,
     Project,
     Still,
+    Take,
     TrackEntry,
     Transition,
 )
@@ -43,6 +45,9 @@ SIZES: dict[str, tuple[int, int] | None] = {
     "1280x720 (16:9)": (1280, 720), "288x512 (9:16)": (288, 512), "512x512 (1:1)": (512, 512),
 }
 MAX_SEED = 2**31 - 1
+TAKE_ICON = QSize(64, 36)
+#: A take's thumbnail: (take, frame of it, (width, height)) -> pixmap, or None until made.
+TakeThumb = Callable[[Take, int, tuple[int, int]], QPixmap | None]
 
 
 class _PinList(QListWidget):
@@ -96,9 +101,11 @@ class QtInspector(QWidget):
     pin_requested = Signal(str, object)
     trim_requested = Signal(str, int, int)
 
-    def __init__(self, project: Project, parent: QWidget | None = None) -> None:
+    def __init__(self, project: Project, parent: QWidget | None = None, *,
+                 thumb: TakeThumb | None = None) -> None:
         super().__init__(parent)
         self.project = project
+        self.thumb = thumb
         self.entry_id: str | None = None
         self.title = QLabel("Select a generated shot or bridge.")
         self.prompt = QLineEdit()
@@ -132,6 +139,7 @@ class QtInspector(QWidget):
                             "remove": QPushButton("Remove Pin")}
         self.takes = QListWidget()
         self.takes.setObjectName("takes")
+        self.takes.setIconSize(TAKE_ICON)
         self.take_buttons = {name: QPushButton(title) for name, title in (
             ("use", "Use Take"), ("delete", "Delete Take"), ("requeue", "Generate Again"))}
         self.source_in = QSpinBox()
@@ -293,8 +301,28 @@ class QtInspector(QWidget):
             row.setData(Qt.ItemDataRole.UserRole, take.id)
             row.setToolTip(take.path)
             self.takes.addItem(row)
+            self._take_icon(row, take)
             if active:
                 self.takes.setCurrentItem(row)
+
+    def _take_icon(self, row: QListWidgetItem, take: Take) -> None:
+        if self.thumb is None:
+            return
+        pixmap = self.thumb(take, 0, (TAKE_ICON.width(), TAKE_ICON.height()))
+        if pixmap is not None:
+            row.setIcon(QIcon(pixmap))
+
+    def refresh_icons(self) -> None:
+        """Show the takes' thumbnails that have arrived since."""
+        generation = self._generation()
+        if generation is None:
+            return
+        takes = {take.id: take for take in generation.takes}
+        for i in range(self.takes.count()):
+            row = self.takes.item(i)
+            take = takes.get(row.data(Qt.ItemDataRole.UserRole))
+            if take is not None and row.icon().isNull():
+                self._take_icon(row, take)
 
     def _media_name(self, media_id: str) -> str:
         media = self.project.media.get(media_id)

@@ -112,3 +112,31 @@ def test_moved_media_is_relinked_by_content_as_one_step(qtbot: QtBot, sample_pro
     window.action_set["undo"].trigger()
     assert window.project.media["media-clip-2"].path == "media/clip-2.mp4"
     assert "clip-2.mp4 (clip) — offline" in rows()  # undo shows it offline again
+
+
+def test_takes_in_the_inspector_show_their_first_frame(qtbot: QtBot, window: MainWindow,
+                                                       sample_project: Path) -> None:
+    from studio.document.model import Take
+    from studio.ui.commands import AddTakeCommand
+
+    takes = sample_project.parent / "takes"
+    takes.mkdir(exist_ok=True)
+    for number, status in ((1, "done"), (2, "done"), (3, "failed")):
+        if status == "done":
+            shutil.copy(sample_project.parent / "media" / f"clip-{number}.mp4",
+                        takes / f"t{number}.mp4")
+        window.session.push(AddTakeCommand(window.project, "shot-1", Take(
+            id=f"take-{number}", job_id=f"job-{number}", path=f"takes/t{number}.mp4",
+            spec_hash="sha256:0", status=status, created="2026-12-01T10:00:00Z")))
+    window.timeline.set_selection(["shot-1"])
+    rows = window.inspector.takes
+    assert rows.count() == 3
+    qtbot.waitUntil(lambda: not rows.item(0).icon().isNull()
+                    and not rows.item(1).icon().isNull(), timeout=15000)
+    assert rows.item(2).icon().isNull()  # a failed take has no video to show
+    colours = []
+    for i in (0, 1):  # the sample's first clip is blue, its second green
+        image = rows.item(i).icon().pixmap(64, 36).toImage()
+        colour = image.pixelColor(32, 10)
+        colours.append("blue" if colour.blue() > colour.green() else "green")
+    assert colours == ["blue", "green"]
