@@ -97,7 +97,7 @@ def operation_spec_from_args(args: argparse.Namespace,
     if not wants_operation(args):
         return None
     from engine.models import ModelError, find_model
-    from engine.requests import OperationSpec, TimedPrompt
+    from engine.requests import ClipRange, OperationSpec, TimedPrompt
 
     try:
         fps = find_model(request.model_id).constraints.fps or request.fps
@@ -106,6 +106,8 @@ def operation_spec_from_args(args: argparse.Namespace,
     op = operation_from_args(args, request, fps)
     return OperationSpec(kind=op.kind, frames=op.frames, clips=tuple(c.path for c in op.clips),
                          context=op.context, window=op.window,
+                         ranges=tuple(ClipRange(c.start, c.frames) for c in op.clips)
+                         if any(c.start for c in op.clips) else (),
                          cues=tuple(TimedPrompt(c.frame, c.prompt) for c in op.cues))
 
 
@@ -138,14 +140,15 @@ def run_from(take: Path, output: str | None, joined: str | None) -> int:
         print(f"note: the result may differ from the take: {note}.", file=sys.stderr)
     if not planned:
         return generate_here(request, output)
-    from engine.operations import probe_clip
+    from engine.operations import clips_in
     from engine.plan import Cue, Operation
 
     spec = settings.get("spec") or {}
     try:
+        ranges = [(int(start), int(frames)) for start, frames in spec.get("ranges", [])]
         operation = Operation(
             kind=spec["kind"], frames=int(spec["frames"]),
-            clips=tuple(probe_clip(path) for path in spec.get("clips", [])),
+            clips=clips_in(spec.get("clips", []), ranges),
             context=spec.get("context"), window=spec.get("window"),
             cues=tuple(Cue(int(frame), str(text)) for frame, text in spec.get("cues", [])))
     except (KeyError, TypeError, ValueError) as exc:

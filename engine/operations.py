@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,27 @@ def probe_clip(path: str | Path) -> Clip:
     return Clip(str(source), frames)
 
 
+def clips_in(paths: Sequence[str], ranges: Sequence[tuple[int, int]] = ()) -> tuple[Clip, ...]:
+    """The clips at ``paths``, each with its length, or the ``(start, frames)`` of it to use.
+
+    Raises
+    ------
+    PlanError
+        If a file is missing or undecodable, or a range reaches past the clip's last frame.
+    """
+    clips = tuple(probe_clip(path) for path in paths)
+    if not ranges:
+        return clips
+    used = []
+    for clip, (start, frames) in zip(clips, ranges, strict=True):
+        if start + frames > clip.frames:
+            raise PlanError(f"The clip {clip.path} has {clip.frames} frames, but frames "
+                            f"{start}-{start + frames - 1} of it were asked for; it may have "
+                            "changed since it was put on the timeline.")
+        used.append(Clip(clip.path, frames, start=start))
+    return tuple(used)
+
+
 def clip_rate(path: str) -> float | None:
     """The clip's average frame rate, or None when the container does not say."""
     with av.open(path) as container:
@@ -160,7 +181,9 @@ def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Pa
 def replay_settings(request: GenerationRequest, operation: Operation) -> dict[str, Any]:
     """What ``--from`` needs besides the plan: the user's request and operation, and provenance."""
     spec = {"kind": operation.kind, "frames": operation.frames,
-            "clips": [clip.path for clip in operation.clips], "context": operation.context,
+            "clips": [clip.path for clip in operation.clips],
+            "ranges": [[clip.start, clip.frames] for clip in operation.clips],
+            "context": operation.context,
             "window": operation.window, "cues": [[cue.frame, cue.prompt] for cue in operation.cues]}
     return {"base": request.to_dict(), "spec": spec,
             **provenance(request, find_model(request.model_id).path)}

@@ -45,10 +45,15 @@ class FrameRange:
 
 @dataclass(frozen=True)
 class Clip:
-    """A source clip: its path and its length in frames."""
+    """A source clip: its path, and the ``frames`` of it used, from its frame ``start``.
+
+    An operation continues the part a timeline shows: a clip trimmed to its frames 10-59 is
+    ``Clip(path, 50, start=10)``, and extending it forward pins its frames before 60.
+    """
 
     path: str
     frames: int
+    start: int = 0
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,7 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         """The plan as JSON-ready settings (what a take's metadata records)."""
         return {"operation": self.operation, "sources": [c.path for c in self.clips],
+                "source_ranges": [[c.start, c.frames] for c in self.clips],
                 "take_frames": self.take_frames, "notes": list(self.notes),
                 "windows": [{"request": w.request.to_dict(), "keep": [w.keep.start, w.keep.count],
                              "blend": w.blend} for w in self.windows],
@@ -216,15 +222,17 @@ def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operat
 
 
 def _tail(clip: Clip, count: int, target: int) -> Pin:
-    return Pin(clip.path, target, frame_start=clip.frames - count, frame_count=count)
+    return Pin(clip.path, target, frame_start=clip.start + clip.frames - count,
+               frame_count=count)
 
 
 def _head(clip: Clip, count: int, target: int) -> Pin:
-    return Pin(clip.path, target, frame_start=0, frame_count=count)
+    return Pin(clip.path, target, frame_start=clip.start, frame_count=count)
 
 
 def _whole(index: int, clip: Clip) -> Part:
-    return Part(index, FrameRange(0, clip.frames))
+    """All of the clip's used frames (numbered as in its file) in the joined result."""
+    return Part(index, FrameRange(clip.start, clip.frames))
 
 
 class _Planner:

@@ -31,10 +31,18 @@ from typing import Any, ClassVar, TypeVar
 
 from engine.fields import FieldError, build, check_fields
 # Re-exported: the studio imports nothing from engine but this module, yet builds requests.
-from engine.requests import GenerationRequest, OperationSpec, Pin, RequestError, TimedPrompt
+from engine.requests import (
+    ClipRange,
+    GenerationRequest,
+    OperationSpec,
+    Pin,
+    RequestError,
+    TimedPrompt,
+)
 
 __all__ = [
-    "ENVELOPE", "MAX_LINE_BYTES", "PROTOCOL_VERSION", "REGISTRY", "Cancel", "Cancelled", "Done",
+    "ENVELOPE", "MAX_LINE_BYTES", "PROTOCOL_VERSION", "REGISTRY", "Cancel", "Cancelled",
+    "ClipRange", "Done",
     "Error", "Failed", "GenerationRequest", "GetJob", "Heartbeat", "Hello", "Interrupted",
     "ListJobs", "ListModels", "Message", "Ok", "Pin", "Preview", "Progress", "ProtocolError",
     "LOOPBACK", "OperationSpec", "PORT_NAME", "Queued", "Remove", "Removed", "Reorder", "Reordered",

@@ -179,6 +179,31 @@ class TimedPrompt:
 
 
 @dataclass(frozen=True)
+class ClipRange:
+    """The frames of a source clip an operation uses: ``frames`` from its frame ``start``
+    (numbered as in the file), such as the part of a trimmed clip a timeline shows."""
+
+    start: int
+    frames: int
+
+    def __post_init__(self) -> None:
+        with _as_request_error():
+            check_fields(self)
+        _in_range("start", self.start, 0, 10**7)
+        _in_range("frames", self.frames, 1, 10**7)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The range as a JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, where: str = "") -> ClipRange:
+        """Build one from a JSON object; raises RequestError naming the bad field."""
+        with _as_request_error():
+            return typing.cast(ClipRange, build(cls, data, where))
+
+
+@dataclass(frozen=True)
 class OperationSpec:
     """An operation on source clips that the engine plans into one or more requests.
 
@@ -200,6 +225,9 @@ class OperationSpec:
         The longest single request of a long shot; None for the model's own limit.
     cues
         Timed prompts.
+    ranges
+        The frames of each clip to use, one :class:`ClipRange` per clip; empty for all of
+        every clip.
     """
 
     kind: str
@@ -208,6 +236,7 @@ class OperationSpec:
     context: int | None = None
     window: int | None = None
     cues: tuple[TimedPrompt, ...] = ()
+    ranges: tuple[ClipRange, ...] = ()
 
     def __post_init__(self) -> None:
         with _as_request_error():
@@ -221,12 +250,16 @@ class OperationSpec:
                                f"clip(s), got {len(self.clips)}.")
         for path in self.clips:
             _text("clips", path, MAX_PATH_CHARS, empty=False)
+        if self.ranges and len(self.ranges) != len(self.clips):
+            raise RequestError(f"ranges must give one range per clip ({len(self.clips)}), "
+                               f"got {len(self.ranges)}.")
 
     def to_dict(self) -> dict[str, Any]:
         """The operation as a JSON-ready dict."""
         data = dataclasses.asdict(self)
         data["clips"] = list(self.clips)
         data["cues"] = [cue.to_dict() for cue in self.cues]
+        data["ranges"] = [clip_range.to_dict() for clip_range in self.ranges]
         return data
 
     @classmethod

@@ -45,11 +45,11 @@ def run_operation_job(request: GenerationRequest, spec: OperationSpec, info: Mod
     out of memory, propagate for the worker to report; planning errors become
     :class:`OperationFailure`.
     """
-    from engine.operations import probe_clip, replay_settings, run_plan, write_outputs
+    from engine.operations import clips_in, replay_settings, run_plan, write_outputs
 
     started = time.perf_counter()
     try:
-        clips = tuple(probe_clip(path) for path in spec.clips)
+        clips = clips_in(spec.clips, [(r.start, r.frames) for r in spec.ranges])
     except PlanError as exc:
         raise OperationFailure("missing_media", str(exc),
                                "Relink or re-import the clip, then submit again.") from None

@@ -12,8 +12,9 @@ The item's kind picks the operation, and its neighbours on the track give the cl
 - ``bridge``: the clips on either side (of the item, or of the transition that holds it);
 - ``loop``: the clip just before it.
 
-The engine continues a clip from its file's last frames (and precedes it from its first), so a
-neighbour trimmed away from that end is refused with a sentence saying so.
+Each clip goes with the range of its file's own frames that the timeline shows (a
+``ClipRange``), so the engine continues a trimmed clip from its last shown frame, and leads into
+its first shown one, rather than from the ends of its file; a take is ranged the same way.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from engine.protocol import GenerationRequest, OperationSpec, Pin
+from engine.protocol import ClipRange, GenerationRequest, OperationSpec, Pin
 from studio.document import serialize
 from studio.document.errors import EditError
 from studio.document.model import (
@@ -92,8 +93,8 @@ def _pins(project: Project, project_dir: Path, generation: Generation) -> tuple[
 
 
 def _neighbour(project: Project, project_dir: Path, entries: list[TrackEntry], index: int,
-               end: str, what: str) -> str:
-    """The file of the clip at ``entries[index]``, which the operation continues at ``end``."""
+               what: str) -> tuple[str, ClipRange]:
+    """The file of the clip (or take) at ``entries[index]`` and the range of it shown."""
     entry = entries[index] if 0 <= index < len(entries) else None
     if isinstance(entry, Transition):
         raise GenerationSetupError(f"The {what} has a transition in the way; remove it first.")
@@ -101,44 +102,41 @@ def _neighbour(project: Project, project_dir: Path, entries: list[TrackEntry], i
         media = project.media.get(entry.media_id)
         if media is None:
             raise GenerationSetupError(f"The {what} uses media that is not in the pool.")
-        length = media.length_at(project.rate)
-        name = entry.name or media.name
-        if end == "tail" and length is not None and entry.source.end < length:
-            raise GenerationSetupError(
-                f"The clip {name!r} ends before its file does, and the extension would continue "
-                "from the file's last frame; trim the clip back to its end first.")
-        if end == "head" and entry.source.start > 0:
-            raise GenerationSetupError(
-                f"The clip {name!r} starts after its file does, and the extension would lead "
-                "into the file's first frame; trim the clip back to its start first.")
-        return str(resolve_media_path(project_dir, media))
+        # Source ranges count project frames; the engine counts the file's own.
+        first = media.own_frame(entry.source.start, project.rate)
+        last = media.own_frame(entry.source.end - 1, project.rate)
+        if media.frames is not None:
+            last = min(last, media.frames - 1)
+        shown = ClipRange(start=first, frames=max(1, last - first + 1))
+        return str(resolve_media_path(project_dir, media)), shown
     if isinstance(entry, Generated):
         take = entry.generation.active_take
         if take is None or take.status != "done":
             raise GenerationSetupError(f"The {what} is a generated item without a finished "
                                        "take; generate it first.")
-        return str(resolve_media_path(project_dir, take.path))
+        # A take is made at the project's rate: its frames are the item's source frames.
+        shown = ClipRange(start=entry.source.start, frames=entry.source.duration)
+        return str(resolve_media_path(project_dir, take.path)), shown
     if isinstance(entry, Still):
         raise GenerationSetupError(f"The {what} is a still; use a shot with the still pinned "
                                    "(animate) instead.")
     raise GenerationSetupError(f"There is no clip {what}; put one there first.")
 
 
-def _clips(project: Project, project_dir: Path, entry_id: str, kind: str) -> tuple[str, ...]:
+def _clips(project: Project, project_dir: Path, entry_id: str, kind: str
+           ) -> tuple[tuple[str, ClipRange], ...]:
     try:
         track, index, _entry = project.find(entry_id)
     except EditError as exc:
         raise GenerationSetupError(str(exc)) from None
     entries = track.items
     if kind in ("extend_forward", "loop"):
-        return (_neighbour(project, project_dir, entries, index - 1, "tail",
-                           "item before it"),)
+        return (_neighbour(project, project_dir, entries, index - 1, "item before it"),)
     if kind == "extend_backward":
-        return (_neighbour(project, project_dir, entries, index + 1, "head",
-                           "item after it"),)
+        return (_neighbour(project, project_dir, entries, index + 1, "item after it"),)
     if kind == "bridge":
-        return (_neighbour(project, project_dir, entries, index - 1, "tail", "item before it"),
-                _neighbour(project, project_dir, entries, index + 1, "head", "item after it"))
+        return (_neighbour(project, project_dir, entries, index - 1, "item before it"),
+                _neighbour(project, project_dir, entries, index + 1, "item after it"))
     return ()
 
 
@@ -169,7 +167,9 @@ def request_for(project: Project, project_dir: str | os.PathLike[str], entry_id:
         width=spec.width or project.width, height=spec.height or project.height,
         frames=spec.duration, fps=fps, seed=spec.seed, steps=spec.steps,
         guidance=spec.guidance, pins=pins)
-    return request, OperationSpec(kind=spec.kind, frames=spec.duration, clips=clips)
+    return request, OperationSpec(kind=spec.kind, frames=spec.duration,
+                                  clips=tuple(path for path, _ in clips),
+                                  ranges=tuple(shown for _, shown in clips))
 
 
 def store_take(output: str | os.PathLike[str], takes_folder: Path | None) -> str:

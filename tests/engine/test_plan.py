@@ -87,6 +87,26 @@ def test_loop_makes_tail_take_head_continuous() -> None:
     assert p.joined == (Part(0, FrameRange(0, 30)), Part(None, FrameRange(0, 7)))
 
 
+def test_a_trimmed_clip_is_continued_where_its_used_part_ends() -> None:
+    used = Clip("/a.mp4", 12, start=10)  # frames 10-21 of a 30-frame file: trimmed both ends
+    forward = plan(LTX, "extend_forward", 10, used)
+    assert pins(forward) == [("/a.mp4", 0, 13, 9)]  # frames 13-21, not the file's 21-29
+    assert forward.joined == (Part(0, FrameRange(10, 12)), Part(None, FrameRange(0, 10)))
+    backward = plan(LTX, "extend_backward", 10, used)
+    assert pins(backward) == [("/a.mp4", 16, 10, 9)]  # leads into frame 10, not frame 0
+    tail_a = Clip("/a.mp4", 20, start=5)
+    bridge = plan(LTX, "bridge", 10, tail_a, Clip("/b.mp4", 15, start=4))
+    assert pins(bridge) == [("/a.mp4", 0, 11, 14), ("/b.mp4", 24, 4, 9)]
+    loop = plan(TINY, "loop", 7, used)
+    assert pins(loop) == [("/a.mp4", 0, 17, 5), ("/a.mp4", 12, 10, 5)]
+    assert loop.to_dict()["source_ranges"] == [[10, 12]]
+
+
+def test_a_used_part_shorter_than_the_context_is_refused() -> None:
+    with pytest.raises(PlanError, match="has 5 frames, fewer than the 9"):
+        plan(LTX, "extend_forward", 10, Clip("/a.mp4", 5, start=20))
+
+
 def test_long_shot_windows_overlap_by_the_context() -> None:
     p = plan(LTX, "shot", 30, window=17, cues=(Cue(12, "later"),))
     assert p.operation == "long_shot"

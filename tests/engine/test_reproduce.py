@@ -65,6 +65,24 @@ def test_from_reruns_an_operation_take(tiny_model: str, tmp_path: Path) -> None:
     assert read_settings(again)["spec"]["kind"] == "extend_forward"
 
 
+def test_from_reruns_an_operation_on_part_of_a_clip(tiny_model: str, tmp_path: Path) -> None:
+    from engine.generate import run_operation
+    from engine.plan import Clip, Operation
+
+    source = tmp_path / "source.mp4"
+    write_video(np.stack([np.full((32, 32, 3), 10 * i, np.uint8) for i in range(20)]), 24, source)
+    request = GenerationRequest("tiny-ltx", "a blue square", 32, 32, 9, 24, seed=11, steps=2,
+                                guidance=3.0)
+    take, again = tmp_path / "take.mp4", tmp_path / "again.mp4"
+    used = Clip(str(source), 12, start=3)  # a trimmed clip: its frames 3-14
+    assert run_operation(request, Operation("extend_forward", 9, (used,)), str(take), None) == 0
+    assert read_settings(take)["spec"]["ranges"] == [[3, 12]]
+    assert main(["generate", "--from", str(take), "-o", str(again)]) == 0
+    assert np.array_equal(frames_of(take), frames_of(again))
+    [pin] = read_settings(again)["windows"][0]["request"]["pins"]
+    assert pin["frame_start"] + pin["frame_count"] == 15  # still ends at the used part's end
+
+
 def test_from_says_what_changed_since_the_take(tiny_model: str, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     still = tmp_path / "still.png"

@@ -104,3 +104,46 @@ def test_an_operation_out_of_memory_twice_fails_with_a_hint(engine: Engine,
     assert record["state"] == "failed" and record["error_code"] == "out_of_memory"
     assert "also with the 'tiled' memory profile" in record["error_message"]
     assert "the length (now 12 frames)" in record["error_hint"]
+
+
+def test_an_extension_of_a_trimmed_clip_continues_its_used_part(engine: Engine,
+                                                                tmp_path: Path) -> None:
+    source = ramp(tmp_path / "source.mp4", 20)  # the timeline shows frames 4-16 of it
+    submit_operation(engine, "extend-trimmed", p.OperationSpec(
+        kind="extend_forward", frames=12, clips=(str(source),),
+        ranges=(p.ClipRange(start=4, frames=13),)))
+    record = wait_state(engine, "extend-trimmed")
+    assert record["state"] == "done", record
+    [pin] = record["settings"]["windows"][0]["request"]["pins"]
+    context = pin["frame_count"]
+    assert pin["frame_start"] == 4 + 13 - context  # ends at frame 16, not at the file's 19
+    take, joined = (Path(path) for path in record["outputs"])
+    joined_frames = read_clip(str(joined), 32, 32)
+    assert len(joined_frames) == 13 + 12  # the used part, then the take
+    used = read_clip(str(source), 32, 32)[4:17]
+    assert np.abs(joined_frames[:13].astype(int) - used.astype(int)).max() <= 3
+    assert read_settings(take)["spec"]["ranges"] == [[4, 13]]
+
+
+def test_a_range_past_the_clips_end_fails_the_job_in_words(engine: Engine,
+                                                            tmp_path: Path) -> None:
+    source = ramp(tmp_path / "source.mp4", 10)
+    submit_operation(engine, "range-x", p.OperationSpec(
+        kind="extend_forward", frames=9, clips=(str(source),),
+        ranges=(p.ClipRange(start=5, frames=9),)))
+    record = wait_state(engine, "range-x")
+    assert record["state"] == "failed" and record["error_code"] == "missing_media"
+    assert "has 10 frames, but frames 5-13 of it were asked for" in record["error_message"]
+
+
+def test_ranges_are_one_per_clip_and_round_trip() -> None:
+    spec = p.OperationSpec(kind="bridge", frames=9, clips=("/a.mp4", "/b.mp4"),
+                           ranges=(p.ClipRange(0, 20), p.ClipRange(3, 9)))
+    assert p.OperationSpec.from_dict(spec.to_dict()) == spec
+    with pytest.raises(p.RequestError, match="one range per clip"):
+        p.OperationSpec(kind="bridge", frames=9, clips=("/a.mp4", "/b.mp4"),
+                        ranges=(p.ClipRange(0, 20),))
+    with pytest.raises(p.RequestError, match="start"):
+        p.ClipRange(-1, 5)
+    with pytest.raises(p.RequestError, match="frames"):
+        p.ClipRange(0, 0)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 import pytest
 
+from engine.protocol import ClipRange
 from studio.document import edits, persistence
 from studio.document.model import Clip, FrameRange, Generated, GeneratedSpec, Generation, Project
 from studio.engine_link.takes import (
@@ -77,17 +79,43 @@ def test_extensions_bridges_and_loops_take_their_neighbours(
         str(folder / "media/clip-2.mp4"), str(folder / "media/clip-1.mp4"))
 
 
-def test_an_extension_of_a_trimmed_clip_is_refused_with_what_to_do(
+def test_an_extension_of_a_trimmed_clip_continues_the_part_the_timeline_shows(
         opened: tuple[Project, Path]) -> None:
     project, folder = opened
-    edits.trim(project, "clip-2", out_delta=-10)
     forward = _add(project, "extend_forward", "clip-2")
-    with pytest.raises(GenerationSetupError, match="ends before its file does.*trim the clip"):
-        request_for(project, folder, forward)
+    assert request_for(project, folder, forward)[1].ranges == (ClipRange(0, 72),)  # all of it
+    edits.trim(project, "clip-2", out_delta=-10)
+    assert request_for(project, folder, forward)[1].ranges == (ClipRange(0, 62),)
     backward = _add(project, "extend_backward", "gap-1")  # the item after it is clip-2
     edits.trim(project, "clip-2", in_delta=5)
-    with pytest.raises(GenerationSetupError, match="starts after its file does"):
-        request_for(project, folder, backward)
+    assert request_for(project, folder, backward)[1].ranges == (ClipRange(5, 57),)
+
+
+def test_a_clip_at_another_rate_is_ranged_in_its_own_frames(
+        opened: tuple[Project, Path]) -> None:
+    project, folder = opened
+    media = project.media["media-clip-2"]
+    project.media["media-clip-2"] = dataclasses.replace(  # as if it were 48 fps: 144 frames
+        media, probe={**media.probe, "rate": "48", "frames": 144})
+    edits.trim(project, "clip-2", in_delta=6, out_delta=-6)  # project frames 6-65
+    forward = _add(project, "extend_forward", "clip-2")
+    # Project frame 6 shows own frame 12 and frame 65 own frame 130: frames 12-130 are used.
+    assert request_for(project, folder, forward)[1].ranges == (ClipRange(12, 119),)
+
+
+def test_a_trimmed_take_before_an_extension_is_ranged_too(opened: tuple[Project, Path]) -> None:
+    from studio.document.model import Take
+
+    project, folder = opened
+    (folder / "takes").mkdir(exist_ok=True)
+    shutil.copy(folder / "media" / "clip-1.mp4", folder / "takes" / "t.mp4")
+    take = Take(id="take-1", job_id="j", path="takes/t.mp4", spec_hash="sha256:0",
+                status="done", created="2026-12-01T10:00:00Z")
+    edits.add_take(project, "shot-1", take)
+    edits.trim(project, "shot-1", in_delta=4, out_delta=-8)  # the take's frames 4-39 shown
+    forward = _add(project, "extend_forward", "shot-1")
+    clips, ranges = (lambda op: (op.clips, op.ranges))(request_for(project, folder, forward)[1])
+    assert Path(clips[0]).name == "t.mp4" and ranges == (ClipRange(4, 36),)
 
 
 @pytest.mark.parametrize(("entry_id", "message"), [
