@@ -16,7 +16,7 @@ _TEXT_ENCODER = dict(d_model=32, d_kv=8, d_ff=37, num_layers=1, num_heads=4,
                      relative_attention_num_buckets=8, pad_token_id=0, eos_token_id=1)
 
 
-def _tokenizer():  # noqa: ANN202 - transformers is untyped here and imported lazily
+def word_tokenizer(max_tokens: int = _MAX_TOKENS):  # noqa: ANN201 - transformers is untyped
     from tokenizers import Tokenizer, models, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
@@ -27,7 +27,7 @@ def _tokenizer():  # noqa: ANN202 - transformers is untyped here and imported la
     backend.post_processor = processors.TemplateProcessing(
         single="$A </s>", special_tokens=[("</s>", vocab["</s>"])])
     return PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="</s>",
-                                   unk_token="<unk>", model_max_length=_MAX_TOKENS)
+                                   unk_token="<unk>", model_max_length=max_tokens)
 
 
 def build_tiny_ltx(path: Path, *, seed: int = 0) -> Path:
@@ -49,6 +49,17 @@ def build_tiny_ltx(path: Path, *, seed: int = 0) -> Path:
     Path
         ``path``, now a diffusers model folder with ``model_index.json``.
     """
+    return _save(tiny_ltx_pipeline(seed=seed), path)
+
+
+def _save(pipe: object, path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    pipe.save_pretrained(path, safe_serialization=True)  # type: ignore[attr-defined]
+    return path
+
+
+def tiny_ltx_pipeline(*, seed: int = 0):  # noqa: ANN201 - diffusers is untyped here
+    """The pipeline :func:`build_tiny_ltx` saves, in memory (float32, on the CPU)."""
     import torch
     from diffusers import (
         AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXConditionPipeline,
@@ -56,7 +67,7 @@ def build_tiny_ltx(path: Path, *, seed: int = 0) -> Path:
     )
     from transformers import T5Config, T5EncoderModel
 
-    tokenizer = _tokenizer()
+    tokenizer = word_tokenizer()
     torch.manual_seed(seed)
     text_encoder = T5EncoderModel(T5Config(vocab_size=len(tokenizer), **_TEXT_ENCODER))
     transformer = LTXVideoTransformer3DModel(
@@ -72,12 +83,9 @@ def build_tiny_ltx(path: Path, *, seed: int = 0) -> Path:
         upsample_residual=(False, False, False, False), upsample_factor=(1, 1, 1, 1),
         timestep_conditioning=False, patch_size=1, patch_size_t=1, encoder_causal=True,
         decoder_causal=False)
-    pipe = LTXConditionPipeline(scheduler=FlowMatchEulerDiscreteScheduler(), vae=vae,
+    return LTXConditionPipeline(scheduler=FlowMatchEulerDiscreteScheduler(), vae=vae,
                                 text_encoder=text_encoder, tokenizer=tokenizer,
                                 transformer=transformer)
-    path.mkdir(parents=True, exist_ok=True)
-    pipe.save_pretrained(path, safe_serialization=True)
-    return path
 
 
 WAN_KINDS = ("t2v", "i2v", "vace")
@@ -111,6 +119,17 @@ def build_tiny_wan(path: Path, *, kind: str = "t2v", seed: int = 0) -> Path:
     ValueError
         If ``kind`` is not one of :data:`WAN_KINDS`.
     """
+    return _save(tiny_wan_pipeline(kind=kind, seed=seed), path)
+
+
+def tiny_wan_pipeline(*, kind: str = "t2v", seed: int = 0):  # noqa: ANN201 - diffusers untyped
+    """The pipeline :func:`build_tiny_wan` saves, in memory (float32, on the CPU).
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not one of :data:`WAN_KINDS`.
+    """
     if kind not in WAN_KINDS:
         raise ValueError(f"unknown tiny Wan kind {kind!r}; expected one of {WAN_KINDS}.")
     import torch
@@ -120,7 +139,7 @@ def build_tiny_wan(path: Path, *, kind: str = "t2v", seed: int = 0) -> Path:
     )
     from transformers import UMT5Config, UMT5EncoderModel
 
-    tokenizer = _tokenizer()
+    tokenizer = word_tokenizer()
     torch.manual_seed(seed)
     text_encoder = UMT5EncoderModel(UMT5Config(vocab_size=len(tokenizer), **_TEXT_ENCODER))
     vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
@@ -144,6 +163,4 @@ def build_tiny_wan(path: Path, *, kind: str = "t2v", seed: int = 0) -> Path:
         transformer = WanVACETransformer3DModel(in_channels=16, num_layers=2, vace_layers=[0],
                                                 vace_in_channels=96, **shape)
         pipe = WanVACEPipeline(transformer=transformer, **parts)
-    path.mkdir(parents=True, exist_ok=True)
-    pipe.save_pretrained(path, safe_serialization=True)
-    return path
+    return pipe
