@@ -21,9 +21,12 @@ from studio.provenance.exports import Signing, plan_signing, render_maybe_signed
 from studio.render.export import export
 from studio.render.preview import snapshot
 from studio.ui import threads
+from studio.ui.export_dialog import ExportOptions
 
-#: Output suffix -> codec. ProRes for .mov, since an editor asking for MOV wants an intermediate.
-CODECS = {".mp4": "h264", ".m4v": "h264", ".mov": "prores"}
+#: What each codec can be written to.
+SUFFIXES = {"h264": (".mp4", ".m4v", ".mov", ".mkv"), "h265": (".mp4", ".mov", ".mkv"),
+            "prores": (".mov",)}
+NAMES = {"h264": "H.264", "h265": "H.265", "prores": "ProRes"}
 
 
 class ExportRunner(QObject):
@@ -59,16 +62,24 @@ class ExportRunner(QObject):
     def _on_finished(self, _written: bool, _sentence: str) -> None:
         self._busy = False
 
-    def start(self, project: Project, folder: Path, output: Path) -> bool:
-        """Begin exporting ``project`` to ``output``; False, with the reason on ``notice``, if
+    def start(self, project: Project, folder: Path, target: Path | ExportOptions) -> bool:
+        """Begin exporting ``project`` as ``target`` says (a file name alone: its extension
+        picks the codec, the rest is the defaults); False, with the reason on ``notice``, if
         it cannot start."""
         if self.running:
             self.notice.emit("An export is already running; wait for it or cancel it.")
             return False
-        codec = CODECS.get(output.suffix.lower())
-        if codec is None:
+        options = target if isinstance(target, ExportOptions) else ExportOptions.for_path(target)
+        output, suffix = options.path, options.path.suffix.lower()
+        if not any(suffix in known for known in SUFFIXES.values()):
             self.notice.emit(f"Export to .mp4 (H.264) or .mov (ProRes), not "
                              f"{output.suffix or 'a file without an extension'}.")
+            return False
+        if suffix not in SUFFIXES[options.codec]:
+            *others, last = SUFFIXES[options.codec]
+            kinds = f"{', '.join(others)} or {last}" if others else last
+            self.notice.emit(f"{NAMES[options.codec]} is written to {kinds} files, not "
+                             f"{suffix}.")
             return False
         frozen = snapshot(project)
         try:
@@ -81,8 +92,8 @@ class ExportRunner(QObject):
         # The thread gets the cancel flag and a weak reporter, never the runner itself.
         report = threads.on_gui(self, lambda me, name, *args: getattr(me, name).emit(*args))
         self._thread = threading.Thread(target=_export_job, name="export", daemon=True,
-                                        args=(self._cancel, report, frozen, folder, output,
-                                              codec, signing))
+                                        args=(self._cancel, report, frozen, folder, options,
+                                              signing))
         self._thread.start()
         return True
 
@@ -98,9 +109,10 @@ class ExportRunner(QObject):
 
 
 def _export_job(cancel: threading.Event, report: Callable[..., None], project: Project,
-                folder: Path, output: Path, codec: str, signing: Signing | None) -> None:
+                folder: Path, options: ExportOptions, signing: Signing | None) -> None:
     """The export thread: render (and sign), reporting ``progress`` and ``finished``."""
     started = time.monotonic()
+    output = options.path
     shown = [0.0]
 
     def progress(done: int, total: int) -> None:
@@ -110,7 +122,10 @@ def _export_job(cancel: threading.Event, report: Callable[..., None], project: P
             report("progress", done, total)
 
     def render(path: Path) -> Path:
-        return export(project, folder, path, codec=codec, progress=progress, cancel=cancel)
+        return export(project, folder, path, codec=options.codec, crf=options.crf,
+                      preset=options.preset, width=options.width, height=options.height,
+                      fps=options.fps, frame_range=options.frame_range(project.rate),
+                      progress=progress, cancel=cancel)
 
     try:
         render_maybe_signed(render, output, signing)

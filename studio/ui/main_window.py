@@ -28,6 +28,7 @@ from studio.ui.actions import ActionSpec, build_actions, fill_recent
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
 from studio.ui.docks.outline import QtOutline
+from studio.ui.export_dialog import ExportOptions
 from studio.ui.exporting import ExportRunner
 from studio.ui.generation import GenerationActions, items_for_media
 from studio.ui.prompts import Prompts
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.prompts = prompts or Prompts.dialogs(self)
         self.autosave_ms = autosave_ms
         self.in_out: list[int | None] = [None, None]
+        self.last_export: ExportOptions | None = None
         self.resize(960, 540)
         self.viewer = QtViewer()
         self.setCentralWidget(self.viewer)
@@ -154,6 +156,8 @@ class MainWindow(QMainWindow):
                 view.detach()
                 view.deleteLater()
             self.docks["Inspector"].widget().deleteLater()  # the inspector's scroll area
+            self.in_out = [None, None]  # marks and export file belonged to the old project
+            self.last_export = None
         session = self.session = ProjectSession(opened, recover=recover,
                                                 autosave_ms=self.autosave_ms, parent=self)
         project = session.project
@@ -283,16 +287,25 @@ class MainWindow(QMainWindow):
         """The folder the project's media paths are relative to."""
         return self.session.path.parent if self.session.path is not None else Path.cwd()
 
-    def export_timeline(self, path: Path | None = None) -> bool:
-        """Export the timeline (to a file the user picks) in the background."""
-        path = path or self.prompts.export_path(self.project.name)
-        if path is None:
-            return False
-        started = self.exporter.start(self.project, self._folder(), path)
+    def export_timeline(self, target: Path | ExportOptions | None = None) -> bool:
+        """Export the timeline in the background: to ``target``, or as the user chooses in
+        the export dialog (which starts from the last export's settings)."""
+        if target is None:
+            start = self.last_export or ExportOptions.for_path(
+                self._folder() / f"{self.project.name}.mp4")
+            marks = self.in_out
+            target = self.prompts.export_options(
+                start, self.project, (marks[0], marks[1]) if marks[0] is not None
+                and marks[1] is not None and marks[0] <= marks[1] else None)
+            if target is None:
+                return False
+        options = target if isinstance(target, ExportOptions) else ExportOptions.for_path(target)
+        started = self.exporter.start(self.project, self._folder(), options)
         if started:
+            self.last_export = options
             self.export_bar.setValue(0)
             self.export_bar.setVisible(True)
-            self.statusBar().showMessage(f"Exporting {path.name}…")
+            self.statusBar().showMessage(f"Exporting {options.path.name}…")
         self.action_set.update()
         return started
 

@@ -9,7 +9,9 @@ from typing import Literal
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from studio.document.model import Project
 from studio.document.persistence import PROJECT_SUFFIX, OpenedProject
+from studio.ui.export_dialog import ExportOptions
 
 CloseAnswer = Literal["save", "discard", "cancel"]
 MEDIA_FILTER = "Media (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.mp4 *.mov *.mkv *.webm *.avi)"
@@ -30,13 +32,11 @@ def _save_path(parent: QWidget | None, project_name: str) -> Path | None:
     return path if path.suffix == PROJECT_SUFFIX else path.with_name(path.name + PROJECT_SUFFIX)
 
 
-def _export_path(parent: QWidget | None, project_name: str) -> Path | None:
-    name, _ = QFileDialog.getSaveFileName(parent, "Export", project_name + ".mp4",
-                                          "H.264 MP4 (*.mp4);;ProRes 422 HQ MOV (*.mov)")
-    if not name:
-        return None
-    path = Path(name)
-    return path if path.suffix.lower() in (".mp4", ".mov") else path.with_suffix(".mp4")
+def _export_options(parent: QWidget | None, start: ExportOptions, project: Project,
+                    marks: tuple[int, int] | None) -> ExportOptions | None:
+    from studio.ui.export_dialog import ask
+
+    return ask(start, project.width, project.height, project.rate, marks, parent)
 
 
 def _folder(parent: QWidget | None) -> Path | None:
@@ -77,7 +77,10 @@ class Prompts:
     open_path: Callable[[], Path | None] = field(default=lambda: None)
     save_path: Callable[[str], Path | None] = field(default=lambda _name: None)
     media_paths: Callable[[], list[Path]] = field(default=list)
-    export_path: Callable[[str], Path | None] = field(default=lambda _name: None)
+    #: (the last export's options or the defaults, the project, its in and out points) ->
+    #: the options to export with, or None
+    export_options: Callable[[ExportOptions, Project, tuple[int, int] | None],
+                             ExportOptions | None] = field(default=lambda *_args: None)
     search_folder: Callable[[], Path | None] = field(default=lambda: None)
     recover: Callable[[OpenedProject], bool] = field(default=lambda _opened: False)
     confirm_close: Callable[[str], CloseAnswer] = field(default=lambda _name: "cancel")
@@ -88,7 +91,7 @@ class Prompts:
         return cls(parent=parent, open_path=lambda: _open_path(parent),
                    save_path=lambda name: _save_path(parent, name),
                    media_paths=lambda: _media_paths(parent),
-                   export_path=lambda name: _export_path(parent, name),
+                   export_options=lambda *args: _export_options(parent, *args),
                    search_folder=lambda: _folder(parent),
                    recover=lambda opened: _recover(parent, opened),
                    confirm_close=lambda name: _confirm_close(parent, name))
