@@ -235,6 +235,12 @@ class MainWindow(QMainWindow):
         if not self._may_discard():
             event.ignore()
             return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop everything the window runs (autosave, playback, the viewer's thread, thumbnail
+        and proxy making, an export in flight, which leaves nothing); closing does this."""
         self.session.close()
         self.playback.stop()
         self.viewer.detach()
@@ -243,7 +249,6 @@ class MainWindow(QMainWindow):
         if self.exporter.running:  # an export in flight is cancelled; it leaves nothing
             self.exporter.cancel()
             self.exporter.wait(10)
-        event.accept()
 
     # ------------------------------------------------------------------- File actions
     def new_project(self) -> None:
