@@ -27,9 +27,10 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
              profile: str | None = None) -> np.ndarray:
     """Generate every window of ``plan`` and assemble the take (the new frames only).
 
-    Window ``k > 0`` of a long shot is colour-matched to the take over its ``blend`` frames
-    (Lab mean and std), then those frames are crossfaded with the take's last ones. A window
-    that a later one pins is written to its ``output`` file first, as corrected.
+    Window ``k > 0`` of a chain is colour-matched to the take over its ``blend`` frames (Lab
+    mean and std), then those frames are crossfaded with the take's last ones (its first ones
+    for a window that comes before the take: backward chains). A window that a later one pins
+    is written to its ``output`` file first, as corrected.
 
     Parameters
     ----------
@@ -65,13 +66,21 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         frames = backend.generate(window.request, step)
         keep, blend = window.keep, window.blend
         if blend and take is not None:
-            frames = match_colour(frames, frames[keep.start:keep.start + blend], take[-blend:])
+            # Matched over the frames that lie over the take: its last ones, or for a window
+            # before it (a backward chain), its first ones.
+            ours = (frames[keep.end - blend:keep.end] if window.before
+                    else frames[keep.start:keep.start + blend])
+            frames = match_colour(frames, ours, take[:blend] if window.before else take[-blend:])
         if window.output is not None:
             write_video(frames, window.request.fps, Path(window.output),
                         {"operation": plan.operation, "window": k})
         kept = frames[keep.start:keep.end]
         if take is None:
             take = kept.copy()
+            continue
+        if window.before:
+            seam = crossfade(kept[len(kept) - blend:], take[:blend])
+            take = np.concatenate([kept[:len(kept) - blend], seam, take[blend:]])
             continue
         seam = crossfade(take[len(take) - blend:], kept[:blend])
         take = np.concatenate([take[:len(take) - blend], seam, kept[blend:]])

@@ -107,12 +107,17 @@ class Window:
         window is colour-matched to the take over them, then crossfaded.
     output
         Where the runner writes this window's frames because the next window pins them, or None.
+    before
+        The window comes before the take so far in time (a long backward extension, planned
+        from its clip backwards): its kept frames go in front, and ``blend`` counts its *last*
+        kept frames, which lie over the take's first ones.
     """
 
     request: GenerationRequest
     keep: FrameRange
     blend: int = 0
     output: str | None = None
+    before: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,7 @@ class Plan:
                 "source_ranges": [[c.start, c.frames] for c in self.clips],
                 "take_frames": self.take_frames, "notes": list(self.notes),
                 "windows": [{"request": w.request.to_dict(), "keep": [w.keep.start, w.keep.count],
-                             "blend": w.blend} for w in self.windows],
+                             "blend": w.blend, "before": w.before} for w in self.windows],
                 "joined": [{"clip": p.clip, "frames": [p.frames.start, p.frames.count]}
                            for p in self.joined]}
 
@@ -257,14 +262,6 @@ class _Planner:
             raise AssertionError(f"planned {frames} frames, fit_request made {fitted.frames}")
         return fitted
 
-    def _one_window(self, needed: int) -> int:
-        frames = fit_up(needed, self.rule)
-        if frames > self.window:
-            raise PlanError(f"The operation {self.op.kind} needs {needed} frames "
-                            f"({self.op.frames} new and {needed - self.op.frames} of context), "
-                            f"more than one window of {self.window}; ask for fewer new frames.")
-        return frames
-
     def shot(self) -> tuple[list[Window], list[Part]]:
         """A shot; past one window, a long shot: a chain of windows.
 
@@ -297,7 +294,8 @@ class _Planner:
         return self._chain(self.op.clips[0]), [_whole(0, self.op.clips[0]), self.take]
 
     def extend_backward(self) -> tuple[list[Window], list[Part]]:
-        """Pin B's first ``c`` frames at the end and keep what precedes them.
+        """Pin B's first ``c`` frames at the end and keep what precedes them; past one window,
+        chain backwards, each earlier window pinned to the first ``c`` frames of the one after.
 
         ::
 
@@ -306,13 +304,12 @@ class _Planner:
             keep       [e .......... e+n)     N-c = e+n
             joined     [take ........... n)[B ............. b)
         """
-        b, n = self.op.clips[0], self.op.frames
-        frames = self._one_window(n + self.c)
-        request = self._request(0, frames, (_head(b, self.c, frames - self.c),), 0, n)
-        return [Window(request, FrameRange(frames - self.c - n, n))], [self.take, _whole(0, b)]
+        b = self.op.clips[0]
+        return self._chain_back(b), [self.take, _whole(0, b)]
 
     def bridge(self) -> tuple[list[Window], list[Part]]:
-        """A's tail at the start, B's head at the end; keep the middle.
+        """A's tail at the start, B's head at the end; keep the middle. Past one window, chain
+        forward from A, and pin B's head in the last window only.
 
         The frame rule's extra frames widen A's pin (``c + e`` frames of A), so every frame of
         the request is pinned or kept and the take is exactly ``n`` long.
@@ -325,11 +322,11 @@ class _Planner:
             joined   [A ......... a)[take ... n)[B .......... b)
         """
         a, b = self.op.clips
-        windows = self._between(a, b)
-        return windows, [_whole(0, a), self.take, _whole(1, b)]
+        return self._chain(a, b), [_whole(0, a), self.take, _whole(1, b)]
 
     def loop(self) -> tuple[list[Window], list[Part]]:
-        """A bridge from clip C to itself: C + take plays seamlessly on repeat.
+        """A bridge from clip C to itself: C + take plays seamlessly on repeat (chained, as a
+        bridge, past one window).
 
         The request's frames ``[0, c+e)`` are C's last ``c+e`` frames and ``[c+e+n, N)`` are
         C's first ``c``, so the take's first frame follows C's last and C's first follows the
@@ -342,43 +339,88 @@ class _Planner:
             joined   [C ............. m)[take ..... n)  (then C again from frame 0)
         """
         clip = self.op.clips[0]
-        return self._between(clip, clip), [_whole(0, clip), self.take]
+        return self._chain(clip, clip), [_whole(0, clip), self.take]
 
-    def _between(self, a: Clip, b: Clip) -> list[Window]:
-        n = self.op.frames
-        frames = self._one_window(self.c + n + self.c)
-        lead = frames - n - self.c  # c + e: the rule's extra frames widen A's pin
-        if a.frames < lead:
-            raise PlanError(f"The clip {a.path} has {a.frames} frames, fewer than the {lead} "
-                            "this request pins from it.")
-        pins = (_tail(a, lead, 0), _head(b, self.c, lead + n))
-        return [Window(self._request(0, frames, pins, 0, n), FrameRange(lead, n))]
-
-    def _chain(self, lead: Clip | None) -> list[Window]:
+    def _chain(self, lead: Clip | None, trail: Clip | None = None) -> list[Window]:
         """Windows of at most ``window`` frames, each pinned to the ``c`` frames before it.
 
         The first window is pinned to ``lead``'s tail when there is one; every later one pins
-        the previous window's last ``c`` frames (written to ``scratch``), keeps them as a blend
-        over the take's end, and adds up to ``window - c`` new frames. Only the last window's
+        the last ``c`` frames the previous window gave the take (its output is written to
+        ``scratch``), keeps them as a blend over the take's end, and adds up to ``window - c``
+        new frames. With a ``trail`` (bridges, loops) the last window also pins its head ``c``
+        frames at its end, and the frame rule's extra frames widen its lead pin instead (``c +
+        e`` frames), so every frame of it is pinned or kept. Otherwise only the last window's
         request is rounded up, and its extra frames fall at its free end.
         """
         c, left, done = self.c, self.op.frames, 0
+        if trail is not None and fit_up(c + 1 + c, self.rule) > self.window:
+            raise PlanError(f"The operation {self.op.kind} needs at least "
+                            f"{fit_up(c + 1 + c, self.rule)} frames in one request ({c} of "
+                            f"context on each side), more than one window of {self.window}.")
         windows: list[Window] = []
-        previous: tuple[str, int] | None = None
+        previous: tuple[str, int] | None = None  # a window output, and the end of its kept part
         while left:
             context = c if lead is not None or previous is not None else 0
-            new = min(left, self.window - context)
-            frames = fit_up(context + new, self.rule)
-            if previous is not None:
-                pins: tuple[Pin, ...] = (Pin(previous[0], 0, frame_start=previous[1] - c,
-                                             frame_count=c),)
+            last = (fit_up(context + left + c, self.rule) <= self.window if trail is not None
+                    else context + left <= self.window)
+            if last and trail is not None:
+                new = left
+                frames = fit_up(context + new + c, self.rule)
+                lead_count = frames - new - c  # c + e: the rule's extra frames widen it
             else:
-                pins = (_tail(lead, c, 0),) if lead is not None else ()
+                # Before a trail's window, leave it at least one new frame.
+                new = min(left - (trail is not None), self.window - context)
+                frames = fit_up(context + new, self.rule)
+                lead_count = context
+            if previous is not None:
+                if previous[1] < lead_count:
+                    raise PlanError(f"A window of {self.window} frames is too short to chain "
+                                    f"with {c} frames of context; ask for a longer window.")
+                pins: tuple[Pin, ...] = (Pin(previous[0], 0, frame_start=previous[1] - lead_count,
+                                             frame_count=lead_count),)
+            elif lead is not None:
+                if lead.frames < lead_count:
+                    raise PlanError(f"The clip {lead.path} has {lead.frames} frames, fewer than "
+                                    f"the {lead_count} this request pins from it.")
+                pins = (_tail(lead, lead_count, 0),)
+            else:
+                pins = ()
+            if last and trail is not None:
+                pins += (_head(trail, c, lead_count + new),)
+            k = len(windows)
+            output = None if last else str(self.scratch / f"window-{k:03d}.mp4")
+            # The seam blends over the take's last c frames, or all of it when it is shorter.
+            blend = min(c, done) if previous is not None else 0
+            keep = FrameRange(lead_count - blend, blend + new)
+            windows.append(Window(self._request(k, frames, pins, done, new), keep, blend, output))
+            previous = (output, keep.end) if output is not None else None
+            done, left = done + new, left - new
+        return windows
+
+    def _chain_back(self, trail: Clip) -> list[Window]:
+        """Windows planned from ``trail`` backwards: the first pins its head ``c`` frames at its
+        end; each later one, earlier in time, pins the first ``c`` frames the window after it
+        gave the take, at its own end, and keeps them as a blend over the take's start. The
+        earliest window's request is rounded up and its extra frames fall at its free start.
+        """
+        c, left, done = self.c, self.op.frames, 0
+        windows: list[Window] = []
+        previous: tuple[str, int] | None = None  # a window output, and the start of its kept part
+        while left:
+            new = min(left, self.window - c)
+            frames = fit_up(new + c, self.rule)
+            if previous is None:
+                pins = (_head(trail, c, frames - c),)
+                blend = 0
+            else:
+                pins = (Pin(previous[0], frames - c, frame_start=previous[1], frame_count=c),)
+                blend = min(c, done)  # over the take's first c frames, or all of a shorter one
             k = len(windows)
             output = str(self.scratch / f"window-{k:03d}.mp4") if new < left else None
-            blend = c if previous is not None else 0
-            keep = FrameRange(context - blend, blend + new)
-            windows.append(Window(self._request(k, frames, pins, done, new), keep, blend, output))
-            previous = (output, frames) if output is not None else None
+            keep = FrameRange(frames - c - new, new + blend)
+            # Its new frames end where the take so far begins: frames left - new to left.
+            request = self._request(k, frames, pins, left - new, new)
+            windows.append(Window(request, keep, blend, output, before=True))
+            previous = (output, keep.start) if output is not None else None
             done, left = done + new, left - new
         return windows

@@ -52,6 +52,8 @@ def clips(tmp_path: Path) -> tuple[Path, Path]:
     (["--extend-backward", "B", "--frames", "6"], "B", 6),
     (["--bridge", "A", "B", "--frames", "5"], "AB", 5),
     (["--loop", "A", "--duration", "0.25"], "A", 6),
+    (["--bridge", "A", "B", "--frames", "30", "--window", "17"], "AB", 30),  # chained
+    (["--extend-backward", "B", "--frames", "30", "--window", "17"], "B", 30),  # chained
 ])
 def test_operation_writes_take_and_joined(tiny_model: str, clips: tuple[Path, Path],
                                           tmp_path: Path, flags: list[str], sources: str,
@@ -202,3 +204,86 @@ def test_run_plan_matches_and_crossfades_each_seam(tiny_model: str, tmp_path: Pa
     assert np.array_equal(take[9:], matched[5:8])
     assert abs(float(take[9:].mean()) - float(first.mean())) < 3  # the +30 drift is gone
     assert len(read_clip(plan.windows[0].output or "", 32, 32)) == 9
+
+
+# -- chains, checked in time: a fake model that continues whatever its pins say ---------------
+
+STEP = 4  # grey levels per frame of time: a frame off by one is 4 levels off, the codec 1 or 2
+
+
+class _TimeModel:
+    """A 'model' for checking plans: every frame shows its own time (mod ``period``) as a grey
+    level, and a window's free frames continue the time its pinned frames show, so a take
+    assembled from consistent windows shows consecutive times; pins that disagree fail."""
+
+    def __init__(self, period: int) -> None:
+        self.period = period
+
+    @staticmethod
+    def frame(time: int) -> np.ndarray:
+        image = np.zeros((32, 32, 3), np.uint8)
+        image[:, 16:] = STEP * time  # half black, so colour matching sees some contrast
+        return image
+
+    @staticmethod
+    def level(image: Any) -> float:
+        return float(np.asarray(image)[:, 20:].mean())
+
+    def generate(self, request: GenerationRequest, on_step: Any) -> np.ndarray:
+        from engine.backends.common import clip_frames
+
+        offsets = []
+        for pin in request.pins:
+            assert pin.frame_start is not None and pin.frame_start >= 0
+            frames = clip_frames(pin, pin.frame_start, pin.frame_count, 32, 32)
+            offsets += [(round(self.level(f) / STEP) - pin.target_frame - j) % self.period
+                        for j, f in enumerate(frames)]
+        assert len(set(offsets)) <= 1, f"pins disagree about time: {offsets}"
+        offset = offsets[0] if offsets else 0
+        on_step(1, 1, None)
+        return np.stack([self.frame((offset + j) % self.period) for j in range(request.frames)])
+
+
+class _TimeCache:
+    def __init__(self, model: _TimeModel) -> None:
+        self.model = model
+
+    def first_profile(self, _info: object) -> str:
+        return "full"
+
+    def get(self, _info: object, _profile: str) -> _TimeModel:
+        return self.model
+
+
+def _timed_clip(path: Path, times: range) -> Path:
+    return write_video(np.stack([_TimeModel.frame(t) for t in times]), 24, path)
+
+
+@pytest.mark.parametrize("window", [13, 17, 33])
+@pytest.mark.parametrize("frames", [3, 20, 37])
+@pytest.mark.parametrize("kind", ["extend_forward", "extend_backward", "bridge", "loop"])
+def test_chained_windows_make_a_take_continuous_in_time(tmp_path: Path, kind: str, frames: int,
+                                                        window: int) -> None:
+    from engine.plan import Clip
+
+    length = 9  # each clip; times stay under 64, so STEP * time fits a byte
+    a = Clip(str(_timed_clip(tmp_path / "a.mp4", range(0, length))), length)
+    b_start = frames + 5 if kind == "extend_backward" else length + frames
+    b = Clip(str(_timed_clip(tmp_path / "b.mp4", range(b_start, b_start + length))), length)
+    clips = {"extend_forward": (a,), "extend_backward": (b,), "bridge": (a, b), "loop": (a,)}
+    period = length + frames if kind == "loop" else 64  # a loop's clip follows its take again
+    base = GenerationRequest("frameloom-mini", "p", 32, 32, 9, 24, seed=1, steps=1,
+                             guidance=1.0)
+    constraints = ModelConstraints(32, (4, 1), 257)
+    plan = make_plan(base, constraints, Operation(kind, frames, clips[kind], window=window),
+                     tmp_path)
+    take = run_plan(plan, lambda *_args: None, _TimeCache(_TimeModel(period)))  # type: ignore[arg-type]
+    first = b_start - frames if kind == "extend_backward" else length
+    levels = [_TimeModel.level(f) for f in take]
+    expected = [STEP * ((first + i) % period) for i in range(frames)]
+    assert len(take) == frames
+    assert all(abs(got - want) <= STEP / 2 for got, want in zip(levels, expected)), \
+        (levels, expected, [(w.keep, w.blend) for w in plan.windows])
+    c = 5  # the context for a 4k+1 rule
+    needed = frames + (2 * c if kind in ("bridge", "loop") else c)
+    assert (len(plan.windows) > 1) == (needed > window)  # one window when it fits, else a chain

@@ -139,7 +139,7 @@ def test_prompt_in_force() -> None:
     ("bridge", (A,), {}, "bridge needs 2 clips, got 1"),
     ("shot", (), {"context": 10}, "context must be a frame count the model allows (8k+1)"),
     ("shot", (), {"window": 9}, "leaves no room for new frames"),
-    ("bridge", (A, B), {"window": 33}, "more than one window of 33"),
+    ("bridge", (A, B), {"window": 17}, "needs at least 25 frames in one request"),
     ("loop", (Clip("/c.mp4", 10),), {}, "fewer than the 14 this request pins"),
     ("dance", (), {}, "is not one of"),
 ])
