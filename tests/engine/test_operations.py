@@ -277,7 +277,8 @@ def test_chained_windows_make_a_take_continuous_in_time(tmp_path: Path, kind: st
     constraints = ModelConstraints(32, (4, 1), 257)
     plan = make_plan(base, constraints, Operation(kind, frames, clips[kind], window=window),
                      tmp_path)
-    take = run_plan(plan, lambda *_args: None, _TimeCache(_TimeModel(period)))  # type: ignore[arg-type]
+    cache: Any = _TimeCache(_TimeModel(period))
+    take = run_plan(plan, lambda *_args: None, cache)
     first = b_start - frames if kind == "extend_backward" else length
     levels = [_TimeModel.level(f) for f in take]
     expected = [STEP * ((first + i) % period) for i in range(frames)]
