@@ -94,10 +94,14 @@ class QtProxies(QObject):
             return
         try:
             made = future.result()
-        except (StudioError, OSError) as exc:
-            reason = str(exc).rstrip(".")
-            self.message.emit(f"No preview proxy for {name}: {reason[:1].lower()}{reason[1:]}; "
-                              f"the viewer shows the original, which is slower to scrub.")
+        except Exception as exc:  # noqa: BLE001 - a proxy is an optimisation: say, and go on
+            if isinstance(exc, (StudioError, OSError)):
+                reason = str(exc).rstrip(".")
+                reason = reason[:1].lower() + reason[1:]
+            else:
+                reason = f"{type(exc).__name__}: {exc}"
+            self.message.emit(f"No preview proxy for {name}: {reason}; the viewer shows the "
+                              "original, which is slower to scrub.")
             return
         if made is not None:  # None: quick to seek as it is
             self.ready.emit(digest)

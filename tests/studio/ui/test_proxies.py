@@ -88,6 +88,18 @@ def test_a_clip_whose_proxy_fails_is_one_sentence_and_still_plays(
     window.close()
 
 
+def test_an_unexpected_failure_is_one_sentence_too(qtbot: QtBot, sample_project: Path) -> None:
+    def buggy(path: Path, key: str, *, stop: threading.Event) -> Path | None:
+        raise ValueError("codec parameters out of range")
+
+    window = _window(qtbot, sample_project, ProxyBuilder(build=buggy))
+    qtbot.waitUntil(lambda: window.proxies.idle, timeout=30000)
+    assert window.statusBar().currentMessage().endswith(
+        ": ValueError: codec parameters out of range; the viewer shows the original, which is "
+        "slower to scrub.")
+    window.close()
+
+
 def test_offline_clips_wait_for_their_relink(qtbot: QtBot, sample_project: Path,
                                              tmp_path: Path) -> None:
     moved = tmp_path / "elsewhere"
