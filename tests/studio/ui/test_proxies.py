@@ -43,7 +43,8 @@ def test_the_projects_clips_get_proxies_and_the_viewer_reads_them(
     monkeypatch.setattr(proxy, "touch", used.append)
     window.timeline.set_playhead(200)  # clip 2
     qtbot.waitUntil(lambda: window.viewer.shown_frame == 200, timeout=15000)
-    assert used == [find_proxy(_digest(window, "media-clip-2"))]
+    assert find_proxy(_digest(window, "media-clip-2")) in used  # the clip at frame 200
+    assert set(used) <= {find_proxy(d) for d in clips}
     window.close()
 
 
