@@ -27,14 +27,13 @@ from PySide6.QtWidgets import (
 
 from studio.document.timebase import frames_to_timecode
 from studio.outline import rate_text
+from studio.render.encode import PRESETS
 
 #: format label -> (codec, file extension)
 FORMATS = {"H.264 MP4": ("h264", ".mp4"), "H.265 MP4": ("h265", ".mp4"),
            "ProRes 422 HQ MOV": ("prores", ".mov")}
 #: Output suffix -> codec, for a file name given without a format.
-CODECS = {".mp4": "h264", ".m4v": "h264", ".mov": "prores"}
-PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
-           "veryslow")
+CODECS = {".mp4": "h264", ".mov": "prores"}
 RATES = {"24 fps": Fraction(24), "25 fps": Fraction(25), "30 fps": Fraction(30),
          "50 fps": Fraction(50), "60 fps": Fraction(60), "23.976 fps": Fraction(24000, 1001),
          "29.97 fps": Fraction(30000, 1001)}

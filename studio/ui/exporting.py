@@ -18,14 +18,12 @@ from PySide6.QtCore import QObject, Signal
 from studio.document.model import Project
 from studio.errors import ExportCancelled, StudioError
 from studio.provenance.exports import Signing, plan_signing, render_maybe_signed
+from studio.render.encode import CODECS, FORMATS
 from studio.render.export import export
 from studio.render.preview import snapshot
 from studio.ui import threads
 from studio.ui.export_dialog import ExportOptions
 
-#: What each codec can be written to.
-SUFFIXES = {"h264": (".mp4", ".m4v", ".mov", ".mkv"), "h265": (".mp4", ".mov", ".mkv"),
-            "prores": (".mov",)}
 NAMES = {"h264": "H.264", "h265": "H.265", "prores": "ProRes"}
 
 
@@ -71,12 +69,13 @@ class ExportRunner(QObject):
             return False
         options = target if isinstance(target, ExportOptions) else ExportOptions.for_path(target)
         output, suffix = options.path, options.path.suffix.lower()
-        if not any(suffix in known for known in SUFFIXES.values()):
+        if suffix not in FORMATS:  # no container the encoder knows
             self.notice.emit(f"Export to .mp4 (H.264) or .mov (ProRes), not "
                              f"{output.suffix or 'a file without an extension'}.")
             return False
-        if suffix not in SUFFIXES[options.codec]:
-            *others, last = SUFFIXES[options.codec]
+        containers = CODECS[options.codec].containers  # what the encoder will accept
+        if suffix not in containers:
+            *others, last = containers
             kinds = f"{', '.join(others)} or {last}" if others else last
             self.notice.emit(f"{NAMES[options.codec]} is written to {kinds} files, not "
                              f"{suffix}.")
