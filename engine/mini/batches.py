@@ -86,9 +86,38 @@ def drop_captions(captions: list[str], rng: np.random.Generator, rate: float) ->
     return [c if k else "" for c, k in zip(captions, keep)]
 
 
+def object_crop(clip: np.ndarray, crop: tuple[int, int], rng: np.random.Generator,
+                jitter: float = 0.25) -> np.ndarray:
+    """A ``crop`` (width, height) window of ``clip`` (F, H, W, 3) around its objects.
+
+    The window is centred on the middle frame's object pixels (those farther than 40 RGB levels
+    from the first frame's border colour), moved by up to ``jitter`` of its size so objects are
+    seen anywhere in it, and kept inside the frame; a clip with no object found gets a random
+    window. Objects keep the scale they have at the clip's size, unlike a smaller rendering.
+    """
+    frames, height, width, _ = clip.shape
+    cw, ch = min(crop[0], width), min(crop[1], height)
+    first = clip[0]
+    border = np.concatenate([first[0], first[-1], first[:, 0], first[:, -1]]).astype(np.float32)
+    middle = clip[frames // 2].astype(np.float32)
+    ys, xs = np.nonzero(np.linalg.norm(middle - np.median(border, axis=0), axis=-1) > 40.0)
+    if len(xs):
+        cx = xs.mean() + rng.uniform(-jitter, jitter) * cw
+        cy = ys.mean() + rng.uniform(-jitter, jitter) * ch
+    else:
+        cx, cy = rng.uniform(0, width), rng.uniform(0, height)
+    left = int(np.clip(round(cx - cw / 2), 0, width - cw))
+    top = int(np.clip(round(cy - ch / 2), 0, height - ch))
+    return clip[:, top:top + ch, left:left + cw]
+
+
 def world_batch(world: Any, rng: np.random.Generator, sizes: tuple[tuple[int, int], ...],
-                frames: int, batch: int, device: str = "cpu") -> tuple[torch.Tensor, list[str]]:
+                frames: int, batch: int, device: str = "cpu",
+                crop: tuple[int, int] | None = None) -> tuple[torch.Tensor, list[str]]:
     """One bucket's worth of world clips: a random size, then ``batch`` clips at that size.
+
+    With ``crop``, each clip is cut to that (width, height) around its objects
+    (:func:`object_crop`); the captions then describe the uncut clip.
 
     Returns
     -------
@@ -103,7 +132,7 @@ def world_batch(world: Any, rng: np.random.Generator, sizes: tuple[tuple[int, in
     clips, captions = [], []
     for _ in range(batch):
         clip, caption, _scene = world.sample(rng, size=size, frames=frames)  # (F, H, W, 3) uint8
-        clips.append(clip)
+        clips.append(clip if crop is None else object_crop(clip, crop, rng))
         captions.append(caption)
     video = torch.from_numpy(np.stack(clips)).permute(0, 4, 1, 2, 3)  # (B, 3, F, H, W)
     return video.to(device).float() / 127.5 - 1.0, captions

@@ -91,8 +91,10 @@ def describe(state: dict[str, Any]) -> str:
 
 
 def main(args: argparse.Namespace) -> None:
-    """Build the pipeline folder from a checkpoint."""
-    parts, preset, state, _ = parts_from_checkpoint(Path(args.checkpoint))
+    """Build the pipeline folder from a checkpoint (the transformer's EMA weights when kept)."""
+    parts, preset, state, payload = parts_from_checkpoint(Path(args.checkpoint))
+    if "ema" in payload:
+        parts.transformer.load_state_dict(payload["ema"])
     print(save_pipeline(parts, Path(args.out), describe(state), training_record(preset, state)))
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_model, save_model
+from safetensors.torch import load_file, load_model, save_file, save_model
 
 from engine.mini.parts import Parts
 
 _MODELS = ("text_encoder", "vae", "transformer")
+_EMA = "transformer_ema.safetensors"
 
 
 def fresh_state(seed: int) -> dict[str, Any]:
@@ -25,17 +26,23 @@ def fresh_state(seed: int) -> dict[str, Any]:
 
 def save_checkpoint(folder: Path, parts: Parts, state: dict[str, Any],
                     optimizers: dict[str, torch.optim.Optimizer],
-                    rng_state: dict[str, Any]) -> None:
+                    rng_state: dict[str, Any], ema: dict[str, torch.Tensor] | None = None,
+                    keep: bool = True) -> None:
     """Write weights, progress and optimizer state to a new folder, then swap it in.
 
     A run killed mid-save leaves the previous checkpoint whole (at worst renamed to
-    ``<folder>.old``, which :func:`load_checkpoint` falls back to).
+    ``<folder>.old``, which :func:`load_checkpoint` falls back to). ``ema`` is the transformer's
+    weight average (``transformer_ema.safetensors``). With ``keep``, the weights and progress
+    are also copied to ``<folder>s/<vae step>-<transformer step>/`` so every checkpoint of a run
+    stays (a few tens of MB each, no optimizer state).
     """
     tmp, old = folder.with_name(folder.name + ".tmp"), folder.with_name(folder.name + ".old")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for name in _MODELS:
         save_model(getattr(parts, name), str(tmp / f"{name}.safetensors"))  # T5 ties embeddings
+    if ema is not None:
+        save_file({k: v.contiguous() for k, v in ema.items()}, str(tmp / _EMA))
     # Optimizer moments and the torch RNG are not tensors-by-name; torch.save holds them, and
     # nothing else in the checkpoint is pickled.
     torch.save({"optimizers": {k: o.state_dict() for k, o in optimizers.items()},
@@ -48,6 +55,16 @@ def save_checkpoint(folder: Path, parts: Parts, state: dict[str, Any],
         os.replace(folder, old)
     os.replace(tmp, folder)
     shutil.rmtree(old, ignore_errors=True)
+    if keep:
+        stages = state["stages"]
+        snapshot = folder.with_name(folder.name + "s") / (
+            f"vae{stages['vae']['step']:06d}-transformer{stages['transformer']['step']:07d}")
+        shutil.rmtree(snapshot, ignore_errors=True)
+        snapshot.mkdir(parents=True)
+        for item in folder.iterdir():
+            if item.suffix in (".safetensors", ".json"):
+                shutil.copy2(item, snapshot / item.name)
+        shutil.copytree(folder / "tokenizer", snapshot / "tokenizer")
 
 
 def latest_checkpoint(folder: Path) -> Path | None:
@@ -61,6 +78,9 @@ def latest_checkpoint(folder: Path) -> Path | None:
 def load_checkpoint(folder: Path, parts: Parts) -> tuple[dict[str, Any], dict[str, Any]]:
     """Load weights into ``parts``; return the progress and the optimizer/RNG payload.
 
+    The payload's ``"ema"`` holds the transformer's weight average when the checkpoint has one.
+    A weights-only snapshot (no ``optimizer.pt``) loads too, with no optimizer state.
+
     Raises
     ------
     FileNotFoundError
@@ -69,6 +89,10 @@ def load_checkpoint(folder: Path, parts: Parts) -> tuple[dict[str, Any], dict[st
     state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
     for name in _MODELS:
         load_model(getattr(parts, name), str(folder / f"{name}.safetensors"))
-    payload = torch.load(folder / "optimizer.pt", weights_only=True)
-    torch.set_rng_state(payload["torch_rng"])
+    payload: dict[str, Any] = {"optimizers": {}}
+    if (folder / "optimizer.pt").is_file():
+        payload = torch.load(folder / "optimizer.pt", weights_only=True)
+        torch.set_rng_state(payload["torch_rng"])
+    if (folder / _EMA).is_file():
+        payload["ema"] = load_file(str(folder / _EMA))
     return state, payload

@@ -19,7 +19,8 @@ class Preset:
         The (width, height) buckets; one batch holds clips of one size. Multiples of 32, since
         LTXConditionPipeline refuses any other size.
     frames
-        Frames per training clip, 8k+1 so the 8x temporal VAE folds them whole.
+        Frames per training clip, k times the VAE's temporal compression plus 1, so it folds them
+        whole; ``vae_frames``, when set, is the VAE stage's own (shorter) length.
     batch
         Clips per batch for each stage.
     steps, minutes
@@ -29,6 +30,12 @@ class Preset:
     object_weight
         Extra weight of object pixels in the VAE's reconstruction loss (see
         :func:`engine.mini.losses.vae_loss`).
+    vae_crop
+        (width, height) windows around the objects that the VAE trains on instead of whole
+        frames (:func:`engine.mini.batches.object_crop`); None for whole frames.
+    ema
+        Decay of the exponential moving average of the transformer's weights that the saved
+        pipeline uses (as DiT samples from its EMA); 0 saves the raw weights.
     sigma_shift
         Shift of the transformer's training noise levels towards pure noise (see
         :func:`engine.mini.losses.flow_loss`).
@@ -60,6 +67,9 @@ class Preset:
     decay: dict[str, float] = field(default_factory=dict)
     object_weight: float = 0.0
     sigma_shift: float = 1.0
+    vae_crop: tuple[int, int] | None = None
+    vae_frames: int | None = None
+    ema: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -67,7 +77,9 @@ class Preset:
         """The preset :func:`dataclasses.asdict` wrote to JSON (lists back to tuples)."""
         sizes = tuple(tuple(size) for size in data["sizes"])
         shadings = tuple(data.get("shadings", cls.shadings))
-        return cls(**{**data, "sizes": sizes, "shadings": shadings})
+        crop = data.get("vae_crop")
+        return cls(**{**data, "sizes": sizes, "shadings": shadings,
+                      "vae_crop": tuple(crop) if crop else None})
 
     def scaled(self, **changes: Any) -> Preset:
         """A copy with some fields replaced; dict fields are merged key by key."""
@@ -78,6 +90,8 @@ class Preset:
             merged["sizes"] = tuple(tuple(size) for size in merged["sizes"])
         if "shadings" in merged:
             merged["shadings"] = tuple(merged["shadings"])
+        if merged.get("vae_crop"):
+            merged["vae_crop"] = tuple(merged["vae_crop"])
         return dataclasses.replace(self, **merged)
 
 
@@ -101,6 +115,24 @@ def _vae_residual(latent: int) -> dict[str, Any]:
                 decoder_causal=False, spatial_compression_ratio=32, temporal_compression_ratio=8)
 
 
+def _vae_16x4x(latent: int) -> dict[str, Any]:
+    # 16x spatial, 4x temporal: a 4x4 patch, then two space-and-time halvings, each with the
+    # residual space-to-depth path of LTX-Video 0.9.5. At the CPU preset's 192x128 an object a
+    # third of the short side tall spans about three latent cells; through a 32x VAE it spanned
+    # less than one and was lost (issue 17). 1.35 M encoder and 3.53 M decoder parameters.
+    return dict(in_channels=3, out_channels=3, latent_channels=latent,
+                block_out_channels=(32, 64, 128),
+                down_block_types=("LTXVideo095DownBlock3D",) * 2,
+                downsample_type=("spatiotemporal", "spatiotemporal"),
+                spatio_temporal_scaling=(True, True), layers_per_block=(1,) * 3,
+                decoder_block_out_channels=(64, 128),
+                decoder_spatio_temporal_scaling=(True, True),
+                decoder_layers_per_block=(1,) * 3, decoder_inject_noise=(False,) * 3,
+                upsample_residual=(True, True), upsample_factor=(2, 2),
+                timestep_conditioning=False, patch_size=4, patch_size_t=1, encoder_causal=True,
+                decoder_causal=False, spatial_compression_ratio=16, temporal_compression_ratio=4)
+
+
 def _transformer(latent: int, layers: int, heads: int, text_width: int) -> dict[str, Any]:
     return dict(in_channels=latent, out_channels=latent, patch_size=1, patch_size_t=1,
                 num_attention_heads=heads, attention_head_dim=32, cross_attention_dim=heads * 32,
@@ -108,20 +140,23 @@ def _transformer(latent: int, layers: int, heads: int, text_width: int) -> dict[
 
 
 PRESETS = {
-    # Two CPU cores: clips a quarter of the world's native sizes on flat backgrounds only (the
-    # VAE cannot learn textures in the time), the residual VAE and a 4-layer 128-wide
-    # transformer. 45 minutes in all, so it is retrained within a working session.
+    # Two CPU cores (issue 17): a 16x/4x VAE trained on 96x96 windows around the objects with
+    # object pixels weighted 10x, then a 6-layer 192-wide transformer on whole 25-frame clips of
+    # the default size 192x128 (12x8x7 = 672 latent tokens) and its portrait and square
+    # neighbours, sampled from an EMA of its weights. Hours in all: the stages stop at their
+    # minutes, and `--resume --override` with more minutes trains on.
     "cpu": Preset(
-        sizes=((128, 64), (64, 128), (96, 96)), frames=17,
-        batch={"vae": 4, "transformer": 16}, steps={"vae": 6000, "transformer": 20000},
-        minutes={"vae": 23.0, "transformer": 22.0}, lr={"vae": 1e-3, "transformer": 3e-4},
-        decay={"vae": 0.65},  # at 1e-3 the VAE hovered at 19-20 dB; a quarter of it gained 1 dB
-        sigma_shift=4.0,  # median noise level 0.8: at 1 the transformer ignored its captions
+        sizes=((192, 128), (128, 192), (160, 160)), frames=25,
+        batch={"vae": 4, "transformer": 8}, steps={"vae": 100000, "transformer": 1000000},
+        minutes={"vae": 75.0, "transformer": 600.0}, lr={"vae": 1e-3, "transformer": 3e-4},
+        decay={"vae": 0.7},
+        object_weight=10.0, vae_crop=(96, 96), vae_frames=17, ema=0.999,
+        sigma_shift=3.0,  # objects now show in the latents; 4 had been needed for backgrounds
         text=dict(d_model=64, d_kv=16, d_ff=128, num_layers=2, num_heads=4,
                   relative_attention_num_buckets=8),
-        vae=_vae_residual(latent=32),
-        transformer=_transformer(32, layers=4, heads=4, text_width=64),
-        shadings=("solid",)),
+        vae=_vae_16x4x(latent=32),
+        transformer=_transformer(32, layers=6, heads=6, text_width=64),
+        shadings=("solid",), log_every=25, checkpoint_minutes=10.0),
     # One H100 in under 9 minutes: native sizes and the CPU preset's VAE trained much longer, and
     # a 6-layer 256-wide transformer, so the shipped folder stays under issue 7's 60 MB in float32
     # (about 13.2 M parameters). Not yet run on a GPU.

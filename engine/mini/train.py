@@ -64,9 +64,35 @@ def finished(progress: dict[str, Any], preset: Preset, stage: str) -> bool:
             or progress["seconds"] >= preset.minutes[stage] * 60.0)
 
 
+class Ema:
+    """An exponential moving average of a model's weights, as DiT keeps for sampling.
+
+    The decay ramps up as ``min(decay, (1 + step) / (10 + step))`` so the first steps' weights
+    do not linger in the average.
+    """
+
+    def __init__(self, model: torch.nn.Module, decay: float,
+                 saved: dict[str, torch.Tensor] | None = None) -> None:
+        self.decay = decay
+        self.weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        if saved is not None:
+            self.weights.update({k: v.to(self.weights[k].device) for k, v in saved.items()})
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module, step: int) -> None:
+        """Move the average towards ``model``'s weights after optimizer step ``step``."""
+        keep = min(self.decay, (1 + step) / (10 + step))
+        for name, value in model.state_dict().items():
+            average = self.weights[name]
+            if average.is_floating_point():
+                average.lerp_(value, 1.0 - keep)
+            else:
+                average.copy_(value)
+
+
 def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
                 optimizer: torch.optim.Optimizer, world: World, rng: np.random.Generator,
-                max_steps: int | None, checkpoint: Any) -> None:
+                max_steps: int | None, checkpoint: Any, ema: Ema | None = None) -> None:
     """Run one stage until its step target, its time budget or ``max_steps`` more steps.
 
     Parameters
@@ -80,6 +106,8 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
         At most this many more steps in this call (``--steps``); None for no such limit.
     checkpoint
         Called with no arguments every ``preset.checkpoint_minutes``.
+    ema
+        The average of the transformer's weights to update after each of its steps, or None.
     """
     progress = state["stages"][stage]
     model = parts.vae if stage == "vae" else parts.transformer
@@ -94,9 +122,12 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
     start = last_save = last_log = time.monotonic()
     spent, logged_steps = progress["seconds"], 0
     totals: dict[str, float] = {}  # sums over the log window, as DiT averages its loss
+    vae_stage = stage == "vae"
+    frames = (preset.vae_frames or preset.frames) if vae_stage else preset.frames
+    crop = preset.vae_crop if vae_stage else None
     while progress["step"] < target and spent + time.monotonic() - start < budget:
-        video, captions = world_batch(world, rng, preset.sizes, preset.frames,
-                                      preset.batch[stage], parts.vae.device)  # (B, 3, F, H, W)
+        video, captions = world_batch(world, rng, preset.sizes, frames, preset.batch[stage],
+                                      parts.vae.device, crop=crop)  # (B, 3, F, H, W)
         if stage == "vae":
             loss, info = vae_loss(parts.vae, video, preset.object_weight)
         else:
@@ -109,6 +140,8 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
+        if ema is not None:
+            ema.update(model, progress["step"])
         progress["step"] += 1
         logged_steps += 1
         for key, value in {"loss": loss.item(), **info}.items():
@@ -154,16 +187,21 @@ def main(args: argparse.Namespace) -> None:
     for stage, saved in payload["optimizers"].items():
         optimizers[stage].load_state_dict(saved)
 
+    ema = (Ema(parts.transformer, preset.ema, payload.get("ema")) if preset.ema > 0 else None)
+
     def checkpoint() -> None:
-        save_checkpoint(folder, parts, state, optimizers, dict(rng.bit_generator.state))
+        save_checkpoint(folder, parts, state, optimizers, dict(rng.bit_generator.state),
+                        ema=None if ema is None else ema.weights)
 
     for stage in STAGES[args.stage]:
         # Judged against this run's preset, not the saved flag, so a resumed run whose
         # --override raises a stage's minutes or steps trains that stage on.
         if not finished(state["stages"][stage], preset, stage):
             train_stage(stage, parts, preset, state, optimizers[stage], world, rng, args.steps,
-                        checkpoint)
+                        checkpoint, ema if stage == "transformer" else None)
     checkpoint()
+    if ema is not None:  # the pipeline samples from the average, as DiT does
+        parts.transformer.load_state_dict(ema.weights)
     for model in (parts.text_encoder, parts.vae, parts.transformer):
         model.to("cpu")
     print(save_pipeline(parts, out / "pipeline", describe(state), training_record(preset, state)),

@@ -35,8 +35,11 @@ SIZES = ((512, 288), (288, 512), (384, 384))
 FPS = 24
 
 # Lengths are fractions of the frame's short side and speeds are per frame at a 288-pixel short
-# side, so one scene looks the same at every native size.
-_RADIUS = {"small": 0.075, None: 0.11, "large": 0.155}
+# side, so one scene looks the same at every native size. Objects are large (a default one spans
+# about a third of the short side) so that each covers several cells of a 16x video VAE's latent
+# grid at frameloom-mini's small default size; at the first radii (0.075 / 0.11 / 0.155) an object
+# was less than one latent cell of the CPU model and its VAE learned to drop it (issue 17).
+_RADIUS = {"small": 0.12, None: 0.17, "large": 0.22}
 _SPEED_PX = {"slowly": 1.5, None: 3.0, "quickly": 5.0}
 _GROWTH = {"slowly": 0.015, None: 0.03, "quickly": 0.05}  # log-radius per frame
 _SPIN = {"slowly": 3.0, None: 6.0, "quickly": 10.0}  # degrees per frame, below any symmetry angle

@@ -105,7 +105,7 @@ def test_build_makes_the_same_pipeline_folder_from_a_checkpoint(run: Path, tmp_p
 
 def test_the_pipeline_loads_in_the_ltx_backend_and_generates(run: Path) -> None:
     backend = load_backend("ltx", run / "pipeline", "cpu", "full")
-    assert backend.constraints.size_multiple == 32 and backend.constraints.frame_rule == (8, 1)
+    assert backend.constraints.size_multiple == 32 and backend.constraints.frame_rule == (4, 1)
     request = GenerationRequest(model_id="frameloom-mini", prompt="a red circle moves left",
                                 width=64, height=32, frames=9, fps=24, seed=1, steps=2,
                                 guidance=3.0)
