@@ -1,7 +1,7 @@
-"""Soak the engine: push many small jobs through the tiny pipeline and compare with in-process calls.
+"""Soak the engine: many small jobs through the tiny pipeline, against in-process calls.
 
 Run ``python bench/engine_soak.py`` (``--help`` for options). In a temporary FRAMELOOM_HOME it
-builds the tiny random-weight LTX pipeline (``engine.tiny``), then:
+builds the tiny random-weight LTX pipeline (``tests/support/tiny.py``), then:
 
 Both sides run torch with the same number of threads (``--threads``, default 1).
 
@@ -31,9 +31,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # support.tiny
 
-from engine import protocol as p  # noqa: E402
-from engine.control import Control  # noqa: E402
+from engine import protocol as p
+from engine.cli.client import Control
 
 WARMUP = 20
 
@@ -54,11 +55,11 @@ def make_request(args: argparse.Namespace, n: int = 0) -> p.GenerationRequest:
 
 def in_process(args: argparse.Namespace, model_dir: Path) -> tuple[list[float], list[float]]:
     """Per-call seconds of the pipeline alone, and of writing the verified MP4."""
-    from engine.backends import load_backend
-    from engine.video_out import write_video
-    from engine.worker_cache import quiet_libraries
-
     import torch
+
+    from engine.backends import load_backend
+    from engine.backends.cache import quiet_libraries
+    from engine.output.video import write_video
 
     quiet_libraries()
     torch.set_num_threads(args.threads)
@@ -142,7 +143,7 @@ def main() -> int:
     if args.jobs <= WARMUP + 2:
         parser.error(f"--jobs must be more than {WARMUP + 2}")
 
-    from engine.tiny import build_tiny_ltx
+    from support.tiny import build_tiny_ltx
 
     home = Path(tempfile.mkdtemp(prefix="fl-soak-"))
     model_dir = build_tiny_ltx(home / "models" / "tiny-ltx")

@@ -40,10 +40,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studio.document import fingerprint, persistence  # noqa: E402
-from studio.document.model import Clip, MediaRef, Project, Still, Timeline, Track  # noqa: E402
-from studio.document.timebase import FrameRange  # noqa: E402
-from studio.render.export import export  # noqa: E402
+from studio.document import fingerprint
+from studio.document.model import Clip, MediaRef, Project, Still, Timeline, Track
+from studio.document.timebase import FrameRange
+from studio.render.export import export
 
 W, H, RATE = 1920, 1080, 30
 CRF, PRESET = 18, "veryfast"

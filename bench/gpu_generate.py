@@ -15,7 +15,7 @@ profile and the backend/baseline ratios) and, with ``--json``, writes the rows.
 
 What this does not show: loading from disk (the weights are built, not read), and picture
 quality (random weights make none). ``--scale tiny`` runs the test-sized pipelines of
-``engine.tiny`` on the CPU instead, to check the script itself; its figures mean nothing.
+``tests/support/tiny.py`` on the CPU instead, to check the script itself; its figures mean nothing.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # support.tiny
 
-from engine.requests import GenerationRequest  # noqa: E402
+from engine.protocol.requests import GenerationRequest
 
 #: family -> (width, height, frames, fps) of the generate the issue asks for
 SHAPES = {"ltx": (768, 512, 121, 24), "wan": (832, 480, 81, 16)}
@@ -54,12 +55,17 @@ def real_pipeline(family: str, device: str) -> Any:
     """A real-size pipeline with random bf16 weights, built on ``device``."""
     import torch
     from diffusers import (
-        AutoencoderKLLTXVideo, AutoencoderKLWan, FlowMatchEulerDiscreteScheduler,
-        LTXConditionPipeline, LTXVideoTransformer3DModel, WanPipeline, WanTransformer3DModel,
+        AutoencoderKLLTXVideo,
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        LTXConditionPipeline,
+        LTXVideoTransformer3DModel,
+        WanPipeline,
+        WanTransformer3DModel,
     )
     from transformers import T5Config, T5EncoderModel, UMT5Config, UMT5EncoderModel
 
-    from engine.tiny import word_tokenizer
+    from support.tiny import word_tokenizer
 
     tokenizer = word_tokenizer(max_tokens=512)  # a closed word list: no download
     previous = torch.get_default_dtype()
@@ -82,7 +88,7 @@ def real_pipeline(family: str, device: str) -> Any:
 
 def tiny_pipeline(family: str) -> Any:
     """The engine's test-sized pipeline of ``family`` (float32, CPU)."""
-    from engine.tiny import tiny_ltx_pipeline, tiny_wan_pipeline
+    from support.tiny import tiny_ltx_pipeline, tiny_wan_pipeline
 
     return tiny_ltx_pipeline() if family == "ltx" else tiny_wan_pipeline(kind="t2v")
 

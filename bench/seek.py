@@ -30,12 +30,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studio.document import fingerprint  # noqa: E402
-from studio.document.model import Clip, MediaRef, Project, Timeline, Track  # noqa: E402
-from studio.document.timebase import FrameRange  # noqa: E402
-from studio.media.reader import open_reader  # noqa: E402
-from studio.render.preview import PreviewFrames, preview_size  # noqa: E402
-from studio.sample import read_frame_code  # noqa: E402
+from studio.document import fingerprint
+from studio.document.model import Clip, MediaRef, Project, Timeline, Track
+from studio.document.timebase import FrameRange
+from studio.media.reader import open_reader
+from studio.render.preview import PreviewFrames, preview_size
+from studio.sample import read_frame_code
 
 WIDTH, HEIGHT, RATE, GOP = 1920, 1080, 30, 250
 BITS = 8  # the sample's frame code: frame numbers modulo 256

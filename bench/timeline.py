@@ -40,7 +40,15 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from studio.document import edits  # noqa: E402
 from studio.document.model import (  # noqa: E402
-    Clip, Fingerprint, Generated, GeneratedSpec, Generation, MediaRef, Project, Still, Take,
+    Clip,
+    Fingerprint,
+    Generated,
+    GeneratedSpec,
+    Generation,
+    MediaRef,
+    Project,
+    Still,
+    Take,
     new_project,
 )
 from studio.document.timebase import FrameRange  # noqa: E402

@@ -9,16 +9,13 @@ from pathlib import Path
 
 import platformdirs
 
-from engine.protocol import default_runtime_dir
+from engine.protocol.transport import HOME_ENV, default_runtime_dir, frameloom_home
+
+__all__ = ["APP", "HOME_ENV", "cache_dir", "data_dir", "log_path", "models_dir", "runtime_dir"]
 
 APP = "frameloom"
-HOME_ENV = "FRAMELOOM_HOME"
 _PRIVATE = 0o700
-
-
-def _home() -> Path | None:
-    home = os.environ.get(HOME_ENV)
-    return Path(home).expanduser() if home else None
+_home = frameloom_home
 
 
 def _make(path: Path, *, private: bool) -> Path:
@@ -96,3 +93,8 @@ def models_dir() -> Path:
     path = home / "models" if home else Path(
         platformdirs.user_data_dir(APP, appauthor=False)) / "models"
     return _make(path, private=False)
+
+
+def log_path() -> Path:
+    """Where the running engine's log is (``engine.log`` in the engine's data folder)."""
+    return data_dir() / "engine.log"

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import platformdirs
+
+from engine.protocol import frameloom_home
 
 APP = "frameloom"
 
 
 def _base(kind: str) -> Path:
-    home = os.environ.get("FRAMELOOM_HOME")
-    if home:
-        path = Path(home) / kind
+    home = frameloom_home()  # the engine's own reading of FRAMELOOM_HOME, ~ expanded
+    if home is not None:
+        path = home / kind
     else:
         path = Path({"data": platformdirs.user_data_dir, "cache": platformdirs.user_cache_dir,
                      "state": platformdirs.user_state_dir}[kind](APP, appauthor=False))

@@ -11,7 +11,17 @@ import numpy as np
 
 from studio.document import fingerprint, persistence
 from studio.document.model import (
-    Clip, Gap, Generated, GeneratedSpec, Generation, MediaRef, Pin, Project, Still, Timeline, Track,
+    Clip,
+    Gap,
+    Generated,
+    GeneratedSpec,
+    Generation,
+    MediaRef,
+    Pin,
+    Project,
+    Still,
+    Timeline,
+    Track,
     Transition,
 )
 from studio.document.timebase import FrameRange, format_rate
@@ -30,7 +40,8 @@ def _gradient(top: tuple[int, int, int], bottom: tuple[int, int, int]) -> np.nda
     """A vertical BGR gradient of the sample size."""
     t = np.linspace(0.0, 1.0, HEIGHT, dtype=np.float32)[:, None, None]
     column = (1 - t) * np.array(top, np.float32) + t * np.array(bottom, np.float32)
-    return np.ascontiguousarray(np.broadcast_to(column, (HEIGHT, WIDTH, 3)).round().astype(np.uint8))
+    image = np.broadcast_to(column, (HEIGHT, WIDTH, 3))
+    return np.ascontiguousarray(image.round().astype(np.uint8))
 
 
 def _label(image: np.ndarray, text: str, scale: float, y: int) -> None:

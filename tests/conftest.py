@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from document_factory import build_document
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory,
+                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep every data, cache and runtime path of the app inside a temporary folder."""
     monkeypatch.setenv("FRAMELOOM_HOME", str(tmp_path_factory.mktemp("frameloom-home")))
 
@@ -33,20 +35,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def document():  # noqa: ANN201
+def document():
     """A fresh project with every item kind, both transition kinds, pins and takes."""
     return build_document()
 
 
 @pytest.fixture(scope="session")
-def _pristine_sample(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN202
+def _pristine_sample(tmp_path_factory: pytest.TempPathFactory):
     from studio.sample import make_sample_project  # av and cv2 only for tests that use it
 
     return make_sample_project(tmp_path_factory.mktemp("pristine") / "sample")
 
 
 @pytest.fixture
-def sample_project(_pristine_sample, tmp_path):  # noqa: ANN001, ANN201
+def sample_project(_pristine_sample, tmp_path):
     """The procedural sample's ``.frameloom`` file, in a folder of its own the test may change."""
     import shutil
     from pathlib import Path

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 
-def build_document():  # noqa: ANN201 - typed by its return; studio imports stay lazy
+def build_document():
     """An in-memory project holding every kind of object the document has."""
     from fractions import Fraction
 
     from studio.document import edits
     from studio.document.model import (
-        Clip, Fingerprint, Gap, Generated, GeneratedSpec, Generation, MediaRef, Pin, Still, Take,
+        Clip,
+        Fingerprint,
+        Gap,
+        Generated,
+        GeneratedSpec,
+        Generation,
+        MediaRef,
+        Pin,
+        Still,
+        Take,
         new_project,
     )
     from studio.document.timebase import FrameRange

@@ -10,13 +10,9 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import numpy
 
-    from engine.requests import GenerationRequest, ModelConstraints
+    from engine.protocol.requests import GenerationRequest, ModelConstraints
 
-PROFILES = ("full", "tiled", "offload", "sequential")
-"""Memory profiles from fastest to cheapest in memory; each adds to the one before it:
-``tiled`` tiles and slices the VAE, ``offload`` moves whole models to the device only while
-they run, ``sequential`` moves layers one at a time. The two offload profiles need a CUDA device
-and the accelerate package; on a CPU they behave like ``tiled``."""
+from engine.models.profiles import PROFILES
 
 # Family name -> module under engine.backends; importing the module is what pulls in torch,
 # so it happens only when a model of that family is loaded.
@@ -67,7 +63,7 @@ class Backend(Protocol):
     profile: str
 
     def generate(self, request: GenerationRequest, on_step: StepCallback) -> numpy.ndarray:
-        """Run one request already fitted with :func:`engine.requests.fit_request`.
+        """Run one request already fitted with :func:`engine.protocol.requests.fit_request`.
 
         Parameters
         ----------

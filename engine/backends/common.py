@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from engine.backends import BackendError
-from engine.requests import Pin
+from engine.protocol.requests import Pin
 
 if TYPE_CHECKING:
     import torch
@@ -38,7 +38,8 @@ def pipeline_class(model_dir: Path, prefix: str, family: str) -> str:
     except (OSError, ValueError, AttributeError):
         class_name = ""
     if not class_name.startswith(prefix):
-        raise BackendError("wrong_family", f"The model in {model_dir} is a {class_name or 'unknown'}"
+        kind = class_name or "unknown"
+        raise BackendError("wrong_family", f"The model in {model_dir} is a {kind}"
                            f" pipeline, not {family}.", "Load it as its own family, or pick one of "
                            f"the {family} models.")
     return class_name

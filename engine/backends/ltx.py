@@ -9,11 +9,18 @@ import numpy
 
 from engine.backends import BackendError, StepCallback
 from engine.backends.common import (
-    LoadedPipeline, check_weights, clip_frames, from_pretrained, load_image, pipeline_class,
-    place, shrink_latents, to_picture,
+    LoadedPipeline,
+    check_weights,
+    clip_frames,
+    from_pretrained,
+    load_image,
+    pipeline_class,
+    place,
+    shrink_latents,
+    to_picture,
 )
-from engine.models import family_constraints
-from engine.requests import GenerationRequest
+from engine.models.installed import family_constraints
+from engine.protocol.requests import GenerationRequest
 
 if TYPE_CHECKING:
     import torch
@@ -52,8 +59,9 @@ def _conditions(request: GenerationRequest, temporal: int) -> list[Any]:
     for pin in request.pins:
         w, h = request.width, request.height
         if pin.frame_start is None:
-            conditions.append(LTXVideoCondition(image=load_image(pin.path, w, h),
-                                                frame_index=pin.target_frame, strength=pin.strength))
+            image = load_image(pin.path, w, h)
+            conditions.append(LTXVideoCondition(image=image, frame_index=pin.target_frame,
+                                                strength=pin.strength))
             continue
         # The VAE encodes temporal*k+1 frames, so a pin of another length loses frames. Keep the
         # ones beside the generated part: a pin that opens the shot keeps its tail (dropping its

@@ -1,4 +1,4 @@
-"""Wan 2.x through diffusers: text-to-video, first-last-frame image-to-video, and VACE for any pins."""
+"""Wan 2.x through diffusers: text-to-video, first-last-frame image-to-video, VACE for any pins."""
 
 from __future__ import annotations
 
@@ -9,11 +9,18 @@ import numpy
 
 from engine.backends import BackendError, StepCallback
 from engine.backends.common import (
-    LoadedPipeline, check_weights, clip_frames, from_pretrained, load_image, pipeline_class,
-    place, shrink_latents, to_picture,
+    LoadedPipeline,
+    check_weights,
+    clip_frames,
+    from_pretrained,
+    load_image,
+    pipeline_class,
+    place,
+    shrink_latents,
+    to_picture,
 )
-from engine.models import family_constraints
-from engine.requests import GenerationRequest
+from engine.models.installed import family_constraints
+from engine.protocol.requests import GenerationRequest
 
 if TYPE_CHECKING:
     import torch

@@ -25,9 +25,9 @@ import json
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import cv2
@@ -187,7 +187,7 @@ class Generator:
         self.setting, self.scratch, self.made = setting, scratch, 0
 
     def __call__(self, prompt: str, seed: int, pins: tuple[Any, ...] = ()) -> np.ndarray:
-        from engine.requests import GenerationRequest
+        from engine.protocol.requests import GenerationRequest
 
         s = self.setting
         request = GenerationRequest(model_id="frameloom-mini", prompt=prompt, width=s.width,
@@ -198,7 +198,7 @@ class Generator:
 
     def image_pin(self, picture: np.ndarray, frame: int) -> Any:
         """A still pin of ``picture`` (H, W, 3) at ``frame``, saved as a PNG in the scratch."""
-        from engine.requests import Pin
+        from engine.protocol.requests import Pin
 
         path = self.scratch / f"pin-{self.made}-{frame}.png"
         cv2.imwrite(str(path), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
@@ -207,8 +207,8 @@ class Generator:
     def clip_pin(self, video: np.ndarray, frame: int) -> Any:
         """A clip pin of all of ``video`` (F, H, W, 3) at ``frame``, written as H.264 as users'
         clips are."""
-        from engine.requests import Pin
-        from engine.video_out import write_video
+        from engine.output.video import write_video
+        from engine.protocol.requests import Pin
 
         path = self.scratch / f"clip-{self.made}-{frame}.mp4"
         write_video(video, self.setting.fps, path)

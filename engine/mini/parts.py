@@ -218,7 +218,9 @@ def build_parts(preset: Preset, tokenizer: Any, seed: int) -> Parts:
     """
     import torch
     from diffusers import (
-        AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXVideoTransformer3DModel,
+        AutoencoderKLLTXVideo,
+        FlowMatchEulerDiscreteScheduler,
+        LTXVideoTransformer3DModel,
     )
     from transformers import T5Config, T5EncoderModel
 

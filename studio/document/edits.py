@@ -15,8 +15,21 @@ from typing import Any
 from .changes import Change, Recorder, SetMedia, SetProject, SetTracks
 from .errors import DocumentError, EditError, InvalidDocumentError
 from .model import (
-    Clip, Gap, Generated, GeneratedSpec, Generation, Item, MediaRef, Project, Still, Take, Track,
-    TrackEntry, Transition, item_duration, new_id,
+    Clip,
+    Gap,
+    Generated,
+    GeneratedSpec,
+    Generation,
+    Item,
+    MediaRef,
+    Project,
+    Still,
+    Take,
+    Track,
+    TrackEntry,
+    Transition,
+    item_duration,
+    new_id,
 )
 from .timebase import FrameRange, parse_rate
 from .validate import check_generation
@@ -134,8 +147,10 @@ def _tidy(rec: Recorder, track: Track) -> None:
                     or entry.out_offset > item_duration(right)):
                 rec.splice(track, index, 1)
                 continue
-        elif isinstance(entry, Gap) and index + 1 < len(items) and isinstance(items[index + 1], Gap):
-            merged = dataclasses.replace(entry, duration=entry.duration + item_duration(items[index + 1]))
+        elif (isinstance(entry, Gap) and index + 1 < len(items)
+              and isinstance(items[index + 1], Gap)):
+            merged = dataclasses.replace(
+                entry, duration=entry.duration + item_duration(items[index + 1]))
             rec.splice(track, index, 2, [merged])
             continue
         index += 1
@@ -311,7 +326,8 @@ def _give_time(rec: Recorder, track: Track, index: int, side: int, frames: int) 
         if entry.duration + frames == 0:
             rec.splice(track, neighbour, 1)
         else:
-            rec.splice(track, neighbour, 1, [dataclasses.replace(entry, duration=entry.duration + frames)])
+            longer = dataclasses.replace(entry, duration=entry.duration + frames)
+            rec.splice(track, neighbour, 1, [longer])
     elif frames > 0:
         gap = Gap(id=new_id("gap"), duration=frames)
         if isinstance(entry, Transition):
@@ -395,7 +411,8 @@ def _with_generation(entry: TrackEntry, generation: Generation) -> TrackEntry:
             if whole or source.start >= spec.duration:
                 source = FrameRange(0, spec.duration)
             else:
-                source = FrameRange(source.start, min(source.duration, spec.duration - source.start))
+                source = FrameRange(source.start,
+                                    min(source.duration, spec.duration - source.start))
         return dataclasses.replace(entry, generation=generation, source=source)
     if isinstance(entry, Transition):
         return dataclasses.replace(entry, generation=generation)

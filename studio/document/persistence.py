@@ -9,7 +9,7 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, NoReturn
 
@@ -243,7 +243,7 @@ def _backup(target: Path) -> None:
     folder = target.parent / BACKUPS_DIR
     folder.mkdir(exist_ok=True)
     atomic.remove_stale(folder, target.name + ".backup")
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     atomic.replace(folder / f"{target.stem}.{stamp}{PROJECT_SUFFIX}", target.read_bytes(),
                    target.name + ".backup")
     pattern = re.compile(re.escape(target.stem) + r"\." + _BACKUP_STAMP + re.escape(PROJECT_SUFFIX))

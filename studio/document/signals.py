@@ -13,7 +13,7 @@ class Signal:
     so a broken view cannot leave other views out of date.
     """
 
-    __slots__ = ("name", "_slots")
+    __slots__ = ("_slots", "name")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -37,7 +37,7 @@ class Signal:
         for slot in list(self._slots):
             try:
                 slot(*args)
-            except Exception as exc:  # noqa: BLE001 - re-raised below
+            except Exception as exc:
                 error = error or exc
         if error is not None:
             raise error

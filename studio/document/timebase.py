@@ -41,7 +41,8 @@ def parse_rate(value: object) -> Fraction:
         else:
             raise TypeError
     except (TypeError, ValueError, ZeroDivisionError):
-        raise DocumentError(f"Frame rate {value!r} is not a number like 24 or 30000/1001.") from None
+        raise DocumentError(
+            f"Frame rate {value!r} is not a number like 24 or 30000/1001.") from None
     if not 0 < rate < 1000:
         raise DocumentError(f"Frame rate {rate} fps is outside 0-1000 fps.")
     return rate

@@ -7,11 +7,20 @@ import posixpath
 from typing import NoReturn
 
 from .errors import InvalidDocumentError
-from .timebase import FrameRange
 from .model import (
-    GENERATION_KINDS, TAKE_STATUSES, TRANSITION_KINDS, Clip, Gap, Generated, Generation,
-    Project, Still, TrackEntry, Transition, item_duration,
+    GENERATION_KINDS,
+    TAKE_STATUSES,
+    TRANSITION_KINDS,
+    Clip,
+    Gap,
+    Generated,
+    Generation,
+    Project,
+    Still,
+    TrackEntry,
+    Transition,
 )
+from .timebase import FrameRange
 
 MAX_SIZE = 16384
 MAX_STEPS = 1000
@@ -52,7 +61,8 @@ def check_generation(project: Project, generation: Generation, where: str,
         _unique(pin.id, ids, where)
         media = project.media.get(pin.media_id)
         if media is None:
-            _fail(where, f"pin {pin.id} uses media {pin.media_id!r}, which is not in the media pool")
+            _fail(where,
+                  f"pin {pin.id} uses media {pin.media_id!r}, which is not in the media pool")
         if media.kind == "still" and pin.source != FrameRange(0, 1):
             _fail(where, f"pin {pin.id} pins a still, so its source must be frame 0 only")
         if pin.source.duration < 1 or pin.source.start < 0:
@@ -60,7 +70,7 @@ def check_generation(project: Project, generation: Generation, where: str,
         length = media.length_at(project.rate)
         if length is not None and pin.source.end > length:
             _fail(where, f"pin {pin.id} reads past the end of its clip ({length} frames)")
-        if not 0 <= pin.at or pin.at + pin.source.duration > spec.duration:
+        if not pin.at >= 0 or pin.at + pin.source.duration > spec.duration:
             _fail(where, f"pin {pin.id} at frame {pin.at} does not fit in {spec.duration} frames")
         if not 0.0 <= pin.strength <= 1.0:
             _fail(where, f"pin {pin.id} strength must be between 0 and 1, not {pin.strength}")

@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.protocol import (
-    Cancelled, Done, Failed, Interrupted, Message, Preview, Progress, Queued, Removed, Reordered,
+    Cancelled,
+    Done,
+    Failed,
+    Interrupted,
+    Message,
+    Preview,
+    Progress,
+    Queued,
+    Removed,
+    Reordered,
     Started,
 )
 from studio.document.signals import Signal

@@ -160,4 +160,4 @@ def _rotation(frame: av.VideoFrame, stream: av.VideoStream) -> int:
             degrees = float(stream.metadata["rotate"])
         except ValueError:
             degrees = 0.0
-    return int(round(degrees / 90.0)) % 4 * 90
+    return round(degrees / 90.0) % 4 * 90

@@ -27,8 +27,8 @@ from studio.document.model import Fingerprint
 from studio.errors import MediaError
 
 from .decode import NEAR
-from .info import MediaInfo
 from .index import VideoIndex
+from .info import MediaInfo
 from .probe import probe_clip
 
 #: Longest side of a proxy, in pixels.

@@ -44,7 +44,7 @@ def _open(path: Path) -> Iterator[Image.Image | None]:
 def _orientation(image: Image.Image) -> int:
     try:
         value = image.getexif().get(0x0112, 1)
-    except Exception:  # noqa: BLE001 - a broken EXIF block must not stop the image being used
+    except Exception:
         return 1
     return value if value in _ROTATION else 1
 

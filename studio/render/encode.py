@@ -161,7 +161,7 @@ class VideoWriter:
         """Close the file without flushing (it is about to be deleted)."""
         try:
             self._container.close()
-        except Exception:  # noqa: BLE001 - a half-written file may fail to close; it is deleted
+        except Exception:
             pass
 
     def __enter__(self) -> VideoWriter:

@@ -165,8 +165,8 @@ def _av_error_types() -> type[BaseException]:
 
 
 def _parse_fps(fps: Fraction | int | float | str) -> Fraction:
-    from studio.document.timebase import parse_rate
     from studio.document.errors import DocumentError
+    from studio.document.timebase import parse_rate
 
     try:
         if isinstance(fps, float):  # 29.97 -> 30000/1001 via the standard-rate table

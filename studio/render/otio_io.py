@@ -22,8 +22,20 @@ import opentimelineio as otio
 from studio.document import atomic, fingerprint, persistence, serialize, validate
 from studio.document.errors import DocumentError
 from studio.document.model import (
-    Clip, Fingerprint, Gap, Generated, GeneratedSpec, Generation, MediaRef, Project, Still,
-    Timeline, Track, TrackEntry, Transition, new_id,
+    Clip,
+    Fingerprint,
+    Gap,
+    Generated,
+    GeneratedSpec,
+    Generation,
+    MediaRef,
+    Project,
+    Still,
+    Timeline,
+    Track,
+    TrackEntry,
+    Transition,
+    new_id,
 )
 from studio.document.timebase import STANDARD_RATES, FrameRange, format_rate, parse_rate
 from studio.errors import StudioError
@@ -224,7 +236,7 @@ def _read_timeline(path: Path) -> Any:
     except otio.exceptions.UnsupportedSchemaError:
         raise InterchangeError(f"{path} uses an OTIO schema version Frameloom cannot "
                                f"read.") from None
-    except Exception as exc:  # noqa: BLE001 - the C++ reader raises ValueError, TypeError...
+    except Exception as exc:
         where = re.search(r"\((?:near )?line \d+(?:, column \d+)?\)", str(exc))
         bad = "an object of an unsupported schema" if "UnknownSchema" in str(exc) else \
             "damaged or not OTIO JSON"
@@ -377,8 +389,8 @@ class _Importer:
             return Generated(id=item_id, generation=generation, source=source, name=child.name,
                              metadata=meta)
         if not isinstance(ref, otio.schema.ExternalReference) or not ref.target_url or \
-                re.match(r"[a-zA-Z][a-zA-Z0-9+.-]+://", ref.target_url) and \
-                not ref.target_url.startswith("file:"):
+                (re.match(r"[a-zA-Z][a-zA-Z0-9+.-]+://", ref.target_url) and \
+                not ref.target_url.startswith("file:")):
             self.skip("clip", child, f": its {ref.schema_name()} is not a local file", gap=True)
             return gap
         media_id = saved.get("media_id")
@@ -458,10 +470,11 @@ def import_otio(path: str | os.PathLike[str]) -> tuple[Project, Path]:
     """Read an ``.otio`` file (Frameloom's or another editor's) into a new project.
 
     Clips, stills (clips of image files), gaps and dissolves (as crossfades) are kept.
-    Durations, offsets and in points are rescaled to the project rate, rounding to the nearest frame (halves up). Nested stacks, non-file references, disabled
-    clips, audio tracks, effects and markers are listed in ``metadata["otio_import"]
-    ["skipped"]`` (what took time stays as a gap); missing media files are listed under
-    ``"offline"`` and get ``Fingerprint(size=0, digest="")`` unless Frameloom saved theirs;
+    Durations, offsets and in points are rescaled to the project rate, rounding to the nearest
+    frame (halves up). Nested stacks, non-file references, disabled clips, audio tracks, effects
+    and markers are listed in ``metadata["otio_import"]["skipped"]`` (what took time stays as a
+    gap); missing media files are listed under ``"offline"`` and get
+    ``Fingerprint(size=0, digest="")`` unless Frameloom saved theirs;
     ``"notes"`` says what else the user should know (the frame size was guessed...).
 
     Parameters

@@ -60,7 +60,7 @@ class Prefetch(Generic[U]):
                 if not self._put(convert(item)):
                     return
             self._put(_END)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises
+        except BaseException as exc:
             self._put(exc)
         finally:
             close = getattr(source, "close", None)

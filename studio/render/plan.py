@@ -25,6 +25,7 @@ is shown, and lower tracks are not decoded there.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from studio.document.model import Gap, Item, Project, Track, Transition
@@ -162,7 +163,7 @@ def timeline_intervals(project: Project, start: int = 0, stop: int | None = None
     edges = sorted(bounds)
     cursors = [0] * len(per_track)
     result: list[Interval] = []
-    for lo, hi in zip(edges, edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         chosen: Interval | None = None
         for t in range(len(per_track) - 1, -1, -1):  # top track first
             intervals = per_track[t]

@@ -72,7 +72,8 @@ def mix(outgoing: np.ndarray, incoming: np.ndarray, alpha: float) -> np.ndarray:
     return cv2.addWeighted(outgoing, 1.0 - alpha, incoming, alpha, 0.0)
 
 
-def placeholder_card(prompt: str, width: int, height: int, title: str = "Not generated yet") -> np.ndarray:
+def placeholder_card(prompt: str, width: int, height: int,
+                     title: str = "Not generated yet") -> np.ndarray:
     """A dark card showing ``title`` and the wrapped ``prompt``, for a generated item with no take.
 
     The text scales with the frame height so the card reads the same at 320x180 and 4K.

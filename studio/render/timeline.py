@@ -1,4 +1,4 @@
-"""Render a project's timeline to a sequence of RGB frames at the project (or a chosen) size and rate.
+"""Render a project's timeline to RGB frames at the project's (or a chosen) size and rate.
 
 :class:`TimelineRenderer` resolves media against the project folder, checks up front that every
 file the timeline needs is online, and then yields frames interval by interval (see

@@ -1,4 +1,4 @@
-"""``python -m studio.tools.screenshot PROJECT OUT.png``: the studio window and its timeline as PNGs.
+"""``python -m studio.tools.screenshot PROJECT OUT.png``: the studio window and timeline as PNGs.
 
 Opens the main window on PROJECT offscreen (no engine, no dialogs), puts the playhead on
 ``--frame`` and selects ``--select``, waits for the viewer's frame, the thumbnails and the

@@ -16,7 +16,7 @@ def tiny_ltx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny LTX pipeline saved as safetensors; built once per session, never modified."""
     import torch
 
-    from engine.tiny import build_tiny_ltx  # imports torch, so only tests that need it pay
+    from support.tiny import build_tiny_ltx  # imports torch, so only tests that need it pay
 
     # Tiny models gain nothing from intra-op threads, and spinning threads make a 30 ms job take
     # over a second whenever another process shares the cores.
@@ -34,7 +34,7 @@ def tiny_model(tiny_ltx_dir: Path) -> str:
 def _tiny_wan(factory: pytest.TempPathFactory, kind: str) -> Path:
     import torch
 
-    from engine.tiny import build_tiny_wan
+    from support.tiny import build_tiny_wan
 
     torch.set_num_threads(1)  # as for tiny_ltx_dir
     return build_tiny_wan(factory.mktemp("tiny") / f"tiny-wan-{kind}", kind=kind)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine import paths
-from engine.jobs import JobStore
+from engine.jobs.store import JobStore
 
 
 def test_frameloom_home_moves_every_engine_path(tmp_path: Path,

@@ -16,7 +16,8 @@ from studio.document import edits, persistence
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _python(code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def _python(code: str, *args: str,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, capture_output=True,
                           text=True, timeout=120, env=env)
 

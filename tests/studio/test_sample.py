@@ -1,4 +1,4 @@
-"""The procedural sample project: its media, its timeline, and that it is made the same every time."""
+"""The procedural sample project: its media, its timeline, and that it is made alike each time."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The LTX backend on the tiny pipeline: shapes, determinism, pins, progress, cancel, bad folders."""
+"""The LTX backend on the tiny pipeline: shapes, determinism, pins, progress, cancel, bad input."""
 
 from __future__ import annotations
 
@@ -10,27 +10,27 @@ import numpy as np
 import pytest
 
 from engine.backends import PROFILES, BackendError, load_backend, next_profile
-from engine.models import find_model
-from engine.requests import GenerationRequest, Pin, fit_request
+from engine.models.installed import find_model
+from engine.protocol.requests import GenerationRequest, Pin, fit_request
 
 torch = pytest.importorskip("torch")
 
 
 @pytest.fixture(scope="module")
-def backend(tiny_ltx_dir: Path):  # noqa: ANN201 - the Backend protocol
+def backend(tiny_ltx_dir: Path):
     loaded = load_backend("ltx", tiny_ltx_dir, "cpu", "full")
     yield loaded
     loaded.close()
 
 
-def _request(backend, **changes) -> GenerationRequest:  # noqa: ANN001
+def _request(backend, **changes) -> GenerationRequest:
     fields = dict(model_id="tiny-ltx", prompt="a red circle moves right", width=32, height=32,
                   frames=9, fps=24, seed=3, steps=2, guidance=3.0)
     fitted, _ = fit_request(GenerationRequest(**{**fields, **changes}), backend.constraints)
     return fitted
 
 
-def _ignore(done: int, total: int, preview) -> None:  # noqa: ANN001
+def _ignore(done: int, total: int, preview) -> None:
     pass
 
 
@@ -111,7 +111,7 @@ def test_a_clip_pin_past_the_clip_end_is_a_backend_error(backend, tmp_path: Path
 def test_on_step_counts_steps_and_previews_are_small_images(backend) -> None:
     seen = []
 
-    def on_step(done: int, total: int, preview) -> None:  # noqa: ANN001
+    def on_step(done: int, total: int, preview) -> None:
         image = preview()
         seen.append((done, total, image.shape, image.dtype))
 
@@ -125,7 +125,7 @@ def test_an_exception_in_on_step_propagates_unchanged(backend) -> None:
     class Stop(Exception):
         pass
 
-    def on_step(done: int, total: int, preview) -> None:  # noqa: ANN001
+    def on_step(done: int, total: int, preview) -> None:
         raise Stop(done)
 
     with pytest.raises(Stop) as info:

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from engine.backends import BackendError, load_backend
-from engine.models import find_model, list_models
+from engine.models.installed import find_model, list_models
 from engine.paths import models_dir
-from engine.requests import GenerationRequest, Pin, fit_request
+from engine.protocol.requests import GenerationRequest, Pin, fit_request
 
 torch = pytest.importorskip("torch")
 
@@ -27,21 +27,21 @@ def folders(tiny_wan_t2v_dir: Path, tiny_wan_i2v_dir: Path,
 
 
 @pytest.fixture(scope="module")
-def backends(folders: dict[str, Path]):  # noqa: ANN201 - Backend protocols by kind
+def backends(folders: dict[str, Path]):
     loaded = {kind: load_backend("wan", folder, "cpu", "full") for kind, folder in folders.items()}
     yield loaded
     for backend in loaded.values():
         backend.close()
 
 
-def _request(backend, **changes) -> GenerationRequest:  # noqa: ANN001
+def _request(backend, **changes) -> GenerationRequest:
     fields = dict(model_id="tiny-wan", prompt="a red circle moves right", width=32, height=32,
                   frames=9, fps=24, seed=3, steps=2, guidance=3.0)
     fitted, _ = fit_request(GenerationRequest(**{**fields, **changes}), backend.constraints)
     return fitted
 
 
-def _ignore(done: int, total: int, preview) -> None:  # noqa: ANN001
+def _ignore(done: int, total: int, preview) -> None:
     pass
 
 
@@ -82,7 +82,7 @@ def test_list_models_finds_every_kind_as_wan(folders: dict[str, Path]) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_constraints_from_json_match_the_loaded_pipeline(
-        folders: dict[str, Path], backends, still: str, kind: str) -> None:  # noqa: ANN001
+        folders: dict[str, Path], backends, still: str, kind: str) -> None:
     (models_dir() / folders[kind].name).symlink_to(folders[kind], target_is_directory=True)
     info = find_model(folders[kind].name)
     assert info.constraints == backends[kind].constraints
@@ -94,7 +94,7 @@ def test_constraints_from_json_match_the_loaded_pipeline(
     tiled.close()
 
 
-def test_text_to_video_shape_and_determinism(backends) -> None:  # noqa: ANN001
+def test_text_to_video_shape_and_determinism(backends) -> None:
     backend = backends["t2v"]
     request = _request(backend, width=70, height=40, frames=10)
     assert (request.width, request.height, request.frames, request.fps) == (64, 48, 13, 16)
@@ -105,7 +105,7 @@ def test_text_to_video_shape_and_determinism(backends) -> None:  # noqa: ANN001
                                                       _ignore))
 
 
-def test_first_and_last_frame_image_to_video(backends, still: str) -> None:  # noqa: ANN001
+def test_first_and_last_frame_image_to_video(backends, still: str) -> None:
     backend = backends["i2v"]
     plain = _request(backend)
     first_only = dataclasses.replace(plain, pins=(Pin(still, 0),))
@@ -123,7 +123,7 @@ def test_first_and_last_frame_image_to_video(backends, still: str) -> None:  # n
     (((0, 0),), "first and last frames only"),
 ])
 def test_image_to_video_refuses_pins_it_cannot_hold(
-        backends, still: str, tmp_path: Path, pins, words: str) -> None:  # noqa: ANN001
+        backends, still: str, tmp_path: Path, pins, words: str) -> None:
     clip = _clip(tmp_path / "clip.mp4", 3)
     request = dataclasses.replace(_request(backends["i2v"]), pins=tuple(
         Pin(still, t) if start is None else Pin(clip, t, frame_start=start, frame_count=2)
@@ -133,7 +133,7 @@ def test_image_to_video_refuses_pins_it_cannot_hold(
     assert info.value.code == "unsupported_pins" and "VACE" in info.value.hint
 
 
-def test_a_text_to_video_model_refuses_pins(backends, still: str) -> None:  # noqa: ANN001
+def test_a_text_to_video_model_refuses_pins(backends, still: str) -> None:
     request = dataclasses.replace(_request(backends["t2v"]), pins=(Pin(still, 0),))
     with pytest.raises(BackendError, match="makes text-to-video only; pinned frames need a VACE"
                                            " or image-to-video Wan model") as info:
@@ -142,7 +142,7 @@ def test_a_text_to_video_model_refuses_pins(backends, still: str) -> None:  # no
 
 
 def test_vace_holds_an_image_in_the_middle_and_a_clip(
-        backends, still: str, tmp_path: Path) -> None:  # noqa: ANN001
+        backends, still: str, tmp_path: Path) -> None:
     from engine.backends.wan import vace_inputs
 
     backend = backends["vace"]
@@ -165,7 +165,7 @@ def test_vace_holds_an_image_in_the_middle_and_a_clip(
 
 
 def test_a_clip_pin_past_the_clip_end_is_a_backend_error(
-        backends, tmp_path: Path) -> None:  # noqa: ANN001
+        backends, tmp_path: Path) -> None:
     clip = _clip(tmp_path / "short.mp4", 3)
     request = dataclasses.replace(_request(backends["vace"]),
                                   pins=(Pin(clip, 0, frame_start=1, frame_count=5),))
@@ -176,10 +176,10 @@ def test_a_clip_pin_past_the_clip_end_is_a_backend_error(
 
 @pytest.mark.parametrize("kind", ["t2v", "vace"])
 def test_on_step_counts_steps_and_previews_are_small_images(
-        backends, kind: str) -> None:  # noqa: ANN001
+        backends, kind: str) -> None:
     seen = []
 
-    def on_step(done: int, total: int, preview) -> None:  # noqa: ANN001
+    def on_step(done: int, total: int, preview) -> None:
         image = preview()
         seen.append((done, total, image.shape, str(image.dtype)))
 
@@ -188,11 +188,11 @@ def test_on_step_counts_steps_and_previews_are_small_images(
     assert {(shape, dtype) for _, _, shape, dtype in seen} == {((32, 48, 3), "uint8")}
 
 
-def test_an_exception_in_on_step_propagates_unchanged(backends) -> None:  # noqa: ANN001
+def test_an_exception_in_on_step_propagates_unchanged(backends) -> None:
     class Stop(Exception):
         pass
 
-    def on_step(done: int, total: int, preview) -> None:  # noqa: ANN001
+    def on_step(done: int, total: int, preview) -> None:
         raise Stop(done)
 
     with pytest.raises(Stop) as info:

@@ -8,8 +8,16 @@ import numpy as np
 import pytest
 
 from engine.mini.evaluate import (
-    BEGIN, END, Setting, direction_of, held_out_scenes, measure_drawing, read_clip, render,
-    seam_jump, write_benchmarks,
+    BEGIN,
+    END,
+    Setting,
+    direction_of,
+    held_out_scenes,
+    measure_drawing,
+    read_clip,
+    render,
+    seam_jump,
+    write_benchmarks,
 )
 
 

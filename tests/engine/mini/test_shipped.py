@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.models import REPO_MODELS
+from engine.models.installed import REPO_MODELS
 
 FOLDER = REPO_MODELS / "frameloom-mini"
 MiB = 1024 * 1024
@@ -27,8 +27,8 @@ def test_the_folder_is_small_safetensors_in_16_mib_files() -> None:
 
 
 def test_it_is_built_in_and_the_default_model() -> None:
-    from engine.cli import _parser
-    from engine.model_store import installed
+    from engine.cli.main import _parser
+    from engine.models.store import installed
 
     status = {entry.id: entry.status for entry in installed()}
     assert status["frameloom-mini"] == "built in"
@@ -43,7 +43,7 @@ def test_it_loads_offline_and_generates_in_two_steps(tmp_path: Path,
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     import av
 
-    from engine.cli import main
+    from engine.cli.main import main
 
     out = tmp_path / "take.mp4"
     code = main(["generate", "--prompt", "a red circle moves left on a blue background",
@@ -57,7 +57,7 @@ def test_it_loads_offline_and_generates_in_two_steps(tmp_path: Path,
 
 
 def _clip(path: Path, frames: int, level: int) -> Path:
-    from engine.video_out import write_video
+    from engine.output.video import write_video
 
     video = np.stack([np.full((64, 64, 3), (level + 3 * i) % 256, np.uint8) for i in range(frames)])
     return write_video(video, 24, path)
@@ -73,9 +73,9 @@ def _clip(path: Path, frames: int, level: int) -> Path:
 def test_every_operation_runs_on_it_through_the_cli(tmp_path: Path, flags: list[str],
                                                     take: int) -> None:
     """Issue 6: every operation on the built-in model, through the same CLI users run."""
-    from engine.cli import main
-    from engine.operations import read_clip
-    from engine.video_out import read_settings
+    from engine.cli.main import main
+    from engine.operations.runner import read_clip
+    from engine.output.video import read_settings
 
     named = {"A": str(_clip(tmp_path / "a.mp4", 17, 20)),
              "B": str(_clip(tmp_path / "b.mp4", 17, 140))}

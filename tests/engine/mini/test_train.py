@@ -14,7 +14,7 @@ from engine.backends import load_backend  # noqa: E402 - after the torch skip
 from engine.mini.batches import KINDS, Layout, condition_layout, drop_captions  # noqa: E402
 from engine.mini.losses import flow_loss  # noqa: E402
 from engine.mini.train import main, parse_args  # noqa: E402
-from engine.requests import GenerationRequest, Pin, fit_request  # noqa: E402
+from engine.protocol.requests import GenerationRequest, Pin, fit_request  # noqa: E402
 
 # The CPU preset's models at its smallest bucket, with small batches so the run takes seconds.
 _TINY = json.dumps({"batch": {"vae": 2, "transformer": 4}, "sizes": [[64, 32], [32, 64]],
@@ -161,7 +161,7 @@ def test_condition_layout_rate_and_kinds() -> None:
 class _Recorder(torch.nn.Module):
     """Stands in for the transformer: records its inputs and predicts zeros."""
 
-    def forward(self, hidden_states, timestep, video_coords, **_):  # noqa: ANN001, ANN003, ANN201
+    def forward(self, hidden_states, timestep, video_coords, **_):
         self.tokens, self.timestep, self.coords = hidden_states, timestep, video_coords
         return (torch.zeros_like(hidden_states),)
 
@@ -219,7 +219,7 @@ def test_flow_loss_shift_moves_the_noise_levels_towards_pure_noise() -> None:
 
 def test_an_appended_pin_is_encoded_alone_at_its_frame_time() -> None:
     class Vae(_Vae):
-        def encode(self, video):  # noqa: ANN001, ANN201
+        def encode(self, video):
             assert video.shape[2] == 1  # one pixel frame, as the pipeline encodes a still
             dist = type("Dist", (), {"mode": lambda _: torch.ones(2, 4, 1, 2, 3)})()
             return type("Out", (), {"latent_dist": dist})()

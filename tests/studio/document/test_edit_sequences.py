@@ -23,10 +23,11 @@ class TrackMirror:
         self.rows = {t.id: [e.id for e in t.items] for t in project.timeline.tracks}
         ev = project.events
         ev.track_spliced.connect(self.spliced)
-        ev.track_added.connect(lambda tl, i, t: self.rows.__setitem__(t.id, [e.id for e in t.items]))
+        ev.track_added.connect(
+            lambda tl, i, t: self.rows.__setitem__(t.id, [e.id for e in t.items]))
         ev.track_removed.connect(lambda tl, i, t: self.rows.pop(t.id))
 
-    def spliced(self, track, index, removed, inserted) -> None:  # noqa: ANN001
+    def spliced(self, track, index, removed, inserted) -> None:
         row = self.rows[track.id]
         assert row[index:index + len(removed)] == [e.id for e in removed]
         row[index:index + len(removed)] = [e.id for e in inserted]

@@ -10,7 +10,16 @@ import pytest
 from studio.document import changes, edits
 from studio.document.errors import DocumentError, EditError
 from studio.document.model import (
-    Clip, Gap, Generated, GeneratedSpec, Generation, MediaRef, Pin, Project, Still, Take,
+    Clip,
+    Gap,
+    Generated,
+    GeneratedSpec,
+    Generation,
+    MediaRef,
+    Pin,
+    Project,
+    Still,
+    Take,
     Transition,
 )
 from studio.document.timebase import FrameRange
@@ -37,13 +46,16 @@ def take(n: int, status: str = "done") -> Take:
 
 # Every edit the document offers, as (name, function of the document).
 EDITS = {
-    "insert middle": lambda p: edits.insert(p, v1(p), 20, Still(id="x", media_id="m-still", duration=5)),
-    "insert at cut": lambda p: edits.insert(p, v1(p), 50, Still(id="x", media_id="m-still", duration=5)),
+    "insert middle": lambda p: edits.insert(p, v1(p), 20,
+                                            Still(id="x", media_id="m-still", duration=5)),
+    "insert at cut": lambda p: edits.insert(p, v1(p), 50,
+                                            Still(id="x", media_id="m-still", duration=5)),
     "insert past end": lambda p: edits.insert(p, v1(p), 500, Clip(id="x", media_id="m-clip",
                                                                   source=FrameRange(0, 5))),
-    "append": lambda p: edits.append(p, v1(p), Clip(id="x", media_id="m-clip", source=FrameRange(0, 9))),
-    "overwrite across items": lambda p: edits.overwrite(p, v1(p), 40, Still(id="x", media_id="m-still",
-                                                                            duration=20)),
+    "append": lambda p: edits.append(p, v1(p),
+                                     Clip(id="x", media_id="m-clip", source=FrameRange(0, 9))),
+    "overwrite across items": lambda p: edits.overwrite(
+        p, v1(p), 40, Still(id="x", media_id="m-still", duration=20)),
     "overwrite past end": lambda p: edits.overwrite(p, v1(p), 170, Still(id="x", media_id="m-still",
                                                                          duration=20)),
     "split clip": lambda p: edits.split(p, "c-1", 20, new_item_id="c-1b"),
@@ -296,7 +308,8 @@ def test_new_items_are_checked(document: Project) -> None:
 
 
 def test_media_and_tracks(document: Project) -> None:
-    media = MediaRef(id="m-3", path="x.png", kind="still", fingerprint=document.media["m-still"].fingerprint)
+    media = MediaRef(id="m-3", path="x.png", kind="still",
+                     fingerprint=document.media["m-still"].fingerprint)
     edits.add_media(document, media)
     with pytest.raises(EditError, match="already"):
         edits.add_media(document, media)

@@ -16,16 +16,42 @@ import pytest
 from studio import paths
 from studio.document import edits, migrations, persistence, serialize
 from studio.document.errors import (
-    DocumentError, InvalidDocumentError, ProjectFileError, ReadOnlyProjectError,
+    DocumentError,
+    InvalidDocumentError,
+    ProjectFileError,
+    ReadOnlyProjectError,
 )
 from studio.document.model import (
-    Clip, Fingerprint, Gap, Generated, GeneratedSpec, Generation, MediaRef, Pin, Project, Still,
-    Take, Timeline, Track, Transition,
+    Clip,
+    Fingerprint,
+    Gap,
+    Generated,
+    GeneratedSpec,
+    Generation,
+    MediaRef,
+    Pin,
+    Project,
+    Still,
+    Take,
+    Timeline,
+    Track,
+    Transition,
 )
 from studio.document.persistence import (
-    PROJECT_SUFFIX, autosave, autosave_path, autosave_untitled, discard_recovery, load_project,
-    media_status, open_project, project_file, recover, relative_media_path, resolve_media_path,
-    save_project, takes_dir,
+    PROJECT_SUFFIX,
+    autosave,
+    autosave_path,
+    autosave_untitled,
+    discard_recovery,
+    load_project,
+    media_status,
+    open_project,
+    project_file,
+    recover,
+    relative_media_path,
+    resolve_media_path,
+    save_project,
+    takes_dir,
 )
 from studio.document.timebase import FrameRange
 

@@ -15,7 +15,10 @@ from studio.document.errors import DocumentError, EditError
 from studio.document.fingerprint import CHUNK, MediaReadError, fingerprint_file
 from studio.document.model import Clip, MediaRef, Project, Still, new_project
 from studio.document.persistence import (
-    media_status, open_project, relative_media_path, save_project,
+    media_status,
+    open_project,
+    relative_media_path,
+    save_project,
 )
 from studio.document.relink import find_relinks, relink
 from studio.document.timebase import FrameRange

@@ -12,7 +12,11 @@ from studio.document import serialize
 from studio.document.errors import ProjectFileError
 from studio.document.model import GeneratedSpec, Pin, Project
 from studio.document.timebase import (
-    FrameRange, format_rate, frames_to_timecode, parse_rate, seconds_to_frames,
+    FrameRange,
+    format_rate,
+    frames_to_timecode,
+    parse_rate,
+    seconds_to_frames,
 )
 
 
@@ -45,7 +49,7 @@ def test_every_object_carries_its_schema(document: Project) -> None:
     (lambda d: d["media"].append(dict(d["media"][0])), "used twice"),
     (lambda d: d["timeline"]["tracks"][0]["items"][0]["source"].update(duration=-3), "negative"),
 ])
-def test_bad_values_name_where_they_are(document: Project, mutate, where: str) -> None:  # noqa: ANN001
+def test_bad_values_name_where_they_are(document: Project, mutate, where: str) -> None:
     data = serialize.encode(document)
     mutate(data)
     with pytest.raises(ProjectFileError, match=where.replace("[", r"\[").replace("]", r"\]")):

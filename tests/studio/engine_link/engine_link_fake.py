@@ -13,8 +13,23 @@ import sys
 from pathlib import Path
 
 from engine.protocol import (
-    SOCKET_NAME, TOKEN_NAME, Error, GetJob, Heartbeat, Hello, ListModels, Message, Ok,
-    ProtocolError, Queued, Reorder, Shutdown, Subscribe, decode, default_runtime_dir, encode,
+    SOCKET_NAME,
+    TOKEN_NAME,
+    Error,
+    GetJob,
+    Heartbeat,
+    Hello,
+    ListModels,
+    Message,
+    Ok,
+    ProtocolError,
+    Queued,
+    Reorder,
+    Shutdown,
+    Subscribe,
+    decode,
+    default_runtime_dir,
+    encode,
 )
 
 
@@ -102,7 +117,7 @@ class FakeEngine:
             writer.close()
 
     def _answer(self, request: Message, writer: asyncio.StreamWriter) -> None:
-        request_id = getattr(request, "id")
+        request_id = request.id
         if isinstance(request, Subscribe):
             self.subscribes.append(request.since_seq)
             writer.write(encode(Ok(reply_to=request_id, data={"last_seq": len(self.log)})))

@@ -13,7 +13,12 @@ import pytest
 from engine_link_fake import FakeEngine
 
 from engine.protocol import (
-    SOCKET_NAME, TOKEN_NAME, Heartbeat, Message, Reorder, default_runtime_dir,
+    SOCKET_NAME,
+    TOKEN_NAME,
+    Heartbeat,
+    Message,
+    Reorder,
+    default_runtime_dir,
 )
 from studio.engine_link import EngineClient, EngineError, EngineUnavailable
 from studio.errors import StudioError
@@ -112,8 +117,8 @@ def test_events_resume_after_a_drop_without_loss_or_repeats() -> None:
                 event = await anext(events)
                 if not isinstance(event, Heartbeat):
                     seen.append(event)
-            assert [getattr(e, "job_id") for e in seen] == list("abcdef")
-            assert [getattr(e, "seq") for e in seen] == [1, 2, 3, 4, 5, 6]
+            assert [e.job_id for e in seen] == list("abcdef")
+            assert [e.seq for e in seen] == [1, 2, 3, 4, 5, 6]
             assert engine.subscribes == [0, 3] and engine.hellos == 2
             assert client.last_seq == 6
             await events.aclose()
@@ -126,10 +131,10 @@ def test_events_replayed_by_the_engine_are_not_yielded_twice() -> None:
                 await EngineClient.connect(**FAST) as client:
             engine.emit("a")
             events = client.events()
-            assert getattr(await anext(events), "seq") == 1
+            assert (await anext(events)).seq == 1
             engine.drop_all()
             engine.emit("b")
-            assert getattr(await anext(events), "seq") == 2  # not 1 again
+            assert (await anext(events)).seq == 2  # not 1 again
             assert engine.subscribes == [0, 1]
             await events.aclose()
     run(main)
@@ -180,7 +185,7 @@ def test_events_give_up_when_the_engine_stays_away() -> None:
         async with engine, await EngineClient.connect(reconnect_attempts=3, **FAST) as client:
             events = client.events()
             engine.emit("a")
-            assert getattr(await anext(events), "seq") == 1
+            assert (await anext(events)).seq == 1
             await engine.stop()
             with pytest.raises(EngineUnavailable, match="not running") as caught:
                 await anext(events)

@@ -15,7 +15,11 @@ import pytest
 
 from engine.protocol import GenerationRequest, Heartbeat, Message, Reordered
 from studio.engine_link import (
-    EngineClient, EngineError, EngineSupervisor, EngineUnavailable, SupervisorStatus,
+    EngineClient,
+    EngineError,
+    EngineSupervisor,
+    EngineUnavailable,
+    SupervisorStatus,
 )
 
 SERVE = [sys.executable, "-m", "engine.cli", "serve", "--heartbeat", "0.2",
@@ -98,7 +102,7 @@ def test_killed_engine_is_restarted_and_events_resume_exactly_once() -> None:
                 await client.reorder([])
                 got += [await _next_logged(events) for _ in range(2)]
                 assert all(isinstance(e, Reordered) for e in got)
-                assert [getattr(e, "seq") for e in got] == [1, 2, 3, 4, 5]
+                assert [e.seq for e in got] == [1, 2, 3, 4, 5]
                 assert client.last_seq == 5
                 await events.aclose()
         finally:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 import fixtures as fx
+import pytest
 from fixtures import CLIPS, STILLS
 
 os.environ.setdefault("SVT_LOG", "1")  # SVT-AV1 prints its whole configuration otherwise

@@ -18,7 +18,8 @@ import av
 import numpy as np
 from PIL import Image
 
-from studio.sample import BITS, CELL_H, HEIGHT as SAMPLE_HEIGHT
+from studio.sample import BITS, CELL_H
+from studio.sample import HEIGHT as SAMPLE_HEIGHT
 
 WIDTH, HEIGHT = 320, 180
 

@@ -20,7 +20,7 @@ from studio.sample import read_frame_code
 
 
 @pytest.fixture
-def builder():  # noqa: ANN201
+def builder():
     made = ProxyBuilder()
     yield made
     made.shutdown(wait=True)

@@ -17,7 +17,7 @@ from studio.sample import read_frame_code
 
 
 @pytest.fixture
-def service():  # noqa: ANN201
+def service():
     thumbnails = ThumbnailService()
     yield thumbnails
     thumbnails.shutdown()

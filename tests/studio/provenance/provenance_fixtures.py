@@ -40,7 +40,7 @@ def certificate(subject: x509.Name, issuer: x509.Name, public: ec.EllipticCurveP
 
     ``authority=False`` leaves out the authority key identifier, which c2pa then refuses.
     """
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
                .public_key(public).serial_number(x509.random_serial_number())
                .not_valid_before(now - datetime.timedelta(days=1))

@@ -95,6 +95,6 @@ def test_errors_are_one_frameloom_line_with_status_2(media: dict[str, Path],
                           (missing, "There is no file at"),
                           (bad_key, "Cannot sign take.mp4: ")):
         assert result.returncode == 2, result.stderr
-        assert result.stderr.startswith(f"frameloom: ") and words in result.stderr
+        assert result.stderr.startswith("frameloom: ") and words in result.stderr
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []

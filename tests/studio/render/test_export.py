@@ -10,7 +10,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from render_helpers import H, W, decode, media, mean_rgb, project, write_clip, write_still
+from render_helpers import H, W, decode, mean_rgb, media, project, write_clip, write_still
 
 from studio import __version__, sample
 from studio.document import persistence

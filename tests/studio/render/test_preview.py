@@ -46,7 +46,7 @@ def test_any_frame_equals_the_renderers_and_sequential_reads_do_not_seek(
 
 
 def test_a_snapshot_does_not_follow_later_edits(opened: tuple[Project, Path]) -> None:
-    project, folder = opened
+    project, _folder = opened
     frozen = snapshot(project)
     edits.ripple_delete(project, "clip-1")
     assert frozen.timeline.duration == 216

@@ -7,12 +7,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from render_helpers import H, W, media, mean_rgb, project, write_clip, write_still
+from render_helpers import H, W, mean_rgb, media, project, write_clip, write_still
 
 from studio import sample
 from studio.document import persistence
 from studio.document.model import (
-    Clip, Gap, Generated, GeneratedSpec, Generation, Still, Take, Transition,
+    Clip,
+    Gap,
+    Generated,
+    GeneratedSpec,
+    Generation,
+    Still,
+    Take,
+    Transition,
 )
 from studio.document.timebase import FrameRange
 from studio.errors import RenderError
@@ -23,7 +30,7 @@ from studio.render.timeline import TimelineRenderer
 RED, GREEN = (220, 30, 30), (30, 200, 60)
 
 
-def render(proj, folder: Path, **kwargs) -> list[np.ndarray]:  # noqa: ANN001
+def render(proj, folder: Path, **kwargs) -> list[np.ndarray]:
     return [f.copy() for f in TimelineRenderer(proj, folder, **kwargs).frames()]
 
 
@@ -69,8 +76,8 @@ def sample_frames(sample_project: Path) -> tuple[list[np.ndarray], Path]:
     return render(proj, sample_project.parent, width=W, height=H), sample_project.parent
 
 
-def test_sample_renders_every_item_from_its_source(sample_frames) -> None:  # noqa: ANN001
-    frames, folder = sample_frames
+def test_sample_renders_every_item_from_its_source(sample_frames) -> None:
+    frames, _folder = sample_frames
     assert len(frames) == 216 and all(f.shape == (H, W, 3) and f.dtype == np.uint8
                                       for f in frames)
     assert codes(frames[:42]) == list(range(42))  # clip 1 up to the crossfade
@@ -82,7 +89,7 @@ def test_sample_renders_every_item_from_its_source(sample_frames) -> None:  # no
     assert all(not f.any() for f in frames[132:144])  # the gap
 
 
-def test_crossfade_midpoint_is_the_average_of_its_neighbours(sample_frames) -> None:  # noqa: ANN001
+def test_crossfade_midpoint_is_the_average_of_its_neighbours(sample_frames) -> None:
     frames, folder = sample_frames
     before, mid, after = (f.astype(np.float32) for f in frames[47:50])
     assert np.abs(mid - (before + after) / 2).mean() < 1.0
@@ -251,11 +258,11 @@ def test_each_item_is_read_sequentially_with_one_reader_and_one_start(
     starts: list[tuple[str, int]] = []
     real_open = media_reader.open_reader
 
-    def counting_open(path, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    def counting_open(path, **kwargs):
         opened = real_open(path, **kwargs)
         real_frames = opened.frames
 
-        def frames(start=0, stop=None, size=None):  # noqa: ANN001, ANN202
+        def frames(start=0, stop=None, size=None):
             starts.append((Path(path).name, start))
             return real_frames(start, stop, size)
 

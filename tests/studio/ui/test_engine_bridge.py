@@ -30,7 +30,7 @@ from studio.ui.prompts import Prompts
 
 @pytest.fixture(scope="module")
 def tiny_ltx(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from engine.tiny import build_tiny_ltx  # tests may use the engine; the studio may not
+    from support.tiny import build_tiny_ltx  # tests may use the engine; the studio may not
 
     return build_tiny_ltx(tmp_path_factory.mktemp("tiny") / "tiny-ltx")
 

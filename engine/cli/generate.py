@@ -1,0 +1,291 @@
+"""``frameloom-engine generate``: run one request or one planned operation in-process, to MP4s."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.protocol.requests import GenerationRequest, RequestError
+from engine.worker.faults import Faults
+
+if TYPE_CHECKING:
+    from engine.operations.planner import Operation
+    from engine.protocol.requests import OperationSpec
+
+_OPERATION_FLAGS = (("extend_forward", "--extend-forward"),
+                    ("extend_backward", "--extend-backward"), ("bridge", "--bridge"),
+                    ("loop", "--loop"))
+
+
+def add_generate_flags(parser: argparse.ArgumentParser, *, queued: bool = False) -> None:
+    """Flags of ``generate`` beyond the request's own: operations, long shots, the joined file.
+
+    With ``queued`` (for ``submit``) only the operation flags: the engine writes both files.
+    """
+    group = parser.add_argument_group(
+        "operations", "with any of these, -o is the take (the new frames only) and --frames or "
+        "--duration its exact length")
+    group.add_argument("--extend-forward", metavar="CLIP", help="continue CLIP past its end")
+    group.add_argument("--extend-backward", metavar="CLIP", help="lead into CLIP's first frame")
+    group.add_argument("--bridge", nargs=2, metavar=("CLIP_A", "CLIP_B"),
+                       help="make the frames between CLIP_A's end and CLIP_B's start")
+    group.add_argument("--loop", metavar="CLIP", help="make the frames that loop CLIP's end "
+                       "back to its start")
+    group.add_argument("--duration", type=float, metavar="SECONDS",
+                       help="the take's length; past one window it becomes a long shot")
+    group.add_argument("--prompt-at", action="append", default=[], metavar="SECONDS:TEXT",
+                       help="from SECONDS into the take, prompt TEXT (a window uses the prompt "
+                            "in force at the middle of its new frames); repeatable")
+    if not queued:
+        group.add_argument("--joined", metavar="OUT2", help="also write the source clips and "
+                           "the take joined in time order")
+    group.add_argument("--context", type=int, metavar="FRAMES", help="frames pinned from a "
+                       "clip or from the previous window (default: one latent chunk plus one)")
+    group.add_argument("--window", type=int, metavar="FRAMES", help="longest request of a "
+                       "long shot (default: the model's longest)")
+    if queued:
+        return
+    parser.add_argument("--from", dest="from_take", metavar="TAKE.mp4",
+                        help="make a take again from the settings it records (the request flags "
+                             "are then not needed); -o and --joined say where to write it")
+
+
+def run_generate(args: argparse.Namespace, request: GenerationRequest | None) -> int:
+    """Run ``frameloom-engine generate`` for parsed arguments and the request they describe.
+
+    Without operation flags this is one request, as the worker runs it; with them the request is
+    planned (:mod:`engine.operations.planner`) and run window by window
+    (:mod:`engine.operations.runner`). With
+    ``--from`` the request (and operation) come from a take's recorded settings instead.
+    """
+    if args.from_take:
+        return run_from(Path(args.from_take), args.output, args.joined)
+    assert request is not None
+    if not wants_operation(args):
+        return generate_here(request, args.output)
+    from engine.models.installed import ModelError, find_model
+
+    try:
+        info = find_model(request.model_id)
+    except ModelError as exc:
+        print(f"frameloom-engine: {exc}", file=sys.stderr)
+        return 1
+    fps = info.constraints.fps or request.fps
+    return run_operation(request, operation_from_args(args, request, fps), args.output,
+                         args.joined)
+
+
+def wants_operation(args: argparse.Namespace) -> bool:
+    """Whether the flags ask for an operation (or a long shot) rather than one request."""
+    return bool(any(getattr(args, name) for name, _ in _OPERATION_FLAGS) or any(
+        getattr(args, name, None) is not None
+        for name in ("duration", "joined", "context", "window")) or args.prompt_at)
+
+
+def operation_spec_from_args(args: argparse.Namespace,
+                             request: GenerationRequest) -> OperationSpec | None:
+    """The operation the flags describe, as the protocol carries it (None for one request).
+
+    Raises
+    ------
+    RequestError
+        For bad combinations or values, or a model that is not installed (its fps is needed).
+    """
+    if not wants_operation(args):
+        return None
+    from engine.models.installed import ModelError, find_model
+    from engine.protocol.requests import ClipRange, OperationSpec, TimedPrompt
+
+    try:
+        fps = find_model(request.model_id).constraints.fps or request.fps
+    except ModelError as exc:
+        raise RequestError(str(exc)) from None
+    op = operation_from_args(args, request, fps)
+    return OperationSpec(kind=op.kind, frames=op.frames, clips=tuple(c.path for c in op.clips),
+                         context=op.context, window=op.window,
+                         ranges=tuple(ClipRange(c.start, c.frames) for c in op.clips)
+                         if any(c.start for c in op.clips) else (),
+                         cues=tuple(TimedPrompt(c.frame, c.prompt) for c in op.cues))
+
+
+def run_from(take: Path, output: str | None, joined: str | None) -> int:
+    """Make a take again from the settings recorded in its file (see :mod:`engine.output.record`).
+
+    Returns
+    -------
+    int
+        As :func:`generate_here`; 1 also when the file records no settings.
+    """
+    import av
+
+    from engine.models.installed import ModelError, find_model
+    from engine.output.record import changes_since, request_from_settings
+    from engine.output.video import read_settings
+
+    try:
+        settings = read_settings(take)
+        planned = "windows" in settings
+        request = request_from_settings(settings.get("base", {}) if planned else settings)
+        folder = find_model(request.model_id).path
+    except (OSError, av.FFmpegError) as exc:
+        print(f"frameloom-engine: The take {take} cannot be read ({exc}).", file=sys.stderr)
+        return 1
+    except (RequestError, ModelError) as exc:
+        print(f"frameloom-engine: {take} cannot be made again: {exc}", file=sys.stderr)
+        return 1
+    for note in changes_since(settings, request, folder):
+        print(f"note: the result may differ from the take: {note}.", file=sys.stderr)
+    if not planned:
+        return generate_here(request, output)
+    from engine.operations.planner import Cue, Operation
+    from engine.operations.runner import clips_in
+
+    spec = settings.get("spec") or {}
+    try:
+        ranges = [(int(start), int(frames)) for start, frames in spec.get("ranges", [])]
+        operation = Operation(
+            kind=spec["kind"], frames=int(spec["frames"]),
+            clips=clips_in(spec.get("clips", []), ranges),
+            context=spec.get("context"), window=spec.get("window"),
+            cues=tuple(Cue(int(frame), str(text)) for frame, text in spec.get("cues", [])))
+    except (KeyError, TypeError, ValueError) as exc:
+        print(f"frameloom-engine: {take} does not record its operation fully ({exc}), so it "
+              "cannot be made again.", file=sys.stderr)
+        return 1
+    return run_operation(request, operation, output, joined)
+
+
+def operation_from_args(args: argparse.Namespace, request: GenerationRequest,
+                        fps: int) -> Operation:
+    """The operation the flags describe; raises PlanError for bad combinations."""
+    from engine.operations.planner import Cue, Operation, PlanError
+    from engine.operations.runner import probe_clip
+
+    chosen = [(name, flag) for name, flag in _OPERATION_FLAGS if getattr(args, name)]
+    if len(chosen) > 1:
+        raise PlanError(f"Use one operation at a time, not {' and '.join(f for _, f in chosen)}.")
+    kind = chosen[0][0] if chosen else "shot"
+    value = getattr(args, kind) if chosen else None
+    paths = value if isinstance(value, list) else [value] if value else []
+    if args.duration is not None and not 0 < args.duration <= 3600:
+        raise PlanError(f"--duration must be more than 0 and at most 3600 seconds, "
+                        f"got {args.duration}.")
+    frames = round(args.duration * fps) if args.duration is not None else request.frames
+    cues = []
+    for text in args.prompt_at:
+        seconds, colon, prompt = text.partition(":")
+        try:
+            at = float(seconds)
+        except ValueError:
+            at = -1.0
+        if not colon or at < 0 or not prompt.strip():
+            raise PlanError(f"--prompt-at {text!r} is not SECONDS:TEXT with SECONDS >= 0.")
+        cues.append(Cue(round(at * fps), prompt.strip()))
+    return Operation(kind, frames, tuple(probe_clip(p) for p in paths), args.context,
+                     args.window, tuple(cues))
+
+
+def run_operation(request: GenerationRequest, operation: Operation, output: str | None,
+                  joined: str | None) -> int:
+    """Plan and run ``operation``; prints the take's path (and the joined one's when asked).
+
+    Returns
+    -------
+    int
+        0 when the files are written, 1 when generation failed (its sentence on stderr).
+    """
+    from engine.backends import BackendError
+    from engine.models.installed import ModelError, find_model
+    from engine.operations.planner import make_plan
+    from engine.operations.runner import clip_rate, replay_settings, run_plan, write_outputs
+    from engine.output.video import OutputError
+    from engine.policy import refusal
+
+    # The same policy as every engine job, for the base prompt and each timed prompt.
+    for prompt in (request.prompt, *(cue.prompt for cue in operation.cues)):
+        refused = refusal(prompt, request.negative_prompt)
+        if refused is not None:
+            _, message, hint = refused
+            print(f"frameloom-engine: {message} {hint}", file=sys.stderr)
+            return 1
+
+    target = Path(output or f"frameloom-{request.seed}.mp4").expanduser().resolve()
+    joined_path = Path(joined).expanduser().resolve() if joined else None
+    with tempfile.TemporaryDirectory(prefix="frameloom-plan-") as scratch:
+        plan = make_plan(request, find_model(request.model_id).constraints, operation,
+                         Path(scratch))
+        started = time.perf_counter()
+
+        def on_step(window: int, windows: int, step: int, total: int, _: Any) -> None:
+            done = window * total + step
+            eta = (time.perf_counter() - started) / done * (windows * total - done)
+            label = f"window {window + 1}/{windows} " if windows > 1 else ""
+            _print_progress(step, total, eta, label)
+
+        try:
+            take = run_plan(plan, on_step)
+            written = write_outputs(plan, take, target, joined_path,
+                                    replay_settings(request, operation))
+        except BackendError as exc:
+            print(f"\nframeloom-engine: {exc.message} {exc.hint}".rstrip(), file=sys.stderr)
+            return 1
+        except (ModelError, OutputError) as exc:
+            print(f"\nframeloom-engine: {exc}", file=sys.stderr)
+            return 1
+    print(file=sys.stderr)
+    fps = plan.windows[0].request.fps
+    notes = [*plan.notes, *(f"the clip {clip.path} plays at {rate:g} fps, not {fps}; the joined "
+                            "file shows its frames at the take's rate."
+                            for clip in plan.clips
+                            if (rate := clip_rate(clip.path)) and abs(rate - fps) > 0.01)]
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _print_progress(step: int, total: int, eta: float | None, label: str = "") -> None:
+    done = step * 30 // total
+    left = f" {eta:.0f} s left" if eta is not None else ""
+    print(f"\r{label}[{'#' * done}{'.' * (30 - done)}] step {step}/{total}{left}   ", end="",
+          file=sys.stderr, flush=True)
+
+
+def generate_here(request: GenerationRequest, output: str | None) -> int:
+    """Generate ``request`` with the same code the worker runs; prints the output path.
+
+    Returns
+    -------
+    int
+        0 when the MP4 is written, 1 when the job failed (its sentence and hint on stderr).
+    """
+    from engine.worker.child import Worker
+
+    target = Path(output or f"frameloom-{request.seed}.mp4").expanduser().resolve()
+    outcome: dict[str, Any] = {}
+
+    def report(message: dict[str, Any]) -> None:
+        kind = message["ev"]
+        if kind == "progress":
+            _print_progress(message["step"], message["total"], message["eta_s"])
+        elif kind in ("done", "failed", "cancelled"):
+            outcome.update(message)
+
+    worker = Worker(report, Faults.from_env())
+    worker.run({"job_id": "generate", "request": request.to_dict(), "output": str(target),
+                "preview_every_s": float("inf")})
+    print(file=sys.stderr)
+    if outcome.get("ev") != "done":
+        hint = outcome.get("hint") or ""
+        print(f"frameloom-engine: {outcome.get('message', 'The job did not finish.')} {hint}"
+              .rstrip(), file=sys.stderr)
+        return 1
+    for note in outcome["settings"].get("notes", []):
+        print(f"note: {note}", file=sys.stderr)
+    print(target)
+    return 0

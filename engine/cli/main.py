@@ -1,0 +1,178 @@
+"""The ``frameloom-engine`` command: serve, inspect and drive the engine, or generate in-process."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+from collections.abc import Sequence
+from importlib import metadata
+from typing import Any
+
+SUBCOMMANDS = ("serve", "status", "jobs", "cancel", "stop", "models", "submit", "generate")
+_CLIP_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
+
+
+class UsageError(Exception):
+    """A command-line value that cannot be used; one sentence."""
+
+
+def version() -> str:
+    """The installed ``frameloom`` distribution's version, or ``"0.0.0"`` when not installed."""
+    try:
+        return metadata.version("frameloom")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def _request_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="frameloom-mini",
+                        help="model id (see `frameloom-engine models`); frameloom-mini, the "
+                             "built-in model, by default")
+    parser.add_argument("--prompt", help="what to generate; required")
+    parser.add_argument("--negative", default="", help="negative prompt")
+    parser.add_argument("--width", type=int, default=512)
+    parser.add_argument("--height", type=int, default=288)
+    parser.add_argument("--frames", type=int, default=49)
+    parser.add_argument("--fps", type=int, default=24)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--guidance", type=float, default=3.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pin", action="append", default=[], metavar="PATH[@FRAME][#START:COUNT]",
+                        help="hold an image (or COUNT frames of a clip from START) at FRAME; "
+                             "repeatable")
+    parser.add_argument("-o", "--output", help="where to write the MP4")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="frameloom-engine",
+        description="Frameloom's generation engine: runs video models in a background process.")
+    parser.add_argument("--version", action="version", version=f"frameloom-engine {version()}")
+    sub = parser.add_subparsers(dest="command", metavar="{" + ",".join(SUBCOMMANDS) + "}")
+    serve = sub.add_parser("serve", help="run the engine in the foreground")
+    serve.add_argument("--heartbeat", type=float, default=2.0, metavar="SECONDS")
+    serve.add_argument("--cancel-grace", type=float, default=10.0, metavar="SECONDS",
+                       help="how long a cancelled step may run before the worker is killed")
+    serve.add_argument("--preview-every", type=float, default=2.0, metavar="SECONDS")
+    serve.add_argument("--parent-pid", type=int, metavar="PID",
+                       help="stop when this process ends (for a studio or a test harness)")
+    sub.add_parser("status", help="is the engine running, and what is it doing")
+    jobs = sub.add_parser("jobs", help="list the jobs")
+    jobs.add_argument("--json", action="store_true")
+    cancel = sub.add_parser("cancel", help="cancel a queued or running job")
+    cancel.add_argument("job_id")
+    sub.add_parser("stop", help="stop the running engine")
+    from engine.cli.models import add_models_parser
+
+    add_models_parser(sub)
+    submit = sub.add_parser("submit", help="queue a job on the running engine")
+    _request_flags(submit)
+    from engine.cli.generate import add_generate_flags
+
+    add_generate_flags(submit, queued=True)
+    submit.add_argument("--id", help="job id (a new one by default)")
+    submit.add_argument("--wait", action="store_true",
+                        help="show progress until the job ends; non-zero exit if it fails")
+    generate = sub.add_parser("generate", help="run one job in this process and write an MP4")
+    _request_flags(generate)
+    add_generate_flags(generate)
+    return parser
+
+
+def parse_pin(text: str, target_default: int = 0) -> dict[str, Any]:
+    """Read ``PATH[@FRAME][#START:COUNT]`` as a pin dict (a clip with no range pins frame 0)."""
+    from pathlib import Path
+
+    path, _, clip_range = text.partition("#")
+    path, at, frame = path.rpartition("@") if "@" in path else (path, "", "")
+    try:
+        pin: dict[str, Any] = {"path": str(Path(path).expanduser().resolve()),
+                               "target_frame": int(frame) if at else target_default}
+        if clip_range:
+            start, _, count = clip_range.partition(":")
+            pin.update(frame_start=int(start), frame_count=int(count or 1))
+        elif Path(path).suffix.lower() in _CLIP_SUFFIXES:
+            pin.update(frame_start=0, frame_count=1)
+    except ValueError:
+        raise UsageError(f"--pin {text!r} is not PATH[@FRAME][#START:COUNT].") from None
+    return pin
+
+
+def build_request(args: argparse.Namespace) -> Any:
+    """The GenerationRequest the request flags describe."""
+    from engine.protocol.requests import GenerationRequest
+
+    if args.prompt is None:
+        raise UsageError("--prompt is required"
+                         + (" (or --from TAKE.mp4)." if args.command == "generate" else "."))
+    return GenerationRequest.from_dict({
+        "model_id": args.model, "prompt": args.prompt, "negative_prompt": args.negative,
+        "width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps,
+        "seed": args.seed, "steps": args.steps, "guidance": args.guidance,
+        "pins": [parse_pin(text) for text in args.pin]})
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "serve":
+        from engine.service.server import serve
+
+        return serve(heartbeat_s=args.heartbeat, cancel_grace_s=args.cancel_grace,
+                     preview_every_s=args.preview_every, version=version(),
+                     parent_pid=args.parent_pid)
+    if args.command == "generate":
+        from engine.cli.generate import run_generate
+
+        return run_generate(args, None if args.from_take else build_request(args))
+    if args.command == "models":
+        from engine.cli.models import run_models
+
+        return run_models(args)
+    from engine.cli import running as commands
+    if args.command == "submit":
+        from engine.cli.generate import operation_spec_from_args
+
+        request = build_request(args)
+        return commands.submit(request, args.id or uuid.uuid4().hex[:12],
+                               operation=operation_spec_from_args(args, request),
+                               wait=args.wait, output=args.output)
+    handlers = {"status": lambda: commands.status(),
+                "jobs": lambda: commands.jobs(as_json=args.json),
+                "cancel": lambda: commands.cancel(args.job_id),
+                "stop": lambda: commands.stop()}
+    return int(handlers[args.command]())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``frameloom-engine`` command line; returns the exit status.
+
+    Expected failures (a bad flag value, an engine that is not running, a refused request) print
+    one ``frameloom-engine: <sentence>`` line on stderr and return 2.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name; ``sys.argv[1:]`` when None.
+    """
+    try:
+        args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:  # --help, --version and usage errors: argparse has printed them
+        return exc.code if isinstance(exc.code, int) else 0
+    if args.command is None:
+        print("frameloom-engine: name a command (" + ", ".join(SUBCOMMANDS) + "); see --help.",
+              file=sys.stderr)
+        return 2
+    from engine.cli.client import ControlError
+    from engine.protocol.requests import RequestError
+
+    try:
+        return _run(args)
+    except (UsageError, RequestError, ControlError) as exc:
+        print(f"frameloom-engine: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

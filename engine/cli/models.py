@@ -1,0 +1,122 @@
+"""``frameloom-engine models``: list, pull, add, verify and remove the models the engine can run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+_ACTIONS = ("list", "pull", "remove", "verify", "add")
+
+
+def add_models_parser(sub: Any) -> None:
+    """Add the ``models`` subcommand (and its own subcommands) to the command line's subparsers."""
+    models = sub.add_parser("models", help="list, download, add, check and remove models",
+                            description="Without an action, lists the models (like `list`).")
+    models.add_argument("--json", action="store_true", help="print the list as JSON")
+    actions = models.add_subparsers(dest="models_action", metavar="{" + ",".join(_ACTIONS) + "}")
+    listing = actions.add_parser("list", help="the catalog and the installed models")
+    # Its own dest: a subparser's default would overwrite `models --json` otherwise.
+    listing.add_argument("--json", action="store_true", dest="list_json")
+    pull = actions.add_parser("pull", help="download a catalog model (resumes if stopped)")
+    pull.add_argument("model_id", metavar="ID")
+    remove = actions.add_parser("remove", help="delete a downloaded model or unlink an added one")
+    remove.add_argument("model_id", metavar="ID")
+    verify = actions.add_parser("verify", help="check an installed model's files")
+    verify.add_argument("model_id", metavar="ID")
+    add = actions.add_parser("add", help="register a local diffusers folder (linked, not copied)")
+    add.add_argument("path", metavar="PATH")
+    add.add_argument("--id", dest="new_id", metavar="ID", help="the id to list it under")
+
+
+def _gigabytes(size: int | None) -> str:
+    return "-" if size is None else f"{size / 1e9:.1f} GB"
+
+
+def _list(as_json: bool) -> int:
+    from engine.models.store import installed
+
+    statuses = installed()
+    if as_json:
+        print(json.dumps([status.to_dict() for status in statuses], indent=2, sort_keys=True))
+        return 0
+    print(f"{'ID':<28} {'FAMILY':<6} {'STATUS':<14} {'SIZE':>9}  DESCRIPTION")
+    for status in statuses:
+        size = status.size_on_disk if status.path else (
+            status.entry.size_bytes if status.entry else None)
+        approx = "~" if status.path is None and size is not None else ""
+        description = status.entry.description if status.entry else (
+            status.info.description if status.info else "")
+        print(f"{status.id:<28} {status.family:<6} {status.status:<14} "
+              f"{approx + _gigabytes(size):>9}  {description}")
+    return 0
+
+
+class _ProgressLine:
+    """Draws a pull's progress on one terminal line, at most a few times a second."""
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id = model_id
+        self.last = 0.0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if not self.tty or (now - self.last < 0.25 and done < total):
+            return
+        self.last = now
+        percent = f" ({100 * done // total}%)" if total else ""
+        print(f"\rDownloading {self.model_id}: {_gigabytes(done)} of {_gigabytes(total)}"
+              f"{percent}   ", end="", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        if self.tty and self.last:
+            print(file=sys.stderr)
+
+
+def _act(args: argparse.Namespace) -> int:
+    from engine.models import store as model_store
+    if args.models_action == "pull":
+        line = _ProgressLine(args.model_id)
+        try:
+            path = model_store.pull(args.model_id, progress=line)
+        finally:
+            line.finish()
+        print(f"Installed {args.model_id} in {path}.")
+    elif args.models_action == "remove":
+        model_store.remove(args.model_id)
+        print(f"Removed {args.model_id}.")
+    elif args.models_action == "verify":
+        problems = model_store.verify(args.model_id)
+        for problem in problems:
+            print(problem)
+        if problems:
+            print(f"frameloom-engine: {args.model_id} has {len(problems)} problem(s); pull it "
+                  "again or remove it.", file=sys.stderr)
+            return 1
+        print(f"{args.model_id}: all files are in place and readable.")
+    else:
+        path = model_store.add(args.path, args.new_id)
+        print(f"Added {path.name} (linked to {path.resolve()}).")
+    return 0
+
+
+def run_models(args: argparse.Namespace) -> int:
+    """Run ``models`` and its actions; no engine is needed.
+
+    Expected failures print one ``frameloom-engine: <sentence> <hint>`` line on stderr and
+    return 2, as the rest of the command line does.
+    """
+    from engine.models.installed import ModelError
+    from engine.models.store import ModelStoreError
+
+    action = getattr(args, "models_action", None)
+    try:
+        if action in (None, "list"):
+            return _list(bool(args.json or getattr(args, "list_json", False)))
+        return _act(args)
+    except (ModelStoreError, ModelError) as exc:
+        print(f"frameloom-engine: {exc}", file=sys.stderr)
+        return 2

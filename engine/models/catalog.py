@@ -1,0 +1,161 @@
+"""The models Frameloom knows how to get: hub repos, sizes, memory needs and operations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine.models.profiles import PROFILES
+
+OPERATIONS = ("shot", "extend_forward", "extend_backward", "bridge", "loop", "long_shot")
+"""Every operation a Generated item can ask for (see the document's spec kinds)."""
+
+_GIB = 2**30
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One model the model manager can install.
+
+    Parameters
+    ----------
+    id
+        The model id, also the folder name under :func:`engine.paths.models_dir`.
+    family
+        ``"ltx"`` or ``"wan"``.
+    repo
+        The Hugging Face Hub repo id, or None for a model that ships with Frameloom.
+    revision
+        A branch, tag or commit of ``repo``; None means the repo's default branch.
+    size_bytes
+        Approximate download size, or None when nothing is downloaded.
+    min_vram_gib
+        Approximate GPU memory needed per memory profile (:data:`engine.models.profiles.PROFILES`).
+    operations
+        The operations (from :data:`OPERATIONS`) the model can run.
+    licence
+        The name of the weights' licence.
+    description
+        One line for people choosing a model.
+    """
+
+    id: str
+    family: str
+    repo: str | None
+    revision: str | None
+    size_bytes: int | None
+    min_vram_gib: Mapping[str, float]
+    operations: tuple[str, ...]
+    licence: str
+    description: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as a JSON-ready dict."""
+        return {"id": self.id, "family": self.family, "repo": self.repo,
+                "revision": self.revision, "size_bytes": self.size_bytes,
+                "min_vram_gib": dict(self.min_vram_gib), "operations": list(self.operations),
+                "licence": self.licence, "description": self.description}
+
+
+def _vram(full: float, tiled: float, offload: float, sequential: float) -> dict[str, float]:
+    return dict(zip(PROFILES, (full, tiled, offload, sequential), strict=True))
+
+
+_GB = 10**9  # hub listings count decimal gigabytes
+
+# Sizes and memory figures are rounded on purpose: they guide a choice, they do not promise one.
+# Where a number comes from a repo's file listing (as shown on the Hugging Face Hub) the comment
+# says so; everything else is an estimate from parameter counts (bf16 = 2 bytes a parameter) and
+# must not be read as measured. The offload profiles keep one model at a time on the GPU, so
+# their minimum is roughly the largest single model plus activations.
+CATALOG: tuple[CatalogEntry, ...] = (
+    CatalogEntry(
+        id="frameloom-mini", family="ltx", repo=None, revision=None, size_bytes=None,
+        # Estimate: a small LTX-architecture model; it runs on a CPU too.
+        min_vram_gib=_vram(2, 1, 1, 1),
+        operations=OPERATIONS, licence="Apache-2.0",
+        description="Frameloom's own small LTX-style model, built in; quick, low quality, "
+                    "memory figures approximate."),
+    CatalogEntry(
+        id="ltx-video-0.9.7-distilled", family="ltx", repo="Lightricks/LTX-Video-0.9.7-distilled",
+        revision=None,
+        # Estimate: the 13B transformer in bf16 (~26 GB; the 13B single-file checkpoints in
+        # Lightricks/LTX-Video list 28.6 GB), the 0.9.7 VAE (2.49 GB in the listing of
+        # a-r-r-o-w/LTX-Video-0.9.7-diffusers) and a T5-XXL text encoder (~19 GB, estimate).
+        size_bytes=48 * _GB,
+        # Estimates: weights in bf16 plus activations for ~121 frames at 768x512.
+        min_vram_gib=_vram(40, 36, 28, 10),
+        operations=OPERATIONS, licence="LTX-Video Open Weights License",
+        description="LTX-Video 13B distilled (condition pipeline, pins at any frame); about "
+                    "48 GB download, needs about 28 GiB of VRAM with offload (approximate)."),
+    CatalogEntry(
+        id="wan2.1-t2v-1.3b", family="wan", repo="Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
+        revision=None,
+        # Transformer 5.68 GB and VAE 0.51 GB from the repo listing; the UMT5-XXL text encoder
+        # is ~23 GB in the Wan 2.1 Diffusers repos' listings (fp32) and assumed the same here.
+        size_bytes=29 * _GB,
+        # offload: the diffusers Wan docs give 11 GB with model offload; sequential: the Wan 2.1
+        # model card gives 8.19 GB for this model with offloading. full/tiled are estimates.
+        min_vram_gib=_vram(20, 18, 11, 8),
+        operations=("shot",), licence="Apache-2.0",
+        description="Wan 2.1 text-to-video 1.3B: small and fast, text only; about 29 GB "
+                    "download, 8-20 GiB of VRAM depending on the profile (approximate)."),
+    CatalogEntry(
+        id="wan2.1-vace-1.3b", family="wan", repo="Wan-AI/Wan2.1-VACE-1.3B-diffusers",
+        revision=None,
+        # Estimate: the T2V 1.3B components above plus the VACE blocks (~1 GB more).
+        size_bytes=30 * _GB,
+        # Estimates: a little above the T2V 1.3B figures for the control blocks.
+        min_vram_gib=_vram(22, 19, 12, 8),
+        operations=OPERATIONS, licence="Apache-2.0",
+        description="Wan 2.1 VACE 1.3B: extends, bridges and loops clips from reference "
+                    "frames; about 30 GB download, 8-22 GiB of VRAM (approximate)."),
+    CatalogEntry(
+        id="wan2.1-i2v-14b-480p", family="wan", repo="Wan-AI/Wan2.1-I2V-14B-480P-Diffusers",
+        revision=None,
+        # Estimate: a 14B transformer in fp32 (~57 GB; Wan2.1-T2V-14B-Diffusers lists 12
+        # shards of ~4.9 GB), the text encoder (~23 GB) and image encoder (1.26 GB) from the
+        # I2V repos' listings, and the VAE (0.51 GB).
+        size_bytes=82 * _GB,
+        # offload: the diffusers Wan docs ask for at least 35 GB for the 14B I2V models; the
+        # others are estimates.
+        min_vram_gib=_vram(48, 44, 35, 14),
+        operations=("shot", "extend_forward", "long_shot"), licence="Apache-2.0",
+        description="Wan 2.1 image-to-video 14B at 480p: high quality from a first frame; "
+                    "about 82 GB download, 35 GiB of VRAM with offload (approximate)."),
+)
+
+
+def catalog_entry(model_id: str) -> CatalogEntry | None:
+    """The catalog entry with this id, or None when the catalog does not know it."""
+    return next((entry for entry in CATALOG if entry.id == model_id), None)
+
+
+def choose_profile(model: CatalogEntry | str, free_vram_bytes: int | None) -> str:
+    """The fastest memory profile whose minimum VRAM fits in the free memory.
+
+    Parameters
+    ----------
+    model
+        A catalog entry or a model id.
+    free_vram_bytes
+        Free GPU memory in bytes, or None when there is no GPU.
+
+    Returns
+    -------
+    str
+        One of :data:`engine.models.profiles.PROFILES`. Without a GPU it is ``"tiled"`` (the offload
+        profiles behave like it on a CPU). With a GPU too small for every profile it is the
+        cheapest one, so the job still gets its one honest try. A model the catalog does not
+        know starts at ``"full"`` and relies on the worker's out-of-memory retry.
+    """
+    if free_vram_bytes is None:
+        return "tiled"
+    entry = catalog_entry(model) if isinstance(model, str) else model
+    if entry is None:
+        return PROFILES[0]
+    for profile in PROFILES:
+        if entry.min_vram_gib.get(profile, 0) * _GIB <= free_vram_bytes:
+            return profile
+    return PROFILES[-1]

@@ -1,0 +1,194 @@
+"""The model catalog: diffusers folders in the models dir and in resources, read from JSON alone."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.paths import models_dir
+from engine.protocol.requests import ModelConstraints
+
+REPO_MODELS = Path(__file__).resolve().parents[2] / "resources" / "models"
+
+# Pipeline class name -> family; anything else in model_index.json is not ours to run.
+_FAMILY_PATTERNS = (("ltx", re.compile(r"LTX\w*Pipeline")), ("wan", re.compile(r"Wan\w*Pipeline")))
+# The longest shot one window makes; past this the planner chains windows (long shots).
+_MAX_FRAMES = {"ltx": 257, "wan": 81}
+# Wan was trained at 16 fps and its motion assumes it; LTX is told the rate at every call.
+_FPS: dict[str, int | None] = {"ltx": None, "wan": 16}
+# LTXConditionPipeline.check_inputs refuses sizes that are not multiples of 32 whatever the VAE
+# compresses by, so that rule joins the one the latents impose.
+_PIPELINE_SIZE_MULTIPLE = {"ltx": 32, "wan": 1}
+
+
+class ModelError(Exception):
+    """A model id that names no model, or a model folder that cannot be read; one sentence."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One model the engine can run.
+
+    Parameters
+    ----------
+    id
+        The folder name, unique across the catalog.
+    family
+        ``"ltx"`` or ``"wan"``.
+    path
+        The model folder (``model_index.json`` inside).
+    constraints
+        What the model accepts, computed from its configs without loading weights.
+    description
+        A short human description (from ``model_index.json``'s ``_frameloom_description`` when
+        present, else the pipeline class).
+    """
+
+    id: str
+    family: str
+    path: Path
+    constraints: ModelConstraints
+    description: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as a JSON-ready dict."""
+        c = self.constraints
+        return {"id": self.id, "family": self.family, "path": str(self.path),
+                "description": self.description,
+                "constraints": {"size_multiple": c.size_multiple, "frame_rule": list(c.frame_rule),
+                                "max_frames": c.max_frames, "fps": c.fps}}
+
+
+def family_constraints(family: str, spatial: int, temporal: int, patch: int,
+                       patch_t: int) -> ModelConstraints:
+    """Constraints of a model from its VAE compression and transformer patch sizes.
+
+    Shared by the catalog (which reads the numbers from JSON) and the backends (which read them
+    from the loaded modules), so both always agree.
+
+    Parameters
+    ----------
+    family
+        ``"ltx"`` or ``"wan"``.
+    spatial, temporal
+        The VAE's spatial and temporal compression.
+    patch, patch_t
+        The transformer's spatial and temporal patch sizes in latent cells.
+    """
+    size_multiple = math.lcm(spatial * patch, _PIPELINE_SIZE_MULTIPLE[family])
+    return ModelConstraints(size_multiple=size_multiple, frame_rule=(temporal * patch_t, 1),
+                            max_frames=_MAX_FRAMES[family], fps=_FPS[family])
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"The model file {path} cannot be read ({exc}).") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"The model file {path} does not hold a JSON object.")
+    return data
+
+
+def _int(config: dict[str, Any], key: str, default: int) -> int:
+    value = config.get(key)
+    if isinstance(value, list):  # Wan stores patch sizes as (t, h, w)
+        value = value[1]
+    return value if isinstance(value, int) and value > 0 else default
+
+
+def _constraints(family: str, folder: Path) -> ModelConstraints:
+    vae = _read_json(folder / "vae" / "config.json")
+    transformer = _read_json(folder / "transformer" / "config.json")
+    if family == "ltx":
+        # Mirrors AutoencoderKLLTXVideo.__init__: patchify, then one halving per scaling block,
+        # unless the config states the ratios outright.
+        scaling = vae.get("spatio_temporal_scaling", (True, True, True, False))
+        scalings = sum(bool(s) for s in scaling)
+        spatial = _int(vae, "spatial_compression_ratio", _int(vae, "patch_size", 4) * 2**scalings)
+        temporal = _int(vae, "temporal_compression_ratio",
+                        _int(vae, "patch_size_t", 1) * 2**scalings)
+        return family_constraints(family, spatial, temporal, _int(transformer, "patch_size", 1),
+                                  _int(transformer, "patch_size_t", 1))
+    raw_patch = transformer.get("patch_size", [1, 2, 2])
+    patch_t = raw_patch[0] if isinstance(raw_patch, list) and raw_patch else 1
+    return family_constraints(family, _int(vae, "scale_factor_spatial", 8),
+                              _int(vae, "scale_factor_temporal", 4),
+                              _int(transformer, "patch_size", 2), patch_t)
+
+
+def read_model(folder: Path) -> ModelInfo | None:
+    """The model in one folder, or None when the folder is not a model family we run.
+
+    Raises
+    ------
+    ModelError
+        If the folder claims to be a model we run but its configs cannot be read.
+    """
+    index_path = folder / "model_index.json"
+    if not index_path.is_file():
+        return None
+    index = _read_json(index_path)
+    class_name = str(index.get("_class_name", ""))
+    family = next((name for name, pattern in _FAMILY_PATTERNS if pattern.fullmatch(class_name)),
+                  None)
+    if family is None:
+        return None
+    description = index.get("_frameloom_description")
+    return ModelInfo(id=folder.name, family=family, path=folder,
+                     constraints=_constraints(family, folder),
+                     description=description if isinstance(description, str) else class_name)
+
+
+def _folders() -> list[Path]:
+    roots = [models_dir(), REPO_MODELS]
+    # is_dir() follows symlinks, so a linked model folder counts like a real one.
+    return [folder for root in roots if root.is_dir()
+            for folder in sorted(root.iterdir()) if folder.is_dir()]
+
+
+def list_models() -> list[ModelInfo]:
+    """Every runnable model: folders in the user's models dir, then those shipped in resources.
+
+    A folder whose configs cannot be read is skipped, so one broken download does not hide the
+    rest; :func:`find_model` reports it by name. When an id appears in both places the user's
+    folder wins.
+
+    Returns
+    -------
+    list[ModelInfo]
+        The models, sorted by id within each place.
+    """
+    found: dict[str, ModelInfo] = {}
+    for folder in _folders():
+        if folder.name in found:
+            continue
+        try:
+            info = read_model(folder)
+        except ModelError:
+            continue
+        if info is not None:
+            found[info.id] = info
+    return list(found.values())
+
+
+def find_model(model_id: str) -> ModelInfo:
+    """The model with this id.
+
+    Raises
+    ------
+    ModelError
+        If no model has that id (the message names the ids there are), or its folder is broken.
+    """
+    for folder in _folders():
+        if folder.name == model_id:
+            info = read_model(folder)
+            if info is not None:
+                return info
+    ids = [info.id for info in list_models()]
+    available = ", ".join(ids) if ids else "none are installed"
+    raise ModelError(f"There is no model called {model_id!r}; available models: {available}.")

@@ -1,0 +1,430 @@
+"""The planner: an operation (shot, extend, bridge, loop, long shot) as requests plus exact trims.
+
+Every operation is one or more windows of the one primitive (generate N frames with pins). A plan
+says, for each window, the fitted request, the frames of its output that go into the *take* (the
+new frames only) and how many of those overlap the take so far (long-shot seams, crossfaded); and
+how the take and the source clips join in time order. Planning is pure arithmetic: no torch, no
+decoding: clip lengths come in as :class:`Clip` (``engine.operations.runner.probe_clip`` reads one).
+
+Notation in the diagrams: ``c`` is the context (frames pinned from a clip or the previous window,
+``T*k+1`` for a temporal compression ``T``), ``n`` the frames asked for, ``N`` the fitted count of
+the request and ``e = N - needed`` the frames the frame rule adds (``0 <= e < T``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.protocol.requests import (
+    GenerationRequest,
+    ModelConstraints,
+    Pin,
+    RequestError,
+    fit_request,
+)
+
+OPERATIONS = ("shot", "extend_forward", "extend_backward", "bridge", "loop")
+_CLIPS_NEEDED = {"shot": 0, "extend_forward": 1, "extend_backward": 1, "bridge": 2, "loop": 1}
+
+
+class PlanError(RequestError):
+    """An operation that cannot be planned (a clip too short, a take too long); one sentence."""
+
+
+@dataclass(frozen=True)
+class FrameRange:
+    """``count`` frames from ``start`` (OTIO's TimeRange in integer frames)."""
+
+    start: int
+    count: int
+
+    @property
+    def end(self) -> int:
+        """The frame after the last one."""
+        return self.start + self.count
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A source clip: its path, and the ``frames`` of it used, from its frame ``start``.
+
+    An operation continues the part a timeline shows: a clip trimmed to its frames 10-59 is
+    ``Clip(path, 50, start=10)``, and extending it forward pins its frames before 60.
+    """
+
+    path: str
+    frames: int
+    start: int = 0
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A timed prompt: from take frame ``frame`` on, ``prompt`` is in force."""
+
+    frame: int
+    prompt: str
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the user asked for, before fitting.
+
+    Parameters
+    ----------
+    kind
+        One of :data:`OPERATIONS`; a shot longer than one window becomes a long shot.
+    frames
+        The take's length: the new frames, exactly.
+    clips
+        The source clips (A for extends and loops, A and B for a bridge).
+    context
+        Frames pinned from a clip or a previous window; None for one latent chunk plus one.
+    window
+        The longest request of a long shot; None for the model's ``max_frames``.
+    cues
+        Timed prompts; a window uses the one in force at the middle of its new frames.
+    """
+
+    kind: str
+    frames: int
+    clips: tuple[Clip, ...] = ()
+    context: int | None = None
+    window: int | None = None
+    cues: tuple[Cue, ...] = ()
+
+
+@dataclass(frozen=True)
+class Window:
+    """One request of a plan and what becomes of its output.
+
+    Parameters
+    ----------
+    request
+        The fitted request (its ``frames`` already obey the model's frame rule).
+    keep
+        The output frames that go into the take.
+    blend
+        How many of the kept frames lie over the take's last frames (a long-shot seam): the
+        window is colour-matched to the take over them, then crossfaded.
+    output
+        Where the runner writes this window's frames because the next window pins them, or None.
+    before
+        The window comes before the take so far in time (a long backward extension, planned
+        from its clip backwards): its kept frames go in front, and ``blend`` counts its *last*
+        kept frames, which lie over the take's first ones.
+    """
+
+    request: GenerationRequest
+    keep: FrameRange
+    blend: int = 0
+    output: str | None = None
+    before: bool = False
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of the joined result: frames of source clip ``clip``, or of the take when None."""
+
+    clip: int | None
+    frames: FrameRange
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Requests, trims and assembly of one operation; see the module docstring."""
+
+    operation: str
+    clips: tuple[Clip, ...]
+    windows: tuple[Window, ...]
+    take_frames: int
+    joined: tuple[Part, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def joined_frames(self) -> int:
+        """The joined result's length: the sources' and the take's frames together."""
+        return sum(part.frames.count for part in self.joined)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON-ready settings (what a take's metadata records)."""
+        return {"operation": self.operation, "sources": [c.path for c in self.clips],
+                "source_ranges": [[c.start, c.frames] for c in self.clips],
+                "take_frames": self.take_frames, "notes": list(self.notes),
+                "windows": [{"request": w.request.to_dict(), "keep": [w.keep.start, w.keep.count],
+                             "blend": w.blend, "before": w.before} for w in self.windows],
+                "joined": [{"clip": p.clip, "frames": [p.frames.start, p.frames.count]}
+                           for p in self.joined]}
+
+
+def fit_up(frames: int, rule: tuple[int, int]) -> int:
+    """The smallest count the frame rule allows that is at least ``frames`` (as fit_request)."""
+    modulus, remainder = rule
+    return max(frames + (remainder - frames) % modulus, remainder or modulus)
+
+
+def fit_down(frames: int, rule: tuple[int, int]) -> int:
+    """The largest count the frame rule allows that is at most ``frames`` (0 when none is)."""
+    modulus, remainder = rule
+    fitted = frames - (frames - remainder) % modulus
+    return fitted if fitted >= max(remainder, 1) else 0
+
+
+def prompt_at(frame: int, base: str, cues: tuple[Cue, ...]) -> str:
+    """The prompt in force at take frame ``frame``: the latest cue at or before it, else base."""
+    in_force = [cue for cue in cues if cue.frame <= frame]
+    return max(in_force, key=lambda cue: cue.frame).prompt if in_force else base
+
+
+def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operation,
+              scratch: Path) -> Plan:
+    """Plan ``op`` for a model: fitted requests, exact trims and the joined assembly.
+
+    Parameters
+    ----------
+    base
+        Model, prompt, size, rate, seed, steps and guidance for every window (its ``frames`` and
+        ``pins`` are not used, except a shot's pins); window ``k`` gets seed ``base.seed + k``.
+    constraints
+        The model's constraints.
+    op
+        The operation.
+    scratch
+        A folder for the window outputs that later windows pin (long shots); not created here.
+
+    Raises
+    ------
+    PlanError
+        If the operation cannot be planned; the message says why in one sentence.
+    """
+    if op.kind not in OPERATIONS:
+        raise PlanError(f"The operation {op.kind!r} is not one of {', '.join(OPERATIONS)}.")
+    if len(op.clips) != _CLIPS_NEEDED[op.kind]:
+        raise PlanError(f"The operation {op.kind} needs {_CLIPS_NEEDED[op.kind]} clips, "
+                        f"got {len(op.clips)}.")
+    if op.frames < 1:
+        raise PlanError(f"The take must be at least one frame long, got {op.frames}.")
+    rule = constraints.frame_rule
+    context = op.context if op.context is not None else rule[0] + rule[1]
+    if context < 1 or fit_down(context, rule) != context:
+        raise PlanError(f"The context must be a frame count the model allows "
+                        f"({constraints.rule_text}), got {context}.")
+    window = fit_down(min(op.window or constraints.max_frames, constraints.max_frames), rule)
+    if window <= context:
+        raise PlanError(f"A window of {op.window} frames leaves no room for new frames after "
+                        f"{context} frames of context.")
+    if base.pins and op.kind != "shot":
+        raise PlanError(f"Pins cannot be added to {op.kind}: its pins come from its clips.")
+    for clip in op.clips:
+        if clip.frames < context:
+            raise PlanError(f"The clip {clip.path} has {clip.frames} frames, fewer than the "
+                            f"{context} the context pins.")
+    fitted, notes = fit_request(dataclasses.replace(base, frames=fit_up(1, rule), pins=()),
+                                constraints)
+    notes = [note for note in notes if not note.startswith("frames ")]
+    planner = _Planner(fitted, base.pins, constraints, op, context, window, scratch)
+    windows, joined = getattr(planner, op.kind)()
+    return Plan("long_shot" if op.kind == "shot" and len(windows) > 1 else op.kind, op.clips,
+                tuple(windows), op.frames, tuple(joined), tuple(notes))
+
+
+def _tail(clip: Clip, count: int, target: int) -> Pin:
+    return Pin(clip.path, target, frame_start=clip.start + clip.frames - count,
+               frame_count=count)
+
+
+def _head(clip: Clip, count: int, target: int) -> Pin:
+    return Pin(clip.path, target, frame_start=clip.start, frame_count=count)
+
+
+def _whole(index: int, clip: Clip) -> Part:
+    """All of the clip's used frames (numbered as in its file) in the joined result."""
+    return Part(index, FrameRange(clip.start, clip.frames))
+
+
+class _Planner:
+    """One method per operation, each returning ``(windows, joined parts)``."""
+
+    def __init__(self, base: GenerationRequest, pins: tuple[Pin, ...],
+                 constraints: ModelConstraints, op: Operation, context: int, window: int,
+                 scratch: Path) -> None:
+        self.base, self.pins, self.constraints, self.op = base, pins, constraints, op
+        self.c, self.window, self.scratch = context, window, scratch
+        self.rule = constraints.frame_rule
+        self.take = Part(None, FrameRange(0, op.frames))
+
+    def _request(self, k: int, frames: int, pins: tuple[Pin, ...], first: int, new: int
+                 ) -> GenerationRequest:
+        """Window ``k``'s request, prompted by the cue in force mid-way through its new frames."""
+        prompt = prompt_at(first + new // 2, self.base.prompt, self.op.cues)
+        request = dataclasses.replace(self.base, frames=frames, pins=pins, prompt=prompt,
+                                      seed=(self.base.seed + k) % 2**63)
+        fitted, _ = fit_request(request, self.constraints)
+        if fitted.frames != frames:  # the planner fits first, so trims are exact
+            raise AssertionError(f"planned {frames} frames, fit_request made {fitted.frames}")
+        return fitted
+
+    def shot(self) -> tuple[list[Window], list[Part]]:
+        """A shot; past one window, a long shot: a chain of windows.
+
+        ::
+
+            one window    [0 ............ n) e        pins where the user put them
+            long shot     [window 0 ....... W)
+                                     [c|window 1 ....... W)      c = overlap, pinned from the
+                                                [c|window 2 .. ) e   window before, crossfaded
+            take          [0 ..................................... n)
+        """
+        if self.op.frames <= self.window:
+            frames = fit_up(self.op.frames, self.rule)
+            request = self._request(0, frames, self.pins, 0, self.op.frames)
+            return [Window(request, FrameRange(0, self.op.frames))], [self.take]
+        if self.pins:
+            raise PlanError("Pins in a long shot are not supported yet; pin a shot of one window.")
+        return self._chain(None), [self.take]
+
+    def extend_forward(self) -> tuple[list[Window], list[Part]]:
+        """Pin A's last ``c`` frames at the start and keep what follows; chains past one window.
+
+        ::
+
+            A        [0 ................ a)
+            request          [A[a-c:a] | new ........ n) e     e trailing frames are dropped
+            keep                       [c ......... c+n)
+            joined   [A ................ a)[take ...... n)
+        """
+        return self._chain(self.op.clips[0]), [_whole(0, self.op.clips[0]), self.take]
+
+    def extend_backward(self) -> tuple[list[Window], list[Part]]:
+        """Pin B's first ``c`` frames at the end and keep what precedes them; past one window,
+        chain backwards, each earlier window pinned to the first ``c`` frames of the one after.
+
+        ::
+
+            B                                  [0 ............. b)
+            request  e [new ............ n | B[0:c]]                e leading frames are dropped
+            keep       [e .......... e+n)     N-c = e+n
+            joined     [take ........... n)[B ............. b)
+        """
+        b = self.op.clips[0]
+        return self._chain_back(b), [self.take, _whole(0, b)]
+
+    def bridge(self) -> tuple[list[Window], list[Part]]:
+        """A's tail at the start, B's head at the end; keep the middle. Past one window, chain
+        forward from A, and pin B's head in the last window only.
+
+        The frame rule's extra frames widen A's pin (``c + e`` frames of A), so every frame of
+        the request is pinned or kept and the take is exactly ``n`` long.
+
+        ::
+
+            A   [0 .......... a)
+            request   [A[a-c-e:a] | new ...... n | B[0:c]]
+            keep                  [c+e .. c+e+n)
+            joined   [A ......... a)[take ... n)[B .......... b)
+        """
+        a, b = self.op.clips
+        return self._chain(a, b), [_whole(0, a), self.take, _whole(1, b)]
+
+    def loop(self) -> tuple[list[Window], list[Part]]:
+        """A bridge from clip C to itself: C + take plays seamlessly on repeat (chained, as a
+        bridge, past one window).
+
+        The request's frames ``[0, c+e)`` are C's last ``c+e`` frames and ``[c+e+n, N)`` are
+        C's first ``c``, so the take's first frame follows C's last and C's first follows the
+        take's last.
+
+        ::
+
+            C        [0 ............. m)
+            request        [C[m-c-e:m] | new ..... n | C[0:c]]
+            joined   [C ............. m)[take ..... n)  (then C again from frame 0)
+        """
+        clip = self.op.clips[0]
+        return self._chain(clip, clip), [_whole(0, clip), self.take]
+
+    def _chain(self, lead: Clip | None, trail: Clip | None = None) -> list[Window]:
+        """Windows of at most ``window`` frames, each pinned to the ``c`` frames before it.
+
+        The first window is pinned to ``lead``'s tail when there is one; every later one pins
+        the last ``c`` frames the previous window gave the take (its output is written to
+        ``scratch``), keeps them as a blend over the take's end, and adds up to ``window - c``
+        new frames. With a ``trail`` (bridges, loops) the last window also pins its head ``c``
+        frames at its end, and the frame rule's extra frames widen its lead pin instead (``c +
+        e`` frames), so every frame of it is pinned or kept. Otherwise only the last window's
+        request is rounded up, and its extra frames fall at its free end.
+        """
+        c, left, done = self.c, self.op.frames, 0
+        if trail is not None and fit_up(c + 1 + c, self.rule) > self.window:
+            raise PlanError(f"The operation {self.op.kind} needs at least "
+                            f"{fit_up(c + 1 + c, self.rule)} frames in one request ({c} of "
+                            f"context on each side), more than one window of {self.window}.")
+        windows: list[Window] = []
+        previous: tuple[str, int] | None = None  # a window output, and the end of its kept part
+        while left:
+            context = c if lead is not None or previous is not None else 0
+            last = (fit_up(context + left + c, self.rule) <= self.window if trail is not None
+                    else context + left <= self.window)
+            if last and trail is not None:
+                new = left
+                frames = fit_up(context + new + c, self.rule)
+                lead_count = frames - new - c  # c + e: the rule's extra frames widen it
+            else:
+                # Before a trail's window, leave it at least one new frame.
+                new = min(left - (trail is not None), self.window - context)
+                frames = fit_up(context + new, self.rule)
+                lead_count = context
+            if previous is not None:
+                if previous[1] < lead_count:
+                    raise PlanError(f"A window of {self.window} frames is too short to chain "
+                                    f"with {c} frames of context; ask for a longer window.")
+                pins: tuple[Pin, ...] = (Pin(previous[0], 0, frame_start=previous[1] - lead_count,
+                                             frame_count=lead_count),)
+            elif lead is not None:
+                if lead.frames < lead_count:
+                    raise PlanError(f"The clip {lead.path} has {lead.frames} frames, fewer than "
+                                    f"the {lead_count} this request pins from it.")
+                pins = (_tail(lead, lead_count, 0),)
+            else:
+                pins = ()
+            if last and trail is not None:
+                pins += (_head(trail, c, lead_count + new),)
+            k = len(windows)
+            output = None if last else str(self.scratch / f"window-{k:03d}.mp4")
+            # The seam blends over the take's last c frames, or all of it when it is shorter.
+            blend = min(c, done) if previous is not None else 0
+            keep = FrameRange(lead_count - blend, blend + new)
+            windows.append(Window(self._request(k, frames, pins, done, new), keep, blend, output))
+            previous = (output, keep.end) if output is not None else None
+            done, left = done + new, left - new
+        return windows
+
+    def _chain_back(self, trail: Clip) -> list[Window]:
+        """Windows planned from ``trail`` backwards: the first pins its head ``c`` frames at its
+        end; each later one, earlier in time, pins the first ``c`` frames the window after it
+        gave the take, at its own end, and keeps them as a blend over the take's start. The
+        earliest window's request is rounded up and its extra frames fall at its free start.
+        """
+        c, left, done = self.c, self.op.frames, 0
+        windows: list[Window] = []
+        previous: tuple[str, int] | None = None  # a window output, and the start of its kept part
+        while left:
+            new = min(left, self.window - c)
+            frames = fit_up(new + c, self.rule)
+            if previous is None:
+                pins = (_head(trail, c, frames - c),)
+                blend = 0
+            else:
+                pins = (Pin(previous[0], frames - c, frame_start=previous[1], frame_count=c),)
+                blend = min(c, done)  # over the take's first c frames, or all of a shorter one
+            k = len(windows)
+            output = str(self.scratch / f"window-{k:03d}.mp4") if new < left else None
+            keep = FrameRange(frames - c - new, new + blend)
+            # Its new frames end where the take so far begins: frames left - new to left.
+            request = self._request(k, frames, pins, left - new, new)
+            windows.append(Window(request, keep, blend, output, before=True))
+            previous = (output, keep.start) if output is not None else None
+            done, left = done + new, left - new
+        return windows

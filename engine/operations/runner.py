@@ -1,0 +1,198 @@
+"""Run a plan in this process: generate each window, match and blend seams, trim, join, write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from engine.backends import Preview
+from engine.backends.cache import PipelineCache
+from engine.models.installed import find_model
+from engine.operations.colour import crossfade, match_colour
+from engine.operations.planner import Clip, Operation, Plan, PlanError
+from engine.output.record import provenance
+from engine.output.video import write_video
+from engine.protocol.requests import GenerationRequest
+
+WindowStep = Callable[[int, int, int, int, "Preview | None"], None]
+"""Called after each denoising step with ``(window, windows, step, total, preview)``; window
+counts from 0. Whatever it raises (a cancel) propagates out of :func:`run_plan` unchanged."""
+
+
+def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None,
+             profile: str | None = None) -> np.ndarray:
+    """Generate every window of ``plan`` and assemble the take (the new frames only).
+
+    Window ``k > 0`` of a chain is colour-matched to the take over its ``blend`` frames (Lab
+    mean and std), then those frames are crossfaded with the take's last ones (its first ones
+    for a window that comes before the take: backward chains). A window that a later one pins
+    is written to its ``output`` file first, as corrected.
+
+    Parameters
+    ----------
+    plan
+        A plan from :func:`engine.operations.planner.make_plan`.
+    on_step
+        Progress and cancel; see :data:`WindowStep`.
+    cache
+        Loaded pipelines to reuse; a new cache on the best device when None.
+    profile
+        The memory profile to load the model with; the cache's first choice when None.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 frames ``(plan.take_frames, height, width, 3)``.
+
+    Raises
+    ------
+    engine.models.installed.ModelError
+        If the model is not installed.
+    engine.backends.BackendError
+        If the model cannot be loaded or run.
+    """
+    cache = cache or PipelineCache()
+    info = find_model(plan.windows[0].request.model_id)
+    backend = cache.get(info, profile or cache.first_profile(info))
+    take: np.ndarray | None = None
+    for k, window in enumerate(plan.windows):
+        def step(done: int, total: int, preview: Preview | None, k: int = k) -> None:
+            on_step(k, len(plan.windows), done, total, preview)
+
+        frames = backend.generate(window.request, step)
+        keep, blend = window.keep, window.blend
+        if blend and take is not None:
+            # Matched over the frames that lie over the take: its last ones, or for a window
+            # before it (a backward chain), its first ones.
+            ours = (frames[keep.end - blend:keep.end] if window.before
+                    else frames[keep.start:keep.start + blend])
+            frames = match_colour(frames, ours, take[:blend] if window.before else take[-blend:])
+        if window.output is not None:
+            write_video(frames, window.request.fps, Path(window.output),
+                        {"operation": plan.operation, "window": k})
+        kept = frames[keep.start:keep.end]
+        if take is None:
+            take = kept.copy()
+            continue
+        if window.before:
+            seam = crossfade(kept[len(kept) - blend:], take[:blend])
+            take = np.concatenate([kept[:len(kept) - blend], seam, take[blend:]])
+            continue
+        seam = crossfade(take[len(take) - blend:], kept[:blend])
+        take = np.concatenate([take[:len(take) - blend], seam, kept[blend:]])
+    if take is None or len(take) != plan.take_frames:
+        raise AssertionError(f"the plan made {0 if take is None else len(take)} frames, "
+                             f"not {plan.take_frames}")
+    return take
+
+
+def probe_clip(path: str | Path) -> Clip:
+    """The clip at ``path`` with its length, decoded with PyAV (exact for any codec).
+
+    Raises
+    ------
+    PlanError
+        If the file is missing or holds no decodable video.
+    """
+    source = Path(path).expanduser().resolve()
+    if not source.is_file():
+        raise PlanError(f"The clip {source} does not exist.")
+    try:
+        with av.open(str(source)) as container:
+            frames = sum(1 for _ in container.decode(video=0))
+    except (OSError, av.FFmpegError, IndexError) as exc:
+        raise PlanError(f"The clip {source} cannot be decoded ({exc}).") from None
+    if not frames:
+        raise PlanError(f"The clip {source} holds no video frames.")
+    return Clip(str(source), frames)
+
+
+def clips_in(paths: Sequence[str], ranges: Sequence[tuple[int, int]] = ()) -> tuple[Clip, ...]:
+    """The clips at ``paths``, each with its length, or the ``(start, frames)`` of it to use.
+
+    Raises
+    ------
+    PlanError
+        If a file is missing or undecodable, or a range reaches past the clip's last frame.
+    """
+    clips = tuple(probe_clip(path) for path in paths)
+    if not ranges:
+        return clips
+    used = []
+    for clip, (start, frames) in zip(clips, ranges, strict=True):
+        if start + frames > clip.frames:
+            raise PlanError(f"The clip {clip.path} has {clip.frames} frames, but frames "
+                            f"{start}-{start + frames - 1} of it were asked for; it may have "
+                            "changed since it was put on the timeline.")
+        used.append(Clip(clip.path, frames, start=start))
+    return tuple(used)
+
+
+def clip_rate(path: str) -> float | None:
+    """The clip's average frame rate, or None when the container does not say."""
+    with av.open(path) as container:
+        rate = container.streams.video[0].average_rate
+    return float(rate) if rate else None
+
+
+def read_clip(path: str, width: int, height: int) -> np.ndarray:
+    """Every frame of a clip as uint8 RGB ``(N, height, width, 3)``, resized when it differs."""
+    import cv2
+
+    frames: list[np.ndarray] = []
+    with av.open(path) as container:
+        for frame in container.decode(video=0):
+            image: np.ndarray = frame.to_ndarray(format="rgb24")
+            if image.shape[:2] != (height, width):
+                image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+            frames.append(image)
+    return np.stack(frames)
+
+
+def join(plan: Plan, take: np.ndarray) -> np.ndarray:
+    """The joined result: source clips and take in the order of ``plan.joined``."""
+    _, height, width, _ = take.shape
+    decoded: dict[int, np.ndarray] = {}
+    parts = []
+    for part in plan.joined:
+        if part.clip is None:
+            source = take
+        else:
+            if part.clip not in decoded:
+                decoded[part.clip] = read_clip(plan.clips[part.clip].path, width, height)
+            source = decoded[part.clip]
+        parts.append(source[part.frames.start:part.frames.end])
+    return np.concatenate(parts)
+
+
+def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Path | None = None,
+                  settings: dict[str, Any] | None = None) -> list[Path]:
+    """Write the take and, when asked, the joined result, each carrying the plan as settings.
+
+    Raises
+    ------
+    engine.output.video.OutputError
+        If a video cannot be written or does not decode.
+    """
+    fps = plan.windows[0].request.fps
+    common = {**plan.to_dict(), **(settings or {})}
+    written = [write_video(take, fps, take_path, {**common, "part": "take"})]
+    if joined_path is not None:
+        written.append(write_video(join(plan, take), fps, joined_path,
+                                   {**common, "part": "joined"}))
+    return written
+
+
+def replay_settings(request: GenerationRequest, operation: Operation) -> dict[str, Any]:
+    """What ``--from`` needs besides the plan: the user's request and operation, and provenance."""
+    spec = {"kind": operation.kind, "frames": operation.frames,
+            "clips": [clip.path for clip in operation.clips],
+            "ranges": [[clip.start, clip.frames] for clip in operation.clips],
+            "context": operation.context,
+            "window": operation.window, "cues": [[cue.frame, cue.prompt] for cue in operation.cues]}
+    return {"base": request.to_dict(), "spec": spec,
+            **provenance(request, find_model(request.model_id).path)}

@@ -1,0 +1,90 @@
+"""Write a generated shot as an MP4 under a temporary name, check it decodes, then rename it."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+SETTINGS_KEY = "comment"  # MP4 keeps free text in the ``comment`` tag (©cmt); ffprobe shows it
+
+
+class OutputError(Exception):
+    """An output that could not be written or does not decode; the message is one sentence."""
+
+
+def partial_path(path: Path) -> Path:
+    """The temporary name an output is written under before it is verified and renamed."""
+    return path.with_name(f".{path.name}.partial")
+
+
+def write_video(frames: np.ndarray, fps: int, path: Path,
+                settings: Mapping[str, Any] | None = None) -> Path:
+    """Encode ``frames`` (N, H, W, 3 uint8) as H.264 at ``path``; nothing appears there on failure.
+
+    The settings are stored as JSON in the file's ``comment`` tag, so a take carries what
+    reproduces it even when it leaves the project.
+
+    Raises
+    ------
+    OutputError
+        If the frames have the wrong shape, encoding fails, or the written file does not decode
+        to the same number of frames.
+    """
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or not len(frames):
+        raise OutputError(f"The model returned frames shaped {frames.shape} ({frames.dtype}), "
+                          "not a non-empty (frames, height, width, 3) uint8 array.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = partial_path(path)
+    try:
+        _encode(frames, fps, temp, settings or {})
+        decoded = count_frames(temp)
+        if decoded != len(frames):
+            raise OutputError(f"The written video decodes to {decoded} frames instead of "
+                              f"{len(frames)}.")
+        os.replace(temp, path)
+    except (OSError, av.FFmpegError) as exc:
+        raise OutputError(f"The video {path.name} could not be written ({exc}).") from None
+    finally:
+        temp.unlink(missing_ok=True)
+    return path
+
+
+def _encode(frames: np.ndarray, fps: int, path: Path, settings: Mapping[str, Any]) -> None:
+    _, height, width, _ = frames.shape
+    # yuv420p needs even sizes; an odd edge is padded by repeating the last row or column.
+    pad_h, pad_w = height % 2, width % 2
+    with av.open(str(path), "w", format="mp4") as container:
+        container.metadata[SETTINGS_KEY] = json.dumps(dict(settings), sort_keys=True)
+        stream = container.add_stream("libx264", rate=Fraction(fps))
+        stream.width, stream.height = width + pad_w, height + pad_h
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": "16", "preset": "veryfast"}
+        for image in frames:
+            if pad_h or pad_w:
+                image = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+        container.mux(stream.encode())
+
+
+def count_frames(path: Path) -> int:
+    """Decode every frame of the first video stream and count them (the check before "done")."""
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+def read_settings(path: Path) -> dict[str, Any]:
+    """The settings stored in an output's ``comment`` tag (empty if there are none)."""
+    with av.open(str(path)) as container:
+        text = container.metadata.get(SETTINGS_KEY)
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

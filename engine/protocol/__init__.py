@@ -1,0 +1,74 @@
+"""The engine's contract with its clients: typed messages, the one request, the transport.
+
+Holds ``messages`` (versioned JSON-line messages), ``requests`` (GenerationRequest, Pin and
+OperationSpec, the pinned-frames primitive), ``fields`` (checking JSON against type hints) and
+``transport`` (socket, token and port files, the runtime folder, ``FRAMELOOM_HOME``).
+
+May import: the standard library only. The studio imports this package and nothing else from
+the engine, so everything a client needs is re-exported here.
+"""
+
+from engine.protocol.messages import (
+    ENVELOPE,
+    MAX_LINE_BYTES,
+    PROTOCOL_VERSION,
+    REGISTRY,
+    Cancel,
+    Cancelled,
+    Done,
+    Error,
+    Failed,
+    GetJob,
+    Heartbeat,
+    Hello,
+    Interrupted,
+    ListJobs,
+    ListModels,
+    Message,
+    Ok,
+    Preview,
+    Progress,
+    ProtocolError,
+    Queued,
+    Remove,
+    Removed,
+    Reorder,
+    Reordered,
+    Shutdown,
+    Started,
+    Submit,
+    Subscribe,
+    decode,
+    encode,
+)
+from engine.protocol.requests import (
+    ClipRange,
+    GenerationRequest,
+    OperationSpec,
+    Pin,
+    RequestError,
+    TimedPrompt,
+)
+from engine.protocol.transport import (
+    HOME_ENV,
+    LOOPBACK,
+    PORT_NAME,
+    SOCKET_NAME,
+    TOKEN_NAME,
+    TRANSPORT_ENV,
+    default_runtime_dir,
+    endpoint_file,
+    frameloom_home,
+    read_port,
+    use_tcp,
+)
+
+__all__ = [
+    "ENVELOPE", "HOME_ENV", "LOOPBACK", "MAX_LINE_BYTES", "PORT_NAME", "PROTOCOL_VERSION",
+    "REGISTRY", "SOCKET_NAME", "TOKEN_NAME", "TRANSPORT_ENV", "Cancel", "Cancelled", "ClipRange",
+    "Done", "Error", "Failed", "GenerationRequest", "GetJob", "Heartbeat", "Hello",
+    "Interrupted", "ListJobs", "ListModels", "Message", "Ok", "OperationSpec", "Pin", "Preview",
+    "Progress", "ProtocolError", "Queued", "Remove", "Removed", "Reorder", "Reordered",
+    "RequestError", "Shutdown", "Started", "Submit", "Subscribe", "TimedPrompt", "decode",
+    "default_runtime_dir", "encode", "endpoint_file", "frameloom_home", "read_port", "use_tcp",
+]

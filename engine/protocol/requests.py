@@ -1,0 +1,368 @@
+"""GenerationRequest and Pin, the one primitive the engine runs, with validation and fitting."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from engine.protocol.fields import FieldError, build, check_fields
+
+MAX_PROMPT_CHARS = 10_000
+MAX_PATH_CHARS = 4_096
+MAX_PINS = 64
+MAX_SEED = 2**63 - 1
+
+
+class RequestError(FieldError):
+    """A generation request that is malformed or cannot run; the message is one sentence."""
+
+
+@contextlib.contextmanager
+def _as_request_error() -> Iterator[None]:
+    """Report a field error as a RequestError, the one error callers of this module catch."""
+    try:
+        yield
+    except RequestError:
+        raise
+    except FieldError as exc:
+        raise RequestError(str(exc)) from None
+
+
+def _in_range(name: str, value: float, low: float, high: float, kind: str = "an integer") -> None:
+    if not low <= value <= high:
+        raise RequestError(f"{name} must be {kind} from {low} to {high}, got {value}.")
+
+
+def _text(name: str, value: str, limit: int, *, empty: bool = True) -> None:
+    if not empty and not value.strip():
+        raise RequestError(f"{name} must not be empty.")
+    if len(value) > limit:
+        raise RequestError(f"{name} must be at most {limit} characters, got {len(value)}.")
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A known picture held at a frame of the generated shot.
+
+    Parameters
+    ----------
+    path
+        An image file, or a clip file when ``frame_start`` is given.
+    target_frame
+        The first frame of the shot the pin lands on.
+    strength
+        How firmly the shot keeps the pin, 0 to 1.
+    frame_start
+        The clip's first frame to use; None for a still image.
+    frame_count
+        How many frames of the clip to pin (1 for an image).
+    """
+
+    path: str
+    target_frame: int
+    strength: float = 1.0
+    frame_start: int | None = None
+    frame_count: int = 1
+
+    def __post_init__(self) -> None:
+        with _as_request_error():
+            check_fields(self)
+        _text("path", self.path, MAX_PATH_CHARS, empty=False)
+        _in_range("target_frame", self.target_frame, 0, 1999)
+        _in_range("strength", self.strength, 0.0, 1.0, "a number")
+        if self.frame_start is None and self.frame_count != 1:
+            raise RequestError(f"frame_count must be 1 for a still image (no frame_start), "
+                               f"got {self.frame_count}.")
+        if self.frame_start is not None:
+            _in_range("frame_start", self.frame_start, 0, 10**9)
+        _in_range("frame_count", self.frame_count, 1, 2000)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The pin as a JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, where: str = "") -> Pin:
+        """Build a pin from a JSON object; raises RequestError naming the bad field."""
+        with _as_request_error():
+            return typing.cast(Pin, build(cls, data, where))
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Generate ``frames`` frames at ``width`` x ``height`` from a prompt, with pins held in place.
+
+    Construction validates every field, so an instance is always structurally sound; whether a
+    particular model can run it is :func:`fit_request`'s question.
+    """
+
+    model_id: str
+    prompt: str
+    width: int
+    height: int
+    frames: int
+    fps: int
+    seed: int
+    steps: int
+    guidance: float
+    negative_prompt: str = ""
+    pins: tuple[Pin, ...] = field(default=())
+
+    LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
+        "width": (32, 4096), "height": (32, 4096), "frames": (1, 2000), "fps": (1, 120),
+        "seed": (0, MAX_SEED), "steps": (1, 500)}
+
+    def __post_init__(self) -> None:
+        with _as_request_error():
+            check_fields(self)
+        _text("model_id", self.model_id, 200, empty=False)
+        _text("prompt", self.prompt, MAX_PROMPT_CHARS)
+        _text("negative_prompt", self.negative_prompt, MAX_PROMPT_CHARS)
+        for name, (low, high) in self.LIMITS.items():
+            _in_range(name, getattr(self, name), low, high)
+        _in_range("guidance", self.guidance, 0.0, 50.0, "a number")
+        if len(self.pins) > MAX_PINS:
+            raise RequestError(f"pins must hold at most {MAX_PINS} pins, got {len(self.pins)}.")
+        for i, pin in enumerate(self.pins):
+            if pin.target_frame + pin.frame_count > self.frames:
+                raise RequestError(
+                    f"pins[{i}] covers frames {pin.target_frame} to "
+                    f"{pin.target_frame + pin.frame_count - 1}, outside the shot's "
+                    f"frames 0 to {self.frames - 1}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The request as a JSON-ready dict (pins as a list of dicts)."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data["pins"] = [pin.to_dict() for pin in self.pins]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any, *, where: str = "") -> GenerationRequest:
+        """Build a request from a JSON object; raises RequestError naming the bad field."""
+        with _as_request_error():
+            return typing.cast(GenerationRequest, build(cls, data, where))
+
+
+# A job's stored request carries its operation under this key; the worker takes it out.
+OPERATION_KEY = "operation"
+OPERATION_KINDS = ("shot", "extend_forward", "extend_backward", "bridge", "loop")
+_CLIPS_FOR = {"shot": 0, "extend_forward": 1, "extend_backward": 1, "bridge": 2, "loop": 1}
+
+
+@dataclass(frozen=True)
+class TimedPrompt:
+    """From take frame ``frame`` on, ``prompt`` is in force (a long shot's per-window prompts)."""
+
+    frame: int
+    prompt: str
+
+    def __post_init__(self) -> None:
+        with _as_request_error():
+            check_fields(self)
+        _in_range("frame", self.frame, 0, 10**6)
+        _text("prompt", self.prompt, MAX_PROMPT_CHARS)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The timed prompt as a JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, where: str = "") -> TimedPrompt:
+        """Build one from a JSON object; raises RequestError naming the bad field."""
+        with _as_request_error():
+            return typing.cast(TimedPrompt, build(cls, data, where))
+
+
+@dataclass(frozen=True)
+class ClipRange:
+    """The frames of a source clip an operation uses: ``frames`` from its frame ``start``
+    (numbered as in the file), such as the part of a trimmed clip a timeline shows."""
+
+    start: int
+    frames: int
+
+    def __post_init__(self) -> None:
+        with _as_request_error():
+            check_fields(self)
+        _in_range("start", self.start, 0, 10**7)
+        _in_range("frames", self.frames, 1, 10**7)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The range as a JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, where: str = "") -> ClipRange:
+        """Build one from a JSON object; raises RequestError naming the bad field."""
+        with _as_request_error():
+            return typing.cast(ClipRange, build(cls, data, where))
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    """An operation on source clips that the engine plans into one or more requests.
+
+    The submitted request is the base: its prompt, size, seed, steps and guidance; its
+    ``frames`` is ignored in favour of ``frames`` here, the take's exact length.
+
+    Parameters
+    ----------
+    kind
+        ``shot`` (long when past one window), ``extend_forward``, ``extend_backward``,
+        ``bridge`` or ``loop``.
+    frames
+        The take's length: the new frames only.
+    clips
+        Source clip paths: one for extends and loops, two (A then B) for a bridge.
+    context
+        Frames pinned from a clip or a previous window; None lets the engine choose.
+    window
+        The longest single request of a long shot; None for the model's own limit.
+    cues
+        Timed prompts.
+    ranges
+        The frames of each clip to use, one :class:`ClipRange` per clip; empty for all of
+        every clip.
+    """
+
+    kind: str
+    frames: int
+    clips: tuple[str, ...] = ()
+    context: int | None = None
+    window: int | None = None
+    cues: tuple[TimedPrompt, ...] = ()
+    ranges: tuple[ClipRange, ...] = ()
+
+    def __post_init__(self) -> None:
+        with _as_request_error():
+            check_fields(self)
+        if self.kind not in OPERATION_KINDS:
+            raise RequestError(f"kind must be one of {', '.join(OPERATION_KINDS)}, got "
+                               f"{self.kind!r}.")
+        _in_range("frames", self.frames, 1, 100_000)
+        if len(self.clips) != _CLIPS_FOR[self.kind]:
+            raise RequestError(f"A {self.kind} operation takes {_CLIPS_FOR[self.kind]} source "
+                               f"clip(s), got {len(self.clips)}.")
+        for path in self.clips:
+            _text("clips", path, MAX_PATH_CHARS, empty=False)
+        if self.ranges and len(self.ranges) != len(self.clips):
+            raise RequestError(f"ranges must give one range per clip ({len(self.clips)}), "
+                               f"got {len(self.ranges)}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The operation as a JSON-ready dict."""
+        data = dataclasses.asdict(self)
+        data["clips"] = list(self.clips)
+        data["cues"] = [cue.to_dict() for cue in self.cues]
+        data["ranges"] = [clip_range.to_dict() for clip_range in self.ranges]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any, *, where: str = "") -> OperationSpec:
+        """Build one from a JSON object; raises RequestError naming the bad field."""
+        with _as_request_error():
+            return typing.cast(OperationSpec, build(cls, data, where))
+
+
+def parse_frame_rule(rule: str) -> tuple[int, int]:
+    """Read a frame-count rule such as ``"8k+1"`` as ``(modulus, remainder)``."""
+    match = re.fullmatch(r"\s*(\d+)\s*k\s*(?:\+\s*(\d+))?\s*", rule)
+    if not match:
+        raise RequestError(f"frame rule {rule!r} is not of the form 'Nk+R'.")
+    return int(match[1]), int(match[2] or 0)
+
+
+@dataclass(frozen=True)
+class ModelConstraints:
+    """What one model family accepts: sizes, frame counts and frame rate.
+
+    Parameters
+    ----------
+    size_multiple
+        Width and height must be multiples of this.
+    frame_rule
+        ``(modulus, remainder)``: frame counts ``modulus * k + remainder``; ``"8k+1"`` is
+        ``(8, 1)``.
+    max_frames
+        The longest shot the model makes in one window.
+    fps
+        The frame rate the model was trained at, or None when any rate will do.
+    """
+
+    size_multiple: int
+    frame_rule: tuple[int, int]
+    max_frames: int
+    fps: int | None = None
+
+    def __post_init__(self) -> None:
+        modulus, remainder = self.frame_rule
+        if self.size_multiple < 1 or modulus < 1 or not 0 <= remainder < modulus \
+                or self.max_frames < 1:
+            raise ValueError(f"impossible model constraints: {self!r}")
+
+    @property
+    def rule_text(self) -> str:
+        """The frame rule as people write it, e.g. ``"8k+1"``."""
+        modulus, remainder = self.frame_rule
+        return f"{modulus}k+{remainder}" if remainder else f"{modulus}k"
+
+
+def _round_size(value: int, multiple: int) -> int:
+    nearest = max(multiple, (value + multiple // 2) // multiple * multiple)
+    return nearest if nearest <= 4096 else 4096 // multiple * multiple
+
+
+def fit_request(request: GenerationRequest,
+                constraints: ModelConstraints) -> tuple[GenerationRequest, list[str]]:
+    """Adjust a request to what a model accepts, saying what changed.
+
+    Width and height go to the nearest multiple of the size multiple; frames go up to the next
+    count the frame rule allows (never down, so pins stay inside the shot); the frame rate becomes
+    the model's own when it has one.
+
+    Parameters
+    ----------
+    request
+        A structurally valid request.
+    constraints
+        The model's constraints.
+
+    Returns
+    -------
+    tuple[GenerationRequest, list[str]]
+        The fitted request and one readable note per change (empty when nothing changed).
+
+    Raises
+    ------
+    RequestError
+        If the shot is longer than the model can make in one window.
+    """
+    notes: list[str] = []
+    changes: dict[str, Any] = {}
+    multiple = constraints.size_multiple
+    for name in ("width", "height"):
+        value = getattr(request, name)
+        fitted = _round_size(value, multiple)
+        if fitted != value:
+            changes[name] = fitted
+            notes.append(f"{name} {value} became {fitted}, a multiple of {multiple}.")
+    modulus, remainder = constraints.frame_rule
+    frames = request.frames
+    fitted_frames = frames + (remainder - frames) % modulus
+    if fitted_frames > constraints.max_frames:
+        raise RequestError(
+            f"frames {frames} is more than this model makes in one shot "
+            f"({constraints.max_frames}); shorten it or split it into a long shot.")
+    if fitted_frames != frames:
+        changes["frames"] = fitted_frames
+        notes.append(f"frames {frames} became {fitted_frames}; this model makes "
+                     f"{constraints.rule_text} frames.")
+    if constraints.fps is not None and constraints.fps != request.fps:
+        changes["fps"] = constraints.fps
+        notes.append(f"fps {request.fps} became {constraints.fps}, the model's frame rate.")
+    return dataclasses.replace(request, **changes), notes

@@ -1,0 +1,9 @@
+"""The engine's front door: the asyncio server, its endpoint files, the scheduler, log and policy.
+
+Holds ``server`` (socket, token, request/reply, resumable event stream), ``endpoint`` (lock,
+token and socket files), ``scheduler`` (one job at a time on the worker, cancel, crashes,
+out-of-memory recycling), ``log`` (the engine log file) and ``policy`` (prompt refusals).
+
+May import: every engine package below it (``worker``, ``jobs``, ``models``, ``protocol``,
+``engine.paths``); nothing imports it but ``engine.cli``.
+"""
