@@ -90,7 +90,7 @@ def main(args: argparse.Namespace) -> None:
     text = "\n".join(lines)
     print(text)
     if args.write:
-        write_benchmarks(text, markers=(BEGIN, END),
+        write_benchmarks(text, REPO / "docs" / "BENCHMARKS.md", markers=(BEGIN, END),
                          heading="frameloom-mini on a CPU: one 2-second clip (issue 7)")
 
 

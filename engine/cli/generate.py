@@ -54,6 +54,33 @@ def add_generate_flags(parser: argparse.ArgumentParser, *, queued: bool = False)
                              "are then not needed); -o and --joined say where to write it")
 
 
+def source_size(path: str, multiple: int) -> tuple[int, int]:
+    """A clip's frame size rounded to the nearest multiple of ``multiple`` (at least one).
+
+    Prints a note on stderr when it rounds, since the take will then be rescaled against it.
+
+    Raises
+    ------
+    UsageError
+        If the clip cannot be opened as a video.
+    """
+    import av
+
+    from engine.cli.main import UsageError
+
+    try:
+        with av.open(path) as container:
+            stream = container.streams.video[0]
+            width, height = stream.codec_context.width, stream.codec_context.height
+    except (OSError, av.FFmpegError, IndexError):
+        raise UsageError(f"The clip {path} cannot be read as a video.") from None
+    fitted = tuple(max(multiple, round(v / multiple) * multiple) for v in (width, height))
+    if fitted != (width, height):
+        print(f"frameloom-engine: note: the take is {fitted[0]}x{fitted[1]}: {Path(path).name}'s "
+              f"{width}x{height} rounded to multiples of {multiple}.", file=sys.stderr)
+    return fitted[0], fitted[1]
+
+
 def run_generate(args: argparse.Namespace, request: GenerationRequest | None) -> int:
     """Run ``frameloom-engine generate`` for parsed arguments and the request they describe.
 

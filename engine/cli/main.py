@@ -31,13 +31,17 @@ def _request_flags(parser: argparse.ArgumentParser) -> None:
                              "built-in model, by default")
     parser.add_argument("--prompt", help="what to generate; required")
     parser.add_argument("--negative", default="", help="negative prompt")
-    parser.add_argument("--width", type=int, default=512)
-    parser.add_argument("--height", type=int, default=288)
-    parser.add_argument("--frames", type=int, default=49)
-    parser.add_argument("--fps", type=int, default=24)
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--guidance", type=float, default=3.0)
-    parser.add_argument("--seed", type=int, default=0)
+    size = parser.add_argument_group(
+        "size and length", "each defaults to the model's own (`frameloom-engine models` lists "
+        "them); an operation takes its source clip's size, rounded to the model's rules")
+    size.add_argument("--width", type=int, help="pixels; a multiple of the model's size rule")
+    size.add_argument("--height", type=int, help="pixels; a multiple of the model's size rule")
+    size.add_argument("--frames", type=int, help="frames; fitted to the model's frame rule")
+    size.add_argument("--fps", type=int, help="frames per second")
+    parser.add_argument("--steps", type=int, default=20, help="denoising steps (default 20)")
+    parser.add_argument("--guidance", type=float, default=3.0,
+                        help="classifier-free guidance scale (default 3.0)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--pin", action="append", default=[], metavar="PATH[@FRAME][#START:COUNT]",
                         help="hold an image (or COUNT frames of a clip from START) at FRAME; "
                              "repeatable")
@@ -99,16 +103,54 @@ def parse_pin(text: str, target_default: int = 0) -> dict[str, Any]:
     return pin
 
 
+def resolve_size(args: argparse.Namespace) -> tuple[int, int, int, int]:
+    """Width, height, frames and fps: the flags where given, else the model's defaults.
+
+    An operation with no ``--width``/``--height`` takes its first source clip's size, rounded to
+    the model's size multiple (a note on stderr says so when it rounds), so the take matches
+    the clip it continues.
+
+    Raises
+    ------
+    UsageError
+        If the model is not installed (its defaults are needed) or a source clip cannot be read.
+    """
+    from engine.models.installed import ModelError, find_model
+
+    try:
+        info = find_model(args.model)
+    except ModelError as exc:
+        raise UsageError(str(exc)) from None
+    defaults = info.defaults
+    width, height = args.width, args.height
+    source = _first_source(args)
+    if source is not None and width is None and height is None:
+        from engine.cli.generate import source_size
+
+        width, height = source_size(source, info.constraints.size_multiple)
+    return (width or defaults.width, height or defaults.height, args.frames or defaults.frames,
+            args.fps or info.constraints.fps or defaults.fps)
+
+
+def _first_source(args: argparse.Namespace) -> str | None:
+    for name in ("extend_forward", "extend_backward", "loop"):
+        if getattr(args, name, None):
+            return str(getattr(args, name))
+    bridge = getattr(args, "bridge", None)
+    return str(bridge[0]) if bridge else None
+
+
 def build_request(args: argparse.Namespace) -> Any:
-    """The GenerationRequest the request flags describe."""
+    """The GenerationRequest the request flags describe (sizes resolved by resolve_size)."""
     from engine.protocol.requests import GenerationRequest
 
     if args.prompt is None:
         raise UsageError("--prompt is required"
                          + (" (or --from TAKE.mp4)." if args.command == "generate" else "."))
+    width, height, frames, fps = resolve_size(args)
     return GenerationRequest.from_dict({
         "model_id": args.model, "prompt": args.prompt, "negative_prompt": args.negative,
-        "width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps,
+        "width": width, "height": height, "frames": frames, "fps": fps,
         "seed": args.seed, "steps": args.steps, "guidance": args.guidance,
         "pins": [parse_pin(text) for text in args.pin]})
 

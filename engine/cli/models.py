@@ -42,15 +42,21 @@ def _list(as_json: bool) -> int:
     if as_json:
         print(json.dumps([status.to_dict() for status in statuses], indent=2, sort_keys=True))
         return 0
-    print(f"{'ID':<28} {'FAMILY':<6} {'STATUS':<14} {'SIZE':>9}  DESCRIPTION")
+    print(f"{'ID':<28} {'FAMILY':<6} {'STATUS':<14} {'SIZE':>9}  {'MAKES':<18} "
+          f"{'RULES':<12} DESCRIPTION")
     for status in statuses:
         size = status.size_on_disk if status.path else (
             status.entry.size_bytes if status.entry else None)
         approx = "~" if status.path is None and size is not None else ""
         description = status.entry.description if status.entry else (
             status.info.description if status.info else "")
+        makes = rules = "-"
+        if status.info is not None:  # installed: its own defaults and rules, from its configs
+            d, c = status.info.defaults, status.info.constraints
+            makes = f"{d.width}x{d.height} {d.frames}f@{d.fps}"
+            rules = f"x{c.size_multiple} {c.rule_text}"
         print(f"{status.id:<28} {status.family:<6} {status.status:<14} "
-              f"{approx + _gigabytes(size):>9}  {description}")
+              f"{approx + _gigabytes(size):>9}  {makes:<18} {rules:<12} {description}")
     return 0
 
 

@@ -27,7 +27,16 @@ from engine.jobs.records import (
 )
 from engine.paths import data_dir
 
-__all__ = ["STATES", "TRANSITIONS", "Event", "Job", "JobError", "JobStore"]
+__all__ = ["KEEP_EVENTS", "PRUNE_EVERY", "STATES", "TRANSITIONS", "Event", "Job", "JobError",
+           "JobStore"]
+
+# The event log keeps at least the newest KEEP_EVENTS events (a studio that reconnects after a
+# short absence resumes from them) and every event of a job that has not ended; older events of
+# ended or removed jobs go, every PRUNE_EVERY job ends, so the file stops growing with use.
+# About 25 events per job (progress steps): 5,000 events is the last 200 jobs in full.
+KEEP_EVENTS = 5_000
+PRUNE_EVERY = 50
+_LIVE = ("queued", "running", "interrupted")
 
 
 class JobStore:
@@ -37,7 +46,8 @@ class JobStore:
     the job table and the event log never disagree, even after ``kill -9``. Events written by the
     store: ``queued`` (submit, requeue), ``started``, ``progress`` (one per :meth:`progress` call:
     the caller decides how often to report), ``done``, ``failed``, ``cancelled``, ``interrupted``,
-    ``reordered`` and ``removed``. Previews are not stored here.
+    ``reordered`` and ``removed``. Previews are not stored here. The log is pruned as jobs end
+    (see :data:`KEEP_EVENTS`); a job's row, with its outputs and settings, stays until removed.
 
     Parameters
     ----------
@@ -51,6 +61,7 @@ class JobStore:
         self.path = Path(path) if path is not None else data_dir() / "jobs.sqlite3"
         self._lock = threading.Lock()  # one connection, possibly used from the server's threads
         self._db = connect(self.path, busy_timeout)
+        self._ended = 0  # jobs this instance saw end since it last pruned
 
     def close(self) -> None:
         """Close the connection; the store cannot be used afterwards."""
@@ -188,6 +199,7 @@ class JobStore:
                 raise JobError(f"Job {job_id!r} is running; cancel it before removing it.")
             db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
             insert_event(db, job_id, "removed", {})
+        self._job_ended()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -235,15 +247,19 @@ class JobStore:
         settings_text = dumps(dict(settings), "settings")
         with self._write() as db:
             event = {"outputs": paths, "settings": dict(settings), "timings": dict(timings or {})}
-            return move(db, job_id, "done", event,
-                              outputs_json=dumps(paths, "outputs"), settings_json=settings_text)
+            job = move(db, job_id, "done", event, outputs_json=dumps(paths, "outputs"),
+                       settings_json=settings_text)
+        self._job_ended()
+        return job
 
     def fail(self, job_id: str, code: str, message: str, hint: str | None = None) -> Job:
         """Mark a queued or running job failed with an error code, a sentence and a hint."""
         with self._write() as db:
             event = {"code": code, "message": message, "hint": hint}
-            return move(db, job_id, "failed", event, error_code=code,
-                              error_message=message, error_hint=hint)
+            job = move(db, job_id, "failed", event, error_code=code, error_message=message,
+                       error_hint=hint)
+        self._job_ended()
+        return job
 
     def cancel(self, job_id: str) -> bool:
         """Cancel a job: a queued one at once; a running one is left to the caller.
@@ -275,7 +291,9 @@ class JobStore:
     def mark_cancelled(self, job_id: str) -> Job:
         """Mark a running job cancelled once its worker has stopped."""
         with self._write() as db:
-            return move(db, job_id, "cancelled", {})
+            job = move(db, job_id, "cancelled", {})
+        self._job_ended()
+        return job
 
     def recover_after_crash(self) -> builtins.list[Job]:
         """Turn jobs left running by a dead engine into interrupted ones; call once at start.
@@ -320,9 +338,30 @@ class JobStore:
         rows = self._read("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
         return int(rows[0]["seq"]) if rows else 0
 
-    def prune_events(self, keep_last: int = 100_000) -> int:
-        """Delete all but the newest ``keep_last`` events; returns how many were deleted."""
+    def prune_events(self, keep_last: int | None = None) -> int:
+        """Delete events older than the newest ``keep_last`` (default :data:`KEEP_EVENTS`) unless
+        their job is still live.
+
+        Events of queued, running and interrupted jobs always stay, so a job's history is whole
+        while it can still change; events of ended or removed jobs and job-less events go once
+        they are older than the newest ``keep_last``. ``seq`` keeps growing (never reused).
+
+        Returns
+        -------
+        int
+            How many events were deleted.
+        """
+        keep = KEEP_EVENTS if keep_last is None else keep_last
+        live = ", ".join("?" * len(_LIVE))
         with self._write() as db:
-            cursor = db.execute("DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?",
-                                (keep_last,))
+            cursor = db.execute(
+                "DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ? AND "
+                "(job_id IS NULL OR job_id NOT IN "
+                f"(SELECT id FROM jobs WHERE state IN ({live})))", (keep, *_LIVE))
             return cursor.rowcount
+
+    def _job_ended(self) -> None:
+        self._ended += 1
+        if self._ended >= PRUNE_EVERY:
+            self._ended = 0
+            self.prune_events()

@@ -78,7 +78,7 @@ def training_record(preset: Preset, state: dict[str, Any]) -> dict[str, Any]:
     """Sizes, clip length, backgrounds and steps a run trained on, for ``model_index.json``."""
     stages = state["stages"]
     return {"preset": state.get("preset_name"), "sizes": [list(size) for size in preset.sizes],
-            "frames": preset.frames, "shadings": list(preset.shadings),
+            "frames": preset.frames, "fps": preset.fps, "shadings": list(preset.shadings),
             "steps": {name: stages[name]["step"] for name in stages},
             "minutes": {name: round(stages[name]["seconds"] / 60, 1) for name in stages}}
 

@@ -1,9 +1,10 @@
 """Measure frameloom-mini on held-out scenes: what it draws, how its VAE reconstructs, how it pins.
 
-``python -m engine.mini.evaluate [--model DIR] [--write]`` generates held-out captions (the
+``python -m engine.mini.evaluate [--model DIR] [--write [FILE]]`` generates held-out captions (the
 combinations :func:`engine.mini.captions.held_out` keeps out of training) through the same LTX
 backend the engine runs, measures the decoded frames with OpenCV, prints one table, and with
-``--write`` puts it in docs/BENCHMARKS.md between the frameloom-mini markers.
+``--write`` puts it in FILE (``docs/BENCHMARKS.md`` of the folder it runs in) between the
+frameloom-mini markers.
 
 Every number is measured on pixels:
 
@@ -35,10 +36,10 @@ import numpy as np
 
 from engine.mini.captions import COLOURS, Scene, caption
 from engine.mini.world import World
+from engine.models.installed import REPO_MODELS
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_MODEL = REPO / "resources" / "models" / "frameloom-mini"
-BENCHMARKS = REPO / "docs" / "BENCHMARKS.md"
+DEFAULT_MODEL = REPO_MODELS / "frameloom-mini"
+BENCHMARKS = Path("docs") / "BENCHMARKS.md"  # relative to where the command runs: the checkout
 BEGIN, END = "<!-- frameloom-mini evaluation: begin -->", "<!-- frameloom-mini evaluation: end -->"
 _SHAPES_READ = ("circle", "square", "triangle")  # the outlines the reader tells apart
 _FLOOR = 2.0  # grey levels: a still take's median change is floored here
@@ -346,9 +347,9 @@ def table(drawing: dict[str, Any], truth: dict[str, Any], vae: dict[str, float],
     return "\n".join(lines)
 
 
-def write_benchmarks(text: str, path: Path = BENCHMARKS, markers: tuple[str, str] = (BEGIN, END),
+def write_benchmarks(text: str, path: Path, markers: tuple[str, str] = (BEGIN, END),
                      heading: str = "frameloom-mini evaluation (issue 7)") -> None:
-    """Put ``text`` between ``markers`` in docs/BENCHMARKS.md, or under a new ``heading``."""
+    """Put ``text`` between ``markers`` in the markdown file ``path``, or under a ``heading``."""
     begin, end = markers
     current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     block = f"{begin}\n{text}\n{end}"
@@ -397,7 +398,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     text = table(drawing, truth, vae, pins, about)
     print(text)
     if args.write:
-        write_benchmarks(text)
+        write_benchmarks(text, Path(args.write))
     return {"drawing": drawing, "truth": truth, "vae": vae, "pins": pins}
 
 
@@ -411,8 +412,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--guidance", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=1234)
-    parser.add_argument("--write", action="store_true",
-                        help="put the table in docs/BENCHMARKS.md")
+    parser.add_argument("--write", nargs="?", const=str(BENCHMARKS), default=None, metavar="FILE",
+                        help="put the table in FILE (default docs/BENCHMARKS.md, from the "
+                             "folder the command runs in)")
     return parser.parse_args(argv)
 
 

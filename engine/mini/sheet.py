@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from engine.mini.captions import Scene, Thing, caption
-from engine.mini.evaluate import DEFAULT_MODEL, REPO, Generator, render, trained_setting
+from engine.mini.evaluate import DEFAULT_MODEL, Generator, render, trained_setting
 
 SCENES = (
     Scene("blue", (Thing("circle", "red", "moves", "left"),)),
@@ -71,7 +71,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(DEFAULT_MODEL))
     parser.add_argument("--out",
-                        default=str(REPO / "docs" / "images" / "frameloom-mini-sheet.jpg"))
+                        default=str(Path("docs") / "images" / "frameloom-mini-sheet.jpg"),
+                        help="the picture to write (relative to the folder it runs in)")
     parser.add_argument("--columns", type=int, default=6)
     parser.add_argument("--scale", type=int, default=2)
     parser.add_argument("--steps", type=int, default=20)

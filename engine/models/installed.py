@@ -20,6 +20,10 @@ _FAMILY_PATTERNS = (("ltx", re.compile(r"LTX\w*Pipeline")), ("wan", re.compile(r
 _MAX_FRAMES = {"ltx": 257, "wan": 81}
 # Wan was trained at 16 fps and its motion assumes it; LTX is told the rate at every call.
 _FPS: dict[str, int | None] = {"ltx": None, "wan": 16}
+# What a model makes when a request names no size or length: its model card's recommended
+# resolution and length (LTX-Video 768x512 at 97 frames; Wan 2.x 832x480 at 81). A model that
+# records its training (frameloom-mini's ``_frameloom_trained``) overrides these.
+_DEFAULTS = {"ltx": (768, 512, 97, 24), "wan": (832, 480, 81, 16)}
 # LTXConditionPipeline.check_inputs refuses sizes that are not multiples of 32 whatever the VAE
 # compresses by, so that rule joins the one the latents impose.
 _PIPELINE_SIZE_MULTIPLE = {"ltx": 32, "wan": 1}
@@ -27,6 +31,31 @@ _PIPELINE_SIZE_MULTIPLE = {"ltx": 32, "wan": 1}
 
 class ModelError(Exception):
     """A model id that names no model, or a model folder that cannot be read; one sentence."""
+
+
+@dataclass(frozen=True)
+class ModelDefaults:
+    """The size, length and rate a model makes when a request names none.
+
+    Parameters
+    ----------
+    width, height
+        Pixels; multiples of the model's size multiple.
+    frames
+        Frames per shot; fits the model's frame rule.
+    fps
+        Frames per second.
+    """
+
+    width: int
+    height: int
+    frames: int
+    fps: int
+
+    def to_dict(self) -> dict[str, int]:
+        """The defaults as a JSON-ready dict."""
+        return {"width": self.width, "height": self.height, "frames": self.frames,
+                "fps": self.fps}
 
 
 @dataclass(frozen=True)
@@ -46,6 +75,8 @@ class ModelInfo:
     description
         A short human description (from ``model_index.json``'s ``_frameloom_description`` when
         present, else the pipeline class).
+    defaults
+        What it makes when a request names no size, length or rate.
     """
 
     id: str
@@ -53,12 +84,13 @@ class ModelInfo:
     path: Path
     constraints: ModelConstraints
     description: str
+    defaults: ModelDefaults
 
     def to_dict(self) -> dict[str, Any]:
         """The model as a JSON-ready dict."""
         c = self.constraints
         return {"id": self.id, "family": self.family, "path": str(self.path),
-                "description": self.description,
+                "description": self.description, "defaults": self.defaults.to_dict(),
                 "constraints": {"size_multiple": c.size_multiple, "frame_rule": list(c.frame_rule),
                                 "max_frames": c.max_frames, "fps": c.fps}}
 
@@ -121,6 +153,22 @@ def _constraints(family: str, folder: Path) -> ModelConstraints:
                               _int(transformer, "patch_size", 2), patch_t)
 
 
+def _defaults(family: str, index: dict[str, Any]) -> ModelDefaults:
+    """The model's defaults: what it was trained on when it says so, else its family's."""
+    width, height, frames, fps = _DEFAULTS[family]
+    trained = index.get("_frameloom_trained")
+    if isinstance(trained, dict):
+        sizes, length = trained.get("sizes"), trained.get("frames")
+        if (isinstance(sizes, list) and sizes and isinstance(sizes[0], list)
+                and len(sizes[0]) == 2 and all(isinstance(v, int) and v > 0 for v in sizes[0])):
+            width, height = sizes[0]
+        if isinstance(length, int) and length > 0:
+            frames = length
+        rate = trained.get("fps")
+        fps = rate if isinstance(rate, int) and rate > 0 else fps
+    return ModelDefaults(width, height, frames, fps)
+
+
 def read_model(folder: Path) -> ModelInfo | None:
     """The model in one folder, or None when the folder is not a model family we run.
 
@@ -141,7 +189,8 @@ def read_model(folder: Path) -> ModelInfo | None:
     description = index.get("_frameloom_description")
     return ModelInfo(id=folder.name, family=family, path=folder,
                      constraints=_constraints(family, folder),
-                     description=description if isinstance(description, str) else class_name)
+                     description=description if isinstance(description, str) else class_name,
+                     defaults=_defaults(family, index))
 
 
 def _folders() -> list[Path]:

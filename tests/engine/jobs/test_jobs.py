@@ -256,3 +256,35 @@ def test_prune_keeps_the_newest_and_seq_keeps_growing(store: JobStore) -> None:
     assert [e.data["i"] for e in store.events_since(0)] == [7, 8, 9]
     assert store.prune_events(keep_last=0) == 3 and store.last_seq() == 10
     assert store.append_event(None, "heartbeat", {}) == 11  # seq is never reused
+
+
+def test_prune_keeps_every_event_of_a_live_job(store: JobStore) -> None:
+    store.submit("live", {"prompt": "a"})
+    store.submit("ended", {"prompt": "b"})
+    store.mark_running("ended")
+    store.progress("ended", 1, 2)
+    store.fail("ended", "x", "It failed.")
+    for i in range(5):
+        store.append_event(None, "note", {"i": i})
+    store.prune_events(keep_last=2)
+    left = store.events_since(0)
+    assert [e.type for e in left if e.job_id == "live"] == ["queued"]
+    assert not [e for e in left if e.job_id == "ended"]
+    assert [e.data.get("i") for e in left if e.job_id is None] == [3, 4]
+
+
+def test_the_log_is_pruned_as_jobs_end(store: JobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.jobs import store as store_module
+
+    monkeypatch.setattr(store_module, "KEEP_EVENTS", 10)
+    monkeypatch.setattr(store_module, "PRUNE_EVERY", 5)
+    for i in range(20):
+        store.submit(f"j{i}", {"prompt": "a"})
+        store.mark_running(f"j{i}")
+        for step in range(1, 4):
+            store.progress(f"j{i}", step, 3)
+        store.fail(f"j{i}", "x", "It failed.")
+    # 6 events a job, 120 written: pruned down to the last 10 at each fifth end, then grown by
+    # at most five jobs' worth (30) before the next prune.
+    assert len(store.events_since(0, limit=1000)) <= 10 + 30
+    assert store.last_seq() == 120

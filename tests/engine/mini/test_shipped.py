@@ -89,3 +89,39 @@ def test_every_operation_runs_on_it_through_the_cli(tmp_path: Path, flags: list[
     sources = sum(17 for flag in flags if flag in ("A", "B"))
     assert len(read_clip(str(joined), 64, 64)) == take + sources
     assert read_settings(out)["base"]["model_id"] == "frameloom-mini"
+
+
+def test_without_a_size_it_makes_the_models_own_size_and_length(tmp_path: Path) -> None:
+    """Issue 17: no --width/--height/--frames means the model's defaults, not a fixed size."""
+    import av
+
+    from engine.cli.main import main
+    from engine.models.installed import find_model
+    from engine.operations.runner import read_clip
+
+    defaults = find_model("frameloom-mini").defaults
+    out = tmp_path / "take.mp4"
+    assert main(["generate", "--prompt", "a red circle moves left", "--steps", "1",
+                 "-o", str(out)]) == 0
+    assert len(read_clip(str(out), defaults.width, defaults.height)) == defaults.frames
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (
+            defaults.width, defaults.height)
+
+
+def test_an_operation_without_a_size_takes_its_clips_size_rounded(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import av
+
+    from engine.cli.main import main
+    from engine.output.video import write_video
+
+    clip = write_video(np.full((9, 70, 100, 3), 90, np.uint8), 24, tmp_path / "odd.mp4")
+    out = tmp_path / "take.mp4"
+    assert main(["generate", "--prompt", "a red circle", "--extend-forward", str(clip),
+                 "--frames", "8", "--steps", "1", "-o", str(out)]) == 0
+    assert "96x64" in capsys.readouterr().err  # 100x70 rounded to multiples of 32, said so
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (96, 64)

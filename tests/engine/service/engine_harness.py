@@ -100,14 +100,14 @@ def wait_until(check: Callable[[], Any], timeout: float = 60.0, what: str = "") 
 def wait_state(engine: Engine, job_id: str, states: tuple[str, ...] = ("done", "failed",
                "cancelled", "interrupted"), timeout: float = 90.0) -> dict[str, Any]:
     """Poll a job until it is in one of ``states``; returns its record."""
-    with engine.cli.client() as control:
+    with engine.control() as control:
         return wait_until(lambda: (lambda j: j if j["state"] in states else None)(
             job(control, job_id)), timeout, f"job {job_id} to become one of {states}")
 
 
 def wait_step(engine: Engine, job_id: str, step: int) -> None:
     """Wait until a running job has reported ``step`` denoising steps."""
-    with engine.cli.client() as control:
+    with engine.control() as control:
         wait_until(lambda: job(control, job_id)["step"] >= step, 90, f"{job_id} step {step}")
 
 

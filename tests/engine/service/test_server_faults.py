@@ -14,7 +14,7 @@ def new_id(name: str) -> str:
 
 
 def cancel(engine: Engine, job_id: str) -> str:
-    with engine.cli.client() as control:
+    with engine.control() as control:
         state: str = control.request(p.Cancel(id=control.next_id(), job_id=job_id))["state"]
     return state
 
@@ -27,7 +27,7 @@ def outputs_of(engine: Engine) -> list[Path]:
 
 def test_cancel_during_a_step_stops_the_job_without_killing_the_worker(engine: Engine) -> None:
     job_id = new_id("coop")
-    with engine.cli.client() as control:
+    with engine.control() as control:
         submit(control, job_id, request("[fault sleep_per_step_ms=200] slow", steps=50))
     wait_step(engine, job_id, 2)
     assert cancel(engine, job_id) == "cancelling"
@@ -39,19 +39,19 @@ def test_cancel_during_a_step_stops_the_job_without_killing_the_worker(engine: E
 
 def test_cancel_of_a_queued_job_is_immediate(engine: Engine) -> None:
     blocker, queued = new_id("blocker"), new_id("queued")
-    with engine.cli.client() as control:
+    with engine.control() as control:
         submit(control, blocker, request("[fault sleep_per_step_ms=200] slow", steps=5))
         submit(control, queued, request("never runs"))
     assert cancel(engine, queued) == "cancelled"
     assert wait_state(engine, blocker)["state"] == "done"
-    with engine.cli.client() as control:
+    with engine.control() as control:
         assert job(control, queued)["started"] is None
 
 
 def test_cancel_of_a_hung_step_kills_the_worker_and_the_engine_keeps_serving(
         engine: Engine) -> None:
     hung, after = new_id("hung"), new_id("after")
-    with engine.cli.client() as control:
+    with engine.control() as control:
         submit(control, hung, request("[fault hang_at_step=2] stuck", steps=3))
         submit(control, after, request("a white bar moves up"))
     wait_step(engine, hung, 1)
@@ -66,7 +66,7 @@ def test_cancel_of_a_hung_step_kills_the_worker_and_the_engine_keeps_serving(
 
 def test_a_crashed_worker_fails_the_job_readably_and_the_next_job_runs(engine: Engine) -> None:
     crash, after = new_id("crash"), new_id("after")
-    with engine.cli.client() as control:
+    with engine.control() as control:
         submit(control, crash, request("[fault crash_at_step=1] boom", steps=3))
         submit(control, after, request("a gray triangle"))
     record = wait_state(engine, crash)
@@ -78,7 +78,7 @@ def test_a_crashed_worker_fails_the_job_readably_and_the_next_job_runs(engine: E
 
 def test_out_of_memory_is_retried_once_with_a_cheaper_profile(engine: Engine) -> None:
     job_id = new_id("oom-once")
-    with engine.cli.client() as control:
+    with engine.control() as control:
         submit(control, job_id, request("[fault oom_attempts=1] big"))
     record = wait_state(engine, job_id)
     assert record["state"] == "done" and record["settings"]["memory_profile"] == "tiled"
@@ -88,7 +88,7 @@ def test_out_of_memory_is_retried_once_with_a_cheaper_profile(engine: Engine) ->
 
 def test_out_of_memory_twice_fails_with_a_hint_and_recycles_the_worker(engine: Engine) -> None:
     first, second, after = new_id("oom1"), new_id("oom2"), new_id("after")
-    with engine.cli.client() as control:
+    with engine.control() as control:
         for job_id in (first, second):
             submit(control, job_id, request("[fault oom_attempts=2] huge", width=64))
         submit(control, after, request("a black circle"))
@@ -105,7 +105,7 @@ def test_kill_9_mid_job_leaves_it_interrupted_and_nothing_done_without_its_file(
         own_engine: Engine) -> None:
     engine = own_engine.start()
     plain, again = new_id("plain"), new_id("again")
-    with engine.cli.client() as control:
+    with engine.control() as control:
         submit(control, plain, request("[fault sleep_per_step_ms=300] long", steps=40))
         submit(control, again, request("a red bar"), requeue_if_interrupted=True)
     wait_step(engine, plain, 2)
@@ -118,7 +118,7 @@ def test_kill_9_mid_job_leaves_it_interrupted_and_nothing_done_without_its_file(
     assert record["outputs"] == [] and record["step"] >= 2
     # The job that asked to be requeued runs again (it had not started, so it simply runs).
     assert wait_state(engine, again)["state"] == "done"
-    with engine.cli.client() as control:
+    with engine.control() as control:
         states = {j["id"]: j["state"] for j in control.request(
             p.ListJobs(id=control.next_id()))["jobs"]}
     assert states == {plain: "interrupted", again: "done"}
@@ -129,7 +129,7 @@ def test_kill_9_mid_job_leaves_it_interrupted_and_nothing_done_without_its_file(
 def test_kill_9_of_a_job_that_asked_to_be_requeued_runs_it_again(own_engine: Engine) -> None:
     engine = own_engine.start()
     job_id = new_id("requeue")
-    with engine.cli.client() as control:
+    with engine.control() as control:
         submit(control, job_id, request("[fault sleep_per_step_ms=300] again", steps=8),
                requeue_if_interrupted=True)
     wait_step(engine, job_id, 1)
@@ -156,10 +156,10 @@ def _group_members(pgid: int) -> list[int]:
 def test_shutdown_is_answered_during_a_job_which_becomes_interrupted(own_engine: Engine) -> None:
     engine = own_engine.start()
     job_id = new_id("shutdown")
-    with engine.cli.client() as control:
+    with engine.control() as control:
         submit(control, job_id, request("[fault hang_at_step=2] busy", steps=4))
     wait_step(engine, job_id, 1)
-    with engine.cli.client() as control:
+    with engine.control() as control:
         assert control.request(p.Shutdown(id="bye")) == {}  # answered while the step hangs
     assert engine.process is not None
     assert engine.process.wait(timeout=30) == 0

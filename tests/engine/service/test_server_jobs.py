@@ -21,7 +21,7 @@ def new_id(name: str) -> str:
 def events_until_end(engine: Engine, since: int, job_id: str) -> list[p.Message]:
     """Every message a subscriber sees after ``since`` until ``job_id`` ends."""
     seen: list[p.Message] = []
-    with engine.cli.client(timeout=60) as control:
+    with engine.control(timeout=60) as control:
         for message in control.events(since):
             seen.append(message)
             if getattr(message, "job_id", None) == job_id and isinstance(
@@ -32,7 +32,7 @@ def events_until_end(engine: Engine, since: int, job_id: str) -> list[p.Message]
 
 def test_submit_reports_progress_previews_and_a_decodable_done(engine: Engine) -> None:
     job_id = new_id("first")
-    with engine.cli.client() as control:
+    with engine.control() as control:
         since = control.hello["last_seq"]
         reply = submit(control, job_id, request(steps=3, width=40))
     assert reply["created"] and reply["job"]["state"] == "queued"
@@ -53,13 +53,13 @@ def test_submit_reports_progress_previews_and_a_decodable_done(engine: Engine) -
     # The settings that reproduce the take travel in the file and in the job record.
     assert read_settings(output)["seed"] == 3 == done.settings["seed"]
     assert done.settings["width"] == 32 and done.settings["memory_profile"] == "full"
-    with engine.cli.client() as control:
+    with engine.control() as control:
         assert job(control, job_id)["outputs"] == [str(output)]
 
 
 def test_three_jobs_run_in_submission_order(engine: Engine) -> None:
     ids = [new_id(f"order{i}") for i in range(3)]
-    with engine.cli.client() as control:
+    with engine.control() as control:
         since = control.hello["last_seq"]
         for job_id in ids:
             submit(control, job_id, request(prompt=f"a green square {job_id}"))
@@ -71,7 +71,7 @@ def test_three_jobs_run_in_submission_order(engine: Engine) -> None:
 
 def test_reorder_and_remove_change_what_runs_next(engine: Engine) -> None:
     blocker, a, b, c = (new_id(n) for n in ("blocker", "a", "b", "c"))
-    with engine.cli.client() as control:
+    with engine.control() as control:
         since = control.hello["last_seq"]
         submit(control, blocker, request("[fault sleep_per_step_ms=400] slow", steps=6))
         for job_id in (a, b, c):
@@ -88,13 +88,13 @@ def test_reorder_and_remove_change_what_runs_next(engine: Engine) -> None:
     assert [m.job_id for m in seen if isinstance(m, p.Started)] == [blocker, c, a]
     assert any(isinstance(m, p.Reordered) and m.order == (c, a, b) for m in seen)
     assert any(isinstance(m, p.Removed) and m.job_id == b for m in seen)
-    with engine.cli.client() as control, pytest.raises(ControlError, match="no job"):
+    with engine.control() as control, pytest.raises(ControlError, match="no job"):
         job(control, b)
 
 
 def test_submitting_the_same_job_twice_queues_it_once(engine: Engine) -> None:
     job_id = new_id("twice")
-    with engine.cli.client() as control:
+    with engine.control() as control:
         first = submit(control, job_id, request("a yellow star"))
         again = submit(control, job_id, request("a yellow star"))
         assert first["created"] and not again["created"]
@@ -106,7 +106,7 @@ def test_submitting_the_same_job_twice_queues_it_once(engine: Engine) -> None:
 
 def test_requests_the_engine_cannot_run_are_refused_with_a_reason(engine: Engine,
                                                                   tmp_path: Path) -> None:
-    with engine.cli.client() as control:
+    with engine.control() as control:
         with pytest.raises(ControlError, match="no model called 'nope'.*tiny-ltx") as unknown:
             submit(control, new_id("x"), request(model_id="nope"))
         assert unknown.value.code == "unknown_model"
@@ -121,7 +121,7 @@ def test_requests_the_engine_cannot_run_are_refused_with_a_reason(engine: Engine
 
 
 def test_heartbeats_name_the_newest_seq(engine: Engine) -> None:
-    with engine.cli.client(timeout=30) as control:
+    with engine.control(timeout=30) as control:
         last = control.hello["last_seq"]
         beat = next(m for m in control.events(last) if isinstance(m, p.Heartbeat))
     assert beat.seq >= last and beat.vram_used is None and isinstance(beat.queue_length, int)

@@ -23,7 +23,7 @@ def ramp(path: Path, frames: int, start: int = 0) -> Path:
 
 def submit_operation(engine: Engine, job_id: str, spec: p.OperationSpec,
                      prompt: str = "a green square") -> dict[str, object]:
-    with engine.cli.client() as control:
+    with engine.control() as control:
         return control.request(p.Submit(id=control.next_id(), job_id=job_id,
                                         request=request(prompt), operation=spec))
 

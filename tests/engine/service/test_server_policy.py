@@ -14,7 +14,7 @@ def _job_ids(control) -> list[str]:
 
 
 def test_refused_prompt_is_not_queued(engine: Engine) -> None:
-    with engine.cli.client() as control:
+    with engine.control() as control:
         with pytest.raises(ControlError) as refused:
             submit(control, "pol-1", request("an erotic scene with a toddler"))
         assert refused.value.code == "prompt_refused"
@@ -31,7 +31,7 @@ def test_a_user_list_applies_to_the_next_submit(engine: Engine) -> None:
     user_list = engine.home / "data" / "prompt_policy.txt"
     user_list.write_text("[no-squares]\nwords: square\n")
     try:
-        with engine.cli.client() as control:
+        with engine.control() as control:
             with pytest.raises(ControlError, match="rule 'no-squares'") as refused:
                 submit(control, "pol-2", request("a blue square"))
             assert refused.value.code == "prompt_refused"

@@ -29,7 +29,7 @@ def token(engine: Engine) -> str:
 
 
 def still_serving(engine: Engine) -> bool:
-    with engine.cli.client() as control:
+    with engine.control() as control:
         return isinstance(control.request(p.ListJobs(id="check"))["jobs"], list)
 
 
@@ -97,11 +97,11 @@ def test_a_10_mib_line_is_refused_without_a_crash(engine: Engine) -> None:
 def test_a_resumed_subscription_gets_every_missed_event_exactly_once(engine: Engine) -> None:
     # Watch a while, drop the connection mid-job, resume from the last seq seen.
     job_id = f"resume-{uuid.uuid4().hex[:8]}"
-    with engine.cli.client() as control:
+    with engine.control() as control:
         start = control.hello["last_seq"]
         submit(control, job_id, request("[fault sleep_per_step_ms=150] resume", steps=6))
     first_part: list[p.Message] = []
-    with engine.cli.client() as watcher:
+    with engine.control() as watcher:
         for message in watcher.events(start):
             if not isinstance(message, p.Heartbeat):
                 first_part.append(message)
@@ -109,9 +109,9 @@ def test_a_resumed_subscription_gets_every_missed_event_exactly_once(engine: Eng
                 break
     wait_state(engine, job_id)
     resumed_from = first_part[-1].seq
-    with engine.cli.client() as resumed:
+    with engine.control() as resumed:
         second_part = _until_quiet(resumed, resumed_from)
-    with engine.cli.client() as everything:
+    with engine.control() as everything:
         reference = _until_quiet(everything, start)
     seqs = [m.seq for m in first_part + second_part]  # type: ignore[attr-defined]
     assert seqs == sorted(set(seqs)), "an event was repeated or out of order"

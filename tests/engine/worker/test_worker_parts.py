@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine.backends import cache as worker_cache
-from engine.models.installed import ModelInfo
+from engine.models.installed import ModelDefaults, ModelInfo
 from engine.output import video as video_out
 from engine.output.video import OutputError, count_frames, partial_path, read_settings, write_video
 from engine.protocol.requests import ModelConstraints
@@ -58,7 +58,8 @@ class FakeBackend:
 
 def model(name: str, tmp_path: Path) -> ModelInfo:
     return ModelInfo(id=name, family="ltx", path=tmp_path / name,
-                     constraints=ModelConstraints(32, (8, 1), 257), description="")
+                     constraints=ModelConstraints(32, (8, 1), 257), description="",
+                     defaults=ModelDefaults(768, 512, 97, 24))
 
 
 def test_pipeline_cache_keeps_models_loaded_and_evicts_least_recently_used(
