@@ -41,15 +41,25 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from studio.document import fingerprint
-from studio.document.model import Clip, MediaRef, Project, Still, Timeline, Track
+from studio.document.model import (
+    Clip,
+    MediaKind,
+    MediaRef,
+    Project,
+    Still,
+    Timeline,
+    Track,
+    TrackEntry,
+)
 from studio.document.timebase import FrameRange
 from studio.render.export import export
 
 W, H, RATE = 1920, 1080, 30
 CRF, PRESET = 18, "veryfast"
 #: (kind, name, source frames used): 3 clips and 2 stills, 1800 frames = 60 s at 30 fps.
-LAYOUT = [("clip", "a", 450), ("still", "s1", 150), ("clip", "b", 450), ("still", "s2", 300),
-          ("clip", "c", 450)]
+LAYOUT: list[tuple[MediaKind, str, int]] = [
+    ("clip", "a", 450), ("still", "s1", 150), ("clip", "b", 450), ("still", "s2", 300),
+    ("clip", "c", 450)]
 
 
 def find_ffmpeg() -> str:
@@ -72,7 +82,8 @@ def _texture(seed: int) -> np.ndarray:
     big = cv2.resize(small, (W * 2, H), interpolation=cv2.INTER_CUBIC)
     y, x = np.mgrid[0:H, 0:W * 2]
     wave = (np.sin(x / 37.0) * np.cos(y / 23.0) * 40).astype(np.int16)
-    return np.clip(big.astype(np.int16) + wave[..., None], 0, 255).astype(np.uint8)
+    picture: np.ndarray = np.clip(big.astype(np.int16) + wave[..., None], 0, 255).astype(np.uint8)
+    return picture
 
 
 def make_clip(path: Path, frames: int, seed: int) -> None:
@@ -95,7 +106,9 @@ def make_clip(path: Path, frames: int, seed: int) -> None:
 
 def build(folder: Path) -> tuple[Project, list[tuple[str, Path, int]]]:
     """Write the media into ``folder`` (unless there) and return the project and its inputs."""
-    pool, items, inputs = {}, [], []
+    pool: dict[str, MediaRef] = {}
+    items: list[TrackEntry] = []
+    inputs: list[tuple[str, Path, int]] = []
     for seed, (kind, name, frames) in enumerate(LAYOUT):
         path = folder / (f"{name}.mp4" if kind == "clip" else f"{name}.png")
         if path.exists():

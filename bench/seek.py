@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import av
 import cv2
@@ -37,6 +38,9 @@ from studio.media.reader import open_reader
 from studio.render.preview import PreviewFrames, preview_size
 from studio.sample import read_frame_code
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
 WIDTH, HEIGHT, RATE, GOP = 1920, 1080, 30, 250
 BITS = 8  # the sample's frame code: frame numbers modulo 256
 PROXY_SIZE = (640, 360)
@@ -50,13 +54,14 @@ def make_clip(path: Path, frames: int, bframes: int | None = None) -> None:
     """
     rng = np.random.default_rng(7)
     texture = rng.integers(0, 256, (HEIGHT, WIDTH + 4 * frames, 3), dtype=np.uint8)
-    texture = cv2.GaussianBlur(texture, (0, 0), 3)
+    # cv2's stubs type any result as integer-or-float; uint8 in gives uint8 out.
+    texture = cast("NDArray[np.uint8]", cv2.GaussianBlur(texture, (0, 0), 3))
     cell_w, cell_h = WIDTH // BITS, HEIGHT * 24 // 288
     with av.open(str(path), "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=RATE)
         stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        options = {"preset": "veryfast", "crf": "23", "g": str(GOP), "keyint_min": str(GOP),
-                   "sc_threshold": "0"}
+        options: dict[str, object] = {"preset": "veryfast", "crf": "23", "g": str(GOP),
+                                      "keyint_min": str(GOP), "sc_threshold": "0"}
         if bframes is not None:
             options.update({"bf": str(bframes), "x264-params": "b-adapt=0"})
         stream.options = options
@@ -75,12 +80,14 @@ def naive_reader(path: Path) -> Callable[[int], np.ndarray]:
     """The textbook loop: seek to the keyframe before, decode forward converting every frame."""
     container = av.open(str(path))
     stream = container.streams.video[0]
+    assert stream.time_base is not None  # PyAV types it optional; an opened stream has one
     step = round(1 / (stream.time_base * RATE))
 
     def frame(i: int) -> np.ndarray:
         container.seek(i * step, stream=stream, backward=True)
         for decoded in container.decode(stream):
             rgb = decoded.to_ndarray(format="rgb24")
+            assert decoded.pts is not None  # every frame of this clip is timestamped
             if decoded.pts >= i * step:
                 return rgb
         raise RuntimeError(f"frame {i} not found")

@@ -30,6 +30,7 @@ import tempfile
 import time
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
@@ -45,6 +46,7 @@ from studio.document.model import (  # noqa: E402
     Generated,
     GeneratedSpec,
     Generation,
+    Item,
     MediaRef,
     Project,
     Still,
@@ -123,6 +125,7 @@ def build_project(count: int, tracks: int = 3) -> Project:
     for n in range(count):
         track = project.timeline.tracks[n % tracks].id
         duration = 12 + n % 5 * 12
+        item: Item
         if n % 3 == 0:
             item = Clip(id=f"clip-{n}", media_id="m-clip", source=FrameRange(n, duration),
                         name=f"Clip {n}")
@@ -279,7 +282,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="skip the paints with filmstrips")
     args = parser.parse_args(argv)
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # instance() is typed QCoreApplication; the only application here is a QApplication.
+    app = cast("QApplication | None", QApplication.instance()) or QApplication(sys.argv[:1])
     print(machine())
     start = time.perf_counter()
     project = build_project(args.items)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -16,6 +17,7 @@ from studio.document.model import (
     Generated,
     GeneratedSpec,
     Generation,
+    MediaKind,
     MediaRef,
     Pin,
     Project,
@@ -117,7 +119,8 @@ def _write_clip(path: Path, index: int, frames: int) -> None:
         container.mux(stream.encode(None))
 
 
-def _media(project_dir: Path, path: Path, media_id: str, kind: str, probe: dict) -> MediaRef:
+def _media(project_dir: Path, path: Path, media_id: str, kind: MediaKind,
+           probe: dict[str, Any]) -> MediaRef:
     return MediaRef(id=media_id, path=persistence.relative_media_path(project_dir, path),
                     kind=kind, name=path.name, fingerprint=fingerprint.fingerprint_file(path),
                     probe=probe)

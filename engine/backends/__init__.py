@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from engine.protocol.requests import GenerationRequest, ModelConstraints
 
-from engine.models.profiles import PROFILES
+from engine.models.profiles import PROFILES as PROFILES  # part of the backend interface
 
 # Family name -> module under engine.backends; importing the module is what pulls in torch,
 # so it happens only when a model of that family is loaded.

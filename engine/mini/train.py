@@ -60,8 +60,9 @@ def transformer_loss(parts: Parts, preset: Preset, video: torch.Tensor, captions
 
 def finished(progress: dict[str, Any], preset: Preset, stage: str) -> bool:
     """Whether a stage's progress record has reached the preset's step target or time budget."""
-    return (progress["step"] >= preset.steps[stage]
-            or progress["seconds"] >= preset.minutes[stage] * 60.0)
+    done: bool = (progress["step"] >= preset.steps[stage]
+                  or progress["seconds"] >= preset.minutes[stage] * 60.0)
+    return done
 
 
 class Ema:

@@ -9,6 +9,12 @@ import typing
 from typing import Any
 
 
+class _FromDict(typing.Protocol):
+    """A request or protocol dataclass: it builds itself from a JSON object."""
+
+    def from_dict(self, data: Any, *, where: str = "") -> Any: ...
+
+
 class FieldError(ValueError):
     """A value that does not fit its field; the message is one sentence starting with the field."""
 
@@ -94,7 +100,8 @@ def coerce(value: Any, hint: Any, name: str) -> Any:
             return {k: coerce(v, inner, f"{name}.{k}") for k, v in value.items()}
     elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if isinstance(value, dict):
-            return hint.from_dict(value, where=f"{name}.")
+            # Every dataclass a request or message nests has from_dict (see the docstring).
+            return typing.cast(_FromDict, hint).from_dict(value, where=f"{name}.")
         ok = isinstance(value, hint)
     else:  # a hint this checker was never taught: a programming error, not bad input
         raise TypeError(f"coerce() does not know the type hint {hint!r}")

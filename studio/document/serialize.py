@@ -15,7 +15,7 @@ import types
 import typing
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any, TypeVar, Union, cast
 
 from . import model
 from .errors import DocumentError, ProjectFileError
@@ -188,7 +188,10 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def decode(data: Any, cls: type, *, lenient: bool = False) -> Any:
+_T = TypeVar("_T")
+
+
+def decode(data: Any, cls: type[_T], *, lenient: bool = False) -> _T:
     """Build a ``cls`` (e.g. :class:`model.Project`) from :func:`encode`'s output.
 
     Raises
@@ -196,4 +199,5 @@ def decode(data: Any, cls: type, *, lenient: bool = False) -> Any:
     ProjectFileError
         Naming the path and the problem, for any malformed input.
     """
-    return _Reader(lenient).read_object(data, [cls], "")
+    # read_object builds whichever of its classes fits; given only ``cls``, that is a ``cls``.
+    return cast(_T, _Reader(lenient).read_object(data, [cls], ""))

@@ -57,7 +57,7 @@ class StreamDecoder:
         self._ctx = ctx
         self._may_skip = fast and ctx.name in SKIP_CODECS
         self._skipping = False
-        self._packets: Iterator[av.Packet] | None = None
+        self._packets: Iterator[av.Packet[av.video.stream.VideoStream]] | None = None
         self._pending: deque[av.VideoFrame] = deque()
         self._position = -1  # index of the last frame taken from the decoder
         self._eof = False

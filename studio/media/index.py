@@ -75,11 +75,11 @@ def build_index(path: Path, container: av.container.InputContainer, stream: av.V
         for packet in container.demux(stream):
             if packet.size == 0 or packet.is_discard:
                 continue  # the flush packet at the end; samples an edit list cuts away
-            pts = packet.pts if packet.pts is not None else packet.dts
-            if pts is None:
+            stamp = packet.pts if packet.pts is not None else packet.dts
+            if stamp is None:
                 raise MediaError(f"{path.name} has frames without timestamps, which the studio "
                                  "cannot place exactly.")
-            found.append((pts, bool(packet.is_keyframe)))
+            found.append((stamp, bool(packet.is_keyframe)))
             last_duration = packet.duration or 0
             if len(found) % 512 == 0 and time.monotonic() > deadline:
                 raise MediaError(f"{path.name} took too long to read; it may be damaged.")
@@ -93,4 +93,5 @@ def build_index(path: Path, container: av.container.InputContainer, stream: av.V
     where = {p: i for i, p in enumerate(pts)}
     key_before = tuple(where[keys[max(0, bisect.bisect_right(keys, p) - 1)]] if p >= keys[0]
                        else 0 for p in pts)
+    assert stream.time_base is not None  # PyAV types it optional; a demuxed stream has one
     return VideoIndex(pts, key_before, Fraction(stream.time_base), last_duration)

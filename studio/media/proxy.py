@@ -148,7 +148,9 @@ def build_proxy(path: str | os.PathLike[str], key: str | None = None,
             with av.open(temp, "w", format="matroska") as out:
                 stream = out.add_stream("mjpeg", rate=Fraction(25))
                 stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuvj420p"
-                stream.codec_context.qscale = 4
+                # qscale is PyAV's on/off flag for fixed-quality encoding (any truthy value sets
+                # it), not a quality number.
+                stream.codec_context.qscale = True
                 for n, rgb in enumerate(reader.frames(size=size)):
                     if stop is not None and stop.is_set():
                         return None

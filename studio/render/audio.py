@@ -44,6 +44,7 @@ class _Source:
         stream = self._container.streams.audio[0]
         self._stream = stream
         if start > 0:
+            assert stream.time_base is not None  # PyAV types it optional; an opened stream has one
             self._container.seek(int(start / stream.time_base), stream=stream, backward=True)
         self._resampler = av.AudioResampler(format="fltp", layout="stereo", rate=SAMPLE_RATE)
         self._target = round(start * SAMPLE_RATE)  # first sample wanted, at 48 kHz
@@ -61,7 +62,10 @@ class _Source:
         except av.FFmpegError as exc:
             raise RenderError(f"Cannot decode the sound of {self._path}: {exc}.") from None
         if self._clock is None:  # the seek lands at or before the in point: start counting
-            begin = frame.pts * frame.time_base if frame.pts is not None else 0
+            begin: Fraction | int = 0
+            if frame.pts is not None:
+                assert frame.time_base is not None  # typed optional; a decoded frame has one
+                begin = frame.pts * frame.time_base
             self._clock = round(begin * SAMPLE_RATE)
         chunks = [f.to_ndarray() for f in self._resampler.resample(frame)]
         if not chunks:

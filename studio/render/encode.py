@@ -6,12 +6,17 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, cast
 
 import av
 import cv2
 import numpy as np
+from av.video.stream import VideoStream
 
 from studio.errors import RenderError
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +91,11 @@ class VideoWriter:
             for key, value in (metadata or {}).items():
                 self._container.metadata[key] = value
             stream = self._container.add_stream(codec.encoder, rate=rate)
+            # An encoder named by a string types as any stream kind; every CODECS entry is video.
+            if not isinstance(stream, VideoStream):
+                raise RenderError(f"{codec.encoder} is not a video encoder.")
             stream.width, stream.height, stream.pix_fmt = width, height, codec.pix_fmt
-            opts = dict(codec.options)
+            opts: dict[str, object] = dict(codec.options)
             if codec.uses_crf:
                 opts.update(crf=str(crf), preset=preset)
             opts["threads"] = str(threads)
@@ -133,8 +141,9 @@ class VideoWriter:
                 return rgb
             return rgb.reformat(format=self._stream.pix_fmt)
         if self._stream.pix_fmt == "yuv420p":
-            return av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420),
-                                              format="yuv420p")
+            # cv2's stubs type any result as integer-or-float; uint8 RGB in gives uint8 out.
+            yuv = cast("NDArray[np.uint8]", cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420))
+            return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         return av.VideoFrame.from_ndarray(rgb, format="rgb24")
 
     def write(self, frame: np.ndarray | av.VideoFrame) -> None:

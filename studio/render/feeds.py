@@ -13,12 +13,16 @@ import contextlib
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from studio.errors import MediaError, RenderError
 
 from . import raster
+
+if TYPE_CHECKING:
+    import av
 
 #: Forward jumps up to this many source frames are decoded through rather than re-seeked:
 #: decoding a few frames is cheaper than a seek to the previous keyframe.
@@ -154,7 +158,7 @@ class NativeVideoFeed(Feed):
         self._in = in_point
         self._last_index = max(0, info.frames - 1)
         self._index = -1
-        self._current: object = None
+        self._current: av.VideoFrame | None = None
         self._rgb: np.ndarray | None = None
 
     @staticmethod
@@ -164,7 +168,7 @@ class NativeVideoFeed(Feed):
                 and getattr(info, "sample_aspect", 1) == 1
                 and (getattr(info, "width", 0), getattr(info, "height", 0)) == (width, height))
 
-    def native(self, local: int) -> object:
+    def native(self, local: int) -> av.VideoFrame:
         """The decoded ``av.VideoFrame`` at ``local`` (shared when a frame is held)."""
         index = ((self._in + local) * self._ratio.numerator) // self._ratio.denominator
         index = min(max(index, 0), self._last_index)
@@ -174,12 +178,13 @@ class NativeVideoFeed(Feed):
             except MediaError as exc:
                 raise _open_error(self._path, self._what, exc) from None
             self._index, self._rgb = index, None
+        assert self._current is not None  # the first call decodes: self._index starts at -1
         return self._current
 
     def frame(self, local: int) -> np.ndarray:
         frame = self.native(local)
         if self._rgb is None:
-            self._rgb = frame.to_ndarray(format="rgb24")  # type: ignore[attr-defined]
+            self._rgb = frame.to_ndarray(format="rgb24")
             self._rgb.flags.writeable = False
         return self._rgb
 

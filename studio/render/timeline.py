@@ -15,9 +15,10 @@ repeats every fourth frame and plays in real time).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -181,8 +182,10 @@ class TimelineRenderer:
                         yield self._black
                 elif isinstance(interval, Play):
                     playing = feed(interval.item)
-                    get = playing.native if isinstance(playing, NativeVideoFeed) \
-                        else playing.frame
+                    # Passed-through av.VideoFrames travel typed as arrays: only export sets
+                    # ``native``, and its VideoWriter.prepare takes both (see frames()).
+                    get = cast("Callable[[int], np.ndarray]", playing.native) \
+                        if isinstance(playing, NativeVideoFeed) else playing.frame
                     origin = interval.item_start
                     for t in range(interval.start, interval.end):
                         yield get(t - origin)

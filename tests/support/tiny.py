@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 # A closed word list is all a random-weight model needs; a WordLevel tokenizer over it keeps the
 # build offline (no SentencePiece model to download) and maps every other word to <unk>.
@@ -16,7 +17,7 @@ _TEXT_ENCODER = dict(d_model=32, d_kv=8, d_ff=37, num_layers=1, num_heads=4,
                      relative_attention_num_buckets=8, pad_token_id=0, eos_token_id=1)
 
 
-def word_tokenizer(max_tokens: int = _MAX_TOKENS):
+def word_tokenizer(max_tokens: int = _MAX_TOKENS) -> Any:
     from tokenizers import Tokenizer, models, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
@@ -58,7 +59,7 @@ def _save(pipe: object, path: Path) -> Path:
     return path
 
 
-def tiny_ltx_pipeline(*, seed: int = 0):
+def tiny_ltx_pipeline(*, seed: int = 0) -> Any:
     """The pipeline :func:`build_tiny_ltx` saves, in memory (float32, on the CPU)."""
     import torch
     from diffusers import (
@@ -124,7 +125,7 @@ def build_tiny_wan(path: Path, *, kind: str = "t2v", seed: int = 0) -> Path:
     return _save(tiny_wan_pipeline(kind=kind, seed=seed), path)
 
 
-def tiny_wan_pipeline(*, kind: str = "t2v", seed: int = 0):
+def tiny_wan_pipeline(*, kind: str = "t2v", seed: int = 0) -> Any:
     """The pipeline :func:`build_tiny_wan` saves, in memory (float32, on the CPU).
 
     Raises
