@@ -37,7 +37,7 @@ from studio.document.model import (
 )
 from studio.ui.docks.media_bin import MEDIA_MIME
 
-from . import Subscriptions
+from studio.ui.subscriptions import Subscriptions
 
 #: Resolution presets: label -> (width, height), None for the project's size.
 SIZES: dict[str, tuple[int, int] | None] = {

@@ -24,23 +24,23 @@ from studio.outline import frames_text, notes, rate_text
 from studio.document.timebase import frames_to_timecode
 from studio.media.proxy import ProxyBuilder
 from studio.ui import commands
-from studio.ui.actions import ActionSpec, build_actions, fill_recent
+from studio.ui.window.actions import ActionSpec, build_actions, fill_recent
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
 from studio.ui.docks.outline import QtOutline
-from studio.ui.export_dialog import ExportOptions
-from studio.ui.exporting import ExportRunner
-from studio.ui.generation import GenerationActions, items_for_media
-from studio.ui.prompts import Prompts
-from studio.ui.session import AUTOSAVE_MS, ProjectSession, recent_projects
-from studio.ui.proxies import QtProxies
-from studio.ui.thumbnails import ItemThumbnails, QtThumbnails
-from studio.ui.timeline_view import QtTimelineView
+from studio.ui.export.export_dialog import ExportOptions
+from studio.ui.export.exporting import ExportRunner
+from studio.ui.generation.generation import GenerationActions, items_for_media
+from studio.ui.window.prompts import Prompts
+from studio.ui.window.session import AUTOSAVE_MS, ProjectSession, recent_projects
+from studio.ui.workers.proxies import QtProxies
+from studio.ui.workers.thumbnails import ItemThumbnails, QtThumbnails
+from studio.ui.timeline.timeline_view import QtTimelineView
 from studio.ui.undo import transaction
-from studio.ui.viewer import Playback, QtViewer
+from studio.ui.viewer.viewer import Playback, QtViewer
 
 if TYPE_CHECKING:
-    from studio.ui.engine_bridge import EngineBridge
+    from studio.ui.generation.engine_bridge import EngineBridge
 
 Area = Qt.DockWidgetArea
 
@@ -48,7 +48,7 @@ Area = Qt.DockWidgetArea
 class MainWindow(QMainWindow):
     """One open project: media bin, viewer, timeline, outline, inspector and jobs docks.
 
-    Every menu item and shortcut comes from :data:`studio.ui.actions.ACTIONS`; its callbacks
+    Every menu item and shortcut comes from :data:`studio.ui.window.actions.ACTIONS`; its callbacks
     are the public methods below, which build undo commands and push them through the
     session. Nothing here edits the document directly.
 

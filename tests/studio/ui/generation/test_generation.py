@@ -8,7 +8,7 @@ import pytest
 
 from studio.document import serialize
 from studio.document.model import Generated, Project
-from studio.ui.main_window import MainWindow
+from studio.ui.window.main_window import MainWindow
 
 
 def _json(project: Project) -> str:

@@ -10,7 +10,7 @@ from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from studio import sample
-from studio.ui.main_window import MainWindow
+from studio.ui.window.main_window import MainWindow
 
 CLIP_2_START = 144
 
@@ -122,7 +122,7 @@ def test_a_take_shows_in_the_viewer_before_it_is_chosen(
 
 def _big_window(qtbot: QtBot, sample_project: Path) -> MainWindow:
     from studio.document import persistence
-    from studio.ui.prompts import Prompts
+    from studio.ui.window.prompts import Prompts
 
     opened = persistence.open_project(sample_project)
     opened.project.width, opened.project.height = 1920, 1080  # bigger than the preview size
@@ -135,7 +135,7 @@ def _big_window(qtbot: QtBot, sample_project: Path) -> MainWindow:
 
 def test_a_resting_playhead_is_rendered_again_at_the_viewers_size(
         qtbot: QtBot, sample_project: Path) -> None:
-    from studio.ui.viewer import sharp_size
+    from studio.ui.viewer.viewer import sharp_size
 
     window = _big_window(qtbot, sample_project)
     viewer = window.viewer
@@ -158,7 +158,7 @@ def test_frames_asked_for_without_a_rest_are_not_sharpened(sample_project: Path)
 
     from studio.document import persistence
     from studio.render.preview import snapshot
-    from studio.ui.viewer import REST_S, _Worker
+    from studio.ui.viewer.viewer import REST_S, _Worker
 
     project = persistence.open_project(sample_project).project
     project.width, project.height = 1920, 1080

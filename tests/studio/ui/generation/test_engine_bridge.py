@@ -23,9 +23,9 @@ from engine.protocol import GenerationRequest
 from studio.document import persistence, serialize
 from studio.engine_link import EngineSupervisor, JobView
 from studio.ui.commands import SetSpecCommand
-from studio.ui.engine_bridge import EngineBridge
-from studio.ui.main_window import MainWindow
-from studio.ui.prompts import Prompts
+from studio.ui.generation.engine_bridge import EngineBridge
+from studio.ui.window.main_window import MainWindow
+from studio.ui.window.prompts import Prompts
 
 
 @pytest.fixture(scope="module")
@@ -218,6 +218,6 @@ def test_the_window_test_in_a_process_of_its_own() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{__file__}::{name}"],
         env={**os.environ, "FRAMELOOM_ISOLATED_TEST": "1"}, capture_output=True, text=True,
-        timeout=280, cwd=Path(__file__).resolve().parents[3])
+        timeout=280, cwd=Path(__file__).resolve().parents[4])
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "1 passed" in result.stdout

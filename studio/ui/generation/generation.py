@@ -2,10 +2,10 @@
 
 :class:`GenerationActions` turns a timeline selection into undo commands (a new shot, an
 extension, a bridge, a loop, an animated still, pins) and into engine jobs through the
-:class:`~studio.ui.engine_bridge.EngineBridge`; when a job is done it copies the take into the
-project's ``takes/`` folder (off the GUI thread) and adds it to its item as one undo step.
-Every refusal is one sentence on ``message``. :func:`items_for_media` makes the timeline items
-for pool media (a clip whole, a still for a few seconds).
+:class:`~studio.ui.generation.engine_bridge.EngineBridge`; when a job is done it copies the
+take into the project's ``takes/`` folder (off the GUI thread) and adds it to its item as one
+undo step. Every refusal is one sentence on ``message``. :func:`items_for_media` makes the
+timeline items for pool media (a clip whole, a still for a few seconds).
 """
 
 from __future__ import annotations
@@ -41,11 +41,12 @@ from studio.engine_link.takes import (
     store_take,
     take_for,
 )
-from studio.ui import commands, threads
+from studio.ui import commands
+from studio.ui.workers import threads
 
 if TYPE_CHECKING:
-    from studio.ui.engine_bridge import EngineBridge
-    from studio.ui.session import ProjectSession
+    from studio.ui.generation.engine_bridge import EngineBridge
+    from studio.ui.window.session import ProjectSession
 
 #: What each "new item" action makes, and where it goes relative to the selected item.
 STILL_SECONDS = 3

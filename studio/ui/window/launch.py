@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QMessageLogContext, QtMsgType, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from studio.ui.main_window import MainWindow
-from studio.ui.prompts import Prompts
-from studio.ui.refcount_guard import bindings_drop_references
+from studio.ui.window.main_window import MainWindow
+from studio.ui.window.prompts import Prompts
+from studio.ui.window.refcount_guard import bindings_drop_references
 
 if TYPE_CHECKING:
     from studio.document.persistence import OpenedProject
-    from studio.ui.engine_bridge import EngineBridge
+    from studio.ui.generation.engine_bridge import EngineBridge
 
 #: Harmless warnings Qt prints on every offscreen run.
 _NOISE = ("does not support propagateSizeHints",)
@@ -139,7 +139,7 @@ def _prompts(screenshot: Path | None) -> Prompts | None:
 
 def _engine_bridge() -> EngineBridge:
     from studio.engine_link import EngineSupervisor
-    from studio.ui.engine_bridge import EngineBridge
+    from studio.ui.generation.engine_bridge import EngineBridge
 
     return EngineBridge(EngineSupervisor([sys.executable, "-m", "engine.cli", "serve"]))
 

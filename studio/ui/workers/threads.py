@@ -49,7 +49,7 @@ def install() -> None:
 def call_in_gui(call: Callable[[], object]) -> None:
     """Run ``call`` on the GUI thread soon (from any thread)."""
     if _relay is None:
-        raise RuntimeError("studio.ui.threads.install() was not called on the GUI thread")
+        raise RuntimeError("studio.ui.workers.threads.install() was not called on the GUI thread")
     _relay.run.emit(call)
 
 

@@ -19,7 +19,7 @@ from studio.document.model import Clip, Fingerprint, Generated, Item, Project, S
 from studio.document.persistence import resolve_media_path
 from studio.errors import StudioError
 from studio.media.thumbnails import ThumbnailService
-from studio.ui import threads
+from studio.ui.workers import threads
 
 Key = tuple[str, int, int, int]  # digest, frame, width, height
 MAX_PIXMAPS = 4000

@@ -28,8 +28,8 @@ from studio.ui.commands import (
     push,
     push_gesture,
 )
-from studio.ui import threads
 from studio.ui.undo import transaction
+from studio.ui.workers import threads
 
 __all__ = ["AUTOSAVE_MS", "ProjectSession", "recent_projects", "remember_project"]
 

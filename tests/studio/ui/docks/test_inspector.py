@@ -7,7 +7,7 @@ import json
 from studio.document import serialize
 from studio.document.model import Generated, Take
 from studio.ui.commands import AddTakeCommand
-from studio.ui.main_window import MainWindow
+from studio.ui.window.main_window import MainWindow
 
 
 def _spec(window: MainWindow):  # noqa: ANN202 - the shot's GeneratedSpec

@@ -18,8 +18,8 @@ from studio.document.model import MediaRef, Project
 from studio.document.persistence import resolve_media_path
 from studio.errors import StudioError
 from studio.media.proxy import ProxyBuilder
-from studio.ui import threads
-from studio.ui.docks import Subscriptions
+from studio.ui.workers import threads
+from studio.ui.subscriptions import Subscriptions
 
 
 class QtProxies(QObject):

@@ -21,8 +21,8 @@ from studio.provenance.exports import Signing, plan_signing, render_maybe_signed
 from studio.render.encode import CODECS, FORMATS
 from studio.render.export import export
 from studio.render.preview import snapshot
-from studio.ui import threads
-from studio.ui.export_dialog import ExportOptions
+from studio.ui.export.export_dialog import ExportOptions
+from studio.ui.workers import threads
 
 NAMES = {"h264": "H.264", "h265": "H.265", "prores": "ProRes"}
 

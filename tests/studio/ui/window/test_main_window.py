@@ -9,8 +9,8 @@ from pytestqt.qtbot import QtBot
 
 from studio.document import persistence, serialize
 from studio.document.model import Project
-from studio.ui.main_window import MainWindow
-from studio.ui.prompts import Prompts
+from studio.ui.window.main_window import MainWindow
+from studio.ui.window.prompts import Prompts
 
 
 def _rows(window: MainWindow) -> list[list[str]]:
@@ -114,7 +114,7 @@ def test_save_as_for_a_new_project_then_open_it(qtbot: QtBot, tmp_path: Path) ->
     assert window.project.timeline.duration == 0 and _json(window.project) != saved
     window.action_set["open"].trigger()
     assert _json(window.project) == saved
-    from studio.ui.session import recent_projects
+    from studio.ui.window.session import recent_projects
     assert recent_projects()[0] == target.resolve()
     window.action_set["new"].trigger()
     window.recent_menu.aboutToShow.emit()  # the menu is filled when it opens
@@ -166,7 +166,7 @@ def test_jobs_dock_follows_the_engine_bridge(qtbot: QtBot) -> None:
     from types import SimpleNamespace
 
     from studio.engine_link import JobView
-    from studio.ui.engine_bridge import EngineBridge
+    from studio.ui.generation.engine_bridge import EngineBridge
 
     bridge = EngineBridge(SimpleNamespace())  # type: ignore[arg-type] - only signals are used
     window = _window(qtbot, None, bridge=bridge)

@@ -26,7 +26,7 @@ from studio.document.model import Gap, Project, Timeline, Track
 from studio.document.signals import Signal as DocumentSignal
 
 from . import timeline_paint as paint
-from .docks.media_bin import MEDIA_MIME
+from studio.ui.docks.media_bin import MEDIA_MIME
 from .timeline_drag import Drag, MoveRequest, TrimRequest
 from .timeline_geometry import ZOOM_STEP, TrackLayout, Viewport, hit_test, snap_targets
 

@@ -12,9 +12,9 @@ from pytestqt.qtbot import QtBot
 
 from studio.document import edits, persistence
 from studio.document.model import Clip, Project
-from studio.ui import timeline_paint
-from studio.ui.refcount_guard import bindings_drop_references
-from studio.ui.timeline_view import QtTimelineView
+from studio.ui.timeline import timeline_paint
+from studio.ui.timeline.timeline_view import QtTimelineView
+from studio.ui.window.refcount_guard import bindings_drop_references
 
 PPF = 4.0  # the sample's 216 frames are 864 px: all of it fits in the 1000 px view
 

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from studio.document import serialize
 from studio.document.model import Clip, Generated, Still
 from studio.ui.docks.media_bin import MEDIA_MIME
-from studio.ui.main_window import MainWindow
+from studio.ui.window.main_window import MainWindow
 
 
 def _kinds(window: MainWindow) -> list[str]:
@@ -90,7 +90,7 @@ def test_thumbnails_arrive_for_the_bin_and_the_timeline(qtbot: QtBot,
 def test_moved_media_is_relinked_by_content_as_one_step(qtbot: QtBot, sample_project: Path,
                                                         tmp_path: Path) -> None:
     from studio.document import persistence
-    from studio.ui.prompts import Prompts
+    from studio.ui.window.prompts import Prompts
 
     moved = tmp_path / "elsewhere" / "deep"
     moved.mkdir(parents=True)

@@ -28,8 +28,8 @@ from studio.document.timebase import frames_to_timecode
 from studio.errors import StudioError
 from studio.document.errors import EditError
 from studio.render.preview import PreviewFrames, preview_size, snapshot, take_preview
-from studio.ui import threads
-from studio.ui.docks import Subscriptions
+from studio.ui.subscriptions import Subscriptions
+from studio.ui.workers import threads
 
 BACKGROUND = QColor(16, 16, 18)
 
@@ -184,7 +184,7 @@ class QtViewer(QWidget):
         self.subscriptions = Subscriptions()
         threads.install()
         # The worker holds no Qt object of ours: it hands each result to the GUI thread, where
-        # it reaches this viewer only while the viewer exists (see studio.ui.threads).
+        # it reaches this viewer only while the viewer exists (see studio.ui.workers.threads).
         self._worker = _Worker(threads.on_gui(self, lambda me, *result: me._on_done(*result)))
         self._worker.start()
 

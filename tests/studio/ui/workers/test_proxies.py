@@ -15,8 +15,8 @@ from studio.document import persistence
 from studio.errors import MediaError
 from studio.media import proxy
 from studio.media.proxy import ProxyBuilder, find_proxy
-from studio.ui.main_window import MainWindow
-from studio.ui.prompts import Prompts
+from studio.ui.window.main_window import MainWindow
+from studio.ui.window.prompts import Prompts
 
 
 def _window(qtbot: QtBot, project: Path, builder: ProxyBuilder | None = None) -> MainWindow:

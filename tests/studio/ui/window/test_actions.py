@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QMenuBar
 from pytestqt.qtbot import QtBot
 
 from studio.document import serialize
-from studio.ui.actions import ACTIONS, ActionSpec, build_actions
-from studio.ui.main_window import MainWindow
+from studio.ui.window.actions import ACTIONS, ActionSpec, build_actions
+from studio.ui.window.main_window import MainWindow
 
 
 

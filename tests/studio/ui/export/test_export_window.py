@@ -7,8 +7,8 @@ from pathlib import Path
 import av
 from pytestqt.qtbot import QtBot
 
-from studio.ui.export_dialog import ExportOptions
-from studio.ui.main_window import MainWindow
+from studio.ui.export.export_dialog import ExportOptions
+from studio.ui.window.main_window import MainWindow
 
 
 def test_export_writes_the_timeline_while_the_window_stays_usable(
@@ -68,7 +68,7 @@ def test_the_dialog_edits_every_setting_and_the_extension_follows_the_format(
         qtbot: QtBot, tmp_path: Path) -> None:
     from fractions import Fraction
 
-    from studio.ui.export_dialog import ExportDialog
+    from studio.ui.export.export_dialog import ExportDialog
 
     start = ExportOptions.for_path(tmp_path / "cut.mp4")
     dialog = ExportDialog(start, 512, 288, Fraction(24), (48, 95))

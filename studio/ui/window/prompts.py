@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from studio.document.model import Project
 from studio.document.persistence import PROJECT_SUFFIX, OpenedProject
-from studio.ui.export_dialog import ExportOptions
+from studio.ui.export.export_dialog import ExportOptions
 
 CloseAnswer = Literal["save", "discard", "cancel"]
 MEDIA_FILTER = "Media (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.mp4 *.mov *.mkv *.webm *.avi)"
@@ -34,7 +34,7 @@ def _save_path(parent: QWidget | None, project_name: str) -> Path | None:
 
 def _export_options(parent: QWidget | None, start: ExportOptions, project: Project,
                     marks: tuple[int, int] | None) -> ExportOptions | None:
-    from studio.ui.export_dialog import ask
+    from studio.ui.export.export_dialog import ask
 
     return ask(start, project.width, project.height, project.rate, marks, parent)
 
