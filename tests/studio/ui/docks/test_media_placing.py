@@ -129,7 +129,7 @@ def test_takes_in_the_inspector_show_their_first_frame(qtbot: QtBot, window: Mai
             id=f"take-{number}", job_id=f"job-{number}", path=f"takes/t{number}.mp4",
             spec_hash="sha256:0", status=status, created="2026-12-01T10:00:00Z")))
     window.timeline.set_selection(["shot-1"])
-    rows = window.inspector.takes
+    rows = window.inspector.takes.list
     assert rows.count() == 3
     qtbot.waitUntil(lambda: not rows.item(0).icon().isNull()
                     and not rows.item(1).icon().isNull(), timeout=15000)

@@ -109,13 +109,13 @@ def test_a_take_shows_in_the_viewer_before_it_is_chosen(
     qtbot.waitUntil(lambda: window.viewer.shown_frame == 94 and _hue(window) == "green",
                     timeout=10000)
     assert _code(window) == 10  # 10 frames into the shot
-    window.inspector.takes.setCurrentRow(0)  # take 1, not chosen: the viewer shows it
+    window.inspector.takes.list.setCurrentRow(0)  # take 1, not chosen: the viewer shows it
     assert window.viewer.take == ("shot-1", "take-1")
     qtbot.waitUntil(lambda: _hue(window) == "blue", timeout=10000)
     assert window.viewer.shown_frame == 94 and _code(window) == 10
-    window.inspector.takes.setCurrentRow(1)  # the chosen take: back to the timeline
+    window.inspector.takes.list.setCurrentRow(1)  # the chosen take: back to the timeline
     assert window.viewer.take is None
-    window.inspector.takes.setCurrentRow(0)
+    window.inspector.takes.list.setCurrentRow(0)
     window.timeline.set_selection(["clip-1"])  # another item: back to the timeline
     assert window.viewer.take is None
 

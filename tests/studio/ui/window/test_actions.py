@@ -139,18 +139,19 @@ def test_inspector_edits_go_through_set_spec_commands(window: MainWindow) -> Non
                 if type(e).__name__ == "Generated")
     window.timeline.set_selection([shot.id])
     inspector = window.inspector
-    assert inspector.prompt.isEnabled() and inspector.prompt.text() == shot.generation.spec.prompt
-    inspector.prompt.setText("a green triangle")
-    inspector.prompt.editingFinished.emit()
-    inspector.seed.setValue(42)
-    inspector.seed.setValue(43)  # one burst of changes to one field: one undo step
+    assert inspector.spec.prompt.isEnabled()
+    assert inspector.spec.prompt.text() == shot.generation.spec.prompt
+    inspector.spec.prompt.setText("a green triangle")
+    inspector.spec.prompt.editingFinished.emit()
+    inspector.spec.seed.setValue(42)
+    inspector.spec.seed.setValue(43)  # one burst of changes to one field: one undo step
     spec = window.project.find(shot.id)[2].generation.spec
     assert (spec.prompt, spec.seed) == ("a green triangle", 43)
     assert window.session.stack.count() == 2
     window.action_set["undo"].trigger()
-    assert inspector.seed.value() == shot.generation.spec.seed  # the view follows undo
+    assert inspector.spec.seed.value() == shot.generation.spec.seed  # the view follows undo
     window.action_set["undo"].trigger()
-    assert inspector.prompt.text() == shot.generation.spec.prompt
+    assert inspector.spec.prompt.text() == shot.generation.spec.prompt
 
 
 def test_timeline_drag_requests_become_one_undo_step(window: MainWindow) -> None:
