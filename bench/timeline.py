@@ -213,7 +213,7 @@ def time_playback(app: QApplication) -> tuple[int, int, float, float]:
 
         def play() -> None:
             started[0] = time.perf_counter()
-            window.play_pause()
+            window.transport.play_pause()
 
         window.playback.state_changed.connect(lambda speed: app.quit() if speed == 0 else None)
         window.viewer.updated.connect(lambda: QTimer.singleShot(0, play) if not started[0]

@@ -76,16 +76,11 @@ class QtInspector(QWidget):
         self.show_entry(None)
 
     def _connect(self) -> None:
-        self.footage.trim_requested.connect(
-            lambda in_delta, out_delta: self.entry_id is not None
-            and self.trim_requested.emit(self.entry_id, in_delta, out_delta))
+        self.footage.trim_requested.connect(self._trim)
         self.spec.edit_requested.connect(self._spec_edit)
         self.pins.pins_edited.connect(lambda pins: self._spec_edit("pins", pins))
-        self.pins.pin_requested.connect(
-            lambda what: self.entry_id and self.pin_requested.emit(self.entry_id, what))
-        self.takes.take_requested.connect(
-            lambda action, take_id: self.entry_id is not None
-            and self.take_requested.emit(self.entry_id, action, take_id))
+        self.pins.pin_requested.connect(self._pin)
+        self.takes.take_requested.connect(self._take_action)
         self.takes.take_selected.connect(self._take_selected)
 
     def set_models(self, model_ids: list[str]) -> None:
@@ -151,6 +146,18 @@ class QtInspector(QWidget):
     def _spec_edit(self, field: str, value: object) -> None:
         if self.entry_id is not None and self._generation() is not None:
             self.spec_edit_requested.emit(self.entry_id, field, value)
+
+    def _trim(self, in_delta: int, out_delta: int) -> None:
+        if self.entry_id is not None:
+            self.trim_requested.emit(self.entry_id, in_delta, out_delta)
+
+    def _pin(self, what: object) -> None:
+        if self.entry_id:
+            self.pin_requested.emit(self.entry_id, what)
+
+    def _take_action(self, action: str, take_id: str) -> None:
+        if self.entry_id is not None:
+            self.take_requested.emit(self.entry_id, action, take_id)
 
     def _take_selected(self, take_id: str, active: bool) -> None:
         if self.entry_id is not None and self._generation() is not None:

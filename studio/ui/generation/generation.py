@@ -89,6 +89,7 @@ class GenerationActions(QObject):
 
     message = Signal(str)
     submitted = Signal(str, str)  # job id, entry id
+    created = Signal(str)  # the id of a new generated item, for the window to select
 
     def __init__(self, session: Callable[[], ProjectSession], playhead: Callable[[], int],
                  selection: Callable[[], list[str]], bridge: EngineBridge | None,
@@ -131,8 +132,10 @@ class GenerationActions(QObject):
         item = Generated(id=new_id("gen"), generation=Generation(spec=spec),
                          source=FrameRange(0, duration),
                          name=kind.replace("_", " ").capitalize())
-        pushed = self._session().push(commands.InsertCommand(project, track_id, frame, item))
-        return item.id if pushed else None
+        if not self._session().push(commands.InsertCommand(project, track_id, frame, item)):
+            return None
+        self.created.emit(item.id)
+        return item.id
 
     def _place(self, kind: str, selected: list[str]) -> tuple[str, int, TrackEntry | None]:
         """``(track id, frame, the selected entry)`` where a new ``kind`` item goes."""

@@ -1,6 +1,8 @@
-"""The main window and what it is assembled from: session, actions, prompts, status bar, start-up.
+"""The main window and what it is assembled from: session, views, actions, prompts, status bar.
 
-The top of the Qt layer: it may import every other ``studio.ui`` package (nothing imports it
-but ``studio.app`` and ``studio.tools``). The window holds no edit logic of its own; it wires
-views to the session, the transport, the export control and the generation actions.
+``main_window`` only composes; ``session`` is one open project (undo stack, file, autosave),
+``project_views`` the views made for it, ``edit_requests`` turns their requests and the Edit
+menu into commands, ``actions`` is the action table, ``status_bar``, ``prompts`` and
+``launch`` (with ``refcount_guard``) start the application. The top of the Qt layer: it may
+import every other ``studio.ui`` package, and only ``studio.app`` and ``studio.tools`` import it.
 """

@@ -26,12 +26,15 @@ class ActionSpec:
     shortcut
         A ``QKeySequence`` string, or "" for none.
     callback_name
-        Method of the target called on trigger; None for actions not built yet, which call
+        Method of the target called on trigger, or a dotted path to a method of one of its
+        parts (``"transport.play_pause"``); None for actions not built yet, which call
         ``target.not_built(spec)`` instead.
     enabled_when
-        Method of the target answering whether the action applies now; None: always.
+        Method (or dotted path) answering whether the action applies now; None: always.
     menu
         The menu it is listed in.
+    args
+        Passed to the callback (``("shot",)`` for ``generation.new_item``).
     """
 
     id: str
@@ -40,6 +43,7 @@ class ActionSpec:
     callback_name: str | None
     enabled_when: str | None = None
     menu: str = "File"
+    args: tuple[str, ...] = ()
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -50,42 +54,60 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("import_media", "&Import Media…", "Ctrl+I", "import_media_action",
                "can_edit"),
     ActionSpec("relink", "&Relink Offline Media…", "", "relink_media", "has_offline_media"),
-    ActionSpec("export", "&Export…", "Ctrl+E", "export_timeline", "can_export"),
-    ActionSpec("cancel_export", "Cancel E&xport", "", "cancel_export", "is_exporting"),
-    ActionSpec("undo", "&Undo", "Ctrl+Z", "undo", "can_undo", "Edit"),
-    ActionSpec("redo", "&Redo", "Ctrl+Shift+Z", "redo", "can_redo", "Edit"),
-    ActionSpec("split", "S&plit at Playhead", "S", "split_at_playhead", "can_edit", "Edit"),
-    ActionSpec("ripple_delete", "Ripple &Delete", "Shift+Del", "ripple_delete",
+    ActionSpec("export", "&Export…", "Ctrl+E", "export_timeline", "exports.can_start"),
+    ActionSpec("cancel_export", "Cancel E&xport", "", "exports.cancel", "exports.is_running"),
+    ActionSpec("undo", "&Undo", "Ctrl+Z", "session.stack.undo", "session.stack.canUndo",
+               "Edit"),
+    ActionSpec("redo", "&Redo", "Ctrl+Shift+Z", "session.stack.redo", "session.stack.canRedo",
+               "Edit"),
+    ActionSpec("split", "S&plit at Playhead", "S", "edits.split_at_playhead", "can_edit",
+               "Edit"),
+    ActionSpec("ripple_delete", "Ripple &Delete", "Shift+Del", "edits.ripple_delete",
                "has_selection", "Edit"),
-    ActionSpec("play_pause", "&Play/Pause", "Space", "play_pause", None, "Playback"),
-    ActionSpec("shuttle_back", "Shuttle &Backward", "J", "shuttle_back", None, "Playback"),
-    ActionSpec("shuttle_stop", "&Stop", "K", "shuttle_stop", None, "Playback"),
-    ActionSpec("shuttle_forward", "Shuttle &Forward", "L", "shuttle_forward", None, "Playback"),
-    ActionSpec("step_back", "Step Frame Back", "Left", "step_back", None, "Playback"),
-    ActionSpec("step_forward", "Step Frame Forward", "Right", "step_forward", None, "Playback"),
-    ActionSpec("set_in", "Set &In", "I", "set_in", None, "Playback"),
-    ActionSpec("set_out", "Set &Out", "O", "set_out", None, "Playback"),
-    ActionSpec("zoom_in", "Zoom &In", "+", "zoom_in", None, "View"),
-    ActionSpec("zoom_out", "Zoom &Out", "-", "zoom_out", None, "View"),
-    ActionSpec("new_shot", "New &Shot", "Ctrl+Shift+N", "new_shot", "can_edit", "Generate"),
-    ActionSpec("animate", "&Animate Still", "", "animate_still", "has_selection", "Generate"),
-    ActionSpec("extend_forward", "Extend &Forward", "", "extend_forward", "has_selection",
+    ActionSpec("play_pause", "&Play/Pause", "Space", "transport.play_pause", None,
+               "Playback"),
+    ActionSpec("shuttle_back", "Shuttle &Backward", "J", "transport.shuttle_back", None,
+               "Playback"),
+    ActionSpec("shuttle_stop", "&Stop", "K", "transport.shuttle_stop", None, "Playback"),
+    ActionSpec("shuttle_forward", "Shuttle &Forward", "L", "transport.shuttle_forward", None,
+               "Playback"),
+    ActionSpec("step_back", "Step Frame Back", "Left", "transport.step_back", None,
+               "Playback"),
+    ActionSpec("step_forward", "Step Frame Forward", "Right", "transport.step_forward", None,
+               "Playback"),
+    ActionSpec("set_in", "Set &In", "I", "transport.set_in", None, "Playback"),
+    ActionSpec("set_out", "Set &Out", "O", "transport.set_out", None, "Playback"),
+    ActionSpec("zoom_in", "Zoom &In", "+", "timeline.zoom_in", None, "View"),
+    ActionSpec("zoom_out", "Zoom &Out", "-", "timeline.zoom_out", None, "View"),
+    # The six ways to make a generated item differ only in their kind (see generation.KINDS).
+    ActionSpec("new_shot", "New &Shot", "Ctrl+Shift+N", "generation.new_item", "can_edit",
+               "Generate", ("shot",)),
+    ActionSpec("animate", "&Animate Still", "", "generation.new_item", "has_selection",
+               "Generate", ("animate",)),
+    ActionSpec("extend_forward", "Extend &Forward", "", "generation.new_item", "has_selection",
+               "Generate", ("extend_forward",)),
+    ActionSpec("extend_backward", "Extend &Backward", "", "generation.new_item",
+               "has_selection", "Generate", ("extend_backward",)),
+    ActionSpec("bridge", "B&ridge to Next", "", "generation.new_item", "has_selection",
+               "Generate", ("bridge",)),
+    ActionSpec("loop", "&Loop", "", "generation.new_item", "has_selection", "Generate",
+               ("loop",)),
+    ActionSpec("generate", "&Generate", "Ctrl+Return", "generation.generate", "has_selection",
                "Generate"),
-    ActionSpec("extend_backward", "Extend &Backward", "", "extend_backward", "has_selection",
-               "Generate"),
-    ActionSpec("bridge", "B&ridge to Next", "", "bridge_to_next", "has_selection", "Generate"),
-    ActionSpec("loop", "&Loop", "", "loop_clip", "has_selection", "Generate"),
-    ActionSpec("generate", "&Generate", "Ctrl+Return", "generate", "has_selection", "Generate"),
 )
 
 
 class ActionSet:
     """The QActions made from a table, by id, and what keeps their enabled states current.
 
+    Names are looked up on the target each time an action is triggered or its state is
+    updated, so a dotted name reaches whatever part the target holds now (the window replaces
+    its per-project parts when another project is opened).
+
     Parameters
     ----------
     target
-        The object whose methods the specs name (the main window).
+        The object whose methods (or whose parts' methods) the specs name: the main window.
     specs
         The table; :data:`ACTIONS` by default.
     update
@@ -112,8 +134,19 @@ class ActionSet:
         if spec.callback_name is None:
             not_built = getattr(self.target, "not_built")
             return lambda: not_built(spec)
-        method = getattr(self.target, spec.callback_name)
-        return lambda: method()  # triggered(bool) would pass the checked state
+        name = spec.callback_name
+
+        def trigger() -> None:  # not the method itself: triggered(bool) passes a checked state
+            self._resolve(name)(*spec.args)
+
+        return trigger
+
+    def _resolve(self, dotted: str) -> Callable[..., object]:
+        found: object = self.target
+        for name in dotted.split("."):
+            found = getattr(found, name)
+        assert callable(found), dotted
+        return found
 
     def __getitem__(self, action_id: str) -> QAction:
         return self.actions[action_id]
@@ -122,7 +155,7 @@ class ActionSet:
         """Enable each action whose ``enabled_when`` holds now."""
         for spec in self.specs:
             if spec.enabled_when is not None:
-                self.actions[spec.id].setEnabled(bool(getattr(self.target, spec.enabled_when)()))
+                self.actions[spec.id].setEnabled(bool(self._resolve(spec.enabled_when)()))
 
     def fill_menus(self, bar: QMenuBar) -> dict[str, QMenu]:
         """Add one menu per distinct ``menu`` (in table order) holding its actions."""

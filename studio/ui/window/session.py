@@ -127,6 +127,12 @@ class ProjectSession(QObject):
         """Whether there is work the project file does not hold."""
         return self._recovered or not self.stack.isClean()
 
+    @property
+    def folder(self) -> Path:
+        """The folder the project's media paths are relative to (the working folder until the
+        project is first saved: an untitled project's media paths are absolute)."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
     def title(self) -> str:
         """The window title: the project name with ``*`` when dirty."""
         return f"{self.project.name}{'*' if self.dirty else ''} — Frameloom"
@@ -192,14 +198,14 @@ class ProjectSession(QObject):
         if new is None:
             self.media_status.pop(media_id, None)
             return
-        folder = self.path.parent if self.path is not None else Path.cwd()
+        folder = self.folder
         online = persistence.resolve_media_path(folder, new).is_file()
         self.media_status[media_id] = "online" if online else "offline"
 
     def relink_in_background(self, search_dir: Path) -> None:
         """Look under ``search_dir`` (off this thread) for the files of offline media by their
         fingerprints, then point the media found at them as one undo step."""
-        folder = self.path.parent if self.path is not None else Path.cwd()
+        folder = self.folder
         self.message.emit(f"Looking for offline media in {search_dir}…")
         pool_only = dataclasses.replace(self.project, media=dict(self.project.media))
         future = self._pool.submit(find_relinks, pool_only, folder, search_dir)

@@ -16,9 +16,9 @@ def test_export_writes_the_timeline_while_the_window_stays_usable(
     out = tmp_path / "cut.mp4"
     window.prompts.export_options = lambda *_args: ExportOptions.for_path(out)
     done: list[tuple[bool, str]] = []
-    window.exporter.finished.connect(lambda ok, sentence: done.append((ok, sentence)))
+    window.exports.runner.finished.connect(lambda ok, sentence: done.append((ok, sentence)))
     window.action_set["export"].trigger()
-    assert window.export_bar.isVisibleTo(window)
+    assert window.exports.bar.isVisibleTo(window)
     assert not window.action_set["export"].isEnabled()
     window.timeline.set_selection(["clip-1"])  # editing on does not touch the export
     window.action_set["ripple_delete"].trigger()
@@ -28,13 +28,13 @@ def test_export_writes_the_timeline_while_the_window_stays_usable(
     with av.open(str(out)) as container:
         stream = container.streams.video[0]
         assert (stream.frames, stream.width, stream.height) == (216, 512, 288)
-    assert window.action_set["export"].isEnabled() and not window.export_bar.isVisibleTo(window)
+    assert window.action_set["export"].isEnabled() and not window.exports.bar.isVisibleTo(window)
 
 
 def test_a_cancelled_export_leaves_nothing(qtbot: QtBot, window: MainWindow,
                                            tmp_path: Path) -> None:
     done: list[tuple[bool, str]] = []
-    window.exporter.finished.connect(lambda ok, sentence: done.append((ok, sentence)))
+    window.exports.runner.finished.connect(lambda ok, sentence: done.append((ok, sentence)))
     folder = tmp_path / "out"
     folder.mkdir()
     assert window.export_timeline(folder / "cut.mov")  # ProRes: slow enough to cancel
@@ -54,12 +54,12 @@ def test_an_unknown_extension_is_one_sentence(window: MainWindow, tmp_path: Path
 def test_a_second_export_waits_for_the_first(qtbot: QtBot, window: MainWindow,
                                              tmp_path: Path) -> None:
     done: list[bool] = []
-    window.exporter.finished.connect(lambda ok, _sentence: done.append(ok))
+    window.exports.runner.finished.connect(lambda ok, _sentence: done.append(ok))
     assert window.export_timeline(tmp_path / "a.mov")
     assert not window.export_timeline(tmp_path / "b.mp4")
     assert window.statusBar().currentMessage().startswith("An export is already running")
-    assert window.exporter.running
-    window.cancel_export()
+    assert window.exports.running
+    window.exports.cancel()
     qtbot.waitUntil(lambda: bool(done), timeout=60000)
     assert not (tmp_path / "b.mp4").exists()
 
@@ -108,11 +108,11 @@ def test_an_export_with_settings_writes_what_was_chosen(
 
     window.prompts.export_options = choose
     window.timeline.set_playhead(48)
-    window.set_in()
+    window.transport.set_in()
     window.timeline.set_playhead(95)
-    window.set_out()
+    window.transport.set_out()
     done: list[tuple[bool, str]] = []
-    window.exporter.finished.connect(lambda ok, sentence: done.append((ok, sentence)))
+    window.exports.runner.finished.connect(lambda ok, sentence: done.append((ok, sentence)))
     window.action_set["export"].trigger()
     qtbot.waitUntil(lambda: bool(done), timeout=120000)
     assert done[0][0], done
@@ -124,7 +124,7 @@ def test_an_export_with_settings_writes_what_was_chosen(
         assert stream.average_rate == 30 and frames == 60
     window.action_set["export"].trigger()  # the dialog starts from the last export
     assert seen[-1] == ("part.mp4", (48, 95))
-    qtbot.waitUntil(lambda: not window.exporter.running, timeout=120000)
+    qtbot.waitUntil(lambda: not window.exports.running, timeout=120000)
 
 
 def test_a_format_written_to_the_wrong_extension_is_one_sentence(window: MainWindow,

@@ -164,7 +164,7 @@ def test_the_window_generates_takes_cancels_and_outlives_a_killed_engine(
         bridge.start()
         try:
             await asyncio.wait_for(bridge.ready.wait(), 90)
-            assert window.engine_label.text() == "Engine: running"
+            assert window.status_bar.engine_label.text() == "Engine: running"
             window.action_set["generate"].trigger()  # Ctrl+Enter on the selected shot
             [first] = await until(lambda: _take_jobs(window, shot))
             assert job_state(first) == "done"
@@ -184,7 +184,7 @@ def test_the_window_generates_takes_cancels_and_outlives_a_killed_engine(
             os.killpg(process.pid, signal.SIGKILL)
             await until(lambda: job_state(killed) == "interrupted")
             await asyncio.wait_for(bridge.ready.wait(), 90)
-            assert window.engine_label.text() == "Engine: running"
+            assert window.status_bar.engine_label.text() == "Engine: running"
             window.session.push(SetSpecCommand(window.project, shot, steps=2,
                                                prompt="a red circle moves left"))
             jobs.select(killed)

@@ -77,4 +77,4 @@ def test_refusals_are_one_sentence_in_the_status_bar(window: MainWindow, action:
 
 
 def test_the_engine_status_is_always_in_the_status_bar(window: MainWindow) -> None:
-    assert window.engine_label.text() == "Engine: off"
+    assert window.status_bar.engine_label.text() == "Engine: off"

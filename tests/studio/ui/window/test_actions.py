@@ -113,7 +113,7 @@ def test_zoom_and_in_out_points(window: MainWindow) -> None:
     assert window.statusBar().currentMessage() == "In point at 00:00:01:00."
     window.timeline.set_playhead(48)
     window.action_set["set_out"].trigger()
-    assert window.in_out == [24, 48]
+    assert window.transport.in_out == [24, 48]
 
 
 def test_import_media_is_one_undo_step_probed_off_the_gui_thread(

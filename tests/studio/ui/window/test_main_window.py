@@ -55,7 +55,7 @@ def test_outline_of_the_sample_marks_offline_media(qtbot: QtBot, sample_project:
     media = [window.media_list.item(i).text() for i in range(window.media_list.count())]
     assert media == ["still-1.png (still)", "still-2.png (still)", "clip-1.mp4 (clip)",
                      "clip-2.mp4 (clip) — offline"]
-    assert window.duration_label.text() == "512x288, 24 fps, 00:00:09:00 (216 frames)"
+    assert window.status_bar.duration_label.text() == "512x288, 24 fps, 00:00:09:00 (216 frames)"
     assert window.docks["Timeline"].widget() is window.timeline
     assert not window.docks["Jobs"].isVisibleTo(window)  # no engine bridge given
 

@@ -38,7 +38,7 @@ def test_the_projects_clips_get_proxies_and_the_viewer_reads_them(
     qtbot.waitUntil(lambda: window.proxies.idle, timeout=30000)
     clips = {_digest(window, m) for m in ("media-clip-1", "media-clip-2")}
     assert all(find_proxy(d) is not None for d in clips)
-    assert set(ready) <= clips and not window.proxy_label.isVisible()
+    assert set(ready) <= clips and not window.status_bar.proxy_label.isVisible()
     used: list[Path] = []
     monkeypatch.setattr(proxy, "touch", used.append)
     window.timeline.set_playhead(200)  # clip 2
@@ -60,11 +60,11 @@ def test_an_imported_clip_is_built_while_the_status_bar_says_so(
 
     window = _window(qtbot, sample_project, ProxyBuilder(build=gated))
     window.show()
-    qtbot.waitUntil(lambda: window.proxy_label.isVisible(), timeout=15000)
-    assert window.proxy_label.text() == "Making preview proxies: 2 clips to go"
+    qtbot.waitUntil(lambda: window.status_bar.proxy_label.isVisible(), timeout=15000)
+    assert window.status_bar.proxy_label.text() == "Making preview proxies: 2 clips to go"
     gate.set()
     qtbot.waitUntil(lambda: window.proxies.idle, timeout=30000)
-    assert not window.proxy_label.isVisible() and len(built) == 2
+    assert not window.status_bar.proxy_label.isVisible() and len(built) == 2
     copy = Path(shutil.copy(sample_project.parent / "media" / "clip-1.mp4",
                             tmp_path / "again.mp4"))
     assert window.import_media([copy])  # the same content: its proxy is there already
