@@ -55,7 +55,7 @@ from studio.document.model import (  # noqa: E402
 )
 from studio.document.timebase import FrameRange  # noqa: E402
 from studio.ui.commands import TrimCommand, push  # noqa: E402
-from studio.ui.timeline_view import QtTimelineView  # noqa: E402
+from studio.ui.timeline.timeline_view import QtTimelineView  # noqa: E402
 
 SIZE = (1600, 300)
 TARGETS = {"repaint": 16.0, "trim": 5.0, "cold": 3.0}
@@ -65,7 +65,7 @@ import sys, time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from studio.document import persistence
-from studio.ui.main_window import MainWindow
+from studio.ui.window.main_window import MainWindow
 app = QApplication(sys.argv[:1])
 window = MainWindow(persistence.open_project(sys.argv[2]))
 window.show()
@@ -210,8 +210,8 @@ def time_playback(app: QApplication) -> tuple[int, int, float, float]:
 
     from studio.document import persistence
     from studio.sample import make_sample_project
-    from studio.ui.main_window import MainWindow
-    from studio.ui.prompts import Prompts
+    from studio.ui.window.main_window import MainWindow
+    from studio.ui.window.prompts import Prompts
 
     with tempfile.TemporaryDirectory() as folder:
         sample = make_sample_project(Path(folder) / "sample")
@@ -224,7 +224,7 @@ def time_playback(app: QApplication) -> tuple[int, int, float, float]:
 
         def play() -> None:
             started[0] = time.perf_counter()
-            window.play_pause()
+            window.transport.play_pause()
 
         window.playback.state_changed.connect(lambda speed: app.quit() if speed == 0 else None)
         window.viewer.updated.connect(lambda: QTimer.singleShot(0, play) if not started[0]
@@ -253,7 +253,7 @@ def repaint_with_thumbnails(view: QtTimelineView, project: Project, app: QApplic
                             repeats: int, whole: float) -> None:
     """The repaint table again, with filmstrips drawn from a warm thumbnail cache."""
     from studio.media.thumbnails import ThumbnailService
-    from studio.ui.thumbnails import ItemThumbnails, QtThumbnails
+    from studio.ui.workers.thumbnails import ItemThumbnails, QtThumbnails
 
     with tempfile.TemporaryDirectory() as folder:
         sample = use_real_media(project, Path(folder))

@@ -146,7 +146,7 @@ def _cmd_open(args: argparse.Namespace) -> int:
     opened = _open(args.project) if args.project is not None else None
     if not _has_display():
         raise CommandError(HEADLESS_HINT)
-    from studio.ui.launch import run
+    from studio.ui.window.launch import run
 
     return run(opened, screenshot=args.screenshot, engine=not args.no_engine)
 

@@ -31,8 +31,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from studio.document import persistence
     from studio.document.errors import DocumentError
-    from studio.ui.main_window import MainWindow
-    from studio.ui.prompts import Prompts
+    from studio.ui.window.main_window import MainWindow
+    from studio.ui.window.prompts import Prompts
 
     try:
         opened = persistence.open_project(args.project)

@@ -1,26 +1,7 @@
-"""Dock widgets of the main window, each a thin view named after the model it shows."""
+"""Dock widgets of the main window, each a thin view named after the model it shows.
 
-from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
-
-from studio.document.signals import Signal
-
-
-class Subscriptions:
-    """Document signals a view follows, so it can stop following them before it goes away."""
-
-    def __init__(self) -> None:
-        self._pairs: list[tuple[Signal, Callable[..., Any]]] = []
-
-    def connect(self, signal: Signal, slot: Callable[..., Any]) -> None:
-        """Call ``slot`` on ``signal`` until :meth:`clear`."""
-        signal.connect(slot)
-        self._pairs.append((signal, slot))
-
-    def clear(self) -> None:
-        """Disconnect everything."""
-        for signal, slot in self._pairs:
-            signal.disconnect(slot)
-        self._pairs.clear()
+Holds the media bin, the outline, the inspector (one module per editor) and the jobs panel.
+Docks may import ``studio.document``, ``studio.outline``, ``studio.engine_link`` (the jobs
+panel, through ``studio.ui.generation.engine_bridge``) and ``studio.ui.subscriptions``; they
+never edit the document themselves, they emit requests the window turns into commands.
+"""

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.engine_link import JobView
-from studio.ui.engine_bridge import EngineBridge
+from studio.ui.generation.engine_bridge import EngineBridge
 
 PREVIEW_WIDTH = 240
 FINISHED = ("done", "failed", "cancelled", "interrupted")

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, Q
 
 from studio.document.model import MediaRef, Project
 
-from . import Subscriptions
+from studio.ui.subscriptions import Subscriptions
 
 #: The drag-and-drop type of media pool entries: their ids, one per line (UTF-8).
 MEDIA_MIME = "application/x-frameloom-media"

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 from studio.document.model import Project
 from studio.outline import track_rows
 
-from . import Subscriptions
+from studio.ui.subscriptions import Subscriptions
 
 COLUMNS = ("Item", "Kind", "Start", "Duration", "Status")
 ID_ROLE = Qt.ItemDataRole.UserRole

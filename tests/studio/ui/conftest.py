@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from studio.document import persistence
-from studio.ui.main_window import MainWindow
-from studio.ui.prompts import Prompts
+from studio.ui.window.main_window import MainWindow
+from studio.ui.window.prompts import Prompts
 
 
 @pytest.fixture

@@ -1,0 +1,150 @@
+"""The inspector's spec editor: a generated entry's prompt, model, size, length, seed and steps."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from studio.document.model import DEFAULT_MODEL, GeneratedSpec
+
+#: Resolution presets: label -> (width, height), None for the project's size.
+SIZES: dict[str, tuple[int, int] | None] = {
+    "Project size": None, "512x288 (16:9)": (512, 288), "768x432 (16:9)": (768, 432),
+    "1280x720 (16:9)": (1280, 720), "288x512 (9:16)": (288, 512), "512x512 (1:1)": (512, 512),
+}
+MAX_SEED = 2**31 - 1
+
+
+class SpecEditor(QObject):
+    """Prompt, negative prompt, model, frame size, duration, seed, steps and guidance.
+
+    Parameters
+    ----------
+    current
+        Returns the spec of the entry the inspector shows now (None when it has none), read
+        afresh on every change so only real changes are asked for.
+
+    Signals
+    -------
+    edit_requested(str field, object value)
+        One setting changed; a size preset comes as ``size`` with ``(width, height)``, or
+        None for the project's size.
+    """
+
+    edit_requested = Signal(str, object)
+
+    def __init__(self, current: Callable[[], GeneratedSpec | None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._current = current
+        self.prompt = QLineEdit()
+        self.negative_prompt = QLineEdit()
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        # Named frame_size: as ``size`` on the inspector widget it shadowed QWidget.size().
+        self.frame_size = QComboBox()
+        self.frame_size.addItems(list(SIZES))
+        self.duration = QSpinBox()
+        self.duration.setRange(1, 2000)
+        self.duration.setSuffix(" frames")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, MAX_SEED)
+        self.randomise = QPushButton("Randomise")
+        self.steps = QSpinBox()
+        self.steps.setRange(1, 500)
+        self.guidance = QDoubleSpinBox()
+        self.guidance.setRange(0.0, 50.0)
+        self.guidance.setSingleStep(0.5)
+        for name in ("prompt", "negative_prompt", "model", "duration", "seed", "steps",
+                     "guidance"):
+            getattr(self, name).setObjectName(name)
+        self.frame_size.setObjectName("size")
+        self._connect()
+
+    def editors(self) -> tuple[QWidget, ...]:
+        """Every widget that edits the spec, for enabling and signal blocking."""
+        return (self.prompt, self.negative_prompt, self.model, self.frame_size, self.duration,
+                self.seed, self.randomise, self.steps, self.guidance)
+
+    def add_rows(self, form: QFormLayout) -> None:
+        """Add the spec's rows, Prompt to Guidance, to the inspector's form."""
+        seed = QHBoxLayout()
+        seed.addWidget(self.seed, 1)
+        seed.addWidget(self.randomise)
+        for label, widget in (("Prompt", self.prompt), ("Negative", self.negative_prompt),
+                              ("Model", self.model), ("Size", self.frame_size),
+                              ("Duration", self.duration)):
+            form.addRow(label, widget)
+        form.addRow("Seed", seed)
+        form.addRow("Steps", self.steps)
+        form.addRow("Guidance", self.guidance)
+
+    def _connect(self) -> None:
+        for name in ("prompt", "negative_prompt"):
+            editor: QLineEdit = getattr(self, name)
+            editor.editingFinished.connect(
+                lambda n=name, e=editor: self._request(n, e.text()))
+        for name in ("seed", "steps", "guidance", "duration"):
+            getattr(self, name).valueChanged.connect(lambda v, n=name: self._request(n, v))
+        self.model.activated.connect(lambda _i: self._request("model_id",
+                                                              self.model.currentText()))
+        self.model.lineEdit().editingFinished.connect(
+            lambda: self._request("model_id", self.model.currentText().strip()))
+        self.frame_size.activated.connect(self._size_chosen)
+        self.randomise.clicked.connect(
+            lambda: self._request("seed", random.randint(0, MAX_SEED)))
+
+    def set_models(self, model_ids: list[str]) -> None:
+        """Offer these models (the engine's list); the current choice is kept."""
+        current = self.model.currentText()
+        self.model.blockSignals(True)
+        self.model.clear()
+        self.model.addItems(sorted(set(model_ids) | {DEFAULT_MODEL}))
+        self.model.setCurrentText(current)
+        self.model.blockSignals(False)
+
+    def show(self, spec: GeneratedSpec) -> None:
+        """Show ``spec``'s settings (the caller blocks the editors' signals meanwhile)."""
+        self.prompt.setText(spec.prompt)
+        self.negative_prompt.setText(spec.negative_prompt)
+        if self.model.findText(spec.model_id) < 0:
+            self.model.addItem(spec.model_id)
+        self.model.setCurrentText(spec.model_id)
+        size = None if spec.width is None else (spec.width, spec.height)
+        label = next((k for k, v in SIZES.items() if v == size), None)
+        if label is None:
+            label = f"{spec.width}x{spec.height}"
+            if self.frame_size.findText(label) < 0:
+                self.frame_size.addItem(label)
+        self.frame_size.setCurrentText(label)
+        self.duration.setValue(spec.duration)
+        self.seed.setValue(spec.seed)
+        self.steps.setValue(spec.steps)
+        self.guidance.setValue(spec.guidance)
+
+    def _request(self, field: str, value: Any) -> None:
+        spec = self._current()
+        if spec is not None and getattr(spec, field) != value:
+            self.edit_requested.emit(field, value)
+
+    def _size_chosen(self, _index: int) -> None:
+        spec = self._current()
+        size = SIZES.get(self.frame_size.currentText())
+        if spec is None:
+            return
+        old = None if spec.width is None else (spec.width, spec.height)
+        if self.frame_size.currentText() in SIZES and size != old:
+            self.edit_requested.emit("size", size)

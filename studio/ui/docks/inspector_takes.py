@@ -1,0 +1,121 @@
+"""The inspector's takes list: a generated entry's takes with thumbnails, to use, delete or redo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+)
+
+from studio.document.model import Generation, Take
+
+TAKE_ICON = QSize(64, 36)
+#: A take's thumbnail: (take, frame of it, (width, height)) -> pixmap, or None until made.
+TakeThumb = Callable[[Take, int, tuple[int, int]], QPixmap | None]
+
+
+class TakesList(QObject):
+    """The takes of one generated entry, the active one marked, and Use/Delete/Generate Again.
+
+    Parameters
+    ----------
+    current
+        Returns the generation of the entry the inspector shows now (None when it has none).
+    thumb
+        Makes a take's thumbnail, or None for a list without them.
+
+    Signals
+    -------
+    take_requested(str action, str take_id)
+        ``use`` a take (make it active), ``delete`` it, or ``requeue`` (take_id "") the entry.
+    take_selected(str take_id, bool active)
+        A take was selected in the list ("" when none), and whether it is the chosen one.
+    """
+
+    take_requested = Signal(str, str)
+    take_selected = Signal(str, bool)
+
+    def __init__(self, current: Callable[[], Generation | None], *,
+                 thumb: TakeThumb | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._current = current
+        self.thumb = thumb
+        self.list = QListWidget()
+        self.list.setObjectName("takes")
+        self.list.setIconSize(TAKE_ICON)
+        self.buttons = {name: QPushButton(title) for name, title in (
+            ("use", "Use Take"), ("delete", "Delete Take"), ("requeue", "Generate Again"))}
+        for action, button in self.buttons.items():
+            button.clicked.connect(lambda _c=False, a=action: self._take_action(a))
+        self.list.currentItemChanged.connect(lambda *_: self.row_changed())
+
+    def add_rows(self, form: QFormLayout) -> None:
+        """Add the "Takes" list and its buttons to the inspector's form."""
+        form.addRow("Takes", self.list)
+        buttons = QHBoxLayout()
+        for button in self.buttons.values():
+            buttons.addWidget(button)
+        form.addRow(buttons)
+
+    def show(self, generation: Generation | None) -> None:
+        """List ``generation``'s takes and select the active one (empty for None)."""
+        self.list.clear()
+        if generation is None:
+            return
+        for number, take in enumerate(generation.takes, 1):
+            active = take.id == generation.active_take_id
+            row = QListWidgetItem(f"{'● ' if active else '  '}Take {number}: {take.status}, "
+                                  f"{take.created.replace('T', ' ').rstrip('Z')}")
+            row.setData(Qt.ItemDataRole.UserRole, take.id)
+            row.setToolTip(take.path)
+            self.list.addItem(row)
+            self._take_icon(row, take)
+            if active:
+                self.list.setCurrentItem(row)
+
+    def _take_icon(self, row: QListWidgetItem, take: Take) -> None:
+        if self.thumb is None:
+            return
+        pixmap = self.thumb(take, 0, (TAKE_ICON.width(), TAKE_ICON.height()))
+        if pixmap is not None:
+            row.setIcon(QIcon(pixmap))
+
+    def refresh_icons(self) -> None:
+        """Show the takes' thumbnails that have arrived since."""
+        generation = self._current()
+        if generation is None:
+            return
+        takes = {take.id: take for take in generation.takes}
+        for i in range(self.list.count()):
+            row = self.list.item(i)
+            take = takes.get(row.data(Qt.ItemDataRole.UserRole))
+            if take is not None and row.icon().isNull():
+                self._take_icon(row, take)
+
+    def selected_take(self) -> str | None:
+        """The id of the take selected in the list."""
+        row = self.list.currentItem()
+        return row.data(Qt.ItemDataRole.UserRole) if row is not None else None
+
+    def _take_action(self, action: str) -> None:
+        take_id = "" if action == "requeue" else self.selected_take()
+        if take_id is not None:
+            self.take_requested.emit(action, take_id)
+
+    def row_changed(self) -> None:
+        """Enable the buttons that apply and say which take is selected now."""
+        generation = self._current()
+        selected = self.selected_take() is not None
+        self.buttons["use"].setEnabled(generation is not None and selected)
+        self.buttons["delete"].setEnabled(generation is not None and selected)
+        self.buttons["requeue"].setEnabled(generation is not None)
+        take_id = self.selected_take() or ""
+        self.take_selected.emit(take_id, generation is not None
+                                and take_id == generation.active_take_id)

@@ -1,0 +1,104 @@
+"""The window's Export and Cancel Export: the dialog, one background export and its progress bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QProgressBar
+
+from studio.document.model import Project
+from studio.ui.export.export_dialog import ExportOptions
+from studio.ui.export.exporting import ExportRunner
+
+#: Asks the user for export settings: (start from, project, in/out marks or None) -> options.
+AskExport = Callable[[ExportOptions, Project, tuple[int, int] | None], ExportOptions | None]
+
+
+class ExportControl(QObject):
+    """Starts exports from the export dialog's answers and shows their progress in :attr:`bar`.
+
+    Parameters
+    ----------
+    ask
+        Asks for the export settings (the export dialog, or a plain function in tests).
+
+    Signals
+    -------
+    message(str)
+        One sentence for the status bar: started, refused, finished or cancelled.
+    changed()
+        An export started or finished, so what may be exported or cancelled changed.
+    """
+
+    message = Signal(str)
+    changed = Signal()
+
+    def __init__(self, ask: AskExport, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ask = ask
+        self.last: ExportOptions | None = None  # the dialog starts from these next time
+        self.runner = ExportRunner(self)
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(160)
+        self.bar.setVisible(False)
+        self.runner.progress.connect(self._progress)
+        self.runner.notice.connect(self.message)
+        self.runner.finished.connect(self._finished)
+
+    @property
+    def running(self) -> bool:
+        """Whether an export is in flight."""
+        return self.runner.running
+
+    def can_start(self) -> bool:
+        """Whether Export applies now: no export is in flight."""
+        return not self.runner.running
+
+    def is_running(self) -> bool:
+        """Whether Cancel Export applies now."""
+        return self.runner.running
+
+    def export_timeline(self, project: Project, folder: Path,
+                        marks: tuple[int, int] | None = None,
+                        target: Path | ExportOptions | None = None) -> bool:
+        """Export ``project`` in the background: to ``target``, or as the user chooses in the
+        export dialog (which starts from the last export's settings and offers ``marks``)."""
+        if target is None:
+            start = self.last or ExportOptions.for_path(folder / f"{project.name}.mp4")
+            target = self._ask(start, project, marks)
+            if target is None:
+                return False
+        options = target if isinstance(target, ExportOptions) else ExportOptions.for_path(target)
+        started = self.runner.start(project, folder, options)
+        if started:
+            self.last = options
+            self.bar.setValue(0)
+            self.bar.setVisible(True)
+            self.message.emit(f"Exporting {options.path.name}…")
+        self.changed.emit()
+        return started
+
+    def cancel(self) -> None:
+        """Stop the running export; nothing is left under its name."""
+        self.runner.cancel()
+
+    def forget(self) -> None:
+        """Drop the last export's settings (they belonged to a project that was closed)."""
+        self.last = None
+
+    def shutdown(self) -> None:
+        """Cancel an export in flight (it leaves nothing) and wait for its thread."""
+        if self.runner.running:
+            self.runner.cancel()
+            self.runner.wait(10)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.bar.setMaximum(max(1, total))
+        self.bar.setValue(done)
+
+    def _finished(self, _written: bool, sentence: str) -> None:
+        self.bar.setVisible(False)
+        self.message.emit(sentence)
+        self.changed.emit()

@@ -1,0 +1,293 @@
+"""The Generate menu's work: new generated items, queueing their jobs, and adding finished takes.
+
+:class:`GenerationActions` turns a timeline selection into undo commands (a new shot, an
+extension, a bridge, a loop, an animated still, pins) and into engine jobs through the
+:class:`~studio.ui.generation.engine_bridge.EngineBridge`; when a job is done it copies the
+take into the project's ``takes/`` folder (off the GUI thread) and adds it to its item as one
+undo step. Every refusal is one sentence on ``message``. :func:`items_for_media` makes the
+timeline items for pool media (a clip whole, a still for a few seconds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from studio.document import persistence
+from studio.document.errors import EditError
+from studio.document.model import (
+    Clip,
+    FrameRange,
+    Generated,
+    GeneratedSpec,
+    Generation,
+    Pin,
+    Project,
+    Still,
+    TrackEntry,
+    Transition,
+    new_id,
+)
+from studio.engine_link.board import JobView
+from studio.engine_link.takes import (
+    GenerationSetupError,
+    entry_of_job,
+    job_id_for,
+    request_for,
+    store_take,
+    take_for,
+)
+from studio.ui import commands
+from studio.ui.workers import threads
+
+if TYPE_CHECKING:
+    from studio.ui.generation.engine_bridge import EngineBridge
+    from studio.ui.window.session import ProjectSession
+
+#: What each "new item" action makes, and where it goes relative to the selected item.
+STILL_SECONDS = 3
+
+
+def items_for_media(project: Project, media_ids: list[str]) -> list[Clip | Still]:
+    """Timeline items for pool media: a clip whole, a still for STILL_SECONDS."""
+    items: list[Clip | Still] = []
+    for media_id in media_ids:
+        media = project.media.get(media_id)
+        if media is None:
+            continue
+        if media.kind == "still":
+            items.append(Still(id=new_id("still"), media_id=media_id, name=media.name,
+                               duration=max(1, round(STILL_SECONDS * project.rate))))
+        else:
+            length = media.length_at(project.rate) or 1
+            items.append(Clip(id=new_id("clip"), media_id=media_id, name=media.name,
+                              source=FrameRange(0, length)))
+    return items
+
+
+KINDS = {"shot": "at the playhead", "extend_forward": "after", "extend_backward": "before",
+         "bridge": "after", "loop": "after", "animate": "after"}
+DEFAULT_SECONDS = 2
+
+
+class GenerationActions(QObject):
+    """Creates generated items and runs their jobs for one window.
+
+    Parameters
+    ----------
+    session
+        Returns the window's current session (it changes when a project is opened).
+    playhead, selection
+        Return the timeline's playhead frame and selected entry ids.
+    bridge
+        The engine adapter, or None when the studio runs without an engine.
+    """
+
+    message = Signal(str)
+    submitted = Signal(str, str)  # job id, entry id
+    created = Signal(str)  # the id of a new generated item, for the window to select
+
+    def __init__(self, session: Callable[[], ProjectSession], playhead: Callable[[], int],
+                 selection: Callable[[], list[str]], bridge: EngineBridge | None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._session, self._playhead, self._selection = session, playhead, selection
+        self.bridge = bridge
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes")
+        self._storing: set[str] = set()
+        threads.install()
+        if bridge is not None:
+            bridge.take_ready.connect(self.take_ready)
+            bridge.request_failed.connect(self.message.emit)
+
+    @property
+    def project(self) -> Project:
+        return self._session().project
+
+    # ------------------------------------------------------------------ new items
+    def new_item(self, kind: str) -> str | None:
+        """Insert a generated item of ``kind`` (see :data:`KINDS`) as one undo step.
+
+        Returns its id, or None when it was refused (the reason is on ``message``).
+        """
+        project = self.project
+        duration = max(1, round(DEFAULT_SECONDS * project.rate))
+        selected = self._selection()
+        try:
+            track_id, frame, anchor = self._place(kind, selected)
+        except GenerationSetupError as exc:
+            self.message.emit(str(exc))
+            return None
+        pins: tuple[Pin, ...] = ()
+        if kind == "animate":
+            assert isinstance(anchor, Still)
+            pins = (Pin(id=new_id("pin"), media_id=anchor.media_id, source=FrameRange(0, 1),
+                        at=0),)
+        spec = GeneratedSpec(kind="shot" if kind == "animate" else kind,  # type: ignore[arg-type]
+                             prompt="", duration=duration, pins=pins)
+        item = Generated(id=new_id("gen"), generation=Generation(spec=spec),
+                         source=FrameRange(0, duration),
+                         name=kind.replace("_", " ").capitalize())
+        if not self._session().push(commands.InsertCommand(project, track_id, frame, item)):
+            return None
+        self.created.emit(item.id)
+        return item.id
+
+    def _place(self, kind: str, selected: list[str]) -> tuple[str, int, TrackEntry | None]:
+        """``(track id, frame, the selected entry)`` where a new ``kind`` item goes."""
+        project = self.project
+        tracks = project.timeline.tracks
+        if not tracks:
+            raise GenerationSetupError("The timeline has no track to put the item on.")
+        if kind == "shot" and not selected:
+            return tracks[0].id, min(self._playhead(), tracks[0].duration), None
+        if len(selected) != 1:
+            raise GenerationSetupError("Select one item on the timeline first.")
+        try:
+            track, index, entry = project.find(selected[0])
+        except EditError as exc:
+            raise GenerationSetupError(str(exc)) from None
+        if isinstance(entry, Transition):
+            raise GenerationSetupError("Select an item, not a transition.")
+        start = track.start_of(index)
+        if kind == "shot":
+            return track.id, start + entry.duration, entry
+        if kind == "animate" and not isinstance(entry, Still):
+            raise GenerationSetupError("Select a still to animate.")
+        if kind in ("extend_forward", "extend_backward", "loop") and not isinstance(
+                entry, (Clip, Generated)):
+            raise GenerationSetupError(f"Select a clip to {kind.replace('_', ' ')}.")
+        if kind == "bridge" and not any(
+                not isinstance(e, Transition) for e in track.items[index + 1:index + 2]):
+            raise GenerationSetupError("A bridge goes between two items; select the first of "
+                                       "two adjacent items.")
+        return track.id, start if KINDS[kind] == "before" else start + entry.duration, entry
+
+    # ------------------------------------------------------------------ pins
+    def add_pins(self, entry_id: str, what: object) -> bool:
+        """Pin, at frame 0 of ``entry_id`` (the inspector then moves it), either the frame the
+        playhead shows (``"playhead"``: the top clip or still under it) or pool media (a list
+        of media ids: a still, or a clip's first frame); one undo step."""
+        project = self.project
+        try:
+            generation = project.find(entry_id)[2].generation  # type: ignore[union-attr]
+        except (EditError, AttributeError):
+            self.message.emit("Select a generated shot to pin frames to.")
+            return False
+        if what == "playhead":
+            found = self._frame_under_playhead(entry_id)
+            if found is None:
+                self.message.emit("There is no clip or still under the playhead to pin.")
+                return False
+            sources = [found]
+        else:
+            sources = [(m, 0) for m in what if m in project.media]  # type: ignore[union-attr]
+        pins = tuple(Pin(id=new_id("pin"), media_id=media_id, source=FrameRange(frame, 1), at=0)
+                     for media_id, frame in sources)
+        if not pins:
+            return False
+        return self._session().push(commands.SetSpecCommand(
+            project, entry_id, pins=generation.spec.pins + pins))
+
+    def _frame_under_playhead(self, entry_id: str) -> tuple[str, int] | None:
+        """``(media id, frame of it)`` shown at the playhead by the top clip or still."""
+        frame = self._playhead()
+        for track in reversed(self.project.timeline.tracks):
+            for _index, start, entry in track.layout():
+                if entry.id == entry_id or not start <= frame < start + entry.duration:
+                    continue
+                if isinstance(entry, Clip):
+                    return entry.media_id, entry.source.start + frame - start
+                if isinstance(entry, Still):
+                    return entry.media_id, 0
+        return None
+
+    # ------------------------------------------------------------------ jobs
+    def generate(self, entry_ids: list[str] | None = None) -> list[str]:
+        """Queue one job per selected generated item; returns the job ids sent."""
+        if self.bridge is None:
+            self.message.emit("The engine is not running in this window, so nothing can be "
+                              "generated; start the studio with 'frameloom PROJECT'.")
+            return []
+        session = self._session()
+        project = session.project
+        # An untitled project's media paths are absolute, so any folder resolves them.
+        folder = session.path.parent if session.path is not None else Path.cwd()
+        ids = entry_ids if entry_ids is not None else self._selection()
+        sent: list[str] = []
+        for entry_id in ids:
+            try:
+                request, operation = request_for(project, folder, entry_id)
+            except (GenerationSetupError, ValueError) as exc:
+                self.message.emit(str(exc))
+                continue
+            job_id = job_id_for(project, entry_id)
+            # A job the engine loses to a crash shows as interrupted, for the user to retry.
+            self.bridge.submit(job_id, request, operation=operation,
+                               requeue_if_interrupted=False)
+            self.submitted.emit(job_id, entry_id)
+            sent.append(job_id)
+        if not ids:
+            self.message.emit("Select a generated item to generate.")
+        elif sent:
+            self.message.emit(f"Queued {len(sent)} job{'s' if len(sent) > 1 else ''}.")
+        return sent
+
+    def retry(self, job_id: str) -> None:
+        """Queue the item a finished job was for again, with its current settings."""
+        entry_id = entry_of_job(job_id, self.project)
+        if entry_id is None:
+            self.message.emit("That job was not made for an item of this project.")
+            return
+        self.generate([entry_id])
+
+    def take_ready(self, job: JobView) -> None:
+        """Add a finished job's take to its item, once, as an undo step."""
+        session = self._session()
+        project = session.project
+        entry_id = entry_of_job(job.id, project)
+        if entry_id is None or not job.outputs:
+            return
+        if session.read_only:
+            self.message.emit(f"A take finished ({job.outputs[0]}), but this project is "
+                              "read-only; save it under a new name to add takes.")
+            return
+        try:
+            project.find(entry_id)
+        except EditError:
+            self.message.emit(f"A take finished for an item that was deleted; it is kept at "
+                              f"{job.outputs[0]}.")
+            return
+        try:
+            if take_for(project, entry_id, job.id, "") is None:
+                return  # the item already has this job's take
+        except GenerationSetupError as exc:
+            self.message.emit(str(exc))
+            return
+        if job.id in self._storing:
+            return  # being copied already (the board announced it twice)
+        self._storing.add(job.id)
+        takes = persistence.takes_dir(session.path) if session.path is not None else None
+        # Hashing and copying a take is disk work: off the GUI thread, then back for the edit.
+        future = self._pool.submit(store_take, job.outputs[0], takes)
+        future.add_done_callback(
+            threads.on_gui(self, lambda me, done: me._stored(entry_id, job, done)))
+
+    def _stored(self, entry_id: str, job: JobView, future: Future[str]) -> None:
+        self._storing.discard(job.id)
+        session = self._session()
+        if entry_of_job(job.id, session.project) != entry_id:
+            return  # another project was opened meanwhile; the job shows it again on reopen
+        try:
+            take = take_for(session.project, entry_id, job.id, future.result())
+        except GenerationSetupError as exc:
+            self.message.emit(str(exc))
+            return
+        if take is not None and session.push(commands.AddTakeCommand(session.project, entry_id,
+                                                                     take)):
+            self.message.emit("A new take is ready and active.")
+

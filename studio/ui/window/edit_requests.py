@@ -1,0 +1,146 @@
+"""What the views ask of one open project, turned into undo commands pushed through its session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from studio.ui import commands
+from studio.ui.docks.inspector import QtInspector
+from studio.ui.docks.media_bin import QtMediaBin
+from studio.ui.generation.generation import GenerationActions, items_for_media
+from studio.ui.timeline.timeline_queries import covers, items_at
+from studio.ui.timeline.timeline_view import QtTimelineView
+from studio.ui.viewer.viewer import QtViewer
+from studio.ui.window.session import ProjectSession
+
+
+class EditRequests:
+    """The Edit menu's work and the edits the timeline, media bin and inspector request.
+
+    Nothing here edits the document directly: every request becomes commands pushed through
+    ``session`` (a refusal is one sentence on the session's ``message``).
+
+    Parameters
+    ----------
+    session
+        The open project's session.
+    timeline, media_list, inspector
+        The views whose requests are followed.
+    generation
+        Queues a take when the inspector asks for one again, and adds pins.
+    viewer
+        Shows a take selected in the inspector.
+    message
+        Shows one sentence in the status bar (why an edit did not happen).
+    """
+
+    def __init__(self, session: ProjectSession, timeline: QtTimelineView,
+                 media_list: QtMediaBin, inspector: QtInspector,
+                 generation: GenerationActions, viewer: QtViewer,
+                 message: Callable[[str], None]) -> None:
+        self.session = session
+        self._message = message
+        self.project = project = session.project
+        self.timeline = timeline
+        self.generation = generation
+        self.viewer = viewer
+        media_list.add_requested.connect(self.add_media_to_timeline)
+        timeline.media_dropped.connect(self.add_media_to_timeline)
+        timeline.files_dropped.connect(self._files_dropped)
+        timeline.move_requested.connect(self._move_requested)
+        timeline.trim_requested.connect(self._trim_requested)
+        timeline.split_requested.connect(
+            lambda item_id, frame: session.push(commands.SplitCommand(project, item_id, frame)))
+        timeline.delete_requested.connect(
+            lambda item_id: session.push(commands.RippleDeleteCommand(project, item_id)))
+        inspector.spec_edit_requested.connect(self._spec_edit_requested)
+        inspector.take_requested.connect(self._take_requested)
+        inspector.take_selected.connect(self._take_selected)
+        inspector.pin_requested.connect(generation.add_pins)
+        inspector.trim_requested.connect(
+            lambda item_id, in_delta, out_delta: session.push(commands.TrimCommand(
+                project, item_id, in_delta=in_delta, out_delta=out_delta,
+                gesture=("inspector trim", item_id))))
+
+    # ------------------------------------------------------------------- Edit menu
+    def split_at_playhead(self) -> None:
+        """Split the selected items under the playhead (or, with none selected, the top one)."""
+        frame = self.timeline.playhead
+        ids = [i for i in self.timeline.selection if covers(self.project, i, frame)] or (
+            items_at(self.project, frame)[:1])
+        if not ids:
+            self._message("There is no item under the playhead to split.")
+            return
+        self.session.transact("Split", [commands.SplitCommand(self.project, i, frame)
+                                        for i in ids])
+
+    def ripple_delete(self) -> None:
+        """Remove the selected items and close their holes, as one undo step."""
+        self.session.transact("Ripple delete", [commands.RippleDeleteCommand(self.project, i)
+                                                for i in self.timeline.selection])
+
+    def add_media_to_timeline(self, media_ids: list[str], track_id: str | None = None,
+                              frame: int | None = None) -> bool:
+        """Insert pool media at ``frame`` (else at the playhead, which then moves past them) of
+        ``track_id`` (the first track), one after another, as one undo step: clips whole,
+        stills for three seconds."""
+        project = self.project
+        if not project.timeline.tracks:
+            self._message("The timeline has no track to put media on.")
+            return False
+        track = track_id or project.timeline.tracks[0].id
+        at = self.timeline.playhead if frame is None else frame
+        steps: list[commands.EditCommand] = []
+        for item in items_for_media(project, media_ids):
+            steps.append(commands.InsertCommand(project, track, at, item))
+            at += item.duration
+        if not steps or not self.session.transact("Add to timeline", steps):
+            return False
+        if frame is None:  # as editors do: the playhead moves past what was put there
+            self.timeline.set_playhead(at)
+        return True
+
+    # ------------------------------------------------------------------- view requests
+    def _files_dropped(self, paths: list[Path], track_id: str, frame: int) -> None:
+        self.session.import_media_in_background(
+            paths, lambda added: self.add_media_to_timeline(added, track_id, frame))
+
+    def _move_requested(self, item_id: str, track_id: str, frame: int, drag_id: int,
+                        _final: bool) -> None:
+        # A move names its absolute destination, so each request replaces the drag's last
+        # one: an item dragged across another must not overwrite it on the way.
+        command = commands.MoveCommand(self.project, item_id, track_id, frame,
+                                       gesture=("move", drag_id))
+        self.session.push(command, gesture=True)
+
+    def _trim_requested(self, item_id: str, in_delta: int, out_delta: int, drag_id: int,
+                        _final: bool) -> None:
+        # Trim requests are steps that add up over the drag: each is applied and merged.
+        if in_delta or out_delta:
+            self.session.push(commands.TrimCommand(self.project, item_id, in_delta=in_delta,
+                                                   out_delta=out_delta,
+                                                   gesture=("trim", drag_id)))
+
+    def _spec_edit_requested(self, entry_id: str, field: str, value: object) -> None:
+        fields: dict[str, object] = {field: value}
+        if field == "size":  # a preset: both at once, None for the project's size
+            width, height = value if isinstance(value, tuple) else (None, None)
+            fields = {"width": width, "height": height}
+        self.session.push(commands.SetSpecCommand(self.project, entry_id,
+                                                  gesture=(entry_id, field), **fields))
+
+    def _take_requested(self, entry_id: str, action: str, take_id: str) -> None:
+        if action == "use":
+            self.session.push(commands.ChooseTakeCommand(self.project, entry_id, take_id))
+        elif action == "delete":  # the file stays in takes/, so undo brings the take back
+            self.session.push(commands.RemoveTakeCommand(self.project, entry_id, take_id))
+        else:
+            self.generation.generate([entry_id])
+
+    def _take_selected(self, entry_id: str, take_id: str, active: bool) -> None:
+        # A take other than the chosen one shows in the viewer until another is selected.
+        if take_id and not active:
+            self.viewer.show_take(entry_id, take_id)
+        else:
+            self.viewer.show_timeline()

@@ -1,0 +1,64 @@
+"""One open project's views (timeline, outline, media bin, inspector), made and dropped together."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+
+from studio.ui.docks.inspector import QtInspector
+from studio.ui.docks.media_bin import QtMediaBin
+from studio.ui.docks.outline import QtOutline
+from studio.ui.timeline.timeline_view import QtTimelineView
+from studio.ui.window.session import ProjectSession
+from studio.ui.workers.thumbnails import ItemThumbnails, QtThumbnails
+
+
+class ProjectViews:
+    """The views of ``session``'s project, each following the document, with their thumbnails.
+
+    Parameters
+    ----------
+    session
+        The open project; :meth:`close` closes it too.
+    thumbnails
+        The window's thumbnail maker, shared by every project it opens.
+    """
+
+    def __init__(self, session: ProjectSession, thumbnails: QtThumbnails) -> None:
+        project = session.project
+        self.session = session
+        self.item_thumbs = ItemThumbnails(thumbnails, project, session.folder)
+        self.timeline = QtTimelineView(project)
+        self.timeline.thumbs = self.item_thumbs.item
+        self.outline = QtOutline(project, session.media_status)
+        self.media_list = QtMediaBin(project, session.media_status,
+                                     thumb=self.item_thumbs.media)
+        self.inspector = QtInspector(project, thumb=self.item_thumbs.take)
+        # The inspector scrolls, so its many rows never force the window taller.
+        self.inspector_scroll = QScrollArea()
+        self.inspector_scroll.setWidgetResizable(True)
+        self.inspector_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.inspector_scroll.setHorizontalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.inspector_scroll.setWidget(self.inspector)
+
+    def docked(self) -> dict[str, QWidget]:
+        """The widget each dock shows, by dock name."""
+        return {"Timeline": self.timeline, "Outline": self.outline, "Media": self.media_list,
+                "Inspector": self.inspector_scroll}
+
+    def thumbnails_arrived(self) -> None:
+        """Show the thumbnails made since."""
+        self.timeline.update()
+        self.media_list.refresh_icons()
+        self.inspector.refresh_icons()
+
+    def close(self) -> None:
+        """Close the session and let the views go (its undo stack keeps the project alive
+        otherwise)."""
+        self.session.close()
+        self.session.deleteLater()
+        for view in (self.timeline, self.outline, self.media_list, self.inspector):
+            view.detach()
+            view.deleteLater()
+        self.inspector_scroll.deleteLater()

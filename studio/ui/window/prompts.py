@@ -1,0 +1,97 @@
+"""The questions the main window asks the user, as replaceable callables (tests answer them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from studio.document.model import Project
+from studio.document.persistence import PROJECT_SUFFIX, OpenedProject
+from studio.ui.export.export_dialog import ExportOptions
+
+CloseAnswer = Literal["save", "discard", "cancel"]
+MEDIA_FILTER = "Media (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.mp4 *.mov *.mkv *.webm *.avi)"
+
+
+def _open_path(parent: QWidget | None) -> Path | None:
+    name, _ = QFileDialog.getOpenFileName(parent, "Open Project", "",
+                                          f"Frameloom projects (*{PROJECT_SUFFIX})")
+    return Path(name) if name else None
+
+
+def _save_path(parent: QWidget | None, project_name: str) -> Path | None:
+    name, _ = QFileDialog.getSaveFileName(parent, "Save Project As", project_name + PROJECT_SUFFIX,
+                                          f"Frameloom projects (*{PROJECT_SUFFIX})")
+    if not name:
+        return None
+    path = Path(name)
+    return path if path.suffix == PROJECT_SUFFIX else path.with_name(path.name + PROJECT_SUFFIX)
+
+
+def _export_options(parent: QWidget | None, start: ExportOptions, project: Project,
+                    marks: tuple[int, int] | None) -> ExportOptions | None:
+    from studio.ui.export.export_dialog import ask
+
+    return ask(start, project.width, project.height, project.rate, marks, parent)
+
+
+def _folder(parent: QWidget | None) -> Path | None:
+    name = QFileDialog.getExistingDirectory(parent, "Find Offline Media In")
+    return Path(name) if name else None
+
+
+def _media_paths(parent: QWidget | None) -> list[Path]:
+    names, _ = QFileDialog.getOpenFileNames(parent, "Import Media", "", MEDIA_FILTER)
+    return [Path(n) for n in names]
+
+
+def _recover(parent: QWidget | None, opened: OpenedProject) -> bool:
+    answer = QMessageBox.question(
+        parent, "Recover unsaved work?",
+        f"{opened.path.name} has autosaved work newer than the file (Frameloom may have "
+        f"stopped before it was saved). Open the autosaved version?")
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def _confirm_close(parent: QWidget | None, project_name: str) -> CloseAnswer:
+    buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+               | QMessageBox.StandardButton.Cancel)
+    answer = QMessageBox.question(parent, "Unsaved changes",
+                                  f"Save the changes to {project_name}?", buttons)
+    return {QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")  # type: ignore
+
+
+@dataclass
+class Prompts:
+    """Each field answers one question; the defaults show Qt's dialogs on ``parent``.
+
+    Tests replace them with plain functions, so no dialog ever opens headless.
+    """
+
+    parent: QWidget | None = None
+    open_path: Callable[[], Path | None] = field(default=lambda: None)
+    save_path: Callable[[str], Path | None] = field(default=lambda _name: None)
+    media_paths: Callable[[], list[Path]] = field(default=list)
+    #: (the last export's options or the defaults, the project, its in and out points) ->
+    #: the options to export with, or None
+    export_options: Callable[[ExportOptions, Project, tuple[int, int] | None],
+                             ExportOptions | None] = field(default=lambda *_args: None)
+    search_folder: Callable[[], Path | None] = field(default=lambda: None)
+    recover: Callable[[OpenedProject], bool] = field(default=lambda _opened: False)
+    confirm_close: Callable[[str], CloseAnswer] = field(default=lambda _name: "cancel")
+
+    @classmethod
+    def dialogs(cls, parent: QWidget | None = None) -> Prompts:
+        """Prompts that ask through modal dialogs (what the application uses)."""
+        return cls(parent=parent, open_path=lambda: _open_path(parent),
+                   save_path=lambda name: _save_path(parent, name),
+                   media_paths=lambda: _media_paths(parent),
+                   export_options=lambda *args: _export_options(parent, *args),
+                   search_folder=lambda: _folder(parent),
+                   recover=lambda opened: _recover(parent, opened),
+                   confirm_close=lambda name: _confirm_close(parent, name))

@@ -1,0 +1,51 @@
+"""The main window's status bar: messages, proxy and export progress, format, engine state."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from studio.document.model import Project
+from studio.outline import frames_text, rate_text
+
+
+class StudioStatusBar(QStatusBar):
+    """Messages on the left; on the right proxies being made, the export's progress, the
+    project's size, rate and length, and the engine's state.
+
+    Parameters
+    ----------
+    export_bar
+        The export's progress bar (it shows and hides itself).
+    engine
+        Whether the window has an engine ("Engine: starting") or not ("Engine: off").
+    """
+
+    def __init__(self, export_bar: QWidget, *, engine: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.proxy_label = QLabel()
+        self.proxy_label.setObjectName("proxy_status")
+        self.proxy_label.setVisible(False)
+        self.duration_label = QLabel()
+        self.engine_label = QLabel("Engine: starting" if engine else "Engine: off")
+        self.engine_label.setObjectName("engine_status")
+        for widget in (self.proxy_label, export_bar, self.duration_label, self.engine_label):
+            self.addPermanentWidget(widget)
+
+    def show_proxies_busy(self, text: str) -> None:
+        """Say how many proxies are still to make ("" hides the note)."""
+        self.proxy_label.setText(text)
+        self.proxy_label.setVisible(bool(text))
+
+    def show_project(self, project: Project) -> None:
+        """Show the project's frame size, rate and length."""
+        self.duration_label.setText(
+            f"{project.width}x{project.height}, {rate_text(project.rate)}, "
+            f"{frames_text(project.timeline.duration, project.rate)}")
+
+    def show_engine(self, state: str, sentence: str) -> None:
+        """Show the engine's state; a restart or failure is also said as a message."""
+        self.engine_label.setText(f"Engine: {state}")
+        self.engine_label.setToolTip(sentence)
+        if state in ("restarting", "failed"):
+            self.showMessage(sentence)
