@@ -1,87 +1,49 @@
-"""The studio's asyncio client of the engine: replies matched to requests, events resumed by seq."""
+"""The studio's asyncio client of the engine: replies matched to requests, events resumed by seq.
+
+The socket itself (the hello, sending, reading lines) is :mod:`.connection`; this module keeps
+one alive, reconnecting when it drops, and offers the requests and the event stream on it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
-import logging
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from engine.protocol import (
-    LOOPBACK,
-    MAX_LINE_BYTES,
-    TOKEN_NAME,
     Cancel,
     Error,
     GenerationRequest,
     GetJob,
     Heartbeat,
-    Hello,
     ListJobs,
     ListModels,
     Message,
     Ok,
     OperationSpec,
-    ProtocolError,
     Remove,
     Reorder,
     Shutdown,
     Submit,
     Subscribe,
-    decode,
     default_runtime_dir,
-    encode,
-    endpoint_file,
-    read_port,
-    use_tcp,
 )
-from studio.engine_link.errors import EngineError, EngineUnavailable
+from studio.engine_link.connection import Connection, gone, open_connection, read_messages
+from studio.engine_link.errors import EngineUnavailable
 
 __all__ = ["EngineClient"]
-
-log = logging.getLogger(__name__)
-
-# The stream's limit counts the newline and whatever sits in the buffer behind a full line.
-LINE_LIMIT = MAX_LINE_BYTES + 64 * 1024
-START_HINT = "Start it with `frameloom-engine serve`, or restart the studio."
-
-
-def _gone(message: str = "The engine closed the connection.") -> EngineUnavailable:
-    return EngineUnavailable("disconnected", message,
-                             "It may have stopped or restarted; try again once it is back.")
-
-
-@dataclass(eq=False)
-class _Connection:
-    """One authenticated socket; ``error`` is set once it has ended, for good."""
-
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
-    hello: Ok
-    pending: dict[str, asyncio.Future[Message]] = field(default_factory=dict)
-    error: EngineUnavailable | None = None
-    task: asyncio.Task[None] | None = None
-
-    def end(self, error: EngineUnavailable) -> None:
-        """Mark the connection ended, fail the requests waiting on it and close the socket."""
-        if self.error is None:
-            self.error = error
-        for future in self.pending.values():
-            if not future.done():
-                future.set_exception(self.error)
-        self.pending.clear()
-        self.writer.close()
 
 
 @dataclass(frozen=True)
 class _Dropped:
     """Queued behind a connection's last event when it ends."""
 
-    connection: _Connection
+    connection: Connection
 
 
 _CLOSED = object()  # queued by close(): an events() iteration ends quietly
@@ -120,7 +82,7 @@ class EngineClient:
         self.engine_last_seq = 0
         self.last_heard = 0.0
         self._ids = itertools.count(1)
-        self._connection: _Connection | None = None
+        self._connection: Connection | None = None
         self._lock = asyncio.Lock()
         self._events: asyncio.Queue[object] = asyncio.Queue()
         self._iterating = False
@@ -158,38 +120,10 @@ class EngineClient:
 
     # --- connection --------------------------------------------------------------------------
 
-    async def _open(self) -> _Connection:
-        socket = endpoint_file(self.runtime_dir)
-        token = self._read_token(socket)
-        try:
-            async with asyncio.timeout(self.timeout):
-                if use_tcp():  # Windows, or FRAMELOOM_ENGINE_TRANSPORT=tcp: loopback + token
-                    reader, writer = await asyncio.open_connection(
-                        LOOPBACK, read_port(self.runtime_dir), limit=LINE_LIMIT)
-                else:
-                    reader, writer = await asyncio.open_unix_connection(socket, limit=LINE_LIMIT)
-                try:
-                    hello = Hello(id=self.next_id(), token=token, client=self.client)
-                    writer.write(encode(hello))
-                    await writer.drain()
-                    reply = await self._hello_reply(reader, hello.id)
-                except BaseException:
-                    writer.close()
-                    raise
-        except TimeoutError:
-            raise EngineUnavailable(
-                "timeout", f"The engine did not answer within {self.timeout:g} s.",
-                "It may still be starting; try again, or restart it.") from None
-        except FileNotFoundError:
-            raise self._not_running(socket) from None
-        except ConnectionRefusedError:
-            raise EngineUnavailable(
-                "not_running", f"The engine is not running (its socket {socket} is left over "
-                "from an earlier run).", START_HINT) from None
-        except (OSError, ValueError) as exc:
-            raise _gone(f"The engine's socket {socket} cannot be used "
-                        f"({getattr(exc, 'strerror', None) or exc}).") from None
-        connection = _Connection(reader, writer, reply)
+    async def _open(self) -> Connection:
+        connection = await open_connection(self.runtime_dir, client=self.client,
+                                           timeout=self.timeout, next_id=self.next_id)
+        reply = connection.hello
         self.engine_version = str(reply.data.get("engine_version", ""))
         last_seq = reply.data.get("last_seq", 0)
         self.engine_last_seq = last_seq if isinstance(last_seq, int) else 0
@@ -197,85 +131,20 @@ class EngineClient:
         connection.task = asyncio.create_task(self._read(connection), name="engine-link-reader")
         return connection
 
-    def _not_running(self, socket: Path) -> EngineUnavailable:
-        return EngineUnavailable(
-            "not_running", f"The engine is not running (no {socket.name} in {socket.parent}).",
-            START_HINT)
-
-    def _read_token(self, socket: Path) -> str:
-        path = self.runtime_dir / TOKEN_NAME
-        if not socket.exists():
-            raise self._not_running(socket)
+    async def _read(self, connection: Connection) -> None:
         try:
-            return path.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise EngineUnavailable(
-                "no_token", f"The engine's token file {path} cannot be read ({reason}).",
-                "Restart the engine so that it writes a fresh one.") from None
-
-    async def _hello_reply(self, reader: asyncio.StreamReader, hello_id: str) -> Ok:
-        line = await reader.readline()
-        if not line:
-            raise _gone("The engine closed the connection before answering the hello.")
-        try:
-            reply = decode(line)
-        except ProtocolError as exc:
-            raise EngineUnavailable("bad_reply", f"The engine's hello reply cannot be read "
-                                    f"({exc.message})", "Update the studio and the engine "
-                                    "together so that they speak the same protocol.") from None
-        if isinstance(reply, Error):
-            if reply.code == "unauthorized":
-                raise EngineUnavailable(
-                    "unauthorized", f"The engine refused the token in "
-                    f"{self.runtime_dir / TOKEN_NAME}.",
-                    "Restart the engine so that it writes a fresh token.")
-            raise EngineUnavailable(reply.code, reply.message, reply.hint)
-        if not isinstance(reply, Ok) or reply.reply_to != hello_id:
-            raise EngineUnavailable("bad_reply", f"The engine answered the hello with "
-                                    f"{reply.TYPE!r} instead of ok.")
-        return reply
-
-    async def _read(self, connection: _Connection) -> None:
-        error = _gone()
-        try:
-            while True:
-                try:
-                    line = await connection.reader.readline()
-                except ValueError:  # a line over the limit: the rest cannot be skipped safely
-                    error = _gone("The engine sent a line longer than the protocol allows.")
-                    break
-                except OSError as exc:
-                    error = _gone(f"The connection to the engine broke ({exc.strerror or exc}).")
-                    break
-                if not line:
-                    break
-                try:
-                    message = decode(line)
-                except ProtocolError as exc:
-                    log.warning("Ignored a line from the engine: %s", exc)
-                    continue
-                self._dispatch(connection, message)
+            await read_messages(connection, functools.partial(self._dispatch, connection))
         finally:
-            connection.end(error)
             self._events.put_nowait(_Dropped(connection))
 
-    def _dispatch(self, connection: _Connection, message: Message) -> None:
+    def _dispatch(self, connection: Connection, message: Message) -> None:
         self.last_heard = asyncio.get_running_loop().time()
         if isinstance(message, (Ok, Error)):
-            if message.reply_to is None:
-                assert isinstance(message, Error)
-                log.warning("The engine could not read a request: %s", message.message)
-                return
-            future = connection.pending.pop(message.reply_to, None)
-            if future is not None and not future.done():
-                future.set_result(message)
-            else:
-                log.warning("Ignored a reply to unknown request %r.", message.reply_to)
+            connection.settle(message)
         elif self._iterating:
             self._events.put_nowait(message)
 
-    async def _current(self) -> _Connection:
+    async def _current(self) -> Connection:
         """The live connection, reconnecting (with backoff) if it has dropped."""
         async with self._lock:
             if self._closed:
@@ -285,7 +154,7 @@ class EngineClient:
                 if not connection.writer.transport.is_closing():
                     return connection
                 # Lost, but the reader has not run yet to say so: nothing sent now would arrive.
-                connection.end(_gone())
+                connection.end(gone())
             delay, last = self.reconnect_delay, connection.error if connection else None
             for attempt in range(self.reconnect_attempts):
                 if attempt:
@@ -296,7 +165,7 @@ class EngineClient:
                     return self._connection
                 except EngineUnavailable as exc:
                     last = exc
-            raise last or _gone()
+            raise last or gone()
 
     # --- requests ----------------------------------------------------------------------------
 
@@ -312,34 +181,7 @@ class EngineClient:
             not answer within ``timeout`` seconds.
         """
         connection = await self._current()
-        return await self._send(connection, message, timeout)
-
-    async def _send(self, connection: _Connection, message: Message,
-                    timeout: float | None) -> Ok:
-        request_id = getattr(message, "id", None)
-        if not isinstance(request_id, str):
-            raise TypeError(f"{type(message).__name__} is not a request: it has no id.")
-        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
-        connection.pending[request_id] = future
-        try:
-            connection.writer.write(encode(message))
-            async with asyncio.timeout(timeout):
-                await connection.writer.drain()
-                reply = await future
-        except TimeoutError:
-            raise EngineUnavailable(
-                "timeout", f"The engine did not answer a {message.TYPE} request within "
-                f"{timeout:g} s.", "It may be stuck; restart it if this goes on.") from None
-        except OSError as exc:
-            connection.end(_gone(f"The connection to the engine broke "
-                                 f"({exc.strerror or exc})."))
-            raise connection.error or _gone() from None
-        finally:
-            connection.pending.pop(request_id, None)
-        if isinstance(reply, Error):
-            raise EngineError(reply.code, reply.message, reply.hint)
-        assert isinstance(reply, Ok)
-        return reply
+        return await connection.send(message, timeout)
 
     async def submit(self, job_id: str, request: GenerationRequest, *,
                      requeue_if_interrupted: bool = False,
@@ -410,8 +252,8 @@ class EngineClient:
             while True:
                 connection = await self._current()
                 try:
-                    await self._send(connection, Subscribe(id=self.next_id(),
-                                                           since_seq=self.last_seq), self.timeout)
+                    await connection.send(Subscribe(id=self.next_id(), since_seq=self.last_seq),
+                                          self.timeout)
                 except EngineUnavailable:
                     if self._closed:
                         return

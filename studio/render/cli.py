@@ -54,7 +54,7 @@ def load_for_render(path: Path) -> tuple[Project, Path]:
         raise RenderError(f"There is no file or folder at {path}.")
     if path.suffix.lower() == ".otio":
         try:
-            from studio.render.otio_io import import_otio
+            from studio.render.otio_import import import_otio
         except ImportError:
             raise RenderError("Rendering an .otio file is not available yet in this build; "
                               "open it as a project first.") from None

@@ -12,7 +12,8 @@ import pytest
 from studio.document import fingerprint, persistence
 from studio.document.model import Clip, Gap, Generated, Project, Still, Transition
 from studio.document.timebase import FrameRange
-from studio.render.otio_io import InterchangeError, export_otio, import_otio
+from studio.render.otio_export import InterchangeError, export_otio
+from studio.render.otio_import import import_otio
 
 
 def _without_import_report(project: Project) -> Project:

@@ -50,7 +50,7 @@ def test_render_an_otio_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     path.write_text("{}")
     status = main(["render", str(path), "-o", str(tmp_path / "o.mp4")])
     err = capsys.readouterr().err
-    if importlib.util.find_spec("studio.render.otio_io") is None:
+    if importlib.util.find_spec("studio.render.otio_import") is None:
         assert status == 2 and "not available yet" in err
     else:  # the importer exists: an empty document is a clear error, never a traceback
         assert status == 2 and err.startswith("frameloom: ")
@@ -58,7 +58,7 @@ def test_render_an_otio_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 def test_render_an_otio_export_of_the_sample(sample_project: Path, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    otio_io = pytest.importorskip("studio.render.otio_io")
+    otio_io = pytest.importorskip("studio.render.otio_export")
     if not hasattr(otio_io, "export_otio"):
         pytest.skip("OTIO export is not written yet")
     from studio.document import persistence

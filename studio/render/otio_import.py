@@ -1,9 +1,7 @@
-"""OpenTimelineIO interchange: write a project's timeline to ``.otio`` and read ``.otio`` back.
+"""Read an ``.otio`` file, Frameloom's or another editor's, into a new project.
 
-Durations are project frames, so an OTIO clip lasts exactly as long as its item in any editor;
-a clip's in point counts its media's own frames, as the renderer reads it. Every OTIO object
-carries ``metadata["frameloom"]`` with its id (and, for generated items and bridges, the
-encoded generation), so files Frameloom wrote read back exactly. Media are ``file://`` URLs.
+What the document cannot hold is listed in the project's ``metadata["otio_import"]``;
+the conventions of Frameloom's own files are in :mod:`.otio_format`.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-from studio.document import atomic, fingerprint, persistence, serialize, validate
+from studio.document import fingerprint, persistence, serialize, validate
 from studio.document.errors import DocumentError
 from studio.document.model import (
     Clip,
@@ -39,154 +37,15 @@ from studio.document.model import (
 )
 from studio.document.timebase import STANDARD_RATES, FrameRange, format_rate, parse_rate
 from studio.errors import StudioError
+from studio.render.otio_format import GENERATOR_KIND, KEY, InterchangeError
 
-KEY = "frameloom"
-GENERATOR_KIND = "frameloom.generated"
+__all__ = ["InterchangeError", "import_otio"]
+
 DEFAULT_SIZE = (1920, 1080)
 MAX_FILE_BYTES = 256 * 1024 * 1024
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"})
-_RT, _TR = otio.opentime.RationalTime, otio.opentime.TimeRange
 
 
-class InterchangeError(StudioError):
-    """An ``.otio`` file could not be written or read; ``str()`` names the file."""
-
-
-# ------------------------------------------------------------------------------------ export
-def _range(start: int, duration: int, rate: Fraction) -> otio.opentime.TimeRange:
-    return _TR(_RT(start, float(rate)), _RT(duration, float(rate)))
-
-
-def _source_range(source: FrameRange, rate: Fraction) -> Any:
-    """A clip's range, written at the project rate: the document counts a clip's source in
-    project-rate frames (``MediaRef.length_at``), and OTIO rescales between rates itself."""
-    return _range(source.start, source.duration, rate)
-
-
-def _media_rate(media: MediaRef, rate: Fraction) -> Fraction:
-    try:
-        return parse_rate(media.probe["rate"]) if "rate" in media.probe else rate
-    except DocumentError:
-        return rate  # a probe with a nonsense rate: the project rate is the honest guess
-
-
-def _url(path: Path) -> str:
-    # Path.as_uri quotes "#", "%" and spaces; otio.url_utils.url_from_filepath leaves "#" bare.
-    return Path(os.path.abspath(path)).as_uri()
-
-
-def _export_entry(project: Project, base: Path, entry: TrackEntry) -> Any:
-    rate = project.rate
-    meta: dict[str, Any] = {"id": entry.id, "metadata": serialize.encode(entry.metadata)}
-    if isinstance(entry, Transition):
-        meta["kind"] = entry.kind
-        if entry.generation is not None:
-            meta["generation"] = serialize.encode(entry.generation)
-        # A bridge shows as a dissolve elsewhere: the closest thing another editor can play.
-        kind = otio.schema.TransitionTypes.Custom if entry.kind == "cut" else \
-            otio.schema.TransitionTypes.SMPTE_Dissolve
-        return otio.schema.Transition(transition_type=kind, metadata={KEY: meta},
-                                      in_offset=_RT(entry.in_offset, float(rate)),
-                                      out_offset=_RT(entry.out_offset, float(rate)))
-    if isinstance(entry, Gap):
-        meta["kind"] = "gap"
-        return otio.schema.Gap(source_range=_range(0, entry.duration, rate), metadata={KEY: meta})
-    if isinstance(entry, Generated):
-        generation, take = entry.generation, entry.generation.active_take
-        meta |= {"kind": "generated", "generation": serialize.encode(generation)}
-        available = _range(0, generation.spec.duration, rate)
-        if take is not None and take.status == "done":
-            ref: Any = otio.schema.ExternalReference(target_url=_url(base / take.path),
-                                                     available_range=available,
-                                                     metadata={KEY: {"id": take.id}})
-        else:  # nothing rendered yet: the spec is all there is, as OTIO's generator idea
-            ref = otio.schema.GeneratorReference(
-                generator_kind=GENERATOR_KIND, available_range=available,
-                parameters=serialize.encode(generation.spec))
-        return otio.schema.Clip(name=entry.name, media_reference=ref, metadata={KEY: meta},
-                                source_range=_range(entry.source.start, entry.duration, rate))
-    media = project.media[entry.media_id]
-    meta |= {"kind": media.kind, "media_id": media.id}
-    media_rate = _media_rate(media, rate)
-    if isinstance(entry, Still):
-        # A still is one image, so an ExternalReference to it (not a one-frame
-        # ImageSequenceReference, which editors expect to be a numbered run of files).
-        source, available = _range(0, entry.duration, rate), None
-    else:
-        source = _source_range(entry.source, rate)
-        available = None if media.frames is None else _range(0, media.frames, media_rate)
-    ref = otio.schema.ExternalReference(
-        target_url=_url(persistence.resolve_media_path(base, media)), available_range=available,
-        metadata={KEY: {"id": media.id}})
-    return otio.schema.Clip(name=entry.name, media_reference=ref, source_range=source,
-                            metadata={KEY: meta})
-
-
-def _timeline(project: Project, base: Path) -> Any:
-    rate = project.rate
-    pool = []
-    for media in project.media.values():  # pins may use media no track shows, so keep all
-        entry = serialize.encode(media)
-        entry["path"] = _url(persistence.resolve_media_path(base, media))  # a URL in OTIO
-        pool.append(entry)
-    meta = {"id": project.id, "name": project.name, "rate": format_rate(rate),
-            "width": project.width, "height": project.height, "media": pool,
-            "metadata": serialize.encode(project.metadata), "timeline_id": project.timeline.id,
-            "timeline_name": project.timeline.name,
-            "timeline_metadata": serialize.encode(project.timeline.metadata)}
-    timeline = otio.schema.Timeline(name=project.name, global_start_time=_RT(0, float(rate)),
-                                    metadata={KEY: meta})
-    for track in project.timeline.tracks:  # both stack bottom to top
-        otrack = otio.schema.Track(name=track.name, kind=otio.schema.TrackKind.Video, metadata={
-            KEY: {"id": track.id, "metadata": serialize.encode(track.metadata)}})
-        for entry in track.items:
-            otrack.append(_export_entry(project, base, entry))
-        timeline.tracks.append(otrack)
-    return timeline
-
-
-def export_otio(project: Project, project_file: str | os.PathLike[str],
-                out_path: str | os.PathLike[str]) -> Path:
-    """Write the project's timeline as native OTIO JSON, atomically.
-
-    Parameters
-    ----------
-    project
-        The project to export.
-    project_file
-        Its ``.frameloom`` file (or its folder): relative media and take paths start there.
-    out_path
-        The ``.otio`` file to write; media and takes are referenced by absolute ``file://``
-        URLs, so the file works wherever it is moved on this machine.
-
-    Returns
-    -------
-    Path
-        ``out_path``.
-
-    Raises
-    ------
-    InterchangeError
-        Naming ``out_path``, if the project is invalid or the file cannot be written.
-    """
-    base, out = Path(project_file), Path(out_path)
-    base = base if base.is_dir() else base.parent
-    try:
-        validate.validate(project)
-        timeline = _timeline(project, base)
-        # write_to_string + atomic.replace rather than write_to_file: same bytes, but fsynced
-        # and renamed into place, so a crash never leaves half a file under ``out``.
-        data = otio.adapters.write_to_string(timeline, adapter_name="otio_json").encode()
-        atomic.replace(out, data, out.name)
-    except OSError as exc:
-        raise InterchangeError(f"Could not write {out}: "
-                               f"{exc.strerror or type(exc).__name__}.") from exc
-    except (DocumentError, TypeError, ValueError) as exc:  # TypeError: metadata JSON can't hold
-        raise InterchangeError(f"Could not export {out}: {str(exc).rstrip('.')}.") from exc
-    return out
-
-
-# ------------------------------------------------------------------------------------ import
 def _plain(value: Any) -> Any:
     """OTIO's AnyDictionary / AnyVector as plain dicts and lists, as ``serialize`` reads them."""
     if isinstance(value, Mapping):
@@ -377,7 +236,7 @@ class _Importer:
             self.skip("effects and markers of clip", child)
         ref = child.media_reference
         available = getattr(ref, "available_range", None)
-        # source.start counts project-rate frames into the media (see _source_range); editors
+        # source.start counts project-rate frames into the media (see otio_export); editors
         # start media at their timecode, so it is measured from the start of the available range.
         start = _seconds(shown.start_time) - (_seconds(available.start_time) if available else 0)
         source = FrameRange(max(0, math.floor(start * self.rate + Fraction(1, 2))), duration)
