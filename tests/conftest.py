@@ -18,7 +18,23 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("FRAMELOOM_HOME", str(tmp_path_factory.mktemp("frameloom-home")))
 
 
+# Tests that start real engine processes (each imports torch and diffusers in its worker), train
+# frameloom-mini or generate through the shipped model: about two thirds of the suite's time.
+# `pytest -m "not slow"` is the quick local run; CI runs everything.
+SLOW_PATHS = ("tests/engine/service/", "tests/engine/mini/test_train.py",
+              "tests/engine/mini/test_shipped.py", "tests/engine/operations/test_operations.py",
+              "tests/engine/cli/test_reproduce.py", "tests/engine/cli/test_model_commands.py",
+              "tests/studio/engine_link/test_real_engine.py",
+              "tests/studio/ui/generation/test_engine_bridge.py", "tests/test_typing.py",
+              "tests/test_boundaries.py")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+    for item in items:
+        where = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
+        if where.startswith(SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
     gpu_items = [item for item in items if "gpu" in item.keywords]
     if not gpu_items:
         return  # importing torch costs seconds; only pay it when a gpu test is collected

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.cli.progress import StepBar
 from engine.protocol.requests import GenerationRequest, RequestError
 from engine.worker.faults import Faults
 
@@ -246,24 +247,27 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
         plan = make_plan(request, find_model(request.model_id).constraints, operation,
                          Path(scratch))
         started = time.perf_counter()
+        bar = StepBar()
 
         def on_step(window: int, windows: int, step: int, total: int, _: Any) -> None:
             done = window * total + step
             eta = (time.perf_counter() - started) / done * (windows * total - done)
-            label = f"window {window + 1}/{windows} " if windows > 1 else ""
-            _print_progress(step, total, eta, label)
+            label = f"window {window + 1}/{windows}" if windows > 1 else ""
+            bar.update(step, total, eta, label)
 
         try:
             take = run_plan(plan, on_step)
             written = write_outputs(plan, take, target, joined_path,
                                     replay_settings(request, operation))
         except BackendError as exc:
-            print(f"\nframeloom-engine: {exc.message} {exc.hint}".rstrip(), file=sys.stderr)
+            bar.close()
+            print(f"frameloom-engine: {exc.message} {exc.hint}".rstrip(), file=sys.stderr)
             return 1
         except (ModelError, OutputError) as exc:
-            print(f"\nframeloom-engine: {exc}", file=sys.stderr)
+            bar.close()
+            print(f"frameloom-engine: {exc}", file=sys.stderr)
             return 1
-    print(file=sys.stderr)
+    bar.close()
     fps = plan.windows[0].request.fps
     notes = [*plan.notes, *(f"the clip {clip.path} plays at {rate:g} fps, not {fps}; the joined "
                             "file shows its frames at the take's rate."
@@ -274,13 +278,6 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
     for path in written:
         print(path)
     return 0
-
-
-def _print_progress(step: int, total: int, eta: float | None, label: str = "") -> None:
-    done = step * 30 // total
-    left = f" {eta:.0f} s left" if eta is not None else ""
-    print(f"\r{label}[{'#' * done}{'.' * (30 - done)}] step {step}/{total}{left}   ", end="",
-          file=sys.stderr, flush=True)
 
 
 def generate_here(request: GenerationRequest, output: str | None) -> int:
@@ -295,18 +292,19 @@ def generate_here(request: GenerationRequest, output: str | None) -> int:
 
     target = Path(output or f"frameloom-{request.seed}.mp4").expanduser().resolve()
     outcome: dict[str, Any] = {}
+    bar = StepBar()
 
     def report(message: dict[str, Any]) -> None:
         kind = message["ev"]
         if kind == "progress":
-            _print_progress(message["step"], message["total"], message["eta_s"])
+            bar.update(message["step"], message["total"], message["eta_s"])
         elif kind in ("done", "failed", "cancelled"):
             outcome.update(message)
 
     worker = Worker(report, Faults.from_env())
     worker.run({"job_id": "generate", "request": request.to_dict(), "output": str(target),
                 "preview_every_s": float("inf")})
-    print(file=sys.stderr)
+    bar.close()
     if outcome.get("ev") != "done":
         hint = outcome.get("hint") or ""
         print(f"frameloom-engine: {outcome.get('message', 'The job did not finish.')} {hint}"

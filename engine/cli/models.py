@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from typing import Any
 
 _ACTIONS = ("list", "pull", "remove", "verify", "add")
@@ -60,36 +59,16 @@ def _list(as_json: bool) -> int:
     return 0
 
 
-class _ProgressLine:
-    """Draws a pull's progress on one terminal line, at most a few times a second."""
-
-    def __init__(self, model_id: str) -> None:
-        self.model_id = model_id
-        self.last = 0.0
-        self.tty = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if not self.tty or (now - self.last < 0.25 and done < total):
-            return
-        self.last = now
-        percent = f" ({100 * done // total}%)" if total else ""
-        print(f"\rDownloading {self.model_id}: {_gigabytes(done)} of {_gigabytes(total)}"
-              f"{percent}   ", end="", file=sys.stderr, flush=True)
-
-    def finish(self) -> None:
-        if self.tty and self.last:
-            print(file=sys.stderr)
-
-
 def _act(args: argparse.Namespace) -> int:
     from engine.models import store as model_store
     if args.models_action == "pull":
-        line = _ProgressLine(args.model_id)
+        from engine.cli.progress import ByteBar
+
+        line = ByteBar(f"Downloading {args.model_id}")
         try:
             path = model_store.pull(args.model_id, progress=line)
         finally:
-            line.finish()
+            line.close()
         print(f"Installed {args.model_id} in {path}.")
     elif args.models_action == "remove":
         model_store.remove(args.model_id)

@@ -10,6 +10,7 @@ from typing import Any
 
 from engine import protocol as p
 from engine.cli.client import Control, ControlError
+from engine.cli.progress import StepBar
 
 
 def _line(job: dict[str, Any]) -> str:
@@ -107,14 +108,15 @@ def submit(request: p.GenerationRequest, job_id: str, *, wait: bool, output: str
 
 def _follow(control: Control, job_id: str, since: int) -> p.Message:
     """Print a job's progress until its last event, which is returned."""
-    for event in control.events(since):
-        if getattr(event, "job_id", None) != job_id:
-            continue
-        if isinstance(event, p.Progress):
-            eta = f", about {event.eta_s:.0f} s left" if event.eta_s is not None else ""
-            print(f"\rstep {event.step}/{event.total}{eta}   ", end="", file=sys.stderr,
-                  flush=True)
-        elif isinstance(event, (p.Done, p.Failed, p.Cancelled, p.Interrupted)):
-            print(file=sys.stderr)
-            return event
+    bar = StepBar()
+    try:
+        for event in control.events(since):
+            if getattr(event, "job_id", None) != job_id:
+                continue
+            if isinstance(event, p.Progress):
+                bar.update(event.step, event.total, event.eta_s)
+            elif isinstance(event, (p.Done, p.Failed, p.Cancelled, p.Interrupted)):
+                return event
+    finally:
+        bar.close()
     raise ControlError("The engine closed the connection.")

@@ -5,47 +5,34 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Never, TextIO
+
+from tqdm import tqdm
 
 from studio.document.model import Project
 from studio.errors import RenderError
 
-BAR_WIDTH = 30
-
 
 class ProgressBar:
-    """A one-line text progress bar that rewrites itself with ``\\r`` (no dependency).
-
-    Redraws at most every 0.1 s so a fast export does not spend its time printing.
-    """
+    """Frames rendered, on one tqdm line of ``stream`` (redrawn at most ten times a second)."""
 
     def __init__(self, stream: TextIO, label: str = "Rendering") -> None:
+        self._bar: tqdm[Never] | None = None
         self._stream, self._label = stream, label
-        self._started = time.monotonic()
-        self._drawn = 0.0
-        self._open = False  # a bar line is on screen without its newline
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done < total and now - self._drawn < 0.1:
-            return
-        self._drawn = now
-        filled = BAR_WIDTH * done // max(1, total)
-        elapsed = now - self._started
-        rate = done / elapsed if elapsed > 0 else 0.0
-        self._stream.write(f"\r{self._label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
-                           f"{done}/{total} frames {100 * done // max(1, total):3d}% "
-                           f"{rate:5.1f} fps")
-        self._open = done < total
-        if not self._open:
-            self._stream.write("\n")
-        self._stream.flush()
+        bar = self._bar
+        if bar is None:
+            bar = self._bar = tqdm(total=total, desc=self._label, unit="frame", file=self._stream,
+                                   bar_format="{desc} {bar:30} {n}/{total} frames "
+                                              "{percentage:3.0f}% {rate_fmt}")
+        bar.update(done - bar.n)
 
     def end_line(self) -> None:
-        """End an unfinished bar's line, so an error message starts on a line of its own."""
-        if self._open:
-            self._stream.write("\n")
-            self._open = False
+        """End the bar's line, so a message printed next starts on a line of its own."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 def load_for_render(path: Path) -> tuple[Project, Path]:
@@ -53,11 +40,8 @@ def load_for_render(path: Path) -> tuple[Project, Path]:
     if not path.exists():
         raise RenderError(f"There is no file or folder at {path}.")
     if path.suffix.lower() == ".otio":
-        try:
-            from studio.render.otio_import import import_otio
-        except ImportError:
-            raise RenderError("Rendering an .otio file is not available yet in this build; "
-                              "open it as a project first.") from None
+        from studio.render.otio_import import import_otio
+
         return import_otio(path)
     from studio.document import persistence
 
