@@ -101,7 +101,9 @@ class SpecEditor(QObject):
             getattr(self, name).valueChanged.connect(lambda v, n=name: self._request(n, v))
         self.model.activated.connect(lambda _i: self._request("model_id",
                                                               self.model.currentText()))
-        self.model.lineEdit().editingFinished.connect(
+        model_edit = self.model.lineEdit()
+        assert model_edit is not None  # the combo box is editable (see __init__)
+        model_edit.editingFinished.connect(
             lambda: self._request("model_id", self.model.currentText().strip()))
         self.frame_size.activated.connect(self._size_chosen)
         self.randomise.clicked.connect(

@@ -102,7 +102,10 @@ class TakesList(QObject):
     def selected_take(self) -> str | None:
         """The id of the take selected in the list."""
         row = self.list.currentItem()
-        return row.data(Qt.ItemDataRole.UserRole) if row is not None else None
+        if row is None:
+            return None
+        take_id: str = row.data(Qt.ItemDataRole.UserRole)
+        return take_id
 
     def _take_action(self, action: str) -> None:
         take_id = "" if action == "requeue" else self.selected_take()

@@ -114,9 +114,9 @@ class ExportDialog(QDialog):
                             "most eyes, 23 is x264's default.")
         self.preset = QComboBox()
         self.preset.addItems(list(PRESETS))
-        self.size = QComboBox()
+        self.frame_size = QComboBox()
         self.sizes = _sizes(width, height)
-        self.size.addItems(list(self.sizes))
+        self.frame_size.addItems(list(self.sizes))
         self.fps = QComboBox()
         self.fps.addItems([f"Project rate ({rate_text(self.rate)})", *RATES])
         self.range = QComboBox()
@@ -131,7 +131,7 @@ class ExportDialog(QDialog):
         where.addWidget(browse)
         form.addRow("File", where)
         for label, widget in (("Format", self.format), ("Quality (CRF)", self.crf),
-                              ("Speed", self.preset), ("Size", self.size),
+                              ("Speed", self.preset), ("Size", self.frame_size),
                               ("Frame rate", self.fps), ("Range", self.range)):
             form.addRow(label, widget)
         self.note = QLabel()
@@ -154,8 +154,9 @@ class ExportDialog(QDialog):
         self.preset.setCurrentText(options.preset)
         size = None if options.width is None or options.height is None else (
             options.width, options.height)
-        self.size.setCurrentText(next((name for name, s in self.sizes.items() if s == size),
-                                      self.size.itemText(0)))
+        self.frame_size.setCurrentText(
+            next((name for name, s in self.sizes.items() if s == size),
+                 self.frame_size.itemText(0)))
         label = next((name for name, fps in RATES.items() if fps == options.fps), "")
         self.fps.setCurrentIndex(max(0, self.fps.findText(label)) if label else 0)
         self.range.setCurrentIndex(1 if options.in_out is not None and self.marks else 0)
@@ -182,7 +183,7 @@ class ExportDialog(QDialog):
     def options(self) -> ExportOptions:
         """The choice shown now."""
         codec, suffix = FORMATS[self.format.currentText()]
-        size = self.sizes[self.size.currentText()]
+        size = self.sizes[self.frame_size.currentText()]
         fps = RATES.get(self.fps.currentText())  # None: the project rate
         in_out = self.marks if self.range.currentIndex() == 1 else None
         path = Path(self.path.text().strip() or "export").with_suffix(suffix)

@@ -10,7 +10,7 @@ timeline items for pool media (a clip whole, a still for a few seconds).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +21,6 @@ from studio.document import persistence
 from studio.document.errors import EditError
 from studio.document.model import (
     Clip,
-    FrameRange,
     Generated,
     GeneratedSpec,
     Generation,
@@ -32,6 +31,7 @@ from studio.document.model import (
     Transition,
     new_id,
 )
+from studio.document.timebase import FrameRange
 from studio.engine_link.board import JobView
 from studio.engine_link.takes import (
     GenerationSetupError,
@@ -174,8 +174,11 @@ class GenerationActions(QObject):
         of media ids: a still, or a clip's first frame); one undo step."""
         project = self.project
         try:
-            generation = project.find(entry_id)[2].generation  # type: ignore[union-attr]
-        except (EditError, AttributeError):
+            entry: TrackEntry | None = project.find(entry_id)[2]
+        except EditError:
+            entry = None
+        generation = entry.generation if isinstance(entry, (Generated, Transition)) else None
+        if generation is None:
             self.message.emit("Select a generated shot to pin frames to.")
             return False
         if what == "playhead":
@@ -184,8 +187,10 @@ class GenerationActions(QObject):
                 self.message.emit("There is no clip or still under the playhead to pin.")
                 return False
             sources = [found]
+        elif isinstance(what, Iterable):
+            sources = [(m, 0) for m in what if m in project.media]
         else:
-            sources = [(m, 0) for m in what if m in project.media]  # type: ignore[union-attr]
+            raise TypeError(f"Pins come from 'playhead' or a list of media ids, not {what!r}.")
         pins = tuple(Pin(id=new_id("pin"), media_id=media_id, source=FrameRange(frame, 1), at=0)
                      for media_id, frame in sources)
         if not pins:

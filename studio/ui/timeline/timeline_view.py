@@ -22,11 +22,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QScrollBar, QWidget
 
-from studio.document.model import Gap, Project, Timeline, Track
+from studio.document.model import Gap, Project, Timeline, Track, TrackEntry
 from studio.document.signals import Signal as DocumentSignal
+from studio.ui.docks.media_bin import MEDIA_MIME
 
 from . import timeline_paint as paint
-from studio.ui.docks.media_bin import MEDIA_MIME
 from .timeline_drag import Drag, MoveRequest, TrimRequest
 from .timeline_geometry import ZOOM_STEP, TrackLayout, Viewport, hit_test, snap_targets
 
@@ -221,7 +221,8 @@ class QtTimelineView(QWidget):
         _disconnect(self._subscriptions)
 
     # ------------------------------------------------------------------- document events
-    def _on_spliced(self, track: Track, index: int, _removed: tuple, _inserted: tuple) -> None:
+    def _on_spliced(self, track: Track, index: int, _removed: tuple[TrackEntry, ...],
+                    _inserted: tuple[TrackEntry, ...]) -> None:
         self._layouts.pop(track.id, None)  # rebuilt on next use, once per burst of splices
         try:
             rect = self.row_rect(track.id)
@@ -267,15 +268,15 @@ class QtTimelineView(QWidget):
         data = event.mimeData()
         return data.hasFormat(MEDIA_MIME) or data.hasUrls()
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self._droppable(event):
             event.acceptProposedAction()
 
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt's name
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if self._droppable(event):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+    def dropEvent(self, event: QDropEvent) -> None:
         """Media from the bin, or files from the file manager, land where they are dropped."""
         pos = event.position()
         track = self.track_at(pos.y()) or (self.project.timeline.tracks[0]
@@ -293,7 +294,7 @@ class QtTimelineView(QWidget):
                 self.files_dropped.emit(paths, track.id, frame)
         event.acceptProposedAction()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, event: QPaintEvent) -> None:
         clip = event.rect()
         painter = QPainter(self)
         metrics = painter.fontMetrics()
@@ -322,14 +323,14 @@ class QtTimelineView(QWidget):
             x0, x1 = self.viewport.frame_to_x(begin), self.viewport.frame_to_x(stop)
             paint.paint_ghost(painter, QRectF(x0, row.top() + 2, x1 - x0, row.height() - 4))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event: QResizeEvent) -> None:
         height = self._scrollbar.sizeHint().height()
         self._scrollbar.setGeometry(0, self.height() - height, self.width(), height)
         self._refresh_range()
         super().resizeEvent(event)
 
     # --------------------------------------------------------------------- interaction
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         pos = event.position()
@@ -362,7 +363,7 @@ class QtTimelineView(QWidget):
         self._drag_id = self._drag.drag_id
         return None
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         if self._scrubbing:
             self.set_playhead(self.viewport.nearest_frame(pos.x()))
@@ -375,7 +376,7 @@ class QtTimelineView(QWidget):
         else:
             self._hover(pos)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         drag, self._drag = self._drag, None
         self._scrubbing = False
         if drag is not None and drag.active and drag.last is not None:
@@ -398,7 +399,7 @@ class QtTimelineView(QWidget):
         edge = hit is not None and hit[1] != "body"
         self.setCursor(Qt.CursorShape.SizeHorCursor if edge else Qt.CursorShape.ArrowCursor)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
+    def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta().y() or event.angleDelta().x()
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             factor = ZOOM_STEP ** (delta / 120)

@@ -132,8 +132,12 @@ class ActionSet:
 
     def _callback(self, spec: ActionSpec) -> Callable[[], None]:
         if spec.callback_name is None:
-            not_built = getattr(self.target, "not_built")
-            return lambda: not_built(spec)
+            not_built = self._resolve("not_built")
+
+            def report() -> None:
+                not_built(spec)
+
+            return report
         name = spec.callback_name
 
         def trigger() -> None:  # not the method itself: triggered(bool) passes a checked state

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMessageLogContext, QtMsgType, QTimer, qInstallMessageHandler
+from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from studio.ui.window.main_window import MainWindow
@@ -78,7 +78,8 @@ def run(opened: OpenedProject | None, *, screenshot: Path | None = None,
     """
     messages = _QtMessages()
     qInstallMessageHandler(messages)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()  # typed QCoreApplication; the studio makes QApplications
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     messages.started()
     if bindings_drop_references():
         print("frameloom: this PySide6 release drops references to None on every call and "
@@ -125,7 +126,8 @@ def run(opened: OpenedProject | None, *, screenshot: Path | None = None,
             await bridge.stop()
             return code
 
-        return loop.run_until_complete(main())
+        code: int = loop.run_until_complete(main())  # qasync is untyped: Any
+        return code
     finally:
         loop.close()
 

@@ -6,8 +6,8 @@ import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
@@ -150,7 +150,7 @@ class ProjectSession(QObject):
             return False
         return True
 
-    def transact(self, text: str, steps: list[EditCommand]) -> bool:
+    def transact(self, text: str, steps: Sequence[EditCommand]) -> bool:
         """Push ``steps`` as one undo step called ``text``; if one is refused, none is kept."""
         try:
             with transaction(self.stack, text):

@@ -79,7 +79,7 @@ def test_the_dialog_edits_every_setting_and_the_extension_follows_the_format(
     dialog.format.setCurrentText("H.265 MP4")
     dialog.crf.setValue(24)
     dialog.preset.setCurrentText("veryfast")
-    dialog.size.setCurrentText("Half (256x144)")
+    dialog.frame_size.setCurrentText("Half (256x144)")
     dialog.fps.setCurrentText("30 fps")
     dialog.range.setCurrentIndex(1)
     assert dialog.range.currentText() == "In to Out (00:00:02:00 - 00:00:03:23)"
