@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="edit only: do not start the engine (nothing can be generated)")
     sample = commands.add_parser("sample", help="write the procedural sample project")
     sample.add_argument("folder", type=Path, metavar="DIR", help="folder to write it into")
+    sample.add_argument("--take", type=Path, metavar="FILE.mp4",
+                        help="a generated video to give the sample's shot as its take (the "
+                             "README's command makes one with frameloom-mini)")
     info = commands.add_parser("info", help="print a summary of a project")
     info.add_argument("project", type=Path, help="a .frameloom file or a project folder")
     _add_render_parser(commands)
@@ -108,6 +111,14 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     from studio.sample import make_sample_project
 
     path = make_sample_project(args.folder)
+    if args.take is not None:
+        from studio.engine_link.takes import GenerationSetupError
+        from studio.sample import add_sample_take
+
+        try:
+            add_sample_take(path, args.take)
+        except GenerationSetupError as exc:
+            raise CommandError(str(exc)) from None
     project = persistence.open_project(path).project
     items = sum(len(t.items) for t in project.timeline.tracks)
     print(f"Wrote the sample project {path}: {len(project.media)} media files, {items} timeline "

@@ -31,6 +31,7 @@ from studio.document.timebase import FrameRange, format_rate
 WIDTH, HEIGHT, RATE = 512, 288, Fraction(24)
 NAME = "Sample"
 PROMPT = "a red circle moves right on a blue background"
+SHOT_ID = "shot-1"
 
 #: The frame code: BITS black/white cells along the bottom edge spell the frame number in binary
 #: (most significant bit first), big enough to survive H.264 at any sane quality.
@@ -156,7 +157,7 @@ def make_sample_project(folder: Path) -> Path:
         Clip(id="clip-1", media_id="media-clip-1", source=FrameRange(0, 48), name="Clip 1"),
         Transition(id="transition-1", kind="crossfade", in_offset=6, out_offset=6),
         Still(id="still-1", media_id="media-still-1", duration=36, name="Still 1"),
-        Generated(id="shot-1", generation=Generation(spec=spec), source=FrameRange(0, 48),
+        Generated(id=SHOT_ID, generation=Generation(spec=spec), source=FrameRange(0, 48),
                   name="Shot 1"),
         Gap(id="gap-1", duration=12),
         Clip(id="clip-2", media_id="media-clip-2", source=FrameRange(0, 72), name="Clip 2"),
@@ -164,3 +165,34 @@ def make_sample_project(folder: Path) -> Path:
     project = Project(id="project-sample", name=NAME, rate=RATE, width=WIDTH, height=HEIGHT,
                       media=pool, timeline=Timeline(id="timeline-1", tracks=[track]))
     return persistence.save_project(project, folder)
+
+
+def add_sample_take(project_file: Path, take: Path) -> str:
+    """Give the sample's generated shot ``take`` (an MP4) as its active take, and save.
+
+    The file is copied into the project's ``takes/`` folder under its content hash, as a take
+    from the engine is, so the first window shows a generated take, not a card.
+
+    Returns
+    -------
+    str
+        The take's path as the project records it (``takes/<hash>.mp4``).
+
+    Raises
+    ------
+    studio.engine_link.takes.GenerationSetupError
+        If the file cannot be read or copied.
+    """
+    from studio.document import edits
+    from studio.engine_link.takes import GenerationSetupError, store_take, take_for
+
+    if not take.is_file():
+        raise GenerationSetupError(f"There is no take at {take}.")
+    opened = persistence.open_project(project_file)
+    folder = opened.path.parent
+    stored = store_take(take, folder / "takes")
+    made = take_for(opened.project, SHOT_ID, f"sample-{Path(stored).stem}", stored)
+    if made is not None:
+        edits.add_take(opened.project, SHOT_ID, made)
+        persistence.save_project(opened.project, folder)
+    return stored

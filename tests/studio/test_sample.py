@@ -6,6 +6,7 @@ from pathlib import Path
 
 import av
 import cv2
+import numpy as np
 import pytest
 
 from studio import sample
@@ -72,3 +73,27 @@ def test_sample_is_byte_identical_every_run(sample_project: Path, tmp_path: Path
     for a in sorted(p for p in sample_project.parent.rglob("*") if p.is_file()):
         b = again.parent / a.relative_to(sample_project.parent)
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_the_sample_shot_gets_the_take_it_is_given(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from studio.app import main
+
+    take = tmp_path / "mini.mp4"
+    with av.open(str(take), "w") as out:  # a tiny stand-in for the README's frameloom-mini take
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        for _ in range(3):
+            frame = av.VideoFrame.from_ndarray(
+                np.zeros((64, 64, 3), np.uint8), format="rgb24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    assert main(["sample", str(tmp_path / "s"), "--take", str(take)]) == 0
+    project = persistence.open_project(tmp_path / "s").project
+    _track, _index, shot = project.find(sample.SHOT_ID)
+    assert isinstance(shot, Generated)
+    active = shot.generation.active_take
+    assert active is not None and active.path.startswith("takes/")
+    assert (tmp_path / "s" / active.path).read_bytes() == take.read_bytes()
+    assert main(["sample", str(tmp_path / "t"), "--take", str(tmp_path / "gone.mp4")]) == 2
+    assert "There is no take at" in capsys.readouterr().err

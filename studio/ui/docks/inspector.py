@@ -21,7 +21,7 @@ from studio.document.model import (
 from studio.ui.docks.inspector_footage import FootageEditor
 from studio.ui.docks.inspector_pins import PinsEditor
 from studio.ui.docks.inspector_spec import SpecEditor
-from studio.ui.docks.inspector_takes import TakeThumb, TakesList
+from studio.ui.docks.inspector_takes import TakesList, TakeThumb
 from studio.ui.subscriptions import Subscriptions
 
 NOTHING = "Select a generated shot or bridge."

@@ -13,7 +13,6 @@ from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
 from studio.document.model import MediaRef, Project
-
 from studio.ui.subscriptions import Subscriptions
 
 #: The drag-and-drop type of media pool entries: their ids, one per line (UTF-8).
@@ -93,13 +92,13 @@ class QtMediaBin(QListWidget):
         return [self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())
                 if self.item(i).isSelected()]
 
-    def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:  # noqa: N802 - Qt's
+    def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:
         data = QMimeData()
         ids = "\n".join(row.data(Qt.ItemDataRole.UserRole) for row in items)
         data.setData(MEDIA_MIME, ids.encode())
         return data
 
-    def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt's name
+    def mimeTypes(self) -> list[str]:
         return [MEDIA_MIME]
 
     def detach(self) -> None:

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from studio.document.model import Project
 from studio.outline import track_rows
-
 from studio.ui.subscriptions import Subscriptions
 
 COLUMNS = ("Item", "Kind", "Start", "Duration", "Status")

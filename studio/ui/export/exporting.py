@@ -134,7 +134,7 @@ def _export_job(cancel: threading.Event, report: Callable[..., None], project: P
     except StudioError as exc:
         report("finished", False, str(exc))
         return
-    except Exception as exc:  # noqa: BLE001 - the studio stays up; the sentence says what
+    except Exception as exc:
         report("finished", False, f"The export failed ({type(exc).__name__}: {exc}); "
                                   "nothing was written.")
         return

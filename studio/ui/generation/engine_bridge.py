@@ -15,7 +15,12 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.protocol import GenerationRequest, OperationSpec
 from studio.engine_link import (
-    EngineClient, EngineError, EngineSupervisor, EngineUnavailable, JobBoard, SupervisorStatus,
+    EngineClient,
+    EngineError,
+    EngineSupervisor,
+    EngineUnavailable,
+    JobBoard,
+    SupervisorStatus,
 )
 from studio.engine_link.tasks import cancel_and_wait
 

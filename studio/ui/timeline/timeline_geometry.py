@@ -83,7 +83,7 @@ class TrackLayout:
     Built once per change of the track, so painting and hit testing never walk the whole track.
     """
 
-    __slots__ = ("track_id", "starts", "ends", "items", "transitions", "duration")
+    __slots__ = ("duration", "ends", "items", "starts", "track_id", "transitions")
 
     def __init__(self, track: Track) -> None:
         self.track_id = track.id

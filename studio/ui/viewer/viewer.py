@@ -23,10 +23,10 @@ from PySide6.QtCore import QElapsedTimer, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
+from studio.document.errors import EditError
 from studio.document.model import Project
 from studio.document.timebase import frames_to_timecode
 from studio.errors import StudioError
-from studio.document.errors import EditError
 from studio.render.preview import PreviewFrames, preview_size, snapshot, take_preview
 from studio.ui.subscriptions import Subscriptions
 from studio.ui.workers import threads
@@ -122,7 +122,7 @@ class _Worker(threading.Thread):
         except StudioError as exc:
             self.deliver(version, frame, None, str(exc), False)
             return
-        except Exception as exc:  # noqa: BLE001 - a viewer must never take the studio down
+        except Exception as exc:
             self.deliver(version, frame, None,
                          f"This frame cannot be shown ({type(exc).__name__}: {exc}).", False)
             return
@@ -143,7 +143,7 @@ class _Worker(threading.Thread):
                 self._sharp = (version, size, PreviewFrames(project, folder, *size,
                                                             cache_frames=4))
             pixels = self._sharp[2].frame(frame)
-        except Exception:  # noqa: BLE001 - the preview-size frame is showing; keep it
+        except Exception:
             return
         if pixels is not None:
             self.rendered += 1
@@ -251,7 +251,7 @@ class QtViewer(QWidget):
             self.frame_shown.emit(frame)
         self.updated.emit()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         ratio = self.devicePixelRatioF()
         self._worker.detail = (round(self.width() * ratio), round(self.height() * ratio))
@@ -273,7 +273,7 @@ class QtViewer(QWidget):
         self._worker.join(timeout=5)
 
     # ------------------------------------------------------------------ painting
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.fillRect(self.rect(), BACKGROUND)

@@ -172,7 +172,7 @@ class MainWindow(QMainWindow):
         answer = self.prompts.confirm_close(self.project.name)
         return answer == "discard" or (answer == "save" and self.save())
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self._may_discard():
             event.ignore()
             return
@@ -249,11 +249,11 @@ class MainWindow(QMainWindow):
             return False
         return self.session.import_media(paths)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             self.session.import_media_in_background(paths)

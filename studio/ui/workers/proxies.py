@@ -18,8 +18,8 @@ from studio.document.model import MediaRef, Project
 from studio.document.persistence import resolve_media_path
 from studio.errors import StudioError
 from studio.media.proxy import ProxyBuilder
-from studio.ui.workers import threads
 from studio.ui.subscriptions import Subscriptions
+from studio.ui.workers import threads
 
 
 class QtProxies(QObject):
@@ -94,7 +94,7 @@ class QtProxies(QObject):
             return
         try:
             made = future.result()
-        except Exception as exc:  # noqa: BLE001 - a proxy is an optimisation: say, and go on
+        except Exception as exc:
             if isinstance(exc, (StudioError, OSError)):
                 reason = str(exc).rstrip(".")
                 reason = reason[:1].lower() + reason[1:]

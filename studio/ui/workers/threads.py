@@ -17,7 +17,6 @@ from typing import TypeVar
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
-
 _Q = TypeVar("_Q", bound=QObject)
 
 

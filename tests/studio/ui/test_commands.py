@@ -12,7 +12,14 @@ from PySide6.QtGui import QUndoStack
 from studio.document import serialize
 from studio.document.errors import EditError
 from studio.document.model import (
-    Clip, Fingerprint, GeneratedSpec, Generation, MediaRef, Project, Still, Take,
+    Clip,
+    Fingerprint,
+    GeneratedSpec,
+    Generation,
+    MediaRef,
+    Project,
+    Still,
+    Take,
 )
 from studio.document.timebase import FrameRange
 from studio.ui import commands as c

@@ -10,7 +10,7 @@ from studio.ui.commands import AddTakeCommand
 from studio.ui.window.main_window import MainWindow
 
 
-def _spec(window: MainWindow):  # noqa: ANN202 - the shot's GeneratedSpec
+def _spec(window: MainWindow):
     shot = window.project.find("shot-1")[2]
     assert isinstance(shot, Generated)
     return shot.generation.spec

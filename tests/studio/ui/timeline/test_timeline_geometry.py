@@ -7,8 +7,17 @@ import pytest
 from studio.document.model import Gap, Track, Transition
 from studio.ui.timeline.timeline_drag import Drag, MoveRequest, TrimRequest
 from studio.ui.timeline.timeline_geometry import (
-    MAX_PIXELS_PER_FRAME, MIN_PIXELS_PER_FRAME, TrackLayout, Viewport, hit_part, hit_test, snap,
-    snap_edge, snap_span, snap_targets, tick_step,
+    MAX_PIXELS_PER_FRAME,
+    MIN_PIXELS_PER_FRAME,
+    TrackLayout,
+    Viewport,
+    hit_part,
+    hit_test,
+    snap,
+    snap_edge,
+    snap_span,
+    snap_targets,
+    tick_step,
 )
 
 

@@ -16,7 +16,6 @@ from studio.ui.window.actions import ACTIONS, ActionSpec, build_actions
 from studio.ui.window.main_window import MainWindow
 
 
-
 class Target(QObject):
     def __init__(self) -> None:
         super().__init__()
