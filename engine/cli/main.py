@@ -113,14 +113,16 @@ def resolve_size(args: argparse.Namespace) -> tuple[int, int, int, int]:
     Raises
     ------
     UsageError
-        If the model is not installed (its defaults are needed) or a source clip cannot be read.
+        If a source clip cannot be read.
     """
     from engine.models.installed import ModelError, find_model
 
     try:
         info = find_model(args.model)
-    except ModelError as exc:
-        raise UsageError(str(exc)) from None
+    except ModelError:
+        # An unknown model fails later with its own sentence (and the job's exit status), after
+        # the prompt policy has had its say; any size will do until then.
+        return (args.width or 512, args.height or 288, args.frames or 49, args.fps or 24)
     defaults = info.defaults
     width, height = args.width, args.height
     source = _first_source(args)

@@ -43,14 +43,19 @@ class ByteBar:
     """A download's bytes on one tqdm line on stderr, called as ``(done, total)``."""
 
     def __init__(self, label: str) -> None:
-        self._bar: tqdm[Never] = tqdm(desc=label, unit="B", unit_scale=True, unit_divisor=1024,
-                                       file=sys.stderr)
+        self._label = label
+        self._bar: tqdm[Never] | None = None  # drawn from the first bytes on, not before
 
     def __call__(self, done: int, total: int) -> None:
-        if total and self._bar.total != total:
-            self._bar.total = total
-        self._bar.update(done - self._bar.n)
+        bar = self._bar
+        if bar is None:
+            bar = self._bar = tqdm(desc=self._label, unit="B", unit_scale=True,
+                                   unit_divisor=1024, file=sys.stderr)
+        if total and bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
 
     def close(self) -> None:
-        """End the line."""
-        self._bar.close()
+        """End the line, if one was drawn."""
+        if self._bar is not None:
+            self._bar.close()
