@@ -29,6 +29,8 @@ TransitionKind = Literal["cut", "crossfade", "bridge"]
 TRANSITION_KINDS: tuple[str, ...] = ("cut", "crossfade", "bridge")
 
 DEFAULT_MODEL = "frameloom-mini"
+#: The largest seed the studio draws or offers (every backend takes it).
+MAX_SEED = 2**31 - 1
 
 
 def new_id(prefix: str) -> str:

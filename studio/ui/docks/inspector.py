@@ -143,6 +143,11 @@ class QtInspector(QWidget):
         return self.takes.selected_take()
 
     # ------------------------------------------------------------------ requests
+    def commit(self) -> None:
+        """Send a spec edit still being typed (see :meth:`SpecEditor.commit`)."""
+        if self._generation() is not None:
+            self.spec.commit()
+
     def _spec_edit(self, field: str, value: object) -> None:
         if self.entry_id is not None and self._generation() is not None:
             self.spec_edit_requested.emit(self.entry_id, field, value)

@@ -18,14 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.document.model import DEFAULT_MODEL, GeneratedSpec
+from studio.document.model import DEFAULT_MODEL, MAX_SEED, GeneratedSpec
 
 #: Resolution presets: label -> (width, height), None for the project's size.
 SIZES: dict[str, tuple[int, int] | None] = {
     "Project size": None, "512x288 (16:9)": (512, 288), "768x432 (16:9)": (768, 432),
     "1280x720 (16:9)": (1280, 720), "288x512 (9:16)": (288, 512), "512x512 (1:1)": (512, 512),
 }
-MAX_SEED = 2**31 - 1
 
 
 class SpecEditor(QObject):
@@ -136,6 +135,14 @@ class SpecEditor(QObject):
         self.seed.setValue(spec.seed)
         self.steps.setValue(spec.steps)
         self.guidance.setValue(spec.guidance)
+
+    def commit(self) -> None:
+        """Ask for what the text fields hold but have not sent: a line edit finishes only on
+        Enter or losing focus, and an action taken meanwhile (Ctrl+Enter) must see the text."""
+        for name in ("prompt", "negative_prompt"):
+            editor: QLineEdit = getattr(self, name)
+            self._request(name, editor.text())
+        self._request("model_id", self.model.currentText().strip())
 
     def _request(self, field: str, value: Any) -> None:
         spec = self._current()

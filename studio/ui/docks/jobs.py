@@ -1,4 +1,4 @@
-"""QtJobsPanel: the engine's jobs and status, fed by an EngineBridge's signals."""
+"""QtJobsPanel: the engine's jobs and status, each row naming the item and operation it is for."""
 
 from __future__ import annotations
 
@@ -16,34 +16,46 @@ from PySide6.QtWidgets import (
 )
 
 from studio.engine_link import JobView
-from studio.ui.generation.engine_bridge import EngineBridge
+from studio.ui.generation.live_jobs import RETRYABLE, LiveJobs
 
 PREVIEW_WIDTH = 240
-FINISHED = ("done", "failed", "cancelled", "interrupted")
+FINISHED = ("done", *RETRYABLE)
+#: The engine's first estimates include loading and warm-up; a rate needs a few steps.
+ETA_AFTER_STEPS = 3
 
 
-def job_text(job: JobView) -> str:
-    """One line for a job: state, progress and prompt (or its error)."""
+def eta_text(job: JobView) -> str:
+    """``, 12 s left`` for a running job once a few steps gave a rate, else ``, estimating``."""
+    if job.state != "running":
+        return ""
+    if job.step < ETA_AFTER_STEPS or not job.eta_s:
+        return ", estimating"
+    return f", {job.eta_s:.0f} s left"
+
+
+def job_text(job: JobView, what: str) -> str:
+    """One line for a job: state, progress, what it is for (``what``) and its error if any."""
     progress = f" {job.fraction:.0%}" if job.state == "running" else ""
-    eta = f", {job.eta_s:.0f} s left" if job.state == "running" and job.eta_s else ""
-    detail = job.error if job.error else job.prompt
-    return f"[{job.state}{progress}{eta}] {detail}"
+    error = f" ({job.error})" if job.error else ""
+    return f"[{job.state}{progress}{eta_text(job)}] {what}{error}"
 
 
 class QtJobsPanel(QWidget):
     """The engine's status line, the live preview, and one row per job in the engine's order.
 
     The buttons act on the selected job: cancel (queued or running), retry (a finished job
-    that made no take: the window queues its item again), remove (not running) and move up
-    (queued). ``retry_requested(job_id)`` is the window's to answer, since only it knows
-    the item a job was for.
+    that made no take, once, while its item has no live job: the window queues its item
+    again), remove (not running) and move up (queued); Retry Interrupted retries every job an
+    engine restart interrupted. ``retry_requested(job_id)`` is the window's to answer, since
+    only it knows the item a job was for.
     """
 
     retry_requested = Signal(str)
 
-    def __init__(self, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, live: LiveJobs, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.bridge = bridge
+        self.live = live
+        self.bridge = bridge = live.bridge
         self.status = QLabel("Starting the engine.")
         self.status.setWordWrap(True)
         self.preview = QLabel()
@@ -58,23 +70,26 @@ class QtJobsPanel(QWidget):
         self.jobs.setObjectName("jobs")
         self.buttons = {name: QPushButton(title) for name, title in (
             ("cancel", "Cancel"), ("retry", "Retry"), ("remove", "Remove"),
-            ("up", "Move Up"))}
+            ("up", "Move Up"), ("retry_interrupted", "Retry Interrupted"))}
         row = QHBoxLayout()
-        for button in self.buttons.values():
-            row.addWidget(button)
+        for name in ("cancel", "retry", "remove", "up"):
+            row.addWidget(self.buttons[name])
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         layout.addWidget(self.preview)
         layout.addWidget(self.progress)
+        layout.addWidget(self.buttons["retry_interrupted"])  # shown only when there are some
         layout.addWidget(self.jobs)
         layout.addLayout(row)
         self.buttons["cancel"].clicked.connect(lambda: self._act(bridge.cancel))
         self.buttons["remove"].clicked.connect(lambda: self._act(bridge.remove))
         self.buttons["retry"].clicked.connect(lambda: self._act(self.retry_requested.emit))
         self.buttons["up"].clicked.connect(self.move_up)
+        self.buttons["retry_interrupted"].clicked.connect(self.retry_interrupted)
         self.jobs.currentItemChanged.connect(lambda *_: self._update_buttons())
         bridge.status_changed.connect(lambda _state, sentence: self.status.setText(sentence))
-        bridge.job_changed.connect(self._on_job)
+        live.job_changed.connect(self._on_job)
+        live.changed.connect(self._relabel)
         bridge.job_removed.connect(self._on_removed)
         bridge.order_changed.connect(self._on_order)
         self._update_buttons()
@@ -97,6 +112,13 @@ class QtJobsPanel(QWidget):
         job = self.selected()
         if job is not None and callable(action):
             action(job.id)
+        self._update_buttons()
+
+    def retry_interrupted(self) -> None:
+        """Retry every job an engine restart interrupted that was not retried yet."""
+        for job_id in self.live.interrupted():
+            self.retry_requested.emit(job_id)
+        self._update_buttons()
 
     def move_up(self) -> None:
         """Move the selected queued job one place earlier in the queue."""
@@ -112,9 +134,13 @@ class QtJobsPanel(QWidget):
         job = self.selected()
         state = job.state if job is not None else ""
         self.buttons["cancel"].setEnabled(state in ("queued", "running"))
-        self.buttons["retry"].setEnabled(state in ("failed", "cancelled", "interrupted"))
+        self.buttons["retry"].setEnabled(job is not None and self.live.can_retry(job.id))
         self.buttons["remove"].setEnabled(state in ("queued", *FINISHED))
         self.buttons["up"].setEnabled(state == "queued")
+        interrupted = len(self.live.interrupted())
+        self.buttons["retry_interrupted"].setText(f"Retry Interrupted ({interrupted})")
+        self.buttons["retry_interrupted"].setEnabled(bool(interrupted))
+        self.buttons["retry_interrupted"].setVisible(bool(interrupted))
 
     # ------------------------------------------------------------------ board signals
     def _row(self, job_id: str) -> QListWidgetItem | None:
@@ -129,18 +155,32 @@ class QtJobsPanel(QWidget):
             row = QListWidgetItem()
             row.setData(Qt.ItemDataRole.UserRole, job.id)
             self.jobs.addItem(row)
-        row.setText(job_text(job))
-        tip = f"{job.error}\n{job.hint}" if job.error and job.hint else (job.error or job.prompt)
-        row.setToolTip(tip)
+        self._label(row, job)
         if job.preview and job.state == "running":
             self._show_preview(job)
+        elif job.state != "running" and self.preview_job == job.id:
+            self.preview_job = None  # cancelled or over: its last estimate means nothing now
+            self.preview.clear()
         if job.state == "running":
             self.progress.setVisible(True)
             self.progress.setValue(int(job.fraction * 1000))
-            eta = f", {job.eta_s:.0f} s left" if job.eta_s else ""
-            self.progress.setFormat(f"{job.fraction:.0%}{eta}")
+            self.progress.setFormat(f"{job.fraction:.0%}{eta_text(job)}")
         elif not any(j.state == "running" for j in self.bridge.board.jobs.values()):
             self.progress.setVisible(False)
+        self._update_buttons()
+
+    def _label(self, row: QListWidgetItem, job: JobView) -> None:
+        what = self.live.describe(job)
+        row.setText(job_text(job, what))
+        row.setToolTip("\n".join(part for part in (what, job.error, job.hint) if part))
+
+    def _relabel(self) -> None:
+        """Name every row again (another project is open, or a job was sent or retried)."""
+        for i in range(self.jobs.count()):
+            row = self.jobs.item(i)
+            job = self.bridge.board.jobs.get(row.data(Qt.ItemDataRole.UserRole))
+            if job is not None:
+                self._label(row, job)
         self._update_buttons()
 
     def _show_preview(self, job: JobView) -> None:

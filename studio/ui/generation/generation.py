@@ -4,12 +4,16 @@
 extension, a bridge, a loop, an animated still, pins) and into engine jobs through the
 :class:`~studio.ui.generation.engine_bridge.EngineBridge`; when a job is done it copies the
 take into the project's ``takes/`` folder (off the GUI thread) and adds it to its item as one
-undo step. Every refusal is one sentence on ``message``. :func:`items_for_media` makes the
-timeline items for pool media (a clip whole, a still for a few seconds).
+undo step. Every refusal is one sentence on ``message``, given when the item is made where it
+can be (a bridge that could never be generated is not made). New shots draw a fresh seed, and
+generating again with settings an earlier take was made with draws another, so each take
+differs and its spec still reproduces it. :func:`items_for_media` makes the timeline items for
+pool media (a clip whole, a still for a few seconds).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -17,10 +21,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from studio.document import persistence
+from studio.document import persistence, serialize
 from studio.document.errors import EditError
 from studio.document.model import (
+    MAX_SEED,
     Clip,
+    Gap,
     Generated,
     GeneratedSpec,
     Generation,
@@ -42,6 +48,7 @@ from studio.engine_link.takes import (
     take_for,
 )
 from studio.ui import commands
+from studio.ui.generation.live_jobs import LiveJobs
 from studio.ui.workers import threads
 
 if TYPE_CHECKING:
@@ -74,6 +81,38 @@ KINDS = {"shot": "at the playhead", "extend_forward": "after", "extend_backward"
 DEFAULT_SECONDS = 2
 
 
+def fresh_seed() -> int:
+    """A random seed for a new take."""
+    return secrets.randbelow(MAX_SEED + 1)
+
+
+def _generation_of(project: Project, entry_id: str) -> Generation | None:
+    entry = project.find(entry_id)[2]
+    return entry.generation if isinstance(entry, (Generated, Transition)) else None
+
+
+def _spec_hash(project: Project, entry_id: str) -> str:
+    generation = _generation_of(project, entry_id)
+    return serialize.spec_hash(generation.spec) if generation is not None else ""
+
+
+def bridge_refusal(first: TrackEntry, after: list[TrackEntry]) -> str | None:
+    """Why a bridge from ``first`` to the entry after it (``after``: it, or nothing) could
+    never be generated, in one sentence; None when it can be (once both sides have frames)."""
+    following = after[0] if after else None
+    if following is None or isinstance(following, Transition):
+        return "A bridge goes between two items; select the first of two adjacent items."
+    if isinstance(first, Still) or isinstance(following, Still):
+        return ("A bridge cannot start or end on a still; animate the still first and bridge "
+                "from that shot.")
+    if isinstance(following, Gap):
+        return ("A bridge needs a clip right after the selected item, not a gap; close the gap "
+                "first.")
+    if not isinstance(first, (Clip, Generated)):
+        return "A bridge starts from a clip or a generated shot; select one."
+    return None
+
+
 class GenerationActions(QObject):
     """Creates generated items and runs their jobs for one window.
 
@@ -85,6 +124,13 @@ class GenerationActions(QObject):
         Return the timeline's playhead frame and selected entry ids.
     bridge
         The engine adapter, or None when the studio runs without an engine.
+    commit_edits
+        Sends an edit still being typed (the inspector's prompt) before anything is generated.
+
+    Attributes
+    ----------
+    live
+        The bridge's jobs as this project's items see them (None without an engine).
     """
 
     message = Signal(str)
@@ -93,16 +139,22 @@ class GenerationActions(QObject):
 
     def __init__(self, session: Callable[[], ProjectSession], playhead: Callable[[], int],
                  selection: Callable[[], list[str]], bridge: EngineBridge | None,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *,
+                 commit_edits: Callable[[], None] = lambda: None) -> None:
         super().__init__(parent)
         self._session, self._playhead, self._selection = session, playhead, selection
+        self._commit_edits = commit_edits
         self.bridge = bridge
+        self.live: LiveJobs | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes")
         self._storing: set[str] = set()
+        self._jobs_spec: dict[str, tuple[str, str]] = {}  # job id -> (item, spec hash) sent
         threads.install()
         if bridge is not None:
             bridge.take_ready.connect(self.take_ready)
             bridge.request_failed.connect(self.message.emit)
+            self.live = LiveJobs(bridge, self)
+            self.live.message.connect(self.message.emit)
 
     @property
     def project(self) -> Project:
@@ -128,7 +180,7 @@ class GenerationActions(QObject):
             pins = (Pin(id=new_id("pin"), media_id=anchor.media_id, source=FrameRange(0, 1),
                         at=0),)
         spec = GeneratedSpec(kind="shot" if kind == "animate" else kind,  # type: ignore[arg-type]
-                             prompt="", duration=duration, pins=pins)
+                             prompt="", duration=duration, pins=pins, seed=fresh_seed())
         item = Generated(id=new_id("gen"), generation=Generation(spec=spec),
                          source=FrameRange(0, duration),
                          name=kind.replace("_", " ").capitalize())
@@ -161,10 +213,10 @@ class GenerationActions(QObject):
         if kind in ("extend_forward", "extend_backward", "loop") and not isinstance(
                 entry, (Clip, Generated)):
             raise GenerationSetupError(f"Select a clip to {kind.replace('_', ' ')}.")
-        if kind == "bridge" and not any(
-                not isinstance(e, Transition) for e in track.items[index + 1:index + 2]):
-            raise GenerationSetupError("A bridge goes between two items; select the first of "
-                                       "two adjacent items.")
+        refusal = bridge_refusal(entry, track.items[index + 1:index + 2]) \
+            if kind == "bridge" else None
+        if refusal is not None:
+            raise GenerationSetupError(refusal)
         return track.id, start if KINDS[kind] == "before" else start + entry.duration, entry
 
     # ------------------------------------------------------------------ pins
@@ -213,41 +265,78 @@ class GenerationActions(QObject):
 
     # ------------------------------------------------------------------ jobs
     def generate(self, entry_ids: list[str] | None = None) -> list[str]:
-        """Queue one job per selected generated item; returns the job ids sent."""
+        """Queue one job per selected generated item; returns the job ids sent.
+
+        An edit still being typed in the inspector is sent first. An item whose settings made
+        a take already, or a job still queued or running, gets a fresh seed first (an undo
+        step), so the new take differs from it and its spec still reproduces it.
+        """
         if self.bridge is None:
             self.message.emit("The engine is not running in this window, so nothing can be "
                               "generated; start the studio with 'frameloom PROJECT'.")
             return []
+        self._commit_edits()
         session = self._session()
         project = session.project
         # An untitled project's media paths are absolute, so any folder resolves them.
         folder = session.path.parent if session.path is not None else Path.cwd()
         ids = entry_ids if entry_ids is not None else self._selection()
         sent: list[str] = []
+        reseeded: list[int] = []
         for entry_id in ids:
             try:
                 request, operation = request_for(project, folder, entry_id)
+                if self._repeats(project, entry_id):
+                    seed = fresh_seed()
+                    if session.push(commands.SetSpecCommand(project, entry_id, seed=seed)):
+                        reseeded.append(seed)
+                        request, operation = request_for(project, folder, entry_id)
             except (GenerationSetupError, ValueError) as exc:
                 self.message.emit(str(exc))
                 continue
             job_id = job_id_for(project, entry_id)
+            self._jobs_spec[job_id] = (entry_id, _spec_hash(project, entry_id))
             # A job the engine loses to a crash shows as interrupted, for the user to retry.
             self.bridge.submit(job_id, request, operation=operation,
                                requeue_if_interrupted=False)
+            if self.live is not None:
+                self.live.sent(job_id, request.prompt)
             self.submitted.emit(job_id, entry_id)
             sent.append(job_id)
         if not ids:
             self.message.emit("Select a generated item to generate.")
         elif sent:
-            self.message.emit(f"Queued {len(sent)} job{'s' if len(sent) > 1 else ''}.")
+            note = f"Queued {len(sent)} job{'s' if len(sent) > 1 else ''}."
+            if reseeded:
+                note += (f" The settings had made a take already, so a new seed "
+                         f"({', '.join(map(str, reseeded))}) makes a different one.")
+            self.message.emit(note)
         return sent
 
+    def _repeats(self, project: Project, entry_id: str) -> bool:
+        """Whether the item's settings made one of its takes, or a job that is not over."""
+        spec_hash = _spec_hash(project, entry_id)
+        generation = _generation_of(project, entry_id)
+        if generation is not None and any(t.spec_hash == spec_hash for t in generation.takes):
+            return True
+        board = self.bridge.board.jobs if self.bridge is not None else {}
+        return any(made == (entry_id, spec_hash) and (
+            job_id not in board or board[job_id].state in ("queued", "running"))
+            for job_id, made in self._jobs_spec.items())
+
     def retry(self, job_id: str) -> None:
-        """Queue the item a finished job was for again, with its current settings."""
+        """Queue the item a finished job was for again, with its current settings; a job is
+        retried once, and not while its item has a job queued or running."""
         entry_id = entry_of_job(job_id, self.project)
         if entry_id is None:
             self.message.emit("That job was not made for an item of this project.")
             return
+        if self.live is not None:
+            if not self.live.can_retry(job_id):
+                self.message.emit("That job was retried already, or its item is being "
+                                  "generated.")
+                return
+            self.live.retried(job_id)
         self.generate([entry_id])
 
     def take_ready(self, job: JobView) -> None:

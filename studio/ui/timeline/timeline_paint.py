@@ -39,17 +39,22 @@ THUMB_HEIGHT = 36
 
 #: ``thumbs(item, offset_frames, (width, height))``: what an item shows that many frames in.
 Thumbs = Callable[[Item, int, tuple[int, int]], QPixmap | None]
+#: ``job_status(item_id)``: ``"queued"``/``"generating 40%"`` while the item has a live job.
+JobStatus = Callable[[str], str | None]
 
 
-def generated_status(item: Generated) -> str:
-    """One line on a generated item's state: its active take's status, or why there is none."""
+def generated_status(item: Generated, live: str | None = None) -> str:
+    """One line on a generated item's state: its live job (``live``), its active take's status,
+    or why there is none."""
     generation = item.generation
     active = generation.active_take
     if active is not None:
-        return f"take {active.status}"
-    if generation.takes:
-        return f"{len(generation.takes)} takes, none active ({generation.takes[-1].status})"
-    return "not generated"
+        taken = f"take {active.status}"
+    elif generation.takes:
+        taken = f"{len(generation.takes)} takes, none active ({generation.takes[-1].status})"
+    else:
+        return live or "not generated"
+    return f"{live}; {taken}" if live else taken
 
 
 def item_label(item: Item) -> str:
@@ -84,7 +89,7 @@ def paint_ruler(painter: QPainter, rect: QRectF, viewport: Viewport, rate: Fract
 
 
 def paint_item(painter: QPainter, rect: QRectF, item: Item, selected: bool,
-               metrics: QFontMetrics) -> None:
+               metrics: QFontMetrics, live: str | None = None) -> None:
     """One item card: a coloured box by kind, its label, and for a generated item its status."""
     if isinstance(item, Gap):
         if selected:
@@ -111,7 +116,7 @@ def paint_item(painter: QPainter, rect: QRectF, item: Item, selected: bool,
     if isinstance(item, Generated) and rect.height() >= 2.5 * line:
         has_active = item.generation.active_take is not None
         painter.setPen(TEXT if has_active else MUTED)
-        status = ("● " if has_active else "○ ") + generated_status(item)
+        status = ("● " if has_active else "○ ") + generated_status(item, live)
         painter.drawText(x, int(rect.top()) + 2 * line + 2, metrics.elidedText(
             status, Qt.TextElideMode.ElideRight, text_width))
 
@@ -174,7 +179,8 @@ def item_rect(layout: TrackLayout, index: int, viewport: Viewport, row: QRectF) 
 
 def paint_row(painter: QPainter, layout: TrackLayout, viewport: Viewport, row: QRectF,
               frames: tuple[int, int], selected: set[str], metrics: QFontMetrics,
-              thumbs: Thumbs | None = None, aspect: float = 16 / 9) -> None:
+              thumbs: Thumbs | None = None, aspect: float = 16 / 9,
+              job_status: JobStatus | None = None) -> None:
     """The items and transitions of one track that overlap ``frames`` = ``(first, end)``.
 
     Only the visible items are visited (binary search), and of several items that fall in the
@@ -191,7 +197,9 @@ def paint_row(painter: QPainter, layout: TrackLayout, viewport: Viewport, row: Q
             continue
         covered = right
         item = layout.items[index]
-        paint_item(painter, rect, item, item.id in selected, metrics)
+        live = job_status(item.id) if job_status is not None and isinstance(
+            item, Generated) else None
+        paint_item(painter, rect, item, item.id in selected, metrics, live)
         if thumbs is not None and rect.width() >= MIN_TEXT_PX:
             lines = 2 if isinstance(item, Generated) else 1  # label, and a generated status
             paint_thumbnails(painter, rect, item, thumbs, viewport.pixels_per_frame,

@@ -85,6 +85,8 @@ class QtTimelineView(QWidget):
         self._selection: list[str] = []
         #: What items show along their cards (see :func:`timeline_paint.paint_thumbnails`).
         self.thumbs: paint.Thumbs | None = None
+        #: What generated items wait on (their live jobs), drawn on their status line.
+        self.job_status: paint.JobStatus | None = None
         self._drag: Drag | None = None
         self._drag_ids = itertools.count(1)
         self._drag_id = 0
@@ -309,7 +311,8 @@ class QtTimelineView(QWidget):
             if row.intersects(QRectF(clip)):
                 paint.paint_row(painter, self.track_layout(track.id), self.viewport, row,
                                 (first, end), set(self._selection), metrics, self.thumbs,
-                                self.project.width / max(1, self.project.height))
+                                self.project.width / max(1, self.project.height),
+                                self.job_status)
         self._paint_ghost(painter)
         paint.paint_playhead(painter, self.viewport.frame_to_x(self._playhead),
                              self._content_height())

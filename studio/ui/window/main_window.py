@@ -85,24 +85,25 @@ class MainWindow(QMainWindow):
             ("Outline", Area.RightDockWidgetArea), ("Inspector", Area.RightDockWidgetArea),
             ("Jobs", Area.RightDockWidgetArea))}
         self.tabifyDockWidget(self.docks["Outline"], self.docks["Jobs"])
-        self.jobs = None
-        if bridge is not None:
-            from studio.ui.docks.jobs import QtJobsPanel  # engine_link only when it is used
-            self.jobs = QtJobsPanel(bridge)
-            self.docks["Jobs"].setWidget(self.jobs)
-        self.docks["Jobs"].setVisible(bridge is not None)
         self.bridge = bridge
+        # Generate sends the prompt being typed first (Ctrl+Enter leaves the prompt unfinished).
         self.generation = GenerationActions(lambda: self.session, lambda: self.timeline.playhead,
-                                            self.selection, bridge, parent=self)
+                                            self.selection, bridge, parent=self,
+                                            commit_edits=lambda: self.inspector.commit())
         self.generation.message.connect(self.status_bar.showMessage)
+        self.jobs = None
+        if self.generation.live is not None:
+            from studio.ui.docks.jobs import QtJobsPanel  # engine_link only when it is used
+            self.jobs = QtJobsPanel(self.generation.live)
+            self.docks["Jobs"].setWidget(self.jobs)
+            self.jobs.retry_requested.connect(self.generation.retry)
+        self.docks["Jobs"].setVisible(bridge is not None)
         # The new item is selected, so the inspector shows its prompt.
         self.generation.created.connect(lambda item_id: self._selected([item_id]))
         self.models: list[str] = []
         if bridge is not None:
             bridge.status_changed.connect(self.status_bar.show_engine)
             bridge.models_changed.connect(self._models_changed)
-        if self.jobs is not None:
-            self.jobs.retry_requested.connect(self.generation.retry)
         self.views: ProjectViews | None = None
         self.action_set = build_actions(self, update=False)  # _load() updates them
         self.exports.changed.connect(self.action_set.update)
@@ -128,7 +129,7 @@ class MainWindow(QMainWindow):
             self.exports.forget()  # the last export's file belonged to the old project
         session = ProjectSession(opened, recover=recover, autosave_ms=self.autosave_ms,
                                  parent=self)
-        views = self.views = ProjectViews(session, self.thumbnails)
+        views = self.views = ProjectViews(session, self.thumbnails, self.generation.live)
         # The parts tests and actions reach, named as before the views were grouped.
         self.session, self.timeline, self.outline = session, views.timeline, views.outline
         self.media_list, self.inspector = views.media_list, views.inspector

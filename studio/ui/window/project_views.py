@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
 from studio.ui.docks.outline import QtOutline
+from studio.ui.generation.live_jobs import LiveJobs
 from studio.ui.timeline.timeline_view import QtTimelineView
 from studio.ui.window.session import ProjectSession
 from studio.ui.workers.thumbnails import ItemThumbnails, QtThumbnails
@@ -22,14 +23,24 @@ class ProjectViews:
         The open project; :meth:`close` closes it too.
     thumbnails
         The window's thumbnail maker, shared by every project it opens.
+    live
+        The engine's jobs, which the timeline shows on the items they are for (None without
+        an engine).
     """
 
-    def __init__(self, session: ProjectSession, thumbnails: QtThumbnails) -> None:
+    def __init__(self, session: ProjectSession, thumbnails: QtThumbnails,
+                 live: LiveJobs | None = None) -> None:
         project = session.project
         self.session = session
         self.item_thumbs = ItemThumbnails(thumbnails, project, session.folder)
         self.timeline = QtTimelineView(project)
         self.timeline.thumbs = self.item_thumbs.item
+        self.live = live
+        if live is not None:
+            live.follow(project)
+            self.timeline.job_status = live.status_of
+            live.changed.connect(self._jobs_changed)
+            live.job_changed.connect(self._jobs_changed)
         self.outline = QtOutline(project, session.media_status)
         self.media_list = QtMediaBin(project, session.media_status,
                                      thumb=self.item_thumbs.media)
@@ -47,6 +58,9 @@ class ProjectViews:
         return {"Timeline": self.timeline, "Outline": self.outline, "Media": self.media_list,
                 "Inspector": self.inspector_scroll}
 
+    def _jobs_changed(self, *_job: object) -> None:
+        self.timeline.update()  # an item's "queued" or "generating 40%" line
+
     def thumbnails_arrived(self) -> None:
         """Show the thumbnails made since."""
         self.timeline.update()
@@ -58,6 +72,9 @@ class ProjectViews:
         otherwise)."""
         self.session.close()
         self.session.deleteLater()
+        if self.live is not None:
+            self.live.changed.disconnect(self._jobs_changed)
+            self.live.job_changed.disconnect(self._jobs_changed)
         for view in (self.timeline, self.outline, self.media_list, self.inspector):
             view.detach()
             view.deleteLater()

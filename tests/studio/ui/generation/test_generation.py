@@ -25,7 +25,6 @@ def _entries(window: MainWindow) -> list[tuple[str, str]]:
     ("extend_forward", "clip-2", "extend_forward", 1),  # right after it
     ("extend_backward", "clip-2", "extend_backward", 0),  # right before it
     ("loop", "clip-2", "loop", 1),
-    ("bridge", "shot-1", "bridge", 1),
 ])
 def test_new_generated_items_go_next_to_the_selection_and_undo_exactly(
         window: MainWindow, action: str, selected: str, kind: str, place: int) -> None:
@@ -44,6 +43,18 @@ def test_new_generated_items_go_next_to_the_selection_and_undo_exactly(
     assert _json(window.project) == before
     window.action_set["redo"].trigger()
     assert _entries(window) == entries
+
+
+def test_a_bridge_goes_between_two_clips_or_shots(window: MainWindow) -> None:
+    window.timeline.set_selection(["gap-1"])
+    window.action_set["ripple_delete"].trigger()  # Shot 1 is now followed by Clip 2
+    before = _json(window.project)
+    window.timeline.set_selection(["shot-1"])
+    window.action_set["bridge"].trigger()
+    kinds = [k for k, _i in _entries(window)]
+    assert kinds[kinds.index("shot") + 1:] == ["bridge", "Clip"]
+    window.action_set["undo"].trigger()
+    assert _json(window.project) == before
 
 
 def test_animate_pins_the_selected_still_at_frame_0(window: MainWindow) -> None:
@@ -65,6 +76,11 @@ def test_a_new_shot_with_nothing_selected_goes_in_at_the_playhead(window: MainWi
     ("animate", "clip-1", "Select a still to animate."),
     ("extend_forward", "still-1", "Select a clip to extend forward."),
     ("bridge", "clip-2", "A bridge goes between two items"),
+    # Bridges that could never be generated are refused when made, not at Generate.
+    ("bridge", "shot-1", "A bridge needs a clip right after the selected item, not a gap; "
+                         "close the gap first."),
+    ("bridge", "still-1", "A bridge cannot start or end on a still; animate the still first "
+                          "and bridge from that shot."),
     ("generate", "clip-1", "The engine is not running in this window"),
 ])
 def test_refusals_are_one_sentence_in_the_status_bar(window: MainWindow, action: str,

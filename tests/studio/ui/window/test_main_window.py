@@ -176,7 +176,7 @@ def test_jobs_dock_follows_the_engine_bridge(qtbot: QtBot) -> None:
                                     total=10, eta_s=3.0))
     bridge.job_changed.emit(JobView(id="job-2", state="queued", prompt="a dog"))
     rows = [window.jobs.jobs.item(i).text() for i in range(window.jobs.jobs.count())]
-    assert rows == ["[running 50%, 3 s left] a cat", "[queued] a dog"]
+    assert rows == ['[running 50%, 3 s left] "a cat"', '[queued] "a dog"']
     assert window.jobs.progress.format() == "50%, 3 s left"
     assert window.jobs.status.text() == "The engine is ready."
     bridge.job_removed.emit("job-1")
