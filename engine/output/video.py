@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -12,16 +11,14 @@ from typing import Any
 import av
 import numpy as np
 
+from engine.protocol.files import atomic_output
+
+PARTIAL_SUFFIX = ".partial"  # engine.service.scheduler clears ".*.partial" leftovers (no av there)
 SETTINGS_KEY = "comment"  # MP4 keeps free text in the ``comment`` tag (©cmt); ffprobe shows it
 
 
 class OutputError(Exception):
     """An output that could not be written or does not decode; the message is one sentence."""
-
-
-def partial_path(path: Path) -> Path:
-    """The temporary name an output is written under before it is verified and renamed."""
-    return path.with_name(f".{path.name}.partial")
 
 
 def write_video(frames: np.ndarray, fps: int, path: Path,
@@ -41,18 +38,15 @@ def write_video(frames: np.ndarray, fps: int, path: Path,
         raise OutputError(f"The model returned frames shaped {frames.shape} ({frames.dtype}), "
                           "not a non-empty (frames, height, width, 3) uint8 array.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = partial_path(path)
     try:
-        _encode(frames, fps, temp, settings or {})
-        decoded = count_frames(temp)
-        if decoded != len(frames):
-            raise OutputError(f"The written video decodes to {decoded} frames instead of "
-                              f"{len(frames)}.")
-        os.replace(temp, path)
+        with atomic_output(path, suffix=PARTIAL_SUFFIX) as temp:
+            _encode(frames, fps, temp, settings or {})
+            decoded = count_frames(temp)  # inside the block: only a whole video is renamed
+            if decoded != len(frames):
+                raise OutputError(f"The written video decodes to {decoded} frames instead of "
+                                  f"{len(frames)}.")
     except (OSError, av.FFmpegError) as exc:
         raise OutputError(f"The video {path.name} could not be written ({exc}).") from None
-    finally:
-        temp.unlink(missing_ok=True)
     return path
 
 

@@ -1,13 +1,15 @@
 """The engine's contract with its clients: typed messages, the one request, the transport.
 
 Holds ``messages`` (versioned JSON-line messages), ``requests`` (GenerationRequest, Pin and
-OperationSpec, the pinned-frames primitive), ``fields`` (checking JSON against type hints) and
-``transport`` (socket, token and port files, the runtime folder, ``FRAMELOOM_HOME``).
+OperationSpec, the pinned-frames primitive), ``fields`` (checking JSON against type hints),
+``transport`` (socket, token and port files, the runtime folder, ``FRAMELOOM_HOME``) and
+``files`` (the durable temp-fsync-rename file writes both processes use).
 
 May import: the standard library only. The studio imports this package and nothing else from
 the engine, so everything a client needs is re-exported here.
 """
 
+from engine.protocol.files import atomic_output, atomic_write, remove_stale_temps
 from engine.protocol.messages import (
     ENVELOPE,
     MAX_LINE_BYTES,
@@ -69,6 +71,7 @@ __all__ = [
     "Done", "Error", "Failed", "GenerationRequest", "GetJob", "Heartbeat", "Hello",
     "Interrupted", "ListJobs", "ListModels", "Message", "Ok", "OperationSpec", "Pin", "Preview",
     "Progress", "ProtocolError", "Queued", "Remove", "Removed", "Reorder", "Reordered",
-    "RequestError", "Shutdown", "Started", "Submit", "Subscribe", "TimedPrompt", "decode",
-    "default_runtime_dir", "encode", "endpoint_file", "frameloom_home", "read_port", "use_tcp",
+    "RequestError", "Shutdown", "Started", "Submit", "Subscribe", "TimedPrompt", "atomic_output",
+    "atomic_write", "decode", "default_runtime_dir", "encode", "endpoint_file", "frameloom_home",
+    "read_port", "remove_stale_temps", "use_tcp",
 ]

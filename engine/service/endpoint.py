@@ -12,6 +12,7 @@ from typing import IO
 
 from engine.paths import runtime_dir
 from engine.protocol import PORT_NAME, SOCKET_NAME, TOKEN_NAME, use_tcp
+from engine.protocol.files import atomic_write, remove_stale_temps
 
 
 def _try_lock(handle: IO[str]) -> bool:
@@ -35,12 +36,9 @@ def _try_lock(handle: IO[str]) -> bool:
 
 def _write_private(path: Path, text: str) -> None:
     """Write a file only this user can read (0600), atomically."""
-    temp = path.with_name(path.name + ".tmp")
-    temp.unlink(missing_ok=True)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temp, path)
+    remove_stale_temps(path.parent, path.name)
+    atomic_write(path, text.encode("utf-8"), path.name, mode=0o600)
+
 
 LOCK_NAME = "engine.lock"
 MAX_SOCKET_PATH = 107  # sun_path holds 108 bytes with the terminating NUL

@@ -30,6 +30,7 @@ from engine.models.installed import ModelError, ModelInfo, find_model
 from engine.output.record import provenance
 from engine.output.video import OutputError, write_video
 from engine.paths import cache_dir, log_path
+from engine.protocol.files import atomic_output
 from engine.protocol.requests import (
     OPERATION_KEY,
     GenerationRequest,
@@ -268,9 +269,9 @@ class Worker:
 def _save_jpeg(image: np.ndarray, path: Path) -> None:
     from PIL import Image
 
-    temp = path.with_name(path.name + ".tmp")
-    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8)).save(temp, "JPEG", quality=80)
-    os.replace(temp, path)  # a reader never sees half a JPEG
+    with atomic_output(path) as temp:  # a reader never sees half a JPEG
+        Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8)).save(temp, "JPEG",
+                                                                          quality=80)
 
 
 def _read_commands(stream: BinaryIO, worker: Worker, jobs: queue.Queue[dict[str, Any] | None]

@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, NoReturn
 
+from engine.protocol import atomic_write, remove_stale_temps
 from studio import __version__, paths
 
-from . import atomic, serialize, validate
+from . import serialize, validate
 from .errors import DocumentError, InvalidDocumentError, ProjectFileError, ReadOnlyProjectError
 from .migrations import SCHEMA_VERSION, upgrade
 from .model import MediaRef, Project
@@ -242,10 +243,10 @@ def _backup(target: Path) -> None:
     """Keep the file about to be replaced in ``.backups/``, newest :data:`BACKUPS_KEPT` only."""
     folder = target.parent / BACKUPS_DIR
     folder.mkdir(exist_ok=True)
-    atomic.remove_stale(folder, target.name + ".backup")
+    remove_stale_temps(folder, target.name + ".backup")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    atomic.replace(folder / f"{target.stem}.{stamp}{PROJECT_SUFFIX}", target.read_bytes(),
-                   target.name + ".backup")
+    atomic_write(folder / f"{target.stem}.{stamp}{PROJECT_SUFFIX}", target.read_bytes(),
+                 target.name + ".backup")
     pattern = re.compile(re.escape(target.stem) + r"\." + _BACKUP_STAMP + re.escape(PROJECT_SUFFIX))
     backups = sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name))
     for old in backups[:-BACKUPS_KEPT]:
@@ -297,9 +298,9 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> Path:
 
     try:
         (target.parent / TAKES_DIR).mkdir(parents=True, exist_ok=True)
-        atomic.replace(target, data, target.name + ".save", before_replace)
+        atomic_write(target, data, target.name + ".save", before_replace)
         discard_recovery(target)  # the saved file now holds everything the autosave did
-        atomic.remove_stale(target.parent, target.name + ".save")
+        remove_stale_temps(target.parent, target.name + ".save")
     except OSError as exc:
         raise DocumentError(f"Could not save {target}: "
                             f"{exc.strerror or type(exc).__name__}.") from exc
@@ -327,8 +328,8 @@ def autosave_untitled(project: Project) -> Path:
 def _write_recovery(project: Project, target: Path) -> Path:
     data = _file_text(project)
     try:
-        atomic.remove_stale(target.parent, target.name)
-        atomic.replace(target, data, target.name)
+        remove_stale_temps(target.parent, target.name)
+        atomic_write(target, data, target.name)
     except OSError as exc:
         raise DocumentError(f"Could not write the recovery file {target}: "
                             f"{exc.strerror or type(exc).__name__}.") from exc

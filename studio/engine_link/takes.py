@@ -26,7 +26,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from engine.protocol import ClipRange, GenerationRequest, OperationSpec, Pin
+from engine.protocol import ClipRange, GenerationRequest, OperationSpec, Pin, atomic_output
 from studio.document import serialize
 from studio.document.errors import EditError
 from studio.document.model import (
@@ -196,9 +196,8 @@ def store_take(output: str | os.PathLike[str], takes_folder: Path | None) -> str
         target = takes_folder / f"{digest.hexdigest()[:24]}{source.suffix.lower()}"
         if not target.is_file():
             takes_folder.mkdir(parents=True, exist_ok=True)
-            temp = target.with_name(f".{target.name}.copying")
-            shutil.copyfile(source, temp)
-            os.replace(temp, target)
+            with atomic_output(target) as temp:
+                shutil.copyfile(source, temp)
     except OSError as exc:
         raise GenerationSetupError(f"The take {source.name} could not be copied into the "
                                    f"project ({exc.strerror or exc}); check the disk and "

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import av
 
+from engine.protocol import atomic_output
 from studio import paths
 from studio.document.model import Fingerprint
 from studio.errors import MediaError
@@ -116,6 +116,10 @@ def proxy_size(width: int, height: int, longest: int = PROXY_SIZE) -> tuple[int,
     return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
 
 
+class _Stopped(Exception):
+    """A proxy build was stopped; nothing is put in place."""
+
+
 def build_proxy(path: str | os.PathLike[str], key: str | None = None,
                 longest: int = PROXY_SIZE, *, stop: threading.Event | None = None,
                 budget: int = PROXY_BUDGET) -> Path | None:
@@ -142,10 +146,10 @@ def build_proxy(path: str | os.PathLike[str], key: str | None = None,
         target.parent.mkdir(parents=True, exist_ok=True)
         info = reader.info
         size = proxy_size(info.display_width, info.display_height, longest)
-        handle, temp = tempfile.mkstemp(suffix=".mkv", dir=target.parent)
-        os.close(handle)
         try:
-            with av.open(temp, "w", format="matroska") as out:
+            # A ".mkv" temp: prune() counts, and so in time deletes, one a crash left behind.
+            with atomic_output(target, suffix=".mkv") as temp, \
+                    av.open(str(temp), "w", format="matroska") as out:
                 stream = out.add_stream("mjpeg", rate=Fraction(25))
                 stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuvj420p"
                 # qscale is PyAV's on/off flag for fixed-quality encoding (any truthy value sets
@@ -153,18 +157,16 @@ def build_proxy(path: str | os.PathLike[str], key: str | None = None,
                 stream.codec_context.qscale = True
                 for n, rgb in enumerate(reader.frames(size=size)):
                     if stop is not None and stop.is_set():
-                        return None
+                        raise _Stopped  # an exception, so the temp file is removed, not renamed
                     frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
                     frame.pts = n  # frame n of the proxy is frame n of the clip, whatever its pts
                     out.mux(stream.encode(frame))
                 out.mux(stream.encode(None))
-            os.replace(temp, target)
+        except _Stopped:
+            return None
         except (av.FFmpegError, OSError) as exc:
             raise MediaError(f"Cannot write the preview proxy of {Path(path).name}: "
                              f"{exc}.") from exc
-        finally:
-            if os.path.exists(temp):
-                os.remove(temp)
     prune(budget, keep=target)
     return target
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from engine.protocol import atomic_output
 from studio import paths
 from studio.document.model import Fingerprint
 from studio.errors import MediaError
@@ -93,13 +93,8 @@ class ThumbnailService:
         return wanted
 
     def _write(self, rgb: object, target: Path) -> None:
-        handle, temp = tempfile.mkstemp(suffix=".png", dir=self.folder)
-        os.close(handle)
         try:
-            Image.fromarray(rgb).save(temp, "PNG", compress_level=1)  # type: ignore[arg-type]
-            os.replace(temp, target)  # atomic: a reader never sees half a thumbnail
+            with atomic_output(target) as temp:  # a reader never sees half a thumbnail
+                Image.fromarray(rgb).save(temp, "PNG", compress_level=1)  # type: ignore[arg-type]
         except OSError as exc:
             raise MediaError(f"Cannot write a thumbnail to {self.folder}: {exc}.") from exc
-        finally:
-            if os.path.exists(temp):
-                os.remove(temp)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from engine.protocol import atomic_output
 from studio.provenance.manifest import ProvenanceError, manifest_definition, media_type
 
 CERT_HINT = ("C2PA needs a signing certificate with the digitalSignature key usage, an "
@@ -111,9 +109,6 @@ def sign_media(source: Path, output: Path, cert: Path, key: Path, *, composite: 
     cert_pem, key_pem = _read_pem(cert, "certificate chain"), _read_pem(key, "private key")
     algorithm = signing_algorithm(cert_pem)
     output.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".signing",
-                                         dir=output.parent)
-    temp = Path(temp_name)
     try:
         with Signer.from_info(C2paSignerInfo(algorithm, cert_pem, key_pem, tsa_url)) as signer, \
                 Builder(manifest_definition(output.name, composite=composite)) as builder:
@@ -121,12 +116,9 @@ def sign_media(source: Path, output: Path, cert: Path, key: Path, *, composite: 
                 with open(path, "rb") as stream:
                     builder.add_ingredient({"title": path.name, "relationship": "componentOf"},
                                            media_type(path), stream)
-            with open(source, "rb") as src, os.fdopen(handle, "w+b") as dest:
-                handle = -1  # the file object owns the descriptor now
+            with atomic_output(output) as temp, open(source, "rb") as src, \
+                    open(temp, "w+b") as dest:
                 builder.sign(signer, fmt, src, dest)
-                dest.flush()
-                os.fsync(dest.fileno())
-        os.replace(temp, output)
     except C2paError as exc:
         reason = c2pa_reason(exc)
         hint = f" {CERT_HINT}" if "certificate" in reason.lower() else ""
@@ -134,9 +126,4 @@ def sign_media(source: Path, output: Path, cert: Path, key: Path, *, composite: 
     except OSError as exc:
         raise ProvenanceError(f"Cannot sign {source.name}: {exc.filename or ''} "
                               f"{exc.strerror or exc}.".replace("  ", " ")) from None
-    finally:
-        if handle != -1:
-            os.close(handle)
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
     return output

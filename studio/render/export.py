@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import threading
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from engine.protocol import atomic_output
 from studio import __version__
 from studio.document import serialize
 from studio.document.model import Project
@@ -22,11 +22,6 @@ from .pipeline import Prefetch
 from .timeline import TimelineRenderer
 
 Progress = Callable[[int, int], None]
-
-
-def _temp_name(out_path: Path) -> Path:
-    """A hidden sibling of ``out_path``: same folder (so the rename is atomic), unique name."""
-    return out_path.with_name(f".{out_path.name}.{secrets.token_hex(4)}.part")
 
 
 def export_settings(project: Project, *, codec: str, crf: int, preset: str, width: int,
@@ -115,15 +110,15 @@ def export(project: Project, project_file: str | os.PathLike[str], out_path: str
         raise RenderError(f"The output folder {out_path.parent} does not exist.")
     step = Fraction(project.rate) / renderer.rate  # timeline frames per output frame
     sound = TimelineAudio(project, project_dir, int(start * step), int((stop - 1) * step) + 1)
-    temp = _temp_name(out_path)
     done = 0
     try:
         settings = export_settings(project, codec=codec, crf=crf, preset=preset,
                                    width=renderer.width, height=renderer.height,
                                    rate=renderer.rate, frame_range=(start, stop))
-        with VideoWriter(temp, FORMATS[out_path.suffix.lower()], spec, renderer.width,
-                         renderer.height, renderer.rate, crf=crf, preset=preset,
-                         metadata={"comment": json.dumps(settings, sort_keys=True)}) as writer:
+        with atomic_output(out_path) as temp, \
+                VideoWriter(temp, FORMATS[out_path.suffix.lower()], spec, renderer.width,
+                            renderer.height, renderer.rate, crf=crf, preset=preset,
+                            metadata={"comment": json.dumps(settings, sort_keys=True)}) as writer:
             if sound.present:
                 writer.add_audio(SAMPLE_RATE)
             if progress is not None:
@@ -145,9 +140,7 @@ def export(project: Project, project_file: str | os.PathLike[str], out_path: str
                 writer.write_audio(chunk)
             if cancel is not None and cancel.is_set():
                 raise ExportCancelled(f"Export cancelled; nothing was written to {out_path}.")
-        os.replace(temp, out_path)
     except BaseException as exc:
-        temp.unlink(missing_ok=True)
         if isinstance(exc, MediaError):
             raise RenderError(f"Export failed: {exc}") from None
         if isinstance(exc, (OSError, _av_error_types())):

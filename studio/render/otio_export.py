@@ -9,7 +9,8 @@ from typing import Any
 
 import opentimelineio as otio
 
-from studio.document import atomic, persistence, serialize, validate
+from engine.protocol import atomic_write
+from studio.document import persistence, serialize, validate
 from studio.document.errors import DocumentError
 from studio.document.model import Gap, Generated, MediaRef, Project, Still, TrackEntry, Transition
 from studio.document.timebase import FrameRange, format_rate, parse_rate
@@ -141,10 +142,10 @@ def export_otio(project: Project, project_file: str | os.PathLike[str],
     try:
         validate.validate(project)
         timeline = _timeline(project, base)
-        # write_to_string + atomic.replace rather than write_to_file: same bytes, but fsynced
+        # write_to_string + atomic_write rather than write_to_file: same bytes, but fsynced
         # and renamed into place, so a crash never leaves half a file under ``out``.
         data = otio.adapters.write_to_string(timeline, adapter_name="otio_json").encode()
-        atomic.replace(out, data, out.name)
+        atomic_write(out, data, out.name)
     except OSError as exc:
         raise InterchangeError(f"Could not write {out}: "
                                f"{exc.strerror or type(exc).__name__}.") from exc

@@ -11,7 +11,7 @@ import pytest
 from engine.backends import cache as worker_cache
 from engine.models.installed import ModelDefaults, ModelInfo
 from engine.output import video as video_out
-from engine.output.video import OutputError, count_frames, partial_path, read_settings, write_video
+from engine.output.video import OutputError, count_frames, read_settings, write_video
 from engine.protocol.requests import ModelConstraints
 from engine.worker.faults import Faults
 
@@ -23,7 +23,7 @@ def frames(n: int = 5, h: int = 32, w: int = 48) -> np.ndarray:
 def test_write_video_puts_a_decodable_file_in_place_with_its_settings(tmp_path: Path) -> None:
     out = write_video(frames(7), 24, tmp_path / "take.mp4", {"seed": 9, "prompt": "ünïcode"})
     assert count_frames(out) == 7 and read_settings(out) == {"seed": 9, "prompt": "ünïcode"}
-    assert not partial_path(out).exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["take.mp4"]  # no .partial left
     odd = write_video(frames(2, 33, 31), 24, tmp_path / "odd.mp4")  # padded to even
     assert count_frames(odd) == 2
 

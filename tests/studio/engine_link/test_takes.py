@@ -162,3 +162,19 @@ def test_takes_are_stored_by_content_once_and_added_once(opened: tuple[Project, 
     edits.add_take(project, "shot-1", take)
     assert take_for(project, "shot-1", "job-1", path) is None
     assert take_for(project, "deleted", "job-2", path) is None
+
+
+def test_a_failed_copy_leaves_no_half_take_behind(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    output = tmp_path / "engine-out.mp4"
+    output.write_bytes(b"a take")
+    takes = tmp_path / "takes"
+
+    def half_copy(source: Path, temp: Path) -> None:
+        Path(temp).write_bytes(b"a t")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfile", half_copy)
+    with pytest.raises(GenerationSetupError, match="No space left on device"):
+        store_take(output, takes)
+    assert list(takes.iterdir()) == []

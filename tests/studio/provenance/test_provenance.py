@@ -127,7 +127,7 @@ def test_signing_failures_are_one_sentence(change: str, words: str, media: dict[
     with pytest.raises(ProvenanceError, match=words) as caught:
         sign_media(source, out, chain, key)
     assert "\n" not in str(caught.value)
-    assert not out.exists() and [p for p in tmp_path.iterdir() if ".signing" in p.name] == []
+    assert not out.exists() and [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_verify_failures_are_one_sentence(tmp_path: Path) -> None:
