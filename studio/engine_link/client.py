@@ -33,6 +33,7 @@ from engine.protocol import (
     Subscribe,
     default_runtime_dir,
 )
+from studio.engine_link.backoff import Backoff
 from studio.engine_link.connection import Connection, gone, open_connection, read_messages
 from studio.engine_link.errors import EngineUnavailable
 
@@ -75,8 +76,7 @@ class EngineClient:
         self.client = client
         self.timeout = timeout
         self.reconnect_attempts = reconnect_attempts
-        self.reconnect_delay = reconnect_delay
-        self.reconnect_max_delay = reconnect_max_delay
+        self.reconnect_backoff = Backoff(reconnect_delay, reconnect_max_delay)
         self.last_seq = 0
         self.engine_version = ""
         self.engine_last_seq = 0
@@ -155,11 +155,10 @@ class EngineClient:
                     return connection
                 # Lost, but the reader has not run yet to say so: nothing sent now would arrive.
                 connection.end(gone())
-            delay, last = self.reconnect_delay, connection.error if connection else None
+            last = connection.error if connection else None
             for attempt in range(self.reconnect_attempts):
                 if attempt:
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, self.reconnect_max_delay)
+                    await asyncio.sleep(self.reconnect_backoff.delay(attempt - 1))
                 try:
                     self._connection = await self._open()
                     return self._connection

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engine.protocol import default_runtime_dir
+from studio.engine_link.backoff import Backoff
 from studio.engine_link.client import EngineClient
 from studio.engine_link.errors import EngineError, EngineUnavailable
 from studio.engine_link.tasks import cancel_and_wait, wait_quietly
@@ -74,8 +75,7 @@ class EngineSupervisor:
         self.runtime_dir = default_runtime_dir() if runtime_dir is None else runtime_dir
         self.start_timeout = start_timeout
         self.heartbeat_timeout = heartbeat_timeout
-        self.backoff_initial = backoff_initial
-        self.backoff_max = backoff_max
+        self.backoff = Backoff(backoff_initial, backoff_max)
         self.max_restarts = max_restarts
         self.restart_window = restart_window
         self.stop_timeout = stop_timeout
@@ -165,7 +165,7 @@ class EngineSupervisor:
             if attempt > self.max_restarts:
                 self._give_up(reason, attempt - 1)
                 return
-            delay = min(self.backoff_initial * 2 ** (attempt - 1), self.backoff_max)
+            delay = self.backoff.delay(attempt - 1)
             self.restarts += 1
             self._emit(SupervisorStatus("restarting", attempt, delay, reason))
             await asyncio.sleep(delay)
