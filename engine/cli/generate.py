@@ -126,7 +126,7 @@ def operation_spec_from_args(args: argparse.Namespace,
     if not wants_operation(args):
         return None
     from engine.models.installed import ModelError, find_model
-    from engine.protocol.requests import ClipRange, OperationSpec, TimedPrompt
+    from engine.protocol.requests import FrameRange, OperationSpec, TimedPrompt
 
     try:
         fps = find_model(request.model_id).constraints.fps or request.fps
@@ -135,7 +135,7 @@ def operation_spec_from_args(args: argparse.Namespace,
     op = operation_from_args(args, request, fps)
     return OperationSpec(kind=op.kind, frames=op.frames, clips=tuple(c.path for c in op.clips),
                          context=op.context, window=op.window,
-                         ranges=tuple(ClipRange(c.start, c.frames) for c in op.clips)
+                         ranges=tuple(FrameRange(c.start, c.frames) for c in op.clips)
                          if any(c.start for c in op.clips) else (),
                          cues=tuple(TimedPrompt(c.frame, c.prompt) for c in op.cues))
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.protocol.requests import (
+    FrameRange,
     GenerationRequest,
     ModelConstraints,
     Pin,
@@ -32,19 +33,6 @@ _CLIPS_NEEDED = {"shot": 0, "extend_forward": 1, "extend_backward": 1, "bridge":
 
 class PlanError(RequestError):
     """An operation that cannot be planned (a clip too short, a take too long); one sentence."""
-
-
-@dataclass(frozen=True)
-class FrameRange:
-    """``count`` frames from ``start`` (OTIO's TimeRange in integer frames)."""
-
-    start: int
-    count: int
-
-    @property
-    def end(self) -> int:
-        """The frame after the last one."""
-        return self.start + self.count
 
 
 @dataclass(frozen=True)
@@ -126,10 +114,11 @@ class Window:
 
 @dataclass(frozen=True)
 class Part:
-    """A piece of the joined result: frames of source clip ``clip``, or of the take when None."""
+    """A piece of the joined result: the ``span`` of source clip ``clip``, or of the take when
+    ``clip`` is None."""
 
     clip: int | None
-    frames: FrameRange
+    span: FrameRange
 
 
 @dataclass(frozen=True)
@@ -146,16 +135,16 @@ class Plan:
     @property
     def joined_frames(self) -> int:
         """The joined result's length: the sources' and the take's frames together."""
-        return sum(part.frames.count for part in self.joined)
+        return sum(part.span.frames for part in self.joined)
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as JSON-ready settings (what a take's metadata records)."""
         return {"operation": self.operation, "sources": [c.path for c in self.clips],
                 "source_ranges": [[c.start, c.frames] for c in self.clips],
                 "take_frames": self.take_frames, "notes": list(self.notes),
-                "windows": [{"request": w.request.to_dict(), "keep": [w.keep.start, w.keep.count],
+                "windows": [{"request": w.request.to_dict(), "keep": [w.keep.start, w.keep.frames],
                              "blend": w.blend, "before": w.before} for w in self.windows],
-                "joined": [{"clip": p.clip, "frames": [p.frames.start, p.frames.count]}
+                "joined": [{"clip": p.clip, "frames": [p.span.start, p.span.frames]}
                            for p in self.joined]}
 
 

@@ -165,7 +165,7 @@ def join(plan: Plan, take: np.ndarray) -> np.ndarray:
             if part.clip not in decoded:
                 decoded[part.clip] = read_clip(plan.clips[part.clip].path, width, height)
             source = decoded[part.clip]
-        parts.append(source[part.frames.start:part.frames.end])
+        parts.append(source[part.span.start:part.span.end])
     return np.concatenate(parts)
 
 

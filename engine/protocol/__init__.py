@@ -45,6 +45,7 @@ from engine.protocol.messages import (
 )
 from engine.protocol.requests import (
     ClipRange,
+    FrameRange,
     GenerationRequest,
     OperationSpec,
     Pin,
@@ -68,7 +69,7 @@ from engine.protocol.transport import (
 __all__ = [
     "ENVELOPE", "HOME_ENV", "LOOPBACK", "MAX_LINE_BYTES", "PORT_NAME", "PROTOCOL_VERSION",
     "REGISTRY", "SOCKET_NAME", "TOKEN_NAME", "TRANSPORT_ENV", "Cancel", "Cancelled", "ClipRange",
-    "Done", "Error", "Failed", "GenerationRequest", "GetJob", "Heartbeat", "Hello",
+    "Done", "Error", "Failed", "FrameRange", "GenerationRequest", "GetJob", "Heartbeat", "Hello",
     "Interrupted", "ListJobs", "ListModels", "Message", "Ok", "OperationSpec", "Pin", "Preview",
     "Progress", "ProtocolError", "Queued", "Remove", "Removed", "Reorder", "Reordered",
     "RequestError", "Shutdown", "Started", "Submit", "Subscribe", "TimedPrompt", "atomic_output",

@@ -179,9 +179,13 @@ class TimedPrompt:
 
 
 @dataclass(frozen=True)
-class ClipRange:
-    """The frames of a source clip an operation uses: ``frames`` from its frame ``start``
-    (numbered as in the file), such as the part of a trimmed clip a timeline shows."""
+class FrameRange:
+    """``frames`` frames from frame ``start`` (OTIO's TimeRange in integer frames).
+
+    The engine's one range type: the part of a source clip an operation uses (numbered as in
+    the file, such as the part of a trimmed clip a timeline shows), and the planner's trims and
+    joins. It is also importable as ``ClipRange``, the name the studio uses.
+    """
 
     start: int
     frames: int
@@ -192,15 +196,23 @@ class ClipRange:
         _in_range("start", self.start, 0, 10**7)
         _in_range("frames", self.frames, 1, 10**7)
 
+    @property
+    def end(self) -> int:
+        """The frame after the last one."""
+        return self.start + self.frames
+
     def to_dict(self) -> dict[str, Any]:
         """The range as a JSON-ready dict."""
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Any, *, where: str = "") -> ClipRange:
+    def from_dict(cls, data: Any, *, where: str = "") -> FrameRange:
         """Build one from a JSON object; raises RequestError naming the bad field."""
         with _as_request_error():
-            return typing.cast(ClipRange, build(cls, data, where))
+            return typing.cast(FrameRange, build(cls, data, where))
+
+
+ClipRange = FrameRange  # the studio's name for a source clip's range; the same class
 
 
 @dataclass(frozen=True)
@@ -226,7 +238,7 @@ class OperationSpec:
     cues
         Timed prompts.
     ranges
-        The frames of each clip to use, one :class:`ClipRange` per clip; empty for all of
+        The frames of each clip to use, one :class:`FrameRange` per clip; empty for all of
         every clip.
     """
 
@@ -236,7 +248,7 @@ class OperationSpec:
     context: int | None = None
     window: int | None = None
     cues: tuple[TimedPrompt, ...] = ()
-    ranges: tuple[ClipRange, ...] = ()
+    ranges: tuple[FrameRange, ...] = ()
 
     def __post_init__(self) -> None:
         with _as_request_error():

@@ -13,10 +13,10 @@ import pytest
 
 from engine.cli.main import main
 from engine.operations.colour import crossfade, crossfade_weights, lab_stats, match_colour
-from engine.operations.planner import FrameRange, Operation, make_plan
+from engine.operations.planner import Operation, make_plan
 from engine.operations.runner import read_clip, run_plan
 from engine.output.video import read_settings, write_video
-from engine.protocol.requests import GenerationRequest, ModelConstraints
+from engine.protocol.requests import FrameRange, GenerationRequest, ModelConstraints
 
 SIZE = ["--width", "32", "--height", "32", "--steps", "1", "--fps", "24"]
 

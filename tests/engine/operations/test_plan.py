@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from engine.operations.planner import (
     Clip,
     Cue,
-    FrameRange,
     Operation,
     Part,
     Plan,
@@ -22,7 +21,7 @@ from engine.operations.planner import (
     make_plan,
     prompt_at,
 )
-from engine.protocol.requests import GenerationRequest, ModelConstraints, Pin
+from engine.protocol.requests import FrameRange, GenerationRequest, ModelConstraints, Pin
 
 BASE = GenerationRequest("m", "base prompt", 40, 32, 9, 24, seed=7, steps=2, guidance=3.0)
 LTX = ModelConstraints(32, (8, 1), 257)
@@ -134,7 +133,7 @@ def test_long_extension_chains_from_the_clip() -> None:
     p = plan(TINY, "extend_forward", 40, A, window=17)
     assert [w.keep for w in p.windows][:2] == [FrameRange(5, 12), FrameRange(0, 17)]
     assert pins(p)[0] == ("/a.mp4", 0, 25, 5)
-    assert sum(w.keep.count - w.blend for w in p.windows) == 40
+    assert sum(w.keep.frames - w.blend for w in p.windows) == 40
 
 
 def test_prompt_in_force() -> None:
@@ -182,7 +181,7 @@ def test_take_is_what_was_asked_and_joined_is_sources_plus_take(
     except PlanError:
         return  # too short a clip, too small a window, too long a bridge: refused in words
     assert p.take_frames == frames
-    assert sum(w.keep.count - w.blend for w in p.windows) == frames
+    assert sum(w.keep.frames - w.blend for w in p.windows) == frames
     assert p.joined_frames == frames + sum(c.frames for c in clips if kind != "loop") + (
         clip_frames if kind == "loop" else 0)
     for w in p.windows:
