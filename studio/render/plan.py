@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from studio.document.model import Gap, Item, Project, Track, Transition
+from studio.document.model import Gap, Generated, Item, Project, Track, Transition
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,3 +193,17 @@ def _same_source(a: Interval, b: Interval) -> bool:
     if isinstance(a, Bridge) and isinstance(b, Bridge):
         return a.transition is b.transition
     return True  # two Blacks
+
+
+def untaken_shots(project: Project, start: int = 0, stop: int | None = None) -> list[Generated]:
+    """The generated items shown over ``[start, stop)`` that have no finished active take, so
+    a render shows their "Not generated yet" card; each once, in timeline order."""
+    found: dict[str, Generated] = {}
+    for interval in timeline_intervals(project, start, stop):
+        shown = (interval.item,) if isinstance(interval, Play) else (
+            (interval.outgoing, interval.incoming) if isinstance(interval, Mix) else ())
+        for item in shown:
+            take = item.generation.active_take if isinstance(item, Generated) else None
+            if isinstance(item, Generated) and (take is None or take.status != "done"):
+                found.setdefault(item.id, item)
+    return list(found.values())

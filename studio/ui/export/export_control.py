@@ -9,11 +9,14 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QProgressBar
 
 from studio.document.model import Project
+from studio.render.plan import untaken_shots
 from studio.ui.export.export_dialog import ExportOptions
 from studio.ui.export.exporting import ExportRunner
 
 #: Asks the user for export settings: (start from, project, in/out marks or None) -> options.
 AskExport = Callable[[ExportOptions, Project, tuple[int, int] | None], ExportOptions | None]
+#: Asks whether to export although this many generated shots have no take (they show cards).
+ConfirmUntaken = Callable[[int], bool]
 
 
 class ExportControl(QObject):
@@ -23,6 +26,9 @@ class ExportControl(QObject):
     ----------
     ask
         Asks for the export settings (the export dialog, or a plain function in tests).
+    confirm_untaken
+        Asks whether to export although some shots have no take and would render as "Not
+        generated yet" cards; None exports them without asking.
 
     Signals
     -------
@@ -35,9 +41,11 @@ class ExportControl(QObject):
     message = Signal(str)
     changed = Signal()
 
-    def __init__(self, ask: AskExport, parent: QObject | None = None) -> None:
+    def __init__(self, ask: AskExport, parent: QObject | None = None, *,
+                 confirm_untaken: ConfirmUntaken | None = None) -> None:
         super().__init__(parent)
         self._ask = ask
+        self._confirm_untaken = confirm_untaken
         self.last: ExportOptions | None = None  # the dialog starts from these next time
         self.runner = ExportRunner(self)
         self.bar = QProgressBar()
@@ -64,13 +72,20 @@ class ExportControl(QObject):
                         marks: tuple[int, int] | None = None,
                         target: Path | ExportOptions | None = None) -> bool:
         """Export ``project`` in the background: to ``target``, or as the user chooses in the
-        export dialog (which starts from the last export's settings and offers ``marks``)."""
+        export dialog (which starts from the last export's settings and offers ``marks``).
+        Shots without a take in the exported range are named and confirmed first."""
         if target is None:
             start = self.last or ExportOptions.for_path(folder / f"{project.name}.mp4")
             target = self._ask(start, project, marks)
             if target is None:
                 return False
         options = target if isinstance(target, ExportOptions) else ExportOptions.for_path(target)
+        first, last = options.in_out or (0, project.timeline.duration - 1)
+        untaken = len(untaken_shots(project, first, last + 1))
+        if untaken and self._confirm_untaken is not None and not self._confirm_untaken(untaken):
+            self.message.emit(f"Export cancelled: {_shots(untaken)} no take yet; generate "
+                              "them, or export anyway to show them as cards.")
+            return False
         started = self.runner.start(project, folder, options)
         if started:
             self.last = options
@@ -102,3 +117,7 @@ class ExportControl(QObject):
         self.bar.setVisible(False)
         self.message.emit(sentence)
         self.changed.emit()
+
+
+def _shots(count: int) -> str:
+    return "1 shot has" if count == 1 else f"{count} shots have"

@@ -72,7 +72,8 @@ class MainWindow(QMainWindow):
         self.thumbnails = QtThumbnails(parent=self)
         self.thumbnails.changed.connect(self._thumbnails_arrived)
         # Looked up when asked: tests and dialogs replace the prompts' functions.
-        self.exports = ExportControl(lambda *args: self.prompts.export_options(*args), self)
+        self.exports = ExportControl(lambda *args: self.prompts.export_options(*args), self,
+                                     confirm_untaken=lambda n: self.prompts.confirm_untaken(n))
         self.status_bar = StudioStatusBar(self.exports.bar, engine=bridge is not None)
         self.setStatusBar(self.status_bar)
         self.exports.message.connect(self.status_bar.showMessage)

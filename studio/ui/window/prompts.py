@@ -57,6 +57,15 @@ def _recover(parent: QWidget | None, opened: OpenedProject) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def _confirm_untaken(parent: QWidget | None, count: int) -> bool:
+    shots = "1 shot has" if count == 1 else f"{count} shots have"
+    answer = QMessageBox.question(
+        parent, "Export shots without a take?",
+        f"{shots} no take yet and will show a \"Not generated yet\" card in the export. "
+        "Export anyway?")
+    return answer == QMessageBox.StandardButton.Yes
+
+
 def _confirm_close(parent: QWidget | None, project_name: str) -> CloseAnswer:
     buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                | QMessageBox.StandardButton.Cancel)
@@ -84,6 +93,8 @@ class Prompts:
     search_folder: Callable[[], Path | None] = field(default=lambda: None)
     recover: Callable[[OpenedProject], bool] = field(default=lambda _opened: False)
     confirm_close: Callable[[str], CloseAnswer] = field(default=lambda _name: "cancel")
+    #: (how many shots in the export have no take) -> export anyway?
+    confirm_untaken: Callable[[int], bool] = field(default=lambda _count: True)
 
     @classmethod
     def dialogs(cls, parent: QWidget | None = None) -> Prompts:
@@ -94,4 +105,5 @@ class Prompts:
                    export_options=lambda *args: _export_options(parent, *args),
                    search_folder=lambda: _folder(parent),
                    recover=lambda opened: _recover(parent, opened),
-                   confirm_close=lambda name: _confirm_close(parent, name))
+                   confirm_close=lambda name: _confirm_close(parent, name),
+                   confirm_untaken=lambda count: _confirm_untaken(parent, count))

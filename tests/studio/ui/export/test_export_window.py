@@ -132,3 +132,24 @@ def test_a_format_written_to_the_wrong_extension_is_one_sentence(window: MainWin
     assert not window.export_timeline(ExportOptions(path=tmp_path / "cut.m4v", codec="h265"))
     assert window.statusBar().currentMessage() == (
         "H.265 is written to .mp4, .mov or .mkv files, not .m4v.")
+
+
+def test_export_warns_about_shots_without_a_take(qtbot: QtBot, window: MainWindow,
+                                                 tmp_path: Path) -> None:
+    asked: list[int] = []
+    window.prompts.confirm_untaken = lambda count: bool(asked.append(count))  # "no"
+    out = tmp_path / "cut.mp4"
+    window.prompts.export_options = lambda *_args: ExportOptions.for_path(out)
+    window.action_set["export"].trigger()
+    assert asked == [1]  # Shot 1 has no take: it would render as a "Not generated yet" card
+    assert window.statusBar().currentMessage().startswith(
+        "Export cancelled: 1 shot has no take yet;")
+    assert not window.exports.running and not out.exists()
+
+    done: list[bool] = []
+    window.exports.runner.finished.connect(lambda ok, _sentence: done.append(ok))
+    window.prompts.export_options = lambda *_args: ExportOptions(path=out, in_out=(0, 23))
+    window.action_set["export"].trigger()  # Clip 1 only: nothing to warn about
+    assert asked == [1] and window.exports.running
+    qtbot.waitUntil(lambda: bool(done), timeout=60000)
+    assert done == [True]
