@@ -1,17 +1,18 @@
-"""frameloom-mini on the CPU: one 2-second 512x288 clip with the default steps, end to end.
+"""frameloom-mini on the CPU: one clip at the model's default size and steps, end to end.
 
 Run ``python bench/mini_cpu.py`` (``--help`` for options). Each round runs, in fresh processes
 one after the other so they never share the cores:
 
 1. **frameloom-engine generate** (what a user runs): ``frameloom-engine generate --prompt ...``
-   with the defaults (frameloom-mini, 512x288, 49 frames at 24 fps, 20 steps, guidance 3.0), from
-   process start to the verified MP4 on disk: imports, model load, generation, encoding.
+   with the defaults (frameloom-mini at its own default size, length and rate, read from its
+   folder; 20 steps, guidance 3.0), from process start to the verified MP4 on disk: imports,
+   model load, generation, encoding.
 2. **plain diffusers** (the baseline): a script that imports diffusers, loads the same folder with
    ``LTXConditionPipeline.from_pretrained`` and calls the pipeline with the same arguments,
    keeping the frames in memory.
 
 It prints the median wall time of each, their ratio, and each one's peak resident memory (the
-child's ``ru_maxrss``). Issue 7's targets: under 30 s wall and under 3 GB peak for the first.
+child's ``ru_maxrss``). Issue 17's targets: under 30 s wall and under 3 GB peak for the first.
 With ``--write`` the table goes into docs/BENCHMARKS.md between its markers.
 """
 
@@ -39,12 +40,13 @@ BEGIN, END = "<!-- frameloom-mini cpu: begin -->", "<!-- frameloom-mini cpu: end
 BASELINE = """
 import sys, torch
 from diffusers import LTXConditionPipeline
+width, height, frames, fps = (int(v) for v in sys.argv[3:7])
 pipe = LTXConditionPipeline.from_pretrained(sys.argv[1], torch_dtype=torch.float32)
 pipe.set_progress_bar_config(disable=True)
-frames = pipe(prompt=sys.argv[2], width=512, height=288, num_frames=49, frame_rate=24,
-              num_inference_steps=20, guidance_scale=3.0, output_type="np",
-              generator=torch.Generator().manual_seed(0)).frames[0]
-assert frames.shape == (49, 288, 512, 3), frames.shape
+video = pipe(prompt=sys.argv[2], width=width, height=height, num_frames=frames, frame_rate=fps,
+             num_inference_steps=20, guidance_scale=3.0, output_type="np",
+             generator=torch.Generator().manual_seed(0)).frames[0]
+assert video.shape == (frames, height, width, 3), video.shape
 """
 
 
@@ -64,9 +66,19 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def main(args: argparse.Namespace) -> None:
     """Run the rounds, print the table and write it with ``--write``."""
+    from engine.models.installed import read_model
+
+    info = read_model(Path(args.model))
+    if info is None:
+        raise SystemExit(f"{args.model} is not a model folder.")
+    d = info.defaults
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     engine = [sys.executable, "-m", "engine.cli", "generate", "--prompt", PROMPT]
-    baseline = [sys.executable, "-c", BASELINE, str(args.model), PROMPT]
+    if Path(args.model).resolve() != MODEL.resolve():  # another folder: name its size outright
+        engine += ["--model", info.id, "--width", str(d.width), "--height", str(d.height),
+                   "--frames", str(d.frames), "--fps", str(d.fps)]
+    baseline = [sys.executable, "-c", BASELINE, str(args.model), PROMPT,
+                *(str(v) for v in (d.width, d.height, d.frames, d.fps))]
     ours, plain = [], []
     with tempfile.TemporaryDirectory(prefix="frameloom-bench-") as scratch:
         env["FRAMELOOM_HOME"] = scratch  # the built-in model is found in resources/ regardless
@@ -80,9 +92,10 @@ def main(args: argparse.Namespace) -> None:
     lines = [f"{platform.machine()} CPU, {os.cpu_count()} cores, no GPU; {args.rounds} rounds, "
              "median wall time, peak resident memory of the process. Command: "
              "`python bench/mini_cpu.py --write`.", "",
-             "| what | wall time | peak memory | target (issue 7) |", "|---|---|---|---|",
-             f"| `frameloom-engine generate` (512x288, 49 frames, 20 steps, CFG 3; process start "
-             f"to verified MP4) | {ours_s:.1f} s | {ours_m:.2f} GiB | under 30 s, under 3 GB |",
+             "| what | wall time | peak memory | target (issue 17) |", "|---|---|---|---|",
+             f"| `frameloom-engine generate` ({info.id}'s default {d.width}x{d.height}, "
+             f"{d.frames} frames at {d.fps} fps, 20 steps, CFG 3; process start to verified "
+             f"MP4) | {ours_s:.1f} s | {ours_m:.2f} GiB | under 30 s, under 3 GB |",
              f"| plain diffusers `LTXConditionPipeline`, same call, frames kept in memory "
              f"(baseline) | {plain_s:.1f} s | {plain_m:.2f} GiB | |",
              f"| ratio, generate / baseline | {ours_s / plain_s:.2f}x | "
@@ -91,7 +104,7 @@ def main(args: argparse.Namespace) -> None:
     print(text)
     if args.write:
         write_benchmarks(text, REPO / "docs" / "BENCHMARKS.md", markers=(BEGIN, END),
-                         heading="frameloom-mini on a CPU: one 2-second clip (issue 7)")
+                         heading="frameloom-mini on a CPU: one default-size clip (issue 17)")
 
 
 if __name__ == "__main__":
