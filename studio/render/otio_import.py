@@ -285,12 +285,22 @@ class _Importer:
             return None
         saved = _saved(otrack)
         items: list[TrackEntry] = []
-        for entry in (e for e in map(self.entry, otrack) if e is not None):
+        last = len(otrack) - 1
+        for index, entry in enumerate(map(self.entry, otrack)):
+            if entry is None:
+                continue
+            if index == 0 and isinstance(entry, Transition) and entry.in_offset > 0:
+                # OTIO lengthens a track by a leading transition's in_offset (a fade from
+                # black): the document holds that time as a gap the transition mixes from.
+                items.append(Gap(id=self.new(None, "gap"), duration=entry.in_offset))
             # A transition needs an item on each side, as in the document; drop strays.
             if isinstance(entry, Transition) and (not items or isinstance(items[-1], Transition)):
                 self.report["skipped"].append(f"transition at the edge of track {otrack.name!r}")
                 continue
             items.append(entry)
+            if index == last and isinstance(entry, Transition) and entry.out_offset > 0:
+                # ...and by a trailing one's out_offset (a fade to black), likewise.
+                items.append(Gap(id=self.new(None, "gap"), duration=entry.out_offset))
         if items and isinstance(items[-1], Transition):
             items.pop()
             self.report["skipped"].append(f"transition at the edge of track {otrack.name!r}")
@@ -328,7 +338,9 @@ class _Importer:
 def import_otio(path: str | os.PathLike[str]) -> tuple[Project, Path]:
     """Read an ``.otio`` file (Frameloom's or another editor's) into a new project.
 
-    Clips, stills (clips of image files), gaps and dissolves (as crossfades) are kept.
+    Clips, stills (clips of image files), gaps and dissolves (as crossfades) are kept. A
+    dissolve at either end of a track (a fade from or to black) lengthens the track as it does
+    in OTIO: the time it adds becomes a gap the crossfade mixes from or to.
     Durations, offsets and in points are rescaled to the project rate, rounding to the nearest
     frame (halves up). Nested stacks, non-file references, disabled clips, audio tracks, effects
     and markers are listed in ``metadata["otio_import"]["skipped"]`` (what took time stays as a

@@ -224,7 +224,7 @@ def test_what_frameloom_cannot_hold_becomes_gaps(tmp_path: Path) -> None:
     spec = {"schema": "GeneratedSpec.1", "kind": "shot", "prompt": "waves", "duration": 10}
     ours = {"OTIO_SCHEMA": "GeneratorReference.1", "name": "", "metadata": {},
             "generator_kind": "frameloom.generated", "parameters": spec, "available_range": None}
-    edge = dict(wipe, transition_type="SMPTE_Dissolve")  # nothing before it to dissolve from
+    edge = dict(wipe, transition_type="SMPTE_Dissolve")  # a fade from black: OTIO adds 2 frames
     children = [edge, nested, _clip("seq", sequence, 0, 20, 24), wipe,
                 _clip("red", solid, 0, 5, 24), _clip("web", web, 0, 6, 24),
                 _clip("off", _ref("a.mp4", 0, 9, 24), 0, 7, 24, enabled=False),
@@ -232,12 +232,12 @@ def test_what_frameloom_cannot_hold_becomes_gaps(tmp_path: Path) -> None:
     (tmp_path / "odd.otio").write_text(json.dumps(_timeline(children, 24)))
     project, _ = import_otio(tmp_path / "odd.otio")
     items = project.timeline.tracks[0].items
-    assert [type(i) for i in items] == [Gap, Gap, Gap, Gap, Gap, Generated]
-    assert [i.duration for i in items] == [12, 20, 5, 6, 7, 8]
+    assert [type(i) for i in items] == [Gap, Transition, Gap, Gap, Gap, Gap, Gap, Generated]
+    assert [i.duration for i in items if not isinstance(i, Transition)] == [2, 12, 20, 5, 6, 7, 8]
     assert items[-1].generation.spec.prompt == "waves" and items[-1].source == FrameRange(2, 8)
     assert project.media == {}
     skipped = project.metadata["otio_import"]["skipped"]
-    assert len(skipped) == 7 and skipped[0] == "transition at the edge of track 'Video 1'"
+    assert len(skipped) == 6 and "transition at the edge of track 'Video 1'" not in skipped
     assert "clip 'web': its ExternalReference is not a local file (kept as a gap)" in skipped
 
 
