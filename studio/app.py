@@ -17,9 +17,16 @@ from studio import __version__
 if TYPE_CHECKING:
     from studio.document.persistence import OpenedProject
 
-COMMANDS = ("open", "sample", "info", "render", "sign", "verify")
+COMMANDS = ("open", "sample", "info", "render", "export-otio", "sign", "verify")
 HEADLESS_HINT = ("No display is available to open the studio window; run it with "
-                 "QT_QPA_PLATFORM=offscreen for a headless window (e.g. with --screenshot).")
+                 "QT_QPA_PLATFORM=offscreen for a headless window (e.g. with --screenshot), "
+                 "or add --screenshot-if-headless OUT.png.")
+
+# The exit statuses of both commands (frameloom-engine's are in engine/cli/exits.py; the
+# README's command sections hold the table): 0 done, 1 the work itself failed, 2 a usage or
+# input error (nothing was started), 3 the engine is not running, 130 interrupted.
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class CommandError(Exception):
@@ -29,7 +36,7 @@ class CommandError(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="frameloom",
-        usage="%(prog)s [-h] [--version] [{open,sample,info,render,sign,verify}] ...",
+        usage="%(prog)s [-h] [--version] [{" + ",".join(COMMANDS) + "}] ...",
         description="Frameloom, a local video studio.",
         epilog="With no command, 'open' is assumed: frameloom [PROJECT] [--screenshot OUT.png] "
                "opens PROJECT (a .frameloom file or its folder) in the studio window.")
@@ -43,14 +50,24 @@ def _parser() -> argparse.ArgumentParser:
                             "up), then exit")
     open_.add_argument("--no-engine", action="store_true",
                        help="edit only: do not start the engine (nothing can be generated)")
+    open_.add_argument("--screenshot-if-headless", type=Path, metavar="OUT.png",
+                       help="where no display is available, draw the window offscreen into "
+                            "this PNG and exit 0 instead of failing; with a display the window "
+                            "opens as usual")
     sample = commands.add_parser("sample", help="write the procedural sample project")
     sample.add_argument("folder", type=Path, metavar="DIR", help="folder to write it into")
     sample.add_argument("--take", type=Path, metavar="FILE.mp4",
                         help="a generated video to give the sample's shot as its take (the "
                              "README's command makes one with frameloom-mini)")
-    info = commands.add_parser("info", help="print a summary of a project")
-    info.add_argument("project", type=Path, help="a .frameloom file or a project folder")
+    info = commands.add_parser("info", help="print a summary of a project or .otio file")
+    info.add_argument("project", type=Path,
+                      help="a .frameloom file, a project folder or an .otio file")
     _add_render_parser(commands)
+    otio = commands.add_parser("export-otio", help="write a project's timeline as an .otio file")
+    otio.add_argument("project", type=Path, metavar="PROJECT",
+                      help="a project folder or a .frameloom file")
+    otio.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.otio",
+                      help="the .otio file to write (media referenced by absolute file:// URLs)")
     from studio.provenance.cli import add_parsers
 
     add_parsers(commands)
@@ -129,7 +146,33 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 def _cmd_info(args: argparse.Namespace) -> int:
     from studio.outline import summary
 
-    print(summary(_open(args.project)))
+    if args.project.suffix.lower() != ".otio":
+        print(summary(_open(args.project)))
+        return 0
+    from studio.document.persistence import OpenedProject, media_status
+    from studio.render.cli import load_for_render
+
+    project, folder = load_for_render(args.project)  # as `render` reads it
+    report = project.metadata.get("otio_import", {})
+    skipped = report.get("skipped", [])
+    notes = [*report.get("notes", []), *([f"Not imported: {'; '.join(skipped)}."]
+                                         if skipped else [])]
+    print(summary(OpenedProject(project, args.project, message=" ".join(notes) or None,
+                                media_status=media_status(project, folder))))
+    return 0
+
+
+def _cmd_export_otio(args: argparse.Namespace) -> int:
+    from studio.outline import frames_text, rate_text
+    from studio.render.cli import check_output
+    from studio.render.otio_export import export_otio
+
+    out = check_output(args.output, (".otio",))
+    opened = _open(args.project)
+    export_otio(opened.project, opened.path, out)
+    project = opened.project
+    print(f"Wrote {out}: {len(project.timeline.tracks)} track(s), "
+          f"{frames_text(project.timeline.duration, project.rate)} at {rate_text(project.rate)}.")
     return 0
 
 
@@ -155,11 +198,20 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 def _cmd_open(args: argparse.Namespace) -> int:
     opened = _open(args.project) if args.project is not None else None
+    screenshot = args.screenshot
     if not _has_display():
-        raise CommandError(HEADLESS_HINT)
+        if args.screenshot_if_headless is None:
+            raise CommandError(HEADLESS_HINT)
+        from studio.render.cli import check_output
+
+        screenshot = check_output(args.screenshot_if_headless, (".png",),
+                                  "--screenshot-if-headless")
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # asked for: draw the window without one
+        print(f"frameloom: no display is available, so the window is drawn into {screenshot} "
+              "instead.", file=sys.stderr)
     from studio.ui.window.launch import run
 
-    return run(opened, screenshot=args.screenshot, engine=not args.no_engine)
+    return run(opened, screenshot=screenshot, engine=not args.no_engine)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -178,7 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors: argparse has printed them
         return exc.code if isinstance(exc.code, int) else 0
     handler = {"open": _cmd_open, "sample": _cmd_sample, "info": _cmd_info,
-               "render": _cmd_render, "sign": _cmd_sign, "verify": _cmd_verify}[args.command]
+               "render": _cmd_render, "export-otio": _cmd_export_otio, "sign": _cmd_sign,
+               "verify": _cmd_verify}[args.command]
     try:
         return handler(args)
     except (CommandError, StudioError) as exc:
@@ -186,9 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         message = _describe_os_error(exc)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     print(f"frameloom: {message}", file=sys.stderr)
-    return 2
+    return EXIT_USAGE
 
 
 def _describe_os_error(exc: OSError) -> str:

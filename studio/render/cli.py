@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,6 +34,28 @@ class ProgressBar:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def check_output(path: Path, suffixes: tuple[str, ...] = (), flag: str = "-o") -> Path:
+    """``path`` if a file can be written there, checked before any work starts.
+
+    Raises
+    ------
+    RenderError
+        One sentence: ``path`` is a folder, has another suffix, or its folder is missing or
+        not writable. A missing folder is refused, never created.
+    """
+    folder = path.parent
+    if path.is_dir():
+        raise RenderError(f"{flag} {path} is a folder; name a file in it, such as "
+                          f"{path / ('out' + (suffixes[0] if suffixes else '.mp4'))}.")
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise RenderError(f"{flag} {path} must end in {' or '.join(suffixes)}.")
+    if not folder.is_dir():
+        raise RenderError(f"The output folder {folder} does not exist; create it first.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise RenderError(f"The output folder {folder} is not writable; pick another {flag}.")
+    return path
 
 
 def load_for_render(path: Path) -> tuple[Project, Path]:
@@ -68,6 +91,7 @@ def render_command(project_path: Path, output: Path, *, codec: str = "h264", crf
     stream = sys.stderr if stream is None else stream
     if (width is None) != (height is None):
         raise RenderError("Give both --width and --height, or neither.")
+    check_output(output)
     project, folder = load_for_render(project_path)
     signing = plan_signing(project, folder, output, sign, cert, key,
                            lambda note: print(note, file=stream))

@@ -117,6 +117,43 @@ def test_no_display_is_one_sentence_without_qt(sample_project: Path) -> None:
     assert "QT_QPA_PLATFORM=offscreen" in result.stderr and result.stderr.count("\n") == 1
 
 
+def _no_display_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items()
+            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+
+
+def test_no_display_with_screenshot_if_headless_draws_the_window(sample_project: Path,
+                                                                 tmp_path: Path) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("only Linux can lack a display server")
+    (tmp_path / "shots").mkdir()
+    shot = tmp_path / "shots" / "window.png"
+    result = subprocess.run([sys.executable, "-m", "studio.app", str(sample_project.parent),
+                             "--no-engine", "--screenshot-if-headless", str(shot)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120, env=_no_display_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith(f"frameloom: no display is available, so the window is "
+                                    f"drawn into {shot} instead.")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in shot.parent.iterdir()] == ["window.png"]
+
+
+def test_screenshot_if_headless_into_a_folder_is_refused_before_qt(sample_project: Path,
+                                                                   tmp_path: Path) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("only Linux can lack a display server")
+    (tmp_path / "shots").mkdir()
+    result = _python("import sys; from studio.app import main; code = main(sys.argv[1:]); "
+                     "assert 'PySide6' not in sys.modules; sys.exit(code)",
+                     str(sample_project), "--screenshot-if-headless", str(tmp_path / "shots"),
+                     env=_no_display_env())
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (f"frameloom: --screenshot-if-headless {tmp_path / 'shots'} is a "
+                             f"folder; name a file in it, such as "
+                             f"{tmp_path / 'shots' / 'out.png'}.\n")
+    assert list((tmp_path / "shots").iterdir()) == []
+
+
 def test_unreachable_display_is_one_line_not_a_qt_abort(sample_project: Path) -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("X11 displays are a Linux matter here")

@@ -82,3 +82,34 @@ def test_a_failure_mid_render_ends_the_bar_line_and_leaves_no_file(
     assert status == 2 and list(out.parent.iterdir()) == []
     last = err.rstrip("\n").split("\n")[-1]
     assert last.startswith("frameloom: ") and "clip-2.mp4" in last and "relink" in last
+
+
+@pytest.mark.parametrize(("target", "says"), [
+    ("{out}", "is a folder; name a file in it, such as"),
+    ("{out}/missing/o.mp4", "does not exist; create it first"),
+])
+def test_an_unusable_output_is_refused_before_rendering(
+        sample_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        target: str, says: str) -> None:
+    (tmp_path / "out").mkdir()
+    status = main(["render", str(sample_project), "-o", target.format(out=tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2 and err.startswith("frameloom: ") and err.count("\n") == 1
+    assert says in err and "frames" not in err  # refused before the first frame
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_read_only_output_folder_is_refused_before_rendering(
+        sample_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    (tmp_path / "out").mkdir()
+    real = os.access
+    # As root every folder is writable, so the folder's answer is faked for this one path.
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == tmp_path / "out"
+                        else real(p, mode))
+    status = main(["render", str(sample_project), "-o", str(tmp_path / "out" / "o.mp4")])
+    err = capsys.readouterr().err
+    assert status == 2 and "is not writable; pick another -o" in err and err.count("\n") == 1
+    assert list((tmp_path / "out").iterdir()) == []
