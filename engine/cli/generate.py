@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.cli import exits
 from engine.cli.progress import StepBar
 from engine.protocol.requests import GenerationRequest, RequestError
 from engine.worker.faults import Faults
@@ -101,7 +102,7 @@ def run_generate(args: argparse.Namespace, request: GenerationRequest | None) ->
         info = find_model(request.model_id)
     except ModelError as exc:
         print(f"frameloom-engine: {exc}", file=sys.stderr)
-        return 1
+        return exits.USAGE
     fps = info.constraints.fps or request.fps
     return run_operation(request, operation_from_args(args, request, fps), args.output,
                          args.joined)
@@ -146,7 +147,7 @@ def run_from(take: Path, output: str | None, joined: str | None) -> int:
     Returns
     -------
     int
-        As :func:`generate_here`; 1 also when the file records no settings.
+        As :func:`generate_here`; 2 also when the file cannot be read or records no settings.
     """
     import av
 
@@ -161,10 +162,10 @@ def run_from(take: Path, output: str | None, joined: str | None) -> int:
         folder = find_model(request.model_id).path
     except (OSError, av.FFmpegError) as exc:
         print(f"frameloom-engine: The take {take} cannot be read ({exc}).", file=sys.stderr)
-        return 1
+        return exits.USAGE
     except (RequestError, ModelError) as exc:
         print(f"frameloom-engine: {take} cannot be made again: {exc}", file=sys.stderr)
-        return 1
+        return exits.USAGE
     for note in changes_since(settings, request, folder):
         print(f"note: the result may differ from the take: {note}.", file=sys.stderr)
     if not planned:
@@ -183,7 +184,7 @@ def run_from(take: Path, output: str | None, joined: str | None) -> int:
     except (KeyError, TypeError, ValueError) as exc:
         print(f"frameloom-engine: {take} does not record its operation fully ({exc}), so it "
               "cannot be made again.", file=sys.stderr)
-        return 1
+        return exits.USAGE
     return run_operation(request, operation, output, joined)
 
 
@@ -224,7 +225,13 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
     Returns
     -------
     int
-        0 when the files are written, 1 when generation failed (its sentence on stderr).
+        0 when the files are written, 1 when generation failed, 2 when the request was refused
+        (its sentence on stderr).
+
+    Raises
+    ------
+    OutputPathError
+        Before anything runs, if ``output`` or ``joined`` cannot be written.
     """
     from engine.backends import BackendError
     from engine.models.installed import ModelError, find_model
@@ -239,10 +246,10 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
         if refused is not None:
             _, message, hint = refused
             print(f"frameloom-engine: {message} {hint}", file=sys.stderr)
-            return 1
+            return exits.USAGE
 
-    target = Path(output or f"frameloom-{request.seed}.mp4").expanduser().resolve()
-    joined_path = Path(joined).expanduser().resolve() if joined else None
+    target = exits.check_output(output) if output else exits.default_output(request.seed)
+    joined_path = exits.check_output(joined, "--joined") if joined else None
     with tempfile.TemporaryDirectory(prefix="frameloom-plan-") as scratch:
         plan = make_plan(request, find_model(request.model_id).constraints, operation,
                          Path(scratch))
@@ -261,12 +268,17 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
                                     replay_settings(request, operation))
         except BackendError as exc:
             bar.close()
-            print(f"frameloom-engine: {exc.message} {exc.hint}".rstrip(), file=sys.stderr)
-            return 1
-        except (ModelError, OutputError) as exc:
+            print(f"frameloom-engine: {exc.message} {exits.run_words(exc.hint or '')}".rstrip(),
+                  file=sys.stderr)
+            return exits.status_for(exc.code)
+        except ModelError as exc:
             bar.close()
             print(f"frameloom-engine: {exc}", file=sys.stderr)
-            return 1
+            return exits.USAGE
+        except OutputError as exc:
+            bar.close()
+            print(f"frameloom-engine: {exc}", file=sys.stderr)
+            return exits.FAILED
     bar.close()
     fps = plan.windows[0].request.fps
     notes = [*plan.notes, *(f"the clip {clip.path} plays at {rate:g} fps, not {fps}; the joined "
@@ -286,11 +298,17 @@ def generate_here(request: GenerationRequest, output: str | None) -> int:
     Returns
     -------
     int
-        0 when the MP4 is written, 1 when the job failed (its sentence and hint on stderr).
+        0 when the MP4 is written, 1 when the job failed, 2 when its request or files were
+        refused (its sentence and hint on stderr).
+
+    Raises
+    ------
+    OutputPathError
+        Before anything runs, if ``output`` cannot be written.
     """
     from engine.worker.child import Worker
 
-    target = Path(output or f"frameloom-{request.seed}.mp4").expanduser().resolve()
+    target = exits.check_output(output) if output else exits.default_output(request.seed)
     outcome: dict[str, Any] = {}
     bar = StepBar()
 
@@ -306,10 +324,10 @@ def generate_here(request: GenerationRequest, output: str | None) -> int:
                 "preview_every_s": float("inf")})
     bar.close()
     if outcome.get("ev") != "done":
-        hint = outcome.get("hint") or ""
-        print(f"frameloom-engine: {outcome.get('message', 'The job did not finish.')} {hint}"
-              .rstrip(), file=sys.stderr)
-        return 1
+        message = exits.flag_words(outcome.get("message", "The job did not finish."))
+        hint = exits.run_words(outcome.get("hint") or "")
+        print(f"frameloom-engine: {message} {hint}".rstrip(), file=sys.stderr)
+        return exits.status_for(outcome.get("code"))
     for note in outcome["settings"].get("notes", []):
         print(f"note: {note}", file=sys.stderr)
     print(target)

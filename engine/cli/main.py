@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
-SUBCOMMANDS = ("serve", "status", "jobs", "cancel", "stop", "models", "submit", "generate")
+SUBCOMMANDS = ("serve", "status", "jobs", "cancel", "stop", "models", "submit", "retry",
+               "generate")
+DEFAULT_MODEL = "frameloom-mini"
 _CLIP_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
 
 
@@ -25,15 +27,33 @@ def version() -> str:
         return "0.0.0"
 
 
-def _request_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="frameloom-mini",
+def _model_rules(model_id: str) -> str:
+    """What ``model_id`` makes by default and its size and frame rules, for ``--help``."""
+    from engine.models.installed import ModelError, find_model
+
+    try:
+        info = find_model(model_id)
+    except (ModelError, OSError):
+        return f"{model_id} is not installed here."
+    d, c = info.defaults, info.constraints
+    fps = f"always {c.fps}" if c.fps else f"{d.fps} by default"
+    return (f"{model_id} (the default model) makes {d.width}x{d.height}, {d.frames} frames, by "
+            f"default; --width and --height must be multiples of {c.size_multiple} (others are "
+            f"rounded, with a note), --frames {c.rule_text} up to {c.max_frames} (others are "
+            f"fitted), fps {fps}.")
+
+
+def _request_flags(parser: argparse.ArgumentParser, *, rules: bool = False) -> None:
+    parser.add_argument("--model", default=DEFAULT_MODEL,
                         help="model id (see `frameloom-engine models`); frameloom-mini, the "
                              "built-in model, by default")
     parser.add_argument("--prompt", help="what to generate; required")
     parser.add_argument("--negative", default="", help="negative prompt")
     size = parser.add_argument_group(
-        "size and length", "each defaults to the model's own (`frameloom-engine models` lists "
-        "them); an operation takes its source clip's size, rounded to the model's rules")
+        "size and length", "each defaults to the model's own (`frameloom-engine models list` "
+        "shows every model's defaults and rules in its MAKES and RULES columns); an operation "
+        "takes its source clip's size, rounded to the model's rules. "
+        + (_model_rules(DEFAULT_MODEL) if rules else ""))
     size.add_argument("--width", type=int, help="pixels; a multiple of the model's size rule")
     size.add_argument("--height", type=int, help="pixels; a multiple of the model's size rule")
     size.add_argument("--frames", type=int, help="frames; fitted to the model's frame rule")
@@ -45,10 +65,11 @@ def _request_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pin", action="append", default=[], metavar="PATH[@FRAME][#START:COUNT]",
                         help="hold an image (or COUNT frames of a clip from START) at FRAME; "
                              "repeatable")
-    parser.add_argument("-o", "--output", help="where to write the MP4")
+    parser.add_argument("-o", "--output", help="where to write the MP4 (an existing folder; "
+                        "by default frameloom-SEED.mp4 here, or -2, -3... if that exists)")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(*, rules: bool = False) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="frameloom-engine",
         description="Frameloom's generation engine: runs video models in a background process.")
@@ -71,15 +92,22 @@ def _parser() -> argparse.ArgumentParser:
 
     add_models_parser(sub)
     submit = sub.add_parser("submit", help="queue a job on the running engine")
-    _request_flags(submit)
+    _request_flags(submit, rules=rules)
     from engine.cli.generate import add_generate_flags
 
     add_generate_flags(submit, queued=True)
     submit.add_argument("--id", help="job id (a new one by default)")
     submit.add_argument("--wait", action="store_true",
-                        help="show progress until the job ends; non-zero exit if it fails")
+                        help="show progress until the job ends; non-zero exit if it fails "
+                             "(-o needs it)")
+    retry = sub.add_parser("retry", help="queue a failed, cancelled or interrupted job's "
+                                         "request again, under a new id")
+    retry.add_argument("job_id", metavar="ID")
+    retry.add_argument("--wait", action="store_true",
+                       help="show progress until the new job ends (-o needs it)")
+    retry.add_argument("-o", "--output", help="where to copy the take (with --wait)")
     generate = sub.add_parser("generate", help="run one job in this process and write an MP4")
-    _request_flags(generate)
+    _request_flags(generate, rules=rules)
     add_generate_flags(generate)
     return parser
 
@@ -173,6 +201,11 @@ def _run(args: argparse.Namespace) -> int:
 
         return run_models(args)
     from engine.cli import running as commands
+    if args.command in ("submit", "retry") and args.output and not args.wait:
+        # Without --wait the command ends before the take exists, so -o could not be honoured.
+        raise UsageError("-o needs --wait, since without it the command ends before the take "
+                         "exists; add --wait, or find the take later with "
+                         "`frameloom-engine jobs`.")
     if args.command == "submit":
         from engine.cli.generate import operation_spec_from_args
 
@@ -180,6 +213,9 @@ def _run(args: argparse.Namespace) -> int:
         return commands.submit(request, args.id or uuid.uuid4().hex[:12],
                                operation=operation_spec_from_args(args, request),
                                wait=args.wait, output=args.output)
+    if args.command == "retry":
+        return commands.retry(args.job_id, uuid.uuid4().hex[:12], wait=args.wait,
+                              output=args.output)
     handlers = {"status": lambda: commands.status(),
                 "jobs": lambda: commands.jobs(as_json=args.json),
                 "cancel": lambda: commands.cancel(args.job_id),
@@ -190,32 +226,40 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``frameloom-engine`` command line; returns the exit status.
 
-    Expected failures (a bad flag value, an engine that is not running, a refused request) print
-    one ``frameloom-engine: <sentence>`` line on stderr and return 2.
+    Expected failures print one ``frameloom-engine: <sentence>`` line on stderr and return
+    the status of :mod:`engine.cli.exits`: 2 for a bad flag value or a refused request, 3 when
+    the engine is not running, 1 when the work failed.
 
     Parameters
     ----------
     argv
         Arguments without the program name; ``sys.argv[1:]`` when None.
     """
+    from engine.cli import exits
+
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        # The model's rules are read (from its files) only for a --help that shows them.
+        args = _parser(rules=bool({"-h", "--help"} & set(arguments))).parse_args(arguments)
     except SystemExit as exc:  # --help, --version and usage errors: argparse has printed them
-        return exc.code if isinstance(exc.code, int) else 0
+        return exc.code if isinstance(exc.code, int) else exits.DONE
     if args.command is None:
         print("frameloom-engine: name a command (" + ", ".join(SUBCOMMANDS) + "); see --help.",
               file=sys.stderr)
-        return 2
+        return exits.USAGE
     from engine.cli.client import ControlError
     from engine.protocol.requests import RequestError
 
     try:
         return _run(args)
-    except (UsageError, RequestError, ControlError) as exc:
-        print(f"frameloom-engine: {exc}", file=sys.stderr)
-        return 2
+    except ControlError as exc:
+        print(f"frameloom-engine: {exits.flag_words(str(exc))}", file=sys.stderr)
+        return exits.NO_ENGINE if exc.code == "unavailable" else exits.status_for(exc.code)
+    except (UsageError, RequestError, exits.OutputPathError) as exc:
+        print(f"frameloom-engine: {exits.flag_words(str(exc))}", file=sys.stderr)
+        return exits.USAGE
     except KeyboardInterrupt:
-        return 130
+        return exits.INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -10,20 +11,30 @@ from typing import Any
 
 from engine import protocol as p
 from engine.cli.client import Control, ControlError
+from engine.cli.exits import DONE, FAILED, NO_ENGINE, USAGE, check_output
 from engine.cli.progress import StepBar
+from engine.protocol.requests import OPERATION_KEY
+
+PROMPT_WIDTH = 40
+RETRYABLE = ("failed", "cancelled", "interrupted")
+_HEADER = f"{'ID':<14} {'STATE':<11} {'STEP':<7} {'PROMPT':<{PROMPT_WIDTH + 2}} OUTPUT OR ERROR"
 
 
 def _line(job: dict[str, Any]) -> str:
     running = job["state"] == "running" and job["total"]
-    progress = f" {job['step']}/{job['total']}" if running else ""
-    detail = f"  {job['error_message']}" if job["error_message"] else ""
-    outputs = f"  {job['outputs'][0]}" if job["outputs"] else ""
-    prompt = job["request"].get("prompt", "")[:40]
-    return f"{job['id']:<14} {job['state']:<11}{progress:<8} {prompt!r}{outputs}{detail}"
+    progress = f"{job['step']}/{job['total']}" if running else "-"
+    detail = f"{job['error_message']}" if job["error_message"] else ""
+    outputs = f"{job['outputs'][0]}" if job["outputs"] else ""
+    prompt = " ".join(str(job["request"].get("prompt", "")).split())
+    if len(prompt) > PROMPT_WIDTH:
+        prompt = prompt[:PROMPT_WIDTH - 1] + "…"
+    quoted = f'"{prompt}"'
+    return (f"{job['id']:<14} {job['state']:<11} {progress:<7} "
+            f"{quoted:<{PROMPT_WIDTH + 2}} {outputs or detail}").rstrip()
 
 
 def status() -> int:
-    """Say whether the engine runs and what it is doing; 1 when it is not running."""
+    """Say whether the engine runs and what it is doing; 3 when it is not running."""
     try:
         with Control(timeout=10) as control:
             jobs = control.request(p.ListJobs(id=control.next_id()))["jobs"]
@@ -32,7 +43,7 @@ def status() -> int:
         if exc.code != "unavailable":
             raise
         print("The engine is not running; start it with `frameloom-engine serve`.")
-        return 1
+        return NO_ENGINE
     running = [j for j in jobs if j["state"] == "running"]
     queued = sum(j["state"] == "queued" for j in jobs)
     doing = f"running {running[0]['id']}" if running else "idle"
@@ -41,18 +52,40 @@ def status() -> int:
     return 0
 
 
+def _saved_jobs() -> list[dict[str, Any]]:
+    """The jobs in the job store the engine left, read without an engine (none if no store)."""
+    import dataclasses
+
+    from engine.jobs.store import JobStore
+    from engine.paths import data_dir
+
+    path = data_dir() / "jobs.sqlite3"
+    if not path.is_file():
+        return []
+    with JobStore(path) as store:
+        return [dataclasses.asdict(job) for job in store.list()]
+
+
 def jobs(*, as_json: bool) -> int:
-    """Print every job, running and queued first."""
-    with Control() as control:
-        found = control.request(p.ListJobs(id=control.next_id()))["jobs"]
+    """Print every job, running and queued first; the saved queue when the engine is down."""
+    try:
+        with Control() as control:
+            found = control.request(p.ListJobs(id=control.next_id()))["jobs"]
+    except ControlError as exc:
+        if exc.code != "unavailable":
+            raise
+        found = _saved_jobs()
+        print("frameloom-engine: note: the engine is not running; these are the jobs it saved "
+              "(start it with `frameloom-engine serve` to run the queued ones).", file=sys.stderr)
     if as_json:
         print(json.dumps(found, indent=2, sort_keys=True))
-    else:
+    elif found:
+        print(_HEADER)
         for job in found:
             print(_line(job))
-        if not found:
-            print("No jobs.")
-    return 0
+    else:
+        print("No jobs.")
+    return DONE
 
 
 def cancel(job_id: str) -> int:
@@ -78,6 +111,7 @@ def submit(request: p.GenerationRequest, job_id: str, *, wait: bool, output: str
     With ``output`` the take is copied there; an operation's joined file stays in the engine's
     outputs folder and its path is printed after the take's.
     """
+    target = check_output(output) if output else None  # before anything is queued
     with Control(timeout=None if wait else 30) as control:
         since = control.hello["last_seq"]
         reply = control.request(p.Submit(id=control.next_id(), job_id=job_id, request=request,
@@ -96,14 +130,43 @@ def submit(request: p.GenerationRequest, job_id: str, *, wait: bool, output: str
     if job["state"] != "done":
         message = job["error_message"] or f"Job {job_id} ended {job['state']}."
         print(f"frameloom-engine: {message} {job['error_hint'] or ''}".rstrip(), file=sys.stderr)
-        return 1
+        return FAILED
     result, *others = job["outputs"]
-    if output:
-        shutil.copyfile(result, Path(output))
-        result = output
+    if target is not None:
+        _copy(Path(result), target)
+        result = str(output)
     for path in (result, *others):
         print(path)
-    return 0 if end is None or isinstance(end, p.Done) else 1
+    return DONE if end is None or isinstance(end, p.Done) else FAILED
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy under a temporary name, then rename: a failed copy leaves nothing at ``target``."""
+    temporary = target.with_name(f".{target.name}.part")
+    try:
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def retry(job_id: str, new_id: str, *, wait: bool, output: str | None) -> int:
+    """Queue a failed, cancelled or interrupted job's request (and operation) again as ``new_id``.
+
+    Reads the job with ``GetJob`` and sends its request with ``Submit``, as ``submit`` does.
+    """
+    with Control() as control:
+        job = control.request(p.GetJob(id=control.next_id(), job_id=job_id))["job"]
+    if job["state"] not in RETRYABLE:
+        print(f"frameloom-engine: Job {job_id} is {job['state']}; only a failed, cancelled or "
+              "interrupted job can be retried.", file=sys.stderr)
+        return USAGE
+    data = dict(job["request"])
+    spec = data.pop(OPERATION_KEY, None)
+    request = p.GenerationRequest.from_dict(data)
+    operation = p.OperationSpec.from_dict(spec) if spec is not None else None
+    print(f"Job {new_id} retries job {job_id}.", file=sys.stderr)
+    return submit(request, new_id, wait=wait, output=output, operation=operation)
 
 
 def _follow(control: Control, job_id: str, since: int) -> p.Message:

@@ -101,10 +101,10 @@ def test_from_says_what_changed_since_the_take(tiny_model: str, tmp_path: Path,
 def test_from_a_file_frameloom_did_not_make_is_one_sentence(
         tiny_model: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     plain = write_video(np.zeros((3, 32, 32, 3), np.uint8), 24, tmp_path / "plain.mp4")
-    assert main(["generate", "--from", str(plain)]) == 1
+    assert main(["generate", "--from", str(plain)]) == 2
     err = capsys.readouterr().err
     assert "carries no Frameloom generation settings" in err and err.count("\n") == 1
-    assert main(["generate", "--from", str(tmp_path / "gone.mp4")]) == 1
+    assert main(["generate", "--from", str(tmp_path / "gone.mp4")]) == 2
     assert "cannot be read" in capsys.readouterr().err
     assert main(["generate", "--model", "x"]) == 2
     assert "--prompt is required (or --from TAKE.mp4)" in capsys.readouterr().err

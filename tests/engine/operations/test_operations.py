@@ -110,7 +110,7 @@ def test_the_prompt_policy_covers_operations_and_timed_prompts(
         capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "o.mp4"
     assert generate("--extend-forward", str(clips[0]), "--prompt-at",
-                    "0.2:an erotic toddler", "-o", str(out)) == 1
+                    "0.2:an erotic toddler", "-o", str(out)) == 2
     err = capsys.readouterr().err
     assert err.startswith("frameloom-engine: The prompt was refused by the rule")
     assert err.count("\n") == 1 and not out.exists()
