@@ -5,14 +5,14 @@ from __future__ import annotations
 import gc
 import importlib.util
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy
 
-from engine.backends import BackendError
-from engine.protocol.requests import Pin
+from engine.backends import BackendError, StepCallback
+from engine.protocol.requests import GenerationRequest, Pin
 
 if TYPE_CHECKING:
     import torch
@@ -198,6 +198,37 @@ class LoadedPipeline:
         if self._pipe is None:
             raise BackendError("closed", "This model has been unloaded.", "Load the model again.")
         return self._pipe
+
+    def _run(self, request: GenerationRequest, on_step: StepCallback,
+             preview: Callable[[Any], numpy.ndarray], **family_arguments: Any) -> numpy.ndarray:
+        """Run the pipeline on a fitted request and return its frames as uint8.
+
+        The arguments every family takes come from ``request``; ``family_arguments`` add the
+        family's own (pins, decode settings, prompt length). After each step ``on_step`` gets a
+        preview that calls ``preview`` with that step's latents.
+        """
+        import torch
+
+        pipe = self._live_pipe()
+        generator = torch.Generator(device=pipe._execution_device).manual_seed(request.seed)
+
+        def step_end(pipe: Any, i: int, t: Any, tensors: dict[str, Any]) -> dict[str, Any]:
+            latents = tensors["latents"]
+            on_step(i + 1, pipe.num_timesteps, lambda: preview(latents))
+            return {}
+
+        output = pipe(
+            prompt=request.prompt, negative_prompt=request.negative_prompt, width=request.width,
+            height=request.height, num_frames=request.frames,
+            num_inference_steps=request.steps, guidance_scale=request.guidance,
+            generator=generator, output_type="np", callback_on_step_end=step_end,
+            callback_on_step_end_tensor_inputs=["latents"], **family_arguments)
+        frames = numpy.asarray(output.frames[0])  # (frames, height, width, 3) floats in [0, 1]
+        expected = (request.frames, request.height, request.width, 3)
+        if frames.shape != expected:
+            raise BackendError("bad_shape", f"The model made frames shaped {frames.shape}, not "
+                               f"{expected}.", "Fit the request to the model before running it.")
+        return numpy.clip(frames * 255.0 + 0.5, 0, 255).astype(numpy.uint8)
 
     def memory_bytes(self) -> int:
         """Bytes held by the parameters and buffers of the pipeline's models."""

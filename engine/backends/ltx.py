@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy
 
-from engine.backends import BackendError, StepCallback
+from engine.backends import StepCallback
 from engine.backends.common import (
     LoadedPipeline,
     check_weights,
@@ -90,34 +90,14 @@ class LTXBackend(LoadedPipeline):
 
     def generate(self, request: GenerationRequest, on_step: StepCallback) -> numpy.ndarray:
         """Run one fitted request; see :meth:`engine.backends.Backend.generate`."""
-        import torch
-
         pipe = self._live_pipe()
-        device = pipe._execution_device
-        generator = torch.Generator(device=device).manual_seed(request.seed)
         conditions = _conditions(request, pipe.vae_temporal_compression_ratio)
         shape = self._latent_shape(request)
-
-        def step_end(pipe: Any, i: int, t: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-            latents = tensors["latents"]
-            on_step(i + 1, pipe.num_timesteps, lambda: self._preview(latents, shape))
-            return {}
-
-        output = pipe(
-            conditions=conditions or None, prompt=request.prompt,
-            negative_prompt=request.negative_prompt, width=request.width, height=request.height,
-            num_frames=request.frames, frame_rate=request.fps,
-            num_inference_steps=request.steps, guidance_scale=request.guidance,
-            generator=generator, decode_timestep=_DECODE_TIMESTEP, decode_noise_scale=_DECODE_NOISE,
-            max_sequence_length=min(256, pipe.tokenizer.model_max_length),
-            output_type="np", callback_on_step_end=step_end,
-            callback_on_step_end_tensor_inputs=["latents"])
-        frames = numpy.asarray(output.frames[0])  # (frames, height, width, 3) floats in [0, 1]
-        expected = (request.frames, request.height, request.width, 3)
-        if frames.shape != expected:
-            raise BackendError("bad_shape", f"The model made frames shaped {frames.shape}, not "
-                               f"{expected}.", "Fit the request to the model before running it.")
-        return numpy.clip(frames * 255.0 + 0.5, 0, 255).astype(numpy.uint8)
+        return self._run(
+            request, on_step, lambda latents: self._preview(latents, shape),
+            conditions=conditions or None, frame_rate=request.fps,
+            decode_timestep=_DECODE_TIMESTEP, decode_noise_scale=_DECODE_NOISE,
+            max_sequence_length=min(256, pipe.tokenizer.model_max_length))
 
     def _latent_shape(self, request: GenerationRequest) -> tuple[int, int, int]:
         pipe = self._pipe

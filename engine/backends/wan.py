@@ -182,30 +182,9 @@ class WanBackend(LoadedPipeline):
         BackendError
             If this kind of Wan model cannot hold the request's pins, or a pin cannot be read.
         """
-        import torch
-
         pipe = self._live_pipe()
-        inputs = self._pin_inputs(request)
-        generator = torch.Generator(device=pipe._execution_device).manual_seed(request.seed)
-
-        def step_end(pipe: Any, i: int, t: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-            latents = tensors["latents"]
-            on_step(i + 1, pipe.num_timesteps, lambda: self._preview(latents))
-            return {}
-
-        output = pipe(
-            **inputs, prompt=request.prompt, negative_prompt=request.negative_prompt,
-            width=request.width, height=request.height, num_frames=request.frames,
-            num_inference_steps=request.steps, guidance_scale=request.guidance,
-            generator=generator, max_sequence_length=min(512, pipe.tokenizer.model_max_length),
-            output_type="np", callback_on_step_end=step_end,
-            callback_on_step_end_tensor_inputs=["latents"])
-        frames = numpy.asarray(output.frames[0])  # (frames, height, width, 3) floats in [0, 1]
-        expected = (request.frames, request.height, request.width, 3)
-        if frames.shape != expected:
-            raise BackendError("bad_shape", f"The model made frames shaped {frames.shape}, not "
-                               f"{expected}.", "Fit the request to the model before running it.")
-        return numpy.clip(frames * 255.0 + 0.5, 0, 255).astype(numpy.uint8)
+        return self._run(request, on_step, self._preview, **self._pin_inputs(request),
+                         max_sequence_length=min(512, pipe.tokenizer.model_max_length))
 
     def _preview(self, latents: torch.Tensor) -> numpy.ndarray:
         """Decode the middle latent frame of the current latents into a small RGB image."""

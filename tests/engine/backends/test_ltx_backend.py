@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from backend_cases import ignore_steps, tiny_request
 
 from engine.backends import PROFILES, BackendError, load_backend, next_profile
 from engine.models.installed import find_model
-from engine.protocol.requests import GenerationRequest, Pin, fit_request
+from engine.protocol.requests import GenerationRequest, Pin
 
 torch = pytest.importorskip("torch")
 
@@ -24,14 +25,7 @@ def backend(tiny_ltx_dir: Path):
 
 
 def _request(backend, **changes) -> GenerationRequest:
-    fields = dict(model_id="tiny-ltx", prompt="a red circle moves right", width=32, height=32,
-                  frames=9, fps=24, seed=3, steps=2, guidance=3.0)
-    fitted, _ = fit_request(GenerationRequest(**{**fields, **changes}), backend.constraints)
-    return fitted
-
-
-def _ignore(done: int, total: int, preview) -> None:
-    pass
+    return tiny_request(backend, "tiny-ltx", **changes)
 
 
 def test_constraints_from_json_match_the_loaded_pipeline(tiny_model: str, backend) -> None:
@@ -46,20 +40,11 @@ def test_constraints_from_json_match_the_loaded_pipeline(tiny_model: str, backen
 def test_text_to_video_shape_and_determinism(backend) -> None:
     request = _request(backend, width=70, height=40, frames=10)
     assert (request.width, request.height, request.frames) == (64, 32, 13)
-    first = backend.generate(request, _ignore)
+    first = backend.generate(request, ignore_steps)
     assert first.shape == (13, 32, 64, 3) and first.dtype == np.uint8
-    assert np.array_equal(first, backend.generate(request, _ignore))
-    other = backend.generate(dataclasses.replace(request, seed=4), _ignore)
+    assert np.array_equal(first, backend.generate(request, ignore_steps))
+    other = backend.generate(dataclasses.replace(request, seed=4), ignore_steps)
     assert not np.array_equal(first, other)
-
-
-@pytest.fixture
-def still(tmp_path: Path) -> str:
-    from PIL import Image
-
-    path = tmp_path / "still.png"
-    Image.fromarray(np.full((20, 30, 3), (250, 10, 10), np.uint8)).save(path)
-    return str(path)
 
 
 @pytest.mark.parametrize("where", ["first", "last", "both"])
@@ -68,9 +53,9 @@ def test_image_pins_at_first_and_last_frame(backend, still: str, where: str) -> 
     last = plain.frames - 1
     targets = {"first": [0], "last": [last], "both": [0, last]}[where]
     request = dataclasses.replace(plain, pins=tuple(Pin(still, t) for t in targets))
-    frames = backend.generate(request, _ignore)
+    frames = backend.generate(request, ignore_steps)
     assert frames.shape == (9, 32, 32, 3)
-    assert not np.array_equal(frames, backend.generate(plain, _ignore))
+    assert not np.array_equal(frames, backend.generate(plain, ignore_steps))
 
 
 def _write_clip(path: Path, count: int) -> str:
@@ -104,7 +89,7 @@ def test_a_clip_pin_past_the_clip_end_is_a_backend_error(backend, tmp_path: Path
     request = dataclasses.replace(_request(backend), pins=(Pin(clip, 0, frame_start=1,
                                                                frame_count=5),))
     with pytest.raises(BackendError, match="fewer than 6 frames") as info:
-        backend.generate(request, _ignore)
+        backend.generate(request, ignore_steps)
     assert info.value.code == "bad_pin"
 
 
@@ -119,18 +104,6 @@ def test_on_step_counts_steps_and_previews_are_small_images(backend) -> None:
     assert [(d, t) for d, t, _, _ in seen] == [(1, 3), (2, 3), (3, 3)]
     for _, _, shape, dtype in seen:
         assert dtype == np.uint8 and shape[2] == 3 and 0 < shape[0] <= 256 >= shape[1] > 0
-
-
-def test_an_exception_in_on_step_propagates_unchanged(backend) -> None:
-    class Stop(Exception):
-        pass
-
-    def on_step(done: int, total: int, preview) -> None:
-        raise Stop(done)
-
-    with pytest.raises(Stop) as info:
-        backend.generate(_request(backend), on_step)
-    assert info.value.args == (1,)
 
 
 def _copy(source: Path, target: Path) -> Path:
@@ -185,11 +158,3 @@ def test_profiles_step_down_to_none() -> None:
     assert [next_profile(p) for p in PROFILES] == [*PROFILES[1:], None]
     with pytest.raises(ValueError, match="unknown memory profile"):
         next_profile("huge")
-
-
-def test_close_releases_the_pipeline(tiny_ltx_dir: Path) -> None:
-    loaded = load_backend("ltx", tiny_ltx_dir, "cpu", "sequential")
-    loaded.close()
-    loaded.close()
-    with pytest.raises(BackendError, match="unloaded"):
-        loaded.memory_bytes()
