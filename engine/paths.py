@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
@@ -33,6 +34,14 @@ def _make(path: Path, *, private: bool) -> Path:
     return path
 
 
+def _folder(name: str, platform_dir: Callable[..., str], *, private: bool,
+            below: str = "") -> Path:
+    """``$FRAMELOOM_HOME/<name>``, else ``platform_dir``'s Frameloom folder (/``below``), made."""
+    home = _home()
+    path = home / name if home else Path(platform_dir(APP, appauthor=False)) / below
+    return _make(path, private=private)
+
+
 def data_dir() -> Path:
     """Long-lived engine data: the job store (private, mode 0700).
 
@@ -41,10 +50,8 @@ def data_dir() -> Path:
     Path
         ``$FRAMELOOM_HOME/data`` or the platform's user data folder for Frameloom.
     """
-    home = _home()
-    path = home / "data" if home else Path(platformdirs.user_data_dir(APP, appauthor=False))
     # The job store holds the users' prompts; nobody else on the machine needs to read them.
-    return _make(path, private=True)
+    return _folder("data", platformdirs.user_data_dir, private=True)
 
 
 def cache_dir() -> Path:
@@ -55,11 +62,9 @@ def cache_dir() -> Path:
     Path
         ``$FRAMELOOM_HOME/cache`` or the platform's user cache folder for Frameloom.
     """
-    home = _home()
     # The same folder as the studio's cache (studio.paths), so FRAMELOOM_HOME and the default
     # agree; callers keep their files in sub-folders of their own.
-    path = home / "cache" if home else Path(platformdirs.user_cache_dir(APP, appauthor=False))
-    return _make(path, private=False)
+    return _folder("cache", platformdirs.user_cache_dir, private=False)
 
 
 def runtime_dir() -> Path:
@@ -89,10 +94,7 @@ def models_dir() -> Path:
     Path
         ``$FRAMELOOM_HOME/models`` or ``models`` in the platform's user data folder.
     """
-    home = _home()
-    path = home / "models" if home else Path(
-        platformdirs.user_data_dir(APP, appauthor=False)) / "models"
-    return _make(path, private=False)
+    return _folder("models", platformdirs.user_data_dir, private=False, below="models")
 
 
 def log_path() -> Path:

@@ -8,7 +8,7 @@ import re
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from engine.protocol.fields import FieldError, build, check_fields
 
@@ -45,8 +45,24 @@ def _text(name: str, value: str, limit: int, *, empty: bool = True) -> None:
         raise RequestError(f"{name} must be at most {limit} characters, got {len(value)}.")
 
 
+class _Wire:
+    """What every type here shares: a JSON-ready dict and back, bad fields as RequestError."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The object as a JSON-ready dict: nested objects as dicts, tuples as lists."""
+        data = dataclasses.asdict(self)  # type: ignore[call-overload]
+        return {name: list(value) if isinstance(value, tuple) else value
+                for name, value in data.items()}
+
+    @classmethod
+    def from_dict(cls, data: Any, *, where: str = "") -> Self:
+        """Build one from a JSON object; raises RequestError naming the bad field."""
+        with _as_request_error():
+            return typing.cast(Self, build(cls, data, where))
+
+
 @dataclass(frozen=True)
-class Pin:
+class Pin(_Wire):
     """A known picture held at a frame of the generated shot.
 
     Parameters
@@ -82,19 +98,9 @@ class Pin:
             _in_range("frame_start", self.frame_start, 0, 10**9)
         _in_range("frame_count", self.frame_count, 1, 2000)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The pin as a JSON-ready dict."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Any, *, where: str = "") -> Pin:
-        """Build a pin from a JSON object; raises RequestError naming the bad field."""
-        with _as_request_error():
-            return typing.cast(Pin, build(cls, data, where))
-
 
 @dataclass(frozen=True)
-class GenerationRequest:
+class GenerationRequest(_Wire):
     """Generate ``frames`` frames at ``width`` x ``height`` from a prompt, with pins held in place.
 
     Construction validates every field, so an instance is always structurally sound; whether a
@@ -135,18 +141,6 @@ class GenerationRequest:
                     f"{pin.target_frame + pin.frame_count - 1}, outside the shot's "
                     f"frames 0 to {self.frames - 1}.")
 
-    def to_dict(self) -> dict[str, Any]:
-        """The request as a JSON-ready dict (pins as a list of dicts)."""
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        data["pins"] = [pin.to_dict() for pin in self.pins]
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Any, *, where: str = "") -> GenerationRequest:
-        """Build a request from a JSON object; raises RequestError naming the bad field."""
-        with _as_request_error():
-            return typing.cast(GenerationRequest, build(cls, data, where))
-
 
 # A job's stored request carries its operation under this key; the worker takes it out.
 OPERATION_KEY = "operation"
@@ -155,7 +149,7 @@ _CLIPS_FOR = {"shot": 0, "extend_forward": 1, "extend_backward": 1, "bridge": 2,
 
 
 @dataclass(frozen=True)
-class TimedPrompt:
+class TimedPrompt(_Wire):
     """From take frame ``frame`` on, ``prompt`` is in force (a long shot's per-window prompts)."""
 
     frame: int
@@ -167,19 +161,9 @@ class TimedPrompt:
         _in_range("frame", self.frame, 0, 10**6)
         _text("prompt", self.prompt, MAX_PROMPT_CHARS)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The timed prompt as a JSON-ready dict."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Any, *, where: str = "") -> TimedPrompt:
-        """Build one from a JSON object; raises RequestError naming the bad field."""
-        with _as_request_error():
-            return typing.cast(TimedPrompt, build(cls, data, where))
-
 
 @dataclass(frozen=True)
-class FrameRange:
+class FrameRange(_Wire):
     """``frames`` frames from frame ``start`` (OTIO's TimeRange in integer frames).
 
     The engine's one range type: the part of a source clip an operation uses (numbered as in
@@ -201,22 +185,12 @@ class FrameRange:
         """The frame after the last one."""
         return self.start + self.frames
 
-    def to_dict(self) -> dict[str, Any]:
-        """The range as a JSON-ready dict."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Any, *, where: str = "") -> FrameRange:
-        """Build one from a JSON object; raises RequestError naming the bad field."""
-        with _as_request_error():
-            return typing.cast(FrameRange, build(cls, data, where))
-
 
 ClipRange = FrameRange  # the studio's name for a source clip's range; the same class
 
 
 @dataclass(frozen=True)
-class OperationSpec:
+class OperationSpec(_Wire):
     """An operation on source clips that the engine plans into one or more requests.
 
     The submitted request is the base: its prompt, size, seed, steps and guidance; its
@@ -265,20 +239,6 @@ class OperationSpec:
         if self.ranges and len(self.ranges) != len(self.clips):
             raise RequestError(f"ranges must give one range per clip ({len(self.clips)}), "
                                f"got {len(self.ranges)}.")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The operation as a JSON-ready dict."""
-        data = dataclasses.asdict(self)
-        data["clips"] = list(self.clips)
-        data["cues"] = [cue.to_dict() for cue in self.cues]
-        data["ranges"] = [clip_range.to_dict() for clip_range in self.ranges]
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Any, *, where: str = "") -> OperationSpec:
-        """Build one from a JSON object; raises RequestError naming the bad field."""
-        with _as_request_error():
-            return typing.cast(OperationSpec, build(cls, data, where))
 
 
 def parse_frame_rule(rule: str) -> tuple[int, int]:

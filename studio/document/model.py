@@ -81,26 +81,25 @@ class MediaRef:
         shows the media's own frame ``floor(k * media_rate / rate)``, so the last usable
         ``k`` is the one below ``frames * rate / media_rate``.
         """
-        frames = self.frames
-        media_rate = self.probe.get("rate")
-        if frames is None or media_rate is None:
+        frames, own = self.frames, self._own_rate()
+        if frames is None or own is None:
             return frames
-        try:
-            own = parse_rate(media_rate)
-        except DocumentError:
-            return frames  # an unreadable probed rate: fall back to the plain count
         return -(-frames * rate // own)  # ceil
 
     def own_frame(self, frame: int, rate: Fraction) -> int:
         """The media's own frame that project-rate frame ``frame`` of it shows (see above)."""
+        own = self._own_rate()
+        return frame if own is None else int(frame * own // rate)
+
+    def _own_rate(self) -> Fraction | None:
+        """The probed frame rate; None when unknown or unreadable (frames then count 1:1)."""
         media_rate = self.probe.get("rate")
         if media_rate is None:
-            return frame
+            return None
         try:
-            own = parse_rate(media_rate)
+            return parse_rate(media_rate)
         except DocumentError:
-            return frame
-        return int(frame * own // rate)
+            return None
 
 
 # --------------------------------------------------------------------------------- generation

@@ -31,6 +31,15 @@ def word_tokenizer(max_tokens: int = _MAX_TOKENS) -> Any:
                                    unk_token="<unk>", model_max_length=max_tokens)
 
 
+def _seeded_text_encoder(encoder: Any, config: Any, seed: int) -> tuple[Any, Any]:
+    """The word tokenizer and a one-block text encoder, after seeding torch for the whole build."""
+    import torch
+
+    tokenizer = word_tokenizer()
+    torch.manual_seed(seed)
+    return tokenizer, encoder(config(vocab_size=len(tokenizer), **_TEXT_ENCODER))
+
+
 def build_tiny_ltx(path: Path, *, seed: int = 0) -> Path:
     """Build a tiny random-weight ``LTXConditionPipeline`` and save it as safetensors.
 
@@ -61,7 +70,6 @@ def _save(pipe: object, path: Path) -> Path:
 
 def tiny_ltx_pipeline(*, seed: int = 0) -> Any:
     """The pipeline :func:`build_tiny_ltx` saves, in memory (float32, on the CPU)."""
-    import torch
     from diffusers import (
         AutoencoderKLLTXVideo,
         FlowMatchEulerDiscreteScheduler,
@@ -70,9 +78,7 @@ def tiny_ltx_pipeline(*, seed: int = 0) -> Any:
     )
     from transformers import T5Config, T5EncoderModel
 
-    tokenizer = word_tokenizer()
-    torch.manual_seed(seed)
-    text_encoder = T5EncoderModel(T5Config(vocab_size=len(tokenizer), **_TEXT_ENCODER))
+    tokenizer, text_encoder = _seeded_text_encoder(T5EncoderModel, T5Config, seed)
     transformer = LTXVideoTransformer3DModel(
         in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=4,
         attention_head_dim=8, cross_attention_dim=32, num_layers=1, caption_channels=32)
@@ -135,7 +141,6 @@ def tiny_wan_pipeline(*, kind: str = "t2v", seed: int = 0) -> Any:
     """
     if kind not in WAN_KINDS:
         raise ValueError(f"unknown tiny Wan kind {kind!r}; expected one of {WAN_KINDS}.")
-    import torch
     from diffusers import (
         AutoencoderKLWan,
         FlowMatchEulerDiscreteScheduler,
@@ -147,9 +152,7 @@ def tiny_wan_pipeline(*, kind: str = "t2v", seed: int = 0) -> Any:
     )
     from transformers import UMT5Config, UMT5EncoderModel
 
-    tokenizer = word_tokenizer()
-    torch.manual_seed(seed)
-    text_encoder = UMT5EncoderModel(UMT5Config(vocab_size=len(tokenizer), **_TEXT_ENCODER))
+    tokenizer, text_encoder = _seeded_text_encoder(UMT5EncoderModel, UMT5Config, seed)
     vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
                            temperal_downsample=[False, True, True])
     shape: dict[str, object] = dict(

@@ -30,6 +30,16 @@ def _json(project: Project) -> str:
     return json.dumps(serialize.encode(project), sort_keys=True)
 
 
+def _undo_redo(stack: QUndoStack, document: Project, before: str, after: str,
+               rounds: int = 1) -> None:
+    """Undo and redo the top step ``rounds`` times, checking the document after each."""
+    for _ in range(rounds):
+        stack.undo()
+        assert _json(document) == before
+        stack.redo()
+        assert _json(document) == after
+
+
 def _v1(p: Project) -> str:
     return p.timeline.tracks[0].id
 
@@ -69,11 +79,7 @@ def test_redo_undo_redo_gives_identical_documents(name: str, document: Any) -> N
     after = _json(document)
     assert after != before
     assert stack.count() == 1 and stack.undoText()
-    for _ in range(2):
-        stack.undo()
-        assert _json(document) == before
-        stack.redo()
-        assert _json(document) == after
+    _undo_redo(stack, document, before, after, rounds=2)
 
 
 def test_a_drag_is_one_undo_step(document: Any) -> None:
@@ -85,10 +91,7 @@ def test_a_drag_is_one_undo_step(document: Any) -> None:
     assert stack.count() == 1
     moved = _json(document)
     assert document.track(v2).start_of(document.track(v2).index_of("s-2")) == 20
-    stack.undo()
-    assert _json(document) == before
-    stack.redo()
-    assert _json(document) == moved
+    _undo_redo(stack, document, before, moved)
     # A second drag of the same item is a step of its own.
     c.push(stack, c.MoveCommand(document, "s-2", v2, 0, gesture="drag-2"))
     assert stack.count() == 2
@@ -130,10 +133,7 @@ def test_transaction_is_one_step(document: Any) -> None:
         c.push(stack, c.LiftCommand(document, "c-2"))
     after = _json(document)
     assert (stack.count(), stack.undoText()) == (1, "Tidy up")
-    stack.undo()
-    assert _json(document) == before
-    stack.redo()
-    assert _json(document) == after
+    _undo_redo(stack, document, before, after)
 
 
 def test_transaction_rolls_back_on_an_exception(document: Any) -> None:
