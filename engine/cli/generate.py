@@ -213,7 +213,11 @@ def operation_from_args(args: argparse.Namespace, request: GenerationRequest,
             at = -1.0
         if not colon or at < 0 or not prompt.strip():
             raise PlanError(f"--prompt-at {text!r} is not SECONDS:TEXT with SECONDS >= 0.")
-        cues.append(Cue(round(at * fps), prompt.strip()))
+        cue = Cue(round(at * fps), prompt.strip())
+        if cue.frame >= frames:
+            raise PlanError(f"--prompt-at {text!r} starts at {at:g} s, past the end of the "
+                            f"{frames / fps:g} s take; give a time before it.")
+        cues.append(cue)
     return Operation(kind, frames, tuple(probe_clip(p) for p in paths), args.context,
                      args.window, tuple(cues))
 

@@ -177,6 +177,13 @@ def build_request(args: argparse.Namespace) -> Any:
     if args.prompt is None:
         raise UsageError("--prompt is required"
                          + (" (or --from TAKE.mp4)." if args.command == "generate" else "."))
+    if not args.prompt.strip():
+        raise UsageError("--prompt is empty; say what to generate, such as --prompt "
+                         "\"a red kite over the sea\".")
+    for text in getattr(args, "prompt_at", None) or []:
+        if not text.partition(":")[2].strip():
+            raise UsageError(f"--prompt-at {text!r} has no prompt after its SECONDS:; give "
+                             "SECONDS:TEXT.")
     width, height, frames, fps = resolve_size(args)
     return GenerationRequest.from_dict({
         "model_id": args.model, "prompt": args.prompt, "negative_prompt": args.negative,

@@ -40,7 +40,7 @@ def _in_range(name: str, value: float, low: float, high: float, kind: str = "an 
 
 def _text(name: str, value: str, limit: int, *, empty: bool = True) -> None:
     if not empty and not value.strip():
-        raise RequestError(f"{name} must not be empty.")
+        raise RequestError(f"{name} must not be empty or only spaces.")
     if len(value) > limit:
         raise RequestError(f"{name} must be at most {limit} characters, got {len(value)}.")
 
@@ -127,7 +127,7 @@ class GenerationRequest(_Wire):
         with _as_request_error():
             check_fields(self)
         _text("model_id", self.model_id, 200, empty=False)
-        _text("prompt", self.prompt, MAX_PROMPT_CHARS)
+        _text("prompt", self.prompt, MAX_PROMPT_CHARS, empty=False)
         _text("negative_prompt", self.negative_prompt, MAX_PROMPT_CHARS)
         for name, (low, high) in self.LIMITS.items():
             _in_range(name, getattr(self, name), low, high)
@@ -159,7 +159,7 @@ class TimedPrompt(_Wire):
         with _as_request_error():
             check_fields(self)
         _in_range("frame", self.frame, 0, 10**6)
-        _text("prompt", self.prompt, MAX_PROMPT_CHARS)
+        _text("prompt", self.prompt, MAX_PROMPT_CHARS, empty=False)
 
 
 @dataclass(frozen=True)
@@ -239,6 +239,10 @@ class OperationSpec(_Wire):
         if self.ranges and len(self.ranges) != len(self.clips):
             raise RequestError(f"ranges must give one range per clip ({len(self.clips)}), "
                                f"got {len(self.ranges)}.")
+        for cue in self.cues:
+            if cue.frame >= self.frames:
+                raise RequestError(f"cues hold a prompt from frame {cue.frame}, past the end "
+                                   f"of the {self.frames}-frame take.")
 
 
 def parse_frame_rule(rule: str) -> tuple[int, int]:

@@ -140,3 +140,21 @@ def test_flag_words() -> None:
     assert exits.flag_words("The engine is not running.") == "The engine is not running."
     assert exits.run_words("Relink or re-import it, then submit the job again.") == \
         "Relink or re-import it, then run the command again."
+
+
+@pytest.mark.parametrize(("flags", "words"), [
+    (["--prompt", ""], "--prompt is empty; say what to generate"),
+    (["--prompt", "  \t "], "--prompt is empty; say what to generate"),
+    (["--prompt", "a kite", "--prompt-at", "1:   "], "has no prompt after its SECONDS:"),
+    (["--prompt", "a kite", "--duration", "2", "--prompt-at", "2:a boat"],
+     "starts at 2 s, past the end of the 2 s take"),
+    (["--prompt", "a kite", "--duration", "2", "--prompt-at", "5:a boat"],
+     "starts at 5 s, past the end of the 2 s take"),
+])
+def test_empty_prompts_and_late_timed_prompts_are_refused_before_any_work(
+        flags: list[str], words: str, workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # No model is installed here: a refusal that came after any work would name the model.
+    assert main(["generate", *flags, "--fps", "24"]) == exits.USAGE
+    err = _one_sentence(capsys)
+    assert words in err and err.rstrip().endswith(".") and err.count(". ") == 0, err
+    assert list(workdir.iterdir()) == []

@@ -137,3 +137,22 @@ def test_fit_keeps_sizes_in_range() -> None:
     fitted, _ = fit_request(make(width=4090, height=32), odd)
     assert (fitted.width, fitted.height) == (4000, 100)
     assert dataclasses.replace(fitted) == fitted  # still a valid request
+
+
+@pytest.mark.parametrize("prompt", ["", "   ", "\n\t"])
+def test_an_empty_prompt_is_refused_in_one_sentence(prompt: str) -> None:
+    from engine.protocol.requests import TimedPrompt
+
+    with pytest.raises(RequestError, match="^prompt must not be empty or only spaces[.]$"):
+        make(prompt=prompt)
+    with pytest.raises(RequestError, match="^prompt must not be empty"):
+        TimedPrompt(3, prompt)
+
+
+def test_a_timed_prompt_past_the_take_is_refused() -> None:
+    from engine.protocol.requests import OperationSpec, TimedPrompt
+
+    assert OperationSpec("shot", 48, cues=(TimedPrompt(47, "late"),)).cues[0].frame == 47
+    with pytest.raises(RequestError, match="^cues hold a prompt from frame 48, past the end of "
+                                           "the 48-frame take[.]$"):
+        OperationSpec("shot", 48, cues=(TimedPrompt(48, "too late"),))
