@@ -40,8 +40,9 @@ def add_generate_flags(parser: argparse.ArgumentParser, *, queued: bool = False)
     group.add_argument("--duration", type=float, metavar="SECONDS",
                        help="the take's length; past one window it becomes a long shot")
     group.add_argument("--prompt-at", action="append", default=[], metavar="SECONDS:TEXT",
-                       help="from SECONDS into the take, prompt TEXT (a window uses the prompt "
-                            "in force at the middle of its new frames); repeatable")
+                       help="from SECONDS into the take, prompt TEXT; --prompt holds until "
+                            "the first of them (windows are split where the prompt changes); "
+                            "repeatable")
     if not queued:
         group.add_argument("--joined", metavar="OUT2", help="also write the source clips and "
                            "the take joined in time order")

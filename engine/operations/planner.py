@@ -6,6 +6,23 @@ new frames only) and how many of those overlap the take so far (long-shot seams,
 how the take and the source clips join in time order. Planning is pure arithmetic: no torch, no
 decoding: clip lengths come in as :class:`Clip` (``engine.operations.runner.probe_clip`` reads one).
 
+Timed prompts (:class:`Cue`) split windows rather than blend conditioning: where the prompt in
+force changes at take frame ``T``, the window making the frames before ``T`` ends its new frames
+there and the next window starts its new frames at ``T``, pinned to the frames before it::
+
+    prompts   [base ......................)[cue ....................)
+    windows   [window 0 ......... T)
+                          [c|window 1 ......... )      window 1 prompts the cue from T on
+
+Every window is then still the one primitive with one prompt, which every backend runs as it
+is (the diffusers LTX and Wan pipelines take one prompt per call); the change lands exactly at
+``T``; and every frame of the take is made with exactly the prompt in force at it, which the
+tests check frame by frame. Blending the conditioning inside one window (interpolated text
+embeddings, or per-frame cross-attention) would need support the pipelines do not expose, and
+an interpolated embedding makes an in-between prompt for the whole window, not a change at
+``T``. The cost of splitting is one more window and one more seam per change, and seams are
+colour-matched, crossfaded over the pinned context, and measured on every take.
+
 Notation in the diagrams: ``c`` is the context (frames pinned from a clip or the previous window,
 ``T*k+1`` for a temporal compression ``T``), ``n`` the frames asked for, ``N`` the fitted count of
 the request and ``e = N - needed`` the frames the frame rule adds (``0 <= e < T``).
@@ -14,157 +31,33 @@ the request and ``e = N - needed`` the frames the frame rule adds (``0 <= e < T`
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from engine.operations.plans import (
+    Clip,
+    Cue,
+    Operation,
+    Part,
+    Plan,
+    PlanError,
+    Window,
+    fit_down,
+    fit_up,
+    prompt_at,
+)
 from engine.protocol.requests import (
     FrameRange,
     GenerationRequest,
     ModelConstraints,
     Pin,
-    RequestError,
     fit_request,
 )
 
+__all__ = ["OPERATIONS", "Clip", "Cue", "Operation", "Part", "Plan", "PlanError", "Window",
+           "fit_down", "fit_up", "make_plan", "prompt_at"]
+
 OPERATIONS = ("shot", "extend_forward", "extend_backward", "bridge", "loop")
 _CLIPS_NEEDED = {"shot": 0, "extend_forward": 1, "extend_backward": 1, "bridge": 2, "loop": 1}
-
-
-class PlanError(RequestError):
-    """An operation that cannot be planned (a clip too short, a take too long); one sentence."""
-
-
-@dataclass(frozen=True)
-class Clip:
-    """A source clip: its path, and the ``frames`` of it used, from its frame ``start``.
-
-    An operation continues the part a timeline shows: a clip trimmed to its frames 10-59 is
-    ``Clip(path, 50, start=10)``, and extending it forward pins its frames before 60.
-    """
-
-    path: str
-    frames: int
-    start: int = 0
-
-
-@dataclass(frozen=True)
-class Cue:
-    """A timed prompt: from take frame ``frame`` on, ``prompt`` is in force."""
-
-    frame: int
-    prompt: str
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What the user asked for, before fitting.
-
-    Parameters
-    ----------
-    kind
-        One of :data:`OPERATIONS`; a shot longer than one window becomes a long shot.
-    frames
-        The take's length: the new frames, exactly.
-    clips
-        The source clips (A for extends and loops, A and B for a bridge).
-    context
-        Frames pinned from a clip or a previous window; None for one latent chunk plus one.
-    window
-        The longest request of a long shot; None for the model's ``max_frames``.
-    cues
-        Timed prompts; a window uses the one in force at the middle of its new frames.
-    """
-
-    kind: str
-    frames: int
-    clips: tuple[Clip, ...] = ()
-    context: int | None = None
-    window: int | None = None
-    cues: tuple[Cue, ...] = ()
-
-
-@dataclass(frozen=True)
-class Window:
-    """One request of a plan and what becomes of its output.
-
-    Parameters
-    ----------
-    request
-        The fitted request (its ``frames`` already obey the model's frame rule).
-    keep
-        The output frames that go into the take.
-    blend
-        How many of the kept frames lie over the take's last frames (a long-shot seam): the
-        window is colour-matched to the take over them, then crossfaded.
-    output
-        Where the runner writes this window's frames because the next window pins them, or None.
-    before
-        The window comes before the take so far in time (a long backward extension, planned
-        from its clip backwards): its kept frames go in front, and ``blend`` counts its *last*
-        kept frames, which lie over the take's first ones.
-    """
-
-    request: GenerationRequest
-    keep: FrameRange
-    blend: int = 0
-    output: str | None = None
-    before: bool = False
-
-
-@dataclass(frozen=True)
-class Part:
-    """A piece of the joined result: the ``span`` of source clip ``clip``, or of the take when
-    ``clip`` is None."""
-
-    clip: int | None
-    span: FrameRange
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Requests, trims and assembly of one operation; see the module docstring."""
-
-    operation: str
-    clips: tuple[Clip, ...]
-    windows: tuple[Window, ...]
-    take_frames: int
-    joined: tuple[Part, ...]
-    notes: tuple[str, ...] = ()
-
-    @property
-    def joined_frames(self) -> int:
-        """The joined result's length: the sources' and the take's frames together."""
-        return sum(part.span.frames for part in self.joined)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The plan as JSON-ready settings (what a take's metadata records)."""
-        return {"operation": self.operation, "sources": [c.path for c in self.clips],
-                "source_ranges": [[c.start, c.frames] for c in self.clips],
-                "take_frames": self.take_frames, "notes": list(self.notes),
-                "windows": [{"request": w.request.to_dict(), "keep": [w.keep.start, w.keep.frames],
-                             "blend": w.blend, "before": w.before} for w in self.windows],
-                "joined": [{"clip": p.clip, "frames": [p.span.start, p.span.frames]}
-                           for p in self.joined]}
-
-
-def fit_up(frames: int, rule: tuple[int, int]) -> int:
-    """The smallest count the frame rule allows that is at least ``frames`` (as fit_request)."""
-    modulus, remainder = rule
-    return max(frames + (remainder - frames) % modulus, remainder or modulus)
-
-
-def fit_down(frames: int, rule: tuple[int, int]) -> int:
-    """The largest count the frame rule allows that is at most ``frames`` (0 when none is)."""
-    modulus, remainder = rule
-    fitted = frames - (frames - remainder) % modulus
-    return fitted if fitted >= max(remainder, 1) else 0
-
-
-def prompt_at(frame: int, base: str, cues: tuple[Cue, ...]) -> str:
-    """The prompt in force at take frame ``frame``: the latest cue at or before it, else base."""
-    in_force = [cue for cue in cues if cue.frame <= frame]
-    return max(in_force, key=lambda cue: cue.frame).prompt if in_force else base
 
 
 def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operation,
@@ -204,6 +97,12 @@ def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operat
     if window <= context:
         raise PlanError(f"A window of {op.window} frames leaves no room for new frames after "
                         f"{context} frames of context.")
+    for cue in op.cues:
+        if not 0 <= cue.frame < op.frames:
+            raise PlanError(f"The timed prompt at frame {cue.frame} is past the end of the "
+                            f"{op.frames}-frame take; give a frame before it.")
+        if not cue.prompt.strip():
+            raise PlanError(f"The timed prompt at frame {cue.frame} is empty; give its text.")
     if base.pins and op.kind != "shot":
         raise PlanError(f"Pins cannot be added to {op.kind}: its pins come from its clips.")
     for clip in op.clips:
@@ -243,11 +142,24 @@ class _Planner:
         self.c, self.window, self.scratch = context, window, scratch
         self.rule = constraints.frame_rule
         self.take = Part(None, FrameRange(0, op.frames))
+        # Take frames where the prompt in force changes: no window's new frames straddle one.
+        self.changes = sorted({cue.frame for cue in op.cues if cue.frame > 0 and
+                               prompt_at(cue.frame, base.prompt, op.cues)
+                               != prompt_at(cue.frame - 1, base.prompt, op.cues)})
 
-    def _request(self, k: int, frames: int, pins: tuple[Pin, ...], first: int, new: int
+    def _change_after(self, frame: int) -> int | None:
+        """The first prompt change after take frame ``frame``, or None."""
+        return next((change for change in self.changes if change > frame), None)
+
+    def _change_before(self, frame: int) -> int | None:
+        """The last prompt change before take frame ``frame``, or None."""
+        return next((change for change in reversed(self.changes) if change < frame), None)
+
+    def _request(self, k: int, frames: int, pins: tuple[Pin, ...], first: int
                  ) -> GenerationRequest:
-        """Window ``k``'s request, prompted by the cue in force mid-way through its new frames."""
-        prompt = prompt_at(first + new // 2, self.base.prompt, self.op.cues)
+        """Window ``k``'s request, prompted by the prompt in force at its first new frame
+        ``first`` (the same for all its new frames, since windows are split at changes)."""
+        prompt = prompt_at(first, self.base.prompt, self.op.cues)
         request = dataclasses.replace(self.base, frames=frames, pins=pins, prompt=prompt,
                                       seed=(self.base.seed + k) % 2**63)
         fitted, _ = fit_request(request, self.constraints)
@@ -266,12 +178,13 @@ class _Planner:
                                                 [c|window 2 .. ) e   window before, crossfaded
             take          [0 ..................................... n)
         """
-        if self.op.frames <= self.window:
+        if self.op.frames <= self.window and not self.changes:
             frames = fit_up(self.op.frames, self.rule)
-            request = self._request(0, frames, self.pins, 0, self.op.frames)
+            request = self._request(0, frames, self.pins, 0)
             return [Window(request, FrameRange(0, self.op.frames))], [self.take]
         if self.pins:
-            raise PlanError("Pins in a long shot are not supported yet; pin a shot of one window.")
+            raise PlanError("Pins in a long shot or a shot with timed prompts are not supported "
+                            "yet; pin a shot of one window and one prompt.")
         return self._chain(None), [self.take]
 
     def extend_forward(self) -> tuple[list[Window], list[Part]]:
@@ -353,22 +266,28 @@ class _Planner:
         windows: list[Window] = []
         previous: tuple[str, int] | None = None  # a window output, and the end of its kept part
         while left:
-            context = c if lead is not None or previous is not None else 0
-            last = (fit_up(context + left + c, self.rule) <= self.window if trail is not None
-                    else context + left <= self.window)
+            context = c if lead is not None else 0
+            if previous is not None:  # after a short first window (a prompt change), pin less
+                context = fit_down(min(c, previous[1]), self.rule)
+            change = self._change_after(done)
+            last = change is None and (
+                fit_up(context + left + c, self.rule) <= self.window if trail is not None
+                else context + left <= self.window)
             if last and trail is not None:
                 new = left
                 frames = fit_up(context + new + c, self.rule)
                 lead_count = frames - new - c  # c + e: the rule's extra frames widen it
             else:
-                # Before a trail's window, leave it at least one new frame.
-                new = min(left - (trail is not None), self.window - context)
+                # Before a trail's window, leave it at least one new frame; stop at a change.
+                new = min(left - (trail is not None), self.window - context,
+                          left if change is None else change - done)
                 frames = fit_up(context + new, self.rule)
                 lead_count = context
             if previous is not None:
-                if previous[1] < lead_count:
+                if not 0 < lead_count <= previous[1]:
                     raise PlanError(f"A window of {self.window} frames is too short to chain "
-                                    f"with {c} frames of context; ask for a longer window.")
+                                    f"with {c} frames of context (or a timed prompt starts too "
+                                    "close to another); ask for a longer window.")
                 pins: tuple[Pin, ...] = (Pin(previous[0], 0, frame_start=previous[1] - lead_count,
                                              frame_count=lead_count),)
             elif lead is not None:
@@ -383,9 +302,9 @@ class _Planner:
             k = len(windows)
             output = None if last else str(self.scratch / f"window-{k:03d}.mp4")
             # The seam blends over the take's last c frames, or all of it when it is shorter.
-            blend = min(c, done) if previous is not None else 0
+            blend = min(context, done) if previous is not None else 0
             keep = FrameRange(lead_count - blend, blend + new)
-            windows.append(Window(self._request(k, frames, pins, done, new), keep, blend, output))
+            windows.append(Window(self._request(k, frames, pins, done), keep, blend, output))
             previous = (output, keep.end) if output is not None else None
             done, left = done + new, left - new
         return windows
@@ -400,7 +319,8 @@ class _Planner:
         windows: list[Window] = []
         previous: tuple[str, int] | None = None  # a window output, and the start of its kept part
         while left:
-            new = min(left, self.window - c)
+            change = self._change_before(left)
+            new = min(left, self.window - c, left if change is None else left - change)
             frames = fit_up(new + c, self.rule)
             if previous is None:
                 pins = (_head(trail, c, frames - c),)
@@ -412,7 +332,7 @@ class _Planner:
             output = str(self.scratch / f"window-{k:03d}.mp4") if new < left else None
             keep = FrameRange(frames - c - new, new + blend)
             # Its new frames end where the take so far begins: frames left - new to left.
-            request = self._request(k, frames, pins, left - new, new)
+            request = self._request(k, frames, pins, left - new)
             windows.append(Window(request, keep, blend, output, before=True))
             previous = (output, keep.start) if output is not None else None
             done, left = done + new, left - new

@@ -116,7 +116,7 @@ def test_a_used_part_shorter_than_the_context_is_refused() -> None:
 
 
 def test_long_shot_windows_overlap_by_the_context() -> None:
-    p = plan(LTX, "shot", 30, window=17, cues=(Cue(12, "later"),))
+    p = plan(LTX, "shot", 30, window=17)
     assert p.operation == "long_shot"
     assert [w.request.frames for w in p.windows] == [17, 17, 17]
     assert [w.keep for w in p.windows] == [FrameRange(0, 17), FrameRange(0, 17), FrameRange(0, 14)]
@@ -124,9 +124,30 @@ def test_long_shot_windows_overlap_by_the_context() -> None:
     assert [w.output for w in p.windows] == ["/scratch/window-000.mp4",
                                              "/scratch/window-001.mp4", None]
     assert pins(p) == [("/scratch/window-000.mp4", 0, 8, 9), ("/scratch/window-001.mp4", 0, 8, 9)]
-    # midpoints of the new frames: 8, 17 + 4 = 21, 25 + 2 = 27
-    assert [w.request.prompt for w in p.windows] == ["base prompt", "later", "later"]
     assert [w.request.seed for w in p.windows] == [7, 8, 9]
+
+
+def test_a_prompt_change_splits_the_window_there() -> None:
+    p = plan(LTX, "shot", 30, window=17, cues=(Cue(12, "later"),))
+    # new frames 0-11 with the base prompt, then 12-19, 20-27, 28-29 with the cue's
+    assert [w.keep.frames - w.blend for w in p.windows] == [12, 8, 8, 2]
+    assert [w.request.prompt for w in p.windows] == ["base prompt"] + ["later"] * 3
+    assert pins(p)[0] == ("/scratch/window-000.mp4", 0, 3, 9)  # frames 3-11: just before 12
+    one = plan(LTX, "shot", 16, cues=(Cue(8, "later"),))  # fits one window, but is split
+    assert [w.request.prompt for w in one.windows] == ["base prompt", "later"]
+    short = plan(LTX, "shot", 16, cues=(Cue(3, "later"),))  # fewer frames before than c
+    assert pins(short) == [("/scratch/window-000.mp4", 0, 2, 1)] and short.take_frames == 16
+    same = plan(LTX, "shot", 16, cues=(Cue(8, "base prompt"),))  # no change: one window
+    assert len(same.windows) == 1
+
+
+def test_a_timed_prompt_outside_the_take_is_refused() -> None:
+    with pytest.raises(PlanError, match=r"^The timed prompt at frame 30 is past the end of the "
+                                        r"30-frame take; give a frame before it[.]$"):
+        plan(LTX, "shot", 30, cues=(Cue(30, "late"),))
+    with pytest.raises(PlanError, match="with timed prompts are not supported"):
+        make_plan(GenerationRequest("m", "p", 32, 32, 9, 24, 0, 2, 3.0, pins=(Pin("/s.png", 0),)),
+                  LTX, Operation("shot", 10, cues=(Cue(5, "q"),)), SCRATCH)
 
 
 def test_long_extension_chains_from_the_clip() -> None:
