@@ -16,11 +16,11 @@ from engine.worker.faults import Faults
 
 if TYPE_CHECKING:
     from engine.operations.planner import Operation
-    from engine.protocol.requests import OperationSpec
+    from engine.protocol.requests import FrameRange, OperationSpec
 
 _OPERATION_FLAGS = (("extend_forward", "--extend-forward"),
                     ("extend_backward", "--extend-backward"), ("bridge", "--bridge"),
-                    ("loop", "--loop"))
+                    ("loop", "--loop"), ("retake", "--retake"))
 
 
 def add_generate_flags(parser: argparse.ArgumentParser, *, queued: bool = False) -> None:
@@ -37,6 +37,11 @@ def add_generate_flags(parser: argparse.ArgumentParser, *, queued: bool = False)
                        help="make the frames between CLIP_A's end and CLIP_B's start")
     group.add_argument("--loop", metavar="CLIP", help="make the frames that loop CLIP's end "
                        "back to its start")
+    group.add_argument("--retake", metavar="CLIP", help="make CLIP's frames START to END-1 "
+                       "(--range) again, pinned to the frames on both sides; --joined is CLIP "
+                       "with them in place, every other frame exactly as it was")
+    group.add_argument("--range", dest="span", metavar="START:END",
+                       help="the frames --retake makes again (END excluded)")
     group.add_argument("--duration", type=float, metavar="SECONDS",
                        help="the take's length; past one window it becomes a long shot")
     group.add_argument("--prompt-at", action="append", default=[], metavar="SECONDS:TEXT",
@@ -113,7 +118,7 @@ def wants_operation(args: argparse.Namespace) -> bool:
     """Whether the flags ask for an operation (or a long shot) rather than one request."""
     return bool(any(getattr(args, name) for name, _ in _OPERATION_FLAGS) or any(
         getattr(args, name, None) is not None
-        for name in ("duration", "joined", "context", "window")) or args.prompt_at)
+        for name in ("duration", "joined", "context", "window", "span")) or args.prompt_at)
 
 
 def operation_spec_from_args(args: argparse.Namespace,
@@ -139,7 +144,8 @@ def operation_spec_from_args(args: argparse.Namespace,
                          context=op.context, window=op.window,
                          ranges=tuple(FrameRange(c.start, c.frames) for c in op.clips)
                          if any(c.start for c in op.clips) else (),
-                         cues=tuple(TimedPrompt(c.frame, c.prompt) for c in op.cues))
+                         cues=tuple(TimedPrompt(c.frame, c.prompt) for c in op.cues),
+                         span=op.span)
 
 
 def run_from(take: Path, output: str | None, joined: str | None) -> int:
@@ -173,6 +179,7 @@ def run_from(take: Path, output: str | None, joined: str | None) -> int:
         return generate_here(request, output)
     from engine.operations.planner import Cue, Operation
     from engine.operations.runner import clips_in
+    from engine.protocol.requests import FrameRange
 
     spec = settings.get("spec") or {}
     try:
@@ -181,7 +188,8 @@ def run_from(take: Path, output: str | None, joined: str | None) -> int:
             kind=spec["kind"], frames=int(spec["frames"]),
             clips=clips_in(spec.get("clips", []), ranges),
             context=spec.get("context"), window=spec.get("window"),
-            cues=tuple(Cue(int(frame), str(text)) for frame, text in spec.get("cues", [])))
+            cues=tuple(Cue(int(frame), str(text)) for frame, text in spec.get("cues", [])),
+            span=FrameRange(*spec["span"]) if spec.get("span") else None)
     except (KeyError, TypeError, ValueError) as exc:
         print(f"frameloom-engine: {take} does not record its operation fully ({exc}), so it "
               "cannot be made again.", file=sys.stderr)
@@ -205,6 +213,9 @@ def operation_from_args(args: argparse.Namespace, request: GenerationRequest,
         raise PlanError(f"--duration must be more than 0 and at most 3600 seconds, "
                         f"got {args.duration}.")
     frames = round(args.duration * fps) if args.duration is not None else request.frames
+    span = _span(args.span, kind) if kind == "retake" or args.span else None
+    if span is not None:
+        frames = span.frames
     cues = []
     for text in args.prompt_at:
         seconds, colon, prompt = text.partition(":")
@@ -220,7 +231,22 @@ def operation_from_args(args: argparse.Namespace, request: GenerationRequest,
                             f"{frames / fps:g} s take; give a time before it.")
         cues.append(cue)
     return Operation(kind, frames, tuple(probe_clip(p) for p in paths), args.context,
-                     args.window, tuple(cues))
+                     args.window, tuple(cues), span)
+
+
+def _span(text: str | None, kind: str) -> FrameRange:
+    """``--range START:END`` as the frames it names; raises PlanError in one sentence."""
+    from engine.operations.planner import PlanError
+    from engine.protocol.requests import FrameRange
+
+    if kind != "retake":
+        raise PlanError("--range goes with --retake CLIP; add it, or drop --range.")
+    start, colon, end = (text or "").partition(":")
+    if not (colon and start.strip().isdigit() and end.strip().isdigit()
+            and int(start) < int(end)):
+        raise PlanError(f"--retake needs --range START:END with START < END in frames, such "
+                        f"as --range 24:48, got {text!r}.")
+    return FrameRange(int(start), int(end) - int(start))
 
 
 def run_operation(request: GenerationRequest, operation: Operation, output: str | None,

@@ -163,7 +163,7 @@ def resolve_size(args: argparse.Namespace) -> tuple[int, int, int, int]:
 
 
 def _first_source(args: argparse.Namespace) -> str | None:
-    for name in ("extend_forward", "extend_backward", "loop"):
+    for name in ("extend_forward", "extend_backward", "loop", "retake"):
         if getattr(args, name, None):
             return str(getattr(args, name))
     bridge = getattr(args, "bridge", None)

@@ -56,8 +56,9 @@ from engine.protocol.requests import (
 __all__ = ["OPERATIONS", "Clip", "Cue", "Operation", "Part", "Plan", "PlanError", "Window",
            "fit_down", "fit_up", "make_plan", "prompt_at"]
 
-OPERATIONS = ("shot", "extend_forward", "extend_backward", "bridge", "loop")
-_CLIPS_NEEDED = {"shot": 0, "extend_forward": 1, "extend_backward": 1, "bridge": 2, "loop": 1}
+OPERATIONS = ("shot", "extend_forward", "extend_backward", "bridge", "loop", "retake")
+_CLIPS_NEEDED = {"shot": 0, "extend_forward": 1, "extend_backward": 1, "bridge": 2, "loop": 1,
+                 "retake": 1}
 
 
 def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operation,
@@ -103,6 +104,10 @@ def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operat
                             f"{op.frames}-frame take; give a frame before it.")
         if not cue.prompt.strip():
             raise PlanError(f"The timed prompt at frame {cue.frame} is empty; give its text.")
+    if (op.kind == "retake") != (op.span is not None) or (
+            op.span is not None and op.span.frames != op.frames):
+        raise PlanError("A retake, and only a retake, takes a range of its clip, as long as "
+                        "the take.")
     if base.pins and op.kind != "shot":
         raise PlanError(f"Pins cannot be added to {op.kind}: its pins come from its clips.")
     for clip in op.clips:
@@ -214,17 +219,19 @@ class _Planner:
         return self._chain_back(b), [self.take, _whole(0, b)]
 
     def bridge(self) -> tuple[list[Window], list[Part]]:
-        """A's tail at the start, B's head at the end; keep the middle. Past one window, chain
-        forward from A, and pin B's head in the last window only.
+        """A's tail at the start, B's head at the end, both in the same (last) window; keep the
+        middle. Past one window, chain forward from A; the last window pins B's head.
 
-        The frame rule's extra frames widen A's pin (``c + e`` frames of A), so every frame of
-        the request is pinned or kept and the take is exactly ``n`` long.
+        A's pin is exactly ``c`` frames at frame 0, a count the VAE encodes whole, so a backend
+        that can (LTX) replaces those latents in place; the frame rule's extra frames widen B's
+        pin instead (``c + e`` frames of B, fewer when B is shorter, the rest free and dropped),
+        so every frame before B's pin is pinned or kept and the take is exactly ``n`` long.
 
         ::
 
             A   [0 .......... a)
-            request   [A[a-c-e:a] | new ...... n | B[0:c]]
-            keep                  [c+e .. c+e+n)
+            request   [A[a-c:a] | new ...... n | B[0:c+e]]
+            keep                [c .... c+n)
             joined   [A ......... a)[take ... n)[B .......... b)
         """
         a, b = self.op.clips
@@ -234,18 +241,50 @@ class _Planner:
         """A bridge from clip C to itself: C + take plays seamlessly on repeat (chained, as a
         bridge, past one window).
 
-        The request's frames ``[0, c+e)`` are C's last ``c+e`` frames and ``[c+e+n, N)`` are
-        C's first ``c``, so the take's first frame follows C's last and C's first follows the
+        The request's frames ``[0, c)`` are C's last ``c`` frames and ``[c+n, N)`` are C's
+        first ``c+e``, so the take's first frame follows C's last and C's first follows the
         take's last.
 
         ::
 
             C        [0 ............. m)
-            request        [C[m-c-e:m] | new ..... n | C[0:c]]
+            request        [C[m-c:m] | new ..... n | C[0:c+e]]
             joined   [C ............. m)[take ..... n)  (then C again from frame 0)
         """
         clip = self.op.clips[0]
         return self._chain(clip, clip), [_whole(0, clip), self.take]
+
+    def retake(self) -> tuple[list[Window], list[Part]]:
+        """Make a clip's frames ``span`` again, pinned to the frames on both sides: a bridge
+        from the clip's part before the span to its part after it (an extension when the span
+        touches an end). The context shrinks to what a short side before it has.
+
+        ::
+
+            clip     [0 ...... s)[span ..... t)[t ....... m)
+            request       [clip[s-c:s] | new ... n | clip[t:t+c+e]]
+            joined   [0 ...... s)[take ..... n)[t ....... m)
+        """
+        clip, span = self.op.clips[0], self.op.span
+        end = clip.start + clip.frames
+        if span is None or span.start < clip.start or span.end > end:
+            raise PlanError(f"A retake needs a range inside the clip's frames {clip.start}-"
+                            f"{end - 1}, got {span and f'{span.start}-{span.end - 1}'}.")
+        before = Clip(clip.path, span.start - clip.start, clip.start) if span.start > clip.start \
+            else None
+        after = Clip(clip.path, end - span.end, span.end) if span.end < end else None
+        # The context is rule-fitted from the side it leads with; the trailing pin takes what
+        # the side after has (up to c + e frames).
+        side = before or after
+        self.c = fit_down(min(self.c, side.frames), self.rule) if side else self.c
+        if not self.c:
+            raise PlanError(f"The clip {clip.path} has too few frames beside the range to pin "
+                            "any; retake a range further from its ends.")
+        joined = [Part(0, FrameRange(clip.start, before.frames))] if before else []
+        joined += [self.take] + ([Part(0, FrameRange(span.end, after.frames))] if after else [])
+        windows = self._chain_back(after) if before is None and after is not None \
+            else self._chain(before, after)
+        return windows, joined
 
     def _chain(self, lead: Clip | None, trail: Clip | None = None) -> list[Window]:
         """Windows of at most ``window`` frames, each pinned to the ``c`` frames before it.
@@ -253,16 +292,18 @@ class _Planner:
         The first window is pinned to ``lead``'s tail when there is one; every later one pins
         the last ``c`` frames the previous window gave the take (its output is written to
         ``scratch``), keeps them as a blend over the take's end, and adds up to ``window - c``
-        new frames. With a ``trail`` (bridges, loops) the last window also pins its head ``c``
-        frames at its end, and the frame rule's extra frames widen its lead pin instead (``c +
-        e`` frames), so every frame of it is pinned or kept. Otherwise only the last window's
-        request is rounded up, and its extra frames fall at its free end.
+        new frames. With a ``trail`` (bridges, loops, retakes) the last window also pins its
+        head at its end, ``c + e`` frames where the frame rule adds ``e``, so every frame before
+        that pin is pinned or kept; the windows before it leave it as many new frames as it
+        holds (``window - 2c``), since it alone sees both ends. Otherwise only the last
+        window's request is rounded up, and its extra frames fall at its free end.
         """
         c, left, done = self.c, self.op.frames, 0
         if trail is not None and fit_up(c + 1 + c, self.rule) > self.window:
             raise PlanError(f"The operation {self.op.kind} needs at least "
                             f"{fit_up(c + 1 + c, self.rule)} frames in one request ({c} of "
                             f"context on each side), more than one window of {self.window}.")
+        cap = self.window - 2 * c  # the most new frames a window with both pins holds
         windows: list[Window] = []
         previous: tuple[str, int] | None = None  # a window output, and the end of its kept part
         while left:
@@ -276,13 +317,14 @@ class _Planner:
             if last and trail is not None:
                 new = left
                 frames = fit_up(context + new + c, self.rule)
-                lead_count = frames - new - c  # c + e: the rule's extra frames widen it
             else:
-                # Before a trail's window, leave it at least one new frame; stop at a change.
-                new = min(left - (trail is not None), self.window - context,
+                # Before a trail's window, leave it as many new frames as it can hold, where
+                # the way from lead to trail is made; stop at a prompt change.
+                reserve = 0 if trail is None else cap if left > cap else 1
+                new = min(left - reserve, self.window - context,
                           left if change is None else change - done)
                 frames = fit_up(context + new, self.rule)
-                lead_count = context
+            lead_count = context
             if previous is not None:
                 if not 0 < lead_count <= previous[1]:
                     raise PlanError(f"A window of {self.window} frames is too short to chain "
@@ -297,8 +339,8 @@ class _Planner:
                 pins = (_tail(lead, lead_count, 0),)
             else:
                 pins = ()
-            if last and trail is not None:
-                pins += (_head(trail, c, lead_count + new),)
+            if last and trail is not None:  # c + e of its head: the rule's extra frames
+                pins += (_head(trail, min(frames - context - new, trail.frames), context + new),)
             k = len(windows)
             output = None if last else str(self.scratch / f"window-{k:03d}.mp4")
             # The seam blends over the take's last c frames, or all of it when it is shorter.

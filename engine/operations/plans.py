@@ -52,6 +52,8 @@ class Operation:
     cues
         Timed prompts; each must start inside the take. Windows are split where the prompt in
         force changes, so every window's new frames share one prompt (the module docstring).
+    span
+        A retake's frames of its clip to make again (numbered as in the file); None otherwise.
     """
 
     kind: str
@@ -60,6 +62,7 @@ class Operation:
     context: int | None = None
     window: int | None = None
     cues: tuple[Cue, ...] = ()
+    span: FrameRange | None = None
 
 
 @dataclass(frozen=True)

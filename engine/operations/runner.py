@@ -154,8 +154,21 @@ def read_clip(path: str, width: int, height: int) -> np.ndarray:
 
 
 def join(plan: Plan, take: np.ndarray) -> np.ndarray:
-    """The joined result: source clips and take in the order of ``plan.joined``."""
+    """The joined result: source clips and take in the order of ``plan.joined``.
+
+    Sources are resized to the take's size, except for a retake, whose take is resized to its
+    clip's size instead, so the clip's frames outside the range are its decoded frames exactly.
+    """
     _, height, width, _ = take.shape
+    if plan.operation == "retake":
+        import cv2
+
+        with av.open(plan.clips[0].path) as container:
+            context = container.streams.video[0].codec_context
+            width, height = context.width, context.height
+        if take.shape[1:3] != (height, width):
+            take = np.stack([cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+                             for image in take])
     decoded: dict[int, np.ndarray] = {}
     parts = []
     for part in plan.joined:
@@ -183,7 +196,8 @@ def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Pa
     written = [write_video(take, fps, take_path, {**common, "part": "take"})]
     if joined_path is not None:
         written.append(write_video(join(plan, take), fps, joined_path,
-                                   {**common, "part": "joined"}))
+                                   {**common, "part": "joined"},
+                                   lossless=plan.operation == "retake"))
     return written
 
 
@@ -193,6 +207,7 @@ def replay_settings(request: GenerationRequest, operation: Operation) -> dict[st
             "clips": [clip.path for clip in operation.clips],
             "ranges": [[clip.start, clip.frames] for clip in operation.clips],
             "context": operation.context,
-            "window": operation.window, "cues": [[cue.frame, cue.prompt] for cue in operation.cues]}
+            "window": operation.window, "cues": [[cue.frame, cue.prompt] for cue in operation.cues],
+            "span": [operation.span.start, operation.span.frames] if operation.span else None}
     return {"base": request.to_dict(), "spec": spec,
             **provenance(request, find_model(request.model_id).path)}

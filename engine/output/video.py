@@ -22,11 +22,13 @@ class OutputError(Exception):
 
 
 def write_video(frames: np.ndarray, fps: int, path: Path,
-                settings: Mapping[str, Any] | None = None) -> Path:
+                settings: Mapping[str, Any] | None = None, *, lossless: bool = False) -> Path:
     """Encode ``frames`` (N, H, W, 3 uint8) as H.264 at ``path``; nothing appears there on failure.
 
     The settings are stored as JSON in the file's ``comment`` tag, so a take carries what
-    reproduces it even when it leaves the project.
+    reproduces it even when it leaves the project. ``lossless`` writes RGB H.264 at QP 0
+    (libx264rgb): no chroma subsampling and no quantisation, so it decodes to exactly these
+    frames (a retake's joined file, whose frames outside the range must stay the source's).
 
     Raises
     ------
@@ -40,7 +42,7 @@ def write_video(frames: np.ndarray, fps: int, path: Path,
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with atomic_output(path, suffix=PARTIAL_SUFFIX) as temp:
-            _encode(frames, fps, temp, settings or {})
+            _encode(frames, fps, temp, settings or {}, lossless)
             decoded = count_frames(temp)  # inside the block: only a whole video is renamed
             if decoded != len(frames):
                 raise OutputError(f"The written video decodes to {decoded} frames instead of "
@@ -50,16 +52,18 @@ def write_video(frames: np.ndarray, fps: int, path: Path,
     return path
 
 
-def _encode(frames: np.ndarray, fps: int, path: Path, settings: Mapping[str, Any]) -> None:
+def _encode(frames: np.ndarray, fps: int, path: Path, settings: Mapping[str, Any],
+            lossless: bool = False) -> None:
     _, height, width, _ = frames.shape
     # yuv420p needs even sizes; an odd edge is padded by repeating the last row or column.
-    pad_h, pad_w = height % 2, width % 2
+    pad_h, pad_w = (0, 0) if lossless else (height % 2, width % 2)
     with av.open(str(path), "w", format="mp4") as container:
         container.metadata[SETTINGS_KEY] = json.dumps(dict(settings), sort_keys=True)
-        stream = container.add_stream("libx264", rate=Fraction(fps))
+        stream = container.add_stream("libx264rgb" if lossless else "libx264", rate=Fraction(fps))
         stream.width, stream.height = width + pad_w, height + pad_h
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": "16", "preset": "veryfast"}
+        stream.pix_fmt = "rgb24" if lossless else "yuv420p"
+        stream.options = ({"qp": "0", "preset": "veryfast"} if lossless
+                          else {"crf": "16", "preset": "veryfast"})
         for image in frames:
             if pad_h or pad_w:
                 image = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")

@@ -144,8 +144,9 @@ class GenerationRequest(_Wire):
 
 # A job's stored request carries its operation under this key; the worker takes it out.
 OPERATION_KEY = "operation"
-OPERATION_KINDS = ("shot", "extend_forward", "extend_backward", "bridge", "loop")
-_CLIPS_FOR = {"shot": 0, "extend_forward": 1, "extend_backward": 1, "bridge": 2, "loop": 1}
+OPERATION_KINDS = ("shot", "extend_forward", "extend_backward", "bridge", "loop", "retake")
+_CLIPS_FOR = {"shot": 0, "extend_forward": 1, "extend_backward": 1, "bridge": 2, "loop": 1,
+              "retake": 1}
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,8 @@ class OperationSpec(_Wire):
     ----------
     kind
         ``shot`` (long when past one window), ``extend_forward``, ``extend_backward``,
-        ``bridge`` or ``loop``.
+        ``bridge``, ``loop`` or ``retake`` (frames ``span`` of its clip made again, pinned to
+        the frames on both sides).
     frames
         The take's length: the new frames only.
     clips
@@ -214,6 +216,8 @@ class OperationSpec(_Wire):
     ranges
         The frames of each clip to use, one :class:`FrameRange` per clip; empty for all of
         every clip.
+    span
+        A retake's frames of its clip to make again, ``frames`` long; None for other kinds.
     """
 
     kind: str
@@ -223,6 +227,7 @@ class OperationSpec(_Wire):
     window: int | None = None
     cues: tuple[TimedPrompt, ...] = ()
     ranges: tuple[FrameRange, ...] = ()
+    span: FrameRange | None = None
 
     def __post_init__(self) -> None:
         with _as_request_error():
@@ -239,6 +244,12 @@ class OperationSpec(_Wire):
         if self.ranges and len(self.ranges) != len(self.clips):
             raise RequestError(f"ranges must give one range per clip ({len(self.clips)}), "
                                f"got {len(self.ranges)}.")
+        if (self.kind == "retake") != (self.span is not None):
+            raise RequestError(f"span must be given for a retake and only for one, got "
+                               f"{self.span} for {self.kind}.")
+        if self.span is not None and self.span.frames != self.frames:
+            raise RequestError(f"span must be as long as the take ({self.frames} frames), got "
+                               f"{self.span.frames}.")
         for cue in self.cues:
             if cue.frame >= self.frames:
                 raise RequestError(f"cues hold a prompt from frame {cue.frame}, past the end "

@@ -55,7 +55,8 @@ def run_operation_job(request: GenerationRequest, spec: OperationSpec, info: Mod
                                "Relink or re-import the clip, then submit again.") from None
     operation = Operation(kind=spec.kind, frames=spec.frames, clips=clips, context=spec.context,
                           window=spec.window,
-                          cues=tuple(Cue(cue.frame, cue.prompt) for cue in spec.cues))
+                          cues=tuple(Cue(cue.frame, cue.prompt) for cue in spec.cues),
+                          span=spec.span)
     with tempfile.TemporaryDirectory(prefix="plan-", dir=cache_dir()) as scratch:
         try:
             plan = make_plan(request, info.constraints, operation, Path(scratch))

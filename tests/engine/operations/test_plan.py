@@ -78,11 +78,13 @@ def test_extend_backward_pins_the_head_at_the_end_and_drops_leading_rounding() -
     assert p.joined == (Part(None, FrameRange(0, 10)), Part(0, FrameRange(0, 20)))
 
 
-def test_bridge_widens_the_lead_pin_by_the_rounding() -> None:
+def test_bridge_pins_c_of_a_at_frame_0_and_widens_bs_pin_by_the_rounding() -> None:
     p = plan(LTX, "bridge", 10, A, B)
     (window,) = p.windows
-    assert window.request.frames == 33 and window.keep == FrameRange(14, 10)  # 9 + 10 + 9 = 28
-    assert pins(p) == [("/a.mp4", 0, 16, 14), ("/b.mp4", 24, 0, 9)]
+    assert window.request.frames == 33 and window.keep == FrameRange(9, 10)  # 9 + 10 + 9 = 28
+    assert pins(p) == [("/a.mp4", 0, 21, 9), ("/b.mp4", 19, 0, 14)]  # both in the one window
+    short_b = plan(LTX, "bridge", 10, A, Clip("/b.mp4", 10))
+    assert pins(short_b)[1] == ("/b.mp4", 19, 0, 10)  # B's whole 10; the last 4 are free
     assert [part.clip for part in p.joined] == [0, None, 1] and p.joined_frames == 60
 
 
@@ -104,7 +106,7 @@ def test_a_trimmed_clip_is_continued_where_its_used_part_ends() -> None:
     assert pins(backward) == [("/a.mp4", 16, 10, 9)]  # leads into frame 10, not frame 0
     tail_a = Clip("/a.mp4", 20, start=5)
     bridge = plan(LTX, "bridge", 10, tail_a, Clip("/b.mp4", 15, start=4))
-    assert pins(bridge) == [("/a.mp4", 0, 11, 14), ("/b.mp4", 24, 4, 9)]
+    assert pins(bridge) == [("/a.mp4", 0, 16, 9), ("/b.mp4", 19, 4, 14)]
     loop = plan(TINY, "loop", 7, used)
     assert pins(loop) == [("/a.mp4", 0, 17, 5), ("/a.mp4", 12, 10, 5)]
     assert loop.to_dict()["source_ranges"] == [[10, 12]]
@@ -169,16 +171,35 @@ def test_prompt_in_force() -> None:
     ("shot", (), {"context": 10}, "context must be a frame count the model allows (8k+1)"),
     ("shot", (), {"window": 9}, "leaves no room for new frames"),
     ("bridge", (A, B), {"window": 17}, "needs at least 25 frames in one request"),
-    ("loop", (Clip("/c.mp4", 10),), {}, "fewer than the 14 this request pins"),
+    ("retake", (A,), {"span": FrameRange(25, 10)}, "range inside the clip's frames 0-29"),
+    ("retake", (A,), {}, "A retake, and only a retake, takes a range"),
     ("dance", (), {}, "is not one of"),
 ])
 def test_refusals_are_one_sentence(kind: str, clips: tuple[Clip, ...],
                                    options: dict[str, object], message: str) -> None:
     frames = 16 if kind == "bridge" and options else 10
+    if kind == "retake" and not options:
+        options = {"span": FrameRange(0, 9)}
     with pytest.raises(PlanError, match=re.escape(message)) as raised:
         plan(LTX, kind, frames, *clips, **options)
     text = str(raised.value)
     assert text[0].isupper() and text.endswith(".") and "\n" not in text
+
+
+def test_retake_bridges_the_frames_either_side_of_its_range() -> None:
+    p = plan(LTX, "retake", 10, A, span=FrameRange(12, 10))  # frames 12-21 of 30
+    (window,) = p.windows
+    assert pins(p) == [("/a.mp4", 0, 3, 9), ("/a.mp4", 19, 22, 8)]  # 3-11 before, 22-29 after
+    assert window.keep == FrameRange(9, 10)
+    assert p.joined == (Part(0, FrameRange(0, 12)), Part(None, FrameRange(0, 10)),
+                        Part(0, FrameRange(22, 8)))
+    near = plan(LTX, "retake", 10, A, span=FrameRange(3, 10))  # 3 frames before: c shrinks to 1
+    assert pins(near)[0] == ("/a.mp4", 0, 2, 1)
+    head = plan(LTX, "retake", 10, A, span=FrameRange(0, 10))  # an extension backwards
+    assert pins(head) == [("/a.mp4", 16, 10, 9)] and head.joined[0].clip is None
+    tail = plan(LTX, "retake", 10, A, span=FrameRange(20, 10))  # an extension forwards
+    assert pins(tail) == [("/a.mp4", 0, 11, 9)] and tail.joined[-1].clip is None
+    assert plan(LTX, "retake", 30, A, span=FrameRange(0, 30)).windows[0].request.pins == ()
 
 
 def test_pins_only_on_shots() -> None:

@@ -3,19 +3,22 @@ where the frames go."""
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.cli.main import main
 from engine.operations.planner import Clip, Cue, Operation, make_plan, prompt_at
-from engine.operations.runner import run_plan
-from engine.output.video import write_video
+from engine.operations.runner import read_clip, run_plan
+from engine.output.video import read_settings, write_video
 from engine.protocol.requests import GenerationRequest, ModelConstraints
-from support.fake_models import FakeCache, PinModel, picture, prompt_level, prompt_of
+from support.fake_models import FakeCache, PinModel, motion_of, picture, prompt_level, prompt_of
 
 BASE = GenerationRequest("frameloom-mini", "a red kite", 32, 32, 9, 24, seed=1, steps=1,
                          guidance=1.0)
@@ -72,3 +75,39 @@ def test_the_issues_long_shot_keeps_the_main_prompt_until_its_timed_prompt() -> 
         levels: list[Any] = [round(prompt_of(image)) for image in take]
         assert all(abs(v - prompt_level(BASE.prompt)) <= TOLERANCE for v in levels[:72])
         assert all(abs(v - prompt_level("a yellow boat")) <= TOLERANCE for v in levels[72:])
+
+
+@pytest.mark.parametrize("window", [None, 13, 21])
+def test_a_bridge_travels_from_a_to_b(tmp_path: Path, window: int | None) -> None:
+    a = _clip(tmp_path / "a.mp4", 12, "the source", 30)
+    b = _clip(tmp_path / "b.mp4", 12, "the source", 200)
+    model = PinModel()
+    plan = make_plan(BASE, TINY, Operation("bridge", 20, (a, b), window=window), tmp_path)
+    take = run_plan(plan, lambda *_: None, FakeCache(model))  # type: ignore[arg-type]
+    levels = [motion_of(image) for image in take]
+    last = model.requests[-1]
+    assert len({pin.path for pin in last.pins}) == 2  # A (or its chain) and B, one window
+    assert all(later >= earlier - 2 for earlier, later in itertools.pairwise(levels))
+    steps = np.diff([30, *levels, 200])
+    assert levels[0] < 30 + 2 * max(steps) and levels[-1] > 200 - 2 * max(steps), levels
+    assert max(steps) < 0.4 * 170  # no hard cut: the way from A to B is spread out
+    if window is None:  # one window: an even ramp between A's last frame and B's first
+        ramp = [30 + 170 * (i + 1) / 21 for i in range(20)]
+        assert np.allclose(levels, ramp, atol=TOLERANCE), levels
+
+
+def test_a_retake_leaves_every_frame_outside_its_range_byte_identical(
+        tiny_model: str, tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    source = write_video(rng.integers(0, 256, (20, 32, 32, 3)).astype(np.uint8), 24,
+                         tmp_path / "clip.mp4")  # noise: the hardest case for a codec
+    take, joined = tmp_path / "take.mp4", tmp_path / "joined.mp4"
+    assert main(["generate", "--model", tiny_model, "--prompt", "a red circle", "--width", "32",
+                 "--height", "32", "--steps", "1", "--retake", str(source), "--range", "6:13",
+                 "-o", str(take), "--joined", str(joined)]) == 0
+    before, after = read_clip(str(source), 32, 32), read_clip(str(joined), 32, 32)
+    assert len(read_clip(str(take), 32, 32)) == 7 and len(after) == len(before) == 20
+    assert np.array_equal(after[:6], before[:6]) and np.array_equal(after[13:], before[13:])
+    assert not np.array_equal(after[6:13], before[6:13])
+    settings = read_settings(take)
+    assert settings["operation"] == "retake" and settings["spec"]["span"] == [6, 7]

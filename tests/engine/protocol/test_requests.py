@@ -156,3 +156,16 @@ def test_a_timed_prompt_past_the_take_is_refused() -> None:
     with pytest.raises(RequestError, match="^cues hold a prompt from frame 48, past the end of "
                                            "the 48-frame take[.]$"):
         OperationSpec("shot", 48, cues=(TimedPrompt(48, "too late"),))
+
+
+def test_a_retake_carries_its_span_and_only_a_retake_does() -> None:
+    from engine.protocol.requests import FrameRange, OperationSpec
+
+    spec = OperationSpec("retake", 7, clips=("/c.mp4",), span=FrameRange(6, 7))
+    assert OperationSpec.from_dict(spec.to_dict()) == spec
+    with pytest.raises(RequestError, match="^span must be given for a retake"):
+        OperationSpec("retake", 7, clips=("/c.mp4",))
+    with pytest.raises(RequestError, match="^span must be given for a retake and only"):
+        OperationSpec("loop", 7, clips=("/c.mp4",), span=FrameRange(6, 7))
+    with pytest.raises(RequestError, match="^span must be as long as the take"):
+        OperationSpec("retake", 8, clips=("/c.mp4",), span=FrameRange(6, 7))

@@ -47,6 +47,21 @@ def test_an_extend_forward_job_writes_its_take_and_the_joined_result(engine: Eng
     assert record["settings"]["operation"] == "extend_forward"
 
 
+def test_a_retake_job_runs_in_the_worker_and_keeps_the_rest_of_the_clip(
+        engine: Engine, tmp_path: Path) -> None:
+    source = ramp(tmp_path / "source.mp4", 20)
+    reply = submit_operation(engine, "retake-1", p.OperationSpec(
+        kind="retake", frames=7, clips=(str(source),), span=p.FrameRange(6, 7)))
+    assert reply["created"]
+    record = wait_state(engine, "retake-1")
+    assert record["state"] == "done", record
+    take, joined = (read_clip(path, 32, 32) for path in record["outputs"])
+    before = read_clip(str(source), 32, 32)
+    assert len(take) == 7 and len(joined) == 20
+    assert np.array_equal(joined[:6], before[:6]) and np.array_equal(joined[13:], before[13:])
+    assert record["settings"]["spec"]["span"] == [6, 7]
+
+
 def test_a_long_shot_job_reports_progress_over_all_its_windows(engine: Engine) -> None:
     reply = submit_operation(engine, "long-1", p.OperationSpec(
         kind="shot", frames=20, window=9, cues=(p.TimedPrompt(10, "a blue square"),)))
