@@ -50,6 +50,15 @@ def fresh_ids(generation: Generation) -> Generation:
                       active_take_id=renamed.get(generation.active_take_id or ""))
 
 
+def fresh_copy(item: Item) -> Item:
+    """A copy of ``item`` to place again (a paste): a new id, and for a generated shot new pin
+    and take ids, so the copy and the original are independent entries."""
+    copy = dataclasses.replace(item, id=new_id(_PREFIX[type(item)]), metadata=dict(item.metadata))
+    if isinstance(copy, Generated):
+        copy = dataclasses.replace(copy, generation=fresh_ids(copy.generation))
+    return copy
+
+
 def check_clip_bounds(project: Project, item: Item) -> None:
     """Raise :class:`EditError` if a clip's source reaches outside its media."""
     if isinstance(item, Clip):

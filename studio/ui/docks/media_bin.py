@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QAction, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
 from studio.document.model import MediaRef, Project
@@ -48,8 +48,18 @@ class QtMediaBin(QListWidget):
         self.subscriptions.connect(project.events.media_changed, self._on_media)
         self.itemDoubleClicked.connect(
             lambda row: self.add_requested.emit([row.data(Qt.ItemDataRole.UserRole)]))
+        #: "Add to Timeline", first in the bin's context menu: the selected rows at the playhead.
+        self.add_action = QAction("&Add to Timeline", self)
+        self.add_action.setToolTip("Put the selected media on the timeline at the playhead")
+        self.add_action.triggered.connect(self._add_selected)
+        self.addAction(self.add_action)
         for media_id in project.media:
             self._on_media(media_id, None, project.media[media_id])
+
+    def _add_selected(self) -> None:
+        ids = [row.data(Qt.ItemDataRole.UserRole) for row in self.selectedItems()]
+        if ids:
+            self.add_requested.emit(ids)
 
     def _row(self, media_id: str) -> QListWidgetItem | None:
         for i in range(self.count()):

@@ -14,6 +14,8 @@ Part = Literal["body", "in", "out"]
 MIN_PIXELS_PER_FRAME = 0.01
 MAX_PIXELS_PER_FRAME = 64.0
 ZOOM_STEP = 2 ** 0.5
+RULER_HEIGHT = 26
+TRACK_HEIGHT = 76  # room for a label, a status line and a filmstrip
 
 
 class Viewport:

@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 from fractions import Fraction
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen, QPixmap
 
 from studio.document.model import Clip, Gap, Generated, Item, Still, Transition
@@ -29,6 +29,10 @@ MUTED = QColor(170, 170, 170)
 PLAYHEAD = QColor(230, 70, 60)
 SELECTED = QColor(250, 210, 80)
 TRANSITION = QColor(240, 240, 240, 140)
+#: In and Out marks, and the range between them on the ruler.
+MARK = QColor(80, 170, 250)
+MARKED = QColor(80, 170, 250, 90)
+READOUT = QColor(20, 20, 22, 220)
 #: Below this width an item is a plain bar: text would not fit and costs more than the bar.
 MIN_TEXT_PX = 28.0
 #: Below this width an item is a filled bar without an outline (fillRect is the cheap call).
@@ -86,6 +90,38 @@ def paint_ruler(painter: QPainter, rect: QRectF, viewport: Viewport, rate: Fract
             painter.drawText(int(x) + 3, int(baseline - 8),
                              frames_to_timecode(frame, rate))
         frame += minor
+
+
+def paint_marks(painter: QPainter, rect: QRectF, viewport: Viewport,
+                marks: tuple[int | None, int | None]) -> None:
+    """In and Out on the ruler ``rect``: brackets at the marks (Out is the last frame it
+    includes) and the range between them shaded."""
+    mark_in, mark_out = marks
+    x_in = viewport.frame_to_x(mark_in) if mark_in is not None else None
+    x_out = viewport.frame_to_x(mark_out + 1) if mark_out is not None else None
+    if x_in is not None and x_out is not None and x_in < x_out:
+        painter.fillRect(QRectF(x_in, rect.top(), x_out - x_in, rect.height()), MARKED)
+    painter.setPen(QPen(MARK, 2))
+    top, bottom = int(rect.top()) + 1, int(rect.bottom()) - 1
+    for x, tick in ((x_in, 6), (x_out, -6)):  # "[" at In, "]" after Out
+        if x is not None:
+            painter.drawLine(int(x), top, int(x), bottom)
+            painter.drawLine(int(x), top, int(x) + tick, top)
+            painter.drawLine(int(x), bottom, int(x) + tick, bottom)
+
+
+def paint_readout(painter: QPainter, at: QPointF, text: str, bounds: QRectF) -> None:
+    """A drag's change (``+00:00:01:04 ripple``) in a small box beside the pointer ``at``."""
+    metrics = painter.fontMetrics()
+    box = QRectF(0, 0, metrics.horizontalAdvance(text) + 10, metrics.height() + 6)
+    box.moveTopLeft(QPointF(at.x() + 14, at.y() + 14))
+    if box.right() > bounds.right():
+        box.moveRight(at.x() - 6)
+    if box.bottom() > bounds.bottom():
+        box.moveBottom(at.y() - 6)
+    painter.fillRect(box, READOUT)
+    painter.setPen(TEXT)
+    painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
 
 
 def paint_item(painter: QPainter, rect: QRectF, item: Item, selected: bool,

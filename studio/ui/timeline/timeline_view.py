@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import itertools
 import math
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -22,18 +18,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QScrollBar, QWidget
 
-from studio.document.model import Gap, Project, Timeline, Track, TrackEntry
-from studio.document.signals import Signal as DocumentSignal
-from studio.ui.docks.media_bin import MEDIA_MIME
+from studio.document.model import Project, Timeline, Track, TrackEntry
+from studio.ui.subscriptions import Subscriptions
 
+from . import timeline_drops as drops
 from . import timeline_paint as paint
-from .timeline_drag import Drag, MoveRequest, TrimRequest
-from .timeline_geometry import ZOOM_STEP, TrackLayout, Viewport, hit_test, snap_targets
-
-RULER_HEIGHT = 26
-TRACK_HEIGHT = 76  # room for a label, a status line and a filmstrip
-EDGE_PX = 6.0
-SNAP_PX = 8.0
+from .timeline_geometry import RULER_HEIGHT, TRACK_HEIGHT, ZOOM_STEP, TrackLayout, Viewport
+from .timeline_gestures import Gestures
 
 
 class QtTimelineView(QWidget):
@@ -42,11 +33,15 @@ class QtTimelineView(QWidget):
     The view never edits the document. Drags and keys emit ``*_requested`` signals; whoever
     owns the undo stack applies them, and the view repaints from the document's events. During
     a drag every change of target emits a request with ``final=False`` and the release emits one
-    with ``final=True``, all with the same ``drag_id``, so an owner applies each as it comes and
-    merges a drag's commands into one undo step (``commands.MoveCommand``/``TrimCommand`` with
-    ``gesture=drag_id``). A move names the absolute destination frame; a trim's deltas are what
-    to add to the previous request of the drag (they sum to the whole trim; a final trim carries
-    what is left, often ``0, 0``).
+    with ``final=True``, all with the same ``drag_id``. Each request names the whole change
+    since the press (a move its destination frame, a trim its deltas from the item as it was),
+    so an owner applies each in place of the drag's previous one and the drag is one undo step
+    (:func:`studio.ui.commands.push_gesture`). ``ripple`` says how: a trim ripples and a move
+    overwrites unless Alt is held during the drag, which swaps them (``timeline_drag.ripples``).
+    While dragging, the change shows as a signed timecode beside the pointer
+    (:attr:`drag_readout`); the pointer and keys are read by :class:`Gestures`.
+
+    In and Out marks (:meth:`set_marks`) are drawn on the ruler, the range between them shaded.
 
     Parameters
     ----------
@@ -61,16 +56,17 @@ class QtTimelineView(QWidget):
         The playhead's new frame.
     selection_changed(list)
         The selected item ids.
-    move_requested(str item_id, str track_id, int frame, int drag_id, bool final)
-    trim_requested(str item_id, int in_delta, int out_delta, int drag_id, bool final)
+    move_requested(str item_id, str track_id, int frame, int drag_id, bool final, bool ripple)
+    trim_requested(str item_id, int in_delta, int out_delta, int drag_id, bool final,
+    bool ripple)
     split_requested(str item_id, int frame)
     delete_requested(str item_id)
     """
 
     playhead_moved = Signal(int)
     selection_changed = Signal(list)
-    move_requested = Signal(str, str, int, int, bool)
-    trim_requested = Signal(str, int, int, int, bool)
+    move_requested = Signal(str, str, int, int, bool, bool)
+    trim_requested = Signal(str, int, int, int, bool, bool)
     split_requested = Signal(str, int)
     delete_requested = Signal(str)
     media_dropped = Signal(list, str, int)  # media ids, track id, frame
@@ -87,10 +83,8 @@ class QtTimelineView(QWidget):
         self.thumbs: paint.Thumbs | None = None
         #: What generated items wait on (their live jobs), drawn on their status line.
         self.job_status: paint.JobStatus | None = None
-        self._drag: Drag | None = None
-        self._drag_ids = itertools.count(1)
-        self._drag_id = 0
-        self._scrubbing = False
+        self.gestures = Gestures(self)
+        self._marks: tuple[int | None, int | None] = (None, None)
         self._range_pending = False
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -99,15 +93,15 @@ class QtTimelineView(QWidget):
         self._scrollbar = QScrollBar(Qt.Orientation.Horizontal, self)
         self._scrollbar.valueChanged.connect(self._on_scrolled)
         events = project.events
-        self._subscriptions: list[tuple[DocumentSignal, Callable[..., None]]] = [
-            (events.track_spliced, self._on_spliced), (events.track_added, self._on_tracks),
-            (events.track_removed, self._on_tracks), (events.project_changed, self._on_project)]
-        for signal, slot in self._subscriptions:
-            signal.connect(slot)
-        # A view deleted by Qt must not be called by the document it outlived; the partial
-        # holds the list, not the view, so it still runs once the view is gone.
-        subscriptions = self._subscriptions
-        self.destroyed.connect(functools.partial(_disconnect, subscriptions))
+        self.subscriptions = subscriptions = Subscriptions()
+        for signal, slot in ((events.track_spliced, self._on_spliced),
+                             (events.track_added, self._on_tracks),
+                             (events.track_removed, self._on_tracks),
+                             (events.project_changed, self._on_project)):
+            subscriptions.connect(signal, slot)
+        # A view deleted by Qt must not be called by the document it outlived; the lambda
+        # holds the subscriptions, not the view, so it still runs once the view is gone.
+        self.destroyed.connect(lambda *_args: subscriptions.clear())
         self._refresh_range()
 
     # ------------------------------------------------------------------------ public API
@@ -169,9 +163,26 @@ class QtTimelineView(QWidget):
         self._scrollbar.setValue(int(pixels))
 
     @property
+    def marks(self) -> tuple[int | None, int | None]:
+        """The In and Out marks drawn on the ruler (None where unset)."""
+        return self._marks
+
+    def set_marks(self, mark_in: int | None, mark_out: int | None) -> None:
+        """Draw In and Out marks on the ruler (and shade the range between them)."""
+        self._marks = (mark_in, mark_out)
+        self.update()
+
+    @property
+    def drag_readout(self) -> str:
+        """The change a drag makes so far, as shown beside the pointer ("+00:00:01:04 ripple");
+        "" when no drag is under way."""
+        drag = self.gestures.drag
+        return drag.readout(self.project.rate) if drag is not None else ""
+
+    @property
     def drag_id(self) -> int:
         """Id of the drag in progress or of the last one (0 before any drag)."""
-        return self._drag_id
+        return self.gestures.drag_id
 
     def track_layout(self, track_id: str) -> TrackLayout:
         """The cached layout of a track, rebuilt if the track changed since it was made."""
@@ -220,7 +231,7 @@ class QtTimelineView(QWidget):
 
     def detach(self) -> None:
         """Stop following the document (call before dropping the view on a live project)."""
-        _disconnect(self._subscriptions)
+        self.subscriptions.clear()
 
     # ------------------------------------------------------------------- document events
     def _on_spliced(self, track: Track, index: int, _removed: tuple[TrackEntry, ...],
@@ -266,34 +277,26 @@ class QtTimelineView(QWidget):
         return self.height() - self._scrollbar.height()
 
     # ------------------------------------------------------------------------ drops
-    def _droppable(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
-        data = event.mimeData()
-        return data.hasFormat(MEDIA_MIME) or data.hasUrls()
-
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._droppable(event):
+        if drops.droppable(event.mimeData()):
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self._droppable(event):
+        if drops.droppable(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         """Media from the bin, or files from the file manager, land where they are dropped."""
         pos = event.position()
-        track = self.track_at(pos.y()) or (self.project.timeline.tracks[0]
-                                           if self.project.timeline.tracks else None)
+        track = self.track_at(pos.y()) or next(iter(self.project.timeline.tracks), None)
         if track is None:
             return
         frame = self.viewport.nearest_frame(pos.x())
-        data = event.mimeData()
-        if data.hasFormat(MEDIA_MIME):
-            ids = bytes(data.data(MEDIA_MIME).data()).decode().split()
-            self.media_dropped.emit(ids, track.id, frame)
-        elif data.hasUrls():
-            paths = [Path(url.toLocalFile()) for url in data.urls() if url.isLocalFile()]
-            if paths:
-                self.files_dropped.emit(paths, track.id, frame)
+        media, files = drops.dropped(event.mimeData())
+        if media:
+            self.media_dropped.emit(media, track.id, frame)
+        elif files:
+            self.files_dropped.emit(files, track.id, frame)
         event.acceptProposedAction()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -304,6 +307,8 @@ class QtTimelineView(QWidget):
         if clip.top() < RULER_HEIGHT:
             paint.paint_ruler(painter, QRectF(0, 0, self.width(), RULER_HEIGHT), self.viewport,
                               self.project.rate, metrics)
+            paint.paint_marks(painter, QRectF(0, 0, self.width(), RULER_HEIGHT), self.viewport,
+                              self._marks)
         first = self.viewport.x_to_frame(clip.left())
         end = self.viewport.x_to_frame(clip.right() + 1) + 1
         for track in self.track_rows():
@@ -316,10 +321,14 @@ class QtTimelineView(QWidget):
         self._paint_ghost(painter)
         paint.paint_playhead(painter, self.viewport.frame_to_x(self._playhead),
                              self._content_height())
+        if self.drag_readout:
+            paint.paint_readout(painter, self.gestures.pointer, self.drag_readout,
+                                QRectF(self.rect()))
         painter.end()
 
     def _paint_ghost(self, painter: QPainter) -> None:
-        ghost = self._drag.ghost() if self._drag is not None else None
+        drag = self.gestures.drag
+        ghost = drag.ghost() if drag is not None else None
         if ghost is not None:
             track_id, begin, stop = ghost
             row = self.row_rect(track_id)
@@ -334,73 +343,22 @@ class QtTimelineView(QWidget):
 
     # --------------------------------------------------------------------- interaction
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return super().mousePressEvent(event)
-        pos = event.position()
-        if pos.y() < RULER_HEIGHT:
-            self._scrubbing = True
-            self.set_playhead(self.viewport.nearest_frame(pos.x()))
-            return None
-        track = self.track_at(pos.y())
-        hit = hit_test(self.track_layout(track.id), self.viewport, pos.x(), EDGE_PX) \
-            if track is not None else None
-        additive = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
-        if hit is None or track is None:
-            if not additive:
-                self.set_selection([])
-            return None
-        layout = self.track_layout(track.id)
-        index, part = hit
-        item = layout.items[index]
-        if additive:
-            self.set_selection([i for i in self._selection if i != item.id]
-                               if item.id in self._selection else self._selection + [item.id])
-        elif item.id not in self._selection:
-            self.set_selection([item.id])
-        if isinstance(item, Gap):
-            return None  # a gap is empty time: nothing to move or trim
-        targets = snap_targets((self.track_layout(t.id) for t in self.project.timeline.tracks),
-                               (self._playhead,), exclude=item.id)
-        self._drag = Drag(next(self._drag_ids), item.id, track.id, part, layout.starts[index],
-                          item.duration, pos.x(), targets, SNAP_PX)
-        self._drag_id = self._drag.drag_id
-        return None
+        if not self.gestures.press(event):
+            super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        pos = event.position()
-        if self._scrubbing:
-            self.set_playhead(self.viewport.nearest_frame(pos.x()))
-        elif self._drag is not None:
-            track = self.track_at(pos.y()) if self._drag.part == "body" else None
-            request = self._drag.update(pos.x(), track.id if track else None, self.viewport)
-            if request is not None:
-                self._emit(request, self._drag, final=False)
-                self.update()
-        else:
-            self._hover(pos)
+        self.gestures.move(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        drag, self._drag = self._drag, None
-        self._scrubbing = False
-        if drag is not None and drag.active and drag.last is not None:
-            self._emit(drag.last, drag, final=True)
-            self.update()
+        self.gestures.release()
 
-    def _emit(self, request: MoveRequest | TrimRequest, drag: Drag, *, final: bool) -> None:
-        drag_id = drag.drag_id
-        if isinstance(request, MoveRequest):
-            self.move_requested.emit(request.item_id, request.track_id, request.frame, drag_id,
-                                     final)
-        else:
-            step = drag.step(request)
-            self.trim_requested.emit(step.item_id, step.in_delta, step.out_delta, drag_id, final)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        self.gestures.key(event)
+        super().keyPressEvent(event)
 
-    def _hover(self, pos: QPointF) -> None:
-        track = self.track_at(pos.y())
-        hit = hit_test(self.track_layout(track.id), self.viewport, pos.x(), EDGE_PX) \
-            if track is not None else None
-        edge = hit is not None and hit[1] != "body"
-        self.setCursor(Qt.CursorShape.SizeHorCursor if edge else Qt.CursorShape.ArrowCursor)
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        self.gestures.key(event)
+        super().keyReleaseEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta().y() or event.angleDelta().x()
@@ -412,9 +370,3 @@ class QtTimelineView(QWidget):
             self.set_scroll(self._scrollbar.value() - delta)
         event.accept()
 
-
-def _disconnect(subscriptions: list[tuple[DocumentSignal, Callable[..., Any]]],
-                *_args: object) -> None:
-    for signal, slot in subscriptions:
-        signal.disconnect(slot)
-    subscriptions.clear()

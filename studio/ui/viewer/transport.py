@@ -1,4 +1,4 @@
-"""The transport: play, shuttle, step and in/out marks on one project's timeline."""
+"""The transport: play, shuttle, step, go to edits and In/Out marks on one project's timeline."""
 
 from __future__ import annotations
 
@@ -7,22 +7,29 @@ from typing import Protocol
 
 from studio.document.model import Project
 from studio.document.timebase import frames_to_timecode
+from studio.ui.timeline.timeline_queries import next_edit, previous_edit
 from studio.ui.viewer.viewer import Playback
 
 MAX_SPEED = 8.0
 
 
 class Playhead(Protocol):
-    """What the transport needs of a timeline view: its playhead."""
+    """What the transport needs of a timeline view: its playhead, and where marks are drawn."""
 
     @property
     def playhead(self) -> int: ...
 
     def set_playhead(self, frame: int) -> None: ...
 
+    def set_marks(self, mark_in: int | None, mark_out: int | None) -> None: ...
+
 
 class Transport:
     """The Playback menu's work for one open project.
+
+    With both In and Out marked, playback keeps to them: it starts at In when the playhead is
+    outside them and stops at Out, or with Loop on (:meth:`toggle_loop`, kept by ``playback``
+    for the window) goes on from In. The marks are drawn on the timeline's ruler.
 
     Parameters
     ----------
@@ -69,7 +76,29 @@ class Transport:
     def _play(self, speed: float) -> None:
         project = self.project
         self.playback.start(self.timeline.playhead, project.rate, project.timeline.duration,
-                            speed)
+                            speed, self.marked_range())
+
+    def toggle_loop(self) -> None:
+        """Loop playback (over In to Out when marked, else the whole timeline), or stop
+        looping."""
+        self.playback.loop = not self.playback.loop
+        self.message("Playback loops." if self.playback.loop else "Playback stops at the end.")
+
+    def go_to_start(self) -> None:
+        """Move the playhead to the first frame."""
+        self.timeline.set_playhead(0)
+
+    def go_to_end(self) -> None:
+        """Move the playhead to the end of the timeline (just after its last frame)."""
+        self.timeline.set_playhead(self.project.timeline.duration)
+
+    def previous_edit(self) -> None:
+        """Move the playhead to the nearest item start or end before it, on any track."""
+        self.timeline.set_playhead(previous_edit(self.project, self.timeline.playhead))
+
+    def next_edit(self) -> None:
+        """Move the playhead to the nearest item start or end after it, on any track."""
+        self.timeline.set_playhead(next_edit(self.project, self.timeline.playhead))
 
     def step_back(self) -> None:
         """Move the playhead one frame back."""
@@ -87,10 +116,20 @@ class Transport:
         """Mark the playhead as the out point."""
         self._mark(1, "Out")
 
+    def clear_marks(self) -> None:
+        """Remove the In and Out marks."""
+        self.in_out = [None, None]
+        self.timeline.set_marks(None, None)
+        self.message("In and Out cleared.")
+
     def _mark(self, which: int, name: str) -> None:
-        self.in_out[which] = self.timeline.playhead
-        time = frames_to_timecode(self.timeline.playhead, self.project.rate)
-        self.message(f"{name} point at {time}.")
+        frame = self.timeline.playhead
+        self.in_out[which] = frame
+        other = self.in_out[1 - which]
+        if other is not None and (other < frame if which == 0 else other > frame):
+            self.in_out[1 - which] = None  # a mark past the other one replaces it, as editors do
+        self.timeline.set_marks(*self.in_out)
+        self.message(f"{name} point at {frames_to_timecode(frame, self.project.rate)}.")
 
     def marked_range(self) -> tuple[int, int] | None:
         """``(in, out)`` when both are marked and in order, else None."""

@@ -307,7 +307,9 @@ class Playback(QObject):
 
     ``speed`` is in multiples of real time: 1 plays, 2/4/8 and -1/-2/-4/-8 shuttle (L and J
     pressed again), 0 stops. Each tick puts the playhead where the clock says it should be,
-    so a slow viewer shows fewer frames but never slows the clock.
+    so a slow viewer shows fewer frames but never slows the clock. Playback keeps to a span
+    of frames (the In to Out marks, or the whole timeline) and stops at its end, or, with
+    :attr:`loop`, goes on from its other end.
 
     Signals
     -------
@@ -325,6 +327,10 @@ class Playback(QObject):
         self.speed = 0.0
         self.rate = Fraction(24)
         self.duration = 0
+        #: The frames played, ``(first, last)`` inclusive.
+        self.span = (0, 0)
+        #: Whether playing past one end of the span goes on from the other.
+        self.loop = False
         self._origin = 0
         self._clock = QElapsedTimer()
         self._timer = QTimer(self)
@@ -336,11 +342,21 @@ class Playback(QObject):
     def playing(self) -> bool:
         return self.speed != 0
 
-    def start(self, frame: int, rate: Fraction, duration: int, speed: float = 1.0) -> None:
-        """Play from ``frame`` at ``speed`` times ``rate``, stopping at 0 or ``duration``."""
-        self.rate, self.duration, self._origin = Fraction(rate), duration, frame
-        if speed > 0 and frame >= duration - 1:
-            self._origin = 0  # at the end: play again from the start, as editors do
+    def start(self, frame: int, rate: Fraction, duration: int, speed: float = 1.0,
+              span: tuple[int, int] | None = None) -> None:
+        """Play from ``frame`` at ``speed`` times ``rate`` within ``span`` (first and last
+        frame; the whole ``duration`` by default), stopping at its end unless :attr:`loop`.
+
+        Started at or past the end it is heading for, or outside the span, it starts from
+        the span's other end, as editors do.
+        """
+        first, last = span if span is not None else (0, max(0, duration - 1))
+        self.rate, self.duration, self.span = Fraction(rate), duration, (first, last)
+        self._origin = frame
+        if speed > 0 and not first <= frame < last:
+            self._origin = first
+        elif speed < 0 and not first < frame <= last:
+            self._origin = last
         self.speed = speed
         self._clock.start()
         self._timer.start(max(4, int(500 / float(self.rate))))  # two ticks a frame
@@ -361,9 +377,14 @@ class Playback(QObject):
     def _tick(self) -> None:
         self.ticks += 1
         frame = self.position()
-        last = max(0, self.duration - 1)
-        ended = frame >= last if self.speed > 0 else frame <= 0
-        self.seek.emit(min(max(frame, 0), last))
+        first, last = self.span
+        looping = self.loop and last > first
+        if looping and not first <= frame <= last:
+            frame = first + (frame - first) % (last - first + 1)  # on from the other end
+            self._origin = frame
+            self._clock.restart()
+        ended = not looping and (frame >= last if self.speed > 0 else frame <= first)
+        self.seek.emit(min(max(frame, first), last))
         if ended:
             self.stop()
 

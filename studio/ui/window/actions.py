@@ -24,7 +24,8 @@ class ActionSpec:
     title
         Menu text (``&`` marks the mnemonic).
     shortcut
-        A ``QKeySequence`` string, or "" for none.
+        A ``QKeySequence`` string, or "" for none; alternatives are separated by ``"; "``
+        (``"Backspace; Shift+Del"``).
     callback_name
         Method of the target called on trigger, or a dotted path to a method of one of its
         parts (``"transport.play_pause"``); None for actions not built yet, which call
@@ -35,6 +36,11 @@ class ActionSpec:
         The menu it is listed in.
     args
         Passed to the callback (``("shot",)`` for ``generation.new_item``).
+    tip
+        What the action does, for its tooltip (the title by default); the tooltip adds the
+        shortcut.
+    checkable
+        An on/off action (Loop Playback); the callback toggles the state it shows.
     """
 
     id: str
@@ -44,6 +50,16 @@ class ActionSpec:
     enabled_when: str | None = None
     menu: str = "File"
     args: tuple[str, ...] = ()
+    tip: str = ""
+    checkable: bool = False
+
+    @property
+    def tooltip(self) -> str:
+        """The tooltip: what the action does and its shortcut."""
+        text = self.tip or self.title.replace("&", "").rstrip("…")
+        keys = QKeySequence.listFromString(self.shortcut) if self.shortcut else []
+        shown = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
+        return f"{text} ({shown})" if shown else text
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -62,7 +78,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Edit"),
     ActionSpec("split", "S&plit at Playhead", "S", "edits.split_at_playhead", "can_edit",
                "Edit"),
-    ActionSpec("ripple_delete", "Ripple &Delete", "Shift+Del", "edits.ripple_delete",
+    ActionSpec("ripple_delete", "Ripple &Delete", "Backspace; Shift+Del", "edits.ripple_delete",
                "has_selection", "Edit"),
     ActionSpec("play_pause", "&Play/Pause", "Space", "transport.play_pause", None,
                "Playback"),
@@ -124,7 +140,9 @@ class ActionSet:
             action = QAction(spec.title, target)
             action.setObjectName(spec.id)
             if spec.shortcut:
-                action.setShortcut(QKeySequence(spec.shortcut))
+                action.setShortcuts(QKeySequence.listFromString(spec.shortcut))
+            action.setToolTip(spec.tooltip)
+            action.setCheckable(spec.checkable)
             action.triggered.connect(self._callback(spec))
             self.actions[spec.id] = action
         if update:
@@ -142,6 +160,7 @@ class ActionSet:
 
         def trigger() -> None:  # not the method itself: triggered(bool) passes a checked state
             self._resolve(name)(*spec.args)
+            self.update()  # what one action did may enable another (Copy enables Paste)
 
         return trigger
 

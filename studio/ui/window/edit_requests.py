@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from studio.document.edit_steps import fresh_copy
+from studio.document.model import Clip, Gap, Generated, Item, Still
 from studio.ui import commands
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
@@ -19,7 +21,8 @@ class EditRequests:
     """The Edit menu's work and the edits the timeline, media bin and inspector request.
 
     Nothing here edits the document directly: every request becomes commands pushed through
-    ``session`` (a refusal is one sentence on the session's ``message``).
+    ``session`` (a refusal is one sentence on the session's ``message``). Cut, Copy and Paste
+    use a clipboard of this project's timeline items, kept here.
 
     Parameters
     ----------
@@ -45,6 +48,8 @@ class EditRequests:
         self.timeline = timeline
         self.generation = generation
         self.viewer = viewer
+        #: Copied items: ``(track id, frames after the first copied item's start, item)``.
+        self.clipboard: list[tuple[str, int, Item]] = []
         media_list.add_requested.connect(self.add_media_to_timeline)
         timeline.media_dropped.connect(self.add_media_to_timeline)
         timeline.files_dropped.connect(self._files_dropped)
@@ -80,6 +85,66 @@ class EditRequests:
         self.session.transact("Ripple delete", [commands.RippleDeleteCommand(self.project, i)
                                                 for i in self.timeline.selection])
 
+    def lift(self) -> bool:
+        """Remove the selected items and leave gaps where they were, as one undo step."""
+        ids = [i for i in self.timeline.selection if not isinstance(self._item(i), Gap)]
+        return bool(ids) and self.session.transact(
+            "Lift", [commands.LiftCommand(self.project, i) for i in ids])
+
+    def copy(self) -> bool:
+        """Put the selected items (not gaps) on the clipboard, keeping their places relative to
+        each other."""
+        placed = []
+        for item_id in self.timeline.selection:
+            track, index, entry = self.project.find(item_id)
+            if isinstance(entry, (Clip, Still, Generated)):
+                placed.append((track.id, track.start_of(index), entry))
+        if not placed:
+            self._message("Select clips, stills or shots to copy.")
+            return False
+        first = min(start for _track, start, _item in placed)
+        self.clipboard = [(track, start - first, item) for track, start, item in placed]
+        count = len(placed)
+        self._message(f"Copied {count} item{'s' if count > 1 else ''}.")
+        return True
+
+    def cut(self) -> bool:
+        """Copy the selected items, then lift them (their gaps stay), as editors do."""
+        return self.copy() and self.lift()
+
+    def can_paste(self) -> bool:
+        """Whether there is something to paste."""
+        return bool(self.clipboard)
+
+    def paste(self) -> bool:
+        """Put copies of the clipboard's items at the playhead over what lies there
+        (overwrite), each on its own track, as one undo step; the playhead moves past them."""
+        tracks = {t.id for t in self.project.timeline.tracks}
+        if not self.clipboard or not tracks:
+            return False
+        at = self.timeline.playhead
+        default = self.project.timeline.tracks[0].id
+        steps: list[commands.EditCommand] = []
+        end = at
+        for track, offset, item in self.clipboard:
+            copy = fresh_copy(item)
+            steps.append(commands.OverwriteCommand(self.project, track if track in tracks
+                                                   else default, at + offset, copy))
+            end = max(end, at + offset + copy.duration)
+        if not self.session.transact("Paste", steps):
+            return False
+        self.timeline.set_playhead(end)
+        return True
+
+    def select_all(self) -> None:
+        """Select every clip, still and shot on the timeline."""
+        self.timeline.set_selection([item.id for track in self.project.timeline.tracks
+                                     for _index, _start, item in track.layout()
+                                     if not isinstance(item, Gap)])
+
+    def _item(self, item_id: str) -> object:
+        return self.project.find(item_id)[2]
+
     def add_media_to_timeline(self, media_ids: list[str], track_id: str | None = None,
                               frame: int | None = None) -> bool:
         """Insert pool media at ``frame`` (else at the playhead, which then moves past them) of
@@ -107,20 +172,21 @@ class EditRequests:
             paths, lambda added: self.add_media_to_timeline(added, track_id, frame))
 
     def _move_requested(self, item_id: str, track_id: str, frame: int, drag_id: int,
-                        _final: bool) -> None:
+                        _final: bool, ripple: bool) -> None:
         # A move names its absolute destination, so each request replaces the drag's last
         # one: an item dragged across another must not overwrite it on the way.
-        command = commands.MoveCommand(self.project, item_id, track_id, frame,
+        command = commands.MoveCommand(self.project, item_id, track_id, frame, ripple=ripple,
                                        gesture=("move", drag_id))
         self.session.push(command, gesture=True)
 
     def _trim_requested(self, item_id: str, in_delta: int, out_delta: int, drag_id: int,
-                        _final: bool) -> None:
-        # Trim requests are steps that add up over the drag: each is applied and merged.
-        if in_delta or out_delta:
-            self.session.push(commands.TrimCommand(self.project, item_id, in_delta=in_delta,
-                                                   out_delta=out_delta,
-                                                   gesture=("trim", drag_id)))
+                        _final: bool, ripple: bool) -> None:
+        # A trim names the whole change since the press, so it too replaces the drag's last
+        # request: a switch between ripple and overwrite mid-drag starts from the item as it
+        # was, and a refused request leaves the last one that worked.
+        self.session.push(commands.TrimCommand(self.project, item_id, in_delta=in_delta,
+                                               out_delta=out_delta, ripple=ripple,
+                                               gesture=("trim", drag_id)), gesture=True)
 
     def _spec_edit_requested(self, entry_id: str, field: str, value: object) -> None:
         fields: dict[str, object] = {field: value}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 
 from studio.document import persistence
 from studio.document.errors import DocumentError
@@ -19,8 +18,11 @@ from studio.ui.export.export_dialog import ExportOptions
 from studio.ui.generation.generation import GenerationActions
 from studio.ui.viewer.transport import Transport
 from studio.ui.viewer.viewer import Playback, QtViewer
+from studio.ui.window import chrome
 from studio.ui.window.actions import ActionSpec, build_actions, fill_recent
 from studio.ui.window.edit_requests import EditRequests
+from studio.ui.window.editing_actions import STUDIO_ACTIONS
+from studio.ui.window.help import Help
 from studio.ui.window.project_views import ProjectViews
 from studio.ui.window.prompts import Prompts
 from studio.ui.window.session import AUTOSAVE_MS, ProjectSession, recent_projects
@@ -31,16 +33,14 @@ from studio.ui.workers.thumbnails import QtThumbnails
 if TYPE_CHECKING:
     from studio.ui.generation.engine_bridge import EngineBridge
 
-Area = Qt.DockWidgetArea
-
 
 class MainWindow(QMainWindow):
     """One open project: media bin, viewer, timeline, outline, inspector and jobs docks.
 
-    Every menu item and shortcut comes from :data:`studio.ui.window.actions.ACTIONS`; their
-    callbacks are the File methods below and the methods of the window's parts: the
-    :class:`Transport`, the :class:`EditRequests`, the :class:`ExportControl` and the
-    :class:`GenerationActions`. Nothing here edits the document directly.
+    Every menu item and shortcut comes from the action table (``STUDIO_ACTIONS``); their
+    callbacks are the File methods below and the methods of the window's parts (Transport,
+    EditRequests, ExportControl, GenerationActions, Help); docks, transport bar and context
+    menus come from :mod:`.chrome`. Nothing here edits the document directly.
 
     Parameters
     ----------
@@ -63,11 +63,10 @@ class MainWindow(QMainWindow):
                  autosave_ms: int = AUTOSAVE_MS, proxies: ProxyBuilder | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.prompts = prompts or Prompts.dialogs(self)
+        # File dialogs open in the project's folder (looked up when asked).
+        self.prompts = prompts or Prompts.dialogs(self, lambda: self.session.dialog_folder())
         self.autosave_ms = autosave_ms
-        self.resize(960, 540)
         self.viewer = QtViewer()
-        self.setCentralWidget(self.viewer)
         self.playback = Playback(self)
         self.thumbnails = QtThumbnails(parent=self)
         self.thumbnails.changed.connect(self._thumbnails_arrived)
@@ -81,11 +80,7 @@ class MainWindow(QMainWindow):
         self.proxies.message.connect(self.status_bar.showMessage)
         self.proxies.busy.connect(self.status_bar.show_proxies_busy)
         self.setAcceptDrops(True)  # files dropped anywhere on the window are imported
-        self.docks = {name: self._dock(name, area) for name, area in (
-            ("Media", Area.LeftDockWidgetArea), ("Timeline", Area.BottomDockWidgetArea),
-            ("Outline", Area.RightDockWidgetArea), ("Inspector", Area.RightDockWidgetArea),
-            ("Jobs", Area.RightDockWidgetArea))}
-        self.tabifyDockWidget(self.docks["Outline"], self.docks["Jobs"])
+        self.docks = chrome.make_docks(self)
         self.bridge = bridge
         # Generate sends the prompt being typed first (Ctrl+Enter leaves the prompt unfinished).
         self.generation = GenerationActions(lambda: self.session, lambda: self.timeline.playhead,
@@ -106,19 +101,20 @@ class MainWindow(QMainWindow):
             bridge.status_changed.connect(self.status_bar.show_engine)
             bridge.models_changed.connect(self._models_changed)
         self.views: ProjectViews | None = None
-        self.action_set = build_actions(self, update=False)  # _load() updates them
+        self.help = Help(self, lambda: self.action_set.specs)
+        self.action_set = build_actions(self, STUDIO_ACTIONS, update=False)  # _load() does
         self.exports.changed.connect(self.action_set.update)
+        self.setCentralWidget(chrome.viewer_with_transport(self.viewer, self.action_set))
         menus = self.action_set.fill_menus(self.menuBar())
-        self.recent_menu = menus["File"].addMenu("Open &Recent")
+        self.recent_menu = QMenu("Open &Recent", self)
+        menus["File"].insertMenu(self.action_set["quit"], self.recent_menu)
+        menus["File"].insertSeparator(self.action_set["quit"])
         self.recent_menu.aboutToShow.connect(
             lambda: fill_recent(self.recent_menu, recent_projects(), self.open_project))
+        chrome.add_dock_toggles(menus["View"], self.docks, jobs=bridge is not None)
+        self.dock_shares = chrome.DockShares(self, self.docks)
+        chrome.place_on_screen(self)
         self._load(opened)
-
-    def _dock(self, name: str, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(name, self)
-        dock.setObjectName(name.lower())
-        self.addDockWidget(area, dock)
-        return dock
 
     # ------------------------------------------------------------------- project life
     def _load(self, opened: persistence.OpenedProject | None) -> None:
@@ -141,6 +137,8 @@ class MainWindow(QMainWindow):
         self.transport = Transport(self.playback, self.timeline, session.project, message)
         self.edits = EditRequests(session, self.timeline, self.media_list, self.inspector,
                                   self.generation, self.viewer, message)
+        chrome.add_context_menus(self.timeline, self.media_list, self.action_set)
+        chrome.follow_undo_texts(session.stack, self.action_set)
         self.timeline.selection_changed.connect(self._selected)
         self.outline.selection_changed.connect(self._selected)
         self.timeline.playhead_moved.connect(self.viewer.show_frame)

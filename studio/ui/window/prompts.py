@@ -17,14 +17,15 @@ CloseAnswer = Literal["save", "discard", "cancel"]
 MEDIA_FILTER = "Media (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.mp4 *.mov *.mkv *.webm *.avi)"
 
 
-def _open_path(parent: QWidget | None) -> Path | None:
-    name, _ = QFileDialog.getOpenFileName(parent, "Open Project", "",
+def _open_path(parent: QWidget | None, folder: Path) -> Path | None:
+    name, _ = QFileDialog.getOpenFileName(parent, "Open Project", str(folder),
                                           f"Frameloom projects (*{PROJECT_SUFFIX})")
     return Path(name) if name else None
 
 
-def _save_path(parent: QWidget | None, project_name: str) -> Path | None:
-    name, _ = QFileDialog.getSaveFileName(parent, "Save Project As", project_name + PROJECT_SUFFIX,
+def _save_path(parent: QWidget | None, folder: Path, project_name: str) -> Path | None:
+    name, _ = QFileDialog.getSaveFileName(parent, "Save Project As",
+                                          str(folder / (project_name + PROJECT_SUFFIX)),
                                           f"Frameloom projects (*{PROJECT_SUFFIX})")
     if not name:
         return None
@@ -39,13 +40,13 @@ def _export_options(parent: QWidget | None, start: ExportOptions, project: Proje
     return ask(start, project.width, project.height, project.rate, marks, parent)
 
 
-def _folder(parent: QWidget | None) -> Path | None:
-    name = QFileDialog.getExistingDirectory(parent, "Find Offline Media In")
+def _folder(parent: QWidget | None, folder: Path) -> Path | None:
+    name = QFileDialog.getExistingDirectory(parent, "Find Offline Media In", str(folder))
     return Path(name) if name else None
 
 
-def _media_paths(parent: QWidget | None) -> list[Path]:
-    names, _ = QFileDialog.getOpenFileNames(parent, "Import Media", "", MEDIA_FILTER)
+def _media_paths(parent: QWidget | None, folder: Path) -> list[Path]:
+    names, _ = QFileDialog.getOpenFileNames(parent, "Import Media", str(folder), MEDIA_FILTER)
     return [Path(n) for n in names]
 
 
@@ -97,13 +98,15 @@ class Prompts:
     confirm_untaken: Callable[[int], bool] = field(default=lambda _count: True)
 
     @classmethod
-    def dialogs(cls, parent: QWidget | None = None) -> Prompts:
-        """Prompts that ask through modal dialogs (what the application uses)."""
-        return cls(parent=parent, open_path=lambda: _open_path(parent),
-                   save_path=lambda name: _save_path(parent, name),
-                   media_paths=lambda: _media_paths(parent),
+    def dialogs(cls, parent: QWidget | None = None,
+                folder: Callable[[], Path] = Path.home) -> Prompts:
+        """Prompts that ask through modal dialogs (what the application uses); file dialogs
+        open in ``folder()`` (the window passes the project's folder)."""
+        return cls(parent=parent, open_path=lambda: _open_path(parent, folder()),
+                   save_path=lambda name: _save_path(parent, folder(), name),
+                   media_paths=lambda: _media_paths(parent, folder()),
                    export_options=lambda *args: _export_options(parent, *args),
-                   search_folder=lambda: _folder(parent),
+                   search_folder=lambda: _folder(parent, folder()),
                    recover=lambda opened: _recover(parent, opened),
                    confirm_close=lambda name: _confirm_close(parent, name),
                    confirm_untaken=lambda count: _confirm_untaken(parent, count))

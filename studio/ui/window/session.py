@@ -133,6 +133,13 @@ class ProjectSession(QObject):
         project is first saved: an untitled project's media paths are absolute)."""
         return self.path.parent if self.path is not None else Path.cwd()
 
+    def dialog_folder(self) -> Path:
+        """Where file dialogs open: the project's folder, else the last project's, else home."""
+        if self.path is not None:
+            return self.path.parent
+        recent = [p.parent for p in recent_projects() if p.parent.is_dir()]
+        return recent[0] if recent else Path.home()
+
     def title(self) -> str:
         """The window title: the project name with ``*`` when dirty."""
         return f"{self.project.name}{'*' if self.dirty else ''} — Frameloom"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from studio.document.model import Gap, Track, Transition
@@ -99,7 +101,7 @@ def test_tick_step_keeps_labels_apart() -> None:
     assert tick_step(0.1, 30) * 0.1 >= 90
 
 
-def test_a_body_drag_moves_with_snapping_and_an_edge_drag_trims_in_steps() -> None:
+def test_a_body_drag_moves_with_snapping_and_an_edge_drag_trims_with_a_readout() -> None:
     view = Viewport(2.0)
     drag = Drag(1, "i1", "v1", "body", start=10, duration=20, press_x=40,
                 targets=[0, 42, 100], snap_px=8)
@@ -113,8 +115,12 @@ def test_a_body_drag_moves_with_snapping_and_an_edge_drag_trims_in_steps() -> No
     trim = Drag(2, "i1", "v1", "out", start=10, duration=20, press_x=60, targets=[35])
     total = trim.update(69, None, view)
     assert total == TrimRequest("i1", 0, 5)  # end 30 + 4.5 -> 34.5 rounds to 34, snaps to 35
-    assert trim.step(total) == TrimRequest("i1", 0, 5)
-    assert trim.step(trim.update(80, None, view)) == TrimRequest("i1", 0, 5)  # 10 in all
-    assert trim.step(trim.last) == TrimRequest("i1", 0, 0)  # nothing left for the release
+    assert trim.update(80, None, view) == TrimRequest("i1", 0, 10)  # the whole trim so far
+    assert trim.readout(Fraction(24)) == "+00:00:00:10 ripple"
+    # Alt held swaps ripple and overwrite: the same edge, now without ripple.
+    assert trim.update(80, None, view, toggled=True) == TrimRequest("i1", 0, 10, ripple=False)
+    assert trim.readout(Fraction(24)) == "+00:00:00:10 overwrite"
+    assert drag.update(102, "v2", view, toggled=True) == MoveRequest("i1", "v2", 42, True)
+    assert drag.readout(Fraction(24)) == "+00:00:01:08 ripple"  # 32 frames at 24 fps
     shrink = Drag(3, "i1", "v1", "in", start=10, duration=20, press_x=20)
     assert shrink.update(200, None, view) == TrimRequest("i1", 19, 0)  # one frame remains

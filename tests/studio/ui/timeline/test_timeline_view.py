@@ -10,7 +10,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
-from studio.document import edits, persistence
+from studio.document import changes, edits, persistence
+from studio.document.changes import Change
 from studio.document.model import Clip, Project
 from studio.ui.timeline import timeline_paint
 from studio.ui.timeline.timeline_view import QtTimelineView
@@ -84,7 +85,9 @@ def test_a_body_drag_requests_moves_and_the_final_one_snaps(qtbot: QtBot, view: 
     requests: list[tuple] = []
     track_id = project.timeline.tracks[0].id
 
-    def owner(item_id: str, to_track: str, frame: int, drag_id: int, final: bool) -> None:
+    def owner(item_id: str, to_track: str, frame: int, drag_id: int, final: bool,
+              ripple: bool) -> None:
+        assert not ripple  # a move overwrites unless Alt is held
         requests.append((item_id, to_track, frame, drag_id, final))
         if final:
             edits.move(project, item_id, to_track, frame)
@@ -104,17 +107,22 @@ def test_a_body_drag_requests_moves_and_the_final_one_snaps(qtbot: QtBot, view: 
 def test_an_edge_drag_requests_trims_applied_as_they_come(qtbot: QtBot, view: QtTimelineView,
                                                           project: Project) -> None:
     steps: list[tuple] = []
+    applied: list[Change] = []
 
-    def owner(item_id: str, in_delta: int, out_delta: int, drag_id: int, final: bool) -> None:
-        steps.append((in_delta, out_delta, drag_id, final))
-        edits.trim(project, item_id, in_delta=in_delta, out_delta=out_delta)
+    def owner(item_id: str, in_delta: int, out_delta: int, drag_id: int, final: bool,
+              ripple: bool) -> None:
+        steps.append((in_delta, out_delta, drag_id, final, ripple))
+        if applied:  # each request replaces the drag's previous one
+            changes.revert(project, applied.pop())
+        applied.append(edits.trim(project, item_id, in_delta=in_delta, out_delta=out_delta,
+                                  ripple=ripple))
 
     view.trim_requested.connect(owner)
     rect = view.item_rect("shot-1")
     edge = QPoint(int(rect.right()) - 1, int(rect.center().y()))
     _drag(qtbot, view, edge, edge - QPoint(40, 0))
     assert steps[-1][3] is True and len({s[2] for s in steps}) == 1
-    assert sum(s[0] for s in steps) == 0 and sum(s[1] for s in steps) == -10
+    assert steps[-1][:2] == (0, -10) and all(s[4] for s in steps)  # a trim ripples
     assert project.find("shot-1")[2].duration == 38
     assert view.item_rect("shot-1").width() == 38 * PPF
     assert view.item_rect("clip-2").left() == (144 - 10) * PPF  # the ripple moved it

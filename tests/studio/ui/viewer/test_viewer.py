@@ -130,6 +130,8 @@ def _big_window(qtbot: QtBot, sample_project: Path) -> MainWindow:
     qtbot.addWidget(window)
     window.resize(2400, 1500)
     window.show()
+    qtbot.waitExposed(window)
+    qtbot.wait(50)  # the docks take their shares of the new size (chrome.DockShares)
     return window
 
 

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from studio.document import serialize
 from studio.ui.window.actions import ACTIONS, ActionSpec, build_actions
+from studio.ui.window.editing_actions import STUDIO_ACTIONS
 from studio.ui.window.main_window import MainWindow
 
 
@@ -63,10 +64,14 @@ def test_the_table_names_every_shortcut_issue_9_asks_for() -> None:
 
 
 def test_window_actions_have_shortcuts_and_follow_the_state(window: MainWindow) -> None:
-    for spec in ACTIONS:
-        assert window.action_set[spec.id].shortcut() == QKeySequence(spec.shortcut)
+    for spec in STUDIO_ACTIONS:
+        action = window.action_set[spec.id]
+        keys = QKeySequence.listFromString(spec.shortcut) if spec.shortcut else []
+        assert action.shortcuts() == keys
+        assert action.toolTip() == spec.tooltip
+    assert window.action_set["split"].toolTip() == "Split at Playhead (S)"
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["File", "Edit", "Playback", "View", "Generate"]
+    assert menus == ["File", "Edit", "Playback", "View", "Generate", "Help"]
     assert not window.action_set["undo"].isEnabled() and not window.action_set["redo"].isEnabled()
     assert not window.action_set["ripple_delete"].isEnabled()  # nothing selected
     window.timeline.set_selection([window.project.timeline.tracks[0].items[0].id])
@@ -157,14 +162,14 @@ def test_timeline_drag_requests_become_one_undo_step(window: MainWindow) -> None
     before = json.dumps(serialize.encode(window.project), sort_keys=True)
     track = window.project.timeline.tracks[0]
     clip = track.items[0]
-    # QtTimelineView's contract: trim requests are steps adding up over a drag, and a move
-    # names its absolute destination.
-    for out_delta, final in ((-4, False), (-6, False), (2, False), (0, True)):
-        window.timeline.trim_requested.emit(clip.id, 0, out_delta, 1, final)
+    # QtTimelineView's contract: each request of a drag names the whole change since the
+    # press (a trim's deltas, a move's destination) and replaces the drag's previous one.
+    for out_delta, final in ((-4, False), (-10, False), (-8, False), (-8, True)):
+        window.timeline.trim_requested.emit(clip.id, 0, out_delta, 1, final, True)
     assert window.project.find(clip.id)[2].duration == clip.duration - 8
     still = track.items[2]  # the crossfade stands at 1
-    window.timeline.move_requested.emit(clip.id, track.id, 60, 2, False)  # over the still...
-    window.timeline.move_requested.emit(clip.id, track.id, 150, 2, True)  # ...and past it
+    window.timeline.move_requested.emit(clip.id, track.id, 60, 2, False, False)  # the still...
+    window.timeline.move_requested.emit(clip.id, track.id, 150, 2, True, False)  # ...and past
     assert window.project.find(still.id)[2] == still  # passed over, not overwritten
     assert window.session.stack.count() == 2
     window.action_set["undo"].trigger()

@@ -1,0 +1,132 @@
+"""What the pointer and keys do on a timeline view: select, scrub, and drag items into requests."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QKeyEvent, QMouseEvent
+
+from studio.document.model import Gap, Track
+
+from .timeline_drag import Drag, MoveRequest, TrimRequest
+from .timeline_geometry import RULER_HEIGHT, Part, hit_test, snap_targets
+
+if TYPE_CHECKING:
+    from .timeline_view import QtTimelineView
+
+#: How near, in pixels, the pointer must be to an item's edge to trim rather than move it.
+EDGE_PX = 6.0
+#: How near, in screen pixels (at any zoom), a dragged edge must come to another to snap.
+SNAP_PX = 8.0
+ALT = Qt.KeyboardModifier.AltModifier
+
+
+class Gestures:
+    """The pointer and keys on ``view``: clicks select (Ctrl adds), the ruler scrubs, a drag
+    of an item's body or edge becomes the view's move or trim requests, Alt held during the
+    drag swaps ripple and overwrite, and a right press selects what it hits for the context
+    menu. The view paints :attr:`drag` (its ghost and readout) at :attr:`pointer`."""
+
+    def __init__(self, view: QtTimelineView) -> None:
+        self.view = view
+        self.drag: Drag | None = None
+        self.drag_id = 0
+        self.pointer = QPointF()
+        self._drag_ids = itertools.count(1)
+        self._scrubbing = False
+
+    def hit(self, pos: QPointF) -> tuple[Track, int, Part] | None:
+        """The track, item index and part under ``pos``."""
+        view = self.view
+        track = view.track_at(pos.y())
+        hit = hit_test(view.track_layout(track.id), view.viewport, pos.x(), EDGE_PX) \
+            if track is not None else None
+        return (track, *hit) if track is not None and hit is not None else None
+
+    def press(self, event: QMouseEvent) -> bool:
+        """Handle a press; False for buttons left to the widget (a right press selects only)."""
+        view, pos = self.view, event.position()
+        if event.button() == Qt.MouseButton.RightButton:
+            self._select_under(pos)  # as editors do: the context menu acts on what was hit
+            return False
+        if event.button() != Qt.MouseButton.LeftButton:
+            return False
+        if pos.y() < RULER_HEIGHT:
+            self._scrubbing = True
+            view.set_playhead(view.viewport.nearest_frame(pos.x()))
+            return True
+        hit = self.hit(pos)
+        additive = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if hit is None:
+            if not additive:
+                view.set_selection([])
+            return True
+        track, index, part = hit
+        layout = view.track_layout(track.id)
+        item = layout.items[index]
+        selection = view.selection
+        if additive:
+            view.set_selection([i for i in selection if i != item.id]
+                               if item.id in selection else selection + [item.id])
+        elif item.id not in selection:
+            view.set_selection([item.id])
+        if isinstance(item, Gap):
+            return True  # a gap is empty time: nothing to move or trim
+        targets = snap_targets((view.track_layout(t.id) for t in view.project.timeline.tracks),
+                               (view.playhead,), exclude=item.id)
+        self.drag = Drag(next(self._drag_ids), item.id, track.id, part, layout.starts[index],
+                         item.duration, pos.x(), targets, SNAP_PX)
+        self.drag_id = self.drag.drag_id
+        return True
+
+    def _select_under(self, pos: QPointF) -> None:
+        hit = self.hit(pos)
+        item_id = self.view.track_layout(hit[0].id).items[hit[1]].id if hit else None
+        if item_id is not None and item_id not in self.view.selection:
+            self.view.set_selection([item_id])
+
+    def move(self, event: QMouseEvent) -> None:
+        """Scrub, drag, or show the trim cursor over an item's edge."""
+        view, pos = self.view, event.position()
+        if self._scrubbing:
+            view.set_playhead(view.viewport.nearest_frame(pos.x()))
+        elif self.drag is not None:
+            self._drag_to(pos, bool(event.modifiers() & ALT))
+        else:
+            hit = self.hit(pos)
+            edge = hit is not None and hit[2] != "body"
+            view.setCursor(Qt.CursorShape.SizeHorCursor if edge else Qt.CursorShape.ArrowCursor)
+
+    def _drag_to(self, pos: QPointF, toggled: bool) -> None:
+        assert self.drag is not None
+        self.pointer = pos
+        track = self.view.track_at(pos.y()) if self.drag.part == "body" else None
+        request = self.drag.update(pos.x(), track.id if track else None, self.view.viewport,
+                                   toggled)
+        if request is not None:
+            self._emit(request, self.drag, final=False)
+        self.view.update()
+
+    def key(self, event: QKeyEvent) -> None:
+        """Alt pressed or let go mid-drag swaps ripple and overwrite without a pointer move."""
+        if self.drag is not None and self.drag.active and event.key() == Qt.Key.Key_Alt:
+            self._drag_to(self.pointer, bool(event.modifiers() & ALT))
+
+    def release(self) -> None:
+        """End a scrub or a drag; a drag sends its last request again as the final one."""
+        drag, self.drag = self.drag, None
+        self._scrubbing = False
+        if drag is not None and drag.active and drag.last is not None:
+            self._emit(drag.last, drag, final=True)
+            self.view.update()
+
+    def _emit(self, request: MoveRequest | TrimRequest, drag: Drag, *, final: bool) -> None:
+        view = self.view
+        if isinstance(request, MoveRequest):
+            view.move_requested.emit(request.item_id, request.track_id, request.frame,
+                                     drag.drag_id, final, request.ripple)
+        else:
+            view.trim_requested.emit(request.item_id, request.in_delta, request.out_delta,
+                                     drag.drag_id, final, request.ripple)

@@ -1,0 +1,44 @@
+"""The editor's habits as action rows: lift, clipboard, Select All, Home/End, edit points,
+In/Out, Loop, Quit and Help, added to :data:`~studio.ui.window.actions.ACTIONS`.
+
+Shortcuts follow Premiere, Resolve, Kdenlive and Shotcut where they agree (the README's
+"Editor conventions" lists them); :data:`STUDIO_ACTIONS` is the table the window builds.
+"""
+
+from __future__ import annotations
+
+from studio.ui.window.actions import ACTIONS, ActionSpec
+
+__all__ = ["EDITING_ACTIONS", "STUDIO_ACTIONS"]
+
+EDITING_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("quit", "&Quit", "Ctrl+Q", "close", tip="Close the window (asks about unsaved "
+               "changes)"),
+    ActionSpec("lift", "&Lift", "Delete", "edits.lift", "has_selection", "Edit",
+               tip="Remove the selected items and leave gaps; nothing else moves"),
+    ActionSpec("cut", "Cu&t", "Ctrl+X", "edits.cut", "has_selection", "Edit",
+               tip="Copy the selected items, then lift them"),
+    ActionSpec("copy", "&Copy", "Ctrl+C", "edits.copy", "has_selection", "Edit",
+               tip="Copy the selected items"),
+    ActionSpec("paste", "&Paste", "Ctrl+V", "edits.paste", "edits.can_paste", "Edit",
+               tip="Put the copied items at the playhead over what lies there (overwrite)"),
+    ActionSpec("select_all", "Select &All", "Ctrl+A", "edits.select_all", None, "Edit",
+               tip="Select every clip, still and shot on the timeline"),
+    ActionSpec("go_to_start", "Go to S&tart", "Home", "transport.go_to_start", None,
+               "Playback", tip="Move the playhead to the first frame"),
+    ActionSpec("go_to_end", "Go to &End", "End", "transport.go_to_end", None, "Playback",
+               tip="Move the playhead to the end of the timeline"),
+    ActionSpec("previous_edit", "Pre&vious Edit", "Up", "transport.previous_edit", None,
+               "Playback", tip="Move the playhead to the previous item start or end"),
+    ActionSpec("next_edit", "&Next Edit", "Down", "transport.next_edit", None, "Playback",
+               tip="Move the playhead to the next item start or end"),
+    ActionSpec("clear_marks", "&Clear In and Out", "Alt+X", "transport.clear_marks", None,
+               "Playback", tip="Remove the In and Out marks"),
+    ActionSpec("loop_playback", "Loo&p Playback", "Ctrl+L", "transport.toggle_loop", None,
+               "Playback",
+               tip="Play In to Out (or the whole timeline) over and over", checkable=True),
+    ActionSpec("shortcuts", "&Keyboard Shortcuts", "F1", "help.show_shortcuts", None, "Help",
+               tip="Every shortcut and drag modifier"),
+)
+
+STUDIO_ACTIONS: tuple[ActionSpec, ...] = ACTIONS + EDITING_ACTIONS

@@ -1,0 +1,220 @@
+"""The editor's habits (issue 20, items 8-10): In/Out marks drawn and played, lift and ripple
+delete, Home/End/Up/Down, the clipboard, a named Undo, and ripple or overwrite by modifier."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QKeySequence, QMouseEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from studio.document.model import Clip, Gap
+from studio.ui.timeline.timeline_geometry import RULER_HEIGHT
+from studio.ui.window.main_window import MainWindow
+
+PPF = 4.0  # the sample's 216 frames are 864 px
+
+
+def _shown(qtbot: QtBot, window: MainWindow) -> MainWindow:
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.timeline.set_pixels_per_frame(PPF)
+    window.timeline.set_scroll(0)
+    return window
+
+
+def _starts(window: MainWindow) -> dict[str, int]:
+    return {item.id: start for _i, start, item in window.project.timeline.tracks[0].layout()}
+
+
+def test_in_and_out_are_drawn_on_the_ruler(qtbot: QtBot, window: MainWindow) -> None:
+    timeline = _shown(qtbot, window).timeline
+    before = timeline.grab().toImage()
+    timeline.set_playhead(24)
+    window.action_set["set_in"].trigger()
+    timeline.set_playhead(72)
+    window.action_set["set_out"].trigger()
+    assert timeline.marks == (24, 72) and window.transport.marked_range() == (24, 72)
+    timeline.set_playhead(0)  # the playhead's own line stays clear of the places looked at
+    after = timeline.grab().toImage()
+    inside, outside, y = int(48 * PPF), int(150 * PPF), RULER_HEIGHT // 2 - 8
+    assert after.pixelColor(inside, y) != before.pixelColor(inside, y)  # shaded
+    assert after.pixelColor(outside, y) == before.pixelColor(outside, y)
+    window.action_set["clear_marks"].trigger()
+    assert timeline.marks == (None, None) and window.transport.marked_range() is None
+
+
+def test_playback_stops_at_out_or_loops_between_the_marks(qtbot: QtBot,
+                                                          window: MainWindow) -> None:
+    timeline = window.timeline
+    for frame, mark in ((40, "set_in"), (52, "set_out")):
+        timeline.set_playhead(frame)
+        window.action_set[mark].trigger()
+    timeline.set_playhead(100)  # outside the marks: playback starts at In
+    window.action_set["play_pause"].trigger()
+    qtbot.waitUntil(lambda: not window.playback.playing, timeout=5000)  # 12 frames: 0.5 s
+    assert timeline.playhead == 52  # Out is the last frame played
+    seen: list[int] = []
+    timeline.playhead_moved.connect(seen.append)
+    window.action_set["loop_playback"].trigger()
+    assert window.action_set["loop_playback"].isChecked() and window.playback.loop
+    window.action_set["play_pause"].trigger()  # at Out: starts again from In, and loops
+    qtbot.waitUntil(lambda: 52 in seen and seen[-1] < 50 and seen.index(52) < len(seen) - 1,
+                    timeout=5000)
+    window.action_set["play_pause"].trigger()
+    assert not window.playback.playing and all(40 <= f <= 52 for f in seen)
+
+
+def test_delete_lifts_and_backspace_ripples(window: MainWindow) -> None:
+    assert window.action_set["lift"].shortcuts() == [QKeySequence("Delete")]
+    assert QKeySequence("Backspace") in window.action_set["ripple_delete"].shortcuts()
+    starts = _starts(window)
+    window.timeline.set_selection(["still-1"])
+    window.action_set["lift"].trigger()
+    after = _starts(window)
+    assert "still-1" not in after and after["clip-2"] == starts["clip-2"]  # nothing moved
+    track = window.project.timeline.tracks[0]
+    assert isinstance(track.items[track.index_of("shot-1") - 1], Gap)
+    assert window.action_set["undo"].text() == "&Undo Lift"
+    window.action_set["undo"].trigger()
+    window.timeline.set_selection(["still-1"])
+    window.action_set["ripple_delete"].trigger()
+    assert _starts(window)["clip-2"] == starts["clip-2"] - 36  # the hole closed
+
+
+def test_home_end_up_down_move_the_playhead(window: MainWindow) -> None:
+    timeline, actions = window.timeline, window.action_set
+    assert [actions[i].shortcut().toString() for i in
+            ("go_to_start", "go_to_end", "previous_edit", "next_edit")] == \
+        ["Home", "End", "Up", "Down"]
+    timeline.set_playhead(60)  # inside still 1 (48-84)
+    actions["next_edit"].trigger()
+    assert timeline.playhead == 84
+    actions["next_edit"].trigger()
+    assert timeline.playhead == 132  # the shot's end, where the gap starts
+    actions["previous_edit"].trigger()
+    actions["previous_edit"].trigger()
+    assert timeline.playhead == 48
+    actions["go_to_end"].trigger()
+    assert timeline.playhead == 216
+    actions["go_to_start"].trigger()
+    assert timeline.playhead == 0
+
+
+def test_copy_and_paste_put_a_new_item_at_the_playhead_in_one_step(window: MainWindow) -> None:
+    actions = window.action_set
+    assert not actions["paste"].isEnabled()
+    window.timeline.set_selection(["clip-1"])
+    actions["copy"].trigger()
+    assert actions["paste"].isEnabled()
+    window.timeline.set_playhead(216)  # the end of the track
+    count = window.session.stack.count()
+    actions["paste"].trigger()
+    track = window.project.timeline.tracks[0]
+    pasted = track.items[-1]
+    original = window.project.find("clip-1")[2]
+    assert isinstance(pasted, Clip) and pasted.id != "clip-1"
+    assert (pasted.media_id, pasted.source) == (original.media_id, original.source)
+    assert track.start_of(len(track.items) - 1) == 216
+    assert window.timeline.playhead == 216 + original.duration
+    assert window.session.stack.count() == count + 1
+    assert actions["undo"].text() == "&Undo Paste"
+    window.timeline.set_selection(["still-1"])
+    actions["cut"].trigger()  # copied, then lifted: its gap stays
+    assert "still-1" not in _starts(window) and _starts(window)["shot-1"] == 84
+    window.timeline.set_playhead(0)
+    actions["paste"].trigger()  # over clip 1's first 36 frames
+    assert window.project.timeline.tracks[0].items[0].duration == 36
+    actions["select_all"].trigger()
+    assert "clip-2" in window.timeline.selection and "gap-1" not in window.timeline.selection
+
+
+def test_the_undo_action_names_the_step(window: MainWindow) -> None:
+    actions = window.action_set
+    assert actions["undo"].text() == "&Undo"
+    window.timeline.trim_requested.emit("clip-2", 0, -10, 1, True, True)
+    assert actions["undo"].text() == "&Undo Trim"
+    assert actions["undo"].toolTip() == "Undo Trim (Ctrl+Z)"
+    actions["undo"].trigger()
+    assert actions["undo"].text() == "&Undo" and actions["redo"].text() == "&Redo Trim"
+
+
+def _drag(qtbot: QtBot, window: MainWindow, start: QPoint, end: QPoint, *,
+          alt: bool = False) -> list[str]:
+    """Drag on the timeline with Alt held (or not); returns the readouts seen on the way."""
+    view = window.timeline
+    modifiers = Qt.KeyboardModifier.AltModifier if alt else Qt.KeyboardModifier.NoModifier
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
+    readouts = []
+    for n in range(1, 6):
+        at = QPointF(start + (end - start) * n / 5)
+        QApplication.sendEvent(view, QMouseEvent(
+            QMouseEvent.Type.MouseMove, at, view.mapToGlobal(at), Qt.MouseButton.NoButton,
+            Qt.MouseButton.LeftButton, modifiers))
+        readouts.append(view.drag_readout)
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=end)
+    return readouts
+
+
+def test_trims_ripple_and_moves_overwrite_unless_alt_is_held(qtbot: QtBot,
+                                                             window: MainWindow) -> None:
+    _shown(qtbot, window)
+    view = window.timeline
+    rect = view.item_rect("shot-1")
+    edge = QPoint(int(rect.right()) - 1, int(rect.center().y()))
+    readouts = _drag(qtbot, window, edge, edge - QPoint(40, 0))  # 10 frames shorter
+    assert readouts[-1] == "-00:00:00:10 ripple" and view.drag_readout == ""
+    assert _starts(window)["clip-2"] == 144 - 10  # rippled
+    assert window.session.stack.count() == 1
+    window.action_set["undo"].trigger()
+    readouts = _drag(qtbot, window, edge, edge - QPoint(40, 0), alt=True)
+    assert readouts[-1] == "-00:00:00:10 overwrite"
+    starts = _starts(window)
+    assert starts["clip-2"] == 144 and window.project.find("shot-1")[2].duration == 38
+    assert window.session.stack.count() == 1  # one drag, one step
+    window.action_set["undo"].trigger()
+
+    body = view.item_rect("still-1").center().toPoint()
+    seen = _drag(qtbot, window, body, body - QPoint(48 * int(PPF), 0), alt=True)
+    assert seen[-1] == "-00:00:02:00 ripple"
+    starts = _starts(window)
+    # Inserted at 0 with the hole closed: clip 1 moves after it, nothing is overwritten.
+    assert starts["still-1"] == 0 and starts["clip-1"] == 36 and starts["clip-2"] == 144
+
+
+def test_menus_offer_docks_help_quit_and_context_menus(qtbot: QtBot, window: MainWindow) -> None:
+    _shown(qtbot, window)
+    actions = window.action_set
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "View")
+    toggles = [a.text() for a in view_menu.actions() if a.isCheckable()]
+    assert toggles == ["Media Panel", "Timeline Panel", "Outline Panel", "Inspector Panel"]
+    window.docks["Inspector"].close()
+    next(a for a in view_menu.actions() if a.text() == "Inspector Panel").trigger()
+    assert window.docks["Inspector"].isVisible()
+    dialog = window.help.show_shortcuts()
+    text = window.help.text.toPlainText()
+    assert dialog.isVisible() and "Ctrl+Q" in text and "Backspace" in text and "Alt while" in text
+    assert actions["quit"].shortcut() == QKeySequence("Ctrl+Q")
+    timeline_menu = [a.objectName() for a in window.timeline.actions() if not a.isSeparator()]
+    assert timeline_menu[:3] == ["cut", "copy", "paste"] and "generate" in timeline_menu
+    assert window.media_list.actions()[0] is window.media_list.add_action
+    window.media_list.setCurrentRow(2)  # clip-1.mp4
+    window.timeline.set_playhead(216)
+    window.media_list.add_action.trigger()
+    assert window.project.timeline.tracks[0].duration == 216 + 48
+    actions["quit"].trigger()  # asks about the unsaved add; the test's prompt discards it
+    assert not window.isVisible()
+
+
+def test_the_window_opens_centred_at_a_useful_size(qtbot: QtBot, window: MainWindow) -> None:
+    free = window.screen().availableGeometry()
+    assert window.width() == min(free.width(), max(1280, int(free.width() * 0.8)))
+    assert window.height() == min(free.height(), max(800, int(free.height() * 0.8)))
+    assert abs(window.frameGeometry().center().x() - free.center().x()) <= 1 or \
+        window.width() == free.width()
+    _shown(qtbot, window)
+    qtbot.wait(20)
+    share = window.docks["Timeline"].height() / window.height()
+    window.resize(1400, 1000)
+    qtbot.waitUntil(lambda: abs(window.docks["Timeline"].height() / 1000 - share) < 0.05)
