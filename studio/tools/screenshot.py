@@ -22,7 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("output", type=Path, metavar="OUT.png")
     parser.add_argument("--frame", type=int, default=0, help="playhead frame (default 0)")
     parser.add_argument("--select", metavar="ID", help="a timeline entry to select")
-    parser.add_argument("--size", default="1280x720", help="window size (default 1280x720)")
+    parser.add_argument("--size", default="1600x1000", help="window size (default 1600x1000, "
+                        "the README's)")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from studio.document import persistence
     from studio.document.errors import DocumentError
+    from studio.ui.theme import apply_dark_theme
     from studio.ui.window.main_window import MainWindow
     from studio.ui.window.prompts import Prompts
 
@@ -40,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"screenshot: {exc}", file=sys.stderr)
         return 2
     width, height = (int(v) for v in args.size.split("x"))
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    apply_dark_theme(app)  # as the studio starts
     window = MainWindow(opened, prompts=Prompts())
     window.resize(width, height)
     window.show()

@@ -62,17 +62,26 @@ class QtInspector(QWidget):
         self.project = project
         self.entry_id: str | None = None
         self.title = QLabel(NOTHING)
+        self.title.setWordWrap(True)  # a long prompt must not widen the dock
         self.footage = FootageEditor(self._footage, parent=self)
         self.spec = SpecEditor(self._spec, parent=self)
         self.pins = PinsEditor(project, self._spec, parent=self)
         self.takes = TakesList(self._generation, thumb=thumb, parent=self)
-        form = QFormLayout(self)
+        self.form = form = QFormLayout(self)
+        # Narrow docks put labels above their fields rather than cut the fields off.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow(self.title)
-        for editor in (self.footage, self.spec, self.pins, self.takes):
+        self.footage.add_rows(form)
+        first = form.rowCount()
+        for editor in (self.spec, self.pins, self.takes):
             editor.add_rows(form)
+        #: The rows of a generated entry's spec, pins and takes, hidden for other entries.
+        self.generation_rows = range(first, form.rowCount())
         self._connect()
         self.subscriptions = Subscriptions()
         self.subscriptions.connect(project.events.item_changed, self._on_changed)
+        # A split or trim replaces the entry in its track: show its new values.
+        self.subscriptions.connect(project.events.track_spliced, self._on_spliced)
         self.show_entry(None)
 
     def _connect(self) -> None:
@@ -117,6 +126,8 @@ class QtInspector(QWidget):
             kind = "clip" if isinstance(item, Clip) else "still"
             self.title.setText(f"{kind} {item.name or item.id}, {item.duration} frames")
         generation = self._generation()
+        for row in self.generation_rows:
+            self.form.setRowVisible(row, generation is not None)
         editors = (*self.spec.editors(), self.takes.list, *self.pins.editors())
         for editor in editors:
             editor.blockSignals(True)
@@ -172,6 +183,11 @@ class QtInspector(QWidget):
 
     def _on_changed(self, _track: object, _index: int, _old: object, new: Any) -> None:
         if new.id == self.entry_id:
+            self.show_entry(self.entry_id)
+
+    def _on_spliced(self, _track: object, _index: int, removed: tuple[TrackEntry, ...],
+                    inserted: tuple[TrackEntry, ...]) -> None:
+        if any(entry.id == self.entry_id for entry in (*removed, *inserted)):
             self.show_entry(self.entry_id)
 
     def detach(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import QFormLayout, QGridLayout, QSpinBox, QWidget
 
 from studio.document.model import Clip, Still
 
@@ -42,10 +42,10 @@ class FootageEditor(QObject):
             box.setPrefix(prefix)
         self.duration.setSuffix(" frames")
         self.row = QWidget()
-        row = QHBoxLayout(self.row)
-        row.setContentsMargins(0, 0, 0, 0)
-        for box in self.boxes():
-            row.addWidget(box)
+        grid = QGridLayout(self.row)  # in and out side by side, the duration below: narrow
+        grid.setContentsMargins(0, 0, 0, 0)
+        for index, box in enumerate(self.boxes()):
+            grid.addWidget(box, index // 2, index % 2)
         self.source_in.valueChanged.connect(lambda v: self._trim("in", v))
         self.source_out.valueChanged.connect(lambda v: self._trim("out", v))
         self.duration.valueChanged.connect(lambda v: self._trim("duration", v))

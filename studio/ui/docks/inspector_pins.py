@@ -97,12 +97,13 @@ class PinsEditor(QObject):
         return (self.list, self.at, self.strength, *self.buttons.values())
 
     def add_rows(self, form: QFormLayout) -> None:
-        """Add the "Pins" list and the selected pin's row to the inspector's form."""
+        """Add the "Pins" list and the selected pin's rows to the inspector's form."""
         form.addRow("Pins", self.list)
-        row = QHBoxLayout()
-        for widget in (self.at, self.strength, *self.buttons.values()):
-            row.addWidget(widget)
-        form.addRow(row)
+        for widgets in ((self.at, self.strength), self.buttons.values()):  # two rows: narrow
+            row = QHBoxLayout()
+            for widget in widgets:
+                row.addWidget(widget)
+            form.addRow(row)
 
     def show(self, spec: GeneratedSpec | None) -> None:
         """List ``spec``'s pins, keeping the selected row where it can (empty for None)."""

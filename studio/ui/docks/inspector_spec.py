@@ -71,6 +71,10 @@ class SpecEditor(QObject):
                      "guidance"):
             getattr(self, name).setObjectName(name)
         self.frame_size.setObjectName("size")
+        for combo in (self.model, self.frame_size):  # long model ids must not widen the dock
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         self._connect()
 
     def editors(self) -> tuple[QWidget, ...]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
+from studio.ui.theme import apply_dark_theme
 from studio.ui.window.main_window import MainWindow
 from studio.ui.window.prompts import Prompts
 from studio.ui.window.refcount_guard import bindings_drop_references
@@ -87,6 +88,7 @@ def run(opened: OpenedProject | None, *, screenshot: Path | None = None,
               "(pip install -e .).", file=sys.stderr)
         return 2
     app.setApplicationName("Frameloom")
+    apply_dark_theme(app)
     if not engine:
         return _show(app, MainWindow(opened, prompts=_prompts(screenshot)), screenshot)
     import asyncio

@@ -129,3 +129,20 @@ def test_a_clips_source_in_and_out_and_a_stills_duration_are_ripple_trims(
     while window.session.stack.canUndo():
         window.action_set["undo"].trigger()
     assert _json(window) == before
+
+
+def test_plain_clips_hide_the_generation_rows_and_a_split_shows_the_new_length(
+        window: MainWindow) -> None:
+    inspector = window.inspector
+    window.timeline.set_selection(["clip-1"])
+    assert not inspector.spec.prompt.isVisibleTo(inspector)
+    assert not inspector.takes.list.isVisibleTo(inspector)
+    assert inspector.footage.row.isVisibleTo(inspector)
+    window.timeline.set_playhead(20)
+    window.action_set["split"].trigger()
+    assert inspector.title.text() == "clip Clip 1, 20 frames"  # the left half, refreshed
+    window.action_set["undo"].trigger()
+    assert inspector.title.text() == "clip Clip 1, 48 frames"
+    window.timeline.set_selection(["shot-1"])
+    assert inspector.spec.prompt.isVisibleTo(inspector)
+    assert not inspector.footage.row.isVisibleTo(inspector)
