@@ -170,7 +170,7 @@ def test_in_process_generate_is_refused(tmp_path: Path) -> None:
         [sys.executable, "-m", "engine.cli", "generate", "--model", "tiny-ltx", "--prompt",
          "an erotic toddler", "--output", str(tmp_path / "out.mp4")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 2, result.stderr  # refused input, as submit exits (README)
     assert ("The prompt was refused by the rule 'minors-sexual' of the prompt policy"
             in result.stderr)
     assert "Traceback" not in result.stderr and not (tmp_path / "out.mp4").exists()
