@@ -4,6 +4,7 @@ A map for newcomers, each package's ``__init__`` saying what it holds and what i
 
 - ``commands``, ``undo``: one ``QUndoCommand`` per document edit and named transactions
   (``PySide6.QtGui`` only, never widgets); ``subscriptions``: document signals a view follows.
+- ``theme``: the dark Fusion palette the studio starts with.
 - ``workers/``: handing results from worker threads to the GUI thread; thumbnails, proxies.
 - ``timeline/``: the painted timeline view, its Qt-free geometry and drag state.
 - ``viewer/``: the frame at the playhead, playback, and the transport (play, step, marks).
