@@ -295,8 +295,8 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
 
         try:
             take = run_plan(plan, on_step)
-            written = write_outputs(plan, take, target, joined_path,
-                                    replay_settings(request, operation))
+            written, seams = write_outputs(plan, take, target, joined_path,
+                                           replay_settings(request, operation))
         except BackendError as exc:
             bar.close()
             print(f"frameloom-engine: {exc.message} {exits.run_words(exc.hint or '')}".rstrip(),
@@ -318,6 +318,10 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
                             if (rate := clip_rate(clip.path)) and abs(rate - fps) > 0.01)]
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
+    for join in seams["joins"]:
+        print(f"seam: {' -> '.join(join['between'])} at frame {join['at']}: jump "
+              f"{join['jump']:.2f}x the median change, colour {join['delta_e']:.2f} Delta E "
+              f"({join['delta_e_first']:.2f} from the start)", file=sys.stderr)
     for path in written:
         print(path)
     return 0

@@ -14,6 +14,7 @@ from engine.backends.cache import PipelineCache
 from engine.models.installed import find_model
 from engine.operations.colour import crossfade, match_colour
 from engine.operations.planner import Clip, Operation, Plan, PlanError
+from engine.operations.seams import Segment, measure
 from engine.output.record import provenance
 from engine.output.video import write_video
 from engine.protocol.requests import GenerationRequest
@@ -182,9 +183,34 @@ def join(plan: Plan, take: np.ndarray) -> np.ndarray:
     return np.concatenate(parts)
 
 
+def seam_measures(plan: Plan, take: np.ndarray, joined: np.ndarray) -> dict[str, Any]:
+    """The seam jump and colour drift at every join of the joined result: between source
+    clips and the take, and between the take's windows (see :func:`engine.operations.seams.
+    measure`); a loop's join from its take back to its clip's start too."""
+    sizes = [w.keep.frames - w.blend for w in plan.windows]
+    if plan.windows[0].before:  # planned backwards: window 0 is the last in time
+        sizes.reverse()
+    names = [f"window {k}" for k in range(len(sizes))]
+    if plan.windows[0].before:
+        names.reverse()
+    segments, at = [], 0
+    for part in plan.joined:
+        if part.clip is None:
+            for name, size in zip(names, sizes, strict=True):
+                segments.append(Segment(name, at, size))
+                at += size
+        else:
+            name = Path(plan.clips[part.clip].path).name
+            segments.append(Segment(f"clip {name}", at, part.span.frames))
+            at += part.span.frames
+    return measure(joined, segments, take, wrap=plan.operation == "loop")
+
+
 def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Path | None = None,
-                  settings: dict[str, Any] | None = None) -> list[Path]:
-    """Write the take and, when asked, the joined result, each carrying the plan as settings.
+                  settings: dict[str, Any] | None = None) -> tuple[list[Path], dict[str, Any]]:
+    """Write the take and, when asked, the joined result, each carrying the plan as settings
+    and the seam measures (:func:`seam_measures`, under ``"seams"``); returns the paths
+    written and the measures.
 
     Raises
     ------
@@ -192,13 +218,14 @@ def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Pa
         If a video cannot be written or does not decode.
     """
     fps = plan.windows[0].request.fps
-    common = {**plan.to_dict(), **(settings or {})}
+    joined = join(plan, take)
+    seams = seam_measures(plan, take, joined)
+    common = {**plan.to_dict(), **(settings or {}), "seams": seams}
     written = [write_video(take, fps, take_path, {**common, "part": "take"})]
     if joined_path is not None:
-        written.append(write_video(join(plan, take), fps, joined_path,
-                                   {**common, "part": "joined"},
+        written.append(write_video(joined, fps, joined_path, {**common, "part": "joined"},
                                    lossless=plan.operation == "retake"))
-    return written
+    return written, seams
 
 
 def replay_settings(request: GenerationRequest, operation: Operation) -> dict[str, Any]:

@@ -72,12 +72,12 @@ def run_operation_job(request: GenerationRequest, spec: OperationSpec, info: Mod
         take: np.ndarray = run_plan(plan, window_step, cache, profile)
         generated = time.perf_counter()
         try:
-            written = write_outputs(plan, take, output, joined_path(output),
-                                    replay_settings(request, operation))
+            written, seams = write_outputs(plan, take, output, joined_path(output),
+                                           replay_settings(request, operation))
         except OutputError as exc:
             raise OperationFailure("output_failed", str(exc),
                                    "Check that the disk has free space, then try again.") from None
-    settings = {**plan.to_dict(), **replay_settings(request, operation),
+    settings = {**plan.to_dict(), **replay_settings(request, operation), "seams": seams,
                 "memory_profile": profile, "device": cache.device}
     timings = {"generate_s": generated - started, "encode_s": time.perf_counter() - generated}
     return [str(path) for path in written], settings, timings

@@ -60,6 +60,12 @@ def test_a_retake_job_runs_in_the_worker_and_keeps_the_rest_of_the_clip(
     assert len(take) == 7 and len(joined) == 20
     assert np.array_equal(joined[:6], before[:6]) and np.array_equal(joined[13:], before[13:])
     assert record["settings"]["spec"]["span"] == [6, 7]
+    seams = record["settings"]["seams"]  # before -> take -> after, in the record and jobs list
+    assert [join["between"] for join in seams["joins"]] == [["clip source.mp4", "window 0"],
+                                                            ["window 0", "clip source.mp4"]]
+    with engine.control() as control:
+        listed = control.request(p.ListJobs(id=control.next_id()))["jobs"]
+    assert next(job for job in listed if job["id"] == "retake-1")["settings"]["seams"] == seams
 
 
 def test_a_long_shot_job_reports_progress_over_all_its_windows(engine: Engine) -> None:

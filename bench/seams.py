@@ -1,0 +1,120 @@
+"""Seam jumps and colour drift of every operation on frameloom-mini at its default size.
+
+Run ``python bench/seams.py`` (``--help`` for options). From fixed inputs (two source clips that
+frameloom-mini makes first from fixed prompts and seeds) it runs extend forward, extend
+backward, bridge, loop, retake and a long shot with two timed prompts (20 s by default;
+``--duration`` shortens it), each through the engine's own planner and runner, and prints every
+join's seam jump (the change across it as a multiple of the take's median frame-to-frame
+change) and colour drift (Delta E of the mean Lab colours across the join, and against the
+first part). Issue 19's targets: every seam at most 2x, drift over the long shot at most 3
+Delta E. With ``--write`` the table goes into docs/BENCHMARKS.md between its markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from engine.backends.cache import PipelineCache  # noqa: E402
+from engine.mini.evaluate import write_benchmarks  # noqa: E402
+from engine.models.installed import find_model  # noqa: E402
+from engine.operations.planner import Cue, Operation, make_plan  # noqa: E402
+from engine.operations.runner import clips_in, run_plan, write_outputs  # noqa: E402
+from engine.output.video import write_video  # noqa: E402
+from engine.protocol.requests import FrameRange, GenerationRequest  # noqa: E402
+
+MODEL = "frameloom-mini"
+PROMPT_A = "a red circle moves left on a blue background"
+PROMPT_B = "a yellow square moves right on a green background"
+CUES = ("a red circle moves up on a blue background",
+        "a red circle moves right on a blue background")
+BEGIN, END = "<!-- seams: begin -->", "<!-- seams: end -->"
+SEAM_TARGET, DRIFT_TARGET = 2.0, 3.0
+
+
+def _cases(a: str, b: str, frames: int, long_frames: int) -> list[tuple[str, Operation]]:
+    """The operations measured, on source clips ``a`` and ``b``."""
+    clip_a, clip_b = clips_in([a, b])
+    third = long_frames // 3
+    return [
+        ("extend forward", Operation("extend_forward", frames, (clip_a,))),
+        ("extend backward", Operation("extend_backward", frames, (clip_b,))),
+        ("bridge", Operation("bridge", frames, (clip_a, clip_b))),
+        ("loop", Operation("loop", frames, (clip_a,))),
+        ("retake", Operation("retake", frames // 2, (clip_a,),
+                             span=FrameRange(clip_a.frames // 4, frames // 2))),
+        (f"long shot {long_frames} frames, 2 timed prompts",
+         Operation("shot", long_frames, cues=(Cue(third, CUES[0]), Cue(2 * third, CUES[1])))),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every case and print its joins; returns 0 (1 when a target is missed)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=float, default=20.0,
+                        help="the long shot's length in seconds (default 20)")
+    parser.add_argument("--frames", type=int, default=24,
+                        help="each operation's take length in frames (default 24)")
+    parser.add_argument("--steps", type=int, default=20, help="denoising steps (default 20)")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help="run only the cases whose name starts with NAME; repeatable")
+    parser.add_argument("--write", action="store_true", help="record in docs/BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    info = find_model(MODEL)
+    d = info.defaults
+    base = GenerationRequest(MODEL, PROMPT_A, d.width, d.height, d.frames, d.fps, seed=0,
+                             steps=args.steps, guidance=3.0)
+    cache = PipelineCache()
+    rows: list[str] = []
+    missed = False
+    with tempfile.TemporaryDirectory(prefix="seams-") as folder:
+        scratch = Path(folder)
+        sources = []
+        for name, prompt, seed in (("a", PROMPT_A, 1), ("b", PROMPT_B, 2)):
+            request = dataclasses.replace(base, prompt=prompt, seed=seed, frames=33)
+            plan = make_plan(request, info.constraints, Operation("shot", 33), scratch)
+            frames = run_plan(plan, lambda *_: None, cache)
+            sources.append(str(write_video(frames, d.fps, scratch / f"{name}.mp4")))
+        long_frames = round(args.duration * d.fps)
+        for name, operation in _cases(sources[0], sources[1], args.frames, long_frames):
+            if args.only and not any(name.startswith(o) for o in args.only):
+                continue
+            started = time.perf_counter()
+            plan = make_plan(base, info.constraints, operation, scratch / name.split()[0])
+            take = run_plan(plan, lambda *_: None, cache)
+            _, seams = write_outputs(plan, take, scratch / "take.mp4")
+            seconds = time.perf_counter() - started
+            rows.extend(_rows(name, len(plan.windows), seconds, seams))
+            missed |= seams["max_jump"] > SEAM_TARGET or (
+                name.startswith("long") and seams["max_delta_e_first"] > DRIFT_TARGET)
+            print("\n".join(rows[-len(seams["joins"]) or -1:]), flush=True)
+    table = "\n".join([f"frameloom-mini {d.width}x{d.height}, {args.steps} steps, CPU; "
+                       f"targets: jump <= {SEAM_TARGET}x, long-shot drift <= {DRIFT_TARGET} "
+                       "Delta E", "", "| case | windows | s | join | jump | Delta E | "
+                       "Delta E from first |", "|---|---|---|---|---|---|---|", *rows])
+    print()
+    print(table)
+    if args.write:
+        write_benchmarks(table, REPO / "docs" / "BENCHMARKS.md", (BEGIN, END),
+                         "Seams and drift (issue 19)")
+    return 1 if missed else 0
+
+
+def _rows(name: str, windows: int, seconds: float, seams: dict[str, Any]) -> list[str]:
+    if not seams["joins"]:
+        return [f"| {name} | {windows} | {seconds:.0f} | none | | | |"]
+    return [f"| {name} | {windows} | {seconds:.0f} | {' -> '.join(j['between'])} "
+            f"(frame {j['at']}) | {j['jump']:.2f} | {j['delta_e']:.2f} | "
+            f"{j['delta_e_first']:.2f} |" for j in seams["joins"]]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

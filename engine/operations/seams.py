@@ -1,0 +1,89 @@
+"""Seam and drift measures of a take: the jump at each join and the colour drift across them."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.operations.colour import to_lab
+
+_EDGE = 8  # frames each side of a join whose mean colour is compared
+_FLOOR = 0.5  # grey levels: the least median change a still take is measured against
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of the joined result: ``frames`` frames from ``start``, named ``name`` (a source
+    clip, or a window of the take)."""
+
+    name: str
+    start: int
+    frames: int
+
+
+def frame_changes(frames: np.ndarray) -> np.ndarray:
+    """Mean absolute change, in grey levels, from each frame to the next (``len - 1`` values)."""
+    if len(frames) < 2:
+        return np.zeros(0)
+    values = frames.astype(np.int16)
+    return np.asarray(np.abs(np.diff(values, axis=0)).reshape(len(frames) - 1, -1).mean(axis=1))
+
+
+def mean_lab(frames: np.ndarray) -> np.ndarray:
+    """The mean CIE Lab colour over every pixel of ``frames``."""
+    return np.asarray(to_lab(frames).reshape(-1, 3).astype(np.float64).mean(axis=0))
+
+
+def delta_e(first: np.ndarray, second: np.ndarray) -> float:
+    """CIE76 Delta E (Euclidean distance in Lab) between the mean colours of two runs."""
+    return float(np.linalg.norm(mean_lab(first) - mean_lab(second)))
+
+
+def measure(joined: np.ndarray, segments: list[Segment], take: np.ndarray,
+            wrap: bool = False) -> dict[str, Any]:
+    """Measure every join between consecutive ``segments`` of ``joined``.
+
+    Parameters
+    ----------
+    joined
+        uint8 frames ``(N, H, W, 3)``: the sources and the take in time order.
+    segments
+        Consecutive runs covering ``joined`` in order; a join lies between each two.
+    take
+        The take's frames: its median frame-to-frame change is the unit of a jump.
+    wrap
+        Also measure the join from the last segment back to the first (a loop).
+
+    Returns
+    -------
+    dict
+        ``median_change`` (grey levels), and per join ``at`` (the joined frame after it),
+        ``between`` (the two segments' names), ``jump`` (the change across it as a multiple
+        of the median), ``delta_e`` (the mean colours of up to 8 frames each side) and
+        ``delta_e_first`` (the later segment's mean colour against the first segment's);
+        then ``max_jump`` and ``max_delta_e_first`` over all joins (0 when there are none).
+    """
+    changes = frame_changes(take) if len(take) > 1 else frame_changes(joined)
+    median = max(float(np.median(changes)) if len(changes) else 0.0, _FLOOR)
+    first = joined[segments[0].start:segments[0].start + segments[0].frames]
+    pairs = list(itertools.pairwise(segments))
+    if wrap and len(segments) > 1:
+        pairs.append((segments[-1], segments[0]))
+    joins: list[dict[str, Any]] = []
+    jumps: list[float] = []
+    drifts: list[float] = []
+    for before, after in pairs:
+        left = joined[before.start:before.start + before.frames]
+        right = joined[after.start:after.start + after.frames]
+        step = float(frame_changes(np.stack([left[-1], right[0]]))[0])
+        jumps.append(round(step / median, 3))
+        drifts.append(round(delta_e(right, first), 3))
+        joins.append({"at": after.start, "between": [before.name, after.name],
+                      "jump": jumps[-1],
+                      "delta_e": round(delta_e(left[-_EDGE:], right[:_EDGE]), 3),
+                      "delta_e_first": drifts[-1]})
+    return {"median_change": round(median, 3), "joins": joins,
+            "max_jump": max(jumps, default=0.0), "max_delta_e_first": max(drifts, default=0.0)}
