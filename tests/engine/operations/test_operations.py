@@ -17,6 +17,7 @@ from engine.operations.planner import Operation, make_plan
 from engine.operations.runner import read_clip, run_plan
 from engine.output.video import read_settings, write_video
 from engine.protocol.requests import FrameRange, GenerationRequest, ModelConstraints
+from support.fake_models import FakeCache
 
 SIZE = ["--width", "32", "--height", "32", "--steps", "1", "--fps", "24"]
 
@@ -244,17 +245,6 @@ class _TimeModel:
         return np.stack([self.frame((offset + j) % self.period) for j in range(request.frames)])
 
 
-class _TimeCache:
-    def __init__(self, model: _TimeModel) -> None:
-        self.model = model
-
-    def first_profile(self, _info: object) -> str:
-        return "full"
-
-    def get(self, _info: object, _profile: str) -> _TimeModel:
-        return self.model
-
-
 def _timed_clip(path: Path, times: range) -> Path:
     return write_video(np.stack([_TimeModel.frame(t) for t in times]), 24, path)
 
@@ -277,7 +267,7 @@ def test_chained_windows_make_a_take_continuous_in_time(tmp_path: Path, kind: st
     constraints = ModelConstraints(32, (4, 1), 257)
     plan = make_plan(base, constraints, Operation(kind, frames, clips[kind], window=window),
                      tmp_path)
-    cache: Any = _TimeCache(_TimeModel(period))
+    cache: Any = FakeCache(_TimeModel(period))
     take = run_plan(plan, lambda *_args: None, cache)
     first = b_start - frames if kind == "extend_backward" else length
     levels = [_TimeModel.level(f) for f in take]
