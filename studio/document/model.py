@@ -21,8 +21,9 @@ from .timebase import FrameRange, parse_rate
 
 MediaKind = Literal["still", "clip"]
 MEDIA_KINDS: tuple[str, ...] = ("still", "clip")
-GenerationKind = Literal["shot", "extend_forward", "extend_backward", "bridge", "loop"]
-GENERATION_KINDS: tuple[str, ...] = ("shot", "extend_forward", "extend_backward", "bridge", "loop")
+GenerationKind = Literal["shot", "extend_forward", "extend_backward", "bridge", "loop", "retake"]
+GENERATION_KINDS: tuple[str, ...] = ("shot", "extend_forward", "extend_backward", "bridge", "loop",
+                                     "retake")
 TakeStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
 TAKE_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 TransitionKind = Literal["cut", "crossfade", "bridge"]
@@ -40,6 +41,11 @@ def new_id(prefix: str) -> str:
 
 def _meta() -> dict[str, Any]:
     return {}
+
+
+#: Field metadata of a field added after format 1: a file leaves it out while it holds its
+#: default, so files without it read unchanged and spec hashes do not drift.
+OMIT_DEFAULT: Mapping[str, Any] = {"omit_default": True}
 
 
 # --------------------------------------------------------------------------------------- media
@@ -119,8 +125,25 @@ class Pin:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RetakeSource:
+    """What a ``retake`` shot makes again: frames ``span`` of a pool clip (``media_id``) or of
+    a take's file (``take_path``), of which the timeline showed ``shown``.
+
+    The shown frames on either side of the span are pinned, so the new frames lead from the
+    ones before and into the ones after. Both ranges count the source's frames at the project
+    rate, as a clip's ``source`` does; exactly one of ``media_id`` and ``take_path`` is set.
+    """
+
+    shown: FrameRange
+    span: FrameRange
+    media_id: str | None = None
+    take_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GeneratedSpec:
-    """Everything the engine needs to make a take. ``width``/``height`` None means project size."""
+    """Everything the engine needs to make a take. ``width``/``height`` None means project size;
+    ``retake`` says what a ``retake`` makes again (None for every other kind)."""
 
     kind: GenerationKind
     prompt: str
@@ -133,11 +156,16 @@ class GeneratedSpec:
     guidance: float = 3.0
     width: int | None = None
     height: int | None = None
+    retake: RetakeSource | None = field(default=None, metadata=OMIT_DEFAULT)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Take:
-    """One result of a generation job. ``path`` lies under the project's ``takes/`` folder."""
+    """One result of a generation job. ``path`` lies under the project's ``takes/`` folder.
+
+    ``metadata`` holds what the engine measured of it, such as ``seams`` (the worst seam jump
+    and colour drift at its joins; see ``studio.engine_link.takes.seam_figures``).
+    """
 
     id: str
     job_id: str
@@ -145,6 +173,7 @@ class Take:
     spec_hash: str
     status: TakeStatus
     created: str  # ISO 8601, UTC
+    metadata: Mapping[str, Any] = field(default_factory=_meta, metadata=OMIT_DEFAULT)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

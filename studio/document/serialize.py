@@ -3,7 +3,9 @@
 Every object is written with a ``"schema": "Name.1"`` tag, as OpenTimelineIO does. Reading is
 strict: wrong types, missing or unknown keys and unknown schemas raise
 :class:`ProjectFileError` with the path of the offending value. ``lenient=True`` ignores unknown
-keys, for files written by a newer Frameloom that are opened read-only.
+keys, for files written by a newer Frameloom that are opened read-only. Fields added since
+format 1 (``model.OMIT_DEFAULT``) are left out while they hold their default, so a file
+without them means what it meant before they existed.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ OBJECT_VERSION = 1
 SCHEMAS: dict[str, type] = {cls.__name__: cls for cls in (
     model.Project, model.Timeline, model.Track, model.Clip, model.Still, model.Generated,
     model.Gap, model.Transition, model.MediaRef, model.Fingerprint, model.Pin,
-    model.GeneratedSpec, model.Generation, model.Take, FrameRange)}
+    model.GeneratedSpec, model.Generation, model.Take, model.RetakeSource, FrameRange)}
 
 _HINTS: dict[type, dict[str, Any]] = {}
 
@@ -42,6 +44,17 @@ def _fields(cls: type) -> list[tuple[str, Any, bool]]:
             for f in dataclasses.fields(cls) if f.compare]
 
 
+def _left_out(cls: type, name: str, value: Any) -> bool:
+    """Whether a field added after format 1 (``model.OMIT_DEFAULT``) holds its default, so a
+    file leaves it out and reads as it did before the field existed."""
+    found = next(f for f in dataclasses.fields(cls) if f.name == name)
+    if not found.metadata.get("omit_default"):
+        return False
+    if found.default_factory is not dataclasses.MISSING:
+        return bool(value == found.default_factory())
+    return bool(value == found.default)
+
+
 # ------------------------------------------------------------------------------------ writing
 def encode(value: Any) -> Any:
     """A JSON-ready copy of a document object (or any value inside one)."""
@@ -49,6 +62,8 @@ def encode(value: Any) -> Any:
         out: dict[str, Any] = {"schema": f"{type(value).__name__}.{OBJECT_VERSION}"}
         for name, hint, _req in _fields(type(value)):
             field_value = getattr(value, name)
+            if _left_out(type(value), name, field_value):
+                continue
             if typing.get_args(hint)[1:] == (model.MediaRef,):  # the media pool: a list in files
                 out[name] = [encode(v) for v in field_value.values()]
             else:

@@ -74,6 +74,7 @@ def check_generation(project: Project, generation: Generation, where: str,
             _fail(where, f"pin {pin.id} at frame {pin.at} does not fit in {spec.duration} frames")
         if not 0.0 <= pin.strength <= 1.0:
             _fail(where, f"pin {pin.id} strength must be between 0 and 1, not {pin.strength}")
+    _check_retake(project, generation, where)
     for take in generation.takes:
         _unique(take.id, ids, where)
         check_take_path(take.path, f"{where} take {take.id}")
@@ -81,6 +82,33 @@ def check_generation(project: Project, generation: Generation, where: str,
             _fail(where, f"take {take.id} has unknown status {take.status!r}")
     if generation.active_take_id is not None and generation.active_take is None:
         _fail(where, f"active take {generation.active_take_id!r} is not one of its takes")
+
+
+def _check_retake(project: Project, generation: Generation, where: str) -> None:
+    """A retake names one source and a span inside what was shown of it, as long as the shot."""
+    spec, retake = generation.spec, generation.spec.retake
+    if (spec.kind == "retake") != (retake is not None):
+        _fail(where, "a retake, and only a retake, names the frames it makes again")
+    if retake is None:
+        return
+    if (retake.media_id is None) == (retake.take_path is None):
+        _fail(where, "a retake makes frames of one clip or one take again, so it names one")
+    if retake.media_id is not None:
+        media = project.media.get(retake.media_id)
+        if media is None or media.kind != "clip":
+            _fail(where, f"the retake's clip {retake.media_id!r} is not a clip in the media pool")
+        length = media.length_at(project.rate)
+        if length is not None and retake.shown.end > length:
+            _fail(where, f"the retake reads past the end of its clip ({length} frames)")
+    if retake.take_path is not None:
+        check_take_path(retake.take_path, f"{where} retake")
+    shown, span = retake.shown, retake.span
+    if shown.start < 0 or not shown.start <= span.start < span.end <= shown.end:
+        _fail(where, f"the retake's frames {span.start}-{span.end - 1} are not inside the "
+                     f"frames {shown.start}-{shown.end - 1} shown of its source")
+    if span.duration != spec.duration:
+        _fail(where, f"a retake of {span.duration} frames must last {span.duration} frames, "
+                     f"not {spec.duration}")
 
 
 def _unique(entry_id: str, ids: set[str], where: str) -> None:

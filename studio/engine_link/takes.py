@@ -10,21 +10,30 @@ The item's kind picks the operation, and its neighbours on the track give the cl
 - ``extend_forward``: the clip (or finished take) just before the item;
 - ``extend_backward``: the clip just after it;
 - ``bridge``: the clips on either side (of the item, or of the transition that holds it);
-- ``loop``: the clip just before it.
+- ``loop``: the clip just before it;
+- ``retake``: the clip or take its spec names (``spec.retake``), not a neighbour: the item
+  stands where the retaken frames stood, and the engine pins that source's frames either
+  side of its ``span``.
 
 Each clip goes with the range of its file's own frames that the timeline shows (a
 ``ClipRange``), so the engine continues a trimmed clip from its last shown frame, and leads into
 its first shown one, rather than from the ends of its file; a take is ranged the same way.
+
+A finished job's settings carry the engine's seam measures; :func:`take_for` keeps their
+worst figures in the take's metadata (:func:`seam_figures`) for the takes list to show.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import math
 import os
 import shutil
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, TypeGuard
 
 from engine.protocol import ClipRange, GenerationRequest, OperationSpec, Pin, atomic_output
 from studio.document import serialize
@@ -43,8 +52,8 @@ from studio.document.model import (
 from studio.document.persistence import resolve_media_path
 from studio.errors import StudioError
 
-__all__ = ["GenerationSetupError", "entry_of_job", "job_id_for", "request_for", "store_take",
-           "take_for"]
+__all__ = ["GenerationSetupError", "entry_of_job", "job_id_for", "request_for", "seam_figures",
+           "store_take", "take_for"]
 
 _SEP = "/"
 
@@ -123,6 +132,35 @@ def _neighbour(project: Project, project_dir: Path, entries: list[TrackEntry], i
     raise GenerationSetupError(f"There is no clip {what}; put one there first.")
 
 
+def _retake_source(project: Project, project_dir: Path, generation: Generation
+                   ) -> tuple[str, ClipRange, ClipRange]:
+    """A retake's source file, the range of its own frames shown, and the span made again."""
+    retake = generation.spec.retake
+    if retake is None:
+        raise GenerationSetupError("This retake does not say what it makes again; mark In and "
+                                   "Out over the clip and use Retake In to Out.")
+    if retake.take_path is not None:  # takes are made at the project's rate: frames 1:1
+        return (str(resolve_media_path(project_dir, retake.take_path)),
+                ClipRange(start=retake.shown.start, frames=retake.shown.duration),
+                ClipRange(start=retake.span.start, frames=retake.span.duration))
+    media = project.media.get(retake.media_id or "")
+    if media is None:
+        raise GenerationSetupError("The retake's clip is not in the media pool; re-import it.")
+    first = media.own_frame(retake.shown.start, project.rate)
+    last = media.own_frame(retake.shown.end - 1, project.rate)
+    if media.frames is not None:
+        last = min(last, media.frames - 1)
+    start = media.own_frame(retake.span.start, project.rate)
+    frames = media.own_frame(retake.span.end - 1, project.rate) + 1 - start
+    if frames != retake.span.duration:
+        raise GenerationSetupError("The clip's frame rate is not the project's, so its frames "
+                                   "cannot be made again one for one; set the project's frame "
+                                   "rate to the clip's to retake it.")
+    return (str(resolve_media_path(project_dir, media)),
+            ClipRange(start=first, frames=max(1, last - first + 1)),
+            ClipRange(start=start, frames=frames))
+
+
 def _clips(project: Project, project_dir: Path, entry_id: str, kind: str
            ) -> tuple[tuple[str, ClipRange], ...]:
     try:
@@ -148,7 +186,7 @@ def request_for(project: Project, project_dir: str | os.PathLike[str], entry_id:
     ------
     GenerationSetupError
         With one sentence, when the item is not generated, has no prompt, or lacks the clip
-        its operation continues.
+        its operation continues (or, for a retake, remakes).
     """
     folder = Path(project_dir)
     try:
@@ -159,7 +197,12 @@ def request_for(project: Project, project_dir: str | os.PathLike[str], entry_id:
     spec = generation.spec
     if not spec.prompt.strip():
         raise GenerationSetupError("Write a prompt for the item first, in the inspector.")
-    clips = _clips(project, folder, entry_id, spec.kind)
+    span: ClipRange | None = None
+    if spec.kind == "retake":
+        path, shown, span = _retake_source(project, folder, generation)
+        clips: tuple[tuple[str, ClipRange], ...] = ((path, shown),)
+    else:
+        clips = _clips(project, folder, entry_id, spec.kind)
     pins = _pins(project, folder, generation) if spec.kind == "shot" else ()
     fps = max(1, min(120, round(project.rate)))
     request = GenerationRequest(
@@ -169,7 +212,7 @@ def request_for(project: Project, project_dir: str | os.PathLike[str], entry_id:
         guidance=spec.guidance, pins=pins)
     return request, OperationSpec(kind=spec.kind, frames=spec.duration,
                                   clips=tuple(path for path, _ in clips),
-                                  ranges=tuple(shown for _, shown in clips))
+                                  ranges=tuple(shown for _, shown in clips), span=span)
 
 
 def store_take(output: str | os.PathLike[str], takes_folder: Path | None) -> str:
@@ -205,8 +248,35 @@ def store_take(output: str | os.PathLike[str], takes_folder: Path | None) -> str
     return f"{takes_folder.name}/{target.name}"
 
 
-def take_for(project: Project, entry_id: str, job_id: str, path: str) -> Take | None:
-    """A done take for ``entry_id`` from job ``job_id``; None if the item already has it."""
+def seam_figures(settings: Mapping[str, Any]) -> dict[str, float | int] | None:
+    """The worst seam figures of a finished job's ``settings`` (its ``seams`` measures), for a
+    take's metadata: ``max_jump`` (the largest jump at a join, as a multiple of the take's
+    median frame-to-frame change), ``max_drift`` (the largest mean Delta E in Lab against the
+    first part) and ``joins`` (how many joins were measured). None when the engine measured
+    nothing (an older engine) or sent figures that are not finite numbers."""
+    seams = settings.get("seams")
+    if not isinstance(seams, Mapping):
+        return None
+    jump, drift, joins = seams.get("max_jump"), seams.get("max_delta_e_first"), \
+        seams.get("joins")
+    if not (_finite(jump) and _finite(drift)):
+        return None
+    return {"max_jump": float(jump), "max_drift": float(drift),
+            "joins": len(joins) if isinstance(joins, list) else 0}
+
+
+def _finite(value: object) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value)
+
+
+def take_for(project: Project, entry_id: str, job_id: str, path: str,
+             settings: Mapping[str, Any] | None = None) -> Take | None:
+    """A done take for ``entry_id`` from job ``job_id``; None if the item already has it.
+
+    ``settings`` are the job's recorded settings; their seam figures go into the take's
+    metadata under ``seams`` (see :func:`seam_figures`).
+    """
     try:
         _track, _index, entry = project.find(entry_id)
     except EditError:
@@ -215,5 +285,7 @@ def take_for(project: Project, entry_id: str, job_id: str, path: str) -> Take | 
     if any(take.job_id == job_id for take in generation.takes):
         return None
     created = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    figures = seam_figures(settings or {})
     return Take(id=new_id("take"), job_id=job_id, path=path,
-                spec_hash=serialize.spec_hash(generation.spec), status="done", created=created)
+                spec_hash=serialize.spec_hash(generation.spec), status="done", created=created,
+                metadata={"seams": figures} if figures is not None else {})

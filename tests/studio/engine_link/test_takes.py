@@ -10,12 +10,21 @@ import pytest
 
 from engine.protocol import ClipRange
 from studio.document import edits, persistence
-from studio.document.model import Clip, FrameRange, Generated, GeneratedSpec, Generation, Project
+from studio.document.model import (
+    Clip,
+    FrameRange,
+    Generated,
+    GeneratedSpec,
+    Generation,
+    Project,
+    RetakeSource,
+)
 from studio.engine_link.takes import (
     GenerationSetupError,
     entry_of_job,
     job_id_for,
     request_for,
+    seam_figures,
     store_take,
     take_for,
 )
@@ -178,3 +187,55 @@ def test_a_failed_copy_leaves_no_half_take_behind(tmp_path: Path,
     with pytest.raises(GenerationSetupError, match="No space left on device"):
         store_take(output, takes)
     assert list(takes.iterdir()) == []
+
+
+def _retake(project: Project, source: RetakeSource, prompt: str = "calmer waves") -> str:
+    spec = GeneratedSpec(kind="retake", prompt=prompt, duration=source.span.duration,
+                         retake=source)
+    item = Generated(id="gen-retake", generation=Generation(spec=spec),
+                     source=FrameRange(0, source.span.duration))
+    edits.append(project, project.timeline.tracks[0].id, item)
+    return item.id
+
+
+def test_a_retake_sends_its_clip_the_range_shown_and_the_span(
+        opened: tuple[Project, Path]) -> None:
+    project, folder = opened
+    retake = _retake(project, RetakeSource(shown=FrameRange(4, 60), span=FrameRange(20, 12),
+                                           media_id="media-clip-2"))
+    request, operation = request_for(project, folder, retake)
+    assert (operation.kind, operation.frames, operation.clips) == (
+        "retake", 12, (str(folder / "media/clip-2.mp4"),))
+    assert operation.ranges == (ClipRange(4, 60),) and operation.span == ClipRange(20, 12)
+    assert (request.prompt, request.frames, request.pins) == ("calmer waves", 12, ())
+
+
+def test_a_retake_of_a_take_uses_the_take_and_a_clip_at_another_rate_is_refused(
+        opened: tuple[Project, Path]) -> None:
+    project, folder = opened
+    retake = _retake(project, RetakeSource(shown=FrameRange(0, 48), span=FrameRange(8, 16),
+                                           take_path="takes/t.mp4"))
+    operation = request_for(project, folder, retake)[1]
+    assert operation.clips == (str(folder / "takes/t.mp4"),)
+    assert (operation.ranges, operation.span) == ((ClipRange(0, 48),), ClipRange(8, 16))
+    edits.ripple_delete(project, retake)
+    media = project.media["media-clip-2"]
+    project.media["media-clip-2"] = dataclasses.replace(  # as if it were 48 fps
+        media, probe={**media.probe, "rate": "48", "frames": 144})
+    retake = _retake(project, RetakeSource(shown=FrameRange(0, 72), span=FrameRange(8, 16),
+                                           media_id="media-clip-2"))
+    with pytest.raises(GenerationSetupError, match="frame rate is not the project's"):
+        request_for(project, folder, retake)
+
+
+def test_a_take_keeps_the_worst_seam_figures_of_its_job(opened: tuple[Project, Path]) -> None:
+    project, _folder = opened
+    seams = {"median_change": 1.5, "max_jump": 2.6, "max_delta_e_first": 0.8,
+             "joins": [{"at": 48, "jump": 2.6}, {"at": 96, "jump": 1.1}]}
+    take = take_for(project, "shot-1", "job-1", "takes/a.mp4", {"seams": seams, "seed": 3})
+    assert take is not None
+    assert take.metadata == {"seams": {"max_jump": 2.6, "max_drift": 0.8, "joins": 2}}
+    plain = take_for(project, "shot-1", "job-2", "takes/b.mp4", {"seed": 3})
+    assert plain is not None and plain.metadata == {}  # an engine that measured nothing
+    assert seam_figures({"seams": {"max_jump": "big", "max_delta_e_first": 1}}) is None
+    assert seam_figures({"seams": {"max_jump": float("nan"), "max_delta_e_first": 1}}) is None
