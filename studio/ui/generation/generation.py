@@ -1,13 +1,14 @@
 """The Generate menu's work: new generated items, queueing their jobs, and adding finished takes.
 
 :class:`GenerationActions` turns a timeline selection into undo commands (a new shot, an
-extension, a bridge, a loop, an animated still, pins) and into engine jobs through the
-:class:`~studio.ui.generation.engine_bridge.EngineBridge`; when a job is done it copies the
-take into the project's ``takes/`` folder (off the GUI thread) and adds it to its item as one
-undo step. Every refusal is one sentence on ``message``, given when the item is made where it
-can be (a bridge that could never be generated is not made). New shots draw a fresh seed, and
-generating again with settings an earlier take was made with draws another, so each take
-differs and its spec still reproduces it. :func:`items_for_media` makes the timeline items for
+extension, a bridge, a loop, an animated still, a retake of the In to Out range, pins) and
+into engine jobs through the :class:`~studio.ui.generation.engine_bridge.EngineBridge`; when
+a job is done it copies the take into the project's ``takes/`` folder (off the GUI thread)
+and adds it to its item as one undo step. Every
+refusal is one sentence on ``message``, given when the item is made where it can be (a bridge
+that could never be generated is not made). New shots draw a fresh seed, and generating again
+with settings an earlier take was made with draws another, so each take differs and its spec
+still reproduces it. :func:`items_for_media` makes the timeline items for
 pool media (a clip whole, a still for a few seconds).
 """
 
@@ -37,6 +38,7 @@ from studio.document.model import (
     Transition,
     new_id,
 )
+from studio.document.retakes import retake_item
 from studio.document.timebase import FrameRange
 from studio.engine_link.board import JobView
 from studio.engine_link.takes import (
@@ -126,6 +128,8 @@ class GenerationActions(QObject):
         The engine adapter, or None when the studio runs without an engine.
     commit_edits
         Sends an edit still being typed (the inspector's prompt) before anything is generated.
+    marks
+        Return the timeline's In and Out marks (both included), or None when not both are set.
 
     Attributes
     ----------
@@ -140,10 +144,11 @@ class GenerationActions(QObject):
     def __init__(self, session: Callable[[], ProjectSession], playhead: Callable[[], int],
                  selection: Callable[[], list[str]], bridge: EngineBridge | None,
                  parent: QObject | None = None, *,
-                 commit_edits: Callable[[], None] = lambda: None) -> None:
+                 commit_edits: Callable[[], None] = lambda: None,
+                 marks: Callable[[], tuple[int, int] | None] = lambda: None) -> None:
         super().__init__(parent)
         self._session, self._playhead, self._selection = session, playhead, selection
-        self._commit_edits = commit_edits
+        self._commit_edits, self._marks = commit_edits, marks
         self.bridge = bridge
         self.live: LiveJobs | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes")
@@ -187,6 +192,34 @@ class GenerationActions(QObject):
         if not self._session().push(commands.InsertCommand(project, track_id, frame, item)):
             return None
         self.created.emit(item.id)
+        return item.id
+
+    def retake_in_out(self) -> str | None:
+        """Make the frames from In to Out of the clip or shot under them again, pinned to its
+        frames on both sides: a ``retake`` item placed over them (one undo step), queued at
+        once when it has a prompt (a shot's), else selected for one to be written.
+
+        Returns the new item's id, or None when refused (the reason is on ``message``).
+        """
+        marks = self._marks()
+        if marks is None:
+            self.message.emit("Mark In and Out over the frames to make again first.")
+            return None
+        project = self.project
+        try:
+            track_id, frame, item = retake_item(project, *marks, selected=self._selection(),
+                                                seed=fresh_seed())
+        except EditError as exc:
+            self.message.emit(str(exc))
+            return None
+        if not self._session().push(commands.OverwriteCommand(project, track_id, frame, item)):
+            return None
+        self.created.emit(item.id)
+        if item.generation.spec.prompt.strip():
+            self.generate([item.id])
+        else:
+            self.message.emit("Write what the retaken frames show in the inspector's prompt, "
+                              "then Generate.")
         return item.id
 
     def _place(self, kind: str, selected: list[str]) -> tuple[str, int, TrackEntry | None]:

@@ -108,6 +108,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Generate", ("bridge",)),
     ActionSpec("loop", "&Loop", "", "generation.new_item", "has_selection", "Generate",
                ("loop",)),
+    ActionSpec("retake", "Re&take In to Out", "", "generation.retake_in_out", "can_edit",
+               "Generate", tip="Make the frames from In to Out of the clip under them again, "
+               "pinned to its frames on both sides"),
     ActionSpec("generate", "&Generate", "Ctrl+Return", "generation.generate", "has_selection",
                "Generate"),
 )

@@ -85,7 +85,8 @@ class MainWindow(QMainWindow):
         # Generate sends the prompt being typed first (Ctrl+Enter leaves the prompt unfinished).
         self.generation = GenerationActions(lambda: self.session, lambda: self.timeline.playhead,
                                             self.selection, bridge, parent=self,
-                                            commit_edits=lambda: self.inspector.commit())
+                                            commit_edits=lambda: self.inspector.commit(),
+                                            marks=lambda: self.transport.marked_range())
         self.generation.message.connect(self.status_bar.showMessage)
         self.jobs = None
         if self.generation.live is not None:
