@@ -1,11 +1,16 @@
-"""The inspector's takes list: a generated entry's takes with thumbnails, to use, delete or redo."""
+"""The inspector's takes list: a generated entry's takes with thumbnails, to use, delete or redo.
+
+Each row also shows the worst seam jump and colour drift the engine measured at the take's
+joins (windows of a long shot, the source clips of an operation), red when a jump is above
+:data:`SEAM_LIMIT` times the take's median frame change, where a seam starts to show.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -19,6 +24,28 @@ from studio.document.model import Generation, Take
 TAKE_ICON = QSize(64, 36)
 #: A take's thumbnail: (take, frame of it, (width, height)) -> pixmap, or None until made.
 TakeThumb = Callable[[Take, int, tuple[int, int]], QPixmap | None]
+#: A seam jump above this many times the take's median frame change is marked.
+SEAM_LIMIT = 2.0
+SEAM_RED = QColor("#e5484d")
+
+
+def seam_note(take: Take) -> tuple[str, str, bool] | None:
+    """What a take's row says of its seams: ``(short text, tooltip, over the limit)``; None
+    when the engine measured no join of it (a single-window shot, or an older take)."""
+    seams = take.metadata.get("seams")
+    if not isinstance(seams, dict):
+        return None
+    jump, drift, joins = seams.get("max_jump"), seams.get("max_drift"), seams.get("joins")
+    # The project file is the user's: figures that are not numbers are not shown.
+    if not (isinstance(jump, (int, float)) and isinstance(drift, (int, float))
+            and isinstance(joins, int) and joins > 0):
+        return None
+    over = jump > SEAM_LIMIT
+    tip = (f"Worst seam jump {jump:.1f}x the take's median frame change"
+           f"{' (above ' + format(SEAM_LIMIT, 'g') + 'x: the seam may show)' if over else ''}; "
+           f"colour drift up to {drift:.1f} Delta E from its first part; "
+           f"{joins} join{'s' if joins != 1 else ''} measured.")
+    return f"seam {jump:.1f}x, drift {drift:.1f}", tip, over
 
 
 class TakesList(QObject):
@@ -71,10 +98,14 @@ class TakesList(QObject):
             return
         for number, take in enumerate(generation.takes, 1):
             active = take.id == generation.active_take_id
-            row = QListWidgetItem(f"{'● ' if active else '  '}Take {number}: {take.status}, "
-                                  f"{take.created.replace('T', ' ').rstrip('Z')}")
+            text = (f"{'● ' if active else '  '}Take {number}: {take.status}, "
+                    f"{take.created.replace('T', ' ').rstrip('Z')}")
+            note = seam_note(take)
+            row = QListWidgetItem(text if note is None else f"{text}; {note[0]}")
             row.setData(Qt.ItemDataRole.UserRole, take.id)
-            row.setToolTip(take.path)
+            row.setToolTip(take.path if note is None else f"{take.path}\n{note[1]}")
+            if note is not None and note[2]:
+                row.setForeground(QBrush(SEAM_RED))
             self.list.addItem(row)
             self._take_icon(row, take)
             if active:

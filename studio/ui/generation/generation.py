@@ -4,7 +4,7 @@
 extension, a bridge, a loop, an animated still, a retake of the In to Out range, pins) and
 into engine jobs through the :class:`~studio.ui.generation.engine_bridge.EngineBridge`; when
 a job is done it copies the take into the project's ``takes/`` folder (off the GUI thread)
-and adds it to its item as one undo step. Every
+and adds it to its item as one undo step, with the seam figures the engine measured. Every
 refusal is one sentence on ``message``, given when the item is made where it can be (a bridge
 that could never be generated is not made). New shots draw a fresh seed, and generating again
 with settings an earlier take was made with draws another, so each take differs and its spec
@@ -410,7 +410,7 @@ class GenerationActions(QObject):
         if entry_of_job(job.id, session.project) != entry_id:
             return  # another project was opened meanwhile; the job shows it again on reopen
         try:
-            take = take_for(session.project, entry_id, job.id, future.result())
+            take = take_for(session.project, entry_id, job.id, future.result(), job.settings)
         except GenerationSetupError as exc:
             self.message.emit(str(exc))
             return
