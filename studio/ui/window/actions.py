@@ -71,6 +71,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "can_edit"),
     ActionSpec("relink", "&Relink Offline Media…", "", "relink_media", "has_offline_media"),
     ActionSpec("export", "&Export…", "Ctrl+E", "export_timeline", "exports.can_start"),
+    ActionSpec("export_otio", "Export &Timeline (OTIO)…", "", "otio.export",
+               tip="Write the timeline as an OpenTimelineIO file for another editor"),
     ActionSpec("cancel_export", "Cancel E&xport", "", "exports.cancel", "exports.is_running"),
     ActionSpec("undo", "&Undo", "Ctrl+Z", "session.stack.undo", "session.stack.canUndo",
                "Edit"),

@@ -15,6 +15,7 @@ from studio.media.proxy import ProxyBuilder
 from studio.outline import notes
 from studio.ui.export.export_control import ExportControl
 from studio.ui.export.export_dialog import ExportOptions
+from studio.ui.export.otio_action import OtioExport
 from studio.ui.generation.generation import GenerationActions
 from studio.ui.viewer.transport import Transport
 from studio.ui.viewer.viewer import Playback, QtViewer
@@ -39,8 +40,8 @@ class MainWindow(QMainWindow):
 
     Every menu item and shortcut comes from the action table (``STUDIO_ACTIONS``); their
     callbacks are the File methods below and the methods of the window's parts (Transport,
-    EditRequests, ExportControl, GenerationActions, Help); docks, transport bar and context
-    menus come from :mod:`.chrome`. Nothing here edits the document directly.
+    EditRequests, ExportControl, OtioExport, GenerationActions, Help); docks, transport bar,
+    icons and context menus come from :mod:`.chrome`. Nothing here edits the document directly.
 
     Parameters
     ----------
@@ -74,6 +75,8 @@ class MainWindow(QMainWindow):
         self.exports = ExportControl(lambda *args: self.prompts.export_options(*args), self,
                                      confirm_untaken=lambda n: self.prompts.confirm_untaken(n))
         self.status_bar = StudioStatusBar(self.exports.bar, engine=bridge is not None)
+        self.otio = OtioExport(lambda: (self.project, self.session.folder),
+                               lambda n: self.prompts.otio_path(n), self.status_bar.showMessage)
         self.setStatusBar(self.status_bar)
         self.exports.message.connect(self.status_bar.showMessage)
         self.proxies = QtProxies(proxies, parent=self)
@@ -246,9 +249,7 @@ class MainWindow(QMainWindow):
     def import_media(self, paths: list[Path] | None = None) -> bool:
         """Add stills and clips to the media pool as one undo step."""
         paths = paths if paths is not None else self.prompts.media_paths()
-        if not paths:
-            return False
-        return self.session.import_media(paths)
+        return bool(paths) and self.session.import_media(paths)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():

@@ -33,6 +33,16 @@ def _save_path(parent: QWidget | None, folder: Path, project_name: str) -> Path 
     return path if path.suffix == PROJECT_SUFFIX else path.with_name(path.name + PROJECT_SUFFIX)
 
 
+def _otio_path(parent: QWidget | None, folder: Path, project_name: str) -> Path | None:
+    name, _ = QFileDialog.getSaveFileName(parent, "Export Timeline (OTIO)",
+                                          str(folder / f"{project_name}.otio"),
+                                          "OpenTimelineIO files (*.otio)")
+    if not name:
+        return None
+    path = Path(name)
+    return path if path.suffix.lower() == ".otio" else path.with_name(f"{path.name}.otio")
+
+
 def _export_options(parent: QWidget | None, start: ExportOptions, project: Project,
                     marks: tuple[int, int] | None) -> ExportOptions | None:
     from studio.ui.export.export_dialog import ask
@@ -92,6 +102,8 @@ class Prompts:
     export_options: Callable[[ExportOptions, Project, tuple[int, int] | None],
                              ExportOptions | None] = field(default=lambda *_args: None)
     search_folder: Callable[[], Path | None] = field(default=lambda: None)
+    #: (the project's name) -> the .otio file to export the timeline to, or None
+    otio_path: Callable[[str], Path | None] = field(default=lambda _name: None)
     recover: Callable[[OpenedProject], bool] = field(default=lambda _opened: False)
     confirm_close: Callable[[str], CloseAnswer] = field(default=lambda _name: "cancel")
     #: (how many shots in the export have no take) -> export anyway?
@@ -107,6 +119,7 @@ class Prompts:
                    media_paths=lambda: _media_paths(parent, folder()),
                    export_options=lambda *args: _export_options(parent, *args),
                    search_folder=lambda: _folder(parent, folder()),
+                   otio_path=lambda name: _otio_path(parent, folder(), name),
                    recover=lambda opened: _recover(parent, opened),
                    confirm_close=lambda name: _confirm_close(parent, name),
                    confirm_untaken=lambda count: _confirm_untaken(parent, count))
