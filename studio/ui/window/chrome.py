@@ -1,5 +1,6 @@
 """The window's parts around the action table: docks and their shares of the window, the
-window's first size and place, the transport bar, context menus and the Undo/Redo texts."""
+window's first size and place, the transport bar and icons, context menus and the Undo/Redo
+texts."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QMenu,
-    QStyle,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
+from studio.ui.icons import apply_icons, follow_playback
+from studio.ui.viewer.viewer import Playback
 from studio.ui.window.actions import ActionSet
 
 Area = Qt.DockWidgetArea
@@ -27,13 +29,9 @@ MIN_SIZE = (1280, 800)
 #: Widths of the side docks and the timeline's share of the window's height.
 SIDE_WIDTHS = {"Media": 260, "Inspector": 380}
 TIMELINE_SHARE = 0.42
-#: The transport bar under the viewer: action ids and Qt's standard icons for them.
-TRANSPORT = (("go_to_start", QStyle.StandardPixmap.SP_MediaSkipBackward),
-             ("step_back", QStyle.StandardPixmap.SP_MediaSeekBackward),
-             ("play_pause", QStyle.StandardPixmap.SP_MediaPlay),
-             ("step_forward", QStyle.StandardPixmap.SP_MediaSeekForward),
-             ("go_to_end", QStyle.StandardPixmap.SP_MediaSkipForward),
-             ("loop_playback", QStyle.StandardPixmap.SP_BrowserReload))
+#: The transport bar under the viewer: the Playback menu's actions shown as buttons.
+TRANSPORT = ("go_to_start", "step_back", "play_pause", "step_forward", "go_to_end",
+             "loop_playback")
 TIMELINE_MENU = ("cut", "copy", "paste", "", "lift", "ripple_delete", "split", "", "animate",
                  "extend_forward", "extend_backward", "bridge", "loop", "generate")
 
@@ -109,15 +107,15 @@ def add_dock_toggles(menu: QMenu, docks: dict[str, QDockWidget], *, jobs: bool) 
             menu.addAction(action)
 
 
-def viewer_with_transport(viewer: QWidget, actions: ActionSet) -> QWidget:
-    """The viewer above a bar of transport buttons (the Playback menu's actions)."""
-    style = viewer.style()
+def viewer_panel(viewer: QWidget, actions: ActionSet, playback: Playback) -> QWidget:
+    """The viewer above a bar of transport buttons (the Playback menu's actions); the main
+    actions get their icons, Play/Pause showing Pause while ``playback`` plays."""
+    apply_icons(actions)
+    follow_playback(actions["play_pause"], playback)
     bar = QToolBar("Transport")
     bar.setObjectName("transport")
-    for action_id, icon in TRANSPORT:
-        action = actions[action_id]
-        action.setIcon(style.standardIcon(icon))
-        bar.addAction(action)
+    for action_id in TRANSPORT:
+        bar.addAction(actions[action_id])
     panel = QWidget()
     layout = QVBoxLayout(panel)
     layout.setContentsMargins(0, 0, 0, 0)

@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         self.help = Help(self, lambda: self.action_set.specs)
         self.action_set = build_actions(self, STUDIO_ACTIONS, update=False)  # _load() does
         self.exports.changed.connect(self.action_set.update)
-        self.setCentralWidget(chrome.viewer_with_transport(self.viewer, self.action_set))
+        self.setCentralWidget(chrome.viewer_panel(self.viewer, self.action_set, self.playback))
         menus = self.action_set.fill_menus(self.menuBar())
         self.recent_menu = QMenu("Open &Recent", self)
         menus["File"].insertMenu(self.action_set["quit"], self.recent_menu)
