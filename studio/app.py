@@ -1,4 +1,5 @@
-"""The ``frameloom`` command: open the studio, write the sample, summarise, render, sign, verify."""
+"""The ``frameloom`` command: open the studio, write the sample, summarise, render, sign, verify,
+register the desktop launcher."""
 
 # Only the standard library is imported up here, so --help, --version and the commands that
 # need no window run without a display, Qt or torch; each command imports what it needs.
@@ -17,7 +18,8 @@ from studio import __version__
 if TYPE_CHECKING:
     from studio.document.persistence import OpenedProject
 
-COMMANDS = ("open", "sample", "info", "render", "export-otio", "sign", "verify")
+COMMANDS = ("open", "sample", "info", "render", "export-otio", "sign", "verify",
+            "install-desktop")
 HEADLESS_HINT = ("No display is available to open the studio window; run it with "
                  "QT_QPA_PLATFORM=offscreen for a headless window (e.g. with --screenshot), "
                  "or add --screenshot-if-headless OUT.png.")
@@ -71,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     from studio.provenance.cli import add_parsers
 
     add_parsers(commands)
+    desktop = commands.add_parser(
+        "install-desktop", help="add Frameloom to the desktop's application launcher (Linux)",
+        description="Copy the launcher entry (running this frameloom) and the icon into "
+                    "$XDG_DATA_HOME (default ~/.local/share): applications/ and "
+                    "icons/hicolor/scalable/apps/.")
+    desktop.add_argument("--uninstall", action="store_true",
+                         help="remove the launcher entry and icon instead")
     return parser
 
 
@@ -176,6 +185,23 @@ def _cmd_export_otio(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_install_desktop(args: argparse.Namespace) -> int:
+    from studio.desktop import install, uninstall, xdg_data_home
+
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        raise CommandError("install-desktop registers the launcher on Linux desktops; on "
+                           "Windows and macOS build the bundle as packaging/README.md says.")
+    data_home = xdg_data_home()
+    if args.uninstall:
+        removed = uninstall(data_home)
+        print(f"Removed {' and '.join(map(str, removed))}." if removed else
+              f"The Frameloom launcher is not installed in {data_home}; nothing to remove.")
+        return 0
+    entry, icon = install(data_home)
+    print(f"Installed the Frameloom launcher {entry} and its icon {icon}.")
+    return 0
+
+
 def _cmd_render(args: argparse.Namespace) -> int:
     from studio.render.cli import render_command
 
@@ -231,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 0
     handler = {"open": _cmd_open, "sample": _cmd_sample, "info": _cmd_info,
                "render": _cmd_render, "export-otio": _cmd_export_otio, "sign": _cmd_sign,
-               "verify": _cmd_verify}[args.command]
+               "verify": _cmd_verify, "install-desktop": _cmd_install_desktop}[args.command]
     try:
         return handler(args)
     except (CommandError, StudioError) as exc:

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from studio.ui.icons import APP_ICON
 from studio.ui.theme import apply_dark_theme
 from studio.ui.window.main_window import MainWindow
 from studio.ui.window.prompts import Prompts
@@ -88,6 +90,8 @@ def run(opened: OpenedProject | None, *, screenshot: Path | None = None,
               "(pip install -e .).", file=sys.stderr)
         return 2
     app.setApplicationName("Frameloom")
+    app.setDesktopFileName("io.frameloom.Frameloom")  # Wayland matches it to the launcher
+    app.setWindowIcon(QIcon(str(APP_ICON)))
     apply_dark_theme(app)
     if not engine:
         return _show(app, MainWindow(opened, prompts=_prompts(screenshot)), screenshot)
@@ -145,7 +149,16 @@ def _engine_bridge() -> EngineBridge:
     from studio.engine_link import EngineSupervisor
     from studio.ui.generation.engine_bridge import EngineBridge
 
-    return EngineBridge(EngineSupervisor([sys.executable, "-m", "engine.cli", "serve"]))
+    return EngineBridge(EngineSupervisor(engine_command()))
+
+
+def engine_command() -> list[str]:
+    """How the studio starts the engine: this Python's ``engine.cli``; from a bundle (which
+    holds the editor only, see packaging/README.md), ``frameloom-engine`` on the PATH, as a
+    Python install with the engine provides it."""
+    if getattr(sys, "frozen", False):
+        return ["frameloom-engine", "serve"]
+    return [sys.executable, "-m", "engine.cli", "serve"]
 
 
 def _capture(window: MainWindow, screenshot: Path) -> int:
