@@ -38,6 +38,7 @@ from studio.document.model import (
 from studio.document.timebase import STANDARD_RATES, FrameRange, format_rate, parse_rate
 from studio.errors import StudioError
 from studio.render.otio_format import GENERATOR_KIND, KEY, InterchangeError
+from studio.render.otio_nested import edge_gaps, flattened, gap
 
 __all__ = ["InterchangeError", "import_otio"]
 
@@ -165,7 +166,9 @@ class _Importer:
                   ref: Any = None) -> str:
         file = self.file(url)
         if data is None and str(file) in self.by_file:  # one pool entry per file
-            return self.by_file[str(file)]
+            media_id = self.by_file[str(file)]
+            self.widen(media_id, ref)
+            return media_id
         data = dict(data or {})
         try:
             found = fingerprint.fingerprint_file(file)
@@ -190,6 +193,21 @@ class _Importer:
         self.media[media.id] = media
         self.by_file.setdefault(str(file), media.id)
         return media.id
+
+    def widen(self, media_id: str, ref: Any) -> None:
+        """Let one file's pool entry bound sources by the longest available range given it.
+
+        References to one file may each carry their own available range (editors write the
+        range a clip could use); each clip's source lies within its own, so within the longest.
+        """
+        media, available = self.media[media_id], getattr(ref, "available_range", None)
+        if available is None or media.frames is None or \
+                media.probe.get("rate") != format_rate(_rate(available.duration.rate)):
+            return
+        if float(available.duration.value).is_integer() and \
+                int(available.duration.value) > media.frames:
+            self.media[media_id] = dataclasses.replace(
+                media, probe=dict(media.probe) | {"frames": int(available.duration.value)})
 
     def skip(self, what: str, child: Any, why: str = "", gap: bool = False) -> None:
         """Log what the document cannot hold: ``what 'name'why (kept as a gap)``."""
@@ -279,31 +297,68 @@ class _Importer:
                 self.report["notes"].append(f"Take file {take.path} is not beside {self.path}.")
         return generation
 
+    def flatten(self, child: Any, where: str, in_track: bool = True) -> Any | None:
+        """What nested ``child`` shows, as one OTIO track; None (reported) if it cannot be."""
+        what = f"nested {child.schema_name()}"
+        try:
+            flat, left_out = flattened(child)
+        except ValueError as exc:
+            self.skip(what, child, f": {exc}", gap=in_track)
+            return None
+        if child.effects or child.markers:
+            self.skip(f"effects and markers of {what}", child)
+        for track in left_out:
+            self.skip(f"{track.kind} track", track)
+        name = f" {child.name!r}" if child.name else ""
+        self.report["notes"].append(f"{what.capitalize()}{name} in {where} is flattened: each "
+                                    f"frame shows its top-most video track's item there.")
+        return flat
+
+    def children(self, children: list[Any], where: str) -> list[Any]:
+        """OTIO ``children`` of a track, nested compositions replaced by what they show."""
+        found: list[Any] = []
+        for child in children:
+            if not isinstance(child, otio.core.Composition):
+                found.append(child)
+                continue
+            try:
+                duration = child.trimmed_range().duration
+            except otio.exceptions.OTIOError:
+                self.skip(f"nested {child.schema_name()} without a duration", child)
+                continue
+            flat = None
+            if not child.enabled:  # OTIO plays a disabled item as a gap
+                self.skip(f"disabled {child.schema_name()}", child, gap=True)
+            else:
+                flat = self.flatten(child, where)
+            found.extend([gap(duration)] if flat is None else self.children(list(flat), where))
+        return found
+
     def track(self, otrack: Any, number: int) -> Track | None:
+        name = getattr(otrack, "name", "") or f"V{number}"
+        if isinstance(otrack, otio.schema.Stack):  # a stack among the tracks: as its video
+            otrack = self.flatten(otrack, f"the timeline's track {number}", False)
+            if otrack is None:
+                return None
         if not isinstance(otrack, otio.schema.Track) or otrack.kind != otio.schema.TrackKind.Video:
             self.skip(f"{getattr(otrack, 'kind', 'nested')} track", otrack)
             return None
         saved = _saved(otrack)
         items: list[TrackEntry] = []
-        last = len(otrack) - 1
-        for index, entry in enumerate(map(self.entry, otrack)):
+        # Transitions at the ends become fades from and to black: edge_gaps holds the time
+        # OTIO adds for them as gaps the fades mix with.
+        children = self.children(edge_gaps(list(otrack)), f"track {name!r}")
+        for entry in map(self.entry, children):
             if entry is None:
                 continue
-            if index == 0 and isinstance(entry, Transition) and entry.in_offset > 0:
-                # OTIO lengthens a track by a leading transition's in_offset (a fade from
-                # black): the document holds that time as a gap the transition mixes from.
-                items.append(Gap(id=self.new(None, "gap"), duration=entry.in_offset))
             # A transition needs an item on each side, as in the document; drop strays.
             if isinstance(entry, Transition) and (not items or isinstance(items[-1], Transition)):
-                self.report["skipped"].append(f"transition at the edge of track {otrack.name!r}")
+                self.report["skipped"].append(f"transition at the edge of track {name!r}")
                 continue
             items.append(entry)
-            if index == last and isinstance(entry, Transition) and entry.out_offset > 0:
-                # ...and by a trailing one's out_offset (a fade to black), likewise.
-                items.append(Gap(id=self.new(None, "gap"), duration=entry.out_offset))
         if items and isinstance(items[-1], Transition):
             items.pop()
-            self.report["skipped"].append(f"transition at the edge of track {otrack.name!r}")
+            self.report["skipped"].append(f"transition at the edge of track {name!r}")
         for index, entry in enumerate(items):
             if isinstance(entry, Transition):  # rounding may make a dissolve outgrow a side
                 left, right = items[index - 1], items[index + 1]
@@ -311,7 +366,7 @@ class _Importer:
                 items[index] = dataclasses.replace(
                     entry, in_offset=min(entry.in_offset, left.duration),
                     out_offset=min(entry.out_offset, right.duration))
-        return Track(id=self.new(saved.get("id"), "track"), name=otrack.name or f"V{number}",
+        return Track(id=self.new(saved.get("id"), "track"), name=name,
                      items=items, metadata=_dict(saved.get("metadata")))
 
     def project(self) -> Project:
@@ -339,12 +394,15 @@ def import_otio(path: str | os.PathLike[str]) -> tuple[Project, Path]:
     """Read an ``.otio`` file (Frameloom's or another editor's) into a new project.
 
     Clips, stills (clips of image files), gaps and dissolves (as crossfades) are kept. A
-    dissolve at either end of a track (a fade from or to black) lengthens the track as it does
-    in OTIO: the time it adds becomes a gap the crossfade mixes from or to.
+    transition at either end of a track (a fade from or to black) lengthens the track as it
+    does in OTIO: the time it adds becomes a gap the crossfade mixes from or to. A Stack or
+    Track nested in a track is flattened as OTIO's ``flatten_stack`` does (each frame shows its
+    top-most video track's item there) and trimmed to its range, with a note saying so.
     Durations, offsets and in points are rescaled to the project rate, rounding to the nearest
-    frame (halves up). Nested stacks, non-file references, disabled clips, audio tracks, effects
-    and markers are listed in ``metadata["otio_import"]["skipped"]`` (what took time stays as a
-    gap); missing media files are listed under ``"offline"`` and get
+    frame (halves up). Nested compositions OTIO cannot flatten or trim, non-file references,
+    disabled clips, audio tracks, effects and markers are listed in
+    ``metadata["otio_import"]["skipped"]`` (what took time stays as a gap); missing media
+    files are listed under ``"offline"`` and get
     ``Fingerprint(size=0, digest="")`` unless Frameloom saved theirs;
     ``"notes"`` says what else the user should know (the frame size was guessed...).
 

@@ -237,7 +237,10 @@ def test_what_frameloom_cannot_hold_becomes_gaps(tmp_path: Path) -> None:
     assert items[-1].generation.spec.prompt == "waves" and items[-1].source == FrameRange(2, 8)
     assert project.media == {}
     skipped = project.metadata["otio_import"]["skipped"]
-    assert len(skipped) == 6 and "transition at the edge of track 'Video 1'" not in skipped
+    assert len(skipped) == 5 and "transition at the edge of track 'Video 1'" not in skipped
+    # The nested stack is flattened (to its one track's gap), which the notes say.
+    assert any("'compound'" in n and "flattened" in n
+               for n in project.metadata["otio_import"]["notes"])
     assert "clip 'web': its ExternalReference is not a local file (kept as a gap)" in skipped
 
 
