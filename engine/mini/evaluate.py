@@ -340,7 +340,7 @@ def table(drawing: dict[str, Any], truth: dict[str, Any], vae: dict[str, float],
              f"guidance {about['guidance']}, backgrounds {', '.join(about['shadings'])}; "
              f"{about['seconds']:.0f} s on {about['machine']}. "
              f"Command: `{about['command']}`.", "",
-             "| measure | frameloom-mini | the world's own clips | target (issue 7) |",
+             "| measure | frameloom-mini | the world's own clips | target (issue 17) |",
              "|---|---|---|---|"]
     lines += [f"| {name} | {value} | {truth_value} | {target} |"
               for name, value, truth_value, target in rows]
@@ -348,7 +348,7 @@ def table(drawing: dict[str, Any], truth: dict[str, Any], vae: dict[str, float],
 
 
 def write_benchmarks(text: str, path: Path, markers: tuple[str, str] = (BEGIN, END),
-                     heading: str = "frameloom-mini evaluation (issue 7)") -> None:
+                     heading: str = "frameloom-mini evaluation (issue 17)") -> None:
     """Put ``text`` between ``markers`` in the markdown file ``path``, or under a ``heading``."""
     begin, end = markers
     current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
