@@ -164,7 +164,8 @@ def test_the_window_generates_takes_cancels_and_outlives_a_killed_engine(
         bridge.start()
         try:
             await asyncio.wait_for(bridge.ready.wait(), 90)
-            assert window.status_bar.engine_label.text() == "Engine: running"
+            # The label follows the ready event through a queued signal: wait for it.
+            await until(lambda: window.status_bar.engine_label.text() == "Engine: running", 30)
             window.action_set["generate"].trigger()  # Ctrl+Enter on the selected shot
             [first] = await until(lambda: _take_jobs(window, shot))
             assert job_state(first) == "done"
@@ -184,7 +185,8 @@ def test_the_window_generates_takes_cancels_and_outlives_a_killed_engine(
             os.killpg(process.pid, signal.SIGKILL)
             await until(lambda: job_state(killed) == "interrupted")
             await asyncio.wait_for(bridge.ready.wait(), 90)
-            assert window.status_bar.engine_label.text() == "Engine: running"
+            # The label follows the ready event through a queued signal: wait for it.
+            await until(lambda: window.status_bar.engine_label.text() == "Engine: running", 30)
             window.session.push(SetSpecCommand(window.project, shot, steps=2,
                                                prompt="a red circle moves left"))
             jobs.select(killed)
