@@ -200,16 +200,18 @@ class LoadedPipeline:
         return self._pipe
 
     def _run(self, request: GenerationRequest, on_step: StepCallback,
-             preview: Callable[[Any], numpy.ndarray], **family_arguments: Any) -> numpy.ndarray:
+             preview: Callable[[Any], numpy.ndarray], pipe: Any = None,
+             **family_arguments: Any) -> numpy.ndarray:
         """Run the pipeline on a fitted request and return its frames as uint8.
 
         The arguments every family takes come from ``request``; ``family_arguments`` add the
         family's own (pins, decode settings, prompt length). After each step ``on_step`` gets a
-        preview that calls ``preview`` with that step's latents.
+        preview that calls ``preview`` with that step's latents. ``pipe`` is another pipeline
+        over the same loaded modules (a family whose model runs behind two), else the one held.
         """
         import torch
 
-        pipe = self._live_pipe()
+        pipe = self._live_pipe() if pipe is None else pipe
         generator = torch.Generator(device=pipe._execution_device).manual_seed(request.seed)
 
         def step_end(pipe: Any, i: int, t: Any, tensors: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,10 @@
-"""Wan 2.x through diffusers: text-to-video, first-last-frame image-to-video, VACE for any pins."""
+"""Wan 2.x through diffusers: text-to-video, first-last-frame image-to-video, VACE for any pins.
+
+Wan 2.2 runs through the same pipelines: the A14B pair of experts is ``transformer`` (high
+noise) and ``transformer_2`` (low noise) switched at the folder's ``boundary_ratio`` inside the
+pipeline, and TI2V-5B (``expand_timesteps``) makes text-to-video and, given a still at frame 0,
+image-to-video with that frame held clean by its timestep mask.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +25,8 @@ from engine.backends.common import (
     shrink_latents,
     to_picture,
 )
-from engine.models.installed import family_constraints
-from engine.protocol.requests import GenerationRequest
+from engine.models.installed import family_constraints, wan_pin_frames
+from engine.protocol.requests import GenerationRequest, Pin
 
 if TYPE_CHECKING:
     import torch
@@ -65,7 +71,8 @@ def load(model_dir: Path, device: str, profile: str) -> WanBackend:
                   if device.startswith("cuda") else torch.float32)
     pipe = from_pretrained(getattr(diffusers, class_name), model_dir, dtype)
     place(pipe, device, profile)
-    return WanBackend(pipe, KINDS[class_name], profile)
+    kind = "ti2v" if pipe.config.get("expand_timesteps") else KINDS[class_name]
+    return WanBackend(pipe, kind, profile)
 
 
 def vace_inputs(request: GenerationRequest) -> tuple[list[Image], list[Image]]:
@@ -104,6 +111,14 @@ def vace_inputs(request: GenerationRequest) -> tuple[list[Image], list[Image]]:
     return video, mask
 
 
+def _still(pin: Pin, request: GenerationRequest) -> Image:
+    """A pin as one picture of the request's size: its still, or its clip's one frame."""
+    size = (request.width, request.height)
+    if pin.frame_start is None:
+        return load_image(pin.path, *size)
+    return clip_frames(pin, pin.frame_start, 1, *size)[0]
+
+
 def _refuse(message: str) -> BackendError:
     return BackendError("unsupported_pins", message, "Pick a Wan VACE model for pins at any "
                         "frame, or a Wan image-to-video model for first and last frames.")
@@ -115,7 +130,8 @@ class WanBackend(LoadedPipeline):
     Attributes
     ----------
     kind
-        ``"t2v"``, ``"i2v"`` or ``"vace"``: which pins the model can hold (see :meth:`generate`).
+        ``"t2v"``, ``"i2v"``, ``"ti2v"`` (Wan 2.2 5B) or ``"vace"``: which pins the model can
+        hold (see :meth:`generate`).
     """
 
     MODULES = _MODULES
@@ -127,7 +143,22 @@ class WanBackend(LoadedPipeline):
         transformer = pipe.transformer if pipe.transformer is not None else pipe.transformer_2
         patch_t, patch, _ = transformer.config.patch_size
         self.constraints = family_constraints(
-            "wan", pipe.vae_scale_factor_spatial, pipe.vae_scale_factor_temporal, patch, patch_t)
+            "wan", pipe.vae_scale_factor_spatial, pipe.vae_scale_factor_temporal, patch, patch_t,
+            wan_pin_frames(type(pipe).__name__, kind == "ti2v"))
+        # TI2V-5B is one model behind two pipelines: WanPipeline makes text-to-video and
+        # WanImageToVideoPipeline the same with a first frame; both share the loaded modules.
+        self._pipes: dict[str, Any] = {}
+        if kind == "ti2v":
+            import diffusers
+
+            for name in ("WanPipeline", "WanImageToVideoPipeline"):
+                cls = getattr(diffusers, name)
+                if isinstance(pipe, cls):
+                    self._pipes[name] = pipe
+                    continue
+                self._pipes[name] = cls(**pipe.components, expand_timesteps=True,
+                                        boundary_ratio=pipe.config.get("boundary_ratio"))
+                self._pipes[name].set_progress_bar_config(disable=True)
 
     def _pin_inputs(self, request: GenerationRequest) -> dict[str, Any]:
         """The pipeline arguments that carry the pins, or a BackendError if this kind cannot."""
@@ -142,9 +173,13 @@ class WanBackend(LoadedPipeline):
                 raise _refuse("This Wan model makes text-to-video only; pinned frames need a "
                               "VACE or image-to-video Wan model.")
             return {}
+        if self.kind == "ti2v" and not pins:
+            return {}
         last = request.frames - 1
         by_frame = {pin.target_frame: pin for pin in pins}
-        if any(pin.frame_start is not None for pin in pins) or not set(by_frame) <= {0, last}:
+        # A one-frame clip pin (an extension's or a long shot's context) is a still too.
+        if any(pin.frame_start is not None and pin.frame_count != 1 for pin in pins) \
+                or not set(by_frame) <= {0, last}:
             raise _refuse("This image-to-video Wan model pins still images at the first and "
                           "last frames only; clips and other frames need a VACE Wan model.")
         if 0 not in by_frame:
@@ -153,11 +188,10 @@ class WanBackend(LoadedPipeline):
         if last in by_frame and not self._holds_last_frame():
             raise _refuse("This image-to-video Wan model pins the first frame only; a last "
                           "frame needs a first-last-frame or VACE Wan model.")
-        size = (request.width, request.height)
         # The image-to-video pipeline has no strength: its pins are always held firmly.
-        inputs: dict[str, Any] = {"image": load_image(by_frame[0].path, *size)}
+        inputs: dict[str, Any] = {"image": _still(by_frame[0], request)}
         if last in by_frame:
-            inputs["last_image"] = load_image(by_frame[last].path, *size)
+            inputs["last_image"] = _still(by_frame[last], request)
         return inputs
 
     def _holds_last_frame(self) -> bool:
@@ -183,8 +217,16 @@ class WanBackend(LoadedPipeline):
             If this kind of Wan model cannot hold the request's pins, or a pin cannot be read.
         """
         pipe = self._live_pipe()
-        return self._run(request, on_step, self._preview, **self._pin_inputs(request),
+        inputs = self._pin_inputs(request)
+        if self.kind == "ti2v":
+            pipe = self._pipes["WanImageToVideoPipeline" if inputs else "WanPipeline"]
+        return self._run(request, on_step, self._preview, **inputs, pipe=pipe,
                          max_sequence_length=min(512, pipe.tokenizer.model_max_length))
+
+    def close(self) -> None:
+        """Drop the pipelines so their memory can be freed."""
+        self._pipes.clear()
+        super().close()
 
     def _preview(self, latents: torch.Tensor) -> numpy.ndarray:
         """Decode the middle latent frame of the current latents into a small RGB image."""

@@ -124,6 +124,44 @@ CATALOG: tuple[CatalogEntry, ...] = (
         operations=("shot", "extend_forward", "long_shot"), licence="Apache-2.0",
         description="Wan 2.1 image-to-video 14B at 480p: high quality from a first frame; "
                     "about 82 GB download, 35 GiB of VRAM with offload (approximate)."),
+    # Wan 2.2 (Apache-2.0 per the Wan-AI repos). The text encoder is UMT5-XXL in bf16, 11.4 GB
+    # in the listings of Wan2.2-TI2V-5B-Diffusers and Wan2.2-I2V-A14B-Diffusers. Extensions and
+    # long shots pin one frame of context (these models hold a first frame, not a clip).
+    CatalogEntry(
+        id="wan2.2-ti2v-5b", family="wan", repo="Wan-AI/Wan2.2-TI2V-5B-Diffusers", revision=None,
+        # Text encoder 11.4 GB (listing); the Wan 2.2 VAE 2.82 GB (the listing of a mirror of
+        # this repo); the 5B transformer ~10 GB (estimate: bf16, 2 bytes a parameter).
+        size_bytes=24 * _GB,
+        # Estimates: the Wan 2.2 model card runs 720p on one 24 GB GPU with offloading.
+        min_vram_gib=_vram(32, 28, 22, 12),
+        operations=("shot", "extend_forward", "long_shot"), licence="Apache-2.0",
+        description="Wan 2.2 TI2V 5B: text-to-video, or from a still at the first frame, at "
+                    "1280x704; about 24 GB download, about 22 GiB of VRAM with offload "
+                    "(approximate; estimates)."),
+    CatalogEntry(
+        id="wan2.2-t2v-a14b", family="wan", repo="Wan-AI/Wan2.2-T2V-A14B-Diffusers",
+        revision=None,
+        # Two 14B experts, each 12 shards of ~4.92 GB (fp32) in the listing of a duplicate of
+        # this repo, so ~59 GB each (estimate from the shard count); text encoder 11.4 GB; the
+        # Wan 2.1 VAE 0.51 GB.
+        size_bytes=130 * _GB,
+        # Estimates: one 14B expert in bf16 (~28 GB) is on the GPU at a time when offloaded.
+        min_vram_gib=_vram(80, 76, 40, 16),
+        operations=("shot",), licence="Apache-2.0",
+        description="Wan 2.2 T2V A14B: two 14B experts (high and low noise), text only; "
+                    "about 130 GB download, about 40 GiB of VRAM with offload "
+                    "(approximate; estimates)."),
+    CatalogEntry(
+        id="wan2.2-i2v-a14b", family="wan", repo="Wan-AI/Wan2.2-I2V-A14B-Diffusers",
+        revision=None,
+        # As the T2V A14B above (estimate), with 36-channel experts.
+        size_bytes=130 * _GB,
+        min_vram_gib=_vram(80, 76, 40, 16),
+        # Not long shots: their first window pins nothing, and this model needs a first frame.
+        operations=("shot", "extend_forward"), licence="Apache-2.0",
+        description="Wan 2.2 I2V A14B: two 14B experts; needs a still at the first frame; "
+                    "about 130 GB download, about 40 GiB of VRAM with offload "
+                    "(approximate; estimates)."),
 )
 
 

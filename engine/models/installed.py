@@ -92,11 +92,12 @@ class ModelInfo:
         return {"id": self.id, "family": self.family, "path": str(self.path),
                 "description": self.description, "defaults": self.defaults.to_dict(),
                 "constraints": {"size_multiple": c.size_multiple, "frame_rule": list(c.frame_rule),
-                                "max_frames": c.max_frames, "fps": c.fps}}
+                                "max_frames": c.max_frames, "fps": c.fps,
+                                "pin_frames": c.pin_frames}}
 
 
 def family_constraints(family: str, spatial: int, temporal: int, patch: int,
-                       patch_t: int) -> ModelConstraints:
+                       patch_t: int, pin_frames: int | None = None) -> ModelConstraints:
     """Constraints of a model from its VAE compression and transformer patch sizes.
 
     Shared by the catalog (which reads the numbers from JSON) and the backends (which read them
@@ -110,10 +111,19 @@ def family_constraints(family: str, spatial: int, temporal: int, patch: int,
         The VAE's spatial and temporal compression.
     patch, patch_t
         The transformer's spatial and temporal patch sizes in latent cells.
+    pin_frames
+        The most frames one clip pin may hold (1 for first/last-frame models), None for any.
     """
     size_multiple = math.lcm(spatial * patch, _PIPELINE_SIZE_MULTIPLE[family])
     return ModelConstraints(size_multiple=size_multiple, frame_rule=(temporal * patch_t, 1),
-                            max_frames=_MAX_FRAMES[family], fps=_FPS[family])
+                            max_frames=_MAX_FRAMES[family], fps=_FPS[family],
+                            pin_frames=pin_frames)
+
+
+def wan_pin_frames(class_name: str, expand_timesteps: bool) -> int | None:
+    """How many frames one pin of a Wan model may hold: VACE any, image-to-video and Wan 2.2's
+    TI2V (a first frame) one, text-to-video none that matter (it takes no pins)."""
+    return 1 if class_name == "WanImageToVideoPipeline" or expand_timesteps else None
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -133,9 +143,12 @@ def _int(config: dict[str, Any], key: str, default: int) -> int:
     return value if isinstance(value, int) and value > 0 else default
 
 
-def _constraints(family: str, folder: Path) -> ModelConstraints:
+def _constraints(family: str, folder: Path, index: dict[str, Any]) -> ModelConstraints:
     vae = _read_json(folder / "vae" / "config.json")
-    transformer = _read_json(folder / "transformer" / "config.json")
+    # Wan 2.2 A14B folders may hold only the low-noise expert (transformer_2).
+    expert = folder / "transformer" / "config.json"
+    transformer = _read_json(expert if expert.is_file() or family != "wan"
+                             else folder / "transformer_2" / "config.json")
     if family == "ltx":
         # Mirrors AutoencoderKLLTXVideo.__init__: patchify, then one halving per scaling block,
         # unless the config states the ratios outright.
@@ -148,9 +161,11 @@ def _constraints(family: str, folder: Path) -> ModelConstraints:
                                   _int(transformer, "patch_size_t", 1))
     raw_patch = transformer.get("patch_size", [1, 2, 2])
     patch_t = raw_patch[0] if isinstance(raw_patch, list) and raw_patch else 1
+    pin_frames = wan_pin_frames(str(index.get("_class_name", "")),
+                                index.get("expand_timesteps") is True)
     return family_constraints(family, _int(vae, "scale_factor_spatial", 8),
                               _int(vae, "scale_factor_temporal", 4),
-                              _int(transformer, "patch_size", 2), patch_t)
+                              _int(transformer, "patch_size", 2), patch_t, pin_frames)
 
 
 def _defaults(family: str, index: dict[str, Any]) -> ModelDefaults:
@@ -188,7 +203,7 @@ def read_model(folder: Path) -> ModelInfo | None:
         return None
     description = index.get("_frameloom_description")
     return ModelInfo(id=folder.name, family=family, path=folder,
-                     constraints=_constraints(family, folder),
+                     constraints=_constraints(family, folder, index),
                      description=description if isinstance(description, str) else class_name,
                      defaults=_defaults(family, index))
 

@@ -91,6 +91,8 @@ def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operat
         raise PlanError(f"The take must be at least one frame long, got {op.frames}.")
     rule = constraints.frame_rule
     context = op.context if op.context is not None else rule[0] + rule[1]
+    if op.context is None and constraints.pin_frames is not None:
+        context = min(context, fit_down(constraints.pin_frames, rule) or context)
     if context < 1 or fit_down(context, rule) != context:
         raise PlanError(f"The context must be a frame count the model allows "
                         f"({constraints.rule_text}), got {context}.")

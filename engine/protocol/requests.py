@@ -279,17 +279,21 @@ class ModelConstraints:
         The longest shot the model makes in one window.
     fps
         The frame rate the model was trained at, or None when any rate will do.
+    pin_frames
+        The most frames one clip pin may hold, or None for any: a model that conditions on a
+        first (and last) frame only holds one, so the planner pins one frame of context.
     """
 
     size_multiple: int
     frame_rule: tuple[int, int]
     max_frames: int
     fps: int | None = None
+    pin_frames: int | None = None
 
     def __post_init__(self) -> None:
         modulus, remainder = self.frame_rule
         if self.size_multiple < 1 or modulus < 1 or not 0 <= remainder < modulus \
-                or self.max_frames < 1:
+                or self.max_frames < 1 or (self.pin_frames is not None and self.pin_frames < 1):
             raise ValueError(f"impossible model constraints: {self!r}")
 
     @property

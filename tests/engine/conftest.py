@@ -56,3 +56,9 @@ def tiny_wan_i2v_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_wan_vace_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny ``WanVACEPipeline`` saved as safetensors; built once per session."""
     return _tiny_wan(tmp_path_factory, "vace")
+
+
+@pytest.fixture(scope="session")
+def tiny_wan22_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny Wan 2.2 pipelines by kind: TI2V-5B-style and the two A14B expert pairs; built once."""
+    return {kind: _tiny_wan(tmp_path_factory, kind) for kind in ("ti2v", "t2v-a14b", "i2v-a14b")}

@@ -97,7 +97,11 @@ def tiny_ltx_pipeline(*, seed: int = 0) -> Any:
                                 transformer=transformer)
 
 
-WAN_KINDS = ("t2v", "i2v", "vace")
+WAN_KINDS = ("t2v", "i2v", "vace", "ti2v", "t2v-a14b", "i2v-a14b")
+"""Wan 2.1-style kinds, then Wan 2.2's: TI2V-5B (``expand_timesteps``, a 48-channel VAE
+compressing 16x) and the A14B pair of experts (``transformer_2``, ``boundary_ratio``)."""
+# diffusers' Wan 2.2 A14B repos switch experts at these timestep fractions (model_index.json).
+_BOUNDARY = {"t2v-a14b": 0.875, "i2v-a14b": 0.9}
 
 
 def build_tiny_wan(path: Path, *, kind: str = "t2v", seed: int = 0) -> Path:
@@ -113,8 +117,9 @@ def build_tiny_wan(path: Path, *, kind: str = "t2v", seed: int = 0) -> Path:
     path
         The folder to write (created; existing files are overwritten).
     kind
-        ``"t2v"`` (``WanPipeline``), ``"i2v"`` (``WanImageToVideoPipeline``) or ``"vace"``
-        (``WanVACEPipeline``).
+        ``"t2v"`` (``WanPipeline``), ``"i2v"`` (``WanImageToVideoPipeline``), ``"vace"``
+        (``WanVACEPipeline``), or Wan 2.2's ``"ti2v"`` (``WanPipeline`` with
+        ``expand_timesteps``), ``"t2v-a14b"`` and ``"i2v-a14b"`` (two experts each).
     seed
         Seeds the random weights, so two builds with one seed are identical.
 
@@ -161,7 +166,26 @@ def tiny_wan_pipeline(*, kind: str = "t2v", seed: int = 0) -> Any:
         qk_norm="rms_norm_across_heads", rope_max_seq_len=32)
     parts = dict(scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0), vae=vae,
                  text_encoder=text_encoder, tokenizer=tokenizer)
-    if kind == "t2v":
+    if kind == "ti2v":
+        # As diffusers' Wan 2.2 5B fast test: 2x2 pixel patches into a 48-channel latent, 16x.
+        parts["vae"] = AutoencoderKLWan(
+            base_dim=3, z_dim=48, in_channels=12, out_channels=12, is_residual=True,
+            patch_size=2, latents_mean=[0.0] * 48, latents_std=[1.0] * 48, dim_mult=[1, 1, 1, 1],
+            num_res_blocks=1, scale_factor_spatial=16, scale_factor_temporal=4,
+            temperal_downsample=[False, True, True])
+        shape["out_channels"] = 48
+        transformer = WanTransformer3DModel(in_channels=48, num_layers=1, **shape)
+        pipe = WanPipeline(transformer=transformer, expand_timesteps=True, **parts)
+    elif kind in _BOUNDARY:
+        # 36 input channels for image-to-video, as "i2v" below; each expert is one block.
+        channels = 36 if kind == "i2v-a14b" else 16
+        experts = [WanTransformer3DModel(in_channels=channels, num_layers=1, **shape)
+                   for _ in range(2)]
+        cls = WanImageToVideoPipeline if kind == "i2v-a14b" else WanPipeline
+        extra = {"image_encoder": None, "image_processor": None} if kind == "i2v-a14b" else {}
+        pipe = cls(transformer=experts[0], transformer_2=experts[1],
+                   boundary_ratio=_BOUNDARY[kind], **extra, **parts)
+    elif kind == "t2v":
         pipe = WanPipeline(transformer=WanTransformer3DModel(in_channels=16, num_layers=1, **shape),
                            **parts)
     elif kind == "i2v":
