@@ -17,7 +17,7 @@ STATES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 FINISHED = frozenset({"done", "failed", "cancelled", "interrupted"})
 # Every state change goes through move(), which checks this table. Queued jobs may fail
 # before they start (a request the model refuses); only an interrupted job goes back to the
-# queue, and only recover_after_crash sends it there.
+# queue: recover_after_crash sends it there, and JobStore.interrupt (a cluster node lost).
 TRANSITIONS: dict[str, frozenset[str]] = {
     "queued": frozenset({"running", "cancelled", "failed"}),
     "running": frozenset({"done", "failed", "cancelled", "interrupted"}),

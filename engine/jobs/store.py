@@ -295,6 +295,23 @@ class JobStore:
         self._job_ended()
         return job
 
+    def interrupt(self, job_id: str, reason: str, *, requeue: bool) -> Job:
+        """Mark a running job interrupted (its machine went away) and, if asked, queue it again
+        at the front of the queue; the ``interrupted`` event carries ``reason``.
+
+        The attempt count stays as it is, so the caller can cap the tries with it.
+        """
+        with self._write() as db:
+            first = db.execute("SELECT COALESCE(MIN(position), 1) FROM jobs WHERE state = 'queued'"
+                               ).fetchone()[0]
+            job = move(db, job_id, "interrupted", {"requeued": requeue, "reason": reason})
+            if requeue:
+                job = move(db, job_id, "queued", {"requeued": True}, finished=None,
+                           position=first - 1)
+        if not requeue:
+            self._job_ended()
+        return job
+
     def recover_after_crash(self) -> builtins.list[Job]:
         """Turn jobs left running by a dead engine into interrupted ones; call once at start.
 

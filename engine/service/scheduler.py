@@ -205,12 +205,16 @@ class Scheduler:
         if not self.store.cancel(job_id):
             self.notify()
             return "cancelled"
-        if job_id != self.running_job:  # running in the store but not here: a stale row
+        if not self.runs_here(job_id):  # running in the store but not here: a stale row
             self.store.mark_cancelled(job_id)
             self.notify()
             return "cancelled"
         self._cancelling.add(job_id)
         return "cancelling"
+
+    def runs_here(self, job_id: str) -> bool:
+        """Whether ``job_id`` is running on this scheduler's worker now."""
+        return job_id == self.running_job
 
     async def cancel_running(self, job_id: str) -> None:
         """Raise the running job's cancel flag; kill the worker if the step outlasts the grace."""

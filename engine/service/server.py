@@ -19,6 +19,7 @@ from engine.jobs.store import Event, JobError, JobStore
 from engine.models.installed import ModelError, find_model, list_models
 from engine.protocol.fields import build
 from engine.protocol.requests import OPERATION_KEY, RequestError, fit_request
+from engine.service.cluster import ClusterError, ClusterScheduler
 from engine.service.endpoint import Endpoint, EndpointError
 from engine.service.log import tee_stderr
 from engine.service.scheduler import Scheduler, remove_partial_outputs
@@ -73,12 +74,16 @@ class EngineServer:
     preview_every_s
         The least time between two previews of a job.
     worker_env
-        Extra environment for the worker process.
+        Extra environment for the worker process (or for each cluster actor).
+    cluster
+        Run jobs on a Ray cluster instead of the local worker: keyword arguments of
+        :class:`ClusterScheduler` (``address`` at least); None for the local worker.
     """
 
     def __init__(self, *, heartbeat_s: float = 2.0, cancel_grace_s: float = 10.0,
                  preview_every_s: float = 2.0, worker_env: Mapping[str, str] | None = None,
-                 version: str = "0.0.0", parent_pid: int | None = None) -> None:
+                 version: str = "0.0.0", parent_pid: int | None = None,
+                 cluster: Mapping[str, Any] | None = None) -> None:
         self.heartbeat_s = heartbeat_s
         self.parent_pid = parent_pid
         self.version = version
@@ -87,6 +92,7 @@ class EngineServer:
         self.notifier = Notifier()
         self._scheduler_options = (cancel_grace_s, preview_every_s, worker_env)
         self.scheduler: Scheduler | None = None
+        self.cluster = dict(cluster) if cluster is not None else None
         self._server: asyncio.base_events.Server | None = None
         self._stopped = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -100,6 +106,8 @@ class EngineServer:
             If another engine is running or the runtime folder cannot be used.
         JobError
             If the job store cannot be opened.
+        ClusterError
+            If a cluster was asked for and cannot be joined.
         """
         self.endpoint.acquire()
         try:
@@ -110,8 +118,16 @@ class EngineServer:
                 print(f"frameloom-engine: {len(recovered)} job(s) were interrupted by the last "
                       f"stop; removed {removed} half-written output(s).", file=sys.stderr)
             grace, previews, worker_env = self._scheduler_options
-            self.scheduler = Scheduler(self.store, self.notifier.notify, cancel_grace_s=grace,
-                                       preview_every_s=previews, worker_env=worker_env)
+            if self.cluster is None:
+                self.scheduler = Scheduler(self.store, self.notifier.notify,
+                                           cancel_grace_s=grace, preview_every_s=previews,
+                                           worker_env=worker_env)
+            else:
+                options = {"cancel_grace_s": grace, "preview_every_s": previews,
+                           "worker_env": worker_env, **self.cluster}
+                cluster = ClusterScheduler(self.store, self.notifier.notify, **options)
+                cluster.start_cluster()
+                self.scheduler = cluster
             if p.use_tcp():
                 self._server = await asyncio.start_server(
                     self._connection, host=p.LOOPBACK, port=0, limit=p.MAX_LINE_BYTES + 1)
@@ -376,19 +392,20 @@ def _sender(writer: asyncio.StreamWriter) -> Callable[[p.Message], Any]:
 
 def serve(*, heartbeat_s: float = 2.0, cancel_grace_s: float = 10.0,
           preview_every_s: float = 2.0, version: str = "0.0.0",
-          parent_pid: int | None = None) -> int:
+          parent_pid: int | None = None, cluster: Mapping[str, Any] | None = None) -> int:
     """Run the engine until shutdown, SIGTERM or SIGINT; returns the exit status.
 
-    Every expected failure is one line on stderr and status 2.
+    ``cluster`` runs the jobs on a Ray cluster (see :class:`EngineServer`). Every expected
+    failure is one line on stderr and status 2.
     """
     async def main() -> int:
         log = tee_stderr()
         server = EngineServer(heartbeat_s=heartbeat_s, cancel_grace_s=cancel_grace_s,
                               preview_every_s=preview_every_s, version=version,
-                              parent_pid=parent_pid)
+                              parent_pid=parent_pid, cluster=cluster)
         try:
             await server.start()
-        except (EndpointError, JobError) as exc:
+        except (EndpointError, JobError, ClusterError) as exc:
             print(f"frameloom-engine: {exc}", file=sys.stderr)
             return 2
         loop = asyncio.get_running_loop()

@@ -2,8 +2,10 @@
 
 It talks to the server in JSON lines: commands on stdin, reports on the process's original
 stdout (which is then pointed at stderr, so a library's stray ``print`` cannot corrupt the
-channel). Commands: ``run`` (job_id, request, output, preview_every_s), ``cancel`` (job_id) and
-``exit``. Reports: ``ready``, ``progress``, ``preview``, ``done``, ``failed``, ``cancelled``.
+channel). Commands: ``run`` (job_id, request, output, preview_every_s and, from a cluster actor
+running on copies of the pinned files, ``originals``: copy path -> the pin's own path, which the
+take records), ``cancel`` (job_id) and ``exit``. Reports: ``ready``, ``progress``, ``preview``,
+``done``, ``failed``, ``cancelled``.
 When stdin closes the server is gone, and the worker exits at once, even in the middle of a step.
 """
 
@@ -158,6 +160,10 @@ class Worker:
         settings = {**fitted.to_dict(), "model_family": info.family, "memory_profile": profile,
                     "device": self.cache.device, "notes": notes,
                     **provenance(fitted, info.path)}
+        # A cluster node runs on copies of the pinned files; the take records the originals.
+        originals: dict[str, str] = dict(command.get("originals") or {})
+        for pin in settings["pins"]:
+            pin["path"] = originals.get(pin["path"], pin["path"])
         encode_start = time.perf_counter()
         try:
             write_video(frames, fitted.fps, output, settings)

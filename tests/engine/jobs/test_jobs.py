@@ -288,3 +288,23 @@ def test_the_log_is_pruned_as_jobs_end(store: JobStore, monkeypatch: pytest.Monk
     # at most five jobs' worth (30) before the next prune.
     assert len(store.events_since(0, limit=1000)) <= 10 + 30
     assert store.last_seq() == 120
+
+
+
+def test_interrupt_requeues_a_running_job_at_the_front_or_leaves_it_interrupted(
+        store: JobStore) -> None:
+    for job_id in ("a", "b", "c"):
+        store.submit(job_id, {"prompt": job_id})
+    store.mark_running("b")
+    requeued = store.interrupt("b", "Its node went away.", requeue=True)
+    assert requeued.state == "queued" and requeued.attempts == 1
+    assert queued_ids(store) == ["b", "a", "c"]
+    store.mark_running("b")
+    assert store.interrupt("b", "Again.", requeue=False).state == "interrupted"
+    events = [(e.type, e.data) for e in store.events_since(0) if e.job_id == "b"]
+    assert events[-5:] == [
+        ("started", {"attempt": 1}),
+        ("interrupted", {"requeued": True, "reason": "Its node went away."}),
+        ("queued", {"requeued": True}),
+        ("started", {"attempt": 2}),
+        ("interrupted", {"requeued": False, "reason": "Again."})]

@@ -1,0 +1,102 @@
+"""``SlotActor``: the local worker's job-running code inside a Ray actor, one per GPU slot.
+
+The engine wraps this class with ``ray.remote`` (its resource request: ``num_gpus``, memory)
+and calls it with ``max_concurrency`` above one, so ``cancel`` and ``drain`` run while ``run``
+is busy in a denoising step. ``run`` writes the take into a private folder on the node and
+returns its bytes; the engine verifies and writes it under its final name, as for a local take.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from engine.backends.cache import memory_info
+from engine.cluster.inputs import remap_request, unpack_inputs
+from engine.worker.child import Worker
+from engine.worker.faults import Faults
+
+_STREAMED = ("progress", "preview")
+
+
+class SlotActor:
+    """One GPU slot: a :class:`Worker` that keeps its pipelines loaded between jobs.
+
+    Parameters
+    ----------
+    env
+        Environment for the worker on this node (``FRAMELOOM_HOME``, test-only faults), set
+        before anything reads it.
+    torch_threads
+        Intra-op threads for torch; None leaves torch's default.
+    """
+
+    def __init__(self, env: Mapping[str, str], torch_threads: int | None = None) -> None:
+        os.environ.update(env)
+        if torch_threads is not None:
+            import torch
+
+            torch.set_num_threads(torch_threads)
+        self._lock = threading.Lock()
+        self._streamed: list[dict[str, Any]] = []
+        self._final: dict[str, dict[str, Any]] = {}
+        self._folder = Path(tempfile.mkdtemp(prefix="frameloom-slot-"))
+        self.worker = Worker(self._send, Faults.from_env())
+
+    def ready(self) -> dict[str, Any]:
+        """Load torch (seconds) and say where this slot runs: node id, host, device, memory."""
+        import ray
+
+        return {"node": ray.get_runtime_context().get_node_id(), "host": os.uname().nodename,
+                "pid": os.getpid(), "device": self.worker.cache.device, **memory_info()}
+
+    def _send(self, report: dict[str, Any]) -> None:
+        if report.get("ev") == "preview":  # the JPEG lives on this node; its bytes travel
+            path = Path(str(report.pop("path")))
+            report["jpeg"] = path.read_bytes()
+            path.unlink(missing_ok=True)
+        with self._lock:
+            if report.get("ev") in _STREAMED:
+                self._streamed.append(report)
+            else:
+                self._final[str(report.get("job_id"))] = report
+
+    def drain(self) -> list[dict[str, Any]]:
+        """The progress and preview reports sent since the last call, oldest first."""
+        with self._lock:
+            reports, self._streamed = self._streamed, []
+        return reports
+
+    def cancel(self, job_id: str) -> None:
+        """Raise a job's cancel flag; the running step sees it."""
+        self.worker.request_cancel(job_id)
+
+    def run(self, job_id: str, request: Mapping[str, Any], inputs: Mapping[str, bytes],
+            output_name: str, preview_every_s: float) -> dict[str, Any]:
+        """Run one job; its final report (``done``, ``failed`` or ``cancelled``).
+
+        A ``done`` report gains ``files`` (each output's name and bytes) and ``inputs`` (node
+        path -> engine path of each input, so the engine can put its own paths back).
+        """
+        folder = self._folder / hashlib.sha1(job_id.encode()).hexdigest()[:16]
+        try:
+            mapping = unpack_inputs(inputs, folder / "inputs")
+            command = {"job_id": job_id, "request": remap_request(request, mapping),
+                       "output": str(folder / output_name), "preview_every_s": preview_every_s,
+                       "originals": {local: path for path, local in mapping.items()}}
+            self.worker.run(command)
+            with self._lock:
+                final = self._final.pop(job_id)
+            if final.get("ev") == "done":
+                final["files"] = {Path(out).name: Path(out).read_bytes()
+                                  for out in final["outputs"]}
+                final["inputs"] = {local: path for path, local in mapping.items()}
+            return final
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
