@@ -42,14 +42,16 @@ class SetMedia:
 
 @dataclass(frozen=True, slots=True)
 class SetTracks:
-    """Replace tracks ``removed`` at ``index`` of the timeline with ``inserted``."""
+    """Replace tracks ``removed`` at ``index`` of the timeline's video tracks (or its audio
+    tracks, with ``audio``) with ``inserted``."""
 
     index: int
     removed: tuple[Track, ...]
     inserted: tuple[Track, ...]
+    audio: bool = False
 
     def inverse(self) -> SetTracks:
-        return SetTracks(self.index, self.inserted, self.removed)
+        return SetTracks(self.index, self.inserted, self.removed, self.audio)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +121,7 @@ def apply_op(project: Project, op: Op) -> None:
             project.media[op.media_id] = op.new
         events.media_changed.emit(op.media_id, op.old, op.new)
     elif isinstance(op, SetTracks):
-        tracks = project.timeline.tracks
+        tracks = project.timeline.audio_tracks if op.audio else project.timeline.tracks
         end = op.index + len(op.removed)
         if tuple(tracks[op.index:end]) != op.removed:
             raise EditError("The tracks changed underneath this edit; it cannot be replayed.")

@@ -8,6 +8,7 @@ from typing import Any
 from .changes import Change, Recorder
 from .errors import EditError, InvalidDocumentError
 from .model import (
+    AudioItem,
     Clip,
     Gap,
     Generated,
@@ -24,7 +25,7 @@ from .model import (
 from .timebase import FrameRange
 from .validate import check_generation
 
-_PREFIX = {Clip: "clip", Still: "still", Generated: "gen", Gap: "gap"}
+_PREFIX = {Clip: "clip", Still: "still", Generated: "gen", Gap: "gap", AudioItem: "audio"}
 
 
 def with_duration(item: Item, start_delta: int, duration: int) -> Item:
@@ -32,13 +33,18 @@ def with_duration(item: Item, start_delta: int, duration: int) -> Item:
     ``duration`` frames; checks the bounds of its source."""
     if duration < 1:
         raise EditError("An item must last at least one frame.")
-    if isinstance(item, (Clip, Generated)):
+    if isinstance(item, (Clip, Generated, AudioItem)):
         source = FrameRange(item.source.start + start_delta, duration)
         limit = (item.generation.spec.duration if isinstance(item, Generated) else None)
         if source.start < 0 or (limit is not None and source.end > limit):
             raise EditError("That trim reaches past the start or end of the item's media.")
         return dataclasses.replace(item, source=source)
     return dataclasses.replace(item, duration=duration)
+
+
+def id_like(item: Item) -> str:
+    """A fresh id for an item of ``item``'s kind (``clip-...``, ``audio-...``)."""
+    return new_id(_PREFIX[type(item)])
 
 
 def fresh_ids(generation: Generation) -> Generation:
@@ -60,8 +66,8 @@ def fresh_copy(item: Item) -> Item:
 
 
 def check_clip_bounds(project: Project, item: Item) -> None:
-    """Raise :class:`EditError` if a clip's source reaches outside its media."""
-    if isinstance(item, Clip):
+    """Raise :class:`EditError` if a clip's (or audio item's) source reaches outside its media."""
+    if isinstance(item, (Clip, AudioItem)):
         media = project.media.get(item.media_id)
         frames = media.length_at(project.rate) if media is not None else None
         if item.source.start < 0 or (frames is not None and item.source.end > frames):
@@ -76,14 +82,28 @@ def locate_item(project: Project, item_id: str) -> tuple[Track, int, Item]:
     return track, index, entry
 
 
-def check_new_item(project: Project, item: Any) -> None:
-    """Raise :class:`EditError` unless ``item`` can be placed on a track of ``project``."""
-    if not isinstance(item, (Clip, Still, Generated, Gap)):
-        raise EditError("Only clips, stills, generated shots and gaps can be placed on a track.")
+def check_new_item(project: Project, item: Any, track: Track | None = None) -> None:
+    """Raise :class:`EditError` unless ``item`` can be placed on ``track`` of ``project``
+    (any track of its kind when None)."""
+    if not isinstance(item, (Clip, Still, Generated, Gap, AudioItem)):
+        raise EditError("Only clips, stills, generated shots, sounds and gaps can be placed on "
+                        "a track.")
+    if track is not None and not isinstance(item, Gap) and \
+            (track.kind == "audio") != isinstance(item, AudioItem):
+        raise EditError(f"A {'sound' if isinstance(item, AudioItem) else 'picture'} cannot go "
+                        f"on {'an audio' if track.kind == 'audio' else 'a video'} track.")
     if item.duration < 1:
         raise EditError("An item must last at least one frame.")
-    if any(e.id == item.id for t in project.timeline.tracks for e in t.items):
+    if any(e.id == item.id for t in project.timeline.all_tracks() for e in t.items):
         raise EditError(f"An item with id {item.id!r} is already in the timeline.")
+    if isinstance(item, AudioItem):
+        media = project.media.get(item.media_id)
+        if media is None or media.kind != "clip":
+            raise EditError("That sound's clip is not in the project's media pool; import it "
+                            "first.")
+        if not (item.fade_in >= 0 and item.fade_out >= 0
+                and item.fade_in + item.fade_out <= item.duration):
+            raise EditError("The fades must fit inside the sound.")
     if isinstance(item, (Clip, Still)):
         media = project.media.get(item.media_id)
         if media is None:

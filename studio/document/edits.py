@@ -8,25 +8,19 @@ neighbours no longer fit it is removed (undo restores it).
 
 The edits live by what they change: :mod:`.item_edits` (items and transitions on a track),
 :mod:`.shot_edits` (a shot's spec and takes) and :mod:`.project_edits` (media pool, tracks,
-settings), on the shared steps of :mod:`.edit_steps`. This module gathers them into the one
+settings) and :mod:`.audio_edits` (audio tracks, gain, fades, links), on the shared steps of
+:mod:`.edit_steps`; :mod:`.linked_edits` wraps the item edits so a clip's linked sound goes
+where the clip goes. This module gathers them into the one
 namespace that commands, tests and tools call (``edits.insert``, ``edits.add_take``...), so a
 caller never needs to know which of those modules an edit lives in.
 """
 
 from __future__ import annotations
 
+from .audio_edits import link, linked_sounds, set_sound, set_track, unlink
 from .errors import EditError
-from .item_edits import (
-    append,
-    insert,
-    lift,
-    move,
-    overwrite,
-    ripple_delete,
-    set_transition,
-    split,
-    trim,
-)
+from .item_edits import set_transition
+from .linked_edits import append, insert, lift, move, overwrite, ripple_delete, split, trim
 from .project_edits import (
     add_media,
     add_track,
@@ -38,7 +32,9 @@ from .project_edits import (
 from .shot_edits import add_take, choose_take, remove_take, set_spec, update_take
 
 __all__ = [
-    "EditError", "add_media", "add_take", "add_track", "append", "choose_take", "insert", "lift",
-    "move", "overwrite", "relink_media", "remove_media", "remove_take", "remove_track",
-    "ripple_delete", "set_project", "set_spec", "set_transition", "split", "trim", "update_take",
+    "EditError", "add_media", "add_take", "add_track", "append",
+    "choose_take", "insert", "lift", "link", "linked_sounds", "move", "overwrite",
+    "relink_media", "remove_media", "remove_take", "remove_track", "ripple_delete",
+    "set_project", "set_sound", "set_spec", "set_track", "set_transition", "split", "trim",
+    "unlink", "update_take",
 ]

@@ -29,7 +29,7 @@ def insert(project: Project, track_id: str, frame: int, item: Item) -> Change:
 
     Past the end of the track, a gap fills the space before ``item``.
     """
-    check_new_item(project, item)
+    check_new_item(project, item, project.track(track_id))
     with Recorder(project, "Insert") as rec:
         track = project.track(track_id)
         index = cut(rec, track, frame)
@@ -52,7 +52,7 @@ def overwrite(project: Project, track_id: str, frame: int, item: Item) -> Change
         | A        | B      |     overwrite X at f     | A1 | X       | B2 |
              ^ f                                            ^ f
     """
-    check_new_item(project, item)
+    check_new_item(project, item, project.track(track_id))
     with Recorder(project, "Overwrite") as rec:
         track = project.track(track_id)
         start = cut(rec, track, frame)

@@ -9,12 +9,84 @@ from typing import Any
 from .errors import ProjectFileError
 
 #: The file format this Frameloom writes (the top-level ``schema_version``).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def _one_to_two(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 2 adds audio tracks. A format-1 timeline played each clip's own sound under its
+    picture (crossfading with it, silent under stills, shots, gaps and bridges), so each video
+    track gets an audio track with that sound as audio items linked to their clips: the same
+    timeline sounds as it did. Ids are derived from the video ones, so an upgrade is repeatable.
+    """
+    project = data["project"]
+    media = {m["id"]: m for m in project["media"]}
+    audio_tracks = []
+    for number, track in enumerate(project["timeline"]["tracks"], 1):
+        entries = _audio_entries(track["items"], media)
+        audio_tracks.append({"schema": "Track.1", "id": f"{track['id']}-audio",
+                             "name": f"A{number}", "kind": "audio", "items": entries,
+                             "metadata": {}})
+    project["timeline"]["audio_tracks"] = audio_tracks
+    return data
+
+
+def _audio_entries(items: list[dict[str, Any]], media: dict[str, Any]) -> list[dict[str, Any]]:
+    """The audio track under one format-1 video track (see :func:`_one_to_two`)."""
+    out: list[dict[str, Any]] = []
+    for item in items:
+        schema = item["schema"].rpartition(".")[0]
+        if schema == "Transition":
+            if item["kind"] == "crossfade":
+                out.append({**item, "id": f"{item['id']}-audio", "metadata": {}})
+            elif item["kind"] == "bridge":  # silent over the bridge: a gap cut out of both sides
+                out.append({"schema": "Gap.1", "id": f"{item['id']}-audio",
+                            "duration": 0, "bridge": (item["in_offset"], item["out_offset"])})
+            continue
+        sound = (schema == "Clip" and item["media_id"] in media
+                 and media[item["media_id"]].get("probe", {}).get("has_audio", True) is not False)
+        if sound:
+            out.append({"schema": "AudioItem.1", "id": f"{item['id']}-audio",
+                        "media_id": item["media_id"], "source": dict(item["source"]),
+                        "link": item["id"], "metadata": {}})
+        else:
+            duration = item["source"]["duration"] if "source" in item else item["duration"]
+            out.append({"schema": "Gap.1", "id": f"{item['id']}-audio", "duration": duration,
+                        "metadata": {}})
+    for index, entry in enumerate(out):
+        if "bridge" not in entry:
+            continue
+        before, after = entry.pop("bridge")
+        entry["duration"], entry["metadata"] = before + after, {}
+        _shorten(out[index - 1], before, at_start=False)
+        _shorten(out[index + 1], after, at_start=True)
+    kept: list[dict[str, Any]] = []
+    for entry in out:  # drop emptied items, merge gaps, end on an item
+        length = entry["source"]["duration"] if "source" in entry else entry.get("duration", 1)
+        if entry["schema"] != "Transition.1" and length <= 0:
+            continue
+        if entry["schema"] == "Gap.1" and kept and kept[-1]["schema"] == "Gap.1":
+            kept[-1]["duration"] += entry["duration"]
+            continue
+        kept.append(entry)
+    while kept and kept[-1]["schema"] in ("Gap.1", "Transition.1"):
+        kept.pop()
+    return kept
+
+
+def _shorten(entry: dict[str, Any], frames: int, *, at_start: bool) -> None:
+    if "source" in entry:
+        source = entry["source"]
+        source["duration"] -= frames
+        if at_start:
+            source["start"] += frames
+    else:
+        entry["duration"] -= frames
+
 
 #: ``UPGRADES[v]`` turns the dict of a format-``v`` file into a format ``v + 1`` one. It may
 #: change its argument in place and must return the result; :func:`upgrade` sets the new
-#: ``schema_version`` itself. Empty while format 1 is the only one.
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+#: ``schema_version`` itself.
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _one_to_two}
 
 
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:

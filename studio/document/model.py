@@ -238,6 +238,31 @@ class Generated:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AudioItem:
+    """The sound of a range of a clip or audio file from the media pool, on an audio track.
+
+    ``source`` counts frames at the project rate, as a :class:`Clip`'s does, so a linked audio
+    item and its clip trim and split on the same frames. ``gain_db`` scales it; ``fade_in`` and
+    ``fade_out`` are linear ramps over that many frames at its edges. ``link`` is the id of the
+    video item it moves, trims, splits and is deleted with (None: free-standing).
+    """
+
+    id: str
+    media_id: str
+    source: FrameRange
+    gain_db: float = 0.0
+    fade_in: int = 0
+    fade_out: int = 0
+    link: str | None = None
+    name: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=_meta)
+
+    @property
+    def duration(self) -> int:
+        return self.source.duration
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Gap:
     """Empty time (black)."""
 
@@ -266,21 +291,30 @@ class Transition:
         return self.in_offset + self.out_offset
 
 
-Item: TypeAlias = Clip | Still | Generated | Gap
-TrackEntry: TypeAlias = Clip | Still | Generated | Gap | Transition
-ITEM_TYPES: tuple[type, ...] = (Clip, Still, Generated, Gap)
+Item: TypeAlias = Clip | Still | Generated | Gap | AudioItem
+TrackEntry: TypeAlias = Clip | Still | Generated | Gap | AudioItem | Transition
+ITEM_TYPES: tuple[type, ...] = (Clip, Still, Generated, Gap, AudioItem)
+TrackKind = Literal["video", "audio"]
 
 
 # --------------------------------------------------------------------------------- containers
 @dataclass(eq=True, kw_only=True)
 class Track:
-    """An ordered row of items, with transitions standing between adjacent items."""
+    """An ordered row of items, with transitions standing between adjacent items.
+
+    A video track holds clips, stills, shots and gaps; an audio track holds audio items and
+    gaps (its transitions are crossfades). ``mute``, ``solo`` and ``gain_db`` are the mixer's
+    settings of an audio track.
+    """
 
     id: str
     name: str = ""
-    kind: Literal["video"] = "video"
+    kind: TrackKind = "video"
     items: list[TrackEntry] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=_meta)
+    mute: bool = field(default=False, metadata=OMIT_DEFAULT)
+    solo: bool = field(default=False, metadata=OMIT_DEFAULT)
+    gain_db: float = field(default=0.0, metadata=OMIT_DEFAULT)
 
     def layout(self) -> Iterator[tuple[int, int, Item]]:
         """Yield ``(index, start_frame, item)`` for every item (transitions skipped)."""
@@ -310,16 +344,25 @@ class Track:
 
 @dataclass(eq=True, kw_only=True)
 class Timeline:
-    """A stack of tracks; track 0 is the bottom one."""
+    """A stack of video tracks (track 0 is the bottom one) and the audio tracks beside them.
+
+    The audio tracks are a list of their own, so everything that composites pictures reads
+    ``tracks`` and never meets a sound.
+    """
 
     id: str
     name: str = "Timeline"
     tracks: list[Track] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=_meta)
+    audio_tracks: list[Track] = field(default_factory=list)
 
     @property
     def duration(self) -> int:
         return max((t.duration for t in self.tracks), default=0)
+
+    def all_tracks(self) -> list[Track]:
+        """The video tracks, then the audio tracks."""
+        return [*self.tracks, *self.audio_tracks]
 
 
 class DocumentEvents:
@@ -359,6 +402,7 @@ class Project:
     rate: Fraction = Fraction(24)
     width: int = 512
     height: int = 288
+    sample_rate: int = field(default=48_000, metadata=OMIT_DEFAULT)
     media: dict[str, MediaRef] = field(default_factory=dict)
     timeline: Timeline = field(default_factory=lambda: Timeline(id=new_id("timeline")))
     metadata: dict[str, Any] = field(default_factory=_meta)
@@ -366,14 +410,14 @@ class Project:
 
     def track(self, track_id: str) -> Track:
         """The track with ``track_id``; raises EditError if absent."""
-        for track in self.timeline.tracks:
+        for track in self.timeline.all_tracks():
             if track.id == track_id:
                 return track
         raise EditError(f"There is no track with id {track_id!r}.")
 
     def find(self, entry_id: str) -> tuple[Track, int, TrackEntry]:
         """Locate an item or transition by id: ``(track, index, entry)``."""
-        for track in self.timeline.tracks:
+        for track in self.timeline.all_tracks():
             for index, entry in enumerate(track.items):
                 if entry.id == entry_id:
                     return track, index, entry
@@ -382,7 +426,8 @@ class Project:
 
 def new_project(name: str, *, rate: Fraction = Fraction(24), width: int = 512,
                 height: int = 288, tracks: int = 1) -> Project:
-    """An empty project with ``tracks`` video tracks named V1, V2..."""
+    """An empty project with ``tracks`` video tracks named V1, V2... (an audio track comes
+    with the first clip that has sound)."""
     timeline = Timeline(id=new_id("timeline"), tracks=[
         Track(id=new_id("track"), name=f"V{i + 1}") for i in range(tracks)])
     return Project(id=new_id("project"), name=name, rate=rate, width=width, height=height,

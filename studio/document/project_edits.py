@@ -7,7 +7,7 @@ from typing import Any
 
 from .changes import Change, Recorder, SetMedia, SetProject, SetTracks
 from .errors import EditError
-from .model import Generated, MediaRef, Project, Track, Transition, new_id
+from .model import Generated, MediaRef, Project, Track, TrackKind, Transition, new_id
 from .timebase import parse_rate
 
 
@@ -48,23 +48,28 @@ def relink_media(project: Project, media_id: str, path: str, **fields: Any) -> C
 
 
 def add_track(project: Project, *, index: int | None = None, name: str | None = None,
-              track_id: str | None = None) -> Change:
-    """Add an empty video track (on top by default)."""
-    tracks = project.timeline.tracks
+              track_id: str | None = None, kind: TrackKind = "video") -> Change:
+    """Add an empty video track (on top by default) or audio track (below the others by
+    default), named V1, V2... or A1, A2..."""
+    audio = kind == "audio"
+    tracks = project.timeline.audio_tracks if audio else project.timeline.tracks
     index = len(tracks) if index is None else index
     if not 0 <= index <= len(tracks):
         raise EditError(f"Track position {index} is outside 0-{len(tracks)}.")
-    track = Track(id=track_id or new_id("track"), name=name or f"V{len(tracks) + 1}")
-    with Recorder(project, "Add track") as rec:
-        rec.do(SetTracks(index, (), (track,)))
+    track = Track(id=track_id or new_id("track"),
+                  name=name or f"{'A' if audio else 'V'}{len(tracks) + 1}", kind=kind)
+    with Recorder(project, "Add audio track" if audio else "Add track") as rec:
+        rec.do(SetTracks(index, (), (track,), audio))
     return rec.change
 
 
 def remove_track(project: Project, track_id: str) -> Change:
-    """Remove a track and everything on it."""
+    """Remove a track (video or audio) and everything on it."""
     track = project.track(track_id)
+    audio = track.kind == "audio"
+    tracks = project.timeline.audio_tracks if audio else project.timeline.tracks
     with Recorder(project, "Remove track") as rec:
-        rec.do(SetTracks(project.timeline.tracks.index(track), (track,), ()))
+        rec.do(SetTracks(tracks.index(track), (track,), (), audio))
     return rec.change
 
 

@@ -28,7 +28,7 @@ OBJECT_VERSION = 1
 #: Every class that can appear in a file, by schema name.
 SCHEMAS: dict[str, type] = {cls.__name__: cls for cls in (
     model.Project, model.Timeline, model.Track, model.Clip, model.Still, model.Generated,
-    model.Gap, model.Transition, model.MediaRef, model.Fingerprint, model.Pin,
+    model.Gap, model.AudioItem, model.Transition, model.MediaRef, model.Fingerprint, model.Pin,
     model.GeneratedSpec, model.Generation, model.Take, model.RetakeSource, FrameRange)}
 
 _HINTS: dict[type, dict[str, Any]] = {}
@@ -104,6 +104,10 @@ class _Reader:
     def read(self, data: Any, hint: Any, path: str) -> Any:
         origin = typing.get_origin(hint)
         if hint is Any:
+            return data
+        if hint is bool:
+            if type(data) is not bool:
+                self.fail(path, f"expected true or false, got {_show(data)}")
             return data
         if hint is int:
             if type(data) is not int:

@@ -11,6 +11,7 @@ from .model import (
     GENERATION_KINDS,
     TAKE_STATUSES,
     TRANSITION_KINDS,
+    AudioItem,
     Clip,
     Gap,
     Generated,
@@ -137,18 +138,31 @@ def validate(project: Project) -> None:
         if media.fingerprint.size < 0:
             _fail(where, "has a negative file size")
     _unique(project.timeline.id, ids, "timeline")
-    for track in project.timeline.tracks:
+    for track in project.timeline.all_tracks():
         tw = f"track {track.name or track.id}"
         _unique(track.id, ids, tw)
+        audio = track in project.timeline.audio_tracks
+        if track.kind != ("audio" if audio else "video"):
+            _fail(tw, f"is a {track.kind} track among the {'audio' if audio else 'video'} tracks")
+        if not math.isfinite(track.gain_db):
+            _fail(tw, f"gain must be a number of dB, not {track.gain_db}")
         entries = track.items
         for index, entry in enumerate(entries):
             where = f"{tw} item {index} ({entry.id})"
             _unique(entry.id, ids, where)
             if isinstance(entry, Transition):
                 _check_transition(project, track.items, index, where, ids)
+                if audio and entry.kind != "crossfade":
+                    _fail(where, "a transition on an audio track is a crossfade")
                 continue
             if entry.duration <= 0:
                 _fail(where, f"duration must be positive, not {entry.duration}")
+            if audio != isinstance(entry, (AudioItem, Gap)) and not isinstance(entry, Gap):
+                _fail(where, f"a {type(entry).__name__} cannot lie on "
+                             f"{'an audio' if audio else 'a video'} track")
+            if isinstance(entry, AudioItem):
+                _check_audio_item(project, entry, where)
+                continue
             if isinstance(entry, (Clip, Still)):
                 used = project.media.get(entry.media_id)
                 kind = "clip" if isinstance(entry, Clip) else "still"
@@ -167,6 +181,23 @@ def validate(project: Project) -> None:
                     _fail(where, "shows frames outside its generated duration")
             elif not isinstance(entry, (Gap, Still)):
                 _fail(where, f"is not a timeline item ({type(entry).__name__})")
+
+
+def _check_audio_item(project: Project, item: AudioItem, where: str) -> None:
+    media = project.media.get(item.media_id)
+    if media is None:
+        _fail(where, f"uses media {item.media_id!r}, which is not in the media pool")
+    if media.kind != "clip":
+        _fail(where, f"plays the sound of a {media.kind}")
+    frames = media.length_at(project.rate)
+    if item.source.start < 0 or (frames is not None and item.source.end > frames):
+        _fail(where, f"source {item.source.start}-{item.source.end} lies outside its media's "
+                     f"{frames} frames")
+    if not math.isfinite(item.gain_db):
+        _fail(where, f"gain must be a number of dB, not {item.gain_db}")
+    if item.fade_in < 0 or item.fade_out < 0 or item.fade_in + item.fade_out > item.duration:
+        _fail(where, f"fades of {item.fade_in} and {item.fade_out} frames do not fit in "
+                     f"{item.duration} frames")
 
 
 def _check_transition(project: Project, entries: list[TrackEntry], index: int, where: str,

@@ -22,7 +22,17 @@ from typing import cast
 
 import numpy as np
 
-from studio.document.model import Clip, Gap, Generated, Item, Project, Still, Take, Transition
+from studio.document.model import (
+    AudioItem,
+    Clip,
+    Gap,
+    Generated,
+    Item,
+    Project,
+    Still,
+    Take,
+    Transition,
+)
 from studio.document.persistence import resolve_media_path
 from studio.errors import RenderError
 
@@ -128,7 +138,7 @@ class TimelineRenderer:
     def _feed(self, item: Item | Transition) -> Feed:
         size = (self.width, self.height)
         what = self._describe(item)
-        if isinstance(item, Gap):
+        if isinstance(item, (Gap, AudioItem)):  # a sound is never on a video track
             return Feed(self._black)
         if isinstance(item, Still):
             return still_feed(self._media_path(item), *size, what)

@@ -51,10 +51,18 @@ def test_golden_file_loads_with_concrete_values() -> None:
 
 
 def test_golden_file_equals_hand_built_project_and_reencodes_identically() -> None:
+    """The format-1 file opens unchanged: everything it held reads and re-encodes as before,
+    and the upgrade to format 2 only adds the audio tracks that carry its clips' sound."""
     data = json.loads(GOLDEN_V1.read_text(encoding="utf-8"))
-    assert data["schema_version"] == migrations.SCHEMA_VERSION == 1
-    assert load_project(GOLDEN_V1) == golden_project()
-    assert serialize.encode(load_project(GOLDEN_V1)) == data["project"]  # catches format drift
+    assert data["schema_version"] == 1 and migrations.SCHEMA_VERSION == 2
+    loaded = load_project(GOLDEN_V1)
+    assert [t.name for t in loaded.timeline.audio_tracks] == ["A1", "A2"]
+    without_sound = load_project(GOLDEN_V1)
+    without_sound.timeline.audio_tracks = []
+    assert without_sound == golden_project()
+    encoded = serialize.encode(loaded)
+    del encoded["timeline"]["audio_tracks"]  # their contents: tests/studio/document/test_sound.py
+    assert encoded == data["project"]  # catches format drift
 
 
 def test_golden_take_spec_hashes_still_match_their_spec() -> None:
@@ -80,7 +88,7 @@ def test_file_format(saved: tuple[Project, Path]) -> None:
     project, file = saved
     text = file.read_text(encoding="utf-8")
     data = json.loads(text)
-    assert data == {"schema_version": 1, "app": "frameloom 0.1.0",
+    assert data == {"schema_version": 2, "app": "frameloom 0.1.0",
                     "project": serialize.encode(project)}
     assert text == json.dumps(data, indent=1, ensure_ascii=False) + "\n"
     assert "ünïcödé ✓" in text

@@ -112,7 +112,7 @@ def test_a_newer_file_opens_read_only_and_is_never_saved_over(tmp_path: Path) ->
     assert opened.read_only and opened.path == file
     assert opened.message == (
         "This project was saved by a newer Frameloom (file format 3; this version writes "
-        "format 1). It is open read-only: use Save As to keep a copy.")
+        "format 2). It is open read-only: use Save As to keep a copy.")
     assert opened.project == golden_project()
     with pytest.raises(ReadOnlyProjectError, match="newer Frameloom"):
         save_project(opened.project, file)

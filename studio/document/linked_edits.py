@@ -1,0 +1,137 @@
+"""Item edits that carry linked sound along: a clip and the audio items linked to it are placed,
+moved, trimmed, split and deleted together, as one change.
+
+Each edit runs the picture edit of :mod:`.item_edits` and then the same edit on every linked
+audio item, at the same offset from the clip it had before; if any part is refused, all of it
+is rolled back. An audio item edited directly moves alone (unlink first to move a clip without
+its sound). A link naming an item that is gone is ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from . import item_edits
+from .audio_edits import linked_sounds
+from .changes import Change, Recorder
+from .edit_steps import id_like, locate_item, replace_entry
+from .errors import EditError
+from .model import AudioItem, Clip, Item, Project, Track, new_id
+from .project_edits import add_track
+
+
+def _start(track: Track, item_id: str) -> int:
+    return track.start_of(track.index_of(item_id))
+
+
+def _with_sounds(project: Project, item_id: str, label: str, picture: Callable[[], Change],
+                 sound: Callable[[AudioItem, Track, int], Change | None]) -> Change:
+    """Run ``picture`` and then ``sound(audio_item, track, offset)`` for each linked sound,
+    where ``offset`` is the sound's start minus the item's start before the edit."""
+    track, _index, _item = locate_item(project, item_id)
+    start = _start(track, item_id)
+    linked = [(t, s, _start(t, s.id) - start) for t, _i, s in linked_sounds(project, item_id)]
+    with Recorder(project, label) as rec:
+        rec.ops.extend(picture().ops)
+        for audio_track, sound_item, offset in linked:
+            change = sound(sound_item, audio_track, offset)
+            if change is not None:
+                rec.ops.extend(change.ops)
+    return rec.change
+
+
+def _placed(project: Project, track_id: str, frame: int, item: Item, label: str,
+            place: Callable[[Project, str, int, Item], Change]) -> Change:
+    """Place ``item`` and, for a clip whose media has sound, its linked sound under it."""
+    media = project.media.get(item.media_id) if isinstance(item, Clip) else None
+    if (media is None or project.track(track_id).kind != "video"
+            or media.probe.get("has_audio") is not True):
+        return place(project, track_id, frame, item)
+    assert isinstance(item, Clip)
+    with Recorder(project, label) as rec:
+        rec.ops.extend(place(project, track_id, frame, item).ops)
+        if not project.timeline.audio_tracks:
+            rec.ops.extend(add_track(project, kind="audio").ops)
+        sound = AudioItem(id=new_id("audio"), media_id=item.media_id, source=item.source,
+                          link=item.id, name=item.name)
+        rec.ops.extend(place(project, project.timeline.audio_tracks[0].id, frame, sound).ops)
+    return rec.change
+
+
+def insert(project: Project, track_id: str, frame: int, item: Item) -> Change:
+    """:func:`.item_edits.insert`; a clip with sound brings it onto the first audio track."""
+    return _placed(project, track_id, frame, item, "Insert", item_edits.insert)
+
+
+def overwrite(project: Project, track_id: str, frame: int, item: Item) -> Change:
+    """:func:`.item_edits.overwrite`; a clip with sound overwrites the first audio track too."""
+    return _placed(project, track_id, frame, item, "Overwrite", item_edits.overwrite)
+
+
+def append(project: Project, track_id: str, item: Item) -> Change:
+    """Add ``item`` after the last item of the track (with its sound, as :func:`insert`)."""
+    change = insert(project, track_id, project.track(track_id).duration, item)
+    return Change("Append", change.ops)
+
+
+def split(project: Project, item_id: str, frame: int, *, new_item_id: str | None = None) -> Change:
+    """:func:`.item_edits.split`; each linked sound is cut at the same frame and its right
+    part is linked to the right part of the item."""
+    right_id = new_item_id or id_like(locate_item(project, item_id)[2])
+
+    def sound(audio: AudioItem, audio_track: Track, offset: int) -> Change | None:
+        at = _start(audio_track, audio.id)
+        if not at < frame < at + audio.duration:
+            return None  # the sound ends before the cut (or starts after it): nothing to cut
+        part_id = new_id("audio")
+        first = item_edits.split(project, audio.id, frame, new_item_id=part_id)
+        second = replace_entry(project, part_id, "Split",
+                               lambda old: dataclasses.replace(old, link=right_id))
+        return Change("Split", first.ops + second.ops)
+
+    return _with_sounds(project, item_id, "Split",
+                        lambda: item_edits.split(project, item_id, frame, new_item_id=right_id),
+                        sound)
+
+
+def trim(project: Project, item_id: str, *, in_delta: int = 0, out_delta: int = 0,
+         ripple: bool = True) -> Change:
+    """:func:`.item_edits.trim`, with the same trim of each linked sound."""
+    return _with_sounds(
+        project, item_id, "Trim",
+        lambda: item_edits.trim(project, item_id, in_delta=in_delta, out_delta=out_delta,
+                                ripple=ripple),
+        lambda audio, _t, _o: item_edits.trim(project, audio.id, in_delta=in_delta,
+                                              out_delta=out_delta, ripple=ripple))
+
+
+def ripple_delete(project: Project, item_id: str) -> Change:
+    """:func:`.item_edits.ripple_delete`; linked sounds go too, closing their holes."""
+    return _with_sounds(project, item_id, "Ripple delete",
+                        lambda: item_edits.ripple_delete(project, item_id),
+                        lambda audio, _t, _o: item_edits.ripple_delete(project, audio.id))
+
+
+def lift(project: Project, item_id: str) -> Change:
+    """:func:`.item_edits.lift`; linked sounds are lifted too."""
+    return _with_sounds(project, item_id, "Lift", lambda: item_edits.lift(project, item_id),
+                        lambda audio, _t, _o: item_edits.lift(project, audio.id))
+
+
+def move(project: Project, item_id: str, track_id: str, frame: int, *,
+         ripple: bool = False) -> Change:
+    """:func:`.item_edits.move`; each linked sound moves by as much, on its own track."""
+    if frame < 0:
+        raise EditError("Frame positions start at 0.")
+
+    def sound(audio: AudioItem, audio_track: Track, offset: int) -> Change:
+        if frame + offset < 0:
+            raise EditError("The clip's sound would start before the timeline does; unlink "
+                            "it first.")
+        return item_edits.move(project, audio.id, audio_track.id, frame + offset, ripple=ripple)
+
+    return _with_sounds(project, item_id, "Move",
+                        lambda: item_edits.move(project, item_id, track_id, frame,
+                                                ripple=ripple),
+                        sound)
