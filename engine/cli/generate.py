@@ -89,6 +89,29 @@ def source_size(path: str, multiple: int) -> tuple[int, int]:
     return fitted[0], fitted[1]
 
 
+def source_rate(path: str) -> int | None:
+    """A clip's frame rate as a whole number of frames a second; None when it does not say.
+
+    Prints a note on stderr when it rounds (29.97 becomes 30), since the joined file then plays
+    the clip's frames at the take's rate.
+    """
+    import av
+
+    from engine.operations.runner import clip_rate
+
+    try:
+        rate = clip_rate(path)
+    except (OSError, IndexError, ValueError, av.FFmpegError):
+        return None  # the clip's size was read already; the operation says what is wrong
+    if not rate:
+        return None
+    whole = max(1, round(rate))
+    if abs(whole - rate) > 0.01:
+        print(f"frameloom-engine: note: the take plays at {whole} fps: {Path(path).name}'s "
+              f"{rate:.3f} fps rounded.", file=sys.stderr)
+    return whole
+
+
 def run_generate(args: argparse.Namespace, request: GenerationRequest | None) -> int:
     """Run ``frameloom-engine generate`` for parsed arguments and the request they describe.
 

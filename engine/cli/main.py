@@ -146,8 +146,9 @@ def resolve_size(args: argparse.Namespace) -> tuple[int, int, int, int]:
     """Width, height, frames and fps: the flags where given, else the model's defaults.
 
     An operation with no ``--width``/``--height`` takes its first source clip's size, rounded to
-    the model's size multiple (a note on stderr says so when it rounds), so the take matches
-    the clip it continues.
+    the model's size multiple (a note on stderr says so when it rounds), and with no ``--fps``
+    the clip's frame rate (unless the model makes one rate only), so the take matches the clip
+    it continues.
 
     Raises
     ------
@@ -163,14 +164,18 @@ def resolve_size(args: argparse.Namespace) -> tuple[int, int, int, int]:
         # the prompt policy has had its say; any size will do until then.
         return (args.width or 512, args.height or 288, args.frames or 49, args.fps or 24)
     defaults = info.defaults
-    width, height = args.width, args.height
+    width, height, fps = args.width, args.height, args.fps or info.constraints.fps
     source = _first_source(args)
     if source is not None and width is None and height is None:
         from engine.cli.generate import source_size
 
         width, height = source_size(source, info.constraints.size_multiple)
+    if source is not None and not fps:
+        from engine.cli.generate import source_rate
+
+        fps = source_rate(source)
     return (width or defaults.width, height or defaults.height, args.frames or defaults.frames,
-            args.fps or info.constraints.fps or defaults.fps)
+            fps or defaults.fps)
 
 
 def _first_source(args: argparse.Namespace) -> str | None:

@@ -125,6 +125,18 @@ def test_a_clip_at_another_rate_is_noted(tiny_model: str, tmp_path: Path,
     assert "plays at 30 fps, not 24" in capsys.readouterr().err
 
 
+def test_without_fps_an_operation_takes_its_clips_rate(tiny_model: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.operations.runner import clip_rate
+
+    clip = coloured_clip(tmp_path / "c30.mp4", 6, fps=30)
+    take = tmp_path / "t.mp4"
+    assert main(["generate", "--model", "tiny-ltx", "--prompt", "a red circle", "--width", "32",
+                 "--height", "32", "--steps", "1", "--extend-forward", str(clip), "--frames",
+                 "2", "-o", str(take)]) == 0
+    assert clip_rate(str(take)) == 30 and "fps" not in capsys.readouterr().err
+
+
 def test_cli_in_a_fresh_process(tiny_ltx_dir: Path, clips: tuple[Path, Path],
                                 tmp_path: Path) -> None:
     home = tmp_path / "home"
