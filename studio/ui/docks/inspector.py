@@ -92,9 +92,9 @@ class QtInspector(QWidget):
         self.takes.take_requested.connect(self._take_action)
         self.takes.take_selected.connect(self._take_selected)
 
-    def set_models(self, model_ids: list[str]) -> None:
-        """Offer these models (the engine's list); the current choice is kept."""
-        self.spec.set_models(model_ids)
+    def set_models(self, models: list[dict[str, Any]]) -> None:
+        """Offer these models (the engine's model records); the current choice is kept."""
+        self.spec.set_models(models)
 
     # ------------------------------------------------------------------ the shown entry
     def _entry(self) -> TrackEntry | None:

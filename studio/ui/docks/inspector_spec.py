@@ -26,6 +26,9 @@ SIZES: dict[str, tuple[int, int] | None] = {
     "1280x720 (16:9)": (1280, 720), "288x512 (9:16)": (288, 512), "512x512 (1:1)": (512, 512),
 }
 
+#: The preset for the size the chosen model makes by default (frameloom-mini's is 192x128).
+MODEL_SIZE = "Model's size"
+
 
 class SpecEditor(QObject):
     """Prompt, negative prompt, model, frame size, duration, seed, steps and guidance.
@@ -49,6 +52,8 @@ class SpecEditor(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._current = current
+        #: Each model's own size (its ``defaults`` in the engine's list), for the size preset.
+        self.model_sizes: dict[str, tuple[int, int]] = {}
         self.prompt = QLineEdit()
         self.negative_prompt = QLineEdit()
         self.model = QComboBox()
@@ -56,6 +61,7 @@ class SpecEditor(QObject):
         # Named frame_size: as ``size`` on the inspector widget it shadowed QWidget.size().
         self.frame_size = QComboBox()
         self.frame_size.addItems(list(SIZES))
+        self.frame_size.insertItem(1, MODEL_SIZE)  # relabelled with the model's numbers
         self.duration = QSpinBox()
         self.duration.setRange(1, 2000)
         self.duration.setSuffix(" frames")
@@ -112,14 +118,31 @@ class SpecEditor(QObject):
         self.randomise.clicked.connect(
             lambda: self._request("seed", random.randint(0, MAX_SEED)))
 
-    def set_models(self, model_ids: list[str]) -> None:
-        """Offer these models (the engine's list); the current choice is kept."""
+    def set_models(self, models: list[dict[str, Any]]) -> None:
+        """Offer these models (the engine's list of model records); the current choice is kept.
+
+        A record's ``defaults`` (the size the model makes when asked for none) becomes the
+        "Model's size" preset while that model is chosen.
+        """
+        self.model_sizes = {
+            m["id"]: (int(d["width"]), int(d["height"])) for m in models
+            if isinstance(d := m.get("defaults"), dict) and {"width", "height"} <= set(d)}
         current = self.model.currentText()
         self.model.blockSignals(True)
         self.model.clear()
-        self.model.addItems(sorted(set(model_ids) | {DEFAULT_MODEL}))
+        self.model.addItems(sorted({m["id"] for m in models} | {DEFAULT_MODEL}))
         self.model.setCurrentText(current)
         self.model.blockSignals(False)
+        spec = self._current()
+        if spec is not None:
+            self._label_model_size(spec.model_id)
+
+    def _label_model_size(self, model_id: str) -> tuple[int, int] | None:
+        """Name the "Model's size" preset after ``model_id``'s size; that size, if known."""
+        size = self.model_sizes.get(model_id)
+        self.frame_size.setItemText(1, MODEL_SIZE if size is None
+                                    else f"{MODEL_SIZE} ({size[0]}x{size[1]})")
+        return size
 
     def show(self, spec: GeneratedSpec) -> None:
         """Show ``spec``'s settings (the caller blocks the editors' signals meanwhile)."""
@@ -129,7 +152,10 @@ class SpecEditor(QObject):
             self.model.addItem(spec.model_id)
         self.model.setCurrentText(spec.model_id)
         size = None if spec.width is None else (spec.width, spec.height)
+        model_size = self._label_model_size(spec.model_id)
         label = next((k for k, v in SIZES.items() if v == size), None)
+        if label is None and size is not None and size == model_size:
+            label = self.frame_size.itemText(1)
         if label is None:
             label = f"{spec.width}x{spec.height}"
             if self.frame_size.findText(label) < 0:
@@ -153,11 +179,16 @@ class SpecEditor(QObject):
         if spec is not None and getattr(spec, field) != value:
             self.edit_requested.emit(field, value)
 
-    def _size_chosen(self, _index: int) -> None:
+    def _size_chosen(self, index: int) -> None:
         spec = self._current()
-        size = SIZES.get(self.frame_size.currentText())
         if spec is None:
             return
         old = None if spec.width is None else (spec.width, spec.height)
+        if index == 1:  # the model's own size
+            size = self.model_sizes.get(spec.model_id)
+            if size is not None and size != old:
+                self.edit_requested.emit("size", size)
+            return
+        size = SIZES.get(self.frame_size.currentText())
         if self.frame_size.currentText() in SIZES and size != old:
             self.edit_requested.emit("size", size)

@@ -43,7 +43,8 @@ class EngineBridge(QObject):
     request_failed(sentence)
         A request (submit, cancel, ...) was refused or could not be sent.
     models_changed(list)
-        The ids of the models the engine can run, read each time it (re)connects.
+        The records of the models the engine can run (``id``, ``defaults`` with the size each
+        makes by default, ...), read each time it (re)connects.
     """
 
     status_changed = Signal(str, str)
@@ -95,7 +96,7 @@ class EngineBridge(QObject):
                 try:
                     # Re-read everything first: after a restart, interrupted jobs show as such.
                     self.board.load(await client.list_jobs(), client.engine_last_seq)
-                    self.models_changed.emit([m["id"] for m in await client.list_models()])
+                    self.models_changed.emit(await client.list_models())
                     self.ready.set()
                     async for event in client.events(self.board.last_seq):
                         self.board.apply(event)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         self.docks["Jobs"].setVisible(bridge is not None)
         # The new item is selected, so the inspector shows its prompt.
         self.generation.created.connect(lambda item_id: self._selected([item_id]))
-        self.models: list[str] = []
+        self.models: list[dict[str, Any]] = []  # the engine's model records
         if bridge is not None:
             bridge.status_changed.connect(self.status_bar.show_engine)
             bridge.models_changed.connect(self._models_changed)
@@ -295,6 +295,6 @@ class MainWindow(QMainWindow):
         if self.views is not None:
             self.views.thumbnails_arrived()
 
-    def _models_changed(self, model_ids: list[str]) -> None:
-        self.models = list(model_ids)
+    def _models_changed(self, models: list[dict[str, Any]]) -> None:
+        self.models = list(models)
         self.inspector.set_models(self.models)

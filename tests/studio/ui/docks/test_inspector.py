@@ -24,7 +24,9 @@ def test_model_size_duration_and_seed_are_spec_edits(window: MainWindow) -> None
     before = _json(window)
     window.timeline.set_selection(["shot-1"])
     inspector = window.inspector
-    window._models_changed(["tiny-ltx", "ltx-video-2b"])  # what the engine says it has
+    # What the engine says it has (the records carry more; the studio reads these fields).
+    window._models_changed([{"id": "tiny-ltx", "defaults": {"width": 64, "height": 32}},
+                            {"id": "ltx-video-2b", "defaults": {"width": 768, "height": 512}}])
     assert [inspector.spec.model.itemText(i) for i in range(inspector.spec.model.count())] == [
         "frameloom-mini", "ltx-video-2b", "tiny-ltx"]
     inspector.spec.model.setCurrentText("tiny-ltx")
@@ -33,6 +35,15 @@ def test_model_size_duration_and_seed_are_spec_edits(window: MainWindow) -> None
     inspector.spec.frame_size.setCurrentText("288x512 (9:16)")
     inspector.spec.frame_size.activated.emit(inspector.spec.frame_size.currentIndex())
     assert (_spec(window).width, _spec(window).height) == (288, 512)
+    size = inspector.spec.frame_size
+    assert size.itemText(1) == "Model's size (64x32)"  # tiny-ltx's own size
+    size.setCurrentIndex(1)
+    size.activated.emit(1)
+    assert (_spec(window).width, _spec(window).height) == (64, 32)
+    inspector.spec.model.setCurrentText("ltx-video-2b")
+    inspector.spec.model.activated.emit(inspector.spec.model.currentIndex())
+    assert size.itemText(1) == "Model's size (768x512)"  # follows the chosen model
+    assert size.currentText() == "64x32"  # the shot keeps its size until one is chosen
     inspector.spec.duration.setValue(24)
     assert _spec(window).duration == 24
     assert window.project.find("shot-1")[2].duration == 24  # type: ignore[union-attr]
