@@ -111,14 +111,22 @@ class VideoWriter:
         self._audio: av.audio.stream.AudioStream | None = None
         self._samples = 0
 
-    def add_audio(self, sample_rate: int) -> None:
-        """Add a stereo AAC track; call before the first :meth:`write`."""
-        self._audio = self._container.add_stream("aac", rate=sample_rate, layout="stereo")
-        self._audio.bit_rate = 192_000
+    def add_audio(self, sample_rate: int, *, pcm: bool = False) -> None:
+        """Add a stereo sound track, AAC (or 24-bit PCM with ``pcm``, as ProRes MOVs carry);
+        call before the first :meth:`write`."""
+        if pcm:
+            self._audio = self._container.add_stream("pcm_s24le", rate=sample_rate,
+                                                     layout="stereo")
+        else:
+            self._audio = self._container.add_stream("aac", rate=sample_rate, layout="stereo")
+            self._audio.bit_rate = 192_000
 
     def write_audio(self, samples: np.ndarray) -> None:
-        """Encode ``(2, n)`` float32 samples in [-1, 1] that follow the previous ones."""
+        """Encode ``(2, n)`` float32 samples in [-1, 1] that follow the previous ones; the
+        muxer interleaves them with the picture by time."""
         assert self._audio is not None
+        if samples.shape[1] == 0:
+            return
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples, np.float32),
                                            format="fltp", layout="stereo")
         frame.sample_rate = self._audio.rate

@@ -16,8 +16,8 @@ from studio.document import serialize
 from studio.document.model import Project
 from studio.errors import ExportCancelled, MediaError, RenderError
 
-from .audio import SAMPLE_RATE, TimelineAudio
 from .encode import FORMATS, VideoWriter, check_settings
+from .mixer import Mixer
 from .pipeline import Prefetch
 from .timeline import TimelineRenderer
 
@@ -109,18 +109,19 @@ def export(project: Project, project_file: str | os.PathLike[str], out_path: str
     if not out_path.parent.is_dir():
         raise RenderError(f"The output folder {out_path.parent} does not exist.")
     step = Fraction(project.rate) / renderer.rate  # timeline frames per output frame
-    sound = TimelineAudio(project, project_dir, int(start * step), int((stop - 1) * step) + 1)
     done = 0
     try:
+        sound = Mixer(project, project_dir, int(start * step), int((stop - 1) * step) + 1)
         settings = export_settings(project, codec=codec, crf=crf, preset=preset,
                                    width=renderer.width, height=renderer.height,
                                    rate=renderer.rate, frame_range=(start, stop))
-        with atomic_output(out_path) as temp, \
+        with sound, atomic_output(out_path) as temp, \
                 VideoWriter(temp, FORMATS[out_path.suffix.lower()], spec, renderer.width,
                             renderer.height, renderer.rate, crf=crf, preset=preset,
                             metadata={"comment": json.dumps(settings, sort_keys=True)}) as writer:
             if sound.present:
-                writer.add_audio(SAMPLE_RATE)
+                writer.add_audio(sound.rate, pcm=codec == "prores")
+            written = 0  # samples of sound written so far
             if progress is not None:
                 progress(0, total)
             with Prefetch(lambda: renderer.frames(start, stop), writer.prepare) as frames:
@@ -130,16 +131,15 @@ def export(project: Project, project_file: str | os.PathLike[str], out_path: str
                                               f"{out_path}.")
                     writer.write(frame)
                     done += 1
+                    if sound.present:  # the sound up to the end of this frame: interleaved
+                        due = min(sound.total, int(done * sound.rate / renderer.rate))
+                        if due > written:
+                            writer.write_audio(sound.read(due - written))
+                            written = due
                     if progress is not None:
                         progress(done, total)
-            # Sound goes after the picture: the muxer still writes a valid file, and the
-            # picture loop stays free of audio bookkeeping.
-            for chunk in sound.chunks() if sound.present else ():
-                if cancel is not None and cancel.is_set():
-                    break
-                writer.write_audio(chunk)
-            if cancel is not None and cancel.is_set():
-                raise ExportCancelled(f"Export cancelled; nothing was written to {out_path}.")
+            if sound.present and sound.total > written:
+                writer.write_audio(sound.read(sound.total - written))
     except BaseException as exc:
         if isinstance(exc, MediaError):
             raise RenderError(f"Export failed: {exc}") from None

@@ -11,7 +11,17 @@ import numpy as np
 
 from studio import sample
 from studio.document import fingerprint, persistence
-from studio.document.model import MediaRef, Project, Timeline, Track, TrackEntry
+from studio.document.model import (
+    AudioItem,
+    Clip,
+    Gap,
+    MediaRef,
+    Project,
+    Timeline,
+    Track,
+    TrackEntry,
+    Transition,
+)
 
 W, H = 320, 180
 
@@ -48,14 +58,38 @@ def media(folder: Path, path: Path, media_id: str, kind: str) -> MediaRef:
                     name=path.name, fingerprint=fingerprint.fingerprint_file(path))
 
 
+def sound_under(items: list[TrackEntry]) -> list[TrackEntry]:
+    """The audio track a video track's clips bring when placed (each clip's sound linked to
+    it, crossfades kept, silence elsewhere), as dropping them in the studio makes."""
+    out: list[TrackEntry] = []
+    for entry in items:
+        if isinstance(entry, Clip):
+            out.append(AudioItem(id=f"{entry.id}-audio", media_id=entry.media_id,
+                                 source=entry.source, link=entry.id))
+        elif isinstance(entry, Transition):
+            if entry.kind == "crossfade":
+                out.append(Transition(id=f"{entry.id}-audio", kind="crossfade",
+                                      in_offset=entry.in_offset, out_offset=entry.out_offset))
+        else:
+            out.append(Gap(id=f"{entry.id}-audio", duration=entry.duration))
+    while out and isinstance(out[-1], (Gap, Transition)):
+        out.pop()
+    return out
+
+
 def project(folder: Path, pool: list[MediaRef], *tracks: list[TrackEntry],
-            rate: Fraction | int = 24, size: tuple[int, int] = (W, H)) -> Project:
-    """A project whose tracks (bottom first) hold the given entries."""
+            rate: Fraction | int = 24, size: tuple[int, int] = (W, H),
+            sound: bool = True) -> Project:
+    """A project whose video tracks (bottom first) hold the given entries, each with an audio
+    track carrying its clips' linked sound (unless ``sound`` is False)."""
     return Project(id="project-test", name="Test", rate=Fraction(rate), width=size[0],
                    height=size[1], media={m.id: m for m in pool},
                    timeline=Timeline(id="timeline-test", tracks=[
                        Track(id=f"track-{n}", name=f"V{n + 1}", items=list(items))
-                       for n, items in enumerate(tracks)]))
+                       for n, items in enumerate(tracks)], audio_tracks=[
+                       Track(id=f"track-a{n}", name=f"A{n + 1}", kind="audio",
+                             items=sound_under(list(items)))
+                       for n, items in enumerate(tracks) if sound]))
 
 
 def decode(path: Path) -> tuple[list[np.ndarray], av.video.stream.VideoStream]:
