@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from engine.backends import BackendError, StepCallback
+from engine.output.audio import Soundtrack, with_sound
 from engine.protocol.requests import GenerationRequest, Pin
 
 if TYPE_CHECKING:
@@ -162,6 +163,34 @@ def to_picture(image: torch.Tensor) -> numpy.ndarray:
     return numpy.asarray(picture)
 
 
+def packed_preview(pipe: Any, packed: torch.Tensor, shape: tuple[int, int, int], *,
+                   shot_first: bool, decode_timestep: float) -> numpy.ndarray:
+    """Decode the middle latent frame of an LTX-family shot from its packed latents.
+
+    ``packed`` is ``(batch, tokens, channels)`` as the LTX and LTX-2 pipelines hand it to the
+    step callback; pinned clips or keyframes add tokens before the shot's own (LTX-Video,
+    ``shot_first=False``) or after them (LTX-2, ``shot_first=True``). ``shape`` is the shot's
+    latent ``(frames, height, width)``.
+    """
+    import torch
+
+    frames, height, width = shape
+    patch, patch_t = pipe.transformer_spatial_patch_size, pipe.transformer_temporal_patch_size
+    with torch.inference_mode():
+        tokens = (frames // patch_t) * (height // patch) * (width // patch)
+        shot = packed[:1, :tokens] if shot_first else packed[:1, -tokens:]
+        latents = pipe._unpack_latents(shot, frames, height, width, patch, patch_t)
+        latents = latents[:, :, frames // 2: frames // 2 + 1]  # (1, C, 1, h, w)
+        latents = shrink_latents(latents, pipe.vae_spatial_compression_ratio)
+        vae = pipe.vae
+        latents = pipe._denormalize_latents(latents, vae.latents_mean, vae.latents_std,
+                                            vae.config.scaling_factor).to(vae.dtype)
+        timestep = (torch.tensor([decode_timestep], device=latents.device, dtype=vae.dtype)
+                    if vae.config.timestep_conditioning else None)
+        image = vae.decode(latents, timestep, return_dict=False)[0][0, :, 0]  # (3, H, W)
+        return to_picture(image)
+
+
 def module_bytes(pipe: Any, names: Iterable[str]) -> int:
     """Bytes held by the parameters and buffers of the pipeline's named models."""
     total = 0
@@ -230,7 +259,13 @@ class LoadedPipeline:
         if frames.shape != expected:
             raise BackendError("bad_shape", f"The model made frames shaped {frames.shape}, not "
                                f"{expected}.", "Fit the request to the model before running it.")
-        return numpy.clip(frames * 255.0 + 0.5, 0, 255).astype(numpy.uint8)
+        pictures = numpy.clip(frames * 255.0 + 0.5, 0, 255).astype(numpy.uint8)
+        sound = self._sound(pipe, output)
+        return pictures if sound is None else with_sound(pictures, sound)
+
+    def _sound(self, pipe: Any, output: Any) -> Soundtrack | None:
+        """The sound the pipeline made with the frames; None for families that make none."""
+        return None
 
     def memory_bytes(self) -> int:
         """Bytes held by the parameters and buffers of the pipeline's models."""

@@ -14,10 +14,9 @@ from engine.backends.common import (
     clip_frames,
     from_pretrained,
     load_image,
+    packed_preview,
     pipeline_class,
     place,
-    shrink_latents,
-    to_picture,
 )
 from engine.models.installed import family_constraints
 from engine.protocol.requests import GenerationRequest
@@ -107,22 +106,6 @@ class LTXBackend(LoadedPipeline):
 
     def _preview(self, packed: torch.Tensor, shape: tuple[int, int, int]) -> numpy.ndarray:
         """Decode the middle latent frame of the current latents into a small RGB image."""
-        import torch
-
-        pipe = self._live_pipe()
-        frames, height, width = shape
-        patch, patch_t = pipe.transformer_spatial_patch_size, pipe.transformer_temporal_patch_size
-        with torch.inference_mode():
-            # Pinned clips add tokens in front of the shot's own; the shot's are the last ones.
-            tokens = (frames // patch_t) * (height // patch) * (width // patch)
-            latents = pipe._unpack_latents(packed[:1, -tokens:], frames, height, width, patch,
-                                           patch_t)
-            latents = latents[:, :, frames // 2: frames // 2 + 1]  # (1, C, 1, h, w)
-            latents = shrink_latents(latents, pipe.vae_spatial_compression_ratio)
-            vae = pipe.vae
-            latents = pipe._denormalize_latents(latents, vae.latents_mean, vae.latents_std,
-                                                vae.config.scaling_factor).to(vae.dtype)
-            timestep = (torch.tensor([_DECODE_TIMESTEP], device=latents.device, dtype=vae.dtype)
-                        if vae.config.timestep_conditioning else None)
-            image = vae.decode(latents, timestep, return_dict=False)[0][0, :, 0]  # (3, H, W)
-            return to_picture(image)
+        # Pinned clips add tokens in front of the shot's own; the shot's are the last ones.
+        return packed_preview(self._live_pipe(), packed, shape, shot_first=False,
+                              decode_timestep=_DECODE_TIMESTEP)

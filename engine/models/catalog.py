@@ -124,6 +124,24 @@ CATALOG: tuple[CatalogEntry, ...] = (
         operations=("shot", "extend_forward", "long_shot"), licence="Apache-2.0",
         description="Wan 2.1 image-to-video 14B at 480p: high quality from a first frame; "
                     "about 82 GB download, 35 GiB of VRAM with offload (approximate)."),
+    CatalogEntry(
+        id="ltx-2", family="ltx2", repo="Lightricks/LTX-2", revision=None,
+        # Estimate: the 19B transformer in bf16 (~38 GB; its checkpoints are named
+        # ltx-2-19b-*), the Gemma 3 12B text encoder in bf16 (~24 GB; diffusers' LTX-2 connector
+        # defaults are Gemma-3-12B's), the video and audio VAEs and vocoder (a few GB). No
+        # listing of the repo's diffusers folders was found to check it against.
+        size_bytes=65 * _GB,
+        # Estimates from the weights above: offloaded, the largest single model is on the GPU.
+        min_vram_gib=_vram(70, 64, 44, 16),
+        # Not extend_backward, bridge or loop: diffusers 0.42 places its pins on latent frames
+        # (0, 1, 9, 17...), and a shot's last frame is never one (engine.backends.ltx2).
+        operations=("shot", "extend_forward", "long_shot"),
+        # The licence's name as scancode's licence database gives it (dated January 5, 2026);
+        # its revenue terms were not read here (issue 21 reads a paid licence above USD 10M).
+        licence="LTX-2 Community License Agreement",
+        description="LTX-2 19B: video with synchronised sound (AAC in the take), pins at frame "
+                    "0 and every 8th frame after 1; about 65 GB download, about 44 GiB of VRAM "
+                    "with offload (approximate; estimates)."),
     # Wan 2.2 (Apache-2.0 per the Wan-AI repos). The text encoder is UMT5-XXL in bf16, 11.4 GB
     # in the listings of Wan2.2-TI2V-5B-Diffusers and Wan2.2-I2V-A14B-Diffusers. Extensions and
     # long shots pin one frame of context (these models hold a first frame, not a clip).

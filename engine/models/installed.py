@@ -15,18 +15,21 @@ from engine.protocol.requests import ModelConstraints
 REPO_MODELS = Path(__file__).resolve().parents[2] / "resources" / "models"
 
 # Pipeline class name -> family; anything else in model_index.json is not ours to run.
-_FAMILY_PATTERNS = (("ltx", re.compile(r"LTX\w*Pipeline")), ("wan", re.compile(r"Wan\w*Pipeline")))
+_FAMILY_PATTERNS = (("ltx2", re.compile(r"LTX2\w*Pipeline")),
+                    ("ltx", re.compile(r"LTX\w*Pipeline")), ("wan", re.compile(r"Wan\w*Pipeline")))
 # The longest shot one window makes; past this the planner chains windows (long shots).
-_MAX_FRAMES = {"ltx": 257, "wan": 81}
+# LTX-2: 121 frames, diffusers' default length for it (longer shots chain windows).
+_MAX_FRAMES = {"ltx": 257, "ltx2": 121, "wan": 81}
 # Wan was trained at 16 fps and its motion assumes it; LTX is told the rate at every call.
-_FPS: dict[str, int | None] = {"ltx": None, "wan": 16}
+_FPS: dict[str, int | None] = {"ltx": None, "ltx2": None, "wan": 16}
 # What a model makes when a request names no size or length: its model card's recommended
 # resolution and length (LTX-Video 768x512 at 97 frames; Wan 2.x 832x480 at 81). A model that
 # records its training (frameloom-mini's ``_frameloom_trained``) overrides these.
-_DEFAULTS = {"ltx": (768, 512, 97, 24), "wan": (832, 480, 81, 16)}
+# LTX-2: LTX2ConditionPipeline's own defaults (768x512, 121 frames, 24 fps).
+_DEFAULTS = {"ltx": (768, 512, 97, 24), "ltx2": (768, 512, 121, 24), "wan": (832, 480, 81, 16)}
 # LTXConditionPipeline.check_inputs refuses sizes that are not multiples of 32 whatever the VAE
 # compresses by, so that rule joins the one the latents impose.
-_PIPELINE_SIZE_MULTIPLE = {"ltx": 32, "wan": 1}
+_PIPELINE_SIZE_MULTIPLE = {"ltx": 32, "ltx2": 32, "wan": 1}
 
 
 class ModelError(Exception):
@@ -149,9 +152,9 @@ def _constraints(family: str, folder: Path, index: dict[str, Any]) -> ModelConst
     expert = folder / "transformer" / "config.json"
     transformer = _read_json(expert if expert.is_file() or family != "wan"
                              else folder / "transformer_2" / "config.json")
-    if family == "ltx":
-        # Mirrors AutoencoderKLLTXVideo.__init__: patchify, then one halving per scaling block,
-        # unless the config states the ratios outright.
+    if family in ("ltx", "ltx2"):
+        # Mirrors AutoencoderKLLTXVideo.__init__ (AutoencoderKLLTX2Video's is the same):
+        # patchify, then one halving per scaling block, unless the config states the ratios.
         scaling = vae.get("spatio_temporal_scaling", (True, True, True, False))
         scalings = sum(bool(s) for s in scaling)
         spatial = _int(vae, "spatial_compression_ratio", _int(vae, "patch_size", 4) * 2**scalings)

@@ -11,6 +11,7 @@ from typing import Any
 import av
 import numpy as np
 
+from engine.output.audio import add_sound_stream, sound_of, write_sound
 from engine.protocol.files import atomic_output
 
 PARTIAL_SUFFIX = ".partial"  # engine.service.scheduler clears ".*.partial" leftovers (no av there)
@@ -67,6 +68,8 @@ def _encode(frames: np.ndarray, fps: int, path: Path, settings: Mapping[str, Any
         # bit-identical. At CRF 16 it only saved bits, not quality.
         stream.options = ({"qp": "0", "preset": "veryfast"} if lossless
                           else {"crf": "16", "preset": "veryfast", "x264-params": "mbtree=0"})
+        sound = sound_of(frames)  # frames from a model that makes sound carry it (LTX-2)
+        sound_stream = add_sound_stream(container, sound) if sound is not None else None
         for n, image in enumerate(frames):
             if pad_h or pad_w:
                 image = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
@@ -74,6 +77,8 @@ def _encode(frames: np.ndarray, fps: int, path: Path, settings: Mapping[str, Any
             frame.pts = n  # x264 is given each frame's time, not left to guess it
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
+        if sound is not None:
+            write_sound(container, sound_stream, sound)
 
 
 def count_frames(path: Path) -> int:

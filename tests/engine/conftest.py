@@ -62,3 +62,14 @@ def tiny_wan_vace_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_wan22_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Tiny Wan 2.2 pipelines by kind: TI2V-5B-style and the two A14B expert pairs; built once."""
     return {kind: _tiny_wan(tmp_path_factory, kind) for kind in ("ti2v", "t2v-a14b", "i2v-a14b")}
+
+
+@pytest.fixture(scope="session")
+def tiny_ltx2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny ``LTX2ConditionPipeline`` (video and audio) saved as safetensors; built once."""
+    import torch
+
+    from support.tiny_ltx2 import build_tiny_ltx2
+
+    torch.set_num_threads(1)  # as for tiny_ltx_dir
+    return build_tiny_ltx2(tmp_path_factory.mktemp("tiny") / "tiny-ltx2")

@@ -14,7 +14,7 @@ import pytest
 from huggingface_hub import constants, errors
 from huggingface_hub.utils import filter_repo_objects
 
-from engine.backends import PROFILES
+from engine.backends import FAMILIES, PROFILES
 from engine.models import store as model_store
 from engine.models.catalog import CATALOG, OPERATIONS, catalog_entry, choose_profile
 from engine.models.store import ModelStoreError
@@ -215,7 +215,7 @@ def test_installed_lists_the_whole_catalog_when_nothing_is_installed() -> None:
 def test_catalog_entries_are_complete_and_consistent() -> None:
     assert len({entry.id for entry in CATALOG}) == len(CATALOG)
     for entry in CATALOG:
-        assert entry.family in {"ltx", "wan"}
+        assert entry.family in FAMILIES
         assert set(entry.operations) <= set(OPERATIONS) and "shot" in entry.operations
         vram = [entry.min_vram_gib[profile] for profile in PROFILES]
         assert vram == sorted(vram, reverse=True), entry.id  # cheaper profiles need less
