@@ -1,4 +1,5 @@
-"""The cluster tests' engine: ``serve --cluster`` in its own process, and how to talk to it."""
+"""An engine in its own process (``serve``, or ``serve --cluster``) and how to talk to it; for
+the cluster tests and ``bench/cluster.py``."""
 
 from __future__ import annotations
 
@@ -29,22 +30,26 @@ def tiny_request(prompt: str = "a red circle moves left", **changes: Any) -> p.G
 
 
 class ClusterEngine:
-    """``frameloom-engine serve --cluster`` in a process of its own; its stderr goes to ``log``."""
+    """``frameloom-engine serve`` in a process of its own, on the Ray cluster at ``address``
+    (None: on the local worker); one torch thread, test faults on; stderr goes to ``log``."""
 
-    def __init__(self, home: Path, address: str) -> None:
+    def __init__(self, home: Path, address: str | None, *, preview_every: float = 0.0) -> None:
         self.home, self.address = home, address
+        self.preview_every = preview_every
         self.log = home / "engine.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60.0) -> ClusterEngine:
         env = {**os.environ, "FRAMELOOM_HOME": str(self.home), "FRAMELOOM_ENGINE_FAULTS": "1",
                "OMP_NUM_THREADS": "1"}
+        cluster = [] if self.address is None else [
+            "--cluster", self.address, "--cluster-home", str(self.home), "--cluster-tries",
+            str(TRIES), "--torch-threads", "1"]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "engine.cli", "serve", "--cluster", self.address,
-                 "--cluster-home", str(self.home), "--cluster-tries", str(TRIES),
-                 "--torch-threads", "1", "--heartbeat", "0.5", "--cancel-grace", str(GRACE_S),
-                 "--preview-every", "0", "--parent-pid", str(os.getpid())],
+                [sys.executable, "-m", "engine.cli", "serve", *cluster, "--heartbeat", "0.5",
+                 "--cancel-grace", str(GRACE_S), "--preview-every", str(self.preview_every),
+                 "--parent-pid", str(os.getpid())],
                 env=env, stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
         while True:
@@ -55,6 +60,10 @@ class ClusterEngine:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(f"the engine did not start: {self.log_text()}") from None
                 time.sleep(0.1)
+
+    def slots_ready(self) -> int:
+        """How many cluster slots have said they are ready (from the log)."""
+        return len(set(re.findall(r"cluster slot (\d+) ready", self.log_text())))
 
     def control(self) -> Control:
         return Control(self.home / "runtime", timeout=30)

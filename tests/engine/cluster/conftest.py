@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cluster_harness import TINY, ClusterEngine
+from support.engine_process import TINY, ClusterEngine
 
 
 @pytest.fixture(scope="module")

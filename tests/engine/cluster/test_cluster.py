@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cluster_harness import GRACE_S, TRIES, ClusterEngine, tiny_request
 from engine import protocol as p
 from engine.output.video import count_frames
 from engine.worker.child import Worker
 from engine.worker.faults import Faults
+from support.engine_process import GRACE_S, TRIES, ClusterEngine, tiny_request
 
 
 def _local_take(engine: ClusterEngine, job_id: str, request: dict[str, Any], output: Path,
