@@ -12,7 +12,16 @@ import opentimelineio as otio
 from engine.protocol import atomic_write
 from studio.document import persistence, serialize, validate
 from studio.document.errors import DocumentError
-from studio.document.model import Gap, Generated, MediaRef, Project, Still, TrackEntry, Transition
+from studio.document.model import (
+    AudioItem,
+    Gap,
+    Generated,
+    MediaRef,
+    Project,
+    Still,
+    TrackEntry,
+    Transition,
+)
 from studio.document.timebase import FrameRange, format_rate, parse_rate
 from studio.render.otio_format import GENERATOR_KIND, KEY, InterchangeError
 
@@ -75,6 +84,9 @@ def _export_entry(project: Project, base: Path, entry: TrackEntry) -> Any:
                                 source_range=_range(entry.source.start, entry.duration, rate))
     media = project.media[entry.media_id]
     meta |= {"kind": media.kind, "media_id": media.id}
+    if isinstance(entry, AudioItem):
+        meta |= {"kind": "audio", "gain_db": entry.gain_db, "fade_in": entry.fade_in,
+                 "fade_out": entry.fade_out, "link": entry.link}
     media_rate = _media_rate(media, rate)
     if isinstance(entry, Still):
         # A still is one image, so an ExternalReference to it (not a one-frame
@@ -104,9 +116,15 @@ def _timeline(project: Project, base: Path) -> Any:
             "timeline_metadata": serialize.encode(project.timeline.metadata)}
     timeline = otio.schema.Timeline(name=project.name, global_start_time=_RT(0, float(rate)),
                                     metadata={KEY: meta})
-    for track in project.timeline.tracks:  # both stack bottom to top
-        otrack = otio.schema.Track(name=track.name, kind=otio.schema.TrackKind.Video, metadata={
-            KEY: {"id": track.id, "metadata": serialize.encode(track.metadata)}})
+    for track in project.timeline.all_tracks():  # video bottom to top, as OTIO, then audio
+        audio = track.kind == "audio"
+        saved: dict[str, Any] = {"id": track.id, "metadata": serialize.encode(track.metadata)}
+        if audio:
+            saved |= {"mute": track.mute, "solo": track.solo, "gain_db": track.gain_db}
+        otrack = otio.schema.Track(
+            name=track.name, metadata={KEY: saved},
+            kind=otio.schema.TrackKind.Audio if audio else otio.schema.TrackKind.Video)
+        otrack.enabled = not track.mute  # how other editors read a muted track
         for entry in track.items:
             otrack.append(_export_entry(project, base, entry))
         timeline.tracks.append(otrack)

@@ -20,6 +20,7 @@ import opentimelineio as otio
 from studio.document import fingerprint, persistence, serialize, validate
 from studio.document.errors import DocumentError
 from studio.document.model import (
+    AudioItem,
     Clip,
     Fingerprint,
     Gap,
@@ -134,6 +135,7 @@ class _Importer:
         self.media: dict[str, MediaRef] = {}
         self.by_file: dict[str, str] = {}
         self.report: dict[str, list[str]] = {"skipped": [], "offline": [], "notes": []}
+        self.sound_settings: dict[str, dict[str, Any]] = {}  # Frameloom's, by audio item id
         try:
             self.rate = parse_rate(self.saved["rate"])
         except (KeyError, DocumentError):
@@ -276,6 +278,8 @@ class _Importer:
         if self.media[media_id].kind == "still":
             return Still(id=item_id, media_id=media_id, duration=duration, name=child.name,
                          metadata=meta)
+        if kind == "audio":
+            self.sound_settings[item_id] = _sound_settings(saved)
         return Clip(id=item_id, media_id=media_id, source=source, name=child.name, metadata=meta)
 
     def generation(self, data: Any) -> Generation | None:
@@ -340,15 +344,21 @@ class _Importer:
             otrack = self.flatten(otrack, f"the timeline's track {number}", False)
             if otrack is None:
                 return None
-        if not isinstance(otrack, otio.schema.Track) or otrack.kind != otio.schema.TrackKind.Video:
+        kinds = (otio.schema.TrackKind.Video, otio.schema.TrackKind.Audio)
+        if not isinstance(otrack, otio.schema.Track) or otrack.kind not in kinds:
             self.skip(f"{getattr(otrack, 'kind', 'nested')} track", otrack)
             return None
+        audio = otrack.kind == otio.schema.TrackKind.Audio
+        if audio and not getattr(otrack, "name", ""):
+            name = f"A{number}"
         saved = _saved(otrack)
         items: list[TrackEntry] = []
         # Transitions at the ends become fades from and to black: edge_gaps holds the time
         # OTIO adds for them as gaps the fades mix with.
         children = self.children(edge_gaps(list(otrack)), f"track {name!r}")
         for entry in map(self.entry, children):
+            if audio:
+                entry = self.sound(entry, name)
             if entry is None:
                 continue
             # A transition needs an item on each side, as in the document; drop strays.
@@ -366,12 +376,41 @@ class _Importer:
                 items[index] = dataclasses.replace(
                     entry, in_offset=min(entry.in_offset, left.duration),
                     out_offset=min(entry.out_offset, right.duration))
+        settings: dict[str, Any] = {}
+        if audio:
+            gain = saved.get("gain_db", 0.0)
+            settings = {"kind": "audio", "mute": saved.get("mute", not otrack.enabled) is True,
+                        "solo": saved.get("solo") is True,
+                        "gain_db": float(gain) if type(gain) in (int, float) else 0.0}
         return Track(id=self.new(saved.get("id"), "track"), name=name,
-                     items=items, metadata=_dict(saved.get("metadata")))
+                     items=items, metadata=_dict(saved.get("metadata")), **settings)
+
+    def sound(self, entry: TrackEntry | None, track: str) -> TrackEntry | None:
+        """What an entry of an audio track holds: a clip's sound as an audio item (with the
+        gain, fades and link Frameloom saved), a crossfade, or a gap."""
+        if isinstance(entry, Transition) and entry.kind != "crossfade":
+            self.report["skipped"].append(f"{entry.kind} on audio track {track!r}")
+            return None
+        if not isinstance(entry, (Clip, Still, Generated)):
+            return entry
+        if not isinstance(entry, Clip):
+            self.report["skipped"].append(f"{type(entry).__name__.lower()} on audio track "
+                                          f"{track!r} (kept as a gap)")
+            return Gap(id=entry.id, duration=entry.duration)
+        saved = entry.metadata  # the entry's own metadata; Frameloom's settings are beside it
+        fields = self.sound_settings.pop(entry.id, {})
+        return AudioItem(id=entry.id, media_id=entry.media_id, source=entry.source,
+                         name=entry.name, metadata=saved, **fields)
 
     def project(self) -> Project:
-        tracks = [t for n, o in enumerate(self.timeline.tracks)
-                  if (t := self.track(o, n + 1)) is not None]
+        found = [t for n, o in enumerate(self.timeline.tracks)
+                 if (t := self.track(o, n + 1)) is not None]
+        tracks = [t for t in found if t.kind == "video"]
+        linked = {e.id for t in tracks for e in t.items}
+        sounds = [dataclasses.replace(t, items=[
+            dataclasses.replace(e, link=None) if isinstance(e, AudioItem) and e.link is not None
+            and e.link not in linked else e for e in t.items])
+            for t in found if t.kind == "audio"]
         saved = self.saved
         size: tuple[int, int] = (saved.get("width"), saved.get("height"))  # type: ignore
         if not all(type(v) is int for v in size):
@@ -382,12 +421,27 @@ class _Importer:
                 self.report["notes"].append("The frame size could not be measured from the "
                                             "first clip, so it is 1920x1080.")
         timeline = Timeline(id=self.new(saved.get("timeline_id"), "timeline"), tracks=tracks,
+                            audio_tracks=sounds,
                             name=saved.get("timeline_name") or self.timeline.name or "Timeline",
                             metadata=_dict(saved.get("timeline_metadata")))
         return Project(id=self.new(saved.get("id"), "project"), rate=self.rate,
                        name=saved.get("name") or self.timeline.name or self.path.stem,
                        width=size[0], height=size[1], media=self.media, timeline=timeline,
                        metadata=_dict(saved.get("metadata")) | {"otio_import": self.report})
+
+
+def _sound_settings(saved: dict[str, Any]) -> dict[str, Any]:
+    """The gain, fades and link Frameloom saved with an audio item (what is malformed is left
+    at its default; validation checks the rest)."""
+    out: dict[str, Any] = {}
+    if type(saved.get("gain_db")) in (int, float):
+        out["gain_db"] = float(saved["gain_db"])
+    for key in ("fade_in", "fade_out"):
+        if type(saved.get(key)) is int and saved[key] >= 0:
+            out[key] = saved[key]
+    if isinstance(saved.get("link"), str):
+        out["link"] = saved["link"]
+    return out
 
 
 def import_otio(path: str | os.PathLike[str]) -> tuple[Project, Path]:
@@ -399,8 +453,10 @@ def import_otio(path: str | os.PathLike[str]) -> tuple[Project, Path]:
     Track nested in a track is flattened as OTIO's ``flatten_stack`` does (each frame shows its
     top-most video track's item there) and trimmed to its range, with a note saying so.
     Durations, offsets and in points are rescaled to the project rate, rounding to the nearest
-    frame (halves up). Nested compositions OTIO cannot flatten or trim, non-file references,
-    disabled clips, audio tracks, effects and markers are listed in
+    frame (halves up). Audio tracks become audio tracks: their clips are sounds (with the gain,
+    fades and links Frameloom saved; a disabled track is muted), their dissolves crossfades.
+    Nested compositions OTIO cannot flatten or trim, non-file references,
+    disabled clips, audio tracks inside them, effects and markers are listed in
     ``metadata["otio_import"]["skipped"]`` (what took time stays as a gap); missing media
     files are listed under ``"offline"`` and get
     ``Fingerprint(size=0, digest="")`` unless Frameloom saved theirs;

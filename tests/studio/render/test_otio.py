@@ -155,7 +155,9 @@ def test_import_from_another_editor(tmp_path: Path) -> None:
     report = project.metadata["otio_import"]
     assert report["offline"] == ["/nowhere/title.png", str(tmp_path / "media/shot%201.mov")]
     assert any("1920x1080" in note for note in report["notes"])
-    assert report["skipped"] == ["effects and markers of clip 'B'", "Audio track 'Audio 1'"]
+    assert report["skipped"] == ["effects and markers of clip 'B'"]
+    [sound] = project.timeline.audio_tracks  # empty, as it was
+    assert (sound.name, sound.items) == ("Audio 1", [])
     [track] = project.timeline.tracks
     a, fade, title, gap, b = track.items
     assert isinstance(a, Clip) and a.source == FrameRange(50, 100) and a.name == "A"
