@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,5 +38,9 @@ def engine(cluster: Any, tmp_path_factory: pytest.TempPathFactory,
     (home / "models").mkdir()
     (home / "models" / TINY).symlink_to(tiny_ltx_dir, target_is_directory=True)
     running = ClusterEngine(home, cluster.address).start()
+    deadline = time.monotonic() + 90  # both actors up (torch loaded), so jobs can spread
+    while running.slots_ready() < 2:
+        assert time.monotonic() < deadline, running.log_text()
+        time.sleep(0.1)
     yield running
     running.kill()

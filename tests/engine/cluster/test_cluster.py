@@ -17,7 +17,7 @@ from PIL import Image
 
 from engine import protocol as p
 from engine.output.video import count_frames
-from engine.worker.child import Worker
+from engine.worker.child import Worker, preview_path
 from engine.worker.faults import Faults
 from support.engine_process import GRACE_S, TRIES, ClusterEngine, tiny_request
 
@@ -46,6 +46,10 @@ def test_ten_jobs_spread_over_both_nodes_and_each_take_matches_the_local_one(
     assert {r["state"] for r in records.values()} == {"done"}, records
     nodes = {engine.node_of(job_id) for job_id in requests}
     assert nodes == {node.node_id for node in cluster.worker_nodes}
+    # Previews came back as bytes: the node removes its own file, so this one is the engine's.
+    monkeypatch.setenv("FRAMELOOM_HOME", str(engine.home))
+    with Image.open(preview_path("spread-0", 2)) as preview:
+        assert preview.format == "JPEG"
     for job_id, request in requests.items():
         take = Path(records[job_id]["outputs"][0])
         assert count_frames(take) == 9
