@@ -212,6 +212,14 @@ class Scheduler:
         self._cancelling.add(job_id)
         return "cancelling"
 
+    def refusal(self, model_id: str) -> tuple[str, str, str] | None:
+        """Why a job for ``model_id`` can never run here (code, sentence, hint), or None.
+
+        The local worker takes every job and fails it if it runs out of memory; a cluster
+        refuses a model bigger than its largest GPU (:class:`ClusterScheduler`).
+        """
+        return None
+
     def runs_here(self, job_id: str) -> bool:
         """Whether ``job_id`` is running on this scheduler's worker now."""
         return job_id == self.running_job

@@ -323,6 +323,9 @@ class EngineServer:
         except ModelError as exc:
             raise _Refused("unknown_model", str(exc),
                            "Download or import the model, or pick one from the list.") from None
+        refused = self.scheduler.refusal(request.model_id)
+        if refused is not None:
+            raise _Refused(*refused)
         notes: list[str] = []
         if operation is None:  # an operation's windows are fitted when the worker plans them
             try:
