@@ -16,8 +16,8 @@ from engine.models.profiles import PROFILES as PROFILES  # part of the backend i
 
 # Family name -> module under engine.backends; importing the module is what pulls in torch,
 # so it happens only when a model of that family is loaded.
-FAMILIES = {"ltx": "engine.backends.ltx", "ltx2": "engine.backends.ltx2",
-            "wan": "engine.backends.wan"}
+FAMILIES = {"hunyuan15": "engine.backends.hunyuan15", "ltx": "engine.backends.ltx",
+            "ltx2": "engine.backends.ltx2", "wan": "engine.backends.wan"}
 
 Preview = Callable[[], "numpy.ndarray"]
 StepCallback = Callable[[int, int, "Preview | None"], None]

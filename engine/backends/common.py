@@ -60,6 +60,34 @@ def check_weights(model_dir: Path, name: str) -> None:
                        "Download the model again; the download may have been cut short.")
 
 
+def check_folder(model_dir: Path, prefix: str, family: str, kinds: Iterable[str],
+                 required: Iterable[str], optional: Iterable[str] = ()) -> str:
+    """Refuse a folder before diffusers does; return the pipeline class model_index.json names.
+
+    Parameters
+    ----------
+    model_dir
+        The model folder.
+    prefix, family
+        As :func:`pipeline_class`.
+    kinds
+        The pipeline classes of the family that Frameloom runs.
+    required, optional
+        Component folders that must hold safetensors, and those checked only when present.
+    """
+    class_name = pipeline_class(model_dir, prefix, family)
+    if class_name not in kinds:
+        raise BackendError("unsupported_pipeline", f"The {family} pipeline {class_name} is not "
+                           "one Frameloom runs.", f"Use a {family} model of one of these "
+                           f"pipelines: {', '.join(kinds)}.")
+    for name in required:
+        check_weights(model_dir, name)
+    for name in optional:
+        if (model_dir / name).is_dir():
+            check_weights(model_dir, name)
+    return class_name
+
+
 def from_pretrained(cls: Any, model_dir: Path, dtype: Any) -> Any:
     """Load a diffusers pipeline from safetensors, any loading failure as one sentence."""
     try:
@@ -137,6 +165,13 @@ def clip_frames(pin: Pin, first: int, count: int, width: int, height: int) -> li
     return frames
 
 
+def pin_picture(pin: Pin, width: int, height: int) -> Image:
+    """A pin as one picture of the shot's size: its still, or the one frame of its clip."""
+    if pin.frame_start is None:
+        return load_image(pin.path, width, height)
+    return clip_frames(pin, pin.frame_start, 1, width, height)[0]
+
+
 def shrink_latents(latents: torch.Tensor, spatial_factor: int) -> torch.Tensor:
     """Scale (1, C, 1, h, w) latents so they decode to at most :data:`PREVIEW_SIDE` pixels.
 
@@ -151,6 +186,13 @@ def shrink_latents(latents: torch.Tensor, spatial_factor: int) -> torch.Tensor:
     scale = cells / max(height, width)
     size = (1, max(1, round(height * scale)), max(1, round(width * scale)))
     return torch.nn.functional.interpolate(latents, size=size, mode="trilinear")
+
+
+def middle_frame(latents: torch.Tensor, spatial_factor: int) -> torch.Tensor:
+    """The middle frame of (B, C, F, h, w) latents as float (1, C, 1, h', w'), shrunk for a
+    preview (see :func:`shrink_latents`)."""
+    middle = latents.shape[2] // 2
+    return shrink_latents(latents[:1, :, middle: middle + 1].float(), spatial_factor)
 
 
 def to_picture(image: torch.Tensor) -> numpy.ndarray:
@@ -211,6 +253,13 @@ def release_memory() -> None:
         torch.cuda.empty_cache()
 
 
+def seeded_generator(pipe: Any, seed: int) -> Any:
+    """A torch generator on the pipeline's execution device, seeded for one request."""
+    import torch
+
+    return torch.Generator(device=pipe._execution_device).manual_seed(seed)
+
+
 class LoadedPipeline:
     """What every backend does with the diffusers pipeline it holds: use it, count it, drop it.
 
@@ -238,10 +287,8 @@ class LoadedPipeline:
         preview that calls ``preview`` with that step's latents. ``pipe`` is another pipeline
         over the same loaded modules (a family whose model runs behind two), else the one held.
         """
-        import torch
-
         pipe = self._live_pipe() if pipe is None else pipe
-        generator = torch.Generator(device=pipe._execution_device).manual_seed(request.seed)
+        generator = seeded_generator(pipe, request.seed)
 
         def step_end(pipe: Any, i: int, t: Any, tensors: dict[str, Any]) -> dict[str, Any]:
             latents = tensors["latents"]
@@ -254,6 +301,10 @@ class LoadedPipeline:
             num_inference_steps=request.steps, guidance_scale=request.guidance,
             generator=generator, output_type="np", callback_on_step_end=step_end,
             callback_on_step_end_tensor_inputs=["latents"], **family_arguments)
+        return self._frames(request, pipe, output)
+
+    def _frames(self, request: GenerationRequest, pipe: Any, output: Any) -> numpy.ndarray:
+        """A pipeline's output as uint8 frames of the request's shape, with its sound if any."""
         frames = numpy.asarray(output.frames[0])  # (frames, height, width, 3) floats in [0, 1]
         expected = (request.frames, request.height, request.width, 3)
         if frames.shape != expected:

@@ -16,17 +16,17 @@ import numpy
 from engine.backends import BackendError, StepCallback
 from engine.backends.common import (
     LoadedPipeline,
-    check_weights,
+    check_folder,
     clip_frames,
     from_pretrained,
     load_image,
-    pipeline_class,
+    middle_frame,
+    pin_picture,
     place,
-    shrink_latents,
     to_picture,
 )
 from engine.models.installed import family_constraints, wan_pin_frames
-from engine.protocol.requests import GenerationRequest, Pin
+from engine.protocol.requests import GenerationRequest
 
 if TYPE_CHECKING:
     import torch
@@ -43,24 +43,10 @@ _MODULES = (*_WEIGHT_FOLDERS, *_OPTIONAL_WEIGHT_FOLDERS)
 _GREY = (128, 128, 128)
 
 
-def _check_folder(model_dir: Path) -> str:
-    """Refuse before diffusers does and return the pipeline class named in model_index.json."""
-    class_name = pipeline_class(model_dir, "Wan", "Wan")
-    if class_name not in KINDS:
-        raise BackendError("unsupported_pipeline", f"The Wan pipeline {class_name} is not one "
-                           "Frameloom runs.", "Use a Wan text-to-video, image-to-video or VACE "
-                           "model.")
-    for name in _WEIGHT_FOLDERS:
-        check_weights(model_dir, name)
-    for name in _OPTIONAL_WEIGHT_FOLDERS:
-        if (model_dir / name).is_dir():
-            check_weights(model_dir, name)
-    return class_name
-
-
 def load(model_dir: Path, device: str, profile: str) -> WanBackend:
     """Load a Wan model folder; see :func:`engine.backends.load_backend`."""
-    class_name = _check_folder(model_dir)
+    class_name = check_folder(model_dir, "Wan", "Wan", KINDS, _WEIGHT_FOLDERS,
+                              _OPTIONAL_WEIGHT_FOLDERS)
     import diffusers
     import torch
 
@@ -109,14 +95,6 @@ def vace_inputs(request: GenerationRequest) -> tuple[list[Image], list[Image]]:
             video[pin.target_frame + offset] = picture
             mask[pin.target_frame + offset] = PILImage.new("L", size, grey)
     return video, mask
-
-
-def _still(pin: Pin, request: GenerationRequest) -> Image:
-    """A pin as one picture of the request's size: its still, or its clip's one frame."""
-    size = (request.width, request.height)
-    if pin.frame_start is None:
-        return load_image(pin.path, *size)
-    return clip_frames(pin, pin.frame_start, 1, *size)[0]
 
 
 def _refuse(message: str) -> BackendError:
@@ -189,9 +167,10 @@ class WanBackend(LoadedPipeline):
             raise _refuse("This image-to-video Wan model pins the first frame only; a last "
                           "frame needs a first-last-frame or VACE Wan model.")
         # The image-to-video pipeline has no strength: its pins are always held firmly.
-        inputs: dict[str, Any] = {"image": _still(by_frame[0], request)}
+        size = (request.width, request.height)
+        inputs: dict[str, Any] = {"image": pin_picture(by_frame[0], *size)}
         if last in by_frame:
-            inputs["last_image"] = _still(by_frame[last], request)
+            inputs["last_image"] = pin_picture(by_frame[last], *size)
         return inputs
 
     def _holds_last_frame(self) -> bool:
@@ -235,9 +214,7 @@ class WanBackend(LoadedPipeline):
         pipe = self._live_pipe()
         vae = pipe.vae
         with torch.inference_mode():
-            middle = latents.shape[2] // 2
-            latents = latents[:1, :, middle: middle + 1].float()  # (1, C, 1, h, w)
-            latents = shrink_latents(latents, pipe.vae_scale_factor_spatial)
+            latents = middle_frame(latents, pipe.vae_scale_factor_spatial)  # (1, C, 1, h, w)
             shape = (1, vae.config.z_dim, 1, 1, 1)
             mean = torch.tensor(vae.config.latents_mean, device=latents.device).view(shape)
             std = torch.tensor(vae.config.latents_std, device=latents.device).view(shape)

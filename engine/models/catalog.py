@@ -142,6 +142,31 @@ CATALOG: tuple[CatalogEntry, ...] = (
         description="LTX-2 19B: video with synchronised sound (AAC in the take), pins at frame "
                     "0 and every 8th frame after 1; about 65 GB download, about 44 GiB of VRAM "
                     "with offload (approximate; estimates)."),
+    # HunyuanVideo 1.5: 8.3B parameters and "14 GB (with model offloading enabled)" are from
+    # the Tencent-Hunyuan/HunyuanVideo-1.5 README; no listing of the diffusers repos was found.
+    # Download estimate: the transformer in bf16 (~17 GB), the Qwen2.5-VL 7B text encoder in
+    # bf16 (~15 GB), ByT5, the VAE (and SigLIP for i2v), about 1-2 GB.
+    CatalogEntry(
+        id="hunyuanvideo-1.5-480p-t2v", family="hunyuan15",
+        repo="hunyuanvideo-community/HunyuanVideo-1.5-Diffusers-480p_t2v", revision=None,
+        size_bytes=33 * _GB,
+        # offload: the README's 14 GB; the others are estimates.
+        min_vram_gib=_vram(40, 36, 14, 10),
+        operations=("shot",), licence="Tencent Hunyuan Community License",
+        description="HunyuanVideo 1.5 text-to-video at 480p (848x480): text only; about 33 GB "
+                    "download, 14 GiB of VRAM with offload (approximate; the download is an "
+                    "estimate). The licence excludes the EU, the UK and South Korea."),
+    CatalogEntry(
+        id="hunyuanvideo-1.5-480p-i2v", family="hunyuan15",
+        repo="hunyuanvideo-community/HunyuanVideo-1.5-Diffusers-480p_i2v", revision=None,
+        size_bytes=34 * _GB,
+        min_vram_gib=_vram(40, 36, 14, 10),
+        # Not long shots: their first window pins nothing, and this model needs a first frame.
+        operations=("shot", "extend_forward"), licence="Tencent Hunyuan Community License",
+        description="HunyuanVideo 1.5 image-to-video at 480p from a still at the first frame, "
+                    "at the size it picks for the still's shape; about 34 GB download, 14 GiB "
+                    "of VRAM with offload (approximate; the download is an estimate). The "
+                    "licence excludes the EU, the UK and South Korea."),
     # Wan 2.2 (Apache-2.0 per the Wan-AI repos). The text encoder is UMT5-XXL in bf16, 11.4 GB
     # in the listings of Wan2.2-TI2V-5B-Diffusers and Wan2.2-I2V-A14B-Diffusers. Extensions and
     # long shots pin one frame of context (these models hold a first frame, not a clip).

@@ -16,20 +16,26 @@ REPO_MODELS = Path(__file__).resolve().parents[2] / "resources" / "models"
 
 # Pipeline class name -> family; anything else in model_index.json is not ours to run.
 _FAMILY_PATTERNS = (("ltx2", re.compile(r"LTX2\w*Pipeline")),
-                    ("ltx", re.compile(r"LTX\w*Pipeline")), ("wan", re.compile(r"Wan\w*Pipeline")))
+                    ("ltx", re.compile(r"LTX\w*Pipeline")), ("wan", re.compile(r"Wan\w*Pipeline")),
+                    ("hunyuan15", re.compile(r"HunyuanVideo15\w*Pipeline")))
 # The longest shot one window makes; past this the planner chains windows (long shots).
 # LTX-2: 121 frames, diffusers' default length for it (longer shots chain windows).
-_MAX_FRAMES = {"ltx": 257, "ltx2": 121, "wan": 81}
+# HunyuanVideo 1.5: 121 frames, diffusers' default length for it too.
+_MAX_FRAMES = {"ltx": 257, "ltx2": 121, "wan": 81, "hunyuan15": 121}
 # Wan was trained at 16 fps and its motion assumes it; LTX is told the rate at every call.
-_FPS: dict[str, int | None] = {"ltx": None, "ltx2": None, "wan": 16}
+# HunyuanVideo 1.5's pipeline takes no rate; a take is only labelled with one.
+_FPS: dict[str, int | None] = {"ltx": None, "ltx2": None, "wan": 16, "hunyuan15": None}
 # What a model makes when a request names no size or length: its model card's recommended
 # resolution and length (LTX-Video 768x512 at 97 frames; Wan 2.x 832x480 at 81). A model that
 # records its training (frameloom-mini's ``_frameloom_trained``) overrides these.
 # LTX-2: LTX2ConditionPipeline's own defaults (768x512, 121 frames, 24 fps).
-_DEFAULTS = {"ltx": (768, 512, 97, 24), "ltx2": (768, 512, 121, 24), "wan": (832, 480, 81, 16)}
+# HunyuanVideo 1.5: the 480p model's 16:9 bucket (848x480, what its pipeline picks at a
+# target size of 640), 121 frames, and 24 fps, the rate its README's diffusers example saves at.
+_DEFAULTS = {"ltx": (768, 512, 97, 24), "ltx2": (768, 512, 121, 24), "wan": (832, 480, 81, 16),
+             "hunyuan15": (848, 480, 121, 24)}
 # LTXConditionPipeline.check_inputs refuses sizes that are not multiples of 32 whatever the VAE
 # compresses by, so that rule joins the one the latents impose.
-_PIPELINE_SIZE_MULTIPLE = {"ltx": 32, "ltx2": 32, "wan": 1}
+_PIPELINE_SIZE_MULTIPLE = {"ltx": 32, "ltx2": 32, "wan": 1, "hunyuan15": 1}
 
 
 class ModelError(Exception):
@@ -162,6 +168,12 @@ def _constraints(family: str, folder: Path, index: dict[str, Any]) -> ModelConst
                         _int(vae, "patch_size_t", 1) * 2**scalings)
         return family_constraints(family, spatial, temporal, _int(transformer, "patch_size", 1),
                                   _int(transformer, "patch_size_t", 1))
+    if family == "hunyuan15":
+        return family_constraints(family, _int(vae, "spatial_compression_ratio", 16),
+                                  _int(vae, "temporal_compression_ratio", 4),
+                                  _int(transformer, "patch_size", 1),
+                                  _int(transformer, "patch_size_t", 1),
+                                  1 if "ImageToVideo" in str(index.get("_class_name")) else None)
     raw_patch = transformer.get("patch_size", [1, 2, 2])
     patch_t = raw_patch[0] if isinstance(raw_patch, list) and raw_patch else 1
     pin_frames = wan_pin_frames(str(index.get("_class_name", "")),

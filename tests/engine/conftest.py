@@ -73,3 +73,16 @@ def tiny_ltx2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     torch.set_num_threads(1)  # as for tiny_ltx_dir
     return build_tiny_ltx2(tmp_path_factory.mktemp("tiny") / "tiny-ltx2")
+
+
+@pytest.fixture(scope="session")
+def tiny_hunyuan15_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny HunyuanVideo 1.5 pipelines by kind (``t2v``, ``i2v``) as safetensors; built once."""
+    import torch
+
+    from support.tiny_hunyuan15 import HUNYUAN15_KINDS, build_tiny_hunyuan15
+
+    torch.set_num_threads(1)  # as for tiny_ltx_dir
+    folder = tmp_path_factory.mktemp("tiny")
+    return {kind: build_tiny_hunyuan15(folder / f"tiny-hunyuan15-{kind}", kind=kind)
+            for kind in HUNYUAN15_KINDS}

@@ -8,13 +8,12 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from family_cases import generate, installer, still_png
 from test_operations import assert_same_frames, coloured_clip
 
-from engine.cli.main import main
 from engine.models.catalog import catalog_entry
 from engine.operations.runner import read_clip
 from engine.output.video import read_settings
-from engine.paths import models_dir
 
 MODEL = "ltx-2"
 ENTRY = catalog_entry(MODEL)
@@ -23,13 +22,16 @@ assert ENTRY is not None
 
 @pytest.fixture
 def installed(tiny_ltx2_dir: Path) -> str:
-    (models_dir() / MODEL).symlink_to(tiny_ltx2_dir, target_is_directory=True)
-    return MODEL
+    return installer({"ltx2": tiny_ltx2_dir}, {MODEL: "ltx2"})(MODEL)
+
+
+@pytest.fixture
+def still(tmp_path: Path) -> str:
+    return still_png(tmp_path)
 
 
 def _generate(*args: str) -> int:
-    return main(["generate", "--model", MODEL, "--prompt", "a red circle", "--width", "32",
-                 "--height", "32", "--steps", "2", "--fps", "24", "--seed", "5", *args])
+    return generate(MODEL, *args)
 
 
 def _streams(path: Path) -> dict[str, tuple[str, float]]:
@@ -97,11 +99,3 @@ def test_ltx2_a_pin_off_its_latent_frames_is_refused_in_one_sentence(
     assert "LTX-2 holds pins on its latent frames only" in err and err.count("\n") == 1
     assert not out.exists()
 
-
-@pytest.fixture
-def still(tmp_path: Path) -> str:
-    from PIL import Image
-
-    path = tmp_path / "still.png"
-    Image.fromarray(np.full((20, 30, 3), (250, 10, 10), np.uint8)).save(path)
-    return str(path)

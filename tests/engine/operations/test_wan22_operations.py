@@ -7,34 +7,32 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from family_cases import declared, generate, installer, still_png
 from test_operations import assert_same_frames, coloured_clip
 
-from engine.cli.main import main
 from engine.models.catalog import catalog_entry
 from engine.operations.runner import read_clip
 from engine.output.video import read_settings
-from engine.paths import models_dir
 
 # Catalog id -> the tiny kind built like it (tests/support/tiny.py).
 TINY = {"wan2.2-ti2v-5b": "ti2v", "wan2.2-t2v-a14b": "t2v-a14b", "wan2.2-i2v-a14b": "i2v-a14b"}
 # Image-to-video models make nothing without a still at the first frame.
 NEEDS_STILL = {"wan2.2-i2v-a14b"}
-CASES = [(model_id, operation) for model_id in TINY
-         for operation in catalog_entry(model_id).operations]  # type: ignore[union-attr]
+CASES = declared(TINY)
 
 
 @pytest.fixture
 def install(tiny_wan22_dirs: dict[str, Path]):
-    def installed(model_id: str) -> str:
-        (models_dir() / model_id).symlink_to(tiny_wan22_dirs[TINY[model_id]],
-                                             target_is_directory=True)
-        return model_id
-    return installed
+    return installer(tiny_wan22_dirs, TINY)
+
+
+@pytest.fixture
+def still(tmp_path: Path) -> str:
+    return still_png(tmp_path)
 
 
 def _generate(model_id: str, *args: str) -> int:
-    return main(["generate", "--model", model_id, "--prompt", "a red circle", "--width", "32",
-                 "--height", "32", "--steps", "2", "--seed", "5", *args])
+    return generate(model_id, "--fps", "16", *args)
 
 
 def test_wan22_catalog_entries_declare_what_their_pipelines_hold() -> None:
@@ -47,10 +45,10 @@ def test_wan22_catalog_entries_declare_what_their_pipelines_hold() -> None:
 
 @pytest.mark.parametrize(("model_id", "operation"), CASES)
 def test_wan22_runs_every_operation_its_catalog_entry_declares(
-        install, still_png: str, tmp_path: Path, model_id: str, operation: str) -> None:
+        install, still: str, tmp_path: Path, model_id: str, operation: str) -> None:
     install(model_id)
     out, joined = tmp_path / "take.mp4", tmp_path / "joined.mp4"
-    pin = ["--pin", f"{still_png}@0"] if model_id in NEEDS_STILL else []
+    pin = ["--pin", f"{still}@0"] if model_id in NEEDS_STILL else []
     if operation == "shot":
         assert _generate(model_id, *pin, "--frames", "9", "-o", str(out)) == 0
         assert len(read_clip(str(out), 32, 32)) == 9
@@ -75,12 +73,12 @@ def test_wan22_runs_every_operation_its_catalog_entry_declares(
         assert all(w["request"]["pins"][0]["frame_count"] == 1 for w in windows[1:])
 
 
-def test_wan22_ti2v_shot_from_a_still_differs_from_text_alone(install, still_png: str,
+def test_wan22_ti2v_shot_from_a_still_differs_from_text_alone(install, still: str,
                                                               tmp_path: Path) -> None:
     install("wan2.2-ti2v-5b")
     text, image = tmp_path / "t.mp4", tmp_path / "i.mp4"
     assert _generate("wan2.2-ti2v-5b", "--frames", "9", "-o", str(text)) == 0
-    assert _generate("wan2.2-ti2v-5b", "--pin", f"{still_png}@0", "--frames", "9", "-o",
+    assert _generate("wan2.2-ti2v-5b", "--pin", f"{still}@0", "--frames", "9", "-o",
                      str(image)) == 0
     assert not np.array_equal(read_clip(str(text), 32, 32), read_clip(str(image), 32, 32))
 
@@ -95,11 +93,3 @@ def test_wan22_a_clip_context_is_refused_in_one_sentence(
     assert code == 2 and not out.exists()
     assert "first and last frames only" in capsys.readouterr().err
 
-
-@pytest.fixture
-def still_png(tmp_path: Path) -> str:
-    from PIL import Image
-
-    path = tmp_path / "still.png"
-    Image.fromarray(np.full((20, 30, 3), (250, 10, 10), np.uint8)).save(path)
-    return str(path)
