@@ -27,6 +27,7 @@ from engine.service.scheduler import Scheduler, output_path, outputs_dir
 from engine.worker.child import preview_path
 
 MAX_TRIES = 3
+WATCH_S = 5.0  # how often the cluster's GPUs are counted, for nodes that join later
 _CONNECT_TIMEOUT_S = 5.0
 
 
@@ -160,6 +161,8 @@ class ClusterScheduler(Scheduler):
         """Hand queued jobs to idle placed actors until :meth:`stop`."""
         for slot in self.slots:
             self._spawn(self._await_ready(slot, slot.actor))
+        if self._wanted_slots is None:
+            self._spawn(self._watch_gpus())
         while not self._stopping:
             self._wake.clear()
             self._dispatch()
@@ -187,6 +190,25 @@ class ClusterScheduler(Scheduler):
             print(f"frameloom-engine: cluster slot {slot.index} ready on {info['host']} (node "
                   f"{str(info['node'])[:12]}, {info['device']}).", file=sys.stderr, flush=True)
             self.wake()
+
+    async def _watch_gpus(self) -> None:
+        """Add a slot for each GPU beyond the slots there are (a node that joined later); a
+        node that comes back instead places the replacement waiting for its GPU."""
+        import ray
+
+        while not self._stopping:
+            await asyncio.sleep(WATCH_S)
+            try:
+                resources = await asyncio.to_thread(ray.cluster_resources)
+            except Exception:
+                continue  # the head is unreachable just now; count again later
+            for _ in range(int(float(resources.get("GPU", 0.0)) // self.gpus_per_slot)
+                           - len(self.slots)):
+                slot = Slot(len(self.slots), self._new_actor())
+                self.slots.append(slot)
+                print(f"frameloom-engine: the cluster has a new GPU; starting slot {slot.index}.",
+                      file=sys.stderr, flush=True)
+                self._spawn(self._await_ready(slot, slot.actor))
 
     def _dispatch(self) -> None:
         """Start queued jobs, in queue order, on idle placed slots; a slot that already holds

@@ -99,3 +99,20 @@ def test_a_node_lost_mid_job_requeues_its_job_on_the_other_node(engine: ClusterE
     assert engine.node_of("lost") not in (None, first)
     assert count_frames(Path(record["outputs"][0])) == 9
     assert "job lost stopped" in engine.log_text() or "queued again" in engine.log_text()
+
+
+def test_a_node_that_joins_later_gets_slots_and_runs_jobs(engine: ClusterEngine,
+                                                           cluster: Any) -> None:
+    # Two GPUs: one places the slot that lost its node above, the other makes a third slot.
+    node = cluster.add_node(num_cpus=1, num_gpus=2)
+    short = node.node_id[:12]
+    deadline = time.monotonic() + 90
+    while engine.log_text().count(f"(node {short},") < 2:
+        assert time.monotonic() < deadline, engine.log_text()
+        time.sleep(0.2)
+    assert "starting slot 2" in engine.log_text()
+    ids = [f"joined-{i}" for i in range(4)]
+    for i, job_id in enumerate(ids):
+        engine.submit(job_id, tiny_request(seed=40 + i))
+    assert {engine.finished(job_id)["state"] for job_id in ids} == {"done"}
+    assert node.node_id in {engine.node_of(job_id) for job_id in ids}
