@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from engine.models.profiles import PROFILES
+
 _ACTIONS = ("list", "pull", "remove", "verify", "add")
 
 
@@ -34,6 +36,13 @@ def _gigabytes(size: int | None) -> str:
     return "-" if size is None else f"{size / 1e9:.1f} GB"
 
 
+def _vram(entry: Any) -> str:
+    """The catalog's GPU memory per profile, fastest first, as ``40/36/14/10``."""
+    if entry is None:
+        return "-"
+    return "/".join(f"{entry.min_vram_gib[p]:g}" for p in PROFILES if p in entry.min_vram_gib)
+
+
 def _list(as_json: bool) -> int:
     from engine.models.store import installed
 
@@ -41,21 +50,26 @@ def _list(as_json: bool) -> int:
     if as_json:
         print(json.dumps([status.to_dict() for status in statuses], indent=2, sort_keys=True))
         return 0
-    print(f"{'ID':<28} {'FAMILY':<6} {'STATUS':<14} {'SIZE':>9}  {'MAKES':<18} "
-          f"{'RULES':<12} DESCRIPTION")
+    print(f"{'ID':<28} {'FAMILY':<9} {'STATUS':<14} {'SIZE':>9}  {'VRAM GIB':<12} "
+          f"{'MAKES':<18} {'RULES':<12} {'LICENCE':<34} DESCRIPTION")
     for status in statuses:
         size = status.size_on_disk if status.path else (
             status.entry.size_bytes if status.entry else None)
         approx = "~" if status.path is None and size is not None else ""
         description = status.entry.description if status.entry else (
             status.info.description if status.info else "")
+        licence = status.entry.licence if status.entry else "-"
         makes = rules = "-"
         if status.info is not None:  # installed: its own defaults and rules, from its configs
             d, c = status.info.defaults, status.info.constraints
             makes = f"{d.width}x{d.height} {d.frames}f@{d.fps}"
             rules = f"x{c.size_multiple} {c.rule_text}"
-        print(f"{status.id:<28} {status.family:<6} {status.status:<14} "
-              f"{approx + _gigabytes(size):>9}  {makes:<18} {rules:<12} {description}")
+        print(f"{status.id:<28} {status.family:<9} {status.status:<14} "
+              f"{approx + _gigabytes(size):>9}  {_vram(status.entry):<12} {makes:<18} "
+              f"{rules:<12} {licence:<34} {description}")
+    print(f"VRAM GIB: the GPU memory each memory profile needs ({', '.join(PROFILES)}); these "
+          "and ~ sizes are the catalog's figures, several of them estimates (each entry's "
+          "description says which).")
     return 0
 
 

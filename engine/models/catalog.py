@@ -178,8 +178,8 @@ CATALOG: tuple[CatalogEntry, ...] = (
         # Estimates: the Wan 2.2 model card runs 720p on one 24 GB GPU with offloading.
         min_vram_gib=_vram(32, 28, 22, 12),
         operations=("shot", "extend_forward", "long_shot"), licence="Apache-2.0",
-        description="Wan 2.2 TI2V 5B: text-to-video, or from a still at the first frame, at "
-                    "1280x704; about 24 GB download, about 22 GiB of VRAM with offload "
+        description="Wan 2.2 TI2V 5B: text-to-video, or from a still at the first frame; "
+                    "about 24 GB download, about 22 GiB of VRAM with offload "
                     "(approximate; estimates)."),
     CatalogEntry(
         id="wan2.2-t2v-a14b", family="wan", repo="Wan-AI/Wan2.2-T2V-A14B-Diffusers",
