@@ -34,6 +34,12 @@ def _generate(*args: str) -> int:
     return generate(MODEL, *args)
 
 
+def generate_from(take: Path, out: Path) -> int:
+    from engine.cli.main import main
+
+    return main(["generate", "--from", str(take), "-o", str(out)])
+
+
 def _streams(path: Path) -> dict[str, tuple[str, float]]:
     """Each stream's kind -> (codec, seconds)."""
     with av.open(str(path)) as container:
@@ -81,6 +87,15 @@ def test_ltx2_a_shot_keeps_its_sound_as_aac(installed: str, tmp_path: Path) -> N
     with av.open(str(out)) as container:
         sound = np.concatenate([f.to_ndarray() for f in container.decode(audio=0)], axis=1)
     assert sound.shape[0] == 2 and np.abs(sound).max() > 0
+
+
+def test_ltx2_a_take_with_sound_is_made_again_byte_for_byte(installed: str,
+                                                            tmp_path: Path) -> None:
+    first, again = tmp_path / "take.mp4", tmp_path / "again.mp4"
+    assert _generate("--frames", "9", "-o", str(first)) == 0
+    assert generate_from(first, again) == 0
+    assert set(_streams(again)) == {"video", "audio"}
+    assert first.read_bytes() == again.read_bytes()
 
 
 def test_ltx2_an_operation_take_is_silent_for_now(installed: str, tmp_path: Path) -> None:
