@@ -8,8 +8,11 @@ clip the picture is white and the sound has a click (a 4 ms burst of a 2 kHz ton
 exactly at the frame's time); everywhere else the picture is dark and the sound is a quiet hum.
 The clips are placed through the document's own edits (so each brings its linked sound) one
 after another, each from 1 s into its source for 10 s: a 60 s timeline with 30 clicks whose
-timeline frames are known. It exports the timeline twice (H.264 + AAC in MP4, ProRes + PCM in
-MOV) and, in each export:
+timeline frames are known. A second audio track holds loud music and is muted: heard, its beats
+would be found as clicks. (``--keep FOLDER`` keeps the project; the README's timeline
+screenshot is ``python -m studio.tools.screenshot FOLDER OUT.png --frame 200`` of it.)
+
+It exports the timeline twice (H.264 + AAC in MP4, ProRes + PCM in MOV) and, in each export:
 
 - finds every click in the decoded sound (the first sample where the burst's envelope rises
   above half its peak) and every white frame in the decoded picture (by its timestamp);
@@ -38,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from studio.document import edits, fingerprint, persistence  # noqa: E402
-from studio.document.model import Clip, MediaRef, Project, new_project  # noqa: E402
+from studio.document.model import AudioItem, Clip, MediaRef, Project, new_project  # noqa: E402
 from studio.document.timebase import FrameRange  # noqa: E402
 from studio.media.probe import probe  # noqa: E402
 from studio.render.export import export  # noqa: E402
@@ -85,6 +88,23 @@ def make_clip(path: Path, sample_rate: int, index: int) -> Path:
     return path
 
 
+def write_music(path: Path, seconds: int) -> Path:
+    """Loud music-like sound (two swelling tones and a beat), as 16-bit WAV."""
+    t = np.arange(seconds * 48_000) / 48_000
+    beat = (np.sin(2 * np.pi * 2 * t) > 0.3) * np.exp(-((t * 2) % 1) * 6)
+    song = (0.25 + 0.5 * np.abs(np.sin(2 * np.pi * 0.13 * t))) * (
+        0.5 * np.sin(2 * np.pi * 220 * t) + 0.3 * np.sin(2 * np.pi * 331 * t)) \
+        + 0.5 * beat * np.sin(2 * np.pi * 80 * t)
+    pcm = (0.8 / np.abs(song).max() * song * 32767).astype(np.int16)[None, :]
+    with av.open(str(path), "w", format="wav") as container:
+        stream = container.add_stream("pcm_s16le", rate=48_000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+        frame.sample_rate, frame.pts = 48_000, 0
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
 def build(folder: Path) -> tuple[Project, list[int]]:
     """The 60 s project (saved in ``folder``) and the timeline frames of its clicks."""
     project = new_project("A/V sync", rate=Fraction(FPS), width=SIZE[0], height=SIZE[1])
@@ -102,7 +122,19 @@ def build(folder: Path) -> tuple[Project, list[int]]:
                                        source=FrameRange(IN_POINT, USED)))
         clicks += [start + n - IN_POINT for n in CLICK_FRAMES]
     assert project.timeline.audio_tracks, "the clips did not bring their sound"
-    persistence.save_project(project, folder / "av_sync")
+    # A loud, muted music track: it must not be heard (its beats would read as clicks).
+    music = write_music(folder / "music.wav", 14)
+    edits.add_media(project, MediaRef(
+        id="m-music", path=music.name, kind="clip", name="music",
+        probe={"frames": 14 * FPS, "rate": str(FPS), "has_audio": True},
+        fingerprint=fingerprint.fingerprint_file(music)))
+    edits.add_track(project, kind="audio")
+    a2 = project.timeline.audio_tracks[1].id
+    edits.insert(project, a2, 60, AudioItem(id="music", media_id="m-music", name="music",
+                                            source=FrameRange(0, 14 * FPS), gain_db=-4.0))
+    edits.set_track(project, a2, mute=True)
+    edits.set_sound(project, project.timeline.audio_tracks[0].items[0].id, fade_in=3)
+    persistence.save_project(project, folder)  # media paths are relative to this folder
     return project, clicks
 
 
@@ -161,7 +193,8 @@ def measure(out: Path, clicks: list[int]) -> Result:
 def main(args: argparse.Namespace) -> dict[str, Result]:
     results: dict[str, Result] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(tmp) if args.keep is None else args.keep
+        folder.mkdir(parents=True, exist_ok=True)
         project, clicks = build(folder)
         for name, codec, suffix in (("H.264 + AAC (MP4)", "h264", ".mp4"),
                                     ("ProRes + PCM (MOV)", "prores", ".mov")):
@@ -218,5 +251,7 @@ def _machine() -> str:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="record in docs/BENCHMARKS.md")
+    parser.add_argument("--keep", type=Path, metavar="FOLDER",
+                        help="make the project and exports in FOLDER and keep them")
     outcome = main(parser.parse_args())
     sys.exit(0 if all(r.passed for r in outcome.values()) else 1)

@@ -1,7 +1,7 @@
 """The one mixer: the timeline's audio tracks summed to stereo float32 at the project's rate.
 
 Every audio item's sound is decoded and resampled to ``project.sample_rate``
-(:class:`~studio.render.audio.SoundReader`), scaled by its gain and its fades, and summed on its
+(:class:`~studio.media.sound.SoundReader`), scaled by its gain and its fades, and summed on its
 track; tracks are scaled by their gain and summed, leaving out muted tracks (and, when any track
 is soloed, every track that is not), and the sum goes through a :class:`Limiter`.
 
@@ -27,8 +27,7 @@ import numpy as np
 from studio.document.model import AudioItem, Project, Track, Transition
 from studio.document.persistence import resolve_media_path
 from studio.errors import RenderError
-
-from .audio import CHANNELS, SoundReader, has_audio
+from studio.media.sound import CHANNELS, SoundReader, has_audio
 
 #: Where the limiter holds the peaks: -0.18 dBFS, below the clipping of an integer encoder.
 CEILING = 0.98

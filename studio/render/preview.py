@@ -31,11 +31,12 @@ SKIP_AHEAD = 24
 def snapshot(project: Project) -> Project:
     """A copy of ``project`` that later edits do not change (they replace items, not edit them)."""
     timeline = project.timeline
-    tracks = [dataclasses.replace(track, items=list(track.items), metadata={})
-              for track in timeline.tracks]
+    tracks, sounds = ([dataclasses.replace(track, items=list(track.items), metadata={})
+                       for track in kind] for kind in (timeline.tracks, timeline.audio_tracks))
     return dataclasses.replace(
         project, media=dict(project.media), metadata={}, events=DocumentEvents(),
-        timeline=Timeline(id=timeline.id, name=timeline.name, tracks=tracks))
+        timeline=Timeline(id=timeline.id, name=timeline.name, tracks=tracks,
+                          audio_tracks=sounds))
 
 
 def preview_size(width: int, height: int, longest: int = PROXY_SIZE) -> tuple[int, int]:

@@ -1,8 +1,8 @@
 """``python -m studio.tools.screenshot PROJECT OUT.png``: the studio window and timeline as PNGs.
 
 Opens the main window on PROJECT offscreen (no engine, no dialogs), puts the playhead on
-``--frame`` and selects ``--select``, waits for the viewer's frame, the thumbnails and the
-clips' preview proxies, and
+``--frame`` and selects ``--select``, waits for the viewer's frame, the thumbnails, the
+clips' preview proxies and the waveforms' peaks, and
 writes the whole window
 to OUT.png and the timeline dock to OUT-timeline.png. The README's screenshots come from it.
 """
@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def when_thumbnails_settle() -> None:
         window.timeline.repaint()  # asks for any filmstrip tiles still missing
-        settled = window.thumbnails.idle and window.proxies.idle
+        settled = window.thumbnails.idle and window.proxies.idle and \
+            (window.views is None or window.views.waveforms.idle)
         if settled or waited["ms"] > 15_000:
             capture()
         else:

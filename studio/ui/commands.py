@@ -229,3 +229,9 @@ class RelinkMediaCommand(EditCommand):
     """``edits.relink_media(project, media_id, path, **fields)``."""
 
     edit = staticmethod(edits.relink_media)
+
+
+class SetTrackCommand(EditCommand):
+    """``edits.set_track(project, track_id, **fields)``: mute, solo, gain or name of a track."""
+
+    edit = staticmethod(edits.set_track)

@@ -8,11 +8,13 @@ import math
 from collections.abc import Callable
 from fractions import Fraction
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen, QPixmap
 
-from studio.document.model import Clip, Gap, Generated, Item, Still, Transition
+from studio.document.model import AudioItem, Clip, Gap, Generated, Item, Still, Track, Transition
 from studio.document.timebase import frames_to_timecode
+from studio.media.peaks import PEAK_RATE
 
 from .timeline_geometry import TrackLayout, Viewport, tick_step
 
@@ -20,7 +22,10 @@ COLOURS = {
     Clip: QColor(58, 110, 165),
     Still: QColor(70, 140, 90),
     Generated: QColor(126, 87, 160),
+    AudioItem: QColor(40, 120, 110),
 }
+WAVE = QColor(150, 230, 210)
+TAG = QColor(20, 20, 22, 190)
 BACKGROUND = QColor(32, 33, 36)
 ROW = QColor(42, 44, 48)
 RULER = QColor(52, 54, 58)
@@ -43,6 +48,8 @@ THUMB_HEIGHT = 36
 
 #: ``thumbs(item, offset_frames, (width, height))``: what an item shows that many frames in.
 Thumbs = Callable[[Item, int, tuple[int, int]], QPixmap | None]
+#: ``waveform(item)``: the peaks (uint8, PEAK_RATE a second) of the file an audio item plays.
+Waveform = Callable[[AudioItem], "np.ndarray | None"]
 #: ``job_status(item_id)``: ``"queued"``/``"generating 40%"`` while the item has a live job.
 JobStatus = Callable[[str], str | None]
 
@@ -67,6 +74,8 @@ def item_label(item: Item) -> str:
         return item.generation.spec.prompt or item.name or item.generation.spec.kind
     if isinstance(item, Gap):
         return ""
+    if isinstance(item, AudioItem) and not item.name:
+        return f"sound of {item.link}" if item.link else "sound"
     return item.name or item.id
 
 
@@ -189,6 +198,74 @@ def paint_thumbnails(painter: QPainter, rect: QRectF, item: Item, thumbs: Thumbs
         x += width
 
 
+def paint_waveform(painter: QPainter, rect: QRectF, item: AudioItem, peaks: np.ndarray,
+                   pixels_per_frame: float, visible: tuple[float, float], rate: Fraction,
+                   reserved: float) -> None:
+    """The item's waveform below its label: one vertical line per pixel column showing the
+    loudest peak of the sound under that column, scaled by the item's gain and fades."""
+    area = rect.adjusted(1, reserved, -1, -2)
+    left, right = max(area.left(), visible[0]), min(area.right(), visible[1])
+    if right - left < 1 or area.height() < 6 or peaks.size == 0:
+        return
+    xs = np.arange(math.floor(left), math.ceil(right), dtype=np.float64)
+    # Source frames under each column, then their 1/PEAK_RATE s peaks.
+    frames = item.source.start + (np.append(xs, xs[-1] + 1) - rect.left()) / pixels_per_frame
+    index = np.clip(frames * PEAK_RATE / float(rate), 0, peaks.size).astype(np.int64)
+    starts = np.minimum(index[:-1], peaks.size - 1)
+    stops = np.maximum(index[1:], starts + 1)  # each column shows at least one peak
+    # The loudest peak in each column's [start, stop): reduceat over (start, stop) pairs.
+    pairs = np.stack([starts, stops], axis=1).ravel()
+    loud = np.maximum.reduceat(np.append(peaks, 0), pairs)[::2]
+    # Gain and fades shape what is drawn, as they shape what is heard.
+    offset = (xs + 0.5 - rect.left()) / pixels_per_frame
+    envelope = np.full(len(xs), 10 ** (item.gain_db / 20))
+    if item.fade_in:
+        envelope *= np.clip(offset / item.fade_in, 0, 1)
+    if item.fade_out:
+        envelope *= np.clip((item.duration - offset) / item.fade_out, 0, 1)
+    half = area.height() / 2
+    middle = area.top() + half
+    heights = np.clip(loud / 255 * envelope, 0, 1) * half
+    painter.setPen(QPen(WAVE, 1))
+    painter.drawLines([QLineF(x + 0.5, middle - h, x + 0.5, middle + max(h, 0.5))
+                       for x, h in zip(xs.tolist(), heights.tolist(), strict=True)])
+
+
+def track_tag_rects(row: QRectF, track: Track,
+                    metrics: QFontMetrics) -> tuple[QRectF, dict[str, QRectF]]:
+    """Where a row's tag is drawn: the tag, and on an audio track its "mute" and "solo"
+    buttons (what :func:`paint_track_tag` draws and the view's clicks hit)."""
+    height = metrics.height() + 2
+    top = row.bottom() - height - 4
+    name_width = metrics.horizontalAdvance(track.name or track.id) + 10
+    buttons: dict[str, QRectF] = {}
+    if track.kind == "audio":
+        x = row.left() + 2 + name_width
+        for field in ("mute", "solo"):
+            buttons[field] = QRectF(x, top + 1, height, height - 2)
+            x += height + 2
+        name_width += 2 * (height + 2)
+    return QRectF(row.left() + 2, top, name_width, height), buttons
+
+
+def paint_track_tag(painter: QPainter, row: QRectF, track: Track, metrics: QFontMetrics) -> None:
+    """The track's name at the row's left end and, on an audio track, its M (mute) and S (solo)
+    buttons, lit when on; a muted track's items are dimmed."""
+    if track.mute:
+        painter.fillRect(row.adjusted(0, 1, 0, -1), QColor(BACKGROUND.red(), BACKGROUND.green(),
+                                                           BACKGROUND.blue(), 130))
+    tag, buttons = track_tag_rects(row, track, metrics)
+    painter.fillRect(tag, TAG)
+    painter.setPen(MUTED if track.mute else TEXT)
+    painter.drawText(tag.adjusted(5, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter,
+                     track.name or track.id)
+    for field, rect in buttons.items():
+        on = bool(getattr(track, field))
+        painter.fillRect(rect, (PLAYHEAD if field == "mute" else SELECTED) if on else ROW)
+        painter.setPen(BACKGROUND if on else TEXT)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, field[0].upper())
+
+
 def paint_transition(painter: QPainter, rect: QRectF, transition: Transition) -> None:
     """A transition as a bow tie across the cut, over the two items it joins."""
     painter.setPen(QPen(TRANSITION, 1))
@@ -216,7 +293,8 @@ def item_rect(layout: TrackLayout, index: int, viewport: Viewport, row: QRectF) 
 def paint_row(painter: QPainter, layout: TrackLayout, viewport: Viewport, row: QRectF,
               frames: tuple[int, int], selected: set[str], metrics: QFontMetrics,
               thumbs: Thumbs | None = None, aspect: float = 16 / 9,
-              job_status: JobStatus | None = None) -> None:
+              job_status: JobStatus | None = None, waveform: Waveform | None = None,
+              rate: Fraction = Fraction(24)) -> None:
     """The items and transitions of one track that overlap ``frames`` = ``(first, end)``.
 
     Only the visible items are visited (binary search), and of several items that fall in the
@@ -236,7 +314,13 @@ def paint_row(painter: QPainter, layout: TrackLayout, viewport: Viewport, row: Q
         live = job_status(item.id) if job_status is not None and isinstance(
             item, Generated) else None
         paint_item(painter, rect, item, item.id in selected, metrics, live)
-        if thumbs is not None and rect.width() >= MIN_TEXT_PX:
+        if isinstance(item, AudioItem):
+            peaks = waveform(item) if waveform is not None else None
+            if peaks is not None:
+                paint_waveform(painter, rect, item, peaks, viewport.pixels_per_frame,
+                               (viewport.frame_to_x(first), viewport.frame_to_x(end)), rate,
+                               metrics.height() + 4 if rect.width() >= MIN_TEXT_PX else 2)
+        elif thumbs is not None and rect.width() >= MIN_TEXT_PX:
             lines = 2 if isinstance(item, Generated) else 1  # label, and a generated status
             paint_thumbnails(painter, rect, item, thumbs, viewport.pixels_per_frame,
                              (viewport.frame_to_x(first), viewport.frame_to_x(end)), aspect,

@@ -61,6 +61,8 @@ class QtTimelineView(QWidget):
     bool ripple)
     split_requested(str item_id, int frame)
     delete_requested(str item_id)
+    track_setting_requested(str track_id, str field, bool on)
+        A click on an audio row's M (``"mute"``) or S (``"solo"``) button.
     """
 
     playhead_moved = Signal(int)
@@ -69,6 +71,7 @@ class QtTimelineView(QWidget):
     trim_requested = Signal(str, int, int, int, bool, bool)
     split_requested = Signal(str, int)
     delete_requested = Signal(str)
+    track_setting_requested = Signal(str, str, bool)  # track id, "mute" or "solo", on
     media_dropped = Signal(list, str, int)  # media ids, track id, frame
     files_dropped = Signal(list, str, int)  # paths, track id, frame
 
@@ -83,6 +86,8 @@ class QtTimelineView(QWidget):
         self.thumbs: paint.Thumbs | None = None
         #: What generated items wait on (their live jobs), drawn on their status line.
         self.job_status: paint.JobStatus | None = None
+        #: The peaks audio items draw as waveforms (see :func:`timeline_paint.paint_waveform`).
+        self.waveform: paint.Waveform | None = None
         self.gestures = Gestures(self)
         self._marks: tuple[int | None, int | None] = (None, None)
         self._range_pending = False
@@ -192,8 +197,10 @@ class QtTimelineView(QWidget):
         return layout
 
     def track_rows(self) -> list[Track]:
-        """Tracks from the top row down (the top track, like in every NLE, is the last one)."""
-        return list(reversed(self.project.timeline.tracks))
+        """Tracks from the top row down: the video tracks (the top track, like in every NLE,
+        is the last one), then the audio tracks, A1 first."""
+        timeline = self.project.timeline
+        return [*reversed(timeline.tracks), *timeline.audio_tracks]
 
     def row_rect(self, track_id: str) -> QRectF:
         """The rectangle of a track's row."""
@@ -260,8 +267,8 @@ class QtTimelineView(QWidget):
 
     def _refresh_range(self) -> None:
         self._range_pending = False
-        duration = max((self.track_layout(t.id).duration for t in self.project.timeline.tracks),
-                       default=0)
+        duration = max((self.track_layout(t.id).duration
+                        for t in self.project.timeline.all_tracks()), default=0)
         content = duration * self.viewport.pixels_per_frame + self.width() / 2
         self._scrollbar.setRange(0, max(0, int(content - self.width())))
         self._scrollbar.setPageStep(max(1, self.width()))
@@ -317,7 +324,8 @@ class QtTimelineView(QWidget):
                 paint.paint_row(painter, self.track_layout(track.id), self.viewport, row,
                                 (first, end), set(self._selection), metrics, self.thumbs,
                                 self.project.width / max(1, self.project.height),
-                                self.job_status)
+                                self.job_status, self.waveform, self.project.rate)
+                paint.paint_track_tag(painter, row, track, metrics)
         self._paint_ghost(painter)
         paint.paint_playhead(painter, self.viewport.frame_to_x(self._playhead),
                              self._content_height())
@@ -343,8 +351,23 @@ class QtTimelineView(QWidget):
 
     # --------------------------------------------------------------------- interaction
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._track_button(event):
+            return
         if not self.gestures.press(event):
             super().mousePressEvent(event)
+
+    def _track_button(self, event: QMouseEvent) -> bool:
+        """Ask for the mute or solo change of an audio row's button under the press, if any."""
+        pos = event.position()
+        track = self.track_at(pos.y())
+        if track is None or track.kind != "audio":
+            return False
+        _tag, buttons = paint.track_tag_rects(self.row_rect(track.id), track, self.fontMetrics())
+        for field, rect in buttons.items():
+            if rect.contains(pos):
+                self.track_setting_requested.emit(track.id, field, not getattr(track, field))
+                return True
+        return False
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         self.gestures.move(event)

@@ -55,6 +55,9 @@ class EditRequests:
         timeline.files_dropped.connect(self._files_dropped)
         timeline.move_requested.connect(self._move_requested)
         timeline.trim_requested.connect(self._trim_requested)
+        timeline.track_setting_requested.connect(
+            lambda track_id, field, on: self.session.push(
+                commands.SetTrackCommand(self.project, track_id, **{field: on})))
         timeline.split_requested.connect(
             lambda item_id, frame: session.push(commands.SplitCommand(project, item_id, frame)))
         timeline.delete_requested.connect(

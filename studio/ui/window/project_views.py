@@ -12,6 +12,7 @@ from studio.ui.generation.live_jobs import LiveJobs
 from studio.ui.timeline.timeline_view import QtTimelineView
 from studio.ui.window.session import ProjectSession
 from studio.ui.workers.thumbnails import ItemThumbnails, QtThumbnails
+from studio.ui.workers.waveforms import QtWaveforms
 
 
 class ProjectViews:
@@ -35,6 +36,11 @@ class ProjectViews:
         self.item_thumbs = ItemThumbnails(thumbnails, project, session.folder)
         self.timeline = QtTimelineView(project)
         self.timeline.thumbs = self.item_thumbs.item
+        self.waveforms = QtWaveforms(project, session.folder)
+        self.timeline.waveform = self.waveforms.peaks
+        self.waveforms.changed.connect(self.timeline.update)
+        service = self.waveforms.service  # not the view: the lambda must not keep it alive
+        self.timeline.destroyed.connect(lambda *_args: service.shutdown(wait=False))
         self.live = live
         if live is not None:
             live.follow(project)
@@ -75,6 +81,8 @@ class ProjectViews:
         if self.live is not None:
             self.live.changed.disconnect(self._jobs_changed)
             self.live.job_changed.disconnect(self._jobs_changed)
+        self.waveforms.shutdown()
+        self.waveforms.deleteLater()
         for view in (self.timeline, self.outline, self.media_list, self.inspector):
             view.detach()
             view.deleteLater()

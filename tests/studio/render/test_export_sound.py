@@ -9,13 +9,14 @@ import av
 import numpy as np
 import pytest
 from render_helpers import media, write_still
-from test_mixer import noise, pool, sound_project, write_sound
+from test_mixer import noise, pool, sound_project
 
 from studio.document import edits
 from studio.document.model import AudioItem, Gap, Project, Still, Track
 from studio.document.timebase import FrameRange
 from studio.render.export import export
 from studio.render.mixer import mix
+from support.sound import write_sound
 
 SR = 48_000
 

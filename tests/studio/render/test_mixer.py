@@ -6,7 +6,6 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
@@ -24,23 +23,10 @@ from studio.document.model import (
 from studio.document.timebase import FrameRange
 from studio.errors import RenderError
 from studio.render.mixer import CEILING, Limiter, Mixer, mix
+from support.sound import write_sound
 
 SR = 48_000
 PER_FRAME = SR // 24  # samples per frame at 24 fps
-
-
-def write_sound(path: Path, samples: np.ndarray, rate: int = SR) -> Path:
-    """A WAV file of float32 ``samples`` (channels, n): decoded back bit for bit."""
-    layout = "stereo" if samples.shape[0] == 2 else "mono"
-    with av.open(str(path), "w", format="wav") as container:
-        stream = container.add_stream("pcm_f32le", rate=rate, layout=layout)
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples.T.reshape(1, -1),
-                                                                np.float32),
-                                           format="flt", layout=layout)
-        frame.sample_rate, frame.pts = rate, 0
-        container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return path
 
 
 def noise(seconds: float, seed: int, level: float = 0.2, channels: int = 2) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Decoding a media file's sound to stereo float32 at a chosen sample rate, read forward from a
-start time (the mixer, :mod:`studio.render.mixer`, reads each audio item's sound through it)."""
+start time (the mixer, :mod:`studio.render.mixer`, and the waveform peaks, :mod:`.peaks`, read
+sound through it)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ class SoundReader:
         self._pending = np.zeros((CHANNELS, 0), np.float32)
         self._frames = self._container.decode(stream)
         self._done = False
+        self.delivered = 0  # samples of the file read so far
 
     def _pull(self) -> bool:
         try:
@@ -89,11 +91,18 @@ class SoundReader:
         self._pending = np.concatenate([self._pending, data], axis=1)
         return True
 
+    @property
+    def finished(self) -> bool:
+        """Whether every sample of the file has been read."""
+        return self._done and self._pending.shape[1] == 0
+
     def read(self, count: int) -> np.ndarray:
-        """The next ``count`` samples, padded with silence past the end of the file."""
+        """The next ``count`` samples, padded with silence past the end of the file
+        (:attr:`delivered` counts the file's own)."""
         while self._pending.shape[1] < count and not self._done and self._pull():
             pass
         out, self._pending = self._pending[:, :count], self._pending[:, count:]
+        self.delivered += out.shape[1]
         if out.shape[1] < count:
             out = np.concatenate([out, np.zeros((CHANNELS, count - out.shape[1]), np.float32)], 1)
         return out

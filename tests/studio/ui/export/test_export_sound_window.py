@@ -1,0 +1,71 @@
+"""The window with two audio tracks: an audio row's M button mutes its track (one undo step),
+and an export from the window carries the mixer's output sample for sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from pytestqt.qtbot import QtBot
+
+from studio.document import persistence
+from studio.render.mixer import mix
+from studio.ui.export.export_dialog import ExportOptions
+from studio.ui.timeline import timeline_paint
+from studio.ui.window.main_window import MainWindow
+from studio.ui.window.prompts import Prompts
+
+
+def two_sounds(folder: Path) -> Path:
+    """The render tests' project of a still over two audio tracks of noise, saved."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "render"))
+    from test_export_sound import two_track_project
+
+    return persistence.save_project(two_track_project(folder), folder)
+
+
+def test_mute_from_the_timeline_then_export_matches_the_mixer(qtbot: QtBot,
+                                                              tmp_path: Path) -> None:
+    file = two_sounds(tmp_path)
+    window = MainWindow(persistence.open_project(file),
+                        prompts=Prompts(confirm_close=lambda _name: "discard"))
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    view, project = window.timeline, window.project
+    assert [t.name for t in view.track_rows()] == ["V1", "A1", "A2"]
+    a1 = project.timeline.audio_tracks[0]
+    _tag, buttons = timeline_paint.track_tag_rects(view.row_rect(a1.id), a1, view.fontMetrics())
+    centre = buttons["mute"].center()
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(int(centre.x()),
+                                                                 int(centre.y())))
+    assert project.timeline.audio_tracks[0].mute
+    window.action_set["undo"].trigger()
+    assert not project.timeline.audio_tracks[0].mute
+    window.action_set["redo"].trigger()
+    assert project.timeline.audio_tracks[0].mute
+    out = tmp_path / "cut.mov"
+    window.prompts.export_options = lambda *_args: ExportOptions(path=out, codec="prores")
+    done: list[tuple[bool, str]] = []
+    window.exports.runner.finished.connect(lambda ok, sentence: done.append((ok, sentence)))
+    window.action_set["export"].trigger()
+    qtbot.waitUntil(lambda: bool(done), timeout=120_000)
+    assert done[0][0], done
+    expected = mix(project, tmp_path, 0, 48)
+    with av.open(str(out)) as container:
+        stream = container.streams.audio[0]
+        planar = av.AudioResampler(format="fltp", layout="stereo", rate=stream.rate)
+        got = np.concatenate([f.to_ndarray() for frame in container.decode(stream)
+                              for f in planar.resample(frame)], axis=1)
+    assert got.shape == expected.shape == (2, 48 * 2000)
+    assert np.abs(got - expected).max() <= 2 ** -23  # PCM: the mix, to 24-bit rounding
+    unmuted = mix(project, tmp_path, 0, 48)
+    assert np.abs(unmuted).max() > 0.1  # the track left playing is heard...
+    assert np.abs(expected[:, :20_000] - unmuted[:, :20_000]).max() == 0
+    # ...and A1 (muted) is not: before A2 starts at frame 10 the export is silent.
+    assert np.abs(got[:, :20_000]).max() == 0
