@@ -121,7 +121,9 @@ CATALOG: tuple[CatalogEntry, ...] = (
         # offload: the diffusers Wan docs ask for at least 35 GB for the 14B I2V models; the
         # others are estimates.
         min_vram_gib=_vram(48, 44, 35, 14),
-        operations=("shot", "extend_forward", "long_shot"), licence="Apache-2.0",
+        # Not long shots: their first window pins nothing, and this model needs a first frame
+        # (the tiny Wan 2.2 I2V's test showed it; extensions pin one frame of context).
+        operations=("shot", "extend_forward"), licence="Apache-2.0",
         description="Wan 2.1 image-to-video 14B at 480p: high quality from a first frame; "
                     "about 82 GB download, 35 GiB of VRAM with offload (approximate)."),
     CatalogEntry(
