@@ -7,6 +7,7 @@ node, so it runs last.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,9 @@ import pytest
 from PIL import Image
 
 from engine import protocol as p
-from engine.output.video import count_frames
+from engine.operations.runner import read_clip
+from engine.output.video import count_frames, write_video
+from engine.protocol.requests import OPERATION_KEY
 from engine.worker.child import Worker, preview_path
 from engine.worker.faults import Faults
 from support.engine_process import GRACE_S, TRIES, ClusterEngine, tiny_request
@@ -75,6 +78,28 @@ def test_cancel_reaches_the_running_step_and_frees_its_slot(engine: ClusterEngin
     assert "killing its cluster actor" not in engine.log_text()
     engine.submit("after-cancel", tiny_request(seed=21))
     assert engine.finished("after-cancel")["state"] == "done"
+
+
+def test_an_operation_takes_its_source_clip_to_the_node_and_matches_the_local_take(
+        engine: ClusterEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ramp = np.stack([np.full((32, 32, 3), 10 * i, np.uint8) for i in range(13)])
+    source = write_video(ramp, 24, tmp_path / "source.mp4")
+    spec = p.OperationSpec(kind="extend_forward", frames=12, clips=(str(source),))
+    request = tiny_request("a green square")
+    with engine.control() as control:
+        control.request(p.Submit(id=control.next_id(), job_id="extend", request=request,
+                                 operation=spec))
+    record = engine.finished("extend")
+    assert record["state"] == "done", record
+    take, joined = (Path(path) for path in record["outputs"])
+    joined_frames = read_clip(str(joined), 32, 32)
+    assert len(joined_frames) == 13 + 12
+    assert np.abs(joined_frames[:13].astype(int) - ramp.astype(int)).max() <= 3
+    assert str(source) in json.dumps(record["settings"])  # the engine's path, not the node's
+    assert "frameloom-slot-" not in json.dumps(record["settings"])
+    local = _local_take(engine, "extend", {**request.to_dict(), OPERATION_KEY: spec.to_dict()},
+                        tmp_path / "extend.mp4", monkeypatch)
+    assert np.array_equal(read_clip(str(take), 32, 32), read_clip(str(local), 32, 32))
 
 
 def test_a_job_whose_actor_keeps_dying_fails_with_one_sentence_after_its_tries(
