@@ -66,7 +66,13 @@ def connect(address: str) -> bool:
     try:
         ray.init(address=address, namespace="frameloom", log_to_driver=False,
                  logging_level="warning")
-    except (ConnectionError, RuntimeError, ValueError) as exc:
+    except ConnectionError as exc:
+        if address == "auto":
+            raise ClusterError("No Ray cluster runs on this machine (--cluster auto); start one "
+                               "with 'ray start --head' or give its HOST:PORT.") from None
+        raise ClusterError(f"The engine could not join the Ray cluster at {address}: "
+                           f"{_sentence(exc)}") from None
+    except (RuntimeError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ClusterError(f"The engine could not join the Ray cluster at {address}: "
                            f"{first[:200]}") from None
