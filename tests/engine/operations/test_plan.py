@@ -70,6 +70,17 @@ def test_extend_forward_pins_a_window_of_the_tail(constraints: ModelConstraints,
     assert p.joined_frames == 40
 
 
+def test_a_first_frame_model_is_pinned_one_frame_of_context() -> None:
+    first_frame = ModelConstraints(32, (4, 1), 257, pin_frames=1)  # Wan 2.2 TI2V, i2v models
+    p = plan(first_frame, "extend_forward", 10, A)
+    assert pins(p) == [("/a.mp4", 0, 29, 1)]  # the clip's last frame, held as a still
+    assert p.windows[0].keep == FrameRange(1, 10)
+    long_shot = plan(first_frame, "shot", 20, window=9)
+    assert [q[3] for q in pins(long_shot)] == [1, 1]  # each later window pins one frame
+    # An explicit context is the user's; the backend then says what it cannot hold.
+    assert pins(plan(first_frame, "extend_forward", 10, A, context=5)) == [("/a.mp4", 0, 25, 5)]
+
+
 def test_extend_backward_pins_the_head_at_the_end_and_drops_leading_rounding() -> None:
     p = plan(LTX, "extend_backward", 10, B)
     (window,) = p.windows
