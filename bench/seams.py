@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
+import platform
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +99,14 @@ def main(argv: list[str] | None = None) -> int:
             missed |= seams["max_jump"] > SEAM_TARGET or (
                 name.startswith("long") and seams["max_delta_e_first"] > DRIFT_TARGET)
             print("\n".join(rows[-len(seams["joins"]) or -1:]), flush=True)
-    table = "\n".join([f"frameloom-mini {d.width}x{d.height}, {args.steps} steps, CPU; "
-                       f"targets: jump <= {SEAM_TARGET}x, long-shot drift <= {DRIFT_TARGET} "
-                       "Delta E", "", "| case | windows | s | join | jump | Delta E | "
-                       "Delta E from first |", "|---|---|---|---|---|---|---|", *rows])
+    command = (f"python bench/seams.py --duration {args.duration:g} --frames {args.frames} "
+               f"--steps {args.steps} --write")
+    table = "\n".join([f"`{command}` on {platform.machine()}, {os.cpu_count()} cores, "
+                       f"{date.today().isoformat()}: frameloom-mini {d.width}x{d.height}, "
+                       f"{args.steps} steps, CPU; targets: jump <= {SEAM_TARGET}x, long-shot "
+                       f"drift <= {DRIFT_TARGET} Delta E", "",
+                       "| case | windows | s | join | jump | Delta E | Delta E from first |",
+                       "|---|---|---|---|---|---|---|", *rows])
     print()
     print(table)
     if args.write:
