@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,15 +54,3 @@ def unpack_inputs(inputs: Mapping[str, bytes], folder: Path) -> dict[str, str]:
         local.write_bytes(data)
         mapping[path] = str(local)
     return mapping
-
-
-def map_strings(value: Any, swap: Callable[[str], str]) -> Any:
-    """``value`` (JSON-shaped) with every string passed through ``swap``: the node's paths in a
-    take's settings become the engine's again."""
-    if isinstance(value, str):
-        return swap(value)
-    if isinstance(value, list):
-        return [map_strings(item, swap) for item in value]
-    if isinstance(value, dict):
-        return {key: map_strings(item, swap) for key, item in value.items()}
-    return value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from engine.models.installed import find_model
 from engine.operations.colour import crossfade, match_colour
 from engine.operations.planner import Clip, Operation, Plan, PlanError
 from engine.operations.seams import Segment, measure
-from engine.output.record import provenance
+from engine.output.record import map_strings, provenance
 from engine.output.video import write_video
 from engine.protocol.requests import GenerationRequest
 
@@ -207,10 +207,15 @@ def seam_measures(plan: Plan, take: np.ndarray, joined: np.ndarray) -> dict[str,
 
 
 def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Path | None = None,
-                  settings: dict[str, Any] | None = None) -> tuple[list[Path], dict[str, Any]]:
+                  settings: dict[str, Any] | None = None,
+                  originals: Mapping[str, str] | None = None
+                  ) -> tuple[list[Path], dict[str, Any]]:
     """Write the take and, when asked, the joined result, each carrying the plan as settings
     and the seam measures (:func:`seam_measures`, under ``"seams"``); returns the paths
     written and the measures.
+
+    ``originals`` maps the paths of copies a cluster node ran on to the files they copy; the
+    settings written name the originals.
 
     Raises
     ------
@@ -221,6 +226,8 @@ def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Pa
     joined = join(plan, take)
     seams = seam_measures(plan, take, joined)
     common = {**plan.to_dict(), **(settings or {}), "seams": seams}
+    if originals:
+        common = map_strings(common, lambda text: originals.get(text, text))
     written = [write_video(take, fps, take_path, {**common, "part": "take"})]
     if joined_path is not None:
         written.append(write_video(joined, fps, joined_path, {**common, "part": "joined"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -110,3 +111,15 @@ def changes_since(settings: dict[str, Any], request: GenerationRequest,
         if before and now != before:
             notes.append(f"the pinned file {pin.path} has changed or is missing")
     return notes
+
+
+def map_strings(value: Any, swap: Callable[[str], str]) -> Any:
+    """``value`` (JSON-shaped) with every string passed through ``swap``: the node's paths in a
+    take's settings become the engine's again."""
+    if isinstance(value, str):
+        return swap(value)
+    if isinstance(value, list):
+        return [map_strings(item, swap) for item in value]
+    if isinstance(value, dict):
+        return {key: map_strings(item, swap) for key, item in value.items()}
+    return value

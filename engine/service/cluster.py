@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.cluster.actor import SlotActor
-from engine.cluster.inputs import map_strings, pack_inputs
+from engine.cluster.inputs import pack_inputs
 from engine.jobs.store import Job, JobStore
 from engine.models.catalog import catalog_entry
+from engine.output.record import map_strings
 from engine.output.video import count_frames
 from engine.protocol.files import atomic_output
 from engine.service.scheduler import Scheduler, output_path, outputs_dir

@@ -191,7 +191,8 @@ class Worker:
                                           time.perf_counter())
             try:
                 return run_operation_job(request, operation, info, self.cache, on_step,
-                                         Path(str(command.get("output"))), profile=profile)
+                                         Path(str(command.get("output"))), profile=profile,
+                                         originals=command.get("originals"))
             except OperationFailure as exc:
                 raise JobFailure(exc.code, exc.message, exc.hint) from None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +35,13 @@ def joined_path(take: Path) -> Path:
 
 def run_operation_job(request: GenerationRequest, spec: OperationSpec, info: ModelInfo,
                       cache: Any, on_step: StepCallback, output: Path,
-                      profile: str | None = None
+                      profile: str | None = None, originals: Mapping[str, str] | None = None
                       ) -> tuple[list[str], dict[str, Any], dict[str, float]]:
     """Plan and run an operation job; returns the take and joined paths, settings and timings.
 
     ``profile`` is the memory profile to load the model with; None lets the cache choose.
+    ``originals``: on a cluster node, copy path -> the engine's path of each source clip, so
+    the files record the originals, as a plain job's pins do.
 
     Progress counts the steps of all windows together. Errors of the model, such as running
     out of memory, propagate for the worker to report; planning errors become
@@ -73,7 +75,7 @@ def run_operation_job(request: GenerationRequest, spec: OperationSpec, info: Mod
         generated = time.perf_counter()
         try:
             written, seams = write_outputs(plan, take, output, joined_path(output),
-                                           replay_settings(request, operation))
+                                           replay_settings(request, operation), originals)
         except OutputError as exc:
             raise OperationFailure("output_failed", str(exc),
                                    "Check that the disk has free space, then try again.") from None

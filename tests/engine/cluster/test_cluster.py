@@ -18,7 +18,7 @@ from PIL import Image
 
 from engine import protocol as p
 from engine.operations.runner import read_clip
-from engine.output.video import count_frames, write_video
+from engine.output.video import count_frames, read_settings, write_video
 from engine.protocol.requests import OPERATION_KEY
 from engine.worker.child import Worker, preview_path
 from engine.worker.faults import Faults
@@ -97,6 +97,9 @@ def test_an_operation_takes_its_source_clip_to_the_node_and_matches_the_local_ta
     assert np.abs(joined_frames[:13].astype(int) - ramp.astype(int)).max() <= 3
     assert str(source) in json.dumps(record["settings"])  # the engine's path, not the node's
     assert "frameloom-slot-" not in json.dumps(record["settings"])
+    for written in (take, joined):  # the files themselves record the originals too
+        assert read_settings(written)["spec"]["clips"] == [str(source)]
+        assert "frameloom-slot-" not in json.dumps(read_settings(written)), written
     local = _local_take(engine, "extend", {**request.to_dict(), OPERATION_KEY: spec.to_dict()},
                         tmp_path / "extend.mp4", monkeypatch)
     assert np.array_equal(read_clip(str(take), 32, 32), read_clip(str(local), 32, 32))
