@@ -50,10 +50,11 @@ class SlotActor:
         self.worker = Worker(self._send, Faults.from_env())
 
     def ready(self) -> dict[str, Any]:
-        """Load torch (seconds) and say where this slot runs: node id, host, device, memory."""
+        """Load torch (seconds) and say where this slot runs: node id, host, IP, device, memory."""
         import ray
 
         return {"node": ray.get_runtime_context().get_node_id(), "host": os.uname().nodename,
+                "ip": ray.util.get_node_ip_address(),
                 "pid": os.getpid(), "device": self.worker.cache.device, **memory_info()}
 
     def _send(self, report: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     attempts INTEGER NOT NULL DEFAULT 0, step INTEGER NOT NULL DEFAULT 0, total INTEGER,
     error_code TEXT, error_message TEXT, error_hint TEXT, outputs_json TEXT, settings_json TEXT,
     requeue_if_interrupted INTEGER NOT NULL DEFAULT 0,
-    created TEXT NOT NULL, started TEXT, finished TEXT);
+    created TEXT NOT NULL, started TEXT, finished TEXT, node TEXT);
 CREATE INDEX IF NOT EXISTS jobs_state_position ON jobs (state, position);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT, type TEXT NOT NULL,
@@ -63,6 +63,7 @@ class Job:
     created: str
     started: str | None
     finished: str | None
+    node: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def job_from_row(row: sqlite3.Row) -> Job:
                outputs=tuple(json.loads(row["outputs_json"] or "[]")),
                settings=json.loads(row["settings_json"]) if row["settings_json"] else None,
                requeue_if_interrupted=bool(row["requeue_if_interrupted"]), created=row["created"],
-               started=row["started"], finished=row["finished"])
+               started=row["started"], finished=row["finished"], node=row["node"])
 
 
 def event_from_row(row: sqlite3.Row) -> Event:
@@ -129,6 +130,7 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
         try:
             for statement in filter(str.strip, SCHEMA.split(";")):
                 db.execute(statement)
+            _add_node_column(db)
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise JobError(f"The job store {path} was written by a newer Frameloom "
@@ -142,6 +144,17 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
         return db
     except sqlite3.DatabaseError as exc:
         raise JobError(f"The job store {path} cannot be opened ({exc}).") from None
+
+
+def _add_node_column(db: sqlite3.Connection) -> None:
+    """Give a store made before jobs named their node its ``node`` column.
+
+    A nullable column added in place keeps schema 1: an older engine reads rows by column name
+    and never writes this one, so the file stays usable by either.
+    """
+    columns = {row["name"] for row in db.execute("PRAGMA table_info(jobs)")}
+    if "node" not in columns:
+        db.execute("ALTER TABLE jobs ADD COLUMN node TEXT")
 
 
 def insert_event(db: sqlite3.Connection, job_id: str | None, type_: str,

@@ -203,12 +203,18 @@ class JobStore:
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    def mark_running(self, job_id: str) -> Job:
-        """Start a queued job: count the attempt, reset progress, stamp ``started``."""
+    def mark_running(self, job_id: str, node: str | None = None) -> Job:
+        """Start a queued job: count the attempt, reset progress, stamp ``started``.
+
+        ``node`` names where it runs (``local``, or a cluster node); the ``started`` event and
+        the job's record carry it.
+        """
         with self._write() as db:
             attempts = job_row(db, job_id)["attempts"] + 1
-            return move(db, job_id, "running", {"attempt": attempts}, attempts=attempts,
-                              step=0, total=None, started=utc_now(), finished=None)
+            event = {"attempt": attempts, **({"node": node} if node is not None else {})}
+            return move(db, job_id, "running", event,
+                        attempts=attempts, step=0, total=None, started=utc_now(),
+                        finished=None, node=node)
 
     def progress(self, job_id: str, step: int, total: int, eta_s: float | None = None) -> int:
         """Record progress of a running job and append a ``progress`` event; returns its seq.
@@ -307,7 +313,7 @@ class JobStore:
             job = move(db, job_id, "interrupted", {"requeued": requeue, "reason": reason})
             if requeue:
                 job = move(db, job_id, "queued", {"requeued": True}, finished=None,
-                           position=first - 1)
+                           position=first - 1, node=None)
         if not requeue:
             self._job_ended()
         return job
@@ -334,7 +340,7 @@ class JobStore:
                 move(db, job_id, "interrupted", {"requeued": job_id in again})
             for offset, job_id in enumerate(again):
                 move(db, job_id, "queued", {"requeued": True}, finished=None,
-                           position=first - len(again) + offset)
+                     position=first - len(again) + offset, node=None)
             return [job_from_row(job_row(db, job_id)) for job_id in ids]
 
     # -- events --------------------------------------------------------------------------------

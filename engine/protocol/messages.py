@@ -228,11 +228,16 @@ class Queued(Message):
 @_message("started")
 @dataclass(frozen=True)
 class Started(Message):
-    """A job's worker began it; ``attempt`` counts starts, so a requeued job shows 2."""
+    """A job's worker began it; ``attempt`` counts starts, so a requeued job shows 2.
+
+    ``node`` says where it runs: ``local`` (the engine's own worker) or a cluster node as
+    ``IP (node ID)``; None from an engine that did not say.
+    """
 
     seq: int
     job_id: str
     attempt: int = 1
+    node: str | None = None
 
 
 @_message("progress")

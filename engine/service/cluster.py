@@ -80,6 +80,14 @@ def connect(address: str) -> bool:
     return True
 
 
+def node_label(info: Mapping[str, Any] | None) -> str | None:
+    """Where a slot runs, as jobs report it: ``IP (node ID)`` with the first 12 characters of
+    Ray's node id (nodes on one machine share an IP); None before the slot is placed."""
+    if not info:
+        return None
+    return f"{info.get('ip') or info.get('host')} (node {str(info['node'])[:12]})"
+
+
 @dataclass(eq=False)
 class Slot:
     """One actor holding one GPU (or ``gpus`` of one); ``info`` is None until it is placed."""
@@ -229,7 +237,7 @@ class ClusterScheduler(Scheduler):
             free.remove(slot)
             slot.job = job.id
             self._running[job.id] = slot
-            self.store.mark_running(job.id)
+            self.store.mark_running(job.id, node=node_label(slot.info))
             node = slot.info["node"] if slot.info else "?"
             print(f"frameloom-engine: job {job.id} runs on cluster slot {slot.index} (node "
                   f"{node}).", file=sys.stderr, flush=True)

@@ -17,6 +17,7 @@ from engine.worker.process import WorkerProcess, WorkerStartError
 
 OOM_FAILURES_BEFORE_RECYCLE = 2
 TERMINAL = ("done", "failed", "cancelled")
+LOCAL_NODE = "local"  # the node a job on the engine's own worker runs on
 
 
 def outputs_dir() -> Path:
@@ -108,7 +109,7 @@ class Scheduler:
         return self.worker
 
     async def _run_job(self, job_id: str, request: dict[str, Any]) -> None:
-        self.store.mark_running(job_id)
+        self.store.mark_running(job_id, node=LOCAL_NODE)
         self.running_job = job_id
         self.notify()
         try:

@@ -48,6 +48,12 @@ class JobView:
     error: str | None = None
     hint: str | None = None
     requeued: bool = False
+    node: str | None = None  # where it runs or ran: "local", or a cluster node "IP (node ID)"
+
+    @property
+    def where(self) -> str:
+        """Its node for people: ``this machine`` for the engine's own worker, "" if unknown."""
+        return "this machine" if self.node == "local" else self.node or ""
 
     @property
     def fraction(self) -> float:
@@ -65,7 +71,8 @@ class JobView:
                    attempts=int(record.get("attempts") or 0), step=int(record.get("step") or 0),
                    total=record.get("total"), outputs=tuple(record.get("outputs") or ()),
                    settings=dict(record.get("settings") or {}),
-                   error=record.get("error_message"), hint=record.get("error_hint"))
+                   error=record.get("error_message"), hint=record.get("error_hint"),
+                   node=record.get("node"))
 
 
 class JobBoard:
@@ -125,14 +132,15 @@ class JobBoard:
                 self.job_removed.emit(event.job_id)
         elif isinstance(event, Queued):
             self._update(event.job_id, state="queued", position=event.position,
-                         requeued=event.requeued, step=0, eta_s=None)
+                         requeued=event.requeued, step=0, eta_s=None, node=None)
             self.order_changed.emit()
         else:
             self._apply_job_event(event)
 
     def _apply_job_event(self, event: Message) -> None:
         if isinstance(event, Started):
-            self._update(event.job_id, state="running", attempts=event.attempt, step=0)
+            self._update(event.job_id, state="running", attempts=event.attempt, step=0,
+                         node=event.node)
         elif isinstance(event, Progress):
             self._update(event.job_id, step=event.step, total=event.total, eta_s=event.eta_s)
         elif isinstance(event, Preview):

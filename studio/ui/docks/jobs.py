@@ -34,10 +34,13 @@ def eta_text(job: JobView) -> str:
 
 
 def job_text(job: JobView, what: str) -> str:
-    """One line for a job: state, progress, what it is for (``what``) and its error if any."""
+    """One line for a job: state, progress, what it is for (``what``), the cluster node it
+    runs on (none shown for the engine's own worker) and its error if any."""
     progress = f" {job.fraction:.0%}" if job.state == "running" else ""
+    node = f" on {job.node}" if job.state == "running" and job.node not in (None, "local") \
+        else ""
     error = f" ({job.error})" if job.error else ""
-    return f"[{job.state}{progress}{eta_text(job)}] {what}{error}"
+    return f"[{job.state}{progress}{eta_text(job)}] {what}{node}{error}"
 
 
 class QtJobsPanel(QWidget):
@@ -172,7 +175,8 @@ class QtJobsPanel(QWidget):
     def _label(self, row: QListWidgetItem, job: JobView) -> None:
         what = self.live.describe(job)
         row.setText(job_text(job, what))
-        row.setToolTip("\n".join(part for part in (what, job.error, job.hint) if part))
+        node = f"Node: {job.where}" if job.node else None
+        row.setToolTip("\n".join(part for part in (what, node, job.error, job.hint) if part))
 
     def _relabel(self) -> None:
         """Name every row again (another project is open, or a job was sent or retried)."""

@@ -49,6 +49,10 @@ def test_ten_jobs_spread_over_both_nodes_and_each_take_matches_the_local_one(
     assert {r["state"] for r in records.values()} == {"done"}, records
     nodes = {engine.node_of(job_id) for job_id in requests}
     assert nodes == {node.node_id for node in cluster.worker_nodes}
+    ips = {node.node_id: node.node_ip_address for node in cluster.worker_nodes}
+    for job_id, record in records.items():  # the job's record names its node for the studio
+        node = engine.node_of(job_id)
+        assert record["node"] == f"{ips[node]} (node {node[:12]})", record
     # Previews came back as bytes: the node removes its own file, so this one is the engine's.
     monkeypatch.setenv("FRAMELOOM_HOME", str(engine.home))
     with Image.open(preview_path("spread-0", 2)) as preview:

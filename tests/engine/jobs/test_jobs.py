@@ -308,3 +308,26 @@ def test_interrupt_requeues_a_running_job_at_the_front_or_leaves_it_interrupted(
         ("queued", {"requeued": True}),
         ("started", {"attempt": 2}),
         ("interrupted", {"requeued": False, "reason": "Again."})]
+
+
+def test_a_running_job_names_its_node_until_it_is_queued_again(store: JobStore) -> None:
+    store.submit("n", {"prompt": "n"})
+    running = store.mark_running("n", node="10.0.0.2 (node 0123456789ab)")
+    assert running.node == "10.0.0.2 (node 0123456789ab)"
+    assert store.events_since(0)[-1].data == {"attempt": 1, "node": running.node}
+    assert store.interrupt("n", "Its node went away.", requeue=True).node is None
+
+
+def test_a_store_from_before_nodes_gains_the_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with JobStore(path) as made:
+        made.submit("old", {"prompt": "old"})
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE jobs DROP COLUMN node")  # as an engine before nodes made it
+    db.commit()
+    db.close()
+    with JobStore(path) as reopened:
+        assert reopened.get("old") is not None and reopened.get("old").node is None
+        assert reopened.mark_running("old", node="local").node == "local"

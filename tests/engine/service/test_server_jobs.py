@@ -41,6 +41,7 @@ def test_submit_reports_progress_previews_and_a_decodable_done(engine: Engine) -
             if getattr(m, "job_id", None) == job_id]
     kinds = [m.TYPE for m in seen]
     assert kinds[:2] == ["queued", "started"] and kinds[-1] == "done"
+    assert seen[1].node == "local"  # the engine's own worker, as the studio's panel shows it
     assert [m.step for m in seen if isinstance(m, p.Progress)] == [1, 2, 3]
     previews = [m for m in seen if isinstance(m, p.Preview)]
     assert previews and all(Path(m.path).read_bytes()[:2] == b"\xff\xd8" for m in previews)
@@ -55,6 +56,7 @@ def test_submit_reports_progress_previews_and_a_decodable_done(engine: Engine) -
     assert done.settings["width"] == 32 and done.settings["memory_profile"] == "full"
     with engine.control() as control:
         assert job(control, job_id)["outputs"] == [str(output)]
+        assert job(control, job_id)["node"] == "local"
 
 
 def test_three_jobs_run_in_submission_order(engine: Engine) -> None:

@@ -95,3 +95,18 @@ def test_a_take_that_finished_while_away_is_announced_once_by_the_reload() -> No
     board.apply(p.Done(seq=7, job_id="a", outputs=("/out/a.mp4",), settings={}))  # replayed
     board.load([done], last_seq=7)
     assert [s for s in seen if s[0] == "take"] == [("take", ("/out/a.mp4",))]
+
+
+def test_a_job_keeps_the_node_it_runs_on_until_it_is_queued_again() -> None:
+    board = JobBoard()
+    board.load([record("a", "running", 1, node="local"),
+                record("b", "done", 2, node="10.0.0.3 (node 0123456789ab)")], last_seq=0)
+    assert board.jobs["a"].where == "this machine"
+    assert board.jobs["b"].where == "10.0.0.3 (node 0123456789ab)"
+    board.apply(p.Queued(seq=1, job_id="c", position=3))
+    assert board.jobs["c"].where == ""
+    board.apply(p.Started(seq=2, job_id="c", node="10.0.0.2 (node ba9876543210)"))
+    assert board.jobs["c"].node == "10.0.0.2 (node ba9876543210)"
+    board.apply(p.Interrupted(seq=3, job_id="c", requeued=True))
+    board.apply(p.Queued(seq=4, job_id="c", position=0, requeued=True))
+    assert board.jobs["c"].node is None
