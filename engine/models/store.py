@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.models.catalog import CATALOG, CatalogEntry, catalog_entry
+from engine.models.catalog import CATALOG, CatalogEntry, catalog_entry, choose_profile
 from engine.models.files import PICKLE_SUFFIXES, folder_size, verify_folder
 from engine.models.installed import REPO_MODELS, ModelInfo, list_models
 from engine.paths import models_dir
@@ -74,6 +74,30 @@ class ModelStatus:
         data.update(status=self.status, size_on_disk=self.size_on_disk,
                     catalog=self.entry.to_dict() if self.entry else None)
         return data
+
+
+def model_record(info: ModelInfo, vram_total: int | None) -> dict[str, Any]:
+    """One record of the ``list_models`` reply (:mod:`engine.protocol.models` lists its keys):
+    the model's own fields and what the catalog says of it, with the memory profile the
+    engine would start it with and whether it fits a GPU of ``vram_total`` bytes (None: no GPU
+    reported, so nothing is said about fitting)."""
+    entry = catalog_entry(info.id)
+    record = info.to_dict()
+    record.update(operations=None, min_vram_gib=None, licence=None, profile=None, fits=None,
+                  fit_reason=None)
+    if entry is None:
+        return record
+    need = min(entry.min_vram_gib.values())
+    fits = None if vram_total is None else need * 2**30 <= vram_total
+    record.update(operations=list(entry.operations), min_vram_gib=dict(entry.min_vram_gib),
+                  licence=entry.licence, profile=choose_profile(entry, vram_total), fits=fits)
+    if fits is False:
+        assert vram_total is not None
+        record["fit_reason"] = (
+            f"The model {info.id} needs at least {need:g} GiB of GPU memory even in its "
+            f"cheapest profile (a catalog estimate), more than this GPU has "
+            f"({vram_total / 2**30:.1f} GiB).")
+    return record
 
 
 def installed() -> list[ModelStatus]:

@@ -3,7 +3,8 @@
 Holds ``messages`` (versioned JSON-line messages), ``requests`` (GenerationRequest, Pin and
 OperationSpec, the pinned-frames primitive), ``fields`` (checking JSON against type hints),
 ``transport`` (socket, token and port files, the runtime folder, ``FRAMELOOM_HOME``) and
-``files`` (the durable temp-fsync-rename file writes both processes use).
+``files`` (the durable temp-fsync-rename file writes both processes use) and ``models`` (the
+model record of the ``list_models`` reply and its reader).
 
 May import: the standard library only. The studio imports this package and nothing else from
 the engine, so everything a client needs is re-exported here.
@@ -43,6 +44,7 @@ from engine.protocol.messages import (
     decode,
     encode,
 )
+from engine.protocol.models import ModelRecord
 from engine.protocol.requests import (
     ClipRange,
     FrameRange,
@@ -70,9 +72,9 @@ __all__ = [
     "ENVELOPE", "HOME_ENV", "LOOPBACK", "MAX_LINE_BYTES", "PORT_NAME", "PROTOCOL_VERSION",
     "REGISTRY", "SOCKET_NAME", "TOKEN_NAME", "TRANSPORT_ENV", "Cancel", "Cancelled", "ClipRange",
     "Done", "Error", "Failed", "FrameRange", "GenerationRequest", "GetJob", "Heartbeat", "Hello",
-    "Interrupted", "ListJobs", "ListModels", "Message", "Ok", "OperationSpec", "Pin", "Preview",
-    "Progress", "ProtocolError", "Queued", "Remove", "Removed", "Reorder", "Reordered",
-    "RequestError", "Shutdown", "Started", "Submit", "Subscribe", "TimedPrompt", "atomic_output",
-    "atomic_write", "decode", "default_runtime_dir", "encode", "endpoint_file", "frameloom_home",
-    "read_port", "remove_stale_temps", "use_tcp",
+    "Interrupted", "ListJobs", "ListModels", "Message", "ModelRecord", "Ok", "OperationSpec",
+    "Pin", "Preview", "Progress", "ProtocolError", "Queued", "Remove", "Removed", "Reorder",
+    "Reordered", "RequestError", "Shutdown", "Started", "Submit", "Subscribe", "TimedPrompt",
+    "atomic_output", "atomic_write", "decode", "default_runtime_dir", "encode", "endpoint_file",
+    "frameloom_home", "read_port", "remove_stale_temps", "use_tcp",
 ]

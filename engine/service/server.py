@@ -17,6 +17,7 @@ from engine import policy
 from engine import protocol as p
 from engine.jobs.store import Event, JobError, JobStore
 from engine.models.installed import ModelError, find_model, list_models
+from engine.models.store import model_record
 from engine.protocol.fields import build
 from engine.protocol.requests import OPERATION_KEY, RequestError, fit_request
 from engine.service.cluster import ClusterError, ClusterScheduler
@@ -286,7 +287,9 @@ class EngineServer:
         if isinstance(message, p.Subscribe):
             return {"last_seq": store.last_seq()}
         if isinstance(message, p.ListModels):
-            return {"models": [model.to_dict() for model in list_models()]}
+            total = scheduler.vram.get("vram_total")
+            return {"models": [model_record(model, total if isinstance(total, int) else None)
+                               for model in list_models()]}
         if isinstance(message, (p.Reorder, p.Remove)):
             try:
                 if isinstance(message, p.Reorder):
