@@ -20,7 +20,10 @@ Each clip goes with the range of its file's own frames that the timeline shows (
 its first shown one, rather than from the ends of its file; a take is ranged the same way.
 
 A finished job's settings carry the engine's seam measures; :func:`take_for` keeps their
-worst figures in the take's metadata (:func:`seam_figures`) for the takes list to show.
+worst figures in the take's metadata (:func:`seam_figures`) for the takes list to show. A take
+whose file carries sound (LTX-2 makes AAC with its video) is marked so in its metadata under
+``sound`` (:func:`take_sound`: codec, sample rate, channels); the take's sound is not yet
+placed on an audio track as a linked item.
 """
 
 from __future__ import annotations
@@ -50,10 +53,11 @@ from studio.document.model import (
     new_id,
 )
 from studio.document.persistence import resolve_media_path
-from studio.errors import StudioError
+from studio.errors import MediaError, StudioError
+from studio.media.probe import open_container
 
 __all__ = ["GenerationSetupError", "entry_of_job", "job_id_for", "request_for", "seam_figures",
-           "store_take", "take_for"]
+           "store_take", "take_for", "take_sound"]
 
 _SEP = "/"
 
@@ -248,6 +252,22 @@ def store_take(output: str | os.PathLike[str], takes_folder: Path | None) -> str
     return f"{takes_folder.name}/{target.name}"
 
 
+def take_sound(output: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The sound a take's file carries, for its metadata: ``codec``, ``sample_rate`` and
+    ``channels`` of its first audio stream; None for a silent file or one that cannot be read
+    (reading it is not this function's job: the take is checked when it is shown)."""
+    try:
+        container = open_container(Path(output))
+    except MediaError:
+        return None
+    with container:
+        if not container.streams.audio:
+            return None
+        codec = container.streams.audio[0].codec_context
+        return {"codec": codec.name, "sample_rate": codec.sample_rate,
+                "channels": codec.channels}
+
+
 def seam_figures(settings: Mapping[str, Any]) -> dict[str, float | int] | None:
     """The worst seam figures of a finished job's ``settings`` (its ``seams`` measures), for a
     take's metadata: ``max_jump`` (the largest jump at a join, as a multiple of the take's
@@ -271,11 +291,13 @@ def _finite(value: object) -> TypeGuard[float]:
 
 
 def take_for(project: Project, entry_id: str, job_id: str, path: str,
-             settings: Mapping[str, Any] | None = None) -> Take | None:
+             settings: Mapping[str, Any] | None = None,
+             sound: Mapping[str, Any] | None = None) -> Take | None:
     """A done take for ``entry_id`` from job ``job_id``; None if the item already has it.
 
     ``settings`` are the job's recorded settings; their seam figures go into the take's
-    metadata under ``seams`` (see :func:`seam_figures`).
+    metadata under ``seams`` (see :func:`seam_figures`). ``sound`` is what
+    :func:`take_sound` found in the take's file, kept under ``sound`` when there is any.
     """
     try:
         _track, _index, entry = project.find(entry_id)
@@ -286,6 +308,9 @@ def take_for(project: Project, entry_id: str, job_id: str, path: str,
         return None
     created = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     figures = seam_figures(settings or {})
+    metadata: dict[str, Any] = {"seams": figures} if figures is not None else {}
+    if sound:
+        metadata["sound"] = dict(sound)
     return Take(id=new_id("take"), job_id=job_id, path=path,
                 spec_hash=serialize.spec_hash(generation.spec), status="done", created=created,
-                metadata={"seams": figures} if figures is not None else {})
+                metadata=metadata)
