@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.document.model import DEFAULT_MODEL, MAX_SEED, GeneratedSpec
+from studio.engine_link.models import ModelBook
 
 #: Resolution presets: label -> (width, height), None for the project's size.
 SIZES: dict[str, tuple[int, int] | None] = {
@@ -54,6 +56,12 @@ class SpecEditor(QObject):
         self._current = current
         #: Each model's own size (its ``defaults`` in the engine's list), for the size preset.
         self.model_sizes: dict[str, tuple[int, int]] = {}
+        self.book = ModelBook()
+        #: What the chosen model needs: the profile that will run and its GPU memory (the
+        #: catalog's figures, said to be estimates), or why it does not fit.
+        self.needs = QLabel()
+        self.needs.setObjectName("needs")
+        self.needs.setWordWrap(True)
         self.prompt = QLineEdit()
         self.negative_prompt = QLineEdit()
         self.model = QComboBox()
@@ -94,7 +102,8 @@ class SpecEditor(QObject):
         seed.addWidget(self.seed, 1)
         seed.addWidget(self.randomise)
         for label, widget in (("Prompt", self.prompt), ("Negative", self.negative_prompt),
-                              ("Model", self.model), ("Size", self.frame_size),
+                              ("Model", self.model), ("Needs", self.needs),
+                              ("Size", self.frame_size),
                               ("Duration", self.duration)):
             form.addRow(label, widget)
         form.addRow("Seed", seed)
@@ -127,6 +136,7 @@ class SpecEditor(QObject):
         self.model_sizes = {
             m["id"]: (int(d["width"]), int(d["height"])) for m in models
             if isinstance(d := m.get("defaults"), dict) and {"width", "height"} <= set(d)}
+        self.book = ModelBook(models)
         current = self.model.currentText()
         self.model.blockSignals(True)
         self.model.clear()
@@ -136,6 +146,13 @@ class SpecEditor(QObject):
         spec = self._current()
         if spec is not None:
             self._label_model_size(spec.model_id)
+            self._show_needs(spec.model_id)
+
+    def _show_needs(self, model_id: str) -> None:
+        needs = self.book.needs(model_id) or ("Not known: the engine gave no memory figures "
+                                              "for this model.")
+        self.needs.setText(self.book.fit_refusal(model_id) or needs)
+        self.needs.setToolTip(needs)
 
     def _label_model_size(self, model_id: str) -> tuple[int, int] | None:
         """Name the "Model's size" preset after ``model_id``'s size; that size, if known."""
@@ -151,6 +168,7 @@ class SpecEditor(QObject):
         if self.model.findText(spec.model_id) < 0:
             self.model.addItem(spec.model_id)
         self.model.setCurrentText(spec.model_id)
+        self._show_needs(spec.model_id)
         size = None if spec.width is None else (spec.width, spec.height)
         model_size = self._label_model_size(spec.model_id)
         label = next((k for k, v in SIZES.items() if v == size), None)

@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 from studio.document import persistence, serialize
 from studio.document.errors import EditError
 from studio.document.model import (
+    DEFAULT_MODEL,
     MAX_SEED,
     Clip,
     Gap,
@@ -41,6 +42,7 @@ from studio.document.model import (
 from studio.document.retakes import retake_item
 from studio.document.timebase import FrameRange
 from studio.engine_link.board import JobView
+from studio.engine_link.models import ModelBook
 from studio.engine_link.takes import (
     GenerationSetupError,
     entry_of_job,
@@ -48,6 +50,7 @@ from studio.engine_link.takes import (
     request_for,
     store_take,
     take_for,
+    take_sound,
 )
 from studio.ui import commands
 from studio.ui.generation.live_jobs import LiveJobs
@@ -115,6 +118,11 @@ def bridge_refusal(first: TrackEntry, after: list[TrackEntry]) -> str | None:
     return None
 
 
+def _store_with_sound(output: str, takes: Path | None) -> tuple[str, dict[str, object] | None]:
+    """Store a finished job's take in the project; with the sound its file carries."""
+    return store_take(output, takes), take_sound(output)
+
+
 class GenerationActions(QObject):
     """Creates generated items and runs their jobs for one window.
 
@@ -151,6 +159,8 @@ class GenerationActions(QObject):
         self._commit_edits, self._marks = commit_edits, marks
         self.bridge = bridge
         self.live: LiveJobs | None = None
+        #: What each model can do and needs, from the engine's model records.
+        self.models = ModelBook()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="takes")
         self._storing: set[str] = set()
         self._jobs_spec: dict[str, tuple[str, str]] = {}  # job id -> (item, spec hash) sent
@@ -158,12 +168,51 @@ class GenerationActions(QObject):
         if bridge is not None:
             bridge.take_ready.connect(self.take_ready)
             bridge.request_failed.connect(self.message.emit)
+            bridge.models_changed.connect(self.set_models)
             self.live = LiveJobs(bridge, self)
             self.live.message.connect(self.message.emit)
 
     @property
     def project(self) -> Project:
         return self._session().project
+
+    def set_models(self, records: list[dict[str, object]]) -> None:
+        """Take the engine's model records (what each model can do and needs)."""
+        self.models = ModelBook(records)
+
+    # ------------------------------------------------------------------ what models can do
+    def _model_of(self, entry_id: str | None) -> str:
+        """The model a new item made from ``entry_id`` uses: a generated item's own (an
+        extension of a shot continues with its model), else the default model."""
+        if entry_id is None:
+            return DEFAULT_MODEL
+        try:
+            entry = self.project.find(entry_id)[2]
+        except EditError:
+            return DEFAULT_MODEL
+        generation = entry.generation if isinstance(entry, (Generated, Transition)) else None
+        return generation.spec.model_id if generation is not None else DEFAULT_MODEL
+
+    def refusal(self, action: str) -> str | None:
+        """Why the Generate action ``action`` cannot run on the selection with the model it
+        would use, in one sentence (the catalog's operations, the engine's GPU); None when it
+        can, or when the engine's records do not say."""
+        selected = self._selection()
+        if action == "generate":
+            for entry_id in selected:
+                try:  # the selection may still name an item an undo removed
+                    generation = _generation_of(self.project, entry_id)
+                except EditError:
+                    continue
+                if generation is not None:
+                    spec = generation.spec
+                    why = (self.models.refusal(spec.model_id, spec.kind, spec.duration)
+                           or self.models.fit_refusal(spec.model_id))
+                    if why is not None:
+                        return why
+            return None
+        model_id = self._model_of(selected[0] if len(selected) == 1 else None)
+        return self.models.refusal(model_id, action)
 
     # ------------------------------------------------------------------ new items
     def new_item(self, kind: str) -> str | None:
@@ -184,8 +233,14 @@ class GenerationActions(QObject):
             assert isinstance(anchor, Still)
             pins = (Pin(id=new_id("pin"), media_id=anchor.media_id, source=FrameRange(0, 1),
                         at=0),)
+        model_id = self._model_of(anchor.id if anchor is not None else None)
+        why = self.models.refusal(model_id, kind)
+        if why is not None:
+            self.message.emit(why)
+            return None
         spec = GeneratedSpec(kind="shot" if kind == "animate" else kind,  # type: ignore[arg-type]
-                             prompt="", duration=duration, pins=pins, seed=fresh_seed())
+                             prompt="", duration=duration, pins=pins, seed=fresh_seed(),
+                             model_id=model_id)
         item = Generated(id=new_id("gen"), generation=Generation(spec=spec),
                          source=FrameRange(0, duration),
                          name=kind.replace("_", " ").capitalize())
@@ -316,6 +371,7 @@ class GenerationActions(QObject):
         ids = entry_ids if entry_ids is not None else self._selection()
         sent: list[str] = []
         reseeded: list[int] = []
+        model_id = ""
         for entry_id in ids:
             try:
                 request, operation = request_for(project, folder, entry_id)
@@ -327,6 +383,11 @@ class GenerationActions(QObject):
             except (GenerationSetupError, ValueError) as exc:
                 self.message.emit(str(exc))
                 continue
+            why = (self.models.refusal(request.model_id, operation.kind, request.frames)
+                   or self.models.fit_refusal(request.model_id))
+            if why is not None:
+                self.message.emit(why)
+                continue
             job_id = job_id_for(project, entry_id)
             self._jobs_spec[job_id] = (entry_id, _spec_hash(project, entry_id))
             # A job the engine loses to a crash shows as interrupted, for the user to retry.
@@ -336,10 +397,14 @@ class GenerationActions(QObject):
                 self.live.sent(job_id, request.prompt)
             self.submitted.emit(job_id, entry_id)
             sent.append(job_id)
+            model_id = request.model_id
         if not ids:
             self.message.emit("Select a generated item to generate.")
         elif sent:
             note = f"Queued {len(sent)} job{'s' if len(sent) > 1 else ''}."
+            needs = self.models.needs(model_id) if len(sent) == 1 else None
+            if needs is not None:
+                note += f" {model_id}: {needs}"
             if reseeded:
                 note += (f" The settings had made a take already, so a new seed "
                          f"({', '.join(map(str, reseeded))}) makes a different one.")
@@ -399,18 +464,21 @@ class GenerationActions(QObject):
             return  # being copied already (the board announced it twice)
         self._storing.add(job.id)
         takes = persistence.takes_dir(session.path) if session.path is not None else None
-        # Hashing and copying a take is disk work: off the GUI thread, then back for the edit.
-        future = self._pool.submit(store_take, job.outputs[0], takes)
+        # Hashing, copying and probing a take for sound is disk work: off the GUI thread, then
+        # back for the edit.
+        future = self._pool.submit(_store_with_sound, job.outputs[0], takes)
         future.add_done_callback(
             threads.on_gui(self, lambda me, done: me._stored(entry_id, job, done)))
 
-    def _stored(self, entry_id: str, job: JobView, future: Future[str]) -> None:
+    def _stored(self, entry_id: str, job: JobView,
+                future: Future[tuple[str, dict[str, object] | None]]) -> None:
         self._storing.discard(job.id)
         session = self._session()
         if entry_of_job(job.id, session.project) != entry_id:
             return  # another project was opened meanwhile; the job shows it again on reopen
         try:
-            take = take_for(session.project, entry_id, job.id, future.result(), job.settings)
+            path, sound = future.result()
+            take = take_for(session.project, entry_id, job.id, path, job.settings, sound)
         except GenerationSetupError as exc:
             self.message.emit(str(exc))
             return

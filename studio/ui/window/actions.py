@@ -41,6 +41,10 @@ class ActionSpec:
         shortcut.
     checkable
         An on/off action (Loop Playback); the callback toggles the state it shows.
+    refusal
+        Method (or dotted path) called with the action's id that answers why the action
+        cannot run now, in one sentence, or None; a sentence disables the action and becomes
+        its tooltip and status tip (a Generate operation the selected item's model cannot do).
     """
 
     id: str
@@ -52,6 +56,7 @@ class ActionSpec:
     args: tuple[str, ...] = ()
     tip: str = ""
     checkable: bool = False
+    refusal: str | None = None
 
     @property
     def tooltip(self) -> str:
@@ -61,6 +66,10 @@ class ActionSpec:
         shown = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
         return f"{text} ({shown})" if shown else text
 
+
+#: Greys out a Generate operation the selected item's model cannot do (or that model does not
+#: fit the engine's GPU), from the engine's model records.
+_MODEL_CAN = "generation.refusal"
 
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("new", "&New Project", "Ctrl+N", "new_project"),
@@ -101,20 +110,20 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("new_shot", "New &Shot", "Ctrl+Shift+N", "generation.new_item", "can_edit",
                "Generate", ("shot",)),
     ActionSpec("animate", "&Animate Still", "", "generation.new_item", "has_selection",
-               "Generate", ("animate",)),
+               "Generate", ("animate",), refusal=_MODEL_CAN),
     ActionSpec("extend_forward", "Extend &Forward", "", "generation.new_item", "has_selection",
-               "Generate", ("extend_forward",)),
+               "Generate", ("extend_forward",), refusal=_MODEL_CAN),
     ActionSpec("extend_backward", "Extend &Backward", "", "generation.new_item",
-               "has_selection", "Generate", ("extend_backward",)),
+               "has_selection", "Generate", ("extend_backward",), refusal=_MODEL_CAN),
     ActionSpec("bridge", "B&ridge to Next", "", "generation.new_item", "has_selection",
-               "Generate", ("bridge",)),
+               "Generate", ("bridge",), refusal=_MODEL_CAN),
     ActionSpec("loop", "&Loop", "", "generation.new_item", "has_selection", "Generate",
-               ("loop",)),
+               ("loop",), refusal=_MODEL_CAN),
     ActionSpec("retake", "Re&take In to Out", "", "generation.retake_in_out", "can_edit",
                "Generate", tip="Make the frames from In to Out of the clip under them again, "
-               "pinned to its frames on both sides"),
+               "pinned to its frames on both sides", refusal=_MODEL_CAN),
     ActionSpec("generate", "&Generate", "Ctrl+Return", "generation.generate", "has_selection",
-               "Generate"),
+               "Generate", refusal=_MODEL_CAN),
 )
 
 
@@ -182,8 +191,14 @@ class ActionSet:
     def update(self) -> None:
         """Enable each action whose ``enabled_when`` holds now."""
         for spec in self.specs:
+            action = self.actions[spec.id]
             if spec.enabled_when is not None:
-                self.actions[spec.id].setEnabled(bool(self._resolve(spec.enabled_when)()))
+                action.setEnabled(bool(self._resolve(spec.enabled_when)()))
+            if spec.refusal is not None:
+                reason = self._resolve(spec.refusal)(spec.id) if action.isEnabled() else None
+                action.setEnabled(reason is None and action.isEnabled())
+                action.setToolTip(reason if isinstance(reason, str) else spec.tooltip)
+                action.setStatusTip(reason if isinstance(reason, str) else "")
 
     def fill_menus(self, bar: QMenuBar) -> dict[str, QMenu]:
         """Add one menu per distinct ``menu`` (in table order) holding its actions."""
@@ -191,6 +206,12 @@ class ActionSet:
         for spec in self.specs:
             if spec.menu not in menus:
                 menus[spec.menu] = bar.addMenu(spec.menu)
+            if spec.refusal is not None:
+                # Its reason shows where the greyed item is, and is current when the menu
+                # opens (the engine's model records may have come since the last update).
+                if not menus[spec.menu].toolTipsVisible():
+                    menus[spec.menu].aboutToShow.connect(self.update)
+                menus[spec.menu].setToolTipsVisible(True)
             menus[spec.menu].addAction(self.actions[spec.id])
         return menus
 
