@@ -3,7 +3,7 @@
 :class:`ModelBook` answers, in one sentence each, why a model cannot run an operation (the
 catalog's operations in the record) or cannot run on the engine's GPU (its ``fits``), and
 says what a model needs: its GPU memory per profile and the profile the engine would use.
-The memory figures are the catalog's, several of them estimates, and are always said to be.
+The memory figures are the catalog's, most of them estimates, and are always said to be.
 A model the records do not describe (not in the catalog, or an older engine) is refused
 nothing: the engine still refuses what it cannot do when the job runs.
 """
@@ -71,8 +71,8 @@ class ModelBook:
 
     def needs(self, model_id: str) -> str | None:
         """One line on what the model needs: the profile that will run and its memory, then
-        every profile's figure, said to be the catalog's estimates; None when the engine gave
-        no figures (a model the catalog lacks, an older engine, no engine yet)."""
+        every profile's figure, said to be the catalog's (most are estimates); None when the
+        engine gave no figures (a model the catalog lacks, an older engine, no engine yet)."""
         record = self.records.get(model_id)
         if record is None or not record.min_vram_gib:
             return None
@@ -80,7 +80,8 @@ class ModelBook:
         # Most memory first: the profiles' own order, fastest first (Qt's maps sort keys).
         every = ", ".join(f"{name} {gib:g}" for name, gib in
                           sorted(memory.items(), key=lambda item: -item[1]))
-        line = f"GPU memory per profile: {every} GiB (catalog estimates)."
+        line = (f"GPU memory per profile: {every} GiB (the catalog's figures, most of them "
+                f"estimates).")
         if record.fits is None and record.profile is not None:
             # No GPU reported (a CPU, or a worker not started yet): nothing to say it fits.
             line = f"No GPU reported by the engine; it would start as {record.profile}. " + line

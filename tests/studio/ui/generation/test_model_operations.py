@@ -1,6 +1,7 @@
 """The Generate menu against the engine's model records (issue 21): operations the selected
 item's model cannot do are greyed with the reason, the inspector and the queue line say what
-the model needs (catalog estimates), and a model that does not fit is refused."""
+the model needs (the catalog's figures, most estimates), and a model that does not fit is
+refused."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def test_the_generate_menu_follows_what_the_selected_items_model_can_do(
     # What ltx-2 needs, in the inspector: the profile that runs and the catalog's figures.
     needs = window.inspector.spec.needs.text()
     assert needs.startswith("Runs as offload: about 44 GiB of GPU memory.")
-    assert "full 70, tiled 64, offload 44, sequential 16 GiB (catalog estimates)" in needs
+    assert ("full 70, tiled 64, offload 44, sequential 16 GiB (the catalog's figures, most of "
+            "them estimates)") in needs
     window.inspector.grab().save(str(tmp_path / "inspector.png"))
     # An extension of an ltx-2 shot continues with ltx-2.
     actions["extend_forward"].trigger()
@@ -68,7 +70,7 @@ def test_the_generate_menu_follows_what_the_selected_items_model_can_do(
     [_job] = window.generation.generate()
     message = window.statusBar().currentMessage()
     assert message.startswith("Queued 1 job. ltx-2: Runs as offload: about 44 GiB")
-    assert message.endswith("(catalog estimates).")
+    assert message.endswith("(the catalog's figures, most of them estimates).")
 
 
 def test_a_model_that_does_not_fit_is_refused_before_it_is_queued(
