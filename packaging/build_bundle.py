@@ -42,9 +42,10 @@ EXCLUDES = (
     "engine.worker", "tkinter", "matplotlib", "IPython", "pytest", "hypothesis", "mypy",
 )
 #: Qt modules the studio does not use (PyInstaller's hooks would pull some of them in).
+#: QtMultimedia is used: the viewer's sound (studio.ui.viewer.qt_sink).
 QT_EXCLUDES = (
     "PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtPdf",
-    "PySide6.QtWebEngineCore", "PySide6.QtMultimedia", "PySide6.QtOpenGL", "PySide6.Qt3DCore",
+    "PySide6.QtWebEngineCore", "PySide6.QtOpenGL", "PySide6.Qt3DCore",
 )
 #: Files the studio reads at run time, as (source under the checkout, folder in the bundle).
 DATA = (("resources/icons", "resources/icons"), ("packaging/linux", "packaging/linux"))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
+
+from studio.document.model import AudioItem, Fingerprint, MediaRef, Project, Timeline, Track
+from studio.document.timebase import FrameRange
 
 
 def write_sound(path: Path, samples: np.ndarray, rate: int = 48_000) -> Path:
@@ -20,3 +24,22 @@ def write_sound(path: Path, samples: np.ndarray, rate: int = 48_000) -> Path:
         container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     return path
+
+
+def tone_project(folder: Path, seconds: float = 3.0, rate: Fraction = Fraction(24),
+                 tracks: int = 2) -> Project:
+    """``tracks`` audio tracks, each one quiet noise file (below the limiter) over the whole
+    timeline."""
+    rng = np.random.default_rng(7)
+    media, audio = {}, []
+    frames = int(seconds * rate)
+    for n in range(tracks):
+        samples = rng.uniform(-0.2, 0.2, (2, int(seconds * 48_000))).astype(np.float32)
+        path = write_sound(folder / f"s{n}.wav", samples)
+        media[f"m{n}"] = MediaRef(id=f"m{n}", path=path.name, kind="clip",
+                                  fingerprint=Fingerprint(size=1, digest="sha256:0"),
+                                  probe={"frames": frames, "rate": str(rate), "has_audio": True})
+        item = AudioItem(id=f"i{n}", media_id=f"m{n}", source=FrameRange(0, frames))
+        audio.append(Track(id=f"a{n}", name=f"A{n + 1}", kind="audio", items=[item]))
+    return Project(id="p", name="Sound", rate=rate, media=media,
+                   timeline=Timeline(id="t", audio_tracks=audio))

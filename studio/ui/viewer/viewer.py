@@ -41,6 +41,15 @@ def to_qimage(frame: np.ndarray) -> QImage:
     return QImage(data.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
 
+def follow_edits(subscriptions: Subscriptions, project: Project,
+                 changed: Callable[..., object]) -> None:
+    """Call ``changed`` after every edit that can change what the timeline shows or sounds."""
+    events = project.events
+    for signal in (events.track_spliced, events.media_changed, events.track_added,
+                   events.track_removed, events.project_changed):
+        subscriptions.connect(signal, changed)
+
+
 #: version, frame, image, error, and whether it is the sharp second rendering of the frame
 Deliver = Callable[[int, int, "QImage | None", str, bool], None]
 Wanted = tuple[int, Project, Path, int]  # version, snapshot, folder, frame
@@ -193,10 +202,7 @@ class QtViewer(QWidget):
         """Show ``project`` (media paths relative to ``folder``), following its edits."""
         self.subscriptions.clear()
         self.project, self.folder = project, folder
-        events = project.events
-        for signal in (events.track_spliced, events.media_changed, events.track_added,
-                       events.track_removed, events.project_changed):
-            self.subscriptions.connect(signal, self._changed)
+        follow_edits(self.subscriptions, project, self._changed)
         self._changed()
 
     def _changed(self, *_args: object) -> None:
@@ -311,16 +317,23 @@ class Playback(QObject):
     of frames (the In to Out marks, or the whole timeline) and stops at its end, or, with
     :attr:`loop`, goes on from its other end.
 
+    While sound plays, :attr:`sound_clock` (set by :class:`~studio.ui.viewer.sound.SoundPlayer`)
+    gives the frames played since the start by the audio output's clock, and the picture follows
+    it instead of the wall clock.
+
     Signals
     -------
     seek(int)
         Move the playhead to this frame.
     state_changed(float)
         The speed changed (0 when stopped).
+    origin_moved(int)
+        Playing starts (again) from this frame: at a start, and where a loop goes on.
     """
 
     seek = Signal(int)
     state_changed = Signal(float)
+    origin_moved = Signal(int)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -337,6 +350,7 @@ class Playback(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
         self.ticks = 0
+        self.sound_clock: Callable[[], int] | None = None
 
     @property
     def playing(self) -> bool:
@@ -360,7 +374,9 @@ class Playback(QObject):
         self.speed = speed
         self._clock.start()
         self._timer.start(max(4, int(500 / float(self.rate))))  # two ticks a frame
+        self.sound_clock = None
         self.state_changed.emit(self.speed)
+        self.origin_moved.emit(self._origin)
 
     def stop(self) -> None:
         """Stop where the playhead is."""
@@ -369,8 +385,16 @@ class Playback(QObject):
             self._timer.stop()
             self.state_changed.emit(0.0)
 
+    def follow_wall_clock(self) -> None:
+        """Play on from where the sound clock has the picture, by the wall clock."""
+        if self.sound_clock is not None:
+            self._origin, self.sound_clock = self.position(), None
+            self._clock.restart()
+
     def position(self) -> int:
         """The frame the clock says is showing now."""
+        if self.sound_clock is not None:
+            return self._origin + self.sound_clock()
         elapsed = self._clock.elapsed() / 1000.0
         return self._origin + int(elapsed * float(self.rate) * self.speed)
 
@@ -381,8 +405,9 @@ class Playback(QObject):
         looping = self.loop and last > first
         if looping and not first <= frame <= last:
             frame = first + (frame - first) % (last - first + 1)  # on from the other end
-            self._origin = frame
+            self._origin, self.sound_clock = frame, None
             self._clock.restart()
+            self.origin_moved.emit(frame)
         ended = not looping and (frame >= last if self.speed > 0 else frame <= first)
         self.seek.emit(min(max(frame, first), last))
         if ended:

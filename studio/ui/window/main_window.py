@@ -17,6 +17,7 @@ from studio.ui.export.export_control import ExportControl
 from studio.ui.export.export_dialog import ExportOptions
 from studio.ui.export.otio_action import OtioExport
 from studio.ui.generation.generation import GenerationActions
+from studio.ui.viewer.sound import SoundPlayer
 from studio.ui.viewer.transport import Transport
 from studio.ui.viewer.viewer import Playback, QtViewer
 from studio.ui.window import chrome
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.otio = OtioExport(lambda: (self.project, self.session.folder),
                                lambda n: self.prompts.otio_path(n), self.status_bar.showMessage)
         self.setStatusBar(self.status_bar)
+        self.sound = SoundPlayer(self.playback, self.status_bar.showMessage, parent=self)
         self.exports.message.connect(self.status_bar.showMessage)
         self.proxies = QtProxies(proxies, parent=self)
         self.proxies.message.connect(self.status_bar.showMessage)
@@ -147,6 +149,7 @@ class MainWindow(QMainWindow):
         self.outline.selection_changed.connect(self._selected)
         self.timeline.playhead_moved.connect(self.viewer.show_frame)
         self.viewer.set_project(session.project, session.folder)
+        self.sound.set_project(session.project, session.folder)
         self.proxies.attach(session.project, session.folder)
         self.inspector.set_models(self.models)
         session.message.connect(message)
@@ -188,6 +191,7 @@ class MainWindow(QMainWindow):
         and proxy making, an export in flight, which leaves nothing); closing does this."""
         self.session.close()
         self.playback.stop()
+        self.sound.shutdown()
         self.viewer.detach()
         self.thumbnails.shutdown()
         self.proxies.shutdown()
