@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -43,3 +44,28 @@ def tone_project(folder: Path, seconds: float = 3.0, rate: Fraction = Fraction(2
         audio.append(Track(id=f"a{n}", name=f"A{n + 1}", kind="audio", items=[item]))
     return Project(id="p", name="Sound", rate=rate, media=media,
                    timeline=Timeline(id="t", audio_tracks=audio))
+
+
+class FakeSink:
+    """An output with no device: holds 0.1 s, and plays by the wall clock until held."""
+
+    def __init__(self) -> None:
+        self.fed: list[np.ndarray] = []
+        self.written = 0
+        self.started = time.monotonic()
+        self.held: int | None = None
+
+    def played(self) -> int:
+        if self.held is not None:
+            return self.held
+        return min(self.written, int((time.monotonic() - self.started) * 48_000))
+
+    def free(self) -> int:
+        return 4_800 - (self.written - self.played())
+
+    def write(self, samples: np.ndarray) -> None:
+        self.fed.append(samples.copy())
+        self.written += samples.shape[1]
+
+    def close(self) -> None:
+        pass

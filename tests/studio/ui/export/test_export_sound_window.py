@@ -1,5 +1,6 @@
-"""The window with two audio tracks: an audio row's M button mutes its track (one undo step),
-and an export from the window carries the mixer's output sample for sample."""
+"""The window with two audio tracks plays them (the output is fed the mixer's samples), an audio
+row's M button mutes its track while playing (what is fed changes; one undo step), and an export
+from the window carries the mixer's output sample for sample."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from studio.ui.export.export_dialog import ExportOptions
 from studio.ui.timeline import timeline_paint
 from studio.ui.window.main_window import MainWindow
 from studio.ui.window.prompts import Prompts
+from support.sound import FakeSink
 
 
 def two_sounds(folder: Path) -> Path:
@@ -28,11 +30,18 @@ def two_sounds(folder: Path) -> Path:
     return persistence.save_project(two_track_project(folder), folder)
 
 
-def test_mute_from_the_timeline_then_export_matches_the_mixer(qtbot: QtBot,
-                                                              tmp_path: Path) -> None:
+def test_play_mute_from_the_timeline_then_export_matches_the_mixer(qtbot: QtBot,
+                                                                   tmp_path: Path) -> None:
     file = two_sounds(tmp_path)
     window = MainWindow(persistence.open_project(file),
                         prompts=Prompts(confirm_close=lambda _name: "discard"))
+    sinks: list[FakeSink] = []
+
+    def open_sink(_rate: int) -> FakeSink:
+        sinks.append(FakeSink())
+        return sinks[-1]
+
+    window.sound.open_sink = open_sink
     qtbot.addWidget(window)
     window.resize(1200, 800)
     window.show()
@@ -42,9 +51,20 @@ def test_mute_from_the_timeline_then_export_matches_the_mixer(qtbot: QtBot,
     a1 = project.timeline.audio_tracks[0]
     _tag, buttons = timeline_paint.track_tag_rects(view.row_rect(a1.id), a1, view.fontMetrics())
     centre = buttons["mute"].center()
+    both = mix(project, tmp_path, 0, 48)
+    window.action_set["play_pause"].trigger()  # Space, from frame 0
+    qtbot.waitUntil(lambda: sum(b.shape[1] for b in sinks[0].fed) > 24_000, timeout=10_000)
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(int(centre.x()),
                                                                  int(centre.y())))
     assert project.timeline.audio_tracks[0].mute
+    [at] = window.sound.remixed
+    qtbot.waitUntil(lambda: sum(b.shape[1] for b in sinks[0].fed) > at + 24_000, timeout=10_000)
+    window.action_set["play_pause"].trigger()
+    fed = np.concatenate(sinks[0].fed, axis=1)
+    a2_only = mix(project, tmp_path, 0, 48)
+    assert np.array_equal(fed[:, :at], both[:, :at])
+    assert np.array_equal(fed[:, at:at + 24_000], a2_only[:, at:at + 24_000])
+    assert not np.array_equal(both[:, at:at + 24_000], a2_only[:, at:at + 24_000])
     window.action_set["undo"].trigger()
     assert not project.timeline.audio_tracks[0].mute
     window.action_set["redo"].trigger()

@@ -3,7 +3,6 @@ the picture on the output's clock, and without an output plays the picture and s
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,34 +15,9 @@ from studio.ui.viewer import sound
 from studio.ui.viewer.sound import SoundPlayer
 from studio.ui.viewer.viewer import Playback
 from studio.ui.window.main_window import MainWindow
-from support.sound import tone_project
+from support.sound import FakeSink, tone_project
 
 SR = 48_000
-
-
-class FakeSink:
-    """An output with no device: holds 0.1 s, and plays by the wall clock until held."""
-
-    def __init__(self) -> None:
-        self.fed: list[np.ndarray] = []
-        self.written = 0
-        self.started = time.monotonic()
-        self.held: int | None = None
-
-    def played(self) -> int:
-        if self.held is not None:
-            return self.held
-        return min(self.written, int((time.monotonic() - self.started) * SR))
-
-    def free(self) -> int:
-        return SR // 10 - (self.written - self.played())
-
-    def write(self, samples: np.ndarray) -> None:
-        self.fed.append(samples.copy())
-        self.written += samples.shape[1]
-
-    def close(self) -> None:
-        pass
 
 
 def test_play_feeds_the_mix_and_a_mute_mid_play_changes_it(qtbot: QtBot, tmp_path: Path) -> None:
