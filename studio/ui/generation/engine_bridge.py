@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.protocol import GenerationRequest, OperationSpec
+from engine.protocol import GenerationRequest, Heartbeat, OperationSpec
 from studio.engine_link import (
     EngineClient,
     EngineError,
@@ -44,7 +44,10 @@ class EngineBridge(QObject):
         A request (submit, cancel, ...) was refused or could not be sent.
     models_changed(list)
         The records of the models the engine can run (``id``, ``defaults`` with the size each
-        makes by default, ...), read each time it (re)connects.
+        makes by default, what each can do and needs, whether it fits the GPU: see
+        :mod:`engine.protocol.models`), read each time it (re)connects, and again when a
+        heartbeat first names the GPU's memory (the engine's worker may report it only after
+        the first read, and whether a model fits depends on it).
     """
 
     status_changed = Signal(str, str)
@@ -67,6 +70,7 @@ class EngineBridge(QObject):
         self._client: EngineClient | None = None
         self._task: asyncio.Task[None] | None = None
         self._requests: set[asyncio.Task[Any]] = set()
+        self._models_gpu: int | None = None  # the GPU memory the model records knew of
         self.ready = asyncio.Event()  # set once the board holds the engine's jobs
 
     def _status(self, status: SupervisorStatus) -> None:
@@ -96,10 +100,15 @@ class EngineBridge(QObject):
                 try:
                     # Re-read everything first: after a restart, interrupted jobs show as such.
                     self.board.load(await client.list_jobs(), client.engine_last_seq)
+                    self._models_gpu = None
                     self.models_changed.emit(await client.list_models())
                     self.ready.set()
                     async for event in client.events(self.board.last_seq):
                         self.board.apply(event)
+                        if isinstance(event, Heartbeat) and event.vram_total is not None \
+                                and event.vram_total != self._models_gpu:
+                            self._models_gpu = event.vram_total
+                            self._request(self._read_models)
                 except EngineUnavailable:
                     pass  # the engine went away; the supervisor is bringing it back
                 finally:
@@ -138,6 +147,9 @@ class EngineBridge(QObject):
     def remove(self, job_id: str) -> asyncio.Task[Any]:
         """Remove a finished or queued job from the list."""
         return self._request(lambda c: c.remove(job_id))
+
+    async def _read_models(self, client: EngineClient) -> None:
+        self.models_changed.emit(await client.list_models())
 
     def _request(self, call: Any) -> asyncio.Task[Any]:
         async def run() -> Any:
