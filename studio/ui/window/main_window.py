@@ -105,6 +105,8 @@ class MainWindow(QMainWindow):
         self.models: list[dict[str, Any]] = []  # the engine's model records
         if bridge is not None:
             bridge.status_changed.connect(self.status_bar.show_engine)
+            for changed in (bridge.job_changed, bridge.job_removed):
+                changed.connect(lambda *_: self.status_bar.show_nodes(bridge.board.jobs.values()))
             bridge.models_changed.connect(self._models_changed)
         self.views: ProjectViews | None = None
         self.help = Help(self, lambda: self.action_set.specs)

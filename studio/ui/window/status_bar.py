@@ -1,11 +1,19 @@
-"""The main window's status bar: messages, proxy and export progress, format, engine state."""
+"""The main window's status bar: messages, proxy and export progress, format, where jobs run,
+engine state."""
 
 from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from studio.document.model import Project
 from studio.outline import frames_text, rate_text
+
+if TYPE_CHECKING:  # engine_link is loaded only in a window with an engine
+    from studio.engine_link import JobView
 
 
 class StudioStatusBar(QStatusBar):
@@ -29,7 +37,11 @@ class StudioStatusBar(QStatusBar):
         self.duration_label = QLabel()
         self.engine_label = QLabel("Engine: starting" if engine else "Engine: off")
         self.engine_label.setObjectName("engine_status")
-        for widget in (self.proxy_label, export_bar, self.duration_label, self.engine_label):
+        self.nodes_label = QLabel()
+        self.nodes_label.setObjectName("job_nodes")
+        self.nodes_label.setVisible(False)
+        for widget in (self.proxy_label, export_bar, self.duration_label, self.nodes_label,
+                       self.engine_label):
             self.addPermanentWidget(widget)
 
     def show_proxies_busy(self, text: str) -> None:
@@ -42,6 +54,19 @@ class StudioStatusBar(QStatusBar):
         self.duration_label.setText(
             f"{project.width}x{project.height}, {rate_text(project.rate)}, "
             f"{frames_text(project.timeline.duration, project.rate)}")
+
+    def show_nodes(self, jobs: Iterable[JobView]) -> None:
+        """Say where the running jobs run (``Running on 10.0.0.2 (node ...)``; hidden when
+        none runs)."""
+        nodes = [job.where or "an unknown node" for job in jobs
+                 if job.state == "running"]
+        if len(nodes) > 1:
+            self.nodes_label.setText(f"{len(nodes)} jobs running on " + ", ".join(
+                f"{node} ({count})" if count > 1 else node
+                for node, count in Counter(nodes).items()))
+        else:
+            self.nodes_label.setText(f"Running on {nodes[0]}" if nodes else "")
+        self.nodes_label.setVisible(bool(nodes))
 
     def show_engine(self, state: str, sentence: str) -> None:
         """Show the engine's state; a restart or failure is also said as a message."""

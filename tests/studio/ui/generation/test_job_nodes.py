@@ -40,3 +40,24 @@ def test_a_job_on_the_engines_own_worker_runs_on_this_machine(
     bridge.emit(Started, job_id="local", node="local")
     text, tip = _row(engine_window, "local")
     assert " on " not in text and "Node: this machine" in tip
+
+
+def test_the_status_bar_says_where_the_running_jobs_run(engine_window: MainWindow,
+                                                        bridge: FakeBridge) -> None:
+    nodes = engine_window.status_bar.nodes_label
+    for job_id in ("a", "b", "c"):
+        bridge.emit(Queued, job_id=job_id, position=1)
+    assert not nodes.isVisibleTo(engine_window)
+    bridge.emit(Started, job_id="a", node=NODE_A)
+    assert nodes.isVisibleTo(engine_window) and nodes.text() == f"Running on {NODE_A}"
+    bridge.emit(Started, job_id="b", node=NODE_B)
+    bridge.emit(Started, job_id="c", node=NODE_B)
+    assert nodes.text() == f"3 jobs running on {NODE_A}, {NODE_B} (2)"
+    bridge.emit(Done, job_id="a", outputs=("/out/a.mp4",), settings={})
+    assert nodes.text() == f"2 jobs running on {NODE_B} (2)"
+    for job_id in ("b", "c"):
+        bridge.emit(Done, job_id=job_id, outputs=(f"/out/{job_id}.mp4",), settings={})
+    assert not nodes.isVisibleTo(engine_window)
+    bridge.emit(Queued, job_id="local", position=2)
+    bridge.emit(Started, job_id="local", node="local")
+    assert nodes.text() == "Running on this machine"
