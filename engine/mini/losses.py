@@ -87,10 +87,13 @@ def encode_latents(vae: Any, video: torch.Tensor) -> torch.Tensor:
     return _normalize(latents, vae.latents_mean, vae.latents_std, vae.config.scaling_factor)
 
 
-@torch.no_grad()
 def encode_prompts(tokenizer: Any, text_encoder: Any,
                    captions: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Caption embeddings ``(B, L, D)`` and mask ``(B, L)``, padded as the pipeline pads them."""
+    """Caption embeddings ``(B, L, D)`` and mask ``(B, L)``, padded as the pipeline pads them.
+
+    Differentiable: a text encoder whose weights require grad (a preset's ``text_lr``) trains
+    through it; a frozen one builds no graph.
+    """
     tokens = tokenizer(captions, padding="max_length", max_length=tokenizer.model_max_length,
                        truncation=True, add_special_tokens=True, return_tensors="pt")
     mask = tokens.attention_mask.bool().to(text_encoder.device)  # (B, L)

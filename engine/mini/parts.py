@@ -36,6 +36,10 @@ class Preset:
     ema
         Decay of the exponential moving average of the transformer's weights that the saved
         pipeline uses (as DiT samples from its EMA); 0 saves the raw weights.
+    text_lr
+        Learning rate of the text encoder, trained with the transformer; 0 keeps it frozen at
+        its random weights, which give a colour word nearly the same vector whether it names the
+        object or the background (``python -m engine.mini.text_roles``).
     sigma_shift
         Shift of the transformer's training noise levels towards pure noise (see
         :func:`engine.mini.losses.flow_loss`).
@@ -70,6 +74,7 @@ class Preset:
     vae_crop: tuple[int, int] | None = None
     vae_frames: int | None = None
     ema: float = 0.0
+    text_lr: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

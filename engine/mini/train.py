@@ -114,6 +114,8 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
     model = parts.vae if stage == "vae" else parts.transformer
     parts.vae.requires_grad_(stage == "vae").train(stage == "vae")
     parts.transformer.requires_grad_(stage == "transformer").train(stage == "transformer")
+    # Trained in eval mode (no dropout), when the preset trains it at all.
+    parts.text_encoder.requires_grad_(stage == "transformer" and preset.text_lr > 0)
     if stage == "transformer" and state["calibrated"] != state["stages"]["vae"]["step"]:
         calibrate_latents(parts.vae, world, rng, preset)
         state["calibrated"] = state["stages"]["vae"]["step"]
@@ -134,12 +136,13 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
         else:
             loss, info = transformer_loss(parts, preset, video, captions, rng), {}
         late = spent + time.monotonic() - start > preset.decay.get(stage, 1.0) * budget
-        for group in optimizer.param_groups:
-            group["lr"] = lr * min(1.0, (progress["step"] + 1) / _WARMUP_STEPS) * (
-                0.25 if late else 1.0)
+        scale = min(1.0, (progress["step"] + 1) / _WARMUP_STEPS) * (0.25 if late else 1.0)
+        for group in optimizer.param_groups:  # "base": a group's own rate (the text encoder's)
+            group["lr"] = group.get("base", lr) * scale
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(
+            [p for group in optimizer.param_groups for p in group["params"]], 1.0)
         optimizer.step()
         if ema is not None:
             ema.update(model, progress["step"])
@@ -185,8 +188,14 @@ def main(args: argparse.Namespace) -> None:
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     optimizers = {stage: torch.optim.AdamW(getattr(parts, stage).parameters(), lr=preset.lr[stage],
                                            weight_decay=0.0) for stage in STAGES["all"]}
+    text_group = {"params": list(parts.text_encoder.parameters()), "base": preset.text_lr}
     for stage, saved in payload["optimizers"].items():
+        if stage == "transformer" and len(saved["param_groups"]) == 2:
+            optimizers[stage].add_param_group(dict(text_group))  # saved with the text encoder
         optimizers[stage].load_state_dict(saved)
+    if preset.text_lr > 0 and len(optimizers["transformer"].param_groups) == 1:
+        # A fresh run, or one resumed from a frozen-encoder checkpoint: the encoder joins now.
+        optimizers["transformer"].add_param_group(dict(text_group))
 
     ema = (Ema(parts.transformer, preset.ema, payload.get("ema")) if preset.ema > 0 else None)
 

@@ -77,6 +77,27 @@ def test_resume_loads_the_weights_and_continues_the_step_count(run: Path, tmp_pa
     assert not (out / "checkpoint.old").exists()
 
 
+def test_the_text_encoder_trains_only_when_the_preset_gives_it_a_rate(run: Path,
+                                                                     tmp_path: Path) -> None:
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(run, out)  # trained with a frozen encoder, as the shipped model was
+    frozen = _weights(out, "text_encoder")
+    assert all(torch.equal(frozen[k], v) for k, v in _weights(run, "text_encoder").items())
+    _train(out, "--resume", "--steps", "1", "--stage", "transformer")
+    assert all(torch.equal(frozen[k], v) for k, v in _weights(out, "text_encoder").items())
+    # Resumed with a rate, the encoder joins the transformer's optimizer and its weights move;
+    # resumed again, the optimizer's saved state (with the encoder's group) loads.
+    _train(out, "--resume", "--steps", "1", "--stage", "transformer", "--override",
+           json.dumps({"text_lr": 1e-3}))
+    moved = _weights(out, "text_encoder")
+    assert any(not torch.equal(frozen[k], v) for k, v in moved.items())
+    _train(out, "--resume", "--steps", "1", "--stage", "transformer")
+    assert _state(out)["stages"]["transformer"]["step"] == 6
+    assert any(not torch.equal(moved[k], v) for k, v in _weights(out, "text_encoder").items())
+
+
 def test_a_finished_stage_trains_on_when_resumed_with_a_larger_budget(tmp_path: Path) -> None:
     # A stage that used up its steps is done; --resume with a higher step target (as one would
     # give a CPU run more time) continues it from where it stopped instead of skipping it.
