@@ -415,7 +415,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--write", nargs="?", const=str(BENCHMARKS), default=None, metavar="FILE",
                         help="put the table in FILE (default docs/BENCHMARKS.md, from the "
                              "folder the command runs in)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.pin_samples < 1 or args.samples < 1:  # the pin and seam figures need one at least
+        parser.error("--samples and --pin-samples must be at least 1.")
+    return args
 
 
 if __name__ == "__main__":
