@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from engine.mini.parts import Parts, Preset, build_parts, build_pipeline
+from engine.mini.parts import Parts, Preset, attend_to_neighbours, build_parts, build_pipeline
 
 # Weights come back from the GPU machine as files of at most 16 MiB each (issue 7).
 MAX_SHARD = "16MB"
@@ -56,6 +56,9 @@ def parts_from_checkpoint(folder: Path, **changes: Any) -> tuple[Parts, Preset, 
         The checkpoint folder.
     changes
         Preset fields to change (as :meth:`Preset.scaled`); model sizes must stay as saved.
+        A ``text_attention`` among them is applied to the loaded text encoder
+        (:func:`~engine.mini.parts.attend_to_neighbours`), so a run trained without the
+        neighbour bias can go on with it.
 
     Returns
     -------
@@ -71,6 +74,8 @@ def parts_from_checkpoint(folder: Path, **changes: Any) -> tuple[Parts, Preset, 
     tokenizer = PreTrainedTokenizerFast.from_pretrained(folder / "tokenizer")
     parts = build_parts(preset, tokenizer, saved["seed"])
     state, payload = load_checkpoint(folder, parts)
+    if changes.get("text_attention"):
+        attend_to_neighbours(parts.text_encoder, preset.text_attention)
     return parts, preset, state, payload
 
 

@@ -10,7 +10,9 @@ and the background's colours (and, for scale, pairs that change only the shape) 
 
 The transformer's cross-attention reads the caption as a set of token vectors, so an encoder
 that gives a colour the same vector in either role leaves it no way to know which colour is the
-object's: frameloom-mini then swaps them (issue 17's colour and background figures).
+object's: frameloom-mini then swaps them (issue 17's colour and background figures). A
+preset's ``text_attention`` biases the encoder's attention towards neighbouring words
+(:func:`engine.mini.parts.attend_to_neighbours`) so that a colour carries the word it precedes.
 """
 
 from __future__ import annotations
@@ -35,10 +37,13 @@ def _encoder(model: Path) -> tuple[Any, Any]:
 
 
 def measure(model: Path) -> dict[str, float]:
+    """Role cosine and swap/shape distances of a model folder's tokenizer and text encoder."""
+    return measure_encoder(*_encoder(model))
+
+
+def measure_encoder(tokenizer: Any, encoder: Any) -> dict[str, float]:
     """Role cosine and swap/shape distances, averaged over every ordered pair of two colours."""
     import torch
-
-    tokenizer, encoder = _encoder(model)
 
     def encode(text: str) -> tuple[list[int], Any]:
         ids = tokenizer(text, return_tensors="pt")

@@ -294,3 +294,25 @@ def test_vae_loss_weighs_the_object_pixels_it_finds() -> None:
     share = 36 / (32 * 64)
     assert plain.item() == pytest.approx(1.3**2 * share, rel=1e-4)
     assert weighted.item() == pytest.approx(1.3**2 * 21 * share / (1 + 20 * share), rel=1e-4)
+
+
+def test_a_run_resumed_with_text_attention_gets_the_neighbour_bias(tmp_path: Path) -> None:
+    from transformers import T5Config, T5EncoderModel
+
+    from engine.mini.parts import attend_to_neighbours
+
+    out = tmp_path / "run"
+    key = "encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"
+    _train(out, "--steps", "1", "--stage", "transformer", "--override",
+           json.dumps({**json.loads(_TINY), "text_attention": 0}))
+    random_bias = _weights(out, "text_encoder")[key]
+    _train(out, "--resume", "--steps", "1", "--stage", "transformer", "--override",
+           json.dumps({"text_attention": 8.0}))
+    bias = _weights(out, "text_encoder")[key]
+    assert not torch.equal(bias, random_bias)
+    probe = T5EncoderModel(T5Config(vocab_size=8, num_layers=1, num_heads=bias.shape[1],
+                                    relative_attention_num_buckets=bias.shape[0]))
+    attend_to_neighbours(probe, 8.0)
+    expected = probe.encoder.block[0].layer[0].SelfAttention.relative_attention_bias.weight
+    assert torch.equal(bias, expected.detach())
+    assert _state(out)["preset"]["text_attention"] == 8.0
