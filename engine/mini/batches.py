@@ -18,7 +18,7 @@ KINDS = {"first": 0.3, "last": 0.2, "middle": 0.2, "first_last": 0.3}
 
 @dataclass(frozen=True)
 class Layout:
-    """Which latent frames of a batch are given clean.
+    """Which latent frames of a batch are given clean, and which pins come as extra tokens.
 
     Attributes
     ----------
@@ -27,13 +27,19 @@ class Layout:
     windows
         ``(start, length)`` runs of clean latent frames, in place in the clip.
     appended
-        A pixel frame given as its own clean latent frame in front of the clip's tokens, the way
-        LTXConditionPipeline feeds an image pinned at a frame other than 0; or None.
+        The first pixel frame of a pin that LTXConditionPipeline feeds as its own tokens, as it
+        does every pin at a frame other than 0: the pin is encoded alone, its first two latent
+        frames go in front of the clip's tokens with time coordinates from this frame on, and any
+        later ones replace the clip's latent frames from ``appended // ratio + 2`` in place
+        (those are in ``windows``); or None.
+    appended_frames
+        The appended pin's length in pixel frames: 1 for a still, ``1 + ratio * k`` for a clip.
     """
 
     kind: str
     windows: tuple[tuple[int, int], ...] = ()
     appended: int | None = None
+    appended_frames: int = 1
 
     def mask(self, latent_frames: int) -> np.ndarray:
         """The in-place clean frames as a bool array of shape ``(latent_frames,)``."""
@@ -47,9 +53,11 @@ def condition_layout(rng: np.random.Generator, latent_frames: int, pixel_frames:
                      rate: float) -> Layout:
     """Draw how one batch is conditioned: nothing, or single frames or windows given clean.
 
-    Windows are at most half the clip, so some frames are always left to denoise. A single pin
-    at the last or a middle frame is, half the time, appended as an encoded still (the pipeline's
-    way for images pinned at frame k > 0) rather than given in place.
+    Pins imitate what the pipeline makes of the engine's operations: a pin at frame 0 (image to
+    video, extend forward, a bridge's or loop's start) is given in place; a pin later in the clip
+    (extend backward, keyframes, a bridge's or loop's end) is appended as the pipeline appends
+    it (see :class:`Layout`), a still or a clip starting on a latent frame's boundary. Pins
+    cover at most half the clip, so some frames are always left to denoise.
 
     Parameters
     ----------
@@ -66,18 +74,30 @@ def condition_layout(rng: np.random.Generator, latent_frames: int, pixel_frames:
     if latent_frames < 3 and kind in ("middle", "first_last"):
         kind = "first"  # two latent frames have no middle, and pinning both leaves nothing
     width = int(rng.integers(1, max(1, latent_frames // 2) + 1))
-    if kind in ("last", "middle") and width == 1 and rng.random() < 0.5:
-        frame = pixel_frames - 1 if kind == "last" else int(rng.integers(1, pixel_frames - 1))
-        return Layout(kind, appended=frame)
     if kind == "first":
         return Layout(kind, ((0, width),))
-    if kind == "last":
-        return Layout(kind, ((latent_frames - width, width),))
+    head: tuple[tuple[int, int], ...] = ()
+    if kind == "first_last":
+        width = min(width, (latent_frames - 1) // 2)  # leave at least one frame to denoise
+        head = ((0, width),)
     if kind == "middle":
-        start = int(rng.integers(1, max(2, latent_frames - width)))
-        return Layout(kind, ((min(start, latent_frames - width), width),))
-    width = min(width, (latent_frames - 1) // 2)  # leave at least one frame to denoise
-    return Layout(kind, ((0, width), (latent_frames - width, width)))
+        width = min(width, latent_frames - 2)  # one latent frame free on each side
+    return _later_pin(rng, kind, head, width, latent_frames, pixel_frames)
+
+
+def _later_pin(rng: np.random.Generator, kind: str, head: tuple[tuple[int, int], ...],
+               width: int, latent_frames: int, pixel_frames: int) -> Layout:
+    ratio = (pixel_frames - 1) // (latent_frames - 1)
+    if width == 1:  # a still
+        frame = (int(rng.integers(1, pixel_frames - 1)) if kind == "middle"
+                 else pixel_frames - 1)
+        return Layout(kind, head, appended=frame)
+    length = 1 + ratio * (width - 1)
+    start = pixel_frames - length  # ends on the clip's last frame
+    if kind == "middle":
+        start = ratio * int(rng.integers(1, latent_frames - width))
+    rest = ((start // ratio + 2, width - 2),) if width > 2 else ()
+    return Layout(kind, head + rest, appended=start, appended_frames=length)
 
 
 def drop_captions(captions: list[str], rng: np.random.Generator, rate: float) -> list[str]:

@@ -17,6 +17,9 @@ _normalize = LTXConditionPipeline._normalize_latents
 # LTXConditionPipeline's image_cond_noise_scale default: at generation, pinned tokens carry this
 # much noise times sigma squared while their timestep says 0, so training shows them the same.
 COND_NOISE = 0.15
+# Latent frames of a later pin that LTXConditionPipeline appends as extra tokens (its
+# num_prefix_latent_frames); the rest of the pin is given in place.
+_PREFIX = 2
 
 
 def object_mask(video: torch.Tensor, threshold: float = 0.3) -> torch.Tensor:
@@ -116,8 +119,9 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
 
     As in LTXConditionPipeline, the noisy sample is ``(1 - s) x + s n``, the transformer predicts
     the velocity ``n - x``, every token carries its own timestep (``1000 s``, or 0 where clean),
-    and an image pinned at pixel frame k > 0 is encoded alone and prepended as extra tokens whose
-    time coordinate is k.
+    and a pin at pixel frame k > 0 is encoded alone: its first two latent frames are prepended as
+    extra tokens whose time coordinates start at k, and its later ones replace the clip's latent
+    frames in place (the layout's windows name them).
 
     Parameters
     ----------
@@ -144,6 +148,15 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
     """
     b, _, f, h, w = latents.shape
     device = latents.device
+    pinned = None
+    if layout.appended is not None:  # (B, C, n, h, w): the pin encoded alone
+        pinned = encode_latents(vae, video[:, :, layout.appended:layout.appended
+                                           + layout.appended_frames])
+        if pinned.shape[2] > _PREFIX:
+            at = layout.appended // vae.temporal_compression_ratio + _PREFIX
+            latents = latents.clone()
+            latents[:, :, at:at + pinned.shape[2] - _PREFIX] = pinned[:, :, _PREFIX:]
+            pinned = pinned[:, :, :_PREFIX]
     sigma = torch.sigmoid(torch.randn(b, generator=generator, device=device))  # (B,) logit-normal
     sigma = shift * sigma / (1 + (shift - 1) * sigma)
     noise = torch.randn(latents.shape, generator=generator, device=device)  # (B, C, f, h, w)
@@ -158,13 +171,13 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
     clean_tokens = frame_clean[frame_of]  # (B, f*h*w)
     timestep = torch.where(clean_tokens, 0.0, sigma[:, None] * 1000.0)  # (B, f*h*w)
     coords = _coords(b, f, h, w, 0, vae)  # (B, 3, f*h*w)
-    if layout.appended is not None:
-        still = encode_latents(vae, video[:, :, layout.appended:layout.appended + 1])
-        extra = _pack(still + cond_noise * s**2 * torch.randn(
-            still.shape, generator=generator, device=device))  # (B, h*w, C)
-        tokens = torch.cat([extra, tokens], dim=1)  # (B, (f+1)*h*w, C)
+    if pinned is not None and layout.appended is not None:
+        extra = _pack(pinned + cond_noise * s**2 * torch.randn(
+            pinned.shape, generator=generator, device=device))  # (B, n*h*w, C)
+        tokens = torch.cat([extra, tokens], dim=1)  # (B, (n+f)*h*w, C)
         timestep = torch.cat([torch.zeros(b, extra.shape[1], device=device), timestep], dim=1)
-        coords = torch.cat([_coords(b, 1, h, w, layout.appended, vae), coords], dim=2)
+        coords = torch.cat([_coords(b, pinned.shape[2], h, w, layout.appended, vae), coords],
+                           dim=2)
     coords[:, 0] = coords[:, 0] / fps  # the pipeline's time axis is in seconds
     pred = transformer(hidden_states=tokens, encoder_hidden_states=embeds, timestep=timestep,
                        encoder_attention_mask=mask, video_coords=coords,

@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 from engine.backends import load_backend  # noqa: E402 - after the torch skip
 from engine.mini.batches import KINDS, Layout, condition_layout, drop_captions  # noqa: E402
-from engine.mini.losses import flow_loss  # noqa: E402
+from engine.mini.losses import encode_latents, flow_loss  # noqa: E402
 from engine.mini.train import main, parse_args  # noqa: E402
 from engine.protocol.requests import GenerationRequest, Pin, fit_request  # noqa: E402
 
@@ -150,24 +150,36 @@ def test_pins_reach_the_saved_pipeline(run: Path, tmp_path: Path) -> None:
 
 
 def test_condition_layout_masks_exactly_the_frames_it_names() -> None:
-    for seed in range(300):
+    seen = set()
+    for seed in range(600):
         rng = np.random.default_rng(seed)
         frames = int(rng.integers(2, 8))
-        layout = condition_layout(rng, frames, 8 * (frames - 1) + 1, rate=0.8)
+        pixels = 8 * (frames - 1) + 1
+        layout = condition_layout(rng, frames, pixels, rate=0.8)
         mask = layout.mask(frames)
         named = {f for start, length in layout.windows for f in range(start, start + length)}
         assert set(np.flatnonzero(mask)) == named
-        assert mask.sum() <= frames // 2 * (2 if layout.kind == "first_last" else 1)
+        assert not mask.all()
         if layout.kind == "none":
             assert not mask.any() and layout.appended is None
-        elif layout.appended is not None:
-            assert not mask.any() and 0 < layout.appended <= 8 * (frames - 1)
-            assert layout.kind in ("last", "middle")
-        else:
-            assert layout.kind in KINDS
-            assert mask[0] == (layout.kind in ("first", "first_last"))
-            assert mask[-1] == (layout.kind in ("last", "first_last"))
-            assert not mask.all()
+            continue
+        assert layout.kind in KINDS
+        # A pin at frame 0 is given in place; every later pin is appended as the pipeline does.
+        assert mask[0] == (layout.kind in ("first", "first_last"))
+        assert (layout.appended is None) == (layout.kind == "first")
+        if layout.appended is None:
+            continue
+        start, length = layout.appended, layout.appended_frames
+        assert start > 0 and start + length <= pixels
+        assert (start + length == pixels) == (layout.kind != "middle")
+        if length > 1:  # a clip on a latent boundary, its frames after the first two in place
+            assert start % 8 == 0 and (length - 1) % 8 == 0
+            width = (length - 1) // 8 + 1
+            tail = set(range(start // 8 + 2, start // 8 + width))
+            assert tail <= named and not {start // 8, start // 8 + 1} & named
+        seen.add((layout.kind, length > 1))
+    assert seen == {(kind, clip) for kind in ("last", "middle", "first_last")
+                    for clip in (False, True)}
 
 
 def test_condition_layout_rate_and_kinds() -> None:
@@ -252,6 +264,32 @@ def test_an_appended_pin_is_encoded_alone_at_its_frame_time() -> None:
     assert transformer.tokens.shape == (2, 30, 4)  # 6 prepended + 24 clip tokens
     assert (transformer.timestep[:, :6] == 0).all() and (transformer.timestep[:, 6:] > 0).all()
     assert torch.allclose(transformer.coords[:, 0, :6], torch.tensor(24 / 24))  # seconds
+
+
+def test_an_appended_clip_is_given_as_the_pipeline_gives_it(run: Path) -> None:
+    # A bridge's end or an extend backward pins a clip at a frame k > 0; LTXConditionPipeline
+    # prepends its first two latent frames at times k, k+1.. and puts the rest in place. The
+    # training loss must build the same tokens, clean marks and coordinates.
+    from diffusers import LTXConditionPipeline
+
+    pipe = LTXConditionPipeline.from_pretrained(run / "pipeline")
+    video = torch.rand(1, 3, 25, 32, 64, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    layout = Layout("last", ((6, 1),), appended=16, appended_frames=9)  # 3 latent frames
+    latents = encode_latents(pipe.vae, video)  # (1, C, 7, 2, 4)
+    transformer = _Recorder()
+    flow_loss(transformer, pipe.vae, latents, torch.zeros(1, 5, 64),
+              torch.ones(1, 5, dtype=torch.bool), layout, video, 24,
+              torch.Generator().manual_seed(0), cond_noise=0.0)
+    with torch.no_grad():
+        tokens, cond_mask, ids, extra = pipe.prepare_latents(
+            [video[:, :, 16:]], [1.0], [16], 1, latents.shape[1], 32, 64, 25,
+            generator=torch.Generator().manual_seed(0), device="cpu", dtype=torch.float32)
+    assert extra == 2 * 8 and transformer.tokens.shape == tokens.shape
+    assert torch.equal(transformer.timestep == 0, cond_mask > 0)
+    assert torch.allclose(transformer.coords[:, 0] * 24, ids[:, 0].float())
+    assert torch.equal(transformer.coords[:, 1:], ids[:, 1:].float())
+    clean = cond_mask > 0
+    assert torch.allclose(transformer.tokens[clean], tokens[clean], atol=1e-5)
 
 
 def test_cfg_dropout_replaces_captions_with_empty_at_the_rate() -> None:
