@@ -10,9 +10,11 @@ from pathlib import Path
 
 import platformdirs
 
+from engine.protocol.settings import SETTINGS_FILE
 from engine.protocol.transport import HOME_ENV, default_runtime_dir, frameloom_home
 
-__all__ = ["APP", "HOME_ENV", "cache_dir", "data_dir", "log_path", "models_dir", "runtime_dir"]
+__all__ = ["APP", "HOME_ENV", "cache_dir", "data_dir", "log_path", "models_dir", "runtime_dir",
+           "settings_path"]
 
 APP = "frameloom"
 _PRIVATE = 0o700
@@ -100,3 +102,9 @@ def models_dir() -> Path:
 def log_path() -> Path:
     """Where the running engine's log is (``engine.log`` in the engine's data folder)."""
     return data_dir() / "engine.log"
+
+
+def settings_path() -> Path:
+    """The settings file the engine shares with the studio (``settings.toml`` in the data
+    folder; it need not exist)."""
+    return data_dir() / SETTINGS_FILE

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from engine.protocol import SETTINGS_FILE, SettingsFileError, read_section
 from studio.errors import StudioError
 from studio.paths import data_dir
 
-FILE_NAME = "settings.toml"
+FILE_NAME = SETTINGS_FILE
 
 
 class SettingsError(StudioError):
@@ -29,18 +29,10 @@ def section(name: str) -> dict[str, Any]:
     SettingsError
         If the file exists but is not valid TOML, or the section is not a table.
     """
-    path = settings_path()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"The settings file {path} cannot be read ({exc}); fix or remove "
-                            "it.") from None
-    value = data.get(name, {})
-    if not isinstance(value, dict):
-        raise SettingsError(f"[{name}] in {path} must be a table of settings.")
-    return value
+        return read_section(settings_path(), name)
+    except SettingsFileError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def path_setting(section_name: str, key: str) -> Path | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import uuid
 from collections.abc import Sequence
@@ -83,16 +82,22 @@ def _parser(*, rules: bool = False) -> argparse.ArgumentParser:
     serve.add_argument("--preview-every", type=float, default=2.0, metavar="SECONDS")
     serve.add_argument("--parent-pid", type=int, metavar="PID",
                        help="stop when this process ends (for a studio or a test harness)")
-    serve.add_argument("--cluster", metavar="ADDRESS",
-                       help="run jobs on the Ray cluster whose head is at HOST:PORT (or auto: "
-                            "the one started on this machine) instead of the local worker")
-    serve.add_argument("--cluster-home", metavar="PATH",
-                       help="FRAMELOOM_HOME on the cluster's nodes, where their models are "
-                            "(default: each node's own)")
-    serve.add_argument("--cluster-tries", type=int, default=3, metavar="N",
-                       help="runs a job gets when its node dies under it (default 3)")
-    serve.add_argument("--torch-threads", type=int, metavar="N",
-                       help="torch threads in each cluster actor (default: torch's own)")
+    cluster = serve.add_argument_group(
+        "cluster", "each flag wins over its key in the [cluster] table of settings.toml "
+        "(address, home, tries, torch_threads)")
+    cluster.add_argument("--cluster", metavar="ADDRESS",
+                         help="run jobs on the Ray cluster whose head is at HOST:PORT (or auto: "
+                              "the one started on this machine) instead of the local worker")
+    cluster.add_argument("--no-cluster", action="store_true",
+                         help="run jobs on the local worker even if settings.toml names a "
+                              "cluster")
+    cluster.add_argument("--cluster-home", metavar="PATH",
+                         help="FRAMELOOM_HOME on the cluster's nodes, where their models are "
+                              "(default: each node's own)")
+    cluster.add_argument("--cluster-tries", type=int, metavar="N",
+                         help="runs a job gets when its node dies under it (default 3)")
+    cluster.add_argument("--torch-threads", type=int, metavar="N",
+                         help="torch threads in each cluster actor (default: torch's own)")
     sub.add_parser("status", help="is the engine running, and what is it doing")
     jobs = sub.add_parser("jobs", help="list the jobs")
     jobs.add_argument("--json", action="store_true")
@@ -208,24 +213,14 @@ def build_request(args: argparse.Namespace) -> Any:
         "pins": [parse_pin(text) for text in args.pin]})
 
 
-def _cluster_options(args: argparse.Namespace) -> dict[str, Any] | None:
-    """``serve``'s cluster flags as :class:`engine.service.cluster.ClusterScheduler` options."""
-    if args.cluster is None:
-        return None
-    env = {"FRAMELOOM_HOME": args.cluster_home} if args.cluster_home else {}
-    if os.environ.get("FRAMELOOM_ENGINE_FAULTS") == "1":  # tests' fault injection reaches actors
-        env["FRAMELOOM_ENGINE_FAULTS"] = "1"
-    return {"address": args.cluster, "max_tries": max(1, args.cluster_tries),
-            "torch_threads": args.torch_threads, "worker_env": env}
-
-
 def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
+        from engine.cli.cluster_settings import cluster_options
         from engine.service.server import serve
 
         return serve(heartbeat_s=args.heartbeat, cancel_grace_s=args.cancel_grace,
                      preview_every_s=args.preview_every, version=version(),
-                     parent_pid=args.parent_pid, cluster=_cluster_options(args))
+                     parent_pid=args.parent_pid, cluster=cluster_options(args))
     if args.command == "generate":
         from engine.cli.generate import run_generate
 
@@ -282,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return exits.USAGE
     from engine.cli.client import ControlError
+    from engine.cli.cluster_settings import ClusterSettingsError
     from engine.protocol.requests import RequestError
 
     try:
@@ -289,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ControlError as exc:
         print(f"frameloom-engine: {exits.flag_words(str(exc))}", file=sys.stderr)
         return exits.NO_ENGINE if exc.code == "unavailable" else exits.status_for(exc.code)
-    except (UsageError, RequestError, exits.OutputPathError) as exc:
+    except (UsageError, RequestError, exits.OutputPathError, ClusterSettingsError) as exc:
         print(f"frameloom-engine: {exits.flag_words(str(exc))}", file=sys.stderr)
         return exits.USAGE
     except KeyboardInterrupt:

@@ -3,8 +3,9 @@
 Holds ``messages`` (versioned JSON-line messages), ``requests`` (GenerationRequest, Pin and
 OperationSpec, the pinned-frames primitive), ``fields`` (checking JSON against type hints),
 ``transport`` (socket, token and port files, the runtime folder, ``FRAMELOOM_HOME``) and
-``files`` (the durable temp-fsync-rename file writes both processes use) and ``models`` (the
-model record of the ``list_models`` reply and its reader).
+``files`` (the durable temp-fsync-rename file writes both processes use), ``models`` (the
+model record of the ``list_models`` reply and its reader) and ``settings`` (reading a table of
+the ``settings.toml`` both read).
 
 May import: the standard library only. The studio imports this package and nothing else from
 the engine, so everything a client needs is re-exported here.
@@ -54,6 +55,7 @@ from engine.protocol.requests import (
     RequestError,
     TimedPrompt,
 )
+from engine.protocol.settings import SETTINGS_FILE, SettingsFileError, read_section
 from engine.protocol.transport import (
     HOME_ENV,
     LOOPBACK,
@@ -70,11 +72,12 @@ from engine.protocol.transport import (
 
 __all__ = [
     "ENVELOPE", "HOME_ENV", "LOOPBACK", "MAX_LINE_BYTES", "PORT_NAME", "PROTOCOL_VERSION",
-    "REGISTRY", "SOCKET_NAME", "TOKEN_NAME", "TRANSPORT_ENV", "Cancel", "Cancelled", "ClipRange",
-    "Done", "Error", "Failed", "FrameRange", "GenerationRequest", "GetJob", "Heartbeat", "Hello",
-    "Interrupted", "ListJobs", "ListModels", "Message", "ModelRecord", "Ok", "OperationSpec",
-    "Pin", "Preview", "Progress", "ProtocolError", "Queued", "Remove", "Removed", "Reorder",
-    "Reordered", "RequestError", "Shutdown", "Started", "Submit", "Subscribe", "TimedPrompt",
-    "atomic_output", "atomic_write", "decode", "default_runtime_dir", "encode", "endpoint_file",
-    "frameloom_home", "read_port", "remove_stale_temps", "use_tcp",
+    "REGISTRY", "SETTINGS_FILE", "SOCKET_NAME", "TOKEN_NAME", "TRANSPORT_ENV", "Cancel",
+    "Cancelled", "ClipRange", "Done", "Error", "Failed", "FrameRange", "GenerationRequest",
+    "GetJob", "Heartbeat", "Hello", "Interrupted", "ListJobs", "ListModels", "Message",
+    "ModelRecord", "Ok", "OperationSpec", "Pin", "Preview", "Progress", "ProtocolError", "Queued",
+    "Remove", "Removed", "Reorder", "Reordered", "RequestError", "SettingsFileError", "Shutdown",
+    "Started", "Submit", "Subscribe", "TimedPrompt", "atomic_output", "atomic_write", "decode",
+    "default_runtime_dir", "encode", "endpoint_file", "frameloom_home", "read_port",
+    "read_section", "remove_stale_temps", "use_tcp",
 ]
