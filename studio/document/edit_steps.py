@@ -98,9 +98,9 @@ def check_new_item(project: Project, item: Any, track: Track | None = None) -> N
         raise EditError(f"An item with id {item.id!r} is already in the timeline.")
     if isinstance(item, AudioItem):
         media = project.media.get(item.media_id)
-        if media is None or media.kind != "clip":
-            raise EditError("That sound's clip is not in the project's media pool; import it "
-                            "first.")
+        if media is None or media.kind == "still":
+            raise EditError("That sound's clip or audio file is not in the project's media "
+                            "pool; import it first.")
         if not (item.fade_in >= 0 and item.fade_out >= 0
                 and item.fade_in + item.fade_out <= item.duration):
             raise EditError("The fades must fit inside the sound.")
@@ -108,6 +108,8 @@ def check_new_item(project: Project, item: Any, track: Track | None = None) -> N
         media = project.media.get(item.media_id)
         if media is None:
             raise EditError("That media is not in the project's media pool; import it first.")
+        if media.kind == "audio":
+            raise EditError(f"{media.name or media.path} is a sound; put it on an audio track.")
         if media.kind != ("clip" if isinstance(item, Clip) else "still"):
             raise EditError(f"{media.name or media.path} is a {media.kind}.")
     check_clip_bounds(project, item)

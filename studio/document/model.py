@@ -19,8 +19,8 @@ from .errors import DocumentError, EditError
 from .signals import Signal
 from .timebase import FrameRange, parse_rate
 
-MediaKind = Literal["still", "clip"]
-MEDIA_KINDS: tuple[str, ...] = ("still", "clip")
+MediaKind = Literal["still", "clip", "audio"]
+MEDIA_KINDS: tuple[str, ...] = ("still", "clip", "audio")
 GenerationKind = Literal["shot", "extend_forward", "extend_backward", "bridge", "loop", "retake"]
 GENERATION_KINDS: tuple[str, ...] = ("shot", "extend_forward", "extend_backward", "bridge", "loop",
                                      "retake")
@@ -59,11 +59,12 @@ class Fingerprint:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MediaRef:
-    """A still or clip in the media pool.
+    """A still, clip or audio file in the media pool.
 
     ``path`` is POSIX-style and relative to the project folder when the file lies on the same
     drive, absolute otherwise. ``probe`` holds what the media layer measured (``frames``,
-    ``width``, ``height``, ``rate``...); ``frames`` bounds clip source ranges when present.
+    ``width``, ``height``, ``rate``...); ``frames`` bounds clip source ranges when present. An
+    ``audio`` file has no frames: its ``duration`` (seconds) bounds its sounds' source ranges.
     """
 
     id: str
@@ -85,8 +86,11 @@ class MediaRef:
 
         Clip source ranges count frames at the project rate: frame ``k`` of a source range
         shows the media's own frame ``floor(k * media_rate / rate)``, so the last usable
-        ``k`` is the one below ``frames * rate / media_rate``.
+        ``k`` is the one below ``frames * rate / media_rate``. An audio file covers the
+        frames its sound reaches into.
         """
+        if self.kind == "audio":
+            return self._sound_length(rate)
         frames, own = self.frames, self._own_rate()
         if frames is None or own is None:
             return frames
@@ -96,6 +100,17 @@ class MediaRef:
         """The media's own frame that project-rate frame ``frame`` of it shows (see above)."""
         own = self._own_rate()
         return frame if own is None else int(frame * own // rate)
+
+    def _sound_length(self, rate: Fraction) -> int | None:
+        """Frames at ``rate`` an audio file's probed ``duration`` reaches into (None: unknown)."""
+        value = self.probe.get("duration")
+        try:
+            # No exponents: Fraction("1e999999999") would spend minutes building the number.
+            seconds = Fraction(value) if isinstance(value, str) and len(value) < 40 \
+                and "e" not in value.lower() else None
+        except (ValueError, ZeroDivisionError):
+            return None
+        return -(-seconds * rate // 1) if seconds is not None and seconds > 0 else None
 
     def _own_rate(self) -> Fraction | None:
         """The probed frame rate; None when unknown or unreadable (frames then count 1:1)."""

@@ -21,11 +21,12 @@ def add_media(project: Project, media: MediaRef) -> Change:
 
 
 def remove_media(project: Project, media_id: str) -> Change:
-    """Remove unused media from the pool; media still used on the timeline is refused."""
+    """Remove unused media from the pool; media still used on the timeline (a picture or a
+    sound) is refused."""
     media = project.media.get(media_id)
     if media is None:
         raise EditError(f"There is no media with id {media_id!r}.")
-    for track in project.timeline.tracks:
+    for track in project.timeline.all_tracks():
         for entry in track.items:
             generation = entry.generation if isinstance(entry, (Generated, Transition)) else None
             pins = generation.spec.pins if generation else ()

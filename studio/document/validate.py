@@ -169,7 +169,7 @@ def validate(project: Project) -> None:
                 if used is None:
                     _fail(where, f"uses media {entry.media_id!r}, which is not in the media pool")
                 if used.kind != kind:
-                    _fail(where, f"is a {kind} but its media is a {used.kind}")
+                    _fail(where, f"is a {kind} but its media is {_a(used.kind)}")
             if isinstance(entry, Clip):
                 frames = project.media[entry.media_id].length_at(project.rate)
                 if entry.source.start < 0 or (frames is not None and entry.source.end > frames):
@@ -183,12 +183,16 @@ def validate(project: Project) -> None:
                 _fail(where, f"is not a timeline item ({type(entry).__name__})")
 
 
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
 def _check_audio_item(project: Project, item: AudioItem, where: str) -> None:
     media = project.media.get(item.media_id)
     if media is None:
         _fail(where, f"uses media {item.media_id!r}, which is not in the media pool")
-    if media.kind != "clip":
-        _fail(where, f"plays the sound of a {media.kind}")
+    if media.kind == "still":
+        _fail(where, "plays the sound of a still")
     frames = media.length_at(project.rate)
     if item.source.start < 0 or (frames is not None and item.source.end > frames):
         _fail(where, f"source {item.source.start}-{item.source.end} lies outside its media's "

@@ -16,7 +16,7 @@ class MediaInfo:
     Attributes
     ----------
     kind
-        ``"still"`` or ``"clip"``.
+        ``"still"``, ``"clip"`` or ``"audio"`` (a sound file: no picture, no frames).
     width, height
         Coded size: the pixels as stored.
     display_width, display_height
@@ -36,7 +36,7 @@ class MediaInfo:
         Seconds, exact.
     """
 
-    kind: Literal["still", "clip"]
+    kind: Literal["still", "clip", "audio"]
     width: int
     height: int
     display_width: int
@@ -56,6 +56,9 @@ class MediaInfo:
 
     def to_probe(self) -> dict[str, Any]:
         """The JSON-safe dict stored as ``MediaRef.probe`` (rates and durations as strings)."""
+        if self.kind == "audio":
+            return {"has_audio": True, "audio_codec": self.audio_codec,
+                    "audio_rate": self.audio_rate, "duration": format_rate(self.duration)}
         probe: dict[str, Any] = {
             "frames": self.frames, "width": self.width, "height": self.height,
             "display_width": self.display_width, "display_height": self.display_height,

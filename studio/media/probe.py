@@ -20,6 +20,7 @@ from studio.errors import MediaError
 
 from .index import VideoIndex, build_index
 from .info import MediaInfo, display_size
+from .sound_probe import is_sound_file, probe_sound
 from .stills import probe_still
 
 #: Seconds an open, a header read or a packet scan may take before the file is refused.
@@ -55,17 +56,18 @@ def open_container(path: Path) -> av.container.InputContainer:
     except FileNotFoundError:
         raise MediaError(f"{path.name} does not exist (looked in {path.parent}).") from None
     except (av.FFmpegError, OSError, ValueError) as exc:
-        raise MediaError(f"{path.name} is not a video or image file the studio can read, or it "
-                         f"is damaged or truncated.") from exc
+        raise MediaError(f"{path.name} is not a video, image or audio file the studio can "
+                         f"read, or it is damaged or truncated.") from exc
 
 
 def probe(path: str | os.PathLike[str]) -> MediaInfo:
-    """Measure a still or clip.
+    """Measure a still, clip or audio file.
 
     Parameters
     ----------
     path
-        A PNG, JPEG, WebP or TIFF still, or an MP4, MOV, MKV or WebM clip.
+        A PNG, JPEG, WebP or TIFF still, an MP4, MOV, MKV or WebM clip, or a WAV, FLAC, MP3,
+        AAC or Opus file (:mod:`.sound_probe`).
 
     Returns
     -------
@@ -76,12 +78,17 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     ------
     MediaError
         With a sentence naming the file when it is missing, empty, not media, truncated, has
-        no video, uses a codec that cannot be decoded, or is too large an image.
+        no video or sound, uses a codec that cannot be decoded, or is too large an image.
     """
     path = Path(path)
     check_file(path)
     still = probe_still(path)
-    return still if still is not None else probe_clip(path)[0]
+    if still is not None:
+        return still
+    with open_container(path) as container:
+        if is_sound_file(container):
+            return probe_sound(path, container)
+    return probe_clip(path)[0]
 
 
 def probe_clip(path: Path) -> tuple[MediaInfo, VideoIndex]:
@@ -103,7 +110,7 @@ def probe_clip(path: Path) -> tuple[MediaInfo, VideoIndex]:
 def _probe_clip(path: Path, size: int) -> tuple[MediaInfo, VideoIndex]:
     with open_container(path) as container:
         if not container.streams.video:
-            raise MediaError(f"{path.name} has no video stream.")
+            raise MediaError(f"{path.name} has no video or sound stream.")
         stream = container.streams.video[0]
         ctx = stream.codec_context
         codec = ctx.codec.canonical_name if ctx is not None and ctx.codec is not None else ""

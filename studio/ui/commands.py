@@ -235,3 +235,17 @@ class SetTrackCommand(EditCommand):
     """``edits.set_track(project, track_id, **fields)``: mute, solo, gain or name of a track."""
 
     edit = staticmethod(edits.set_track)
+
+
+class AddTrackCommand(EditCommand):
+    """``edits.add_track(project, index=, name=, track_id=, kind=)``: an empty video or audio
+    track."""
+
+    edit = staticmethod(edits.add_track)
+
+
+class RemoveTrackCommand(EditCommand):
+    """``edits.remove_track(project, track_id)``: a track and everything on it (undo puts all
+    of it back)."""
+
+    edit = staticmethod(edits.remove_track)

@@ -27,6 +27,30 @@ def write_sound(path: Path, samples: np.ndarray, rate: int = 48_000) -> Path:
     return path
 
 
+#: Audio formats an import must take: file name -> (container format, encoder, sample rate).
+ENCODED = {"tone.wav": ("wav", "pcm_s16le", 44_100), "tone.flac": ("flac", "flac", 48_000),
+           "tone.mp3": ("mp3", "libmp3lame", 44_100), "tone.m4a": ("ipod", "aac", 48_000),
+           "tone.aac": ("adts", "aac", 48_000), "tone.opus": ("ogg", "libopus", 48_000)}
+
+
+def write_encoded(path: Path, seconds: float = 1.5, name: str | None = None) -> Path:
+    """A 440 Hz stereo tone of ``seconds`` in the format :data:`ENCODED` gives ``name`` (by
+    default ``path``'s own name)."""
+    fmt, codec, rate = ENCODED[name or path.name]
+    with av.open(str(path), "w", format=fmt) as container:
+        stream = container.add_stream(codec, rate=rate, layout="stereo")
+        total = int(seconds * rate)
+        t = np.arange(total, dtype=np.float32) / rate
+        tone = np.stack([0.3 * np.sin(2 * np.pi * 440 * t)] * 2).astype(np.float32)
+        for start in range(0, total, 1024):  # PyAV converts and reframes for the encoder
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(tone[:, start:start + 1024]),
+                                               format="fltp", layout="stereo")
+            frame.sample_rate, frame.pts = rate, start
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
 def tone_project(folder: Path, seconds: float = 3.0, rate: Fraction = Fraction(24),
                  tracks: int = 2) -> Project:
     """``tracks`` audio tracks, each one quiet noise file (below the limiter) over the whole

@@ -8,8 +8,7 @@ and adds it to its item as one undo step, with the seam figures the engine measu
 refusal is one sentence on ``message``, given when the item is made where it can be (a bridge
 that could never be generated is not made). New shots draw a fresh seed, and generating again
 with settings an earlier take was made with draws another, so each take differs and its spec
-still reproduces it. :func:`items_for_media` makes the timeline items for
-pool media (a clip whole, a still for a few seconds).
+still reproduces it.
 """
 
 from __future__ import annotations
@@ -61,26 +60,6 @@ if TYPE_CHECKING:
     from studio.ui.window.session import ProjectSession
 
 #: What each "new item" action makes, and where it goes relative to the selected item.
-STILL_SECONDS = 3
-
-
-def items_for_media(project: Project, media_ids: list[str]) -> list[Clip | Still]:
-    """Timeline items for pool media: a clip whole, a still for STILL_SECONDS."""
-    items: list[Clip | Still] = []
-    for media_id in media_ids:
-        media = project.media.get(media_id)
-        if media is None:
-            continue
-        if media.kind == "still":
-            items.append(Still(id=new_id("still"), media_id=media_id, name=media.name,
-                               duration=max(1, round(STILL_SECONDS * project.rate))))
-        else:
-            length = media.length_at(project.rate) or 1
-            items.append(Clip(id=new_id("clip"), media_id=media_id, name=media.name,
-                              source=FrameRange(0, length)))
-    return items
-
-
 KINDS = {"shot": "at the playhead", "extend_forward": "after", "extend_backward": "before",
          "bridge": "after", "loop": "after", "animate": "after"}
 DEFAULT_SECONDS = 2

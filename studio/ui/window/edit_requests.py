@@ -10,10 +10,11 @@ from studio.document.model import Clip, Gap, Generated, Item, Still
 from studio.ui import commands
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
-from studio.ui.generation.generation import GenerationActions, items_for_media
+from studio.ui.generation.generation import GenerationActions
 from studio.ui.timeline.timeline_queries import covers, items_at
 from studio.ui.timeline.timeline_view import QtTimelineView
 from studio.ui.viewer.viewer import QtViewer
+from studio.ui.window.placing import placing_steps
 from studio.ui.window.session import ProjectSession
 
 
@@ -150,23 +151,21 @@ class EditRequests:
 
     def add_media_to_timeline(self, media_ids: list[str], track_id: str | None = None,
                               frame: int | None = None) -> bool:
-        """Insert pool media at ``frame`` (else at the playhead, which then moves past them) of
-        ``track_id`` (the first track), one after another, as one undo step: clips whole,
-        stills for three seconds."""
+        """Insert pool media at ``frame`` (else at the playhead, which then moves past them),
+        one after another, as one undo step: clips and audio files whole, stills for three
+        seconds; pictures on ``track_id`` or the first video track, sounds on ``track_id`` or
+        the first audio track (:mod:`~studio.ui.window.placing`)."""
         project = self.project
-        if not project.timeline.tracks:
-            self._message("The timeline has no track to put media on.")
-            return False
-        track = track_id or project.timeline.tracks[0].id
         at = self.timeline.playhead if frame is None else frame
-        steps: list[commands.EditCommand] = []
-        for item in items_for_media(project, media_ids):
-            steps.append(commands.InsertCommand(project, track, at, item))
-            at += item.duration
-        if not steps or not self.session.transact("Add to timeline", steps):
+        steps, end = placing_steps(project, media_ids, track_id, at)
+        if not steps:
+            if media_ids and not project.timeline.tracks:
+                self._message("The timeline has no video track to put pictures on; add one.")
+            return False
+        if not self.session.transact("Add to timeline", steps):
             return False
         if frame is None:  # as editors do: the playhead moves past what was put there
-            self.timeline.set_playhead(at)
+            self.timeline.set_playhead(end)
         return True
 
     # ------------------------------------------------------------------- view requests

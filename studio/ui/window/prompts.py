@@ -14,7 +14,8 @@ from studio.document.persistence import PROJECT_SUFFIX, OpenedProject
 from studio.ui.export.export_dialog import ExportOptions
 
 CloseAnswer = Literal["save", "discard", "cancel"]
-MEDIA_FILTER = "Media (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.mp4 *.mov *.mkv *.webm *.avi)"
+MEDIA_FILTER = ("Media (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.mp4 *.mov *.mkv *.webm "
+                "*.avi *.wav *.flac *.mp3 *.aac *.m4a *.opus *.ogg)")
 
 
 def _open_path(parent: QWidget | None, folder: Path) -> Path | None:

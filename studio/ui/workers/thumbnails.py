@@ -102,9 +102,9 @@ class ItemThumbnails:
         self._take_prints: dict[Path, Fingerprint | None] = {}
 
     def media(self, media_id: str, frame: int, size: tuple[int, int]) -> QPixmap | None:
-        """Frame ``frame`` (the media's own) of a pool entry."""
+        """Frame ``frame`` (the media's own) of a pool entry; None for an audio file."""
         media = self.project.media.get(media_id)
-        if media is None:
+        if media is None or media.kind == "audio":
             return None
         return self.thumbnails.get(resolve_media_path(self.folder, media), media.fingerprint,
                                    frame, size)

@@ -86,7 +86,6 @@ BAD = {
     "truncated.mp4": "truncated",
     "huge.png": "too large",
     "unknown-codec.mkv": "codec",
-    "audio-only.m4a": "no video",
 }
 
 
