@@ -91,6 +91,8 @@ class QtTimelineView(QWidget):
         self.gestures = Gestures(self)
         self._marks: tuple[int | None, int | None] = (None, None)
         self._range_pending = False
+        #: The id of the track whose row was last pressed (any button); None off the rows.
+        self.pointed_track: str | None = None
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumHeight(RULER_HEIGHT + TRACK_HEIGHT + 20)
@@ -351,6 +353,8 @@ class QtTimelineView(QWidget):
 
     # --------------------------------------------------------------------- interaction
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        track = self.track_at(event.position().y())
+        self.pointed_track = track.id if track is not None else None
         if event.button() == Qt.MouseButton.LeftButton and self._track_button(event):
             return
         if not self.gestures.press(event):

@@ -16,6 +16,7 @@ from studio.ui.timeline.timeline_view import QtTimelineView
 from studio.ui.viewer.viewer import QtViewer
 from studio.ui.window.placing import placing_steps
 from studio.ui.window.session import ProjectSession
+from studio.ui.window.track_requests import TrackRequests
 
 
 class EditRequests:
@@ -51,6 +52,8 @@ class EditRequests:
         self.viewer = viewer
         #: Copied items: ``(track id, frames after the first copied item's start, item)``.
         self.clipboard: list[tuple[str, int, Item]] = []
+        #: Add Video Track, Add Audio Track, Remove Track.
+        self.tracks = TrackRequests(session, timeline, message)
         media_list.add_requested.connect(self.add_media_to_timeline)
         timeline.media_dropped.connect(self.add_media_to_timeline)
         timeline.files_dropped.connect(self._files_dropped)
