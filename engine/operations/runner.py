@@ -14,6 +14,7 @@ from engine.backends.cache import PipelineCache
 from engine.models.installed import find_model
 from engine.operations.colour import crossfade, match_colour
 from engine.operations.planner import Clip, Operation, Plan, PlanError
+from engine.operations.rematch import better, mark_visible, rematch
 from engine.operations.seams import Segment, measure
 from engine.output.record import map_strings, provenance
 from engine.output.video import write_video
@@ -214,6 +215,10 @@ def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Pa
     and the seam measures (:func:`seam_measures`, under ``"seams"``); returns the paths
     written and the measures.
 
+    Where the take meets a source clip with too different a colour, it is first graded
+    towards the clip (:func:`engine.operations.rematch.rematch`) and kept graded when that
+    makes its seams better; the measures say which ends were matched and which joins show.
+
     ``originals`` maps the paths of copies a cluster node ran on to the files they copy; the
     settings written name the originals.
 
@@ -225,6 +230,15 @@ def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Pa
     fps = plan.windows[0].request.fps
     joined = join(plan, take)
     seams = seam_measures(plan, take, joined)
+    graded, matched = rematch(plan, take, joined)
+    if matched:
+        graded_joined = join(plan, graded)
+        graded_seams = seam_measures(plan, graded, graded_joined)
+        if better(graded_seams, seams):
+            take, joined, seams = graded, graded_joined, graded_seams
+        else:
+            matched = []
+    seams = mark_visible(seams, matched)
     common = {**plan.to_dict(), **(settings or {}), "seams": seams}
     if originals:
         common = map_strings(common, lambda text: originals.get(text, text))

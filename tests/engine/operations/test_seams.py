@@ -6,12 +6,13 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.operations.planner import Clip, Operation, make_plan
-from engine.operations.runner import run_plan, write_outputs
+from engine.operations.planner import Clip, Operation, Plan, make_plan
+from engine.operations.rematch import COLOUR_LIMIT, better, mark_visible, rematch
+from engine.operations.runner import join, run_plan, seam_measures, write_outputs
 from engine.operations.seams import Segment, delta_e, measure
 from engine.output.video import read_settings, write_video
 from engine.protocol.requests import GenerationRequest, ModelConstraints
-from support.fake_models import FakeCache, PinModel, picture
+from support.fake_models import FakeCache, PinModel, picture, prompt_of
 
 
 def _ramp(levels: list[int]) -> np.ndarray:
@@ -49,3 +50,57 @@ def test_every_take_records_its_seams(tmp_path: Path) -> None:
     names = [join["between"] for join in seams["joins"]]
     assert names[0] == ["clip a.mp4", "window 0"] and len(names) == len(plan.windows)
     assert all(read_settings(path)["seams"] == seams for path in written)
+
+
+def _plan(tmp_path: Path, kind: str, *levels: int) -> tuple[Plan, np.ndarray]:
+    clips = tuple(Clip(str(write_video(np.stack([picture(level, 40)] * 12), 24,
+                                       tmp_path / f"{i}.mp4")), 12)
+                  for i, level in enumerate(levels))
+    base = GenerationRequest("frameloom-mini", "a kite", 32, 32, 9, 24, 0, 1, 1.0)
+    plan = make_plan(base, ModelConstraints(32, (4, 1), 257),
+                     Operation(kind, 16, clips), tmp_path)
+    return plan, join(plan, np.zeros((plan.take_frames, 32, 32, 3), np.uint8))
+
+
+def test_a_take_off_colour_at_its_clip_is_matched_again(tmp_path: Path) -> None:
+    plan, _ = _plan(tmp_path, "extend_forward", 100)
+    take = np.stack([picture(100, 40)] * plan.take_frames).astype(np.int16)
+    take[..., 0] += 60  # a red cast over the whole take
+    take = np.clip(take, 0, 255).astype(np.uint8)
+    before = seam_measures(plan, take, join(plan, take))
+    graded, matched = rematch(plan, take, join(plan, take))
+    assert matched == ["start"]
+    after = seam_measures(plan, graded, join(plan, graded))
+    assert before["joins"][0]["delta_e"] > COLOUR_LIMIT > after["joins"][0]["delta_e"]
+    assert better(after, before)
+    # Written, the take is the graded one, and its record says so.
+    _, seams = write_outputs(plan, take, tmp_path / "t.mp4")
+    assert seams["matched"] == ["start"] and seams["joins"][0]["delta_e"] < COLOUR_LIMIT
+
+
+def test_a_take_whose_colour_already_matches_is_left_alone(tmp_path: Path) -> None:
+    plan, _ = _plan(tmp_path, "extend_forward", 100)
+    take = np.stack([picture(100, 40)] * plan.take_frames)
+    graded, matched = rematch(plan, take, join(plan, take))
+    assert matched == [] and graded is take
+    _, seams = write_outputs(plan, take, tmp_path / "t.mp4")
+    assert seams["matched"] == [] and all(not j["visible"] for j in seams["joins"])
+
+
+def test_a_bridge_is_graded_from_one_clip_s_colour_to_the_other_s(tmp_path: Path) -> None:
+    plan, _ = _plan(tmp_path, "bridge", 60, 200)
+    take = np.stack([picture(130, 40)] * plan.take_frames)  # neither clip's colour
+    before = seam_measures(plan, take, join(plan, take))
+    graded, matched = rematch(plan, take, join(plan, take))
+    assert matched == ["start", "end"]
+    after = seam_measures(plan, graded, join(plan, graded))
+    for old, new in zip(before["joins"], after["joins"], strict=True):
+        assert new["delta_e"] < old["delta_e"] / 2 and new["jump"] < old["jump"] / 10
+    assert prompt_of(graded[0]) < prompt_of(graded[len(graded) // 2]) < prompt_of(graded[-1])
+
+
+def test_a_jump_is_reported_visible_even_when_the_colour_matches() -> None:
+    seams = {"joins": [{"between": ["clip a.mp4", "window 0"], "jump": 2.5, "delta_e": 1.0},
+                       {"between": ["window 0", "window 1"], "jump": 1.2, "delta_e": 0.5}]}
+    marked = mark_visible(seams, [])
+    assert [j["visible"] for j in marked["joins"]] == [True, False]
