@@ -84,6 +84,12 @@ class Backend(Protocol):
         """Bytes held by the model's parameters and buffers."""
         ...
 
+    def draft_cache(self) -> str | None:
+        """What a draft request (``request.draft``) caches between its denoising steps, in
+        words for the take's record; None when the model's draft is only fewer steps and
+        smaller frames."""
+        ...
+
     def close(self) -> None:
         """Drop the references to the model so its memory can be freed."""
         ...

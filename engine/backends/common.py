@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from engine.backends import BackendError, StepCallback
+from engine.backends.drafts import cache_name, step_cache
 from engine.output.audio import Soundtrack, with_sound
 from engine.protocol.requests import GenerationRequest, Pin
 
@@ -295,12 +296,13 @@ class LoadedPipeline:
             on_step(i + 1, pipe.num_timesteps, lambda: preview(latents))
             return {}
 
-        output = pipe(
-            prompt=request.prompt, negative_prompt=request.negative_prompt, width=request.width,
-            height=request.height, num_frames=request.frames,
-            num_inference_steps=request.steps, guidance_scale=request.guidance,
-            generator=generator, output_type="np", callback_on_step_end=step_end,
-            callback_on_step_end_tensor_inputs=["latents"], **family_arguments)
+        with step_cache(pipe, request.draft):
+            output = pipe(
+                prompt=request.prompt, negative_prompt=request.negative_prompt,
+                width=request.width, height=request.height, num_frames=request.frames,
+                num_inference_steps=request.steps, guidance_scale=request.guidance,
+                generator=generator, output_type="np", callback_on_step_end=step_end,
+                callback_on_step_end_tensor_inputs=["latents"], **family_arguments)
         return self._frames(request, pipe, output)
 
     def _frames(self, request: GenerationRequest, pipe: Any, output: Any) -> numpy.ndarray:
@@ -321,6 +323,11 @@ class LoadedPipeline:
     def memory_bytes(self) -> int:
         """Bytes held by the parameters and buffers of the pipeline's models."""
         return module_bytes(self._live_pipe(), self.MODULES)
+
+    def draft_cache(self) -> str | None:
+        """What a draft job caches (see :mod:`engine.backends.drafts`); None for fewer steps
+        and smaller frames only."""
+        return cache_name(self._live_pipe())
 
     def close(self) -> None:
         """Drop the pipeline and return cached GPU memory to the driver."""

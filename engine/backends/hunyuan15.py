@@ -27,6 +27,7 @@ from engine.backends.common import (
     seeded_generator,
     to_picture,
 )
+from engine.backends.drafts import step_cache
 from engine.models.installed import family_constraints
 from engine.protocol.requests import GenerationRequest
 
@@ -131,6 +132,11 @@ class Hunyuan15Backend(LoadedPipeline):
         if image is not None:
             height, width = pipe.video_processor.calculate_default_height_width(
                 height=request.height, width=request.width, target_size=pipe.target_size)
+            if (width, height) != (request.width, request.height) and request.draft:
+                raise BackendError(
+                    "unsupported_size", "A HunyuanVideo 1.5 image-to-video model makes its "
+                    f"own size ({width}x{height} here), so it cannot make a half-size draft.",
+                    "Turn draft off for this shot.")
             if (width, height) != (request.width, request.height):
                 raise BackendError(
                     "unsupported_size", f"This HunyuanVideo 1.5 image-to-video model makes "
@@ -138,7 +144,7 @@ class Hunyuan15Backend(LoadedPipeline):
                     "not that size.", f"Ask for {width}x{height}.")
             arguments = {"image": image}
         pipe.guider = pipe.guider.new(guidance_scale=request.guidance)
-        with stepping(pipe, on_step, self._preview):
+        with stepping(pipe, on_step, self._preview), step_cache(pipe, request.draft):
             output = pipe(prompt=request.prompt, negative_prompt=request.negative_prompt,
                           num_frames=request.frames, num_inference_steps=request.steps,
                           generator=seeded_generator(pipe, request.seed), output_type="np",

@@ -19,11 +19,12 @@ _INPUT_CODES = frozenset({
     "bad_request", "unknown_model", "missing_media", "bad_pin", "unsupported_pins",
     "prompt_refused", "prompt_policy_invalid", "unknown_job", "cannot_cancel", "job_conflict",
     "wrong_family", "unknown_family", "unsupported_pipeline", "missing_files",
-    "not_safetensors"})
+    "not_safetensors", "unsupported_size"})
 
 _FLAGS = {"model_id": "--model", "negative_prompt": "--negative", "prompt": "--prompt",
           "width": "--width", "height": "--height", "frames": "--frames", "fps": "--fps",
-          "seed": "--seed", "steps": "--steps", "guidance": "--guidance", "pins": "--pin"}
+          "seed": "--seed", "steps": "--steps", "guidance": "--guidance", "pins": "--pin",
+          "draft": "--draft"}
 _PIN_PARTS = {"target_frame": "FRAME", "frame_start": "START", "frame_count": "COUNT",
               "path": "PATH"}
 

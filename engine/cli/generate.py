@@ -60,6 +60,9 @@ def add_generate_flags(parser: argparse.ArgumentParser, *, queued: bool = False)
     parser.add_argument("--from", dest="from_take", metavar="TAKE.mp4",
                         help="make a take again from the settings it records (the request flags "
                              "are then not needed); -o and --joined say where to write it")
+    parser.add_argument("--final", action="store_true",
+                        help="with --from DRAFT.mp4: make the draft's final, its recorded "
+                             "settings at full size and steps with the same seed")
 
 
 def source_size(path: str, multiple: int) -> tuple[int, int]:
@@ -121,7 +124,11 @@ def run_generate(args: argparse.Namespace, request: GenerationRequest | None) ->
     ``--from`` the request (and operation) come from a take's recorded settings instead.
     """
     if args.from_take:
-        return run_from(Path(args.from_take), args.output, args.joined)
+        return run_from(Path(args.from_take), args.output, args.joined, final=args.final)
+    if args.final:
+        from engine.cli.main import UsageError
+
+        raise UsageError("--final goes with --from DRAFT.mp4, the draft take to make final.")
     assert request is not None
     if not wants_operation(args):
         return generate_here(request, args.output)
@@ -171,8 +178,11 @@ def operation_spec_from_args(args: argparse.Namespace,
                          span=op.span)
 
 
-def run_from(take: Path, output: str | None, joined: str | None) -> int:
+def run_from(take: Path, output: str | None, joined: str | None, *, final: bool = False) -> int:
     """Make a take again from the settings recorded in its file (see :mod:`engine.output.record`).
+
+    With ``final`` the take must be a draft, and its final is made instead: the same recorded
+    request without ``draft`` (:func:`engine.protocol.drafts.final_job`).
 
     Returns
     -------
@@ -184,11 +194,14 @@ def run_from(take: Path, output: str | None, joined: str | None) -> int:
     from engine.models.installed import ModelError, find_model
     from engine.output.record import changes_since, request_from_settings
     from engine.output.video import read_settings
+    from engine.protocol.drafts import final_job
 
     try:
         settings = read_settings(take)
         planned = "windows" in settings
         request = request_from_settings(settings.get("base", {}) if planned else settings)
+        if final:
+            request = final_job(settings)[0]
         folder = find_model(request.model_id).path
     except (OSError, av.FFmpegError) as exc:
         print(f"frameloom-engine: The take {take} cannot be read ({exc}).", file=sys.stderr)
@@ -344,7 +357,11 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
     for join in seams["joins"]:
         print(f"seam: {' -> '.join(join['between'])} at frame {join['at']}: jump "
               f"{join['jump']:.2f}x the median change, colour {join['delta_e']:.2f} Delta E "
-              f"({join['delta_e_first']:.2f} from the start)", file=sys.stderr)
+              f"({join['delta_e_first']:.2f} from the start)"
+              f"{'; visible' if join.get('visible') else ''}", file=sys.stderr)
+    for end in seams.get("matched", []):
+        print(f"note: the take's {end} was colour-matched again to the clip it meets.",
+              file=sys.stderr)
     for path in written:
         print(path)
     return 0

@@ -62,6 +62,10 @@ def _request_flags(parser: argparse.ArgumentParser, *, rules: bool = False) -> N
     parser.add_argument("--guidance", type=float, default=3.0,
                         help="classifier-free guidance scale (default 3.0)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--draft", action="store_true",
+                        help="a quick draft: half the size and steps, steps cached; the take "
+                             "records the full settings, so `generate --from TAKE --final` "
+                             "makes its final")
     parser.add_argument("--pin", action="append", default=[], metavar="PATH[@FRAME][#START:COUNT]",
                         help="hold an image (or COUNT frames of a clip from START) at FRAME; "
                              "repeatable")
@@ -210,7 +214,7 @@ def build_request(args: argparse.Namespace) -> Any:
         "model_id": args.model, "prompt": args.prompt, "negative_prompt": args.negative,
         "width": width, "height": height, "frames": frames, "fps": fps,
         "seed": args.seed, "steps": args.steps, "guidance": args.guidance,
-        "pins": [parse_pin(text) for text in args.pin]})
+        "pins": [parse_pin(text) for text in args.pin], "draft": args.draft})
 
 
 def _run(args: argparse.Namespace) -> int:

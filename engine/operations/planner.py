@@ -45,6 +45,7 @@ from engine.operations.plans import (
     fit_up,
     prompt_at,
 )
+from engine.protocol.drafts import draft_of
 from engine.protocol.requests import (
     FrameRange,
     GenerationRequest,
@@ -70,6 +71,8 @@ def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operat
     base
         Model, prompt, size, rate, seed, steps and guidance for every window (its ``frames`` and
         ``pins`` are not used, except a shot's pins); window ``k`` gets seed ``base.seed + k``.
+        A draft is planned at its draft's size and steps
+        (:func:`engine.protocol.drafts.draft_of`), with a note saying so.
     constraints
         The model's constraints.
     op
@@ -119,6 +122,9 @@ def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operat
     fitted, notes = fit_request(dataclasses.replace(base, frames=fit_up(1, rule), pins=()),
                                 constraints)
     notes = [note for note in notes if not note.startswith("frames ")]
+    if fitted.draft:  # every window runs at the draft's size and steps, with its steps cached
+        fitted, drafted = draft_of(fitted, constraints)
+        notes += drafted
     planner = _Planner(fitted, base.pins, constraints, op, context, window, scratch)
     windows, joined = getattr(planner, op.kind)()
     return Plan("long_shot" if op.kind == "shot" and len(windows) > 1 else op.kind, op.clips,

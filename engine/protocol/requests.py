@@ -105,6 +105,10 @@ class GenerationRequest(_Wire):
 
     Construction validates every field, so an instance is always structurally sound; whether a
     particular model can run it is :func:`fit_request`'s question.
+
+    ``draft`` asks for a quick look: the engine runs it at half the size, with half the steps
+    and its denoising steps cached (:func:`engine.protocol.drafts.draft_of`), and records
+    these full settings, so the same request without ``draft`` is its final.
     """
 
     model_id: str
@@ -118,6 +122,7 @@ class GenerationRequest(_Wire):
     guidance: float
     negative_prompt: str = ""
     pins: tuple[Pin, ...] = field(default=())
+    draft: bool = False
 
     LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
         "width": (32, 4096), "height": (32, 4096), "frames": (1, 2000), "fps": (1, 120),
@@ -303,7 +308,8 @@ class ModelConstraints:
         return f"{modulus}k+{remainder}" if remainder else f"{modulus}k"
 
 
-def _round_size(value: int, multiple: int) -> int:
+def round_size(value: int, multiple: int) -> int:
+    """``value`` to the nearest multiple of ``multiple``, from one multiple up to 4096."""
     nearest = max(multiple, (value + multiple // 2) // multiple * multiple)
     return nearest if nearest <= 4096 else 4096 // multiple * multiple
 
@@ -338,7 +344,7 @@ def fit_request(request: GenerationRequest,
     multiple = constraints.size_multiple
     for name in ("width", "height"):
         value = getattr(request, name)
-        fitted = _round_size(value, multiple)
+        fitted = round_size(value, multiple)
         if fitted != value:
             changes[name] = fitted
             notes.append(f"{name} {value} became {fitted}, a multiple of {multiple}.")

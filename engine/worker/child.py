@@ -32,6 +32,7 @@ from engine.models.installed import ModelError, ModelInfo, find_model
 from engine.output.record import provenance
 from engine.output.video import OutputError, write_video
 from engine.paths import cache_dir, log_path
+from engine.protocol.drafts import draft_of, draft_record
 from engine.protocol.files import atomic_output
 from engine.protocol.requests import (
     OPERATION_KEY,
@@ -156,10 +157,14 @@ class Worker:
                                  "Relink or re-import it, then submit the job again.")
         output = Path(str(command.get("output")))
         preview_every = float(command.get("preview_every_s", 2.0))
-        frames, profile, timings = self._generate(job_id, info, fitted, preview_every)
+        # A draft records the full settings it stands for (its final) and how it ran.
+        run, draft_notes = draft_of(fitted, info.constraints) if fitted.draft else (fitted, [])
+        frames, profile, timings = self._generate(job_id, info, run, preview_every)
         settings = {**fitted.to_dict(), "model_family": info.family, "memory_profile": profile,
-                    "device": self.cache.device, "notes": notes,
+                    "device": self.cache.device, "notes": notes + draft_notes,
                     **provenance(fitted, info.path)}
+        if fitted.draft:
+            settings["draft_run"] = draft_record(run, self.cache.get(info, profile).draft_cache())
         # A cluster node runs on copies of the pinned files; the take records the originals.
         originals: dict[str, str] = dict(command.get("originals") or {})
         for pin in settings["pins"]:

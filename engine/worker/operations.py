@@ -15,6 +15,7 @@ from engine.models.installed import ModelInfo
 from engine.operations.planner import Cue, Operation, PlanError, make_plan
 from engine.output.video import OutputError
 from engine.paths import cache_dir
+from engine.protocol.drafts import draft_record
 from engine.protocol.requests import GenerationRequest, OperationSpec
 
 StepCallback = Callable[[int, int, Preview | None], None]
@@ -81,5 +82,9 @@ def run_operation_job(request: GenerationRequest, spec: OperationSpec, info: Mod
                                    "Check that the disk has free space, then try again.") from None
     settings = {**plan.to_dict(), **replay_settings(request, operation), "seams": seams,
                 "memory_profile": profile, "device": cache.device}
+    if request.draft:
+        # The windows ran at the draft's size and steps; the take records the full request.
+        settings["draft_run"] = draft_record(plan.windows[0].request,
+                                             cache.get(info, profile).draft_cache())
     timings = {"generate_s": generated - started, "encode_s": time.perf_counter() - generated}
     return [str(path) for path in written], settings, timings
