@@ -4,13 +4,15 @@ Holds ``messages`` (versioned JSON-line messages), ``requests`` (GenerationReque
 OperationSpec, the pinned-frames primitive), ``fields`` (checking JSON against type hints),
 ``transport`` (socket, token and port files, the runtime folder, ``FRAMELOOM_HOME``) and
 ``files`` (the durable temp-fsync-rename file writes both processes use), ``models`` (the
-model record of the ``list_models`` reply and its reader) and ``settings`` (reading a table of
-the ``settings.toml`` both read).
+model record of the ``list_models`` reply and its reader), ``settings`` (reading a table of
+the ``settings.toml`` both read) and ``drafts`` (a draft's size and steps, and the final job
+a draft take's record asks for).
 
 May import: the standard library only. The studio imports this package and nothing else from
 the engine, so everything a client needs is re-exported here.
 """
 
+from engine.protocol.drafts import final_job
 from engine.protocol.files import atomic_output, atomic_write, remove_stale_temps
 from engine.protocol.messages import (
     ENVELOPE,
@@ -78,6 +80,6 @@ __all__ = [
     "ModelRecord", "Ok", "OperationSpec", "Pin", "Preview", "Progress", "ProtocolError", "Queued",
     "Remove", "Removed", "Reorder", "Reordered", "RequestError", "SettingsFileError", "Shutdown",
     "Started", "Submit", "Subscribe", "TimedPrompt", "atomic_output", "atomic_write", "decode",
-    "default_runtime_dir", "encode", "endpoint_file", "frameloom_home", "read_port",
+    "default_runtime_dir", "encode", "endpoint_file", "final_job", "frameloom_home", "read_port",
     "read_section", "remove_stale_temps", "use_tcp",
 ]

@@ -158,7 +158,8 @@ class RetakeSource:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GeneratedSpec:
     """Everything the engine needs to make a take. ``width``/``height`` None means project size;
-    ``retake`` says what a ``retake`` makes again (None for every other kind)."""
+    ``retake`` says what a ``retake`` makes again (None for every other kind); ``draft`` asks
+    for quick drafts (half size and steps, steps cached) whose takes can be made final."""
 
     kind: GenerationKind
     prompt: str
@@ -172,6 +173,7 @@ class GeneratedSpec:
     width: int | None = None
     height: int | None = None
     retake: RetakeSource | None = field(default=None, metadata=OMIT_DEFAULT)
+    draft: bool = field(default=False, metadata=OMIT_DEFAULT)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,7 +181,8 @@ class Take:
     """One result of a generation job. ``path`` lies under the project's ``takes/`` folder.
 
     ``metadata`` holds what the engine measured of it, such as ``seams`` (the worst seam jump
-    and colour drift at its joins; see ``studio.engine_link.takes.seam_figures``).
+    and colour drift at its joins; see ``studio.engine_link.takes.seam_figures``), and for a
+    draft its recorded job under ``draft`` (``studio.engine_link.drafts``).
     """
 
     id: str

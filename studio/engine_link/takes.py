@@ -28,6 +28,7 @@ placed on an audio track as a linked item.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import math
@@ -53,6 +54,7 @@ from studio.document.model import (
     new_id,
 )
 from studio.document.persistence import resolve_media_path
+from studio.engine_link.drafts import draft_record, ran_as_draft
 from studio.errors import MediaError, StudioError
 from studio.media.probe import open_container
 
@@ -213,7 +215,7 @@ def request_for(project: Project, project_dir: str | os.PathLike[str], entry_id:
         model_id=spec.model_id, prompt=spec.prompt, negative_prompt=spec.negative_prompt,
         width=spec.width or project.width, height=spec.height or project.height,
         frames=spec.duration, fps=fps, seed=spec.seed, steps=spec.steps,
-        guidance=spec.guidance, pins=pins)
+        guidance=spec.guidance, pins=pins, draft=spec.draft)
     return request, OperationSpec(kind=spec.kind, frames=spec.duration,
                                   clips=tuple(path for path, _ in clips),
                                   ranges=tuple(shown for _, shown in clips), span=span)
@@ -296,7 +298,8 @@ def take_for(project: Project, entry_id: str, job_id: str, path: str,
     """A done take for ``entry_id`` from job ``job_id``; None if the item already has it.
 
     ``settings`` are the job's recorded settings; their seam figures go into the take's
-    metadata under ``seams`` (see :func:`seam_figures`). ``sound`` is what
+    metadata under ``seams`` (see :func:`seam_figures`), and a draft's recorded job under
+    ``draft`` (:func:`studio.engine_link.drafts.draft_record`). ``sound`` is what
     :func:`take_sound` found in the take's file, kept under ``sound`` when there is any.
     """
     try:
@@ -311,6 +314,11 @@ def take_for(project: Project, entry_id: str, job_id: str, path: str,
     metadata: dict[str, Any] = {"seams": figures} if figures is not None else {}
     if sound:
         metadata["sound"] = dict(sound)
+    draft = draft_record(settings)
+    if draft is not None:
+        metadata["draft"] = draft
+    # Hashed with draft as the job ran: a draft's final was made by the spec without it.
+    made_by = dataclasses.replace(generation.spec, draft=ran_as_draft(settings))
     return Take(id=new_id("take"), job_id=job_id, path=path,
-                spec_hash=serialize.spec_hash(generation.spec), status="done", created=created,
+                spec_hash=serialize.spec_hash(made_by), status="done", created=created,
                 metadata=metadata)
