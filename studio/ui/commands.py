@@ -249,3 +249,10 @@ class RemoveTrackCommand(EditCommand):
     of it back)."""
 
     edit = staticmethod(edits.remove_track)
+
+
+class SyncTakeSoundCommand(EditCommand):
+    """``edits.sync_take_sound(project, entry_id)``: the shot's linked sound becomes its active
+    take's (or goes, for a silent take)."""
+
+    edit = staticmethod(edits.sync_take_sound)

@@ -42,17 +42,17 @@ from studio.document.retakes import retake_item
 from studio.document.timebase import FrameRange
 from studio.engine_link.board import JobView
 from studio.engine_link.models import ModelBook
+from studio.engine_link.take_files import StoredTake, store_with_sound
 from studio.engine_link.takes import (
     GenerationSetupError,
     entry_of_job,
     job_id_for,
     request_for,
-    store_take,
     take_for,
-    take_sound,
 )
 from studio.ui import commands
 from studio.ui.generation.live_jobs import LiveJobs
+from studio.ui.generation.take_steps import take_steps
 from studio.ui.workers import threads
 
 if TYPE_CHECKING:
@@ -95,11 +95,6 @@ def bridge_refusal(first: TrackEntry, after: list[TrackEntry]) -> str | None:
     if not isinstance(first, (Clip, Generated)):
         return "A bridge starts from a clip or a generated shot; select one."
     return None
-
-
-def _store_with_sound(output: str, takes: Path | None) -> tuple[str, dict[str, object] | None]:
-    """Store a finished job's take in the project; with the sound its file carries."""
-    return store_take(output, takes), take_sound(output)
 
 
 class GenerationActions(QObject):
@@ -445,23 +440,22 @@ class GenerationActions(QObject):
         takes = persistence.takes_dir(session.path) if session.path is not None else None
         # Hashing, copying and probing a take for sound is disk work: off the GUI thread, then
         # back for the edit.
-        future = self._pool.submit(_store_with_sound, job.outputs[0], takes)
+        future = self._pool.submit(store_with_sound, job.outputs[0], takes)
         future.add_done_callback(
             threads.on_gui(self, lambda me, done: me._stored(entry_id, job, done)))
 
-    def _stored(self, entry_id: str, job: JobView,
-                future: Future[tuple[str, dict[str, object] | None]]) -> None:
+    def _stored(self, entry_id: str, job: JobView, future: Future[StoredTake]) -> None:
         self._storing.discard(job.id)
         session = self._session()
         if entry_of_job(job.id, session.project) != entry_id:
             return  # another project was opened meanwhile; the job shows it again on reopen
         try:
-            path, sound = future.result()
-            take = take_for(session.project, entry_id, job.id, path, job.settings, sound)
+            stored = future.result()
+            take = take_for(session.project, entry_id, job.id, stored.path, job.settings,
+                            stored.sound)
         except GenerationSetupError as exc:
             self.message.emit(str(exc))
             return
-        if take is not None and session.push(commands.AddTakeCommand(session.project, entry_id,
-                                                                     take)):
+        if take is not None and session.transact("Add take", take_steps(
+                session.project, entry_id, take, stored.media(take.id))):
             self.message.emit("A new take is ready and active.")
-

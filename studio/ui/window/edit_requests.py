@@ -11,6 +11,7 @@ from studio.ui import commands
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
 from studio.ui.generation.generation import GenerationActions
+from studio.ui.generation.take_steps import choice_steps
 from studio.ui.timeline.timeline_queries import covers, items_at
 from studio.ui.timeline.timeline_view import QtTimelineView
 from studio.ui.viewer.viewer import QtViewer
@@ -202,10 +203,15 @@ class EditRequests:
                                                   gesture=(entry_id, field), **fields))
 
     def _take_requested(self, entry_id: str, action: str, take_id: str) -> None:
+        # The shot's sound follows the take it shows (take_steps.choice_steps).
         if action == "use":
-            self.session.push(commands.ChooseTakeCommand(self.project, entry_id, take_id))
+            self.session.transact("Choose take", choice_steps(
+                self.project, entry_id,
+                commands.ChooseTakeCommand(self.project, entry_id, take_id)))
         elif action == "delete":  # the file stays in takes/, so undo brings the take back
-            self.session.push(commands.RemoveTakeCommand(self.project, entry_id, take_id))
+            self.session.transact("Delete take", choice_steps(
+                self.project, entry_id,
+                commands.RemoveTakeCommand(self.project, entry_id, take_id)))
         else:
             self.generation.generate([entry_id])
 
