@@ -1,4 +1,5 @@
-"""The inspector's spec editor: a generated entry's prompt, model, size, length, seed and steps."""
+"""The inspector's spec editor: a generated entry's prompt, model, size, length, seed, steps and
+draft switch."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -33,7 +35,7 @@ MODEL_SIZE = "Model's size"
 
 
 class SpecEditor(QObject):
-    """Prompt, negative prompt, model, frame size, duration, seed, steps and guidance.
+    """Prompt, negative prompt, model, frame size, duration, seed, steps, guidance and draft.
 
     Parameters
     ----------
@@ -81,8 +83,11 @@ class SpecEditor(QObject):
         self.guidance = QDoubleSpinBox()
         self.guidance.setRange(0.0, 50.0)
         self.guidance.setSingleStep(0.5)
+        self.draft = QCheckBox("Quick draft")
+        self.draft.setToolTip("Half the size and steps, with steps cached; a draft take can be "
+                              "made final later, at full settings with the same seed.")
         for name in ("prompt", "negative_prompt", "model", "duration", "seed", "steps",
-                     "guidance"):
+                     "guidance", "draft"):
             getattr(self, name).setObjectName(name)
         self.frame_size.setObjectName("size")
         for combo in (self.model, self.frame_size):  # long model ids must not widen the dock
@@ -94,10 +99,10 @@ class SpecEditor(QObject):
     def editors(self) -> tuple[QWidget, ...]:
         """Every widget that edits the spec, for enabling and signal blocking."""
         return (self.prompt, self.negative_prompt, self.model, self.frame_size, self.duration,
-                self.seed, self.randomise, self.steps, self.guidance)
+                self.seed, self.randomise, self.steps, self.guidance, self.draft)
 
     def add_rows(self, form: QFormLayout) -> None:
-        """Add the spec's rows, Prompt to Guidance, to the inspector's form."""
+        """Add the spec's rows, Prompt to Draft, to the inspector's form."""
         seed = QHBoxLayout()
         seed.addWidget(self.seed, 1)
         seed.addWidget(self.randomise)
@@ -109,6 +114,7 @@ class SpecEditor(QObject):
         form.addRow("Seed", seed)
         form.addRow("Steps", self.steps)
         form.addRow("Guidance", self.guidance)
+        form.addRow("Draft", self.draft)
 
     def _connect(self) -> None:
         for name in ("prompt", "negative_prompt"):
@@ -124,6 +130,7 @@ class SpecEditor(QObject):
         model_edit.editingFinished.connect(
             lambda: self._request("model_id", self.model.currentText().strip()))
         self.frame_size.activated.connect(self._size_chosen)
+        self.draft.toggled.connect(lambda on: self._request("draft", bool(on)))
         self.randomise.clicked.connect(
             lambda: self._request("seed", random.randint(0, MAX_SEED)))
 
@@ -183,6 +190,7 @@ class SpecEditor(QObject):
         self.seed.setValue(spec.seed)
         self.steps.setValue(spec.steps)
         self.guidance.setValue(spec.guidance)
+        self.draft.setChecked(spec.draft)
 
     def commit(self) -> None:
         """Ask for what the text fields hold but have not sent: a line edit finishes only on

@@ -1,8 +1,10 @@
-"""The inspector's takes list: a generated entry's takes with thumbnails, to use, delete or redo.
+"""The inspector's takes list: a generated entry's takes with thumbnails, to use, delete or redo,
+and a draft take to make final (its button, or the list's right-click menu).
 
-Each row also shows the worst seam jump and colour drift the engine measured at the take's
-joins (windows of a long shot, the source clips of an operation), red when a jump is above
-:data:`SEAM_LIMIT` times the take's median frame change, where a seam starts to show.
+A draft take's row says "draft" and its tooltip how it ran. Each row also shows the worst seam
+jump and colour drift the engine measured at the take's joins (windows of a long shot, the
+source clips of an operation), red when a jump is above :data:`SEAM_LIMIT` times the take's
+median frame change, where a seam starts to show.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
+from PySide6.QtGui import QAction, QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.document.model import Generation, Take
+from studio.engine_link.drafts import is_draft
 
 TAKE_ICON = QSize(64, 36)
 #: A take's thumbnail: (take, frame of it, (width, height)) -> pixmap, or None until made.
@@ -48,6 +51,17 @@ def seam_note(take: Take) -> tuple[str, str, bool] | None:
     return f"seam {jump:.1f}x, drift {drift:.1f}", tip, over
 
 
+def draft_note(take: Take) -> str:
+    """What a draft take's tooltip says of how it ran; "" for a take that is no draft."""
+    if not is_draft(take):
+        return ""
+    run = take.metadata["draft"].get("run")
+    if not isinstance(run, dict) or not {"width", "height", "steps"} <= set(run):
+        return "A draft; Make Final makes it at full settings."
+    return (f"A draft made at {run['width']}x{run['height']} with {run['steps']} steps; Make "
+            "Final makes it at full settings with the same seed.")
+
+
 class TakesList(QObject):
     """The takes of one generated entry, the active one marked, and Use/Delete/Generate Again.
 
@@ -61,7 +75,8 @@ class TakesList(QObject):
     Signals
     -------
     take_requested(str action, str take_id)
-        ``use`` a take (make it active), ``delete`` it, or ``requeue`` (take_id "") the entry.
+        ``use`` a take (make it active), ``delete`` it, ``final`` (make a draft take's final),
+        or ``requeue`` (take_id "") the entry.
     take_selected(str take_id, bool active)
         A take was selected in the list ("" when none), and whether it is the chosen one.
     """
@@ -78,9 +93,19 @@ class TakesList(QObject):
         self.list.setObjectName("takes")
         self.list.setIconSize(TAKE_ICON)
         self.buttons = {name: QPushButton(title) for name, title in (
-            ("use", "Use Take"), ("delete", "Delete Take"), ("requeue", "Generate Again"))}
+            ("use", "Use Take"), ("delete", "Delete Take"), ("final", "Make Final"),
+            ("requeue", "Generate Again"))}
+        self.buttons["final"].setToolTip("Make the selected draft again at full size and steps, "
+                                         "with the same seed, as a new take.")
         for action, button in self.buttons.items():
             button.clicked.connect(lambda _c=False, a=action: self._take_action(a))
+        # The list's right-click menu offers the same take actions as the buttons.
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.menu: dict[str, QAction] = {}
+        for action in ("use", "final", "delete"):
+            item = self.menu[action] = QAction(self.buttons[action].text(), self.list)
+            item.triggered.connect(lambda _c=False, a=action: self._take_action(a))
+            self.list.addAction(item)
         self.list.currentItemChanged.connect(lambda *_: self.row_changed())
 
     def add_rows(self, form: QFormLayout) -> None:
@@ -98,12 +123,14 @@ class TakesList(QObject):
             return
         for number, take in enumerate(generation.takes, 1):
             active = take.id == generation.active_take_id
-            text = (f"{'● ' if active else '  '}Take {number}: {take.status}, "
+            text = (f"{'● ' if active else '  '}Take {number}"
+                    f"{' (draft)' if is_draft(take) else ''}: {take.status}, "
                     f"{take.created.replace('T', ' ').rstrip('Z')}")
             note = seam_note(take)
             row = QListWidgetItem(text if note is None else f"{text}; {note[0]}")
             row.setData(Qt.ItemDataRole.UserRole, take.id)
-            row.setToolTip(take.path if note is None else f"{take.path}\n{note[1]}")
+            tips = [take.path, draft_note(take), note[1] if note is not None else ""]
+            row.setToolTip("\n".join(tip for tip in tips if tip))
             if note is not None and note[2]:
                 row.setForeground(QBrush(SEAM_RED))
             self.list.addItem(row)
@@ -151,5 +178,10 @@ class TakesList(QObject):
         self.buttons["delete"].setEnabled(generation is not None and selected)
         self.buttons["requeue"].setEnabled(generation is not None)
         take_id = self.selected_take() or ""
+        take = next((t for t in generation.takes if t.id == take_id), None) \
+            if generation is not None else None
+        self.buttons["final"].setEnabled(take is not None and is_draft(take))
+        for action, item in self.menu.items():
+            item.setEnabled(self.buttons[action].isEnabled())
         self.take_selected.emit(take_id, generation is not None
                                 and take_id == generation.active_take_id)

@@ -10,6 +10,7 @@ from studio.document.model import Clip, Gap, Generated, Item, Still
 from studio.ui import commands
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
+from studio.ui.generation.finals import make_final
 from studio.ui.generation.generation import GenerationActions
 from studio.ui.generation.take_steps import choice_steps
 from studio.ui.timeline.timeline_queries import covers, items_at
@@ -34,7 +35,8 @@ class EditRequests:
     timeline, media_list, inspector
         The views whose requests are followed.
     generation
-        Queues a take when the inspector asks for one again, and adds pins.
+        Queues a take when the inspector asks for one again (or a draft's final), and adds
+        pins.
     viewer
         Shows a take selected in the inspector.
     message
@@ -212,6 +214,8 @@ class EditRequests:
             self.session.transact("Delete take", choice_steps(
                 self.project, entry_id,
                 commands.RemoveTakeCommand(self.project, entry_id, take_id)))
+        elif action == "final":
+            make_final(self.generation, entry_id, take_id)
         else:
             self.generation.generate([entry_id])
 
