@@ -6,7 +6,8 @@ While :class:`~studio.ui.viewer.viewer.Playback` plays at an audible speed
 the output what it takes every few milliseconds, and gives the playback its clock: the frame of
 the sample being heard. An edit while playing (a track muted) is mixed from the next sample
 not yet written. With no audio output (no device, or QtMultimedia missing a system library) the
-picture plays on the wall clock and the status bar says so once.
+picture plays on the wall clock and the status bar says so once. While stopped, moving the
+playhead plays short snippets (:mod:`~studio.ui.viewer.scrub_sound`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QObject, QTimer
+from PySide6.QtCore import QElapsedTimer, QObject, QTimer, SignalInstance
 
 from studio.document.model import Project
 from studio.errors import StudioError
 from studio.render.preview import snapshot
 from studio.ui.subscriptions import Subscriptions
+from studio.ui.viewer.scrub_sound import ScrubSound
 from studio.ui.viewer.sound_feed import AudioSink, SoundFeed, audible
 from studio.ui.viewer.viewer import Playback, follow_edits
 from studio.ui.workers import threads
@@ -150,16 +152,24 @@ class SoundPlayer(QObject):
         self._pump.setInterval(PUMP_MS)
         self._pump.timeout.connect(self._feed)
         self._last_played = (-1, QElapsedTimer())  # the output's clock, and since when
+        #: Snippets at the playhead while stopped, through an output opened as playback's is.
+        self.scrub = ScrubSound(self._open, lambda: self.playback.playing, message, self)
         threads.install()
         playback.origin_moved.connect(self._start)
         playback.state_changed.connect(self._speed_changed)
 
-    def set_project(self, project: Project, folder: Path) -> None:
-        """Play ``project``'s sound (media paths relative to ``folder``), following its edits."""
+    def set_project(self, project: Project, folder: Path,
+                    playhead: SignalInstance | None = None) -> None:
+        """Play ``project``'s sound (media paths relative to ``folder``), following its edits;
+        each move that ``playhead`` (the timeline's ``playhead_moved``) reports while stopped
+        plays a snippet."""
         self.stop()
         self._subscriptions.clear()
         self.project, self.folder = project, folder
         follow_edits(self._subscriptions, project, self._edited)
+        self.scrub.set_project(project, folder)
+        if playhead is not None:
+            playhead.connect(self.scrub.moved)
 
     def _speed_changed(self, speed: float) -> None:
         if speed == 0:
@@ -172,6 +182,7 @@ class SoundPlayer(QObject):
 
     def _start(self, origin: int) -> None:
         self.stop()
+        self.scrub.close()
         speed = self.playback.speed
         if self.project is None or not audible(speed):
             return
@@ -239,4 +250,5 @@ class SoundPlayer(QObject):
     def shutdown(self) -> None:
         """Stop and stop following the document."""
         self.stop()
+        self.scrub.shutdown()
         self._subscriptions.clear()

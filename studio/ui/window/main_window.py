@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
         self.outline.selection_changed.connect(self._selected)
         self.timeline.playhead_moved.connect(self.viewer.show_frame)
         self.viewer.set_project(session.project, session.folder)
-        self.sound.set_project(session.project, session.folder)
+        self.sound.set_project(session.project, session.folder, self.timeline.playhead_moved)
         self.proxies.attach(session.project, session.folder)
         self.inspector.set_models(self.models)
         session.message.connect(message)
