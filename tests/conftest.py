@@ -29,7 +29,8 @@ SLOW_PATHS = ("tests/engine/service/", "tests/engine/mini/test_train.py",
               "tests/engine/operations/test_hunyuan15_operations.py",
               "tests/studio/engine_link/test_real_engine.py",
               "tests/studio/ui/generation/test_engine_bridge.py", "tests/test_typing.py",
-              "tests/test_boundaries.py", "tests/engine/cluster/test_cluster.py")
+              "tests/test_boundaries.py", "tests/engine/cluster/test_cluster.py",
+              "tests/engine/cluster/test_head_loss.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

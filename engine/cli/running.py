@@ -37,18 +37,23 @@ def status() -> int:
     """Say whether the engine runs and what it is doing; 3 when it is not running."""
     try:
         with Control(timeout=10) as control:
-            jobs = control.request(p.ListJobs(id=control.next_id()))["jobs"]
+            reply = control.request(p.ListJobs(id=control.next_id()))
             version = control.hello.get("engine_version")
     except ControlError as exc:
         if exc.code != "unavailable":
             raise
         print("The engine is not running; start it with `frameloom-engine serve`.")
         return NO_ENGINE
+    jobs = reply["jobs"]
     running = [j for j in jobs if j["state"] == "running"]
     queued = sum(j["state"] == "queued" for j in jobs)
     doing = f"running {running[0]['id']}" if running else "idle"
     where = p.endpoint_file(p.default_runtime_dir())
     print(f"The engine {version} is running ({where}): {doing}, {queued} job(s) queued.")
+    if reply.get("cluster") == "unreachable":
+        print(f"Cluster: unreachable, {queued} job(s) waiting for its head to answer again.")
+    elif reply.get("cluster"):
+        print(f"Cluster: {reply['cluster']}.")
     return 0
 
 

@@ -335,7 +335,9 @@ class Removed(Message):
 class Heartbeat(Message):
     """The engine is alive; not logged, so ``seq`` is the newest logged event's.
 
-    VRAM figures in bytes are None where there is no GPU.
+    VRAM figures in bytes are None where there is no GPU. ``cluster`` is None for the local
+    worker, else the Ray cluster's state: ``connected``, or ``unreachable`` while its head is
+    gone (queued and interrupted jobs then wait for it).
     """
 
     seq: int
@@ -343,6 +345,7 @@ class Heartbeat(Message):
     queue_length: int
     vram_used: int | None = None
     vram_total: int | None = None
+    cluster: str | None = None
 
 
 def encode(message: Message) -> bytes:

@@ -1,83 +1,37 @@
 """Runs the queue on a Ray cluster: one actor per GPU slot, several jobs at once.
 
 The engine stays the front door: jobs come in through its socket and live in its SQLite store;
-this scheduler hands each to an idle :class:`engine.cluster.actor.SlotActor`, streams its
-progress and previews into the store's event log, and writes and verifies the returned take
-under its final name, as for a local job. A slot whose actor or node dies is replaced, and its
-job is interrupted and queued again, at most ``max_tries`` times in all.
+this scheduler hands each to an idle slot of its cluster driver (:mod:`engine.cluster.driver`,
+a child process that is Ray's driver, since a Ray driver dies with its head), records the
+progress and previews the driver relays, and writes and verifies the returned take under its
+final name, as for a local job. A slot whose actor or node dies is replaced by the driver, and
+its job is interrupted and queued again, at most ``max_tries`` times in all. When the driver
+ends (the head went away), the running jobs are queued again, the cluster is ``unreachable``
+in the engine's heartbeats, and a new driver is started with backoff until the head is back.
 """
 
 from __future__ import annotations
 
 import asyncio
-import socket
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from engine.cluster.actor import SlotActor
+from engine.cluster.connect import ClusterError
 from engine.cluster.inputs import pack_inputs
+from engine.cluster.process import DriverProcess
 from engine.jobs.store import Job, JobStore
 from engine.models.catalog import catalog_entry
-from engine.output.record import map_strings
-from engine.output.video import count_frames
 from engine.protocol.files import atomic_output
-from engine.service.scheduler import Scheduler, output_path, outputs_dir
+from engine.service.scheduler import Scheduler, output_path
+from engine.service.takes import write_take
 from engine.worker.child import preview_path
 
+__all__ = ["MAX_TRIES", "ClusterError", "ClusterScheduler", "Slot", "node_label"]
+
 MAX_TRIES = 3
-WATCH_S = 5.0  # how often the cluster's GPUs are counted, for nodes that join later
-_CONNECT_TIMEOUT_S = 5.0
-
-
-class ClusterError(Exception):
-    """The engine cannot use the cluster; the message is one sentence with what to do."""
-
-
-def connect(address: str) -> bool:
-    """Join the Ray cluster at ``address`` (``auto``: the one running on this machine).
-
-    Returns True when this call connected (False: this process had already joined one).
-
-    Raises
-    ------
-    ClusterError
-        If Ray is not installed or no cluster answers there.
-    """
-    try:
-        import ray
-    except ImportError:
-        raise ClusterError("Ray is not installed, so the engine cannot use a cluster; install "
-                           "it with: pip install 'frameloom[cluster]'.") from None
-    if ray.is_initialized():
-        return False
-    if address != "auto":
-        host, _, port = address.rpartition(":")
-        if not host or not port.isdigit():
-            raise ClusterError(f"The cluster address {address!r} is not HOST:PORT (the head's "
-                               "GCS port, 6379 by default) or auto.")
-        try:  # a quick check first: ray.init retries a dead address for a minute
-            socket.create_connection((host, int(port)), _CONNECT_TIMEOUT_S).close()
-        except OSError as exc:
-            raise ClusterError(f"No Ray cluster answers at {address} ({exc.strerror or exc}); "
-                               "start one there with 'ray start --head' or fix the "
-                               "address.") from None
-    try:
-        ray.init(address=address, namespace="frameloom", log_to_driver=False,
-                 logging_level="warning")
-    except ConnectionError as exc:
-        if address == "auto":
-            raise ClusterError("No Ray cluster runs on this machine (--cluster auto); start one "
-                               "with 'ray start --head' or give its HOST:PORT.") from None
-        raise ClusterError(f"The engine could not join the Ray cluster at {address}: "
-                           f"{_sentence(exc)}") from None
-    except (RuntimeError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ClusterError(f"The engine could not join the Ray cluster at {address}: "
-                           f"{first[:200]}") from None
-    return True
+RECONNECT_S = (1.0, 10.0)  # the first wait before starting a new driver, and the longest
 
 
 def node_label(info: Mapping[str, Any] | None) -> str | None:
@@ -90,10 +44,9 @@ def node_label(info: Mapping[str, Any] | None) -> str | None:
 
 @dataclass(eq=False)
 class Slot:
-    """One actor holding one GPU (or ``gpus`` of one); ``info`` is None until it is placed."""
+    """One GPU slot of the driver; ``info`` is None until its actor is placed and loaded."""
 
     index: int
-    actor: Any
     info: dict[str, Any] | None = None
     job: str | None = None
     models: set[str] = field(default_factory=set)
@@ -126,58 +79,43 @@ class ClusterScheduler(Scheduler):
         super().__init__(store, notify, cancel_grace_s=cancel_grace_s,
                          preview_every_s=preview_every_s, worker_env=worker_env)
         self.address = address
-        self.gpus_per_slot = gpus_per_slot
         self.max_tries = max_tries
-        self.torch_threads = torch_threads
-        self.poll_s = poll_s
+        self.options = {"address": address, "gpus_per_slot": gpus_per_slot, "slots": slots,
+                        "worker_env": dict(self.worker_env), "torch_threads": torch_threads,
+                        "cancel_grace_s": cancel_grace_s, "poll_s": poll_s}
         self.slots: list[Slot] = []
-        self._wanted_slots = slots
+        self.driver: DriverProcess | None = None
+        self.cluster_state = "connecting"  # until the first driver has joined
         self._running: dict[str, Slot] = {}
-        self._jobs: set[asyncio.Task[Any]] = set()
-        self._owns_ray = False
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
     def busy(self) -> bool:
         """Whether any job is running."""
         return bool(self._running)
 
-    def placement(self, job_id: str) -> str | None:
-        """The Ray node id running ``job_id``, or None when it is not running here."""
-        slot = self._running.get(job_id)
-        return slot.info["node"] if slot is not None and slot.info else None
-
-    def start_cluster(self) -> None:
-        """Join the cluster and start one actor per slot (they load in the background).
+    async def start_cluster(self) -> None:
+        """Start the driver and wait until it has joined the cluster (its actors then load in
+        the background).
 
         Raises
         ------
         ClusterError
             If the cluster cannot be joined or has no GPU for a slot.
         """
-        import ray
+        self.driver = await self._new_driver()
 
-        self._owns_ray = connect(self.address)
-        gpus = float(ray.cluster_resources().get("GPU", 0.0))
-        count = self._wanted_slots or int(gpus // self.gpus_per_slot)
-        if count < 1:
-            raise ClusterError(f"The Ray cluster at {self.address} has {gpus:g} GPU(s), fewer "
-                               f"than one slot needs ({self.gpus_per_slot:g}); add a GPU node "
-                               "with 'ray start --address HEAD:6379 --num-gpus 1'.")
-        self.slots = [Slot(index, self._new_actor()) for index in range(count)]
-
-    def _new_actor(self) -> Any:
-        import ray
-
-        remote = ray.remote(SlotActor).options(
-            num_gpus=self.gpus_per_slot, num_cpus=0, max_concurrency=4, max_restarts=0)
-        return remote.remote(dict(self.worker_env), self.torch_threads)
+    async def _new_driver(self) -> DriverProcess:
+        driver = DriverProcess(self.worker_env)
+        await driver.connect(self.options)
+        self.slots, self.cluster_state = [], "connected"
+        self.notify()
+        return driver
 
     async def run(self) -> None:
-        """Hand queued jobs to idle placed actors until :meth:`stop`."""
-        for slot in self.slots:
-            self._spawn(self._await_ready(slot, slot.actor))
-        if self._wanted_slots is None:
-            self._spawn(self._watch_gpus())
+        """Follow the driver, starting a new one when it ends, and hand queued jobs to idle
+        placed slots until :meth:`stop`."""
+        self._spawn(self._follow())
         while not self._stopping:
             self._wake.clear()
             self._dispatch()
@@ -185,157 +123,155 @@ class ClusterScheduler(Scheduler):
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
-        self._jobs.add(task)
-        task.add_done_callback(self._jobs.discard)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-    async def _await_ready(self, slot: Slot, actor: Any) -> None:
-        """Wait until the actor is placed and has loaded torch; it takes jobs from then on."""
-        try:
-            info = await _result(actor.ready.remote())
-        except Exception as exc:
-            print(f"frameloom-engine: cluster slot {slot.index} did not start ({_sentence(exc)})"
-                  "; trying again in 5 s.", file=sys.stderr, flush=True)
-            await asyncio.sleep(5.0)
-            if slot.actor is actor and not self._stopping:
-                slot.actor = self._new_actor()
-                self._spawn(self._await_ready(slot, slot.actor))
-            return
-        if slot.actor is actor:
-            slot.info = info
-            print(f"frameloom-engine: cluster slot {slot.index} ready on {info['host']} (node "
-                  f"{str(info['node'])[:12]}, {info['device']}).", file=sys.stderr, flush=True)
+    async def _follow(self) -> None:
+        while not self._stopping:
+            driver = self.driver
+            while driver is not None and (message := await driver.receive()) is not None:
+                self._on_message(message)
+            if self._stopping:
+                return
+            if driver is not None:
+                self._driver_lost(driver)
+            self.driver = await self._reconnect()
             self.wake()
 
-    async def _watch_gpus(self) -> None:
-        """Add a slot for each GPU beyond the slots there are (a node that joined later); a
-        node that comes back instead places the replacement waiting for its GPU."""
-        import ray
+    def _driver_lost(self, driver: DriverProcess) -> None:
+        """The driver ended (its head went away, or it crashed): every running job is queued
+        again (the engine writes a take only once all its bytes are back, so none is
+        half-written), and the cluster is unreachable until a new driver joins it."""
+        last = driver.stderr_tail[-1] if driver.stderr_tail else "no log output"
+        last = last.removeprefix("frameloom-engine: ").rstrip(".")[:200]
+        reason = f"The engine lost the Ray cluster at {self.address} ({last})."
+        for job_id in list(self._running):
+            if job_id in self._cancelling:
+                self.store.mark_cancelled(job_id)
+            else:
+                self.store.interrupt(job_id, reason, requeue=True)
+        print(f"frameloom-engine: {reason} {len(self._running)} running job(s) queued again; "
+              "jobs wait until the cluster answers.", file=sys.stderr, flush=True)
+        self._running.clear()
+        self._cancelling.clear()
+        self.slots, self.driver, self.cluster_state = [], None, "unreachable"
+        self.notify()
 
+    async def _reconnect(self) -> DriverProcess | None:
+        """A new driver once the cluster answers again (waits doubling up to 10 s); None
+        when the engine stops first."""
+        delay, said = RECONNECT_S[0], ""
         while not self._stopping:
-            await asyncio.sleep(WATCH_S)
+            await asyncio.sleep(delay)
+            if self._stopping:
+                return None
             try:
-                resources = await asyncio.to_thread(ray.cluster_resources)
-            except Exception:
-                continue  # the head is unreachable just now; count again later
-            for _ in range(int(float(resources.get("GPU", 0.0)) // self.gpus_per_slot)
-                           - len(self.slots)):
-                slot = Slot(len(self.slots), self._new_actor())
-                self.slots.append(slot)
-                print(f"frameloom-engine: the cluster has a new GPU; starting slot {slot.index}.",
-                      file=sys.stderr, flush=True)
-                self._spawn(self._await_ready(slot, slot.actor))
+                driver = await self._new_driver()
+            except ClusterError as exc:
+                if str(exc) != said:
+                    print(f"frameloom-engine: the cluster is still unreachable: {exc} Trying "
+                          "again with backoff.", file=sys.stderr, flush=True)
+                said, delay = str(exc), min(2 * delay, RECONNECT_S[1])
+                continue
+            print(f"frameloom-engine: the Ray cluster at {self.address} answers again; jobs "
+                  "resume once its slots are ready.", file=sys.stderr, flush=True)
+            return driver
+        return None
+
+    def _on_message(self, message: dict[str, Any]) -> None:
+        kind, job_id = message["ev"], message.get("job_id")
+        if kind == "slot_ready":
+            index = int(message["slot"])
+            while len(self.slots) <= index:
+                self.slots.append(Slot(len(self.slots)))
+            self.slots[index].info = message["info"]
+            self.wake()
+        elif kind == "slot_down":
+            slot = self.slots[int(message["slot"])]
+            slot.info, slot.models = None, set()
+        elif kind == "report" and job_id in self._running:
+            self._record(str(job_id), message["report"])
+        elif kind in ("final", "lost", "error") and job_id in self._running:
+            self._settle(str(job_id), message)
 
     def _dispatch(self) -> None:
         """Start queued jobs, in queue order, on idle placed slots; a slot that already holds
         the job's model is preferred."""
+        driver = self.driver
         free = [slot for slot in self.slots if slot.info is not None and slot.job is None]
         for job in self.store.list(["queued"]):
-            if not free:
+            if not free or driver is None:
                 return
             model = str(job.request.get("model_id"))
             slot = next((s for s in free if model in s.models), free[0])
-            free.remove(slot)
-            slot.job = job.id
-            self._running[job.id] = slot
-            self.store.mark_running(job.id, node=node_label(slot.info))
-            node = slot.info["node"] if slot.info else "?"
-            print(f"frameloom-engine: job {job.id} runs on cluster slot {slot.index} (node "
-                  f"{node}).", file=sys.stderr, flush=True)
-            self.notify()
-            self._spawn(self._run_on(slot, job))
-
-    async def _run_on(self, slot: Slot, job: Job) -> None:
-        import ray
-
-        job_id, actor = job.id, slot.actor
-        try:
             try:
                 inputs = pack_inputs(job.request)
             except OSError as exc:
-                self._finish_failed(job_id, "missing_media", f"An input of the job cannot be "
+                self._finish_failed(job.id, "missing_media", f"An input of the job cannot be "
                                     f"read: {exc.strerror or exc} ({exc.filename}).",
                                     "Relink or re-import it, then submit the job again.")
-                return
-            run = asyncio.ensure_future(_result(actor.run.remote(
-                job_id, job.request, inputs, output_path(job_id).name, self.preview_every_s)))
-            while not run.done():
-                await asyncio.wait({run}, timeout=self.poll_s)
-                await self._drain(actor, job_id)
-            try:
-                final = run.result()
-            except ray.exceptions.RayActorError as exc:
-                self._slot_lost(slot, actor, job_id, exc)
-                return
-            except ray.exceptions.RayError as exc:
-                self._finish_failed(job_id, "internal", "The job failed on the cluster with "
-                                    f"an unexpected error: {_sentence(exc)}",
-                                    "See the engine log and the Ray logs of the node.")
-                return
-            if final.get("ev") == "done":
-                final = self._write_take(job_id, final)
-                slot.models.add(str(job.request.get("model_id")))
+                self.notify()
+                continue
+            free.remove(slot)
+            self._start(driver, slot, job, inputs)
+
+    def _start(self, driver: DriverProcess, slot: Slot, job: Job,
+               inputs: dict[str, bytes]) -> None:
+        slot.job = job.id
+        self._running[job.id] = slot
+        self.store.mark_running(job.id, node=node_label(slot.info))
+        node = slot.info["node"] if slot.info else "?"
+        print(f"frameloom-engine: job {job.id} runs on cluster slot {slot.index} (node "
+              f"{node}).", file=sys.stderr, flush=True)
+        self.notify()
+        self._spawn(driver.send({"op": "run", "slot": slot.index, "job_id": job.id,
+                                 "request": job.request, "inputs": inputs,
+                                 "output_name": output_path(job.id).name,
+                                 "preview_every_s": self.preview_every_s}))
+
+    def _record(self, job_id: str, report: dict[str, Any]) -> None:
+        """Record a progress or preview report (a preview's JPEG comes as bytes)."""
+        if report.get("ev") == "preview":
+            path = preview_path(job_id, int(report["step"]))
+            with atomic_output(path) as temp:
+                temp.write_bytes(report.pop("jpeg"))
+            report["path"] = str(path)
+        if report.get("job_id") == job_id and not self._stopping:
+            self._apply(job_id, report)
+
+    def _settle(self, job_id: str, message: dict[str, Any]) -> None:
+        """A job's run ended on its slot: done (the take written here), failed, cancelled, or
+        its actor lost."""
+        slot = self._running.pop(job_id)
+        if slot.job == job_id:
+            slot.job = None
+        try:
             if self._stopping:
-                return
-            self._apply(job_id, final)
+                return  # the job stays running; the server marks it interrupted on the way out
+            if message["ev"] == "lost":
+                self._slot_lost(job_id, str(message["reason"]))
+            elif message["ev"] == "error":
+                self._finish_failed(job_id, "internal", "The job failed on the cluster with "
+                                    f"an unexpected error: {message['reason']}",
+                                    "See the engine log and the Ray logs of the node.")
+            else:
+                final = message["report"]
+                job = self.store.get(job_id)
+                if final.get("ev") == "done":
+                    final = write_take(job_id, final)
+                    slot.models.add(str(job.request.get("model_id") if job else None))
+                self._apply(job_id, final)
         finally:
-            if slot.job == job_id:
-                slot.job = None
-            self._running.pop(job_id, None)
             self._cancelling.discard(job_id)
             self.notify()
             self.wake()
 
-    async def _drain(self, actor: Any, job_id: str) -> None:
-        """Record the actor's progress and previews so far (a dead actor has none to give)."""
-        try:
-            reports = await _result(actor.drain.remote())
-        except Exception:
-            return  # the run's own result says what happened
-        for report in reports:
-            if report.get("ev") == "preview":
-                path = preview_path(job_id, int(report["step"]))
-                with atomic_output(path) as temp:
-                    temp.write_bytes(report.pop("jpeg"))
-                report["path"] = str(path)
-            if report.get("job_id") == job_id and not self._stopping:
-                self._apply(job_id, report)
-
-    def _write_take(self, job_id: str, final: dict[str, Any]) -> dict[str, Any]:
-        """Write the returned files under their final names, each decoded before it counts;
-        the report then names the engine's files and inputs, or is a failure."""
-        back: dict[str, str] = final.pop("inputs", {})
-        written: list[str] = []
-        try:
-            for name, data in final.pop("files").items():
-                target = outputs_dir() / Path(name).name
-                with atomic_output(target, suffix=".partial") as temp:
-                    temp.write_bytes(data)
-                    if count_frames(temp) < 1:
-                        raise ValueError("it has no frames")
-                written.append(str(target))
-        except Exception as exc:
-            for path in written:
-                Path(path).unlink(missing_ok=True)
-            return {"ev": "failed", "job_id": job_id, "code": "output_failed",
-                    "message": f"The take came back from the cluster but could not be written "
-                               f"or decoded: {_sentence(exc)}",
-                    "hint": "Check that the disk has free space, then try again."}
-        return {**final, "outputs": written,
-                "settings": map_strings(final["settings"], lambda s: back.get(s, s))}
-
-    def _slot_lost(self, slot: Slot, actor: Any, job_id: str, exc: Exception) -> None:
-        """The slot's actor died (its node went away, a crash, a kill for cancel): replace it,
-        then settle the job: cancelled, queued again, or failed after ``max_tries``."""
-        if slot.actor is actor and not self._stopping:
-            slot.info, slot.models = None, set()
-            slot.actor = self._new_actor()
-            self._spawn(self._await_ready(slot, slot.actor))
-        if self._stopping:
-            return  # the job stays running; the server marks it interrupted on the way out
+    def _slot_lost(self, job_id: str, reason: str) -> None:
+        """The job's actor died (its node went away, a crash, a kill for cancel): cancelled,
+        queued again, or failed after ``max_tries``."""
         if job_id in self._cancelling:
             self.store.mark_cancelled(job_id)
             return
-        reason = _sentence(exc)
         job = self.store.get(job_id)
         tries = job.attempts if job is not None else self.max_tries
         if tries < self.max_tries:
@@ -369,51 +305,21 @@ class ClusterScheduler(Scheduler):
         return job_id in self._running
 
     async def cancel_running(self, job_id: str) -> None:
-        """Raise the job's cancel flag on its actor; kill the actor if the step outlasts the
-        grace (a new one takes the slot)."""
-        import ray
-
-        slot = self._running.get(job_id)
-        if slot is None:
-            return
-        actor = slot.actor
-        try:
-            await _result(actor.cancel.remote(job_id))
-        except ray.exceptions.RayActorError:
-            return  # already gone: the run's result settles the job
-        await asyncio.sleep(self.cancel_grace_s)
-        if self._running.get(job_id) is slot and slot.actor is actor \
-                and job_id in self._cancelling:
-            print(f"frameloom-engine: job {job_id} did not stop within {self.cancel_grace_s:g} s "
-                  "of being cancelled; killing its cluster actor.", file=sys.stderr, flush=True)
-            ray.kill(actor, no_restart=True)
+        """Ask the driver to raise the job's cancel flag on its actor; the driver kills the
+        actor if the step outlasts the grace (a new one takes the slot)."""
+        if job_id in self._running and self.driver is not None:
+            await self.driver.send({"op": "cancel", "job_id": job_id})
 
     async def stop(self) -> None:
-        """Stop: every actor is killed, running jobs are left to be interrupted by the server."""
-        import ray
-
+        """Stop: the driver ends (killing its actors); running jobs are left to be
+        interrupted by the server."""
         self._stopping = True
         self._wake.set()
-        for slot in self.slots:
-            try:
-                ray.kill(slot.actor, no_restart=True)
-            except Exception:
-                pass  # already gone with its node
-        tasks = list(self._jobs)
+        driver, self.driver = self.driver, None
+        if driver is not None:
+            await driver.stop()
+        tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=5.0)
-        if self._owns_ray:
-            ray.shutdown()
-
-
-async def _result(ref: Any) -> Any:
-    """Await a Ray object ref from asyncio without blocking the loop."""
-    return await asyncio.wrap_future(ref.future())
-
-
-def _sentence(exc: BaseException) -> str:
-    """An exception's first line, short enough for one sentence."""
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200].rstrip(".") + "."

@@ -74,6 +74,7 @@ class Scheduler:
         self.worker: WorkerProcess | None = None
         self.running_job: str | None = None
         self.vram: dict[str, Any] = {"vram_used": None, "vram_total": None}
+        self.cluster_state: str | None = None  # a cluster's: connecting, connected, unreachable
         self._wake = asyncio.Event()
         self._cancelling: set[str] = set()
         self._oom_streak = 0

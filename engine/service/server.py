@@ -127,7 +127,7 @@ class EngineServer:
                 options = {"cancel_grace_s": grace, "preview_every_s": previews,
                            "worker_env": worker_env, **self.cluster}
                 cluster = ClusterScheduler(self.store, self.notifier.notify, **options)
-                cluster.start_cluster()
+                await cluster.start_cluster()
                 self.scheduler = cluster
             if p.use_tcp():
                 self._server = await asyncio.start_server(
@@ -281,7 +281,9 @@ class EngineServer:
                 self._spawn(scheduler.cancel_running(message.job_id))
             return {"state": state}
         if isinstance(message, p.ListJobs):
-            return {"jobs": [_job_dict(job) for job in store.list()]}
+            cluster = scheduler.cluster_state
+            return {"jobs": [_job_dict(job) for job in store.list()],
+                    **({"cluster": cluster} if cluster is not None else {})}
         if isinstance(message, p.GetJob):
             return {"job": _job_dict(self._known(message.job_id))}
         if isinstance(message, p.Subscribe):
@@ -370,6 +372,7 @@ class EngineServer:
             if loop.time() >= next_beat:
                 await send(p.Heartbeat(seq=cursor, busy=self.scheduler.busy,
                                        queue_length=len(self.store.list(["queued"])),
+                                       cluster=self.scheduler.cluster_state,
                                        **self.scheduler.vram))
                 next_beat = loop.time() + self.heartbeat_s
             # asyncio.timeout rather than wait_for: on Python 3.11 wait_for can swallow the

@@ -57,12 +57,7 @@ class WorkerProcess:
         WorkerStartError
             If the child exits or stays silent before it is ready.
         """
-        # Same process group as the server: killing the engine's group kills its worker too.
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "engine.worker.child", stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=self._env,
-            limit=1 << 20)
-        self._stderr_task = asyncio.create_task(self._forward_stderr())
+        await self._spawn("engine.worker.child")
         try:
             report = await asyncio.wait_for(self.receive(), timeout)
         except TimeoutError:
@@ -73,6 +68,15 @@ class WorkerProcess:
             raise WorkerStartError(f"The engine's worker process did not start ({last}).")
         self.ready = report
         return report
+
+    async def _spawn(self, module: str) -> None:
+        """Start ``python -m module`` with pipes for stdin, stdout and stderr (forwarded)."""
+        # Same process group as the server: killing the engine's group kills its child too.
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", module, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=self._env,
+            limit=1 << 20)
+        self._stderr_task = asyncio.create_task(self._forward_stderr())
 
     async def _forward_stderr(self) -> None:
         assert self._process is not None and self._process.stderr is not None
@@ -86,11 +90,15 @@ class WorkerProcess:
         if not self.alive or self._process is None or self._process.stdin is None:
             return False
         try:
-            self._process.stdin.write(json.dumps(dict(command)).encode() + b"\n")
+            self._process.stdin.write(self._encode(command))
             await self._process.stdin.drain()
         except (BrokenPipeError, ConnectionResetError):
             return False
         return True
+
+    def _encode(self, command: Mapping[str, Any]) -> bytes:
+        """One command as the child reads it: a JSON line."""
+        return json.dumps(dict(command)).encode() + b"\n"
 
     async def receive(self) -> dict[str, Any] | None:
         """The next report, or None once the worker has exited (its channel closed)."""
@@ -102,10 +110,7 @@ class WorkerProcess:
             except (ValueError, asyncio.LimitOverrunError):
                 continue  # an oversized report is a worker bug; skip it rather than die
             if not line:
-                await self._process.wait()
-                if self._stderr_task is not None:  # so the last log lines are in stderr_tail
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(asyncio.shield(self._stderr_task), 2.0)
+                await self._reap()
                 return None
             try:
                 report = json.loads(line)
@@ -113,6 +118,14 @@ class WorkerProcess:
                 continue
             if isinstance(report, dict):
                 return report
+
+    async def _reap(self) -> None:
+        """Wait for the exited child and for its last log lines to reach ``stderr_tail``."""
+        assert self._process is not None
+        await self._process.wait()
+        if self._stderr_task is not None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._stderr_task), 2.0)
 
     async def kill(self) -> None:
         """Kill the child at once (SIGKILL) and reap it."""

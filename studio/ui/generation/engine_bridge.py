@@ -42,6 +42,10 @@ class EngineBridge(QObject):
         skipping job ids it already has.
     request_failed(sentence)
         A request (submit, cancel, ...) was refused or could not be sent.
+    cluster_changed(state, waiting)
+        The engine's Ray cluster (heartbeats): ``connected``, ``connecting`` or
+        ``unreachable`` (its head is gone; jobs wait), "" for the engine's own worker, with
+        the number of queued jobs while it is unreachable (else 0); emitted on a change.
     models_changed(list)
         The records of the models the engine can run (``id``, ``defaults`` with the size each
         makes by default, what each can do and needs, whether it fits the GPU: see
@@ -57,6 +61,7 @@ class EngineBridge(QObject):
     take_ready = Signal(object)
     request_failed = Signal(str)
     models_changed = Signal(list)
+    cluster_changed = Signal(str, int)
 
     def __init__(self, supervisor: EngineSupervisor, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +76,7 @@ class EngineBridge(QObject):
         self._task: asyncio.Task[None] | None = None
         self._requests: set[asyncio.Task[Any]] = set()
         self._models_gpu: int | None = None  # the GPU memory the model records knew of
+        self._cluster: tuple[str, int] = ("", 0)  # the cluster state last emitted
         self.ready = asyncio.Event()  # set once the board holds the engine's jobs
 
     def _status(self, status: SupervisorStatus) -> None:
@@ -105,6 +111,8 @@ class EngineBridge(QObject):
                     self.ready.set()
                     async for event in client.events(self.board.last_seq):
                         self.board.apply(event)
+                        if isinstance(event, Heartbeat):
+                            self.note_cluster(event)
                         if isinstance(event, Heartbeat) and event.vram_total is not None \
                                 and event.vram_total != self._models_gpu:
                             self._models_gpu = event.vram_total
@@ -118,6 +126,15 @@ class EngineBridge(QObject):
                 await self.supervisor.wait_running()
         except EngineUnavailable:
             return  # given up: the supervisor already reported "failed" with the reason
+
+    def note_cluster(self, beat: Heartbeat) -> None:
+        """Emit ``cluster_changed`` when a heartbeat's cluster state (or, while it is
+        unreachable, the number of jobs waiting) differs from the last one emitted."""
+        waiting = beat.queue_length if beat.cluster == "unreachable" else 0
+        cluster = (beat.cluster or "", waiting)
+        if cluster != self._cluster:
+            self._cluster = cluster
+            self.cluster_changed.emit(*cluster)
 
     async def stop(self) -> None:
         """Stop following and stop the engine this studio started."""

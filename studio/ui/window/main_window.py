@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.models: list[dict[str, Any]] = []  # the engine's model records
         if bridge is not None:
             bridge.status_changed.connect(self.status_bar.show_engine)
+            bridge.cluster_changed.connect(self.status_bar.show_cluster)
             for changed in (bridge.job_changed, bridge.job_removed):
                 changed.connect(lambda *_: self.status_bar.show_nodes(bridge.board.jobs.values()))
             bridge.models_changed.connect(self._models_changed)

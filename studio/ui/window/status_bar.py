@@ -1,5 +1,5 @@
 """The main window's status bar: messages, proxy and export progress, format, where jobs run,
-engine state."""
+the engine's cluster, engine state."""
 
 from __future__ import annotations
 
@@ -40,8 +40,11 @@ class StudioStatusBar(QStatusBar):
         self.nodes_label = QLabel()
         self.nodes_label.setObjectName("job_nodes")
         self.nodes_label.setVisible(False)
+        self.cluster_label = QLabel()
+        self.cluster_label.setObjectName("cluster_status")
+        self.cluster_label.setVisible(False)
         for widget in (self.proxy_label, export_bar, self.duration_label, self.nodes_label,
-                       self.engine_label):
+                       self.cluster_label, self.engine_label):
             self.addPermanentWidget(widget)
 
     def show_proxies_busy(self, text: str) -> None:
@@ -67,6 +70,20 @@ class StudioStatusBar(QStatusBar):
         else:
             self.nodes_label.setText(f"Running on {nodes[0]}" if nodes else "")
         self.nodes_label.setVisible(bool(nodes))
+
+    def show_cluster(self, state: str, waiting: int) -> None:
+        """Show the engine's Ray cluster (``Cluster: unreachable, 3 jobs waiting``); hidden
+        for the engine's own worker (``state`` "")."""
+        text = f"Cluster: {state}"
+        tip = f"The engine runs its jobs on a Ray cluster ({state})."
+        if state == "unreachable":
+            text += f", {waiting} job{'s' if waiting != 1 else ''} waiting"
+            tip = ("The Ray cluster's head does not answer. Queued jobs, and any that were "
+                   "running, wait and run once it is back; the engine keeps trying.")
+            self.showMessage(tip)
+        self.cluster_label.setText(text)
+        self.cluster_label.setToolTip(tip)
+        self.cluster_label.setVisible(bool(state))
 
     def show_engine(self, state: str, sentence: str) -> None:
         """Show the engine's state; a restart or failure is also said as a message."""

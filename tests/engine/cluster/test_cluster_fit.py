@@ -28,9 +28,9 @@ def test_refusal_compares_the_cheapest_profile_with_the_largest_gpu(
         tmp_path: Path, totals: list[int | None], model: str, refused: bool) -> None:
     with JobStore(tmp_path / "jobs.sqlite3") as store:
         scheduler = ClusterScheduler(store, lambda: None, address="127.0.0.1:6379")
-        scheduler.slots = [Slot(i, None, info={"vram_total": total})
+        scheduler.slots = [Slot(i, info={"vram_total": total})
                            for i, total in enumerate(totals)]
-        scheduler.slots.append(Slot(len(totals), None))  # one still waiting for a GPU
+        scheduler.slots.append(Slot(len(totals)))  # one still waiting for a GPU
         answer = scheduler.refusal(model)
     assert (answer is not None) == refused
     if answer is not None:
