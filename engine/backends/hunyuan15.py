@@ -28,6 +28,7 @@ from engine.backends.common import (
     to_picture,
 )
 from engine.backends.drafts import step_cache
+from engine.backends.loras import applied_loras
 from engine.models.installed import family_constraints
 from engine.protocol.requests import GenerationRequest
 
@@ -144,7 +145,8 @@ class Hunyuan15Backend(LoadedPipeline):
                     "not that size.", f"Ask for {width}x{height}.")
             arguments = {"image": image}
         pipe.guider = pipe.guider.new(guidance_scale=request.guidance)
-        with stepping(pipe, on_step, self._preview), step_cache(pipe, request.draft):
+        with stepping(pipe, on_step, self._preview), applied_loras(pipe, request), \
+                step_cache(pipe, request.draft):
             output = pipe(prompt=request.prompt, negative_prompt=request.negative_prompt,
                           num_frames=request.frames, num_inference_steps=request.steps,
                           generator=seeded_generator(pipe, request.seed), output_type="np",

@@ -19,7 +19,7 @@ _INPUT_CODES = frozenset({
     "bad_request", "unknown_model", "missing_media", "bad_pin", "unsupported_pins",
     "prompt_refused", "prompt_policy_invalid", "unknown_job", "cannot_cancel", "job_conflict",
     "wrong_family", "unknown_family", "unsupported_pipeline", "missing_files",
-    "not_safetensors", "unsupported_size"})
+    "not_safetensors", "unsupported_size", "unknown_lora", "bad_lora", "unsupported_lora"})
 
 _FLAGS = {"model_id": "--model", "negative_prompt": "--negative", "prompt": "--prompt",
           "width": "--width", "height": "--height", "frames": "--frames", "fps": "--fps",

@@ -62,6 +62,9 @@ def _request_flags(parser: argparse.ArgumentParser, *, rules: bool = False) -> N
     parser.add_argument("--guidance", type=float, default=3.0,
                         help="classifier-free guidance scale (default 3.0)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--lora", action="append", default=[], metavar="NAME[:STRENGTH]",
+                        help="apply a LoRA added to the model (`models add-lora`), at STRENGTH "
+                             "(default 1; 0 leaves the model as it is); repeatable")
     parser.add_argument("--draft", action="store_true",
                         help="a quick draft: half the size and steps, steps cached; the take "
                              "records the full settings, so `generate --from TAKE --final` "
@@ -197,6 +200,7 @@ def _first_source(args: argparse.Namespace) -> str | None:
 
 def build_request(args: argparse.Namespace) -> Any:
     """The GenerationRequest the request flags describe (sizes resolved by resolve_size)."""
+    from engine.cli.loras import parse_lora
     from engine.protocol.requests import GenerationRequest
 
     if args.prompt is None:
@@ -214,7 +218,8 @@ def build_request(args: argparse.Namespace) -> Any:
         "model_id": args.model, "prompt": args.prompt, "negative_prompt": args.negative,
         "width": width, "height": height, "frames": frames, "fps": fps,
         "seed": args.seed, "steps": args.steps, "guidance": args.guidance,
-        "pins": [parse_pin(text) for text in args.pin], "draft": args.draft})
+        "pins": [parse_pin(text) for text in args.pin], "draft": args.draft,
+        "loras": [parse_lora(text) for text in args.lora]})
 
 
 def _run(args: argparse.Namespace) -> int:

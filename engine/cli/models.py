@@ -1,4 +1,5 @@
-"""``frameloom-engine models``: list, pull, add, verify and remove the models the engine can run."""
+"""``frameloom-engine models``: list, pull, add, verify and remove the models the engine can run,
+and add LoRAs to them (:mod:`engine.cli.loras`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import json
 import sys
 from typing import Any
 
+from engine.cli.loras import LORA_ACTIONS, add_lora_parsers, run_lora_action
 from engine.models.profiles import PROFILES
 
-_ACTIONS = ("list", "pull", "remove", "verify", "add")
+_ACTIONS = ("list", "pull", "remove", "verify", "add", *LORA_ACTIONS)
 
 
 def add_models_parser(sub: Any) -> None:
@@ -30,6 +32,7 @@ def add_models_parser(sub: Any) -> None:
     add = actions.add_parser("add", help="register a local diffusers folder (linked, not copied)")
     add.add_argument("path", metavar="PATH")
     add.add_argument("--id", dest="new_id", metavar="ID", help="the id to list it under")
+    add_lora_parsers(actions)
 
 
 def _gigabytes(size: int | None) -> str:
@@ -115,7 +118,9 @@ def run_models(args: argparse.Namespace) -> int:
     try:
         if action in (None, "list"):
             return _list(bool(args.json or getattr(args, "list_json", False)))
+        if action in LORA_ACTIONS:
+            return run_lora_action(args)
         return _act(args)
-    except (ModelStoreError, ModelError) as exc:
+    except (ModelStoreError, ModelError) as exc:  # a LoraError is a ModelStoreError
         print(f"frameloom-engine: {exc}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ from engine.protocol.fields import FieldError, build, check_fields
 MAX_PROMPT_CHARS = 10_000
 MAX_PATH_CHARS = 4_096
 MAX_PINS = 64
+MAX_LORAS = 8
 MAX_SEED = 2**63 - 1
 
 
@@ -100,6 +101,23 @@ class Pin(_Wire):
 
 
 @dataclass(frozen=True)
+class LoraChoice(_Wire):
+    """A LoRA added to the request's model (by its name there) and how strongly it applies.
+
+    Strength 0 leaves the model as it is; 1 is the LoRA as trained.
+    """
+
+    name: str
+    strength: float = 1.0
+
+    def __post_init__(self) -> None:
+        with _as_request_error():
+            check_fields(self)
+        _text("name", self.name, 100, empty=False)
+        _in_range("strength", self.strength, -4.0, 4.0, "a number")
+
+
+@dataclass(frozen=True)
 class GenerationRequest(_Wire):
     """Generate ``frames`` frames at ``width`` x ``height`` from a prompt, with pins held in place.
 
@@ -108,7 +126,8 @@ class GenerationRequest(_Wire):
 
     ``draft`` asks for a quick look: the engine runs it at half the size, with half the steps
     and its denoising steps cached (:func:`engine.protocol.drafts.draft_of`), and records
-    these full settings, so the same request without ``draft`` is its final.
+    these full settings, so the same request without ``draft`` is its final. ``loras`` are
+    LoRAs added to the model, each with its strength, applied for this request only.
     """
 
     model_id: str
@@ -123,6 +142,7 @@ class GenerationRequest(_Wire):
     negative_prompt: str = ""
     pins: tuple[Pin, ...] = field(default=())
     draft: bool = False
+    loras: tuple[LoraChoice, ...] = field(default=())
 
     LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
         "width": (32, 4096), "height": (32, 4096), "frames": (1, 2000), "fps": (1, 120),
@@ -137,6 +157,10 @@ class GenerationRequest(_Wire):
         for name, (low, high) in self.LIMITS.items():
             _in_range(name, getattr(self, name), low, high)
         _in_range("guidance", self.guidance, 0.0, 50.0, "a number")
+        names = [lora.name for lora in self.loras]
+        if len(names) > MAX_LORAS or len(set(names)) != len(names):
+            raise RequestError(f"loras must name at most {MAX_LORAS} different LoRAs, got "
+                               f"{', '.join(names)}.")
         if len(self.pins) > MAX_PINS:
             raise RequestError(f"pins must hold at most {MAX_PINS} pins, got {len(self.pins)}.")
         for i, pin in enumerate(self.pins):
