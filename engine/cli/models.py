@@ -121,6 +121,6 @@ def run_models(args: argparse.Namespace) -> int:
         if action in LORA_ACTIONS:
             return run_lora_action(args)
         return _act(args)
-    except (ModelStoreError, ModelError) as exc:  # a LoraError is a ModelStoreError
+    except (ModelStoreError, ModelError) as exc:  # a LoraError is a ModelError
         print(f"frameloom-engine: {exc}", file=sys.stderr)
         return 2

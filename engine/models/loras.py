@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.models.installed import find_model
-from engine.models.store import ModelStoreError
+from engine.models.installed import ModelError, find_model
 from engine.paths import data_dir
 from engine.protocol.files import atomic_output
 
@@ -30,8 +29,13 @@ _LORA_KEY = re.compile(r"(?P<layer>.+)\.(?P<part>lora_A|lora_B)(?:\.[^.]+)?\.wei
 _MAX_HEADER = 100 << 20  # safetensors' own limit on a header
 
 
-class LoraError(ModelStoreError):
+class LoraError(ModelError):
     """A LoRA that cannot be added, found or removed; one sentence and a hint."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(f"{message} {hint}".strip())
+        self.message = message
+        self.hint = hint
 
 
 @dataclass(frozen=True)

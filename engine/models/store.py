@@ -13,6 +13,7 @@ from typing import Any
 from engine.models.catalog import CATALOG, CatalogEntry, catalog_entry, choose_profile
 from engine.models.files import PICKLE_SUFFIXES, folder_size, verify_folder
 from engine.models.installed import REPO_MODELS, ModelInfo, list_models
+from engine.models.loras import list_loras
 from engine.paths import models_dir
 
 Progress = Callable[[int, int], None]
@@ -84,7 +85,7 @@ def model_record(info: ModelInfo, vram_total: int | None) -> dict[str, Any]:
     entry = catalog_entry(info.id)
     record = info.to_dict()
     record.update(operations=None, min_vram_gib=None, licence=None, profile=None, fits=None,
-                  fit_reason=None)
+                  fit_reason=None, loras=[lora.name for lora in list_loras(info.id)])
     if entry is None:
         return record
     need = min(entry.min_vram_gib.values())

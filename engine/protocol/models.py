@@ -16,7 +16,9 @@ catalog does not know:
 - ``fits``: False when even the cheapest profile needs more memory than that GPU has, True
   when one fits, None when the engine does not know (no GPU reported yet, or not in the
   catalog);
-- ``fit_reason``: one sentence saying why it does not fit, when ``fits`` is False.
+- ``fit_reason``: one sentence saying why it does not fit, when ``fits`` is False;
+- ``loras``: the names of the LoRAs added to it (``frameloom-engine models add-lora``), for a
+  shot to choose from.
 
 Clients ignore keys they do not know, and an older engine's record (without these keys) reads
 as "not known", so the change is backward-compatible both ways.
@@ -52,6 +54,8 @@ class ModelRecord:
         The longest shot one window makes (longer shots are long shots), or None.
     licence
         The weights' licence name, or None.
+    loras
+        The names of the LoRAs added to the model, or None (an older engine).
     """
 
     id: str
@@ -62,6 +66,7 @@ class ModelRecord:
     fit_reason: str | None = None
     max_frames: int | None = None
     licence: str | None = None
+    loras: tuple[str, ...] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ModelRecord:
@@ -71,6 +76,7 @@ class ModelRecord:
         constraints = data.get("constraints")
         max_frames = constraints.get("max_frames") if isinstance(constraints, Mapping) else None
         fits = data.get("fits")
+        loras = data.get("loras")
         return cls(
             id=str(data.get("id", "")),
             operations=tuple(str(o) for o in ops) if isinstance(ops, list) else None,
@@ -81,7 +87,9 @@ class ModelRecord:
             fits=fits if isinstance(fits, bool) else None,
             fit_reason=_text(data.get("fit_reason")),
             max_frames=max_frames if isinstance(max_frames, int) else None,
-            licence=_text(data.get("licence")))
+            licence=_text(data.get("licence")),
+            loras=tuple(str(n) for n in loras if isinstance(n, str))
+            if isinstance(loras, list) else None)
 
 
 def _text(value: object) -> str | None:

@@ -10,8 +10,11 @@ import numpy as np
 import pytest
 
 from engine.cli.main import main
+from engine.models.installed import find_model
 from engine.models.loras import list_loras, lora_folder
+from engine.models.store import model_record
 from engine.output.video import read_settings
+from engine.protocol.models import ModelRecord
 from engine.protocol.requests import GenerationRequest
 
 pytest.importorskip("peft")
@@ -96,5 +99,9 @@ def test_loras_are_listed_and_removed(tiny_model: str, lora_files: dict[str, Pat
     assert "has a LoRA called g2 already" in capsys.readouterr().err
     assert main(["models", "loras", tiny_model]) == 0
     assert capsys.readouterr().out.startswith("g2\t8 layers\t")
+    # The engine's model list names them, for the studio's shots to choose from.
+    record = model_record(find_model(tiny_model), None)
+    assert record["loras"] == ["g2"] and ModelRecord.from_dict(record).loras == ("g2",)
+    assert ModelRecord.from_dict({"id": "older-engine"}).loras is None
     assert main(["models", "remove-lora", tiny_model, "g2"]) == 0
     assert list_loras(tiny_model) == []
