@@ -11,6 +11,7 @@ import numpy as np
 
 from studio.document.model import AudioItem, Fingerprint, MediaRef, Project, Timeline, Track
 from studio.document.timebase import FrameRange
+from studio.tools.audio_demo import encode_sound
 
 
 def write_sound(path: Path, samples: np.ndarray, rate: int = 48_000) -> Path:
@@ -37,18 +38,9 @@ def write_encoded(path: Path, seconds: float = 1.5, name: str | None = None) -> 
     """A 440 Hz stereo tone of ``seconds`` in the format :data:`ENCODED` gives ``name`` (by
     default ``path``'s own name)."""
     fmt, codec, rate = ENCODED[name or path.name]
-    with av.open(str(path), "w", format=fmt) as container:
-        stream = container.add_stream(codec, rate=rate, layout="stereo")
-        total = int(seconds * rate)
-        t = np.arange(total, dtype=np.float32) / rate
-        tone = np.stack([0.3 * np.sin(2 * np.pi * 440 * t)] * 2).astype(np.float32)
-        for start in range(0, total, 1024):  # PyAV converts and reframes for the encoder
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(tone[:, start:start + 1024]),
-                                               format="fltp", layout="stereo")
-            frame.sample_rate, frame.pts = rate, start
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return path
+    t = np.arange(int(seconds * rate), dtype=np.float32) / rate
+    return encode_sound(path, fmt, codec, np.stack([0.3 * np.sin(2 * np.pi * 440 * t)] * 2),
+                        rate)
 
 
 def tone_project(folder: Path, seconds: float = 3.0, rate: Fraction = Fraction(24),

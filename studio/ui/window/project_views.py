@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
 from studio.ui.docks.outline import QtOutline
+from studio.ui.docks.sound_icon import waveform_icon
 from studio.ui.generation.live_jobs import LiveJobs
 from studio.ui.timeline.timeline_view import QtTimelineView
 from studio.ui.window.session import ProjectSession
@@ -48,8 +50,8 @@ class ProjectViews:
             live.changed.connect(self._jobs_changed)
             live.job_changed.connect(self._jobs_changed)
         self.outline = QtOutline(project, session.media_status)
-        self.media_list = QtMediaBin(project, session.media_status,
-                                     thumb=self.item_thumbs.media)
+        self.media_list = QtMediaBin(project, session.media_status, thumb=self._bin_thumb)
+        self.waveforms.changed.connect(self.media_list.refresh_icons)
         self.inspector = QtInspector(project, thumb=self.item_thumbs.take)
         # The inspector scrolls, so its many rows never force the window taller.
         self.inspector_scroll = QScrollArea()
@@ -58,6 +60,14 @@ class ProjectViews:
         self.inspector_scroll.setHorizontalScrollBarPolicy(
             Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.inspector_scroll.setWidget(self.inspector)
+
+    def _bin_thumb(self, media_id: str, frame: int, size: tuple[int, int]) -> QPixmap | None:
+        """A pool entry's picture in the bin: a frame, or an audio file's waveform."""
+        media = self.session.project.media.get(media_id)
+        if media is None or media.kind != "audio":
+            return self.item_thumbs.media(media_id, frame, size)
+        peaks = self.waveforms.media_peaks(media_id)
+        return None if peaks is None else waveform_icon(peaks, size)
 
     def docked(self) -> dict[str, QWidget]:
         """The widget each dock shows, by dock name."""

@@ -45,7 +45,11 @@ class QtWaveforms(QObject):
     def peaks(self, item: AudioItem) -> np.ndarray | None:
         """The peaks (uint8, :data:`studio.media.peaks.PEAK_RATE` a second) of the file under
         ``item``, from its start; None until made, or when it has no readable sound."""
-        media = self.project.media.get(item.media_id)
+        return self.media_peaks(item.media_id)
+
+    def media_peaks(self, media_id: str) -> np.ndarray | None:
+        """The peaks of pool entry ``media_id``'s file, as :meth:`peaks`."""
+        media = self.project.media.get(media_id)
         if media is None:
             return None
         key = media.fingerprint.digest

@@ -43,12 +43,17 @@ def _row(window: MainWindow, name: str) -> int:
 
 
 def test_imported_sound_goes_on_a_new_audio_track_as_one_step(
-        window: MainWindow, tmp_path: Path) -> None:
+        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     files = [write_encoded(tmp_path / n) for n in ("tone.wav", "tone.mp3", "tone.opus")]
     assert window.import_media(files)
     rows = window.media_list
     texts = sorted(rows.item(i).text() for i in range(rows.count()))
     assert {"tone.wav (audio)", "tone.mp3 (audio)", "tone.opus (audio)"} <= set(texts)
+    wav = rows.item(_row(window, "tone.wav"))
+    qtbot.waitUntil(lambda: not wav.icon().isNull(), timeout=15000)  # its waveform
+    image = wav.icon().pixmap(80, 45).toImage()
+    column = [image.pixelColor(40, y).green() for y in range(45)]
+    assert max(column) > 200 and min(column) < 150  # a light waveform on the dark tile
     assert not window.project.timeline.audio_tracks
     before, video = _state(window), list(window.project.timeline.tracks[0].items)
     window.timeline.set_playhead(48)
