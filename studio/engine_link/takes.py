@@ -39,7 +39,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from engine.protocol import ClipRange, GenerationRequest, OperationSpec, Pin, atomic_output
+from engine.protocol import (
+    ClipRange,
+    GenerationRequest,
+    LoraChoice,
+    OperationSpec,
+    Pin,
+    atomic_output,
+)
 from studio.document import serialize
 from studio.document.errors import EditError
 from studio.document.model import (
@@ -215,7 +222,8 @@ def request_for(project: Project, project_dir: str | os.PathLike[str], entry_id:
         model_id=spec.model_id, prompt=spec.prompt, negative_prompt=spec.negative_prompt,
         width=spec.width or project.width, height=spec.height or project.height,
         frames=spec.duration, fps=fps, seed=spec.seed, steps=spec.steps,
-        guidance=spec.guidance, pins=pins, draft=spec.draft)
+        guidance=spec.guidance, pins=pins, draft=spec.draft,
+        loras=tuple(LoraChoice(name=lora.name, strength=lora.strength) for lora in spec.loras))
     return request, OperationSpec(kind=spec.kind, frames=spec.duration,
                                   clips=tuple(path for path, _ in clips),
                                   ranges=tuple(shown for _, shown in clips), span=span)
@@ -270,12 +278,13 @@ def take_sound(output: str | os.PathLike[str]) -> dict[str, Any] | None:
                 "channels": codec.channels}
 
 
-def seam_figures(settings: Mapping[str, Any]) -> dict[str, float | int] | None:
+def seam_figures(settings: Mapping[str, Any]) -> dict[str, Any] | None:
     """The worst seam figures of a finished job's ``settings`` (its ``seams`` measures), for a
     take's metadata: ``max_jump`` (the largest jump at a join, as a multiple of the take's
     median frame-to-frame change), ``max_drift`` (the largest mean Delta E in Lab against the
-    first part) and ``joins`` (how many joins were measured). None when the engine measured
-    nothing (an older engine) or sent figures that are not finite numbers."""
+    first part), ``joins`` (how many joins were measured) and, when there are any, ``matched``
+    (the take's ends the engine colour-matched again to the clips they meet). None when the
+    engine measured nothing (an older engine) or sent figures that are not finite numbers."""
     seams = settings.get("seams")
     if not isinstance(seams, Mapping):
         return None
@@ -283,8 +292,13 @@ def seam_figures(settings: Mapping[str, Any]) -> dict[str, float | int] | None:
         seams.get("joins")
     if not (_finite(jump) and _finite(drift)):
         return None
-    return {"max_jump": float(jump), "max_drift": float(drift),
-            "joins": len(joins) if isinstance(joins, list) else 0}
+    matched = seams.get("matched")
+    ends = [end for end in matched if end in ("start", "end")] if isinstance(matched, list) else []
+    figures: dict[str, Any] = {"max_jump": float(jump), "max_drift": float(drift),
+                               "joins": len(joins) if isinstance(joins, list) else 0}
+    if ends:
+        figures["matched"] = ends
+    return figures
 
 
 def _finite(value: object) -> TypeGuard[float]:

@@ -44,10 +44,14 @@ def seam_note(take: Take) -> tuple[str, str, bool] | None:
             and isinstance(joins, int) and joins > 0):
         return None
     over = jump > SEAM_LIMIT
+    matched = seams.get("matched")
+    ends = [e for e in matched if e in ("start", "end")] if isinstance(matched, list) else []
+    regraded = (f" Its {' and '.join(ends)} {'were' if len(ends) > 1 else 'was'} colour-matched "
+                "again to the clip it meets." if ends else "")
     tip = (f"Worst seam jump {jump:.1f}x the take's median frame change"
            f"{' (above ' + format(SEAM_LIMIT, 'g') + 'x: the seam may show)' if over else ''}; "
            f"colour drift up to {drift:.1f} Delta E from its first part; "
-           f"{joins} join{'s' if joins != 1 else ''} measured.")
+           f"{joins} join{'s' if joins != 1 else ''} measured.{regraded}")
     return f"seam {jump:.1f}x, drift {drift:.1f}", tip, over
 
 

@@ -14,10 +14,11 @@ from studio.ui.docks.inspector_takes import SEAM_RED
 from studio.ui.window.main_window import MainWindow
 
 
-def _seams(jump: float, drift: float) -> dict[str, object]:
+def _seams(jump: float, drift: float, matched: list[str]) -> dict[str, object]:
     joins = [{"at": 48, "between": ["window 0", "window 1"], "jump": jump, "delta_e": 0.4,
               "delta_e_first": drift}]
-    return {"median_change": 2.0, "joins": joins, "max_jump": jump, "max_delta_e_first": drift}
+    return {"median_change": 2.0, "joins": joins, "max_jump": jump, "max_delta_e_first": drift,
+            "matched": matched}
 
 
 def _takes(window: MainWindow) -> int:
@@ -33,12 +34,12 @@ def test_takes_list_shows_each_takes_worst_seam_and_marks_one_over_2x(
     window.timeline.set_selection(["shot-1"])
     window.session.push(SetSpecCommand(window.project, "shot-1", prompt="boats at dusk"))
     output = sample_project.parent / "media" / "clip-1.mp4"
-    for number, (jump, drift) in enumerate(((1.4, 0.6), (2.6, 3.2)), 1):
+    for number, (jump, drift, matched) in enumerate(((1.4, 0.6, []), (2.6, 3.2, ["end"])), 1):
         window.action_set["generate"].trigger()
         job_id = bridge.sent[-1][0]
         bridge.emit(Started, job_id=job_id)
         bridge.emit(Done, job_id=job_id, outputs=(str(output),),
-                    settings={"seed": number, "seams": _seams(jump, drift)})
+                    settings={"seed": number, "seams": _seams(jump, drift, matched)})
         qtbot.waitUntil(lambda n=number: _takes(window) == n, timeout=10000)
     takes = window.inspector.takes.list
     calm, rough = takes.item(0), takes.item(1)
@@ -46,4 +47,5 @@ def test_takes_list_shows_each_takes_worst_seam_and_marks_one_over_2x(
     assert rough.text().endswith("; seam 2.6x, drift 3.2")
     assert calm.foreground().color() != SEAM_RED and rough.foreground().color() == SEAM_RED
     assert "above 2x: the seam may show" in rough.toolTip()
-    assert "1 join measured" in calm.toolTip()
+    assert "1 join measured" in calm.toolTip() and "colour-matched" not in calm.toolTip()
+    assert "Its end was colour-matched again to the clip it meets." in rough.toolTip()
