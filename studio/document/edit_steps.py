@@ -196,5 +196,7 @@ def check_generation_fits(project: Project, generation: Generation) -> None:
     try:
         check_generation(project, generation, "the shot", set())
     except InvalidDocumentError as exc:
-        raise EditError(str(exc).split(": ", 1)[-1].capitalize() + ".") from None
+        # Only the first letter: capitalize() would lower names inside ("LoRA", media ids).
+        words = str(exc).split(": ", 1)[-1]
+        raise EditError(words[:1].upper() + words[1:] + ".") from None
 

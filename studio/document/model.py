@@ -156,10 +156,20 @@ class RetakeSource:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LoraUse:
+    """A LoRA added to the shot's model (by its name there) at a strength: 0 leaves the model
+    as it is, 1 is the LoRA as trained."""
+
+    name: str
+    strength: float = 1.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GeneratedSpec:
     """Everything the engine needs to make a take. ``width``/``height`` None means project size;
     ``retake`` says what a ``retake`` makes again (None for every other kind); ``draft`` asks
-    for quick drafts (half size and steps, steps cached) whose takes can be made final."""
+    for quick drafts (half size and steps, steps cached) whose takes can be made final;
+    ``loras`` are LoRAs added to the model, applied with their strengths."""
 
     kind: GenerationKind
     prompt: str
@@ -174,6 +184,7 @@ class GeneratedSpec:
     height: int | None = None
     retake: RetakeSource | None = field(default=None, metadata=OMIT_DEFAULT)
     draft: bool = field(default=False, metadata=OMIT_DEFAULT)
+    loras: tuple[LoraUse, ...] = field(default=(), metadata=OMIT_DEFAULT)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -58,6 +58,12 @@ def check_generation(project: Project, generation: Generation, where: str,
     for size in (spec.width, spec.height):
         if size is not None and not 0 < size <= MAX_SIZE:
             _fail(where, f"generated size {size} is outside 1-{MAX_SIZE} pixels")
+    names = [lora.name for lora in spec.loras]
+    if len(set(names)) != len(names) or not all(name.strip() for name in names):
+        _fail(where, f"LoRAs must have names, each once, not {names}")
+    for lora in spec.loras:
+        if not (math.isfinite(lora.strength) and -4 <= lora.strength <= 4):
+            _fail(where, f"LoRA {lora.name} needs a strength from -4 to 4, not {lora.strength}")
     for pin in spec.pins:
         _unique(pin.id, ids, where)
         media = project.media.get(pin.media_id)

@@ -1,5 +1,5 @@
-"""The inspector's spec editor: a generated entry's prompt, model, size, length, seed, steps and
-draft switch."""
+"""The inspector's spec editor: a generated entry's prompt, model, size, length, seed, steps,
+draft switch and LoRAs."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.protocol import ModelRecord
 from studio.document.model import DEFAULT_MODEL, MAX_SEED, GeneratedSpec
 from studio.engine_link.models import ModelBook
+from studio.ui.docks.inspector_loras import LoraField
 
 #: Resolution presets: label -> (width, height), None for the project's size.
 SIZES: dict[str, tuple[int, int] | None] = {
@@ -35,7 +37,8 @@ MODEL_SIZE = "Model's size"
 
 
 class SpecEditor(QObject):
-    """Prompt, negative prompt, model, frame size, duration, seed, steps, guidance and draft.
+    """Prompt, negative prompt, model, frame size, duration, seed, steps, guidance, draft and
+    LoRAs (:class:`~studio.ui.docks.inspector_loras.LoraField`).
 
     Parameters
     ----------
@@ -86,6 +89,9 @@ class SpecEditor(QObject):
         self.draft = QCheckBox("Quick draft")
         self.draft.setToolTip("Half the size and steps, with steps cached; a draft take can be "
                               "made final later, at full settings with the same seed.")
+        #: Each model's LoRAs (the engine's model list), for the LoRA row's note.
+        self.model_loras: dict[str, tuple[str, ...] | None] = {}
+        self.loras = LoraField(lambda loras: self._request("loras", loras))
         for name in ("prompt", "negative_prompt", "model", "duration", "seed", "steps",
                      "guidance", "draft"):
             getattr(self, name).setObjectName(name)
@@ -99,10 +105,11 @@ class SpecEditor(QObject):
     def editors(self) -> tuple[QWidget, ...]:
         """Every widget that edits the spec, for enabling and signal blocking."""
         return (self.prompt, self.negative_prompt, self.model, self.frame_size, self.duration,
-                self.seed, self.randomise, self.steps, self.guidance, self.draft)
+                self.seed, self.randomise, self.steps, self.guidance, self.draft,
+                self.loras.edit)
 
     def add_rows(self, form: QFormLayout) -> None:
-        """Add the spec's rows, Prompt to Draft, to the inspector's form."""
+        """Add the spec's rows, Prompt to LoRAs, to the inspector's form."""
         seed = QHBoxLayout()
         seed.addWidget(self.seed, 1)
         seed.addWidget(self.randomise)
@@ -115,6 +122,7 @@ class SpecEditor(QObject):
         form.addRow("Steps", self.steps)
         form.addRow("Guidance", self.guidance)
         form.addRow("Draft", self.draft)
+        self.loras.add_rows(form)
 
     def _connect(self) -> None:
         for name in ("prompt", "negative_prompt"):
@@ -144,6 +152,7 @@ class SpecEditor(QObject):
             m["id"]: (int(d["width"]), int(d["height"])) for m in models
             if isinstance(d := m.get("defaults"), dict) and {"width", "height"} <= set(d)}
         self.book = ModelBook(models)
+        self.model_loras = {m["id"]: ModelRecord.from_dict(m).loras for m in models}
         current = self.model.currentText()
         self.model.blockSignals(True)
         self.model.clear()
@@ -191,6 +200,7 @@ class SpecEditor(QObject):
         self.steps.setValue(spec.steps)
         self.guidance.setValue(spec.guidance)
         self.draft.setChecked(spec.draft)
+        self.loras.show(spec.loras, spec.model_id, self.model_loras.get(spec.model_id))
 
     def commit(self) -> None:
         """Ask for what the text fields hold but have not sent: a line edit finishes only on
@@ -199,6 +209,7 @@ class SpecEditor(QObject):
             editor: QLineEdit = getattr(self, name)
             self._request(name, editor.text())
         self._request("model_id", self.model.currentText().strip())
+        self.loras.commit()
 
     def _request(self, field: str, value: Any) -> None:
         spec = self._current()

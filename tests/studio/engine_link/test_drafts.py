@@ -9,15 +9,10 @@ from typing import Any
 import pytest
 
 from engine.protocol import RequestError
-from studio.document import edits, persistence, serialize
+from studio.document import edits, serialize
 from studio.document.model import GeneratedSpec, Project, Take
 from studio.engine_link.drafts import draft_record, final_job_of, is_draft
 from studio.engine_link.takes import request_for, take_for
-
-
-@pytest.fixture
-def opened(sample_project: Path) -> tuple[Project, Path]:
-    return persistence.open_project(sample_project).project, sample_project.parent
 
 
 def _spec(project: Project) -> GeneratedSpec:
