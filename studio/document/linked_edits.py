@@ -17,8 +17,9 @@ from .audio_edits import linked_sounds
 from .changes import Change, Recorder
 from .edit_steps import id_like, locate_item, replace_entry
 from .errors import EditError
-from .model import AudioItem, Clip, Item, Project, Track, new_id
+from .model import AudioItem, Clip, Generated, Item, Project, Track, new_id
 from .project_edits import add_track
+from .take_sounds import sync_take_sound
 
 
 def _start(track: Track, item_id: str) -> int:
@@ -43,7 +44,13 @@ def _with_sounds(project: Project, item_id: str, label: str, picture: Callable[[
 
 def _placed(project: Project, track_id: str, frame: int, item: Item, label: str,
             place: Callable[[Project, str, int, Item], Change]) -> Change:
-    """Place ``item`` and, for a clip whose media has sound, its linked sound under it."""
+    """Place ``item`` and, for a clip whose media has sound, its linked sound under it; a
+    generated shot brings its active take's sound (:func:`.take_sounds.sync_take_sound`)."""
+    if isinstance(item, Generated) and project.track(track_id).kind == "video":
+        with Recorder(project, label) as rec:
+            rec.ops.extend(place(project, track_id, frame, item).ops)
+            rec.ops.extend(sync_take_sound(project, item.id).ops)
+        return rec.change
     media = project.media.get(item.media_id) if isinstance(item, Clip) else None
     if (media is None or project.track(track_id).kind != "video"
             or media.probe.get("has_audio") is not True):

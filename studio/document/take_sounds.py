@@ -5,7 +5,8 @@ clip whose ``metadata["take"]`` names the take (:func:`take_media`). :func:`sync
 then makes the shot's linked take sound match its active take: the take's sound as an audio
 item linked to the shot over the same frames, or none when the active take is silent or there
 is none. Sounds the user linked to the shot from other media are left alone. The linked sound
-moves, trims, splits and is deleted with the shot like any clip's (:mod:`.linked_edits`).
+moves, trims, splits and is deleted with the shot like any clip's, and a shot placed again (a
+paste) brings it (:mod:`.linked_edits`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ from . import item_edits
 from .audio_edits import linked_sounds
 from .changes import Change, Recorder
 from .errors import EditError
-from .model import AudioItem, Fingerprint, Gap, Generated, MediaRef, Project, Track, new_id
+from .model import (
+    AudioItem,
+    Fingerprint,
+    Gap,
+    Generated,
+    MediaRef,
+    Project,
+    Take,
+    Track,
+    new_id,
+)
 from .project_edits import add_track
 from .timebase import FrameRange
 
@@ -31,10 +42,14 @@ def take_media(take_id: str, path: str, fingerprint: Fingerprint,
                     metadata={"take": take_id})
 
 
-def _take_sound_media(project: Project, take_id: str | None) -> MediaRef | None:
-    if take_id is None:
+def _take_sound_media(project: Project, take: Take | None) -> MediaRef | None:
+    """The pool entry of a done take's file: the one made for it, else one of the same file
+    (a pasted shot's takes have new ids and the same files)."""
+    if take is None or take.status != "done":
         return None
-    return next((m for m in project.media.values() if m.metadata.get("take") == take_id), None)
+    files = [m for m in project.media.values() if "take" in m.metadata]
+    return next((m for m in files if m.metadata["take"] == take.id), None) or next(
+        (m for m in files if m.path == take.path), None)
 
 
 def _is_take_sound(project: Project, sound: AudioItem) -> bool:
@@ -60,9 +75,7 @@ def sync_take_sound(project: Project, entry_id: str) -> Change:
     track, index, entry = project.find(entry_id)
     if not isinstance(entry, Generated):
         raise EditError("Only a generated shot has takes with sound.")
-    take = entry.generation.active_take
-    media = _take_sound_media(project, take.id if take is not None and take.status == "done"
-                              else None)
+    media = _take_sound_media(project, entry.generation.active_take)
     start, source = track.start_of(index), entry.source
     length = media.length_at(project.rate) if media is not None else None
     if length is not None:  # a take file shorter than the shot: its sound ends with the file

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from studio.document import changes, edits, serialize
+from studio.document.edit_steps import fresh_copy
 from studio.document.model import (
     AudioItem,
     Clip,
@@ -123,3 +124,19 @@ def test_a_take_file_shorter_than_the_shot_sounds_to_its_end() -> None:
     edits.add_take(project, "shot-1", _take("t4"))
     edits.sync_take_sound(project, "shot-1")
     assert _take_sounds(project) == [("A1", 10, "t4", FrameRange(2, 18))]
+
+
+def test_a_pasted_shot_brings_its_take_sound() -> None:
+    project = shot_project()
+    edits.add_take(project, "shot-1", _take("t1"))
+    edits.sync_take_sound(project, "shot-1")
+    copy = fresh_copy(project.find("shot-1")[2])  # new item and take ids, the same files
+    assert isinstance(copy, Generated)
+    before = _state(project)
+    change = edits.overwrite(project, project.timeline.tracks[0].id, 100, copy)
+    sounds = [(start, item.link, item.source) for _i, start, item in
+              project.timeline.audio_tracks[0].layout() if isinstance(item, AudioItem)]
+    assert sounds == [(10, "shot-1", FrameRange(2, 24)), (100, copy.id, FrameRange(2, 24))]
+    validate(project)
+    changes.revert(project, change)
+    assert _state(project) == before
