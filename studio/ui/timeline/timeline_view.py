@@ -63,6 +63,8 @@ class QtTimelineView(QWidget):
     delete_requested(str item_id)
     track_setting_requested(str track_id, str field, bool on)
         A click on an audio row's M (``"mute"``) or S (``"solo"``) button.
+    track_pointed(str track_id)
+        A press on a track's row (any button; "" off the rows): :attr:`pointed_track`.
     """
 
     playhead_moved = Signal(int)
@@ -74,6 +76,7 @@ class QtTimelineView(QWidget):
     track_setting_requested = Signal(str, str, bool)  # track id, "mute" or "solo", on
     media_dropped = Signal(list, str, int)  # media ids, track id, frame
     files_dropped = Signal(list, str, int)  # paths, track id, frame
+    track_pointed = Signal(str)
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -355,6 +358,7 @@ class QtTimelineView(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         track = self.track_at(event.position().y())
         self.pointed_track = track.id if track is not None else None
+        self.track_pointed.emit(self.pointed_track or "")
         if event.button() == Qt.MouseButton.LeftButton and self._track_button(event):
             return
         if not self.gestures.press(event):

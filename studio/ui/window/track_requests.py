@@ -46,6 +46,16 @@ class TrackRequests:
                  message: Callable[[str], None]) -> None:
         self.session, self.timeline, self._message = session, timeline, message
         self.project = session.project
+        timeline.track_pointed.connect(self._name_target)
+
+    def _name_target(self, _track_id: str) -> None:
+        """Name the track Remove Track would remove on it (in the menus it is in), so the
+        right-click menu of a row's header says which track goes."""
+        target = self.target()
+        for action in self.timeline.actions():
+            if action.objectName() == "remove_track":
+                name = f" {target.name or target.id}" if target is not None else ""
+                action.setText(f"Remove &Track{name}")
 
     def add_video(self) -> bool:
         """Add an empty video track on top of the others."""
@@ -95,6 +105,7 @@ class TrackRequests:
             return False
         gone = {e.id for e in track.items}
         self.timeline.set_selection([i for i in self.timeline.selection if i not in gone])
+        self._name_target("")
         held = f" and its {items} item{'s' if items != 1 else ''}" if items else ""
         self._message(f"Removed {name}{held}; Undo brings {'them' if items else 'it'} back.")
         return True

@@ -52,16 +52,19 @@ def test_a_track_removed_with_its_items_comes_back_on_undo(window: MainWindow) -
     window.action_set["add_audio_track"].trigger()
     before = _state(window)
     _right_click_header(window, "V1")  # the sample's clips, stills and shot lie on V1
+    assert window.action_set["remove_track"].text() == "Remove &Track V1"  # the menu says so
     items = sum(1 for _i, _s, e in window.project.timeline.tracks[0].layout()
                 if type(e).__name__ != "Gap")
     assert window.action_set["remove_track"].isEnabled()
     window.action_set["remove_track"].trigger()
     assert _rows(window) == ["V2", "A1"]
+    assert window.action_set["remove_track"].text() == "Remove &Track"  # V1 is gone
     assert window.statusBar().currentMessage() == (f"Removed V1 and its {items} items; Undo "
                                                    f"brings them back.")
     window.action_set["undo"].trigger()
     assert _state(window) == before
     _right_click_header(window, "A1")  # an empty track goes without more ado
+    assert window.action_set["remove_track"].text() == "Remove &Track A1"
     window.action_set["remove_track"].trigger()
     assert _rows(window) == ["V2", "V1"]
     assert window.statusBar().currentMessage() == "Removed A1; Undo brings it back."
