@@ -19,6 +19,7 @@ from engine.protocol.messages import (
     MAX_LINE_BYTES,
     PROTOCOL_VERSION,
     REGISTRY,
+    AddLora,
     Cancel,
     Cancelled,
     Done,
@@ -75,7 +76,7 @@ from engine.protocol.transport import (
 
 __all__ = [
     "ENVELOPE", "HOME_ENV", "LOOPBACK", "MAX_LINE_BYTES", "PORT_NAME", "PROTOCOL_VERSION",
-    "REGISTRY", "SETTINGS_FILE", "SOCKET_NAME", "TOKEN_NAME", "TRANSPORT_ENV", "Cancel",
+    "REGISTRY", "SETTINGS_FILE", "SOCKET_NAME", "TOKEN_NAME", "TRANSPORT_ENV", "AddLora", "Cancel",
     "Cancelled", "ClipRange", "Done", "Error", "Failed", "FrameRange", "GenerationRequest",
     "GetJob", "Heartbeat", "Hello", "Interrupted", "ListJobs", "ListModels", "LoraChoice",
     "Message",

@@ -161,6 +161,19 @@ class ListModels(Message):
     id: str
 
 
+@_message("add_lora")
+@dataclass(frozen=True)
+class AddLora(Message):
+    """Add a LoRA file (safetensors, a path on the engine's machine) to an installed model,
+    under ``name`` (the file's name when None); the engine checks it against the model and
+    keeps a copy. Answered with ``{"lora": {"model_id", "name", "layers"}}``."""
+
+    id: str
+    model_id: str
+    path: str
+    name: str | None = None
+
+
 @_message("reorder")
 @dataclass(frozen=True)
 class Reorder(Message):

@@ -17,6 +17,7 @@ from engine import policy
 from engine import protocol as p
 from engine.jobs.store import Event, JobError, JobStore
 from engine.models.installed import ModelError, find_model, list_models
+from engine.models.loras import LoraError, add_lora
 from engine.models.store import model_record
 from engine.protocol.fields import build
 from engine.protocol.requests import OPERATION_KEY, RequestError, fit_request
@@ -28,7 +29,7 @@ from engine.service.scheduler import Scheduler, remove_partial_outputs
 HELLO_TIMEOUT_S = 10.0
 EVENT_BATCH = 500
 _REQUEST_TYPES = (p.Submit, p.Cancel, p.ListJobs, p.GetJob, p.Subscribe, p.ListModels, p.Reorder,
-                  p.Remove, p.Shutdown)
+                  p.Remove, p.Shutdown, p.AddLora)
 
 
 class Notifier:
@@ -61,6 +62,17 @@ def event_message(event: Event) -> p.Message:
 
 def _job_dict(job: Any) -> dict[str, Any]:
     return dataclasses.asdict(job)
+
+
+def _add_lora(message: p.AddLora) -> dict[str, Any]:
+    """Add a LoRA for a client (reads headers and copies the file: quick for a LoRA's size)."""
+    try:
+        added = add_lora(message.model_id, message.path, message.name)
+    except LoraError as exc:
+        raise _Refused("bad_lora", exc.message, exc.hint) from None
+    except ModelError as exc:
+        raise _Refused("unknown_model", str(exc), "Pick an installed model.") from None
+    return {"model_id": added.model_id, "name": added.name, "layers": added.layers}
 
 
 class EngineServer:
@@ -292,6 +304,8 @@ class EngineServer:
             total = scheduler.vram.get("vram_total")
             return {"models": [model_record(model, total if isinstance(total, int) else None)
                                for model in list_models()]}
+        if isinstance(message, p.AddLora):
+            return {"lora": _add_lora(message)}
         if isinstance(message, (p.Reorder, p.Remove)):
             try:
                 if isinstance(message, p.Reorder):

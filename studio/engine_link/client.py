@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any
 
 from engine.protocol import (
+    AddLora,
     Cancel,
     Error,
     GenerationRequest,
@@ -214,6 +215,14 @@ class EngineClient:
         """The models the engine can run."""
         reply = await self.request(ListModels(id=self.next_id()))
         return list(reply.data.get("models", []))
+
+    async def add_lora(self, model_id: str, path: str, name: str | None = None
+                       ) -> dict[str, Any]:
+        """Add a LoRA file to an installed model; the added LoRA's ``name`` and ``layers``.
+        Raises :class:`EngineError` ``bad_lora`` with the engine's sentence when refused."""
+        reply = await self.request(AddLora(id=self.next_id(), model_id=model_id, path=path,
+                                           name=name))
+        return dict(reply.data["lora"])
 
     async def reorder(self, job_ids: tuple[str, ...] | list[str]) -> None:
         """Put the named queued jobs first, in this order."""

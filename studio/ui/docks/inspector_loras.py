@@ -64,6 +64,10 @@ class LoraField:
         """Show a shot's LoRAs, and those its model has (None: the engine did not say)."""
         self._shown = loras
         self.edit.setText(format_loras(loras))
+        self.show_available(model_id, available)
+
+    def show_available(self, model_id: str, available: tuple[str, ...] | None) -> None:
+        """Say which LoRAs the model has (None: the engine did not say), leaving the text."""
         if available is None:
             self.note.setText("")
         elif available:

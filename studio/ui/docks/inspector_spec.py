@@ -163,6 +163,7 @@ class SpecEditor(QObject):
         if spec is not None:
             self._label_model_size(spec.model_id)
             self._show_needs(spec.model_id)
+            self.loras.show_available(spec.model_id, self.model_loras.get(spec.model_id))
 
     def _show_needs(self, model_id: str) -> None:
         needs = self.book.needs(model_id) or ("Not known: the engine gave no memory figures "

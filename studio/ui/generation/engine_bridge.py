@@ -51,7 +51,9 @@ class EngineBridge(QObject):
         makes by default, what each can do and needs, whether it fits the GPU: see
         :mod:`engine.protocol.models`), read each time it (re)connects, and again when a
         heartbeat first names the GPU's memory (the engine's worker may report it only after
-        the first read, and whether a model fits depends on it).
+        the first read, and whether a model fits depends on it), and after a LoRA is added.
+    lora_added(model_id, name)
+        A LoRA file was added to a model (:meth:`add_lora`).
     """
 
     status_changed = Signal(str, str)
@@ -62,6 +64,7 @@ class EngineBridge(QObject):
     request_failed = Signal(str)
     models_changed = Signal(list)
     cluster_changed = Signal(str, int)
+    lora_added = Signal(str, str)
 
     def __init__(self, supervisor: EngineSupervisor, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -156,6 +159,16 @@ class EngineBridge(QObject):
     def cancel(self, job_id: str) -> asyncio.Task[Any]:
         """Cancel a queued or running job."""
         return self._request(lambda c: c.cancel(job_id))
+
+    def add_lora(self, model_id: str, path: str) -> asyncio.Task[Any]:
+        """Add a LoRA file to a model; ``lora_added`` (and the models read again) follow, or a
+        refusal as ``request_failed``."""
+        async def add(client: EngineClient) -> None:
+            added = await client.add_lora(model_id, path)
+            self.lora_added.emit(str(added["model_id"]), str(added["name"]))
+            await self._read_models(client)
+
+        return self._request(add)
 
     def reorder(self, job_ids: Sequence[str]) -> asyncio.Task[Any]:
         """Put these queued jobs first, in this order."""

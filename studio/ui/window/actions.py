@@ -124,6 +124,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "pinned to its frames on both sides", refusal=_MODEL_CAN),
     ActionSpec("generate", "&Generate", "Ctrl+Return", "generation.generate", "has_selection",
                "Generate", refusal=_MODEL_CAN),
+    ActionSpec("add_lora", "Add &LoRA to Model...", "", "loras.add_lora", None, "Generate",
+               tip="Add a LoRA file (safetensors) to the selected shot's model, for its shots' "
+               "LoRAs row"),
 )
 
 

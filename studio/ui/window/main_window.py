@@ -17,6 +17,7 @@ from studio.ui.export.export_control import ExportControl
 from studio.ui.export.export_dialog import ExportOptions
 from studio.ui.export.otio_action import OtioExport
 from studio.ui.generation.generation import GenerationActions
+from studio.ui.generation.lora_requests import LoraRequests
 from studio.ui.viewer.sound import SoundPlayer
 from studio.ui.viewer.transport import Transport
 from studio.ui.viewer.viewer import Playback, QtViewer
@@ -93,6 +94,9 @@ class MainWindow(QMainWindow):
                                             commit_edits=lambda: self.inspector.commit(),
                                             marks=lambda: self.transport.marked_range())
         self.generation.message.connect(self.status_bar.showMessage)
+        self.loras = LoraRequests(bridge, lambda: self.prompts.lora_path(), lambda: self.project,
+                                  self.selection, parent=self)
+        self.loras.message.connect(self.status_bar.showMessage)
         self.jobs = None
         if self.generation.live is not None:
             from studio.ui.docks.jobs import QtJobsPanel  # engine_link only when it is used

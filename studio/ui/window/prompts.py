@@ -61,6 +61,12 @@ def _media_paths(parent: QWidget | None, folder: Path) -> list[Path]:
     return [Path(n) for n in names]
 
 
+def _lora_path(parent: QWidget | None, folder: Path) -> Path | None:
+    name, _ = QFileDialog.getOpenFileName(parent, "Add LoRA to Model", str(folder),
+                                          "LoRA weights (*.safetensors)")
+    return Path(name) if name else None
+
+
 def _recover(parent: QWidget | None, opened: OpenedProject) -> bool:
     answer = QMessageBox.question(
         parent, "Recover unsaved work?",
@@ -109,6 +115,8 @@ class Prompts:
     confirm_close: Callable[[str], CloseAnswer] = field(default=lambda _name: "cancel")
     #: (how many shots in the export have no take) -> export anyway?
     confirm_untaken: Callable[[int], bool] = field(default=lambda _count: True)
+    #: the LoRA file to add to the selected shot's model, or None
+    lora_path: Callable[[], Path | None] = field(default=lambda: None)
 
     @classmethod
     def dialogs(cls, parent: QWidget | None = None,
@@ -123,4 +131,5 @@ class Prompts:
                    otio_path=lambda name: _otio_path(parent, folder(), name),
                    recover=lambda opened: _recover(parent, opened),
                    confirm_close=lambda name: _confirm_close(parent, name),
-                   confirm_untaken=lambda count: _confirm_untaken(parent, count))
+                   confirm_untaken=lambda count: _confirm_untaken(parent, count),
+                   lora_path=lambda: _lora_path(parent, folder()))

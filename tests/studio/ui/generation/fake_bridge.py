@@ -22,6 +22,7 @@ class FakeBridge(EngineBridge):
     def __init__(self) -> None:
         super().__init__(SimpleNamespace())  # type: ignore[arg-type] - no process is started
         self.sent: list[tuple[str, GenerationRequest, OperationSpec | None]] = []
+        self.loras_sent: list[tuple[str, str]] = []  # (model id, LoRA file) of add_lora
         self._seq = itertools.count(1)
 
     def emit(self, kind: type[Any], **fields: Any) -> None:
@@ -33,6 +34,9 @@ class FakeBridge(EngineBridge):
                operation: OperationSpec | None = None) -> None:
         self.sent.append((job_id, request, operation))
         self.emit(Queued, job_id=job_id, position=len(self.sent))
+
+    def add_lora(self, model_id: str, path: str) -> None:  # type: ignore[override]
+        self.loras_sent.append((model_id, path))
 
     def cancel(self, job_id: str) -> None:  # type: ignore[override]
         self.emit(Cancelled, job_id=job_id)
