@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from studio.document.model import Clip, Gap, Generated, Project, Still, Track, Transition
+from studio.document.model import (
+    AudioItem,
+    Clip,
+    Gap,
+    Generated,
+    Project,
+    Still,
+    Track,
+    Transition,
+)
 from studio.document.timebase import format_rate, frames_to_timecode
 
 if TYPE_CHECKING:
@@ -52,11 +61,12 @@ def track_rows(project: Project, track: Track,
             rows.append(Row(entry.kind, "", start, f"{entry.length} frames"))
             continue
         duration = f"{entry.duration} frames"
-        if isinstance(entry, (Clip, Still)):
+        if isinstance(entry, (Clip, Still, AudioItem)):
             media = project.media.get(entry.media_id)
             label = entry.name or (media.name or media.path if media else entry.media_id)
             state = status.get(entry.media_id, "online")
-            kind = "clip" if isinstance(entry, Clip) else "still"
+            kind = "clip" if isinstance(entry, Clip) else "still" if isinstance(entry, Still) \
+                else "sound"
             rows.append(Row(kind, label, start, duration, "" if state == "online" else state))
         elif isinstance(entry, Generated):
             spec = entry.generation.spec
@@ -87,7 +97,7 @@ def summary(opened: OpenedProject) -> str:
              f"{project.width}x{project.height}, {rate_text(project.rate)}, "
              f"{frames_text(project.timeline.duration, project.rate)}"]
     lines += notes(opened)
-    for track in project.timeline.tracks:
+    for track in project.timeline.all_tracks():
         lines.append(f"Track {track.name or track.id}:")
         for row in track_rows(project, track, opened.media_status):
             flag = f"  [{row.status}]" if row.status else ""

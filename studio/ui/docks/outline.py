@@ -56,8 +56,8 @@ class QtOutline(QTreeWidget):
         selected = set(self.selected_ids())
         self.blockSignals(True)
         self.clear()
-        for track in self.project.timeline.tracks:
-            top = QTreeWidgetItem([track.name or track.id, "track", "",
+        for track in self.project.timeline.all_tracks():  # V1, V2..., then A1, A2...
+            top = QTreeWidgetItem([track.name or track.id, f"{track.kind} track", "",
                                    f"{track.duration} frames", ""])
             for entry, row in zip(track.items, track_rows(self.project, track,
                                                           self.media_status)):

@@ -10,6 +10,7 @@ import numpy as np
 from studio.document import persistence
 from studio.document.model import AudioItem
 from studio.document.validate import validate
+from studio.outline import summary
 from studio.render.mixer import mix
 from studio.tools import audio_demo
 
@@ -24,3 +25,6 @@ def test_the_audio_demo_project_opens_with_its_sounds(tmp_path: Path) -> None:
               for _i, _s, item in track.layout() if isinstance(item, AudioItem)]
     assert sounds == [("theme.mp3", "audio"), ("voice.wav", "audio")]
     assert np.abs(mix(project, tmp_path / "demo", 0, 24)).max() > 0.2
+    text = summary(persistence.open_project(tmp_path / "demo"))  # frameloom info
+    a2 = text.split("Track A2:")[1].split("Media")[0].split()
+    assert a2[a2.index("sound"):a2.index("sound") + 4] == ["sound", "120", "frames", "voice.wav"]

@@ -63,6 +63,11 @@ def test_imported_sound_goes_on_a_new_audio_track_as_one_step(
     assert window.project.timeline.tracks[0].items == video  # the pictures are untouched
     assert window.timeline.playhead == 84
     assert window.session.stack.undoText() == "Add to timeline"
+    outline = window.outline
+    outline.refill()
+    a1 = outline.topLevelItem(outline.topLevelItemCount() - 1)
+    assert (a1.text(0), a1.text(1), a1.child(a1.childCount() - 1).text(0),
+            a1.child(a1.childCount() - 1).text(1)) == ("A1", "audio track", "tone.wav", "sound")
     window.action_set["undo"].trigger()  # the track and the sound go together
     assert _state(window) == before
 
