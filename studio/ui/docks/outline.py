@@ -57,7 +57,8 @@ class QtOutline(QTreeWidget):
         self.blockSignals(True)
         self.clear()
         for track in self.project.timeline.all_tracks():  # V1, V2..., then A1, A2...
-            top = QTreeWidgetItem([track.name or track.id, f"{track.kind} track", "",
+            kind = "audio track" if track.kind == "audio" else "track"
+            top = QTreeWidgetItem([track.name or track.id, kind, "",
                                    f"{track.duration} frames", ""])
             for entry, row in zip(track.items, track_rows(self.project, track,
                                                           self.media_status)):
