@@ -22,8 +22,9 @@ its first shown one, rather than from the ends of its file; a take is ranged the
 A finished job's settings carry the engine's seam measures; :func:`take_for` keeps their
 worst figures in the take's metadata (:func:`seam_figures`) for the takes list to show. A take
 whose file carries sound (LTX-2 makes AAC with its video) is marked so in its metadata under
-``sound`` (:func:`take_sound`: codec, sample rate, channels); the take's sound is not yet
-placed on an audio track as a linked item.
+``sound`` (:func:`take_sound`: codec, sample rate, channels); its file then goes in the media
+pool and its sound under the shot as a linked item (:mod:`studio.engine_link.take_files`,
+:mod:`studio.document.take_sounds`).
 """
 
 from __future__ import annotations
