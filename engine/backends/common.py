@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from engine.backends import BackendError, StepCallback
+from engine.backends.attention import attention_for
 from engine.backends.drafts import cache_name, step_cache
 from engine.backends.loras import applied_loras
 from engine.output.audio import Soundtrack, with_sound
@@ -285,10 +286,11 @@ class LoadedPipeline:
         """Run the pipeline on a fitted request and return its frames as uint8.
 
         The arguments every family takes come from ``request``; ``family_arguments`` add the
-        family's own (pins, decode settings, prompt length). The request's LoRAs and a draft's
-        step cache act for this call only. After each step ``on_step`` gets a
-        preview that calls ``preview`` with that step's latents. ``pipe`` is another pipeline
-        over the same loaded modules (a family whose model runs behind two), else the one held.
+        family's own (pins, decode settings, prompt length). The request's LoRAs, a draft's
+        step cache and the attention backend act for this call only. After each step
+        ``on_step`` gets a preview that calls ``preview`` with that step's latents. ``pipe``
+        is another pipeline over the same loaded modules (a family whose model runs behind
+        two), else the one held.
         """
         pipe = self._live_pipe() if pipe is None else pipe
         generator = seeded_generator(pipe, request.seed)
@@ -298,7 +300,8 @@ class LoadedPipeline:
             on_step(i + 1, pipe.num_timesteps, lambda: preview(latents))
             return {}
 
-        with applied_loras(pipe, request), step_cache(pipe, request.draft):
+        with applied_loras(pipe, request), step_cache(pipe, request.draft), \
+                attention_for(pipe, request.attention):
             output = pipe(
                 prompt=request.prompt, negative_prompt=request.negative_prompt,
                 width=request.width, height=request.height, num_frames=request.frames,

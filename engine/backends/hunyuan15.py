@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 
 from engine.backends import BackendError, StepCallback
+from engine.backends.attention import attention_for
 from engine.backends.common import (
     LoadedPipeline,
     check_folder,
@@ -146,7 +147,7 @@ class Hunyuan15Backend(LoadedPipeline):
             arguments = {"image": image}
         pipe.guider = pipe.guider.new(guidance_scale=request.guidance)
         with stepping(pipe, on_step, self._preview), applied_loras(pipe, request), \
-                step_cache(pipe, request.draft):
+                step_cache(pipe, request.draft), attention_for(pipe, request.attention):
             output = pipe(prompt=request.prompt, negative_prompt=request.negative_prompt,
                           num_frames=request.frames, num_inference_steps=request.steps,
                           generator=seeded_generator(pipe, request.seed), output_type="np",

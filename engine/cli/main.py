@@ -65,6 +65,8 @@ def _request_flags(parser: argparse.ArgumentParser, *, rules: bool = False) -> N
     parser.add_argument("--lora", action="append", default=[], metavar="NAME[:STRENGTH]",
                         help="apply a LoRA added to the model (`models add-lora`), at STRENGTH "
                              "(default 1; 0 leaves the model as it is); repeatable")
+    parser.add_argument("--attention", default="native", help="attention backend: native "
+                        "(default), math, or on a CUDA GPU cudnn, flash, sage")
     parser.add_argument("--draft", action="store_true",
                         help="a quick draft: half the size and steps, steps cached; the take "
                              "records the full settings, so `generate --from TAKE --final` "
@@ -219,7 +221,7 @@ def build_request(args: argparse.Namespace) -> Any:
         "width": width, "height": height, "frames": frames, "fps": fps,
         "seed": args.seed, "steps": args.steps, "guidance": args.guidance,
         "pins": [parse_pin(text) for text in args.pin], "draft": args.draft,
-        "loras": [parse_lora(text) for text in args.lora]})
+        "loras": [parse_lora(text) for text in args.lora], "attention": args.attention})
 
 
 def _run(args: argparse.Namespace) -> int:

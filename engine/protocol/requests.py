@@ -16,6 +16,10 @@ MAX_PROMPT_CHARS = 10_000
 MAX_PATH_CHARS = 4_096
 MAX_PINS = 64
 MAX_LORAS = 8
+#: The attention backends a request may ask for (diffusers' dispatcher runs them): ``native``
+#: is torch's scaled_dot_product_attention choosing its own kernel, ``math`` its plain one;
+#: ``cudnn``, ``flash`` and ``sage`` need a CUDA GPU (and, for the last two, their packages).
+ATTENTION_BACKENDS = ("native", "math", "cudnn", "flash", "sage")
 MAX_SEED = 2**63 - 1
 
 
@@ -128,6 +132,7 @@ class GenerationRequest(_Wire):
     and its denoising steps cached (:func:`engine.protocol.drafts.draft_of`), and records
     these full settings, so the same request without ``draft`` is its final. ``loras`` are
     LoRAs added to the model, each with its strength, applied for this request only.
+    ``attention`` is the attention backend the transformer runs (:data:`ATTENTION_BACKENDS`).
     """
 
     model_id: str
@@ -143,6 +148,7 @@ class GenerationRequest(_Wire):
     pins: tuple[Pin, ...] = field(default=())
     draft: bool = False
     loras: tuple[LoraChoice, ...] = field(default=())
+    attention: str = "native"
 
     LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
         "width": (32, 4096), "height": (32, 4096), "frames": (1, 2000), "fps": (1, 120),
@@ -157,6 +163,9 @@ class GenerationRequest(_Wire):
         for name, (low, high) in self.LIMITS.items():
             _in_range(name, getattr(self, name), low, high)
         _in_range("guidance", self.guidance, 0.0, 50.0, "a number")
+        if self.attention not in ATTENTION_BACKENDS:
+            raise RequestError(f"attention must be one of {', '.join(ATTENTION_BACKENDS)}, got "
+                               f"{self.attention!r}.")
         names = [lora.name for lora in self.loras]
         if len(names) > MAX_LORAS or len(set(names)) != len(names):
             raise RequestError(f"loras must name at most {MAX_LORAS} different LoRAs, got "
