@@ -73,6 +73,7 @@ class ScrubSound(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scrub-sound")
         self._pending: int | None = None  # the latest frame asked for, not yet mixed
         self._busy = False  # a snippet is being mixed
+        self._silent = False  # no output could be opened: not asked again for this project
         self._gap = QTimer(self, singleShot=True, interval=GAP_MS)
         self._gap.timeout.connect(self._next)
         self._idle = QTimer(self, singleShot=True, interval=IDLE_MS)
@@ -84,7 +85,7 @@ class ScrubSound(QObject):
     def set_project(self, project: Project | None, folder: Path) -> None:
         """Scrub ``project`` (media paths relative to ``folder``)."""
         self.close()
-        self.project, self.folder = project, folder
+        self.project, self.folder, self._silent = project, folder, False
 
     def moved(self, frame: int) -> None:
         """The playhead moved to ``frame``: ask for its snippet (throttled)."""
@@ -114,8 +115,9 @@ class ScrubSound(QObject):
             self.message(str(exc))
             samples = None
         if samples is not None and self.project is not None and not self.playing():
-            if self.sink is None:
+            if self.sink is None and not self._silent:
                 self.sink = self.open_sink(self.project.sample_rate)
+                self._silent = self.sink is None
             if self.sink is not None:
                 room = self.sink.free()
                 self.sink.write(samples[:, :room])  # a snippet still playing keeps its place

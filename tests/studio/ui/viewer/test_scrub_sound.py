@@ -102,3 +102,23 @@ def test_the_window_plays_a_snippet_where_the_playhead_is_moved(
     expected = snippet(window.project, window.session.folder, 10)
     assert expected is not None and np.abs(expected).max() > 0.2
     np.testing.assert_array_equal(sinks[0].fed[0], expected)
+
+
+def test_with_no_output_scrubbing_asks_for_one_once(qtbot: QtBot, tmp_path: Path) -> None:
+    project = tone_project(tmp_path, seconds=2.0)
+    asked: list[int] = []
+    said: list[str] = []
+
+    def no_sink(rate: int) -> str:
+        asked.append(rate)
+        return "No audio output device was found; playback is silent."
+
+    playback, playhead = Playback(), _Playhead()
+    player = SoundPlayer(playback, said.append, open_sink=no_sink)
+    player.set_project(project, tmp_path, playhead.moved)
+    for frame in (3, 20, 40):
+        playhead.moved.emit(frame)
+        qtbot.wait(150)  # each move is its own snippet, mixed and then not played
+    assert asked == [SR] and said == ["No audio output device was found; playback is silent."]
+    assert player.scrub.played == []
+    player.shutdown()
