@@ -31,6 +31,7 @@ SAMPLES: dict[str, p.Message] = {m.TYPE: m for m in (
     p.Reorder(id="r8", job_ids=("job-3", "job-1")),
     p.Remove(id="r9", job_id="job-2"),
     p.Shutdown(id="r10"),
+    p.AddLora(id="r11", model_id="ltx-2", path="/loras/grain.safetensors", name="grain"),
     p.Ok(reply_to="r4", data={"jobs": [{"id": "job-1", "state": "queued"}], "count": 1}),
     p.Error(reply_to=None, code="not_json", message="The line is not valid JSON.", hint="Resend."),
     p.Queued(seq=1, job_id="job-1", position=2),
