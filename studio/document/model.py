@@ -387,7 +387,9 @@ class Timeline:
 
     @property
     def duration(self) -> int:
-        return max((t.duration for t in self.tracks), default=0)
+        """Frames to the end of the longest track, video or audio: where sound goes on past
+        the pictures, the timeline plays and exports black under it."""
+        return max((t.duration for t in self.all_tracks()), default=0)
 
     def all_tracks(self) -> list[Track]:
         """The video tracks, then the audio tracks."""
