@@ -99,6 +99,18 @@ def models_dir() -> Path:
     return _folder("models", platformdirs.user_data_dir, private=False, below="models")
 
 
+def loras_dir(model_id: str) -> Path:
+    """Where the LoRAs added to model ``model_id`` are kept (``engine.models.loras``); not
+    made here.
+
+    Returns
+    -------
+    Path
+        ``loras/<model_id>`` in :func:`data_dir`.
+    """
+    return data_dir() / "loras" / model_id
+
+
 def log_path() -> Path:
     """Where the running engine's log is (``engine.log`` in the engine's data folder)."""
     return data_dir() / "engine.log"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.models.installed import ModelError, find_model
-from engine.paths import data_dir
+from engine.paths import loras_dir
 from engine.protocol.files import atomic_output
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -124,7 +124,7 @@ def check_lora(path: Path, model_id: str) -> int:
 
 def lora_folder(model_id: str) -> Path:
     """Where the LoRAs added to ``model_id`` are kept."""
-    return data_dir() / "loras" / model_id
+    return loras_dir(model_id)
 
 
 def add_lora(model_id: str, source: Path | str, name: str | None = None) -> LoraInfo:

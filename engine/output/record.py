@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from engine.paths import loras_dir
 from engine.protocol.requests import GenerationRequest, RequestError
 
 _EDGE = 1 << 20  # bytes hashed at each end of a file, as the studio's media fingerprints do
@@ -66,18 +67,32 @@ def _model_revision(folder: Path) -> str:
 
 
 def provenance(request: GenerationRequest, model_folder: Path) -> dict[str, Any]:
-    """Settings a take records beyond its request: versions, model revision, pin fingerprints.
+    """Settings a take records beyond its request: versions, model revision, pin fingerprints
+    (and its LoRAs' files' fingerprints, when it has LoRAs).
 
     A pin whose file is gone is recorded with a None fingerprint rather than failing the job.
     """
-    pins: list[str | None] = []
-    for pin in request.pins:
+    recorded = {"frameloom_version": frameloom_version(),
+                "model_revision": model_revision(model_folder),
+                "pin_fingerprints": _fingerprints(pin.path for pin in request.pins)}
+    if request.loras:
+        recorded["lora_fingerprints"] = _fingerprints(_lora_file(request, lora.name)
+                                                      for lora in request.loras)
+    return recorded
+
+
+def _lora_file(request: GenerationRequest, name: str) -> Path:
+    return loras_dir(request.model_id) / f"{name}.safetensors"
+
+
+def _fingerprints(paths: Iterable[str | Path]) -> list[str | None]:
+    found: list[str | None] = []
+    for path in paths:
         try:
-            pins.append(fingerprint(pin.path))
+            found.append(fingerprint(path))
         except OSError:
-            pins.append(None)
-    return {"frameloom_version": frameloom_version(),
-            "model_revision": model_revision(model_folder), "pin_fingerprints": pins}
+            found.append(None)
+    return found
 
 
 def request_from_settings(settings: dict[str, Any]) -> GenerationRequest:
@@ -103,13 +118,15 @@ def changes_since(settings: dict[str, Any], request: GenerationRequest,
     if recorded and recorded != model_revision(model_folder):
         notes.append(f"the model {request.model_id} is not the revision the take was made with "
                      f"({recorded})")
-    for pin, before in zip(request.pins, settings.get("pin_fingerprints") or [], strict=False):
-        try:
-            now = fingerprint(pin.path)
-        except OSError:
-            now = None
-        if before and now != before:
-            notes.append(f"the pinned file {pin.path} has changed or is missing")
+    pins = zip(request.pins, _fingerprints(pin.path for pin in request.pins),
+               settings.get("pin_fingerprints") or [], strict=False)
+    notes += [f"the pinned file {pin.path} has changed or is missing"
+              for pin, now, before in pins if before and now != before]
+    loras = zip(request.loras, _fingerprints(_lora_file(request, lora.name)
+                                             for lora in request.loras),
+                settings.get("lora_fingerprints") or [], strict=False)
+    notes += [f"the LoRA {lora.name} of {request.model_id} has changed or is missing"
+              for lora, now, before in loras if before and now != before]
     return notes
 
 

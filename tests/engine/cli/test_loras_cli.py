@@ -31,6 +31,7 @@ def lora_files(tiny_ltx_dir: Path, tiny_wan_t2v_dir: Path,
 
     folder = tmp_path_factory.mktemp("loras")
     return {"ltx": build_tiny_lora(tiny_ltx_dir, folder / "glow.safetensors"),
+            "ltx-other": build_tiny_lora(tiny_ltx_dir, folder / "other.safetensors", seed=1),
             "wan": build_tiny_lora(tiny_wan_t2v_dir, folder / "wan-style.safetensors")}
 
 
@@ -58,6 +59,15 @@ def test_a_lora_at_strength_1_changes_the_take_and_at_0_changes_nothing(
     # The take records its LoRA, so --from makes it again bit for bit.
     assert main(["generate", "--from", str(one), "-o", str(again)]) == 0
     assert np.array_equal(frames_of(again), frames_of(one))
+    assert "may differ" not in capsys.readouterr().err
+    # Another file under the LoRA's name: --from says the result may differ, and it does.
+    assert main(["models", "remove-lora", tiny_model, "glow"]) == 0
+    assert main(["models", "add-lora", tiny_model, str(lora_files["ltx-other"]), "--name",
+                 "glow"]) == 0
+    assert main(["generate", "--from", str(one), "-o", str(again)]) == 0
+    assert ("note: the result may differ from the take: the LoRA glow of tiny-ltx has changed "
+            "or is missing.") in capsys.readouterr().err
+    assert not np.array_equal(frames_of(again), frames_of(one))
     assert GenerationRequest.from_dict({k: v for k, v in recorded.items() if k in (
         "model_id", "prompt", "width", "height", "frames", "fps", "seed", "steps", "guidance",
         "loras")}).loras[0].name == "glow"
