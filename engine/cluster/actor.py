@@ -80,7 +80,8 @@ class SlotActor:
 
     def run(self, job_id: str, request: Mapping[str, Any], inputs: Mapping[str, bytes],
             output_name: str, preview_every_s: float) -> dict[str, Any]:
-        """Run one job; its final report (``done``, ``failed`` or ``cancelled``).
+        """Run one job; its final report (``done``, ``failed`` or ``cancelled``), with the
+        progress and previews not drained yet in ``streamed`` (one call fewer per job).
 
         A ``done`` report gains ``files`` (each output's name and bytes) and ``inputs`` (node
         path -> engine path of each input, so the engine can put its own paths back).
@@ -92,8 +93,9 @@ class SlotActor:
                        "output": str(folder / output_name), "preview_every_s": preview_every_s,
                        "originals": {local: path for path, local in mapping.items()}}
             self.worker.run(command)
-            with self._lock:
+            with self._lock:  # the reports not drained yet travel with the result
                 final = self._final.pop(job_id)
+                final["streamed"], self._streamed = self._streamed, []
             if final.get("ev") == "done":
                 final["files"] = {Path(out).name: Path(out).read_bytes()
                                   for out in final["outputs"]}

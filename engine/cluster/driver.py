@@ -177,9 +177,13 @@ class Driver:
                 command["preview_every_s"])))
             while not run.done():
                 await asyncio.wait({run}, timeout=float(self.options["poll_s"]))
-                await self._drain(actor, job_id)
+                if not run.done():
+                    await self._drain(actor, job_id)
             try:
-                closing = {"ev": "final", "report": run.result()}
+                final = run.result()
+                for report in final.pop("streamed", ()):
+                    self.send({"ev": "report", "job_id": job_id, "report": report})
+                closing = {"ev": "final", "report": final}
             except ray.exceptions.RayActorError as exc:
                 await self._head_settled()
                 if slot.actor is actor:  # a new actor takes the slot

@@ -32,6 +32,10 @@ __all__ = ["MAX_TRIES", "ClusterError", "ClusterScheduler", "Slot", "node_label"
 
 MAX_TRIES = 3
 RECONNECT_S = (1.0, 10.0)  # the first wait before starting a new driver, and the longest
+# How often a running job's progress and previews are fetched from its actor. Each fetch is a
+# call into the actor that costs CPU on the actor's node, the driver and the engine; at 0.1 s
+# it was several calls per tiny job (bench/cluster.py); the rest comes with the job's result.
+DRAIN_S = 0.5
 
 
 def node_label(info: Mapping[str, Any] | None) -> str | None:
@@ -69,13 +73,15 @@ class ClusterScheduler(Scheduler):
         Torch's intra-op threads in each actor; None keeps torch's default.
     slots
         How many actors to start; None: the cluster's GPUs over ``gpus_per_slot``.
+    poll_s
+        How often a running job's progress and previews are fetched from its actor.
     """
 
     def __init__(self, store: JobStore, notify: Callable[[], None], *, address: str,
                  cancel_grace_s: float = 10.0, preview_every_s: float = 2.0,
                  worker_env: Mapping[str, str] | None = None, gpus_per_slot: float = 1.0,
                  max_tries: int = MAX_TRIES, torch_threads: int | None = None,
-                 slots: int | None = None, poll_s: float = 0.1) -> None:
+                 slots: int | None = None, poll_s: float = DRAIN_S) -> None:
         super().__init__(store, notify, cancel_grace_s=cancel_grace_s,
                          preview_every_s=preview_every_s, worker_env=worker_env)
         self.address = address
