@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 GOLDEN_V1 = Path(__file__).parent / "data" / "golden_v1.frameloom"
+#: Format 2 as the studio saved it before format 3: the golden v1 project upgraded, with an
+#: imported audio file on A2 (gain and fades) and A1 muted at -2 dB.
+GOLDEN_V2 = Path(__file__).parent / "data" / "golden_v2.frameloom"
 
 
 def build_document():

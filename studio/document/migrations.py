@@ -9,7 +9,7 @@ from typing import Any
 from .errors import ProjectFileError
 
 #: The file format this Frameloom writes (the top-level ``schema_version``).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _one_to_two(data: dict[str, Any]) -> dict[str, Any]:
@@ -83,10 +83,21 @@ def _shorten(entry: dict[str, Any], frames: int, *, at_start: bool) -> None:
         entry["duration"] -= frames
 
 
+def _two_to_three(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 3 lets the media pool hold imported ``audio`` files and a shot's spec carry
+    ``loras`` and ``draft``, which a Frameloom that writes format 2 refuses as unknown; with
+    the new number it says the project is from a newer Frameloom instead. Nothing is renamed
+    or removed, so a format-2 file reads as it is (including one saved while these were new
+    and the number still said 2).
+    """
+    return data
+
+
 #: ``UPGRADES[v]`` turns the dict of a format-``v`` file into a format ``v + 1`` one. It may
 #: change its argument in place and must return the result; :func:`upgrade` sets the new
 #: ``schema_version`` itself.
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _one_to_two}
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: _one_to_two, 2: _two_to_three}
 
 
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:

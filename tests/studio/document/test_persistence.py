@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from document_factory import GOLDEN_V1, golden_project, snapshot
+from document_factory import GOLDEN_V1, GOLDEN_V2, golden_project, snapshot
 from studio.document import edits, migrations, persistence, serialize
 from studio.document.errors import DocumentError, InvalidDocumentError, ProjectFileError
-from studio.document.model import Gap, Generated, Project, Transition
+from studio.document.model import AudioItem, Gap, Generated, Project, Transition
 from studio.document.persistence import (
     PROJECT_SUFFIX,
     autosave,
@@ -54,7 +54,7 @@ def test_golden_file_equals_hand_built_project_and_reencodes_identically() -> No
     """The format-1 file opens unchanged: everything it held reads and re-encodes as before,
     and the upgrade to format 2 only adds the audio tracks that carry its clips' sound."""
     data = json.loads(GOLDEN_V1.read_text(encoding="utf-8"))
-    assert data["schema_version"] == 1 and migrations.SCHEMA_VERSION == 2
+    assert data["schema_version"] == 1 and migrations.SCHEMA_VERSION == 3
     loaded = load_project(GOLDEN_V1)
     assert [t.name for t in loaded.timeline.audio_tracks] == ["A1", "A2"]
     without_sound = load_project(GOLDEN_V1)
@@ -73,6 +73,31 @@ def test_golden_take_spec_hashes_still_match_their_spec() -> None:
         serialize.spec_hash(shot.generation.spec)}
 
 
+def test_a_format_2_project_opens_unchanged() -> None:
+    """A project saved before format 3, holding an imported audio file, reads as it was saved:
+    its imported sound, gain, fades and track settings are there and it re-encodes identically."""
+    data = json.loads(GOLDEN_V2.read_text(encoding="utf-8"))
+    assert data["schema_version"] == 2
+    loaded = load_project(GOLDEN_V2)
+    assert loaded.media["media-song"].kind == "audio"
+    a1, a2 = loaded.timeline.audio_tracks
+    assert (a1.mute, a1.gain_db) == (True, -2.0)
+    _track, _index, song = loaded.find("sound-song")
+    assert isinstance(song, AudioItem) and _track is a2
+    assert (song.media_id, song.gain_db, song.fade_in, song.fade_out) == (
+        "media-song", -4.5, 12, 24)
+    assert serialize.encode(loaded) == data["project"]  # nothing added, dropped or changed
+
+
+def test_a_saved_format_2_project_states_format_3(tmp_path: Path) -> None:
+    data = json.loads(GOLDEN_V2.read_text(encoding="utf-8"))
+    file = save_project(load_project(GOLDEN_V2), tmp_path / "v2")
+    saved = json.loads(file.read_text(encoding="utf-8"))
+    assert saved["schema_version"] == 3 == migrations.SCHEMA_VERSION
+    assert saved["project"] == data["project"]
+    assert load_project(file) == load_project(GOLDEN_V2)
+
+
 # --------------------------------------------------------------------------- save and load
 def test_round_trip_of_every_item_kind(saved: tuple[Project, Path]) -> None:
     project, file = saved
@@ -88,7 +113,7 @@ def test_file_format(saved: tuple[Project, Path]) -> None:
     project, file = saved
     text = file.read_text(encoding="utf-8")
     data = json.loads(text)
-    assert data == {"schema_version": 2, "app": "frameloom 0.1.0",
+    assert data == {"schema_version": 3, "app": "frameloom 0.1.0",
                     "project": serialize.encode(project)}
     assert text == json.dumps(data, indent=1, ensure_ascii=False) + "\n"
     assert "ünïcödé ✓" in text
