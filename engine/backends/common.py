@@ -13,6 +13,7 @@ import numpy
 
 from engine.backends import BackendError, StepCallback
 from engine.backends.attention import attention_for
+from engine.backends.compiled import compiled_blocks
 from engine.backends.drafts import cache_name, step_cache
 from engine.backends.loras import applied_loras
 from engine.output.audio import Soundtrack, with_sound
@@ -287,7 +288,7 @@ class LoadedPipeline:
 
         The arguments every family takes come from ``request``; ``family_arguments`` add the
         family's own (pins, decode settings, prompt length). The request's LoRAs, a draft's
-        step cache and the attention backend act for this call only. After each step
+        step cache, the attention backend and compiling act for this call only. After each step
         ``on_step`` gets a preview that calls ``preview`` with that step's latents. ``pipe``
         is another pipeline over the same loaded modules (a family whose model runs behind
         two), else the one held.
@@ -301,7 +302,7 @@ class LoadedPipeline:
             return {}
 
         with applied_loras(pipe, request), step_cache(pipe, request.draft), \
-                attention_for(pipe, request.attention):
+                attention_for(pipe, request.attention), compiled_blocks(pipe, request.compile):
             output = pipe(
                 prompt=request.prompt, negative_prompt=request.negative_prompt,
                 width=request.width, height=request.height, num_frames=request.frames,

@@ -28,6 +28,7 @@ from engine.backends.common import (
     seeded_generator,
     to_picture,
 )
+from engine.backends.compiled import compiled_blocks
 from engine.backends.drafts import step_cache
 from engine.backends.loras import applied_loras
 from engine.models.installed import family_constraints
@@ -147,7 +148,8 @@ class Hunyuan15Backend(LoadedPipeline):
             arguments = {"image": image}
         pipe.guider = pipe.guider.new(guidance_scale=request.guidance)
         with stepping(pipe, on_step, self._preview), applied_loras(pipe, request), \
-                step_cache(pipe, request.draft), attention_for(pipe, request.attention):
+                step_cache(pipe, request.draft), attention_for(pipe, request.attention), \
+                compiled_blocks(pipe, request.compile):
             output = pipe(prompt=request.prompt, negative_prompt=request.negative_prompt,
                           num_frames=request.frames, num_inference_steps=request.steps,
                           generator=seeded_generator(pipe, request.seed), output_type="np",

@@ -67,6 +67,8 @@ def _request_flags(parser: argparse.ArgumentParser, *, rules: bool = False) -> N
                              "(default 1; 0 leaves the model as it is); repeatable")
     parser.add_argument("--attention", default="native", help="attention backend: native "
                         "(default), math, or on a CUDA GPU cudnn, flash, sage")
+    parser.add_argument("--compile", action="store_true", help="compile the transformer's "
+                        "repeated blocks first (the first such job takes minutes to compile)")
     parser.add_argument("--draft", action="store_true",
                         help="a quick draft: half the size and steps, steps cached; the take "
                              "records the full settings, so `generate --from TAKE --final` "
@@ -221,7 +223,8 @@ def build_request(args: argparse.Namespace) -> Any:
         "width": width, "height": height, "frames": frames, "fps": fps,
         "seed": args.seed, "steps": args.steps, "guidance": args.guidance,
         "pins": [parse_pin(text) for text in args.pin], "draft": args.draft,
-        "loras": [parse_lora(text) for text in args.lora], "attention": args.attention})
+        "loras": [parse_lora(text) for text in args.lora], "attention": args.attention,
+        "compile": args.compile})
 
 
 def _run(args: argparse.Namespace) -> int:

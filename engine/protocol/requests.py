@@ -132,7 +132,8 @@ class GenerationRequest(_Wire):
     and its denoising steps cached (:func:`engine.protocol.drafts.draft_of`), and records
     these full settings, so the same request without ``draft`` is its final. ``loras`` are
     LoRAs added to the model, each with its strength, applied for this request only.
-    ``attention`` is the attention backend the transformer runs (:data:`ATTENTION_BACKENDS`).
+    ``attention`` is the attention backend the transformer runs (:data:`ATTENTION_BACKENDS`),
+    and ``compile`` compiles its repeated blocks (regional compilation) before it runs.
     """
 
     model_id: str
@@ -149,6 +150,7 @@ class GenerationRequest(_Wire):
     draft: bool = False
     loras: tuple[LoraChoice, ...] = field(default=())
     attention: str = "native"
+    compile: bool = False
 
     LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
         "width": (32, 4096), "height": (32, 4096), "frames": (1, 2000), "fps": (1, 120),
