@@ -11,7 +11,9 @@ code a job runs once its model is loaded: conditions, previews at most twice a s
 worker asks for them, the frame checks), for one full generate (LTX: 768x512, 121 frames; Wan:
 832x480, 81 frames). The baseline is the same call straight into the diffusers pipeline, in the
 same run. It prints one table (seconds per denoising step, whole call, peak GPU memory, the
-profile and the backend/baseline ratios) and, with ``--json``, writes the rows.
+profile and the backend/baseline ratios) and, with ``--json``, writes the rows. ``--draft``
+also times the same request as a draft job runs it (``engine.protocol.drafts.draft_of``: half
+size, half the steps, TaylorSeer step caching) against the exact call.
 
 What this does not show: loading from disk (the weights are built, not read), and picture
 quality (random weights make none). ``--scale tiny`` runs the test-sized pipelines of
@@ -127,12 +129,16 @@ class Clock:
 
 
 def run_backend(family: str, pipe: Any, profile: str, request: GenerationRequest,
-                device: str) -> dict[str, Any]:
-    """One generate through the engine's backend class; the frames are checked for shape."""
+                device: str, *, draft: bool = False) -> dict[str, Any]:
+    """One generate through the engine's backend class (as a draft job runs it with ``draft``);
+    the frames are checked for shape."""
     from engine.backends.ltx import LTXBackend
     from engine.backends.wan import WanBackend
+    from engine.protocol.drafts import draft_of
 
     backend = LTXBackend(pipe, profile) if family == "ltx" else WanBackend(pipe, "t2v", profile)
+    if draft:
+        request = draft_of(dataclasses.replace(request, draft=True), backend.constraints)[0]
     clock, reset, peak = _gauges(device)
     reset()
     started = time.perf_counter()
@@ -177,8 +183,8 @@ def _gauges(device: str) -> tuple[Clock, Callable[[], None], Callable[[], float]
     return Clock(lambda: None), lambda: None, lambda: float("nan")
 
 
-def measure(family: str, profiles: list[str], scale: str, device: str, steps: int
-            ) -> list[dict[str, Any]]:
+def measure(family: str, profiles: list[str], scale: str, device: str, steps: int,
+            draft: bool = False) -> list[dict[str, Any]]:
     """Build ``family`` once per placement and time a backend call and a plain call each."""
     import torch
 
@@ -203,6 +209,8 @@ def measure(family: str, profiles: list[str], scale: str, device: str, steps: in
         rows.append({"family": family, "profile": profile, "scale": scale,
                      "size": f"{width}x{height}x{frames}", "steps": steps,
                      "build_s": built, "params_b": sizes, "backend": backend, "plain": plain})
+        if draft:
+            rows[-1]["draft"] = run_backend(family, pipe, profile, request, device, draft=True)
         del pipe
         release_memory()
         if device.startswith("cuda"):
@@ -235,6 +243,11 @@ def print_table(rows: list[dict[str, Any]]) -> None:
               f"{b['steps']} steps, {b['to_first_step_s']:.1f} s to the first (text encoding "
               f"included), {b['after_last_step_s']:.1f} s after the last (VAE decode), "
               f"{b['previews']} previews")
+        if "draft" in r:
+            d = r["draft"]
+            print(f"{r['family']} {r['profile']} draft: {d['total_s']:.1f} s for the call "
+                  f"({b['total_s'] / d['total_s']:.1f}x faster than exact), {d['steps']} "
+                  f"steps, peak {d['peak_gib']:.1f} GiB")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -246,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="denoising steps per call (default 10; a step's time is the figure)")
     parser.add_argument("--scale", choices=["real", "tiny"], default="real")
     parser.add_argument("--json", type=Path, help="also write the rows to this file")
+    parser.add_argument("--draft", action="store_true",
+                        help="also time each request as a draft job runs it")
     args = parser.parse_args(argv)
     import torch
 
@@ -255,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     rows = [row for family in args.family
-            for row in measure(family, args.profile, args.scale, device, args.steps)]
+            for row in measure(family, args.profile, args.scale, device, args.steps,
+                               args.draft)]
     print(f"machine: {machine(device)}")
     print_table(rows)
     if args.json is not None:

@@ -27,12 +27,13 @@ DRAFT_DIVISOR = 2
 def draft_of(request: GenerationRequest,
              constraints: ModelConstraints) -> tuple[GenerationRequest, list[str]]:
     """The request a draft runs: half the width and height, rounded to the model's size
-    multiple (never below one multiple), and half the steps (at least one); frames, frame rate,
-    seed and pins stay, so the draft shows the take's timing. Returns it with a note saying so.
+    multiple (never below one multiple, nor below a request's least size), and half the steps
+    (at least one); frames, frame rate, seed and pins stay, so the draft shows the take's
+    timing. Returns it with a note saying so.
     """
-    multiple = constraints.size_multiple
-    width = round_size(request.width // DRAFT_DIVISOR, multiple)
-    height = round_size(request.height // DRAFT_DIVISOR, multiple)
+    multiple, least = constraints.size_multiple, GenerationRequest.LIMITS["width"][0]
+    width = round_size(max(least, request.width // DRAFT_DIVISOR), multiple)
+    height = round_size(max(least, request.height // DRAFT_DIVISOR), multiple)
     steps = max(1, request.steps // DRAFT_DIVISOR)
     note = (f"draft: {width}x{height} with {steps} steps (the final is "
             f"{request.width}x{request.height} with {request.steps}).")

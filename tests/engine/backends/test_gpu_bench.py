@@ -49,6 +49,17 @@ def test_the_script_runs_on_the_tiny_pipelines(bench: ModuleType, tmp_path: Path
     assert "median step s" in capsys.readouterr().out
 
 
+def test_the_script_times_drafts_against_exact_calls(bench: ModuleType, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "rows.json"
+    assert bench.main(["--scale", "tiny", "--family", "wan", "--steps", "4", "--draft",
+                       "--json", str(out)]) == 0
+    [row] = json.loads(out.read_text())["rows"]
+    assert row["backend"]["steps"] == 4 and row["draft"]["steps"] == 2
+    assert row["draft"]["total_s"] > 0
+    assert "wan full draft:" in capsys.readouterr().out
+
+
 def test_without_a_gpu_the_real_scale_says_so(bench: ModuleType,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     import torch

@@ -28,6 +28,9 @@ def test_a_draft_runs_at_half_size_on_the_size_rule_and_half_the_steps() -> None
                              seed=0, steps=1, guidance=1.0, draft=True)
     run, _ = draft_of(tiny, RULES)
     assert (run.width, run.height, run.steps) == (32, 32, 1)  # never below one multiple
+    fine = ModelConstraints(size_multiple=16, frame_rule=(4, 1), max_frames=81)
+    run, _ = draft_of(tiny, fine)
+    assert (run.width, run.height) == (32, 32)  # nor below a request's least size
 
 
 def test_the_final_of_a_shot_is_its_recorded_request_without_draft() -> None:
