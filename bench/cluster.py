@@ -17,6 +17,11 @@ time the worker itself spent on it (``timings.total_s``: load, denoise, encode):
 job and its inputs, streaming progress, returning, writing and decoding the take. It prints
 jobs per second, the two-node/one-node throughput ratio and the median overhead per job; with
 ``--write`` the table goes into docs/BENCHMARKS.md between its markers.
+
+On a shared machine the ratio says how much more CPU two actors got than one, so each run
+also counts, from ``/proc`` (Linux), the CPU time of this script's processes (the engine, its
+worker or cluster driver, the Ray nodes and actors) and of everything else on the machine
+while the jobs ran, as cores: ``ours`` and ``others``.
 """
 
 from __future__ import annotations
@@ -46,6 +51,31 @@ def _seconds(stamp: str) -> float:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU seconds used so far by this process's descendants, and by the whole machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue  # self, thread-self and the kernel's files
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # it has just ended
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = int(fields[11]) + int(fields[12])
+    ours, mine = 0, os.getpid()
+    for pid, ticks in used.items():
+        ancestor = pid
+        while ancestor not in (0, 1, mine):
+            ancestor = parents.get(ancestor, 0)
+        ours += ticks if ancestor == mine else 0
+    machine = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    busy = sum(int(value) for value in machine) - int(machine[3]) - int(machine[4])
+    return ours / tick, busy / tick  # all but idle and iowait
+
+
 def run_jobs(engine: ClusterEngine, args: argparse.Namespace, slots: int,
              name: str) -> dict[str, float]:
     """Warm ``slots`` slots, then time ``args.jobs`` jobs; jobs/s and median overhead (ms)."""
@@ -61,11 +91,13 @@ def run_jobs(engine: ClusterEngine, args: argparse.Namespace, slots: int,
     for job_id in warm:
         engine.finished(job_id, timeout=300)
     ids = [f"{name}-{i:03d}" for i in range(args.jobs)]
-    started = time.perf_counter()
+    cpu_before, started = _cpu_seconds(), time.perf_counter()
     for i, job_id in enumerate(ids):
         engine.submit(job_id, tiny_request(seed=100 + i, **size))
     states = [engine.finished(job_id, timeout=600)["state"] for job_id in ids]
     wall = time.perf_counter() - started
+    ours, machine = (after - before for after, before in zip(_cpu_seconds(), cpu_before,
+                                                               strict=True))
     if set(states) != {"done"}:
         raise SystemExit(f"{name}: not every job finished: {states}\n{engine.log_text()}")
     os.environ["FRAMELOOM_HOME"] = str(engine.home)  # the engine's store, read beside it
@@ -77,7 +109,9 @@ def run_jobs(engine: ClusterEngine, args: argparse.Namespace, slots: int,
     overheads = [_seconds(e["done"].time) - _seconds(e["started"].time)
                  - float(e["done"].data["timings"]["total_s"]) for e in events.values()]
     return {"wall_s": wall, "jobs_per_s": args.jobs / wall,
-            "overhead_ms": 1000 * statistics.median(overheads)}
+            "overhead_ms": 1000 * statistics.median(overheads),
+            "ours": ours / wall, "others": (machine - ours) / wall,
+            "cpu_per_job": ours / args.jobs}
 
 
 def main() -> int:
@@ -127,8 +161,10 @@ def main() -> int:
     finally:
         cluster.shutdown()
     ratio = results["Ray, two nodes"]["jobs_per_s"] / results["Ray, one node"]["jobs_per_s"]
-    rows = [f"| {name} | {r['wall_s']:.1f} | {r['jobs_per_s']:.2f} | {r['overhead_ms']:.0f} |"
+    rows = [f"| {name} | {r['wall_s']:.1f} | {r['jobs_per_s']:.2f} | {r['overhead_ms']:.0f} | "
+            f"{r['cpu_per_job']:.2f} | {r['ours']:.2f} | {r['others']:.2f} |"
             for name, r in results.items()]
+    cores = results["Ray, two nodes"]["ours"] / results["Ray, one node"]["ours"]
     text = "\n".join([
         f"`python bench/cluster.py --jobs {args.jobs} --size {args.size} --frames "
         f"{args.frames} --steps {args.steps}` on {platform.node()} ({platform.machine()}, "
@@ -136,10 +172,12 @@ def main() -> int:
         f"{args.size}x{args.size}, {args.frames} frames, {args.steps} steps, one torch thread "
         "per worker or actor; a ray.cluster_utils.Cluster on this one machine (head without GPU, "
         "nodes with one logical GPU each).", "",
-        f"| run | {args.jobs} jobs (s) | jobs/s | overhead per job (ms, median) |",
-        "|---|---|---|---|", *rows, "",
-        f"Two nodes against one: **{ratio:.2f}x** the throughput. Load average (1 min) "
-        f"{load_before:.1f} before the runs and {os.getloadavg()[0]:.1f} after them."])
+        f"| run | {args.jobs} jobs (s) | jobs/s | overhead per job (ms, median) | CPU s per "
+        "job (ours) | cores: ours | cores: others |",
+        "|---|---|---|---|---|---|---|", *rows, "",
+        f"Two nodes against one: **{ratio:.2f}x** the throughput, with {cores:.2f}x the CPU "
+        f"for this run's processes. Load average (1 min) {load_before:.1f} before the runs "
+        f"and {os.getloadavg()[0]:.1f} after them; nice {os.nice(0)}."])
     print(text)
     if args.write:
         write_benchmarks(text, REPO / "docs" / "BENCHMARKS.md", (BEGIN, END),
