@@ -103,3 +103,22 @@ def test_draft_of_halves_size_and_steps_within_the_model_rules(backend: Any) -> 
                      "160x96 with 9)."]
     frames = backend.generate(draft, ignore_steps)
     assert frames.shape[1:3] == (draft.height, draft.width)
+
+
+def test_hunyuan15_image_to_video_refuses_a_draft_of_another_size(
+        tiny_hunyuan15_dirs: dict[str, Path], still: str, monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    from engine.backends import BackendError
+    from engine.protocol.requests import Pin
+
+    loaded = load_backend("hunyuan15", tiny_hunyuan15_dirs["i2v"], "cpu", "full")
+    # The pipeline picks its own size from the still; here it would make 64x64, the full size.
+    monkeypatch.setattr(loaded._pipe.video_processor, "calculate_default_height_width",
+                        lambda **_: (64, 64))
+    draft = tiny_request(loaded, "tiny", frames=5, draft=True, pins=(Pin(still, 0),))
+    with pytest.raises(BackendError) as refused:
+        loaded.generate(draft, ignore_steps)
+    assert (refused.value.code, refused.value.message, refused.value.hint) == (
+        "unsupported_size", "A HunyuanVideo 1.5 image-to-video model makes its own size "
+        "(64x64 here), so it cannot make a half-size draft.", "Turn draft off for this shot.")
+    loaded.close()
