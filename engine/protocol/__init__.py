@@ -50,6 +50,7 @@ from engine.protocol.messages import (
 )
 from engine.protocol.models import ModelRecord
 from engine.protocol.requests import (
+    ATTENTION_BACKENDS,
     ClipRange,
     FrameRange,
     GenerationRequest,
@@ -75,7 +76,8 @@ from engine.protocol.transport import (
 )
 
 __all__ = [
-    "ENVELOPE", "HOME_ENV", "LOOPBACK", "MAX_LINE_BYTES", "PORT_NAME", "PROTOCOL_VERSION",
+    "ATTENTION_BACKENDS", "ENVELOPE", "HOME_ENV", "LOOPBACK", "MAX_LINE_BYTES", "PORT_NAME",
+    "PROTOCOL_VERSION",
     "REGISTRY", "SETTINGS_FILE", "SOCKET_NAME", "TOKEN_NAME", "TRANSPORT_ENV", "AddLora", "Cancel",
     "Cancelled", "ClipRange", "Done", "Error", "Failed", "FrameRange", "GenerationRequest",
     "GetJob", "Heartbeat", "Hello", "Interrupted", "ListJobs", "ListModels", "LoraChoice",

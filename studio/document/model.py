@@ -169,7 +169,8 @@ class GeneratedSpec:
     """Everything the engine needs to make a take. ``width``/``height`` None means project size;
     ``retake`` says what a ``retake`` makes again (None for every other kind); ``draft`` asks
     for quick drafts (half size and steps, steps cached) whose takes can be made final;
-    ``loras`` are LoRAs added to the model, applied with their strengths."""
+    ``loras`` are LoRAs added to the model, applied with their strengths; ``attention`` (the
+    attention backend) and ``compile`` (regional compilation) are its fast paths."""
 
     kind: GenerationKind
     prompt: str
@@ -185,6 +186,8 @@ class GeneratedSpec:
     retake: RetakeSource | None = field(default=None, metadata=OMIT_DEFAULT)
     draft: bool = field(default=False, metadata=OMIT_DEFAULT)
     loras: tuple[LoraUse, ...] = field(default=(), metadata=OMIT_DEFAULT)
+    attention: str = field(default="native", metadata=OMIT_DEFAULT)
+    compile: bool = field(default=False, metadata=OMIT_DEFAULT)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,6 +6,8 @@ import math
 import posixpath
 from typing import NoReturn
 
+from engine.protocol import ATTENTION_BACKENDS
+
 from .errors import InvalidDocumentError
 from .model import (
     GENERATION_KINDS,
@@ -58,6 +60,9 @@ def check_generation(project: Project, generation: Generation, where: str,
     for size in (spec.width, spec.height):
         if size is not None and not 0 < size <= MAX_SIZE:
             _fail(where, f"generated size {size} is outside 1-{MAX_SIZE} pixels")
+    if spec.attention not in ATTENTION_BACKENDS:
+        _fail(where, f"attention must be one of {', '.join(ATTENTION_BACKENDS)}, not "
+                     f"{spec.attention!r}")
     names = [lora.name for lora in spec.loras]
     if len(set(names)) != len(names) or not all(name.strip() for name in names):
         _fail(where, f"LoRAs must have names, each once, not {names}")

@@ -224,7 +224,8 @@ def request_for(project: Project, project_dir: str | os.PathLike[str], entry_id:
         width=spec.width or project.width, height=spec.height or project.height,
         frames=spec.duration, fps=fps, seed=spec.seed, steps=spec.steps,
         guidance=spec.guidance, pins=pins, draft=spec.draft,
-        loras=tuple(LoraChoice(name=lora.name, strength=lora.strength) for lora in spec.loras))
+        loras=tuple(LoraChoice(name=lora.name, strength=lora.strength) for lora in spec.loras),
+        attention=spec.attention, compile=spec.compile)
     return request, OperationSpec(kind=spec.kind, frames=spec.duration,
                                   clips=tuple(path for path, _ in clips),
                                   ranges=tuple(shown for _, shown in clips), span=span)

@@ -1,5 +1,5 @@
 """The inspector's spec editor: a generated entry's prompt, model, size, length, seed, steps,
-draft switch and LoRAs."""
+draft switch, LoRAs and fast paths (attention backend, regional compilation)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.protocol import ModelRecord
+from engine.protocol import ATTENTION_BACKENDS, ModelRecord
 from studio.document.model import DEFAULT_MODEL, MAX_SEED, GeneratedSpec
 from studio.engine_link.models import ModelBook
 from studio.ui.docks.inspector_loras import LoraField
@@ -92,8 +92,15 @@ class SpecEditor(QObject):
         #: Each model's LoRAs (the engine's model list), for the LoRA row's note.
         self.model_loras: dict[str, tuple[str, ...] | None] = {}
         self.loras = LoraField(lambda loras: self._request("loras", loras))
+        self.attention = QComboBox()
+        self.attention.addItems(list(ATTENTION_BACKENDS))
+        self.attention.setToolTip("The attention backend: native or math run anywhere; cudnn, "
+                                  "flash and sage need a CUDA GPU (the engine says if not).")
+        self.compile = QCheckBox("Compile blocks")
+        self.compile.setToolTip("Compile the model's repeated blocks before it runs: the "
+                                "first such job takes minutes longer, later ones run faster.")
         for name in ("prompt", "negative_prompt", "model", "duration", "seed", "steps",
-                     "guidance", "draft"):
+                     "guidance", "draft", "attention", "compile"):
             getattr(self, name).setObjectName(name)
         self.frame_size.setObjectName("size")
         for combo in (self.model, self.frame_size):  # long model ids must not widen the dock
@@ -106,7 +113,7 @@ class SpecEditor(QObject):
         """Every widget that edits the spec, for enabling and signal blocking."""
         return (self.prompt, self.negative_prompt, self.model, self.frame_size, self.duration,
                 self.seed, self.randomise, self.steps, self.guidance, self.draft,
-                self.loras.edit)
+                self.loras.edit, self.attention, self.compile)
 
     def add_rows(self, form: QFormLayout) -> None:
         """Add the spec's rows, Prompt to LoRAs, to the inspector's form."""
@@ -123,6 +130,10 @@ class SpecEditor(QObject):
         form.addRow("Guidance", self.guidance)
         form.addRow("Draft", self.draft)
         self.loras.add_rows(form)
+        fast = QHBoxLayout()
+        fast.addWidget(self.attention, 1)
+        fast.addWidget(self.compile)
+        form.addRow("Attention", fast)
 
     def _connect(self) -> None:
         for name in ("prompt", "negative_prompt"):
@@ -139,6 +150,9 @@ class SpecEditor(QObject):
             lambda: self._request("model_id", self.model.currentText().strip()))
         self.frame_size.activated.connect(self._size_chosen)
         self.draft.toggled.connect(lambda on: self._request("draft", bool(on)))
+        self.compile.toggled.connect(lambda on: self._request("compile", bool(on)))
+        self.attention.activated.connect(
+            lambda _i: self._request("attention", self.attention.currentText()))
         self.randomise.clicked.connect(
             lambda: self._request("seed", random.randint(0, MAX_SEED)))
 
@@ -201,6 +215,8 @@ class SpecEditor(QObject):
         self.steps.setValue(spec.steps)
         self.guidance.setValue(spec.guidance)
         self.draft.setChecked(spec.draft)
+        self.attention.setCurrentText(spec.attention)
+        self.compile.setChecked(spec.compile)
         self.loras.show(spec.loras, spec.model_id, self.model_loras.get(spec.model_id))
 
     def commit(self) -> None:
