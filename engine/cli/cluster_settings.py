@@ -16,7 +16,9 @@ KEYS = {"address": ("--cluster", "HOST:PORT of the Ray head (its GCS port, 6379 
                     "or \"auto\""),
         "tries": ("--cluster-tries", "a whole number of runs, 1 or more"),
         "home": ("--cluster-home", "a folder path (FRAMELOOM_HOME on the cluster's machines)"),
-        "torch_threads": ("--torch-threads", "a whole number of threads, 1 or more")}
+        "torch_threads": ("--torch-threads", "a whole number of threads, 1 or more"),
+        "shared": ("--cluster-shared", "a folder path (one every machine of the cluster has at "
+                   "the same path)")}
 _ADDRESS = re.compile(r"[^\s:]+:\d{1,5}")
 
 
@@ -81,5 +83,7 @@ def cluster_options(args: argparse.Namespace) -> dict[str, Any] | None:
     tries = args.cluster_tries if args.cluster_tries is not None else settings.get("tries")
     threads = args.torch_threads if args.torch_threads is not None else settings.get(
         "torch_threads")
+    shared = args.cluster_shared or settings.get("shared")
     return {"address": address, "max_tries": max(1, tries or MAX_TRIES),
-            "torch_threads": threads, "worker_env": env}
+            "torch_threads": threads, "worker_env": env,
+            "shared_folder": os.path.expanduser(shared) if shared else None}

@@ -95,7 +95,7 @@ def _parser(*, rules: bool = False) -> argparse.ArgumentParser:
                        help="stop when this process ends (for a studio or a test harness)")
     cluster = serve.add_argument_group(
         "cluster", "each flag wins over its key in the [cluster] table of settings.toml "
-        "(address, home, tries, torch_threads)")
+        "(address, home, shared, tries, torch_threads)")
     cluster.add_argument("--cluster", metavar="ADDRESS",
                          help="run jobs on the Ray cluster whose head is at HOST:PORT (or auto: "
                               "the one started on this machine) instead of the local worker")
@@ -105,6 +105,9 @@ def _parser(*, rules: bool = False) -> argparse.ArgumentParser:
     cluster.add_argument("--cluster-home", metavar="PATH",
                          help="FRAMELOOM_HOME on the cluster's nodes, where their models are "
                               "(default: each node's own)")
+    cluster.add_argument("--cluster-shared", metavar="PATH",
+                         help="a folder every machine of the cluster has at the same path: "
+                              "inputs inside it are read there instead of sent as bytes")
     cluster.add_argument("--cluster-tries", type=int, metavar="N",
                          help="runs a job gets when its node dies under it (default 3)")
     cluster.add_argument("--torch-threads", type=int, metavar="N",

@@ -17,15 +17,20 @@ def input_paths(request: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
-def pack_inputs(request: Mapping[str, Any]) -> dict[str, bytes]:
-    """The bytes of every input file, by its path on the engine's machine.
+def pack_inputs(request: Mapping[str, Any], shared: Path | None = None) -> dict[str, bytes]:
+    """The bytes of every input file, by its path on the engine's machine; files inside
+    ``shared`` (a folder every machine of the cluster has at the same path) are left out, so
+    the node reads them where they are.
 
     Raises
     ------
     OSError
         If a file cannot be read (moved or deleted since it was submitted).
     """
-    return {path: Path(path).read_bytes() for path in input_paths(request)}
+    def travels(path: str) -> bool:
+        return shared is None or not Path(path).resolve().is_relative_to(shared.resolve())
+
+    return {path: Path(path).read_bytes() for path in input_paths(request) if travels(path)}
 
 
 def remap_request(request: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:

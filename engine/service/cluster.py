@@ -16,6 +16,7 @@ import asyncio
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from engine.cluster.connect import ClusterError
@@ -75,17 +76,22 @@ class ClusterScheduler(Scheduler):
         How many actors to start; None: the cluster's GPUs over ``gpus_per_slot``.
     poll_s
         How often a running job's progress and previews are fetched from its actor.
+    shared_folder
+        A folder every machine of the cluster has at the same path: a job's inputs inside it
+        are read there by the node instead of travelling as bytes; None: all travel.
     """
 
     def __init__(self, store: JobStore, notify: Callable[[], None], *, address: str,
                  cancel_grace_s: float = 10.0, preview_every_s: float = 2.0,
                  worker_env: Mapping[str, str] | None = None, gpus_per_slot: float = 1.0,
                  max_tries: int = MAX_TRIES, torch_threads: int | None = None,
-                 slots: int | None = None, poll_s: float = DRAIN_S) -> None:
+                 slots: int | None = None, poll_s: float = DRAIN_S,
+                 shared_folder: str | None = None) -> None:
         super().__init__(store, notify, cancel_grace_s=cancel_grace_s,
                          preview_every_s=preview_every_s, worker_env=worker_env)
         self.address = address
         self.max_tries = max_tries
+        self.shared_folder = Path(shared_folder) if shared_folder else None
         self.options = {"address": address, "gpus_per_slot": gpus_per_slot, "slots": slots,
                         "worker_env": dict(self.worker_env), "torch_threads": torch_threads,
                         "cancel_grace_s": cancel_grace_s, "poll_s": poll_s}
@@ -211,7 +217,7 @@ class ClusterScheduler(Scheduler):
             model = str(job.request.get("model_id"))
             slot = next((s for s in free if model in s.models), free[0])
             try:
-                inputs = pack_inputs(job.request)
+                inputs = pack_inputs(job.request, self.shared_folder)
             except OSError as exc:
                 self._finish_failed(job.id, "missing_media", f"An input of the job cannot be "
                                     f"read: {exc.strerror or exc} ({exc.filename}).",

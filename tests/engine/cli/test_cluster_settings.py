@@ -36,13 +36,14 @@ def test_the_settings_name_the_cluster_and_each_flag_wins_over_its_key(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FRAMELOOM_ENGINE_FAULTS", raising=False)
     _settings('[cluster]\naddress = "10.0.0.5:6379"\ntries = 5\nhome = "/srv/frameloom"\n'
-              "torch_threads = 2\n")
+              'torch_threads = 2\nshared = "/mnt/film"\n')
     assert _options() == {"address": "10.0.0.5:6379", "max_tries": 5, "torch_threads": 2,
-                          "worker_env": {"FRAMELOOM_HOME": "/srv/frameloom"}}
+                          "worker_env": {"FRAMELOOM_HOME": "/srv/frameloom"},
+                          "shared_folder": "/mnt/film"}
     assert _options("--cluster", "auto", "--cluster-tries", "1", "--cluster-home", "/x",
-                    "--torch-threads", "4") == {
+                    "--torch-threads", "4", "--cluster-shared", "/y") == {
         "address": "auto", "max_tries": 1, "torch_threads": 4,
-        "worker_env": {"FRAMELOOM_HOME": "/x"}}
+        "worker_env": {"FRAMELOOM_HOME": "/x"}, "shared_folder": "/y"}
     assert _options("--no-cluster") is None
 
 
@@ -60,6 +61,7 @@ def test_keys_other_than_the_address_alone_do_not_start_a_cluster() -> None:
     ('tries = "3"', "must be a whole number of runs"),
     ("torch_threads = true", "torch_threads = True in [cluster]"),
     ('adress = "10.0.0.5:6379"', "adress in [cluster] of"),
+    ("shared = 1", "shared = 1 in [cluster] of"),
     ('address = "10.0.0.5:6379', "cannot be read"),
 ])
 def test_a_malformed_setting_is_one_sentence_naming_the_file(table: str, words: str) -> None:
