@@ -21,9 +21,10 @@ from studio.document.model import Project
 
 __all__ = [
     "AddMediaCommand", "AddTakeCommand", "AppendCommand", "ChooseTakeCommand", "EditCommand",
-    "InsertCommand", "LiftCommand", "MoveCommand", "OverwriteCommand", "RelinkMediaCommand",
-    "RemoveTakeCommand", "RippleDeleteCommand", "SetSpecCommand", "SetTransitionCommand",
-    "SplitCommand", "TrimCommand", "push", "push_gesture",
+    "InsertCommand", "LiftCommand", "LinkCommand", "MoveCommand", "OverwriteCommand",
+    "RelinkMediaCommand", "RemoveTakeCommand", "RippleDeleteCommand", "SetSoundCommand",
+    "SetSpecCommand", "SetTransitionCommand", "SplitCommand", "TrimCommand", "UnlinkCommand",
+    "push", "push_gesture",
 ]
 
 Edit = Callable[..., Change]
@@ -235,6 +236,24 @@ class SetTrackCommand(EditCommand):
     """``edits.set_track(project, track_id, **fields)``: mute, solo, gain or name of a track."""
 
     edit = staticmethod(edits.set_track)
+
+
+class SetSoundCommand(EditCommand):
+    """``edits.set_sound(project, item_id, **fields)``: gain or fades of an audio item."""
+
+    edit = staticmethod(edits.set_sound)
+
+
+class UnlinkCommand(EditCommand):
+    """``edits.unlink(project, item_id)``: free a sound (or a clip's sounds) from its clip."""
+
+    edit = staticmethod(edits.unlink)
+
+
+class LinkCommand(EditCommand):
+    """``edits.link(project, sound_id, item_id)``: tie a sound to a video item again."""
+
+    edit = staticmethod(edits.link)
 
 
 class AddTrackCommand(EditCommand):

@@ -18,6 +18,7 @@ from studio.ui.timeline.timeline_view import QtTimelineView
 from studio.ui.viewer.viewer import QtViewer
 from studio.ui.window.placing import placing_steps
 from studio.ui.window.session import ProjectSession
+from studio.ui.window.sound_requests import SoundRequests
 from studio.ui.window.track_requests import TrackRequests
 
 
@@ -57,6 +58,8 @@ class EditRequests:
         self.clipboard: list[tuple[str, int, Item]] = []
         #: Add Video Track, Add Audio Track, Remove Track.
         self.tracks = TrackRequests(session, timeline, message)
+        #: Gain and fades from the inspector, Unlink Sound and Relink Sound.
+        self.sound = SoundRequests(session, timeline, inspector, message)
         media_list.add_requested.connect(self.add_media_to_timeline)
         timeline.media_dropped.connect(self.add_media_to_timeline)
         timeline.files_dropped.connect(self._files_dropped)

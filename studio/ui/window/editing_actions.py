@@ -3,12 +3,14 @@ In/Out, Loop, Quit and Help, added to :data:`~studio.ui.window.actions.ACTIONS`.
 
 Shortcuts follow Premiere, Resolve, Kdenlive and Shotcut where they agree (the README's
 "Editor conventions" lists them); :data:`STUDIO_ACTIONS` is the table the window builds (with
-the track actions of :mod:`.track_requests`).
+the track actions of :mod:`.track_requests` and the sound actions of
+:mod:`.sound_requests`).
 """
 
 from __future__ import annotations
 
 from studio.ui.window.actions import ACTIONS, ActionSpec
+from studio.ui.window.sound_requests import SOUND_ACTIONS
 from studio.ui.window.track_requests import TRACK_ACTIONS
 
 __all__ = ["EDITING_ACTIONS", "STUDIO_ACTIONS"]
@@ -43,4 +45,5 @@ EDITING_ACTIONS: tuple[ActionSpec, ...] = (
                tip="Every shortcut and drag modifier"),
 )
 
-STUDIO_ACTIONS: tuple[ActionSpec, ...] = ACTIONS + EDITING_ACTIONS + TRACK_ACTIONS
+STUDIO_ACTIONS: tuple[ActionSpec, ...] = (ACTIONS + EDITING_ACTIONS + TRACK_ACTIONS
+                                          + SOUND_ACTIONS)
