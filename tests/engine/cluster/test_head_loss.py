@@ -7,7 +7,10 @@ own processes) is taken down mid-job and started again at the same port.
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,8 +72,9 @@ def test_jobs_wait_while_the_head_is_gone_and_each_finishes_with_its_file_when_i
         _until(lambda: engine.slots_ready() >= 2, engine)
         assert _cluster_state(engine)[0] == "connected"
         ids = [f"before-{i}" for i in range(4)]
-        for i, job_id in enumerate(ids):
-            engine.submit(job_id, tiny_request(f"a red circle {SLOW}", seed=i, steps=6))
+        for i, job_id in enumerate(ids):  # the first two run when the head goes
+            prompt = f"a red circle {SLOW}" if i < 2 else "a red circle"
+            engine.submit(job_id, tiny_request(prompt, seed=i, steps=6 if i < 2 else 2))
         running = _until(lambda: [j for j in ids if engine.job(j)["state"] == "running"]
                          if engine.job(ids[1])["state"] == "running" else [], engine)
         cluster.remove_node(cluster.head_node)  # the first two jobs run for 1.8 s or more
@@ -81,7 +85,11 @@ def test_jobs_wait_while_the_head_is_gone_and_each_finishes_with_its_file_when_i
         assert {r["state"] for r in records} == {"queued"}, records  # waiting, none failed
         assert beat.cluster == "unreachable" and beat.queue_length == len(ids)
         engine.submit("while-gone", tiny_request(seed=9))  # still taken, and it waits too
-        time.sleep(3.0)  # the engine tries the head again meanwhile, and keeps waiting
+        status = subprocess.run([sys.executable, "-m", "engine.cli", "status"], text=True,
+                                env={**os.environ, "FRAMELOOM_HOME": str(home)},
+                                capture_output=True, timeout=60)
+        assert "Cluster: unreachable, 5 job(s) waiting" in status.stdout, status
+        time.sleep(2.0)  # the engine tries the head again meanwhile, and keeps waiting
         assert engine.job("while-gone")["state"] == "queued"
         assert "still unreachable" in engine.log_text()
 
