@@ -23,8 +23,8 @@ from engine.cluster.connect import ClusterError
 from engine.cluster.inputs import pack_inputs
 from engine.cluster.process import DriverProcess
 from engine.jobs.store import Job, JobStore
-from engine.models.catalog import catalog_entry
 from engine.protocol.files import atomic_output
+from engine.service.fit import gpu_refusal
 from engine.service.scheduler import Scheduler, output_path
 from engine.service.takes import write_take
 from engine.worker.child import preview_path
@@ -297,20 +297,10 @@ class ClusterScheduler(Scheduler):
                             "Check the cluster's nodes (ray status), then submit the job again.")
 
     def refusal(self, model_id: str) -> tuple[str, str, str] | None:
-        """Refuse a model whose cheapest memory profile needs more GPU memory (catalog figures)
-        than the largest GPU of the placed slots has; None while no slot has said its memory
-        (none placed yet, or logical GPUs without CUDA) or for a model the catalog lacks."""
-        entry = catalog_entry(model_id)
-        totals = [slot.info.get("vram_total") for slot in self.slots if slot.info is not None]
-        if entry is None or not totals or None in totals:
-            return None
-        need = min(entry.min_vram_gib.values())
-        largest = max(int(total or 0) for total in totals) / 2**30
-        if need <= largest:
-            return None
-        return ("does_not_fit", f"The model {model_id} needs at least {need:g} GiB of GPU "
-                f"memory, more than the cluster's largest GPU has ({largest:.1f} GiB).",
-                "Add a node with a larger GPU to the cluster, or pick a smaller model.")
+        """Refuse a model that needs more GPU memory than the largest placed slot has
+        (:func:`engine.service.fit.gpu_refusal`)."""
+        return gpu_refusal(model_id, [slot.info.get("vram_total") for slot in self.slots
+                                      if slot.info is not None])
 
     def runs_here(self, job_id: str) -> bool:
         """Whether ``job_id`` is running on one of the slots now."""
