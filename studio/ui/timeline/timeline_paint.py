@@ -1,4 +1,5 @@
-"""Painting helpers for the timeline view: the ruler, one item card, a transition, the playhead."""
+"""Painting helpers for the timeline view: the ruler, one item card, a transition, the playhead
+(a sound card's fades: :mod:`.timeline_fades`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from studio.document.model import AudioItem, Clip, Gap, Generated, Item, Still, 
 from studio.document.timebase import frames_to_timecode
 from studio.media.peaks import PEAK_RATE
 
+from .timeline_fades import paint_fades
 from .timeline_geometry import TrackLayout, Viewport, tick_step
 
 COLOURS = {
@@ -316,10 +318,12 @@ def paint_row(painter: QPainter, layout: TrackLayout, viewport: Viewport, row: Q
         paint_item(painter, rect, item, item.id in selected, metrics, live)
         if isinstance(item, AudioItem):
             peaks = waveform(item) if waveform is not None else None
+            reserved = metrics.height() + 4 if rect.width() >= MIN_TEXT_PX else 2
             if peaks is not None:
                 paint_waveform(painter, rect, item, peaks, viewport.pixels_per_frame,
                                (viewport.frame_to_x(first), viewport.frame_to_x(end)), rate,
-                               metrics.height() + 4 if rect.width() >= MIN_TEXT_PX else 2)
+                               reserved)
+            paint_fades(painter, rect, item, viewport.pixels_per_frame, reserved)
         elif thumbs is not None and rect.width() >= MIN_TEXT_PX:
             lines = 2 if isinstance(item, Generated) else 1  # label, and a generated status
             paint_thumbnails(painter, rect, item, thumbs, viewport.pixels_per_frame,

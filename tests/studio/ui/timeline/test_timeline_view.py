@@ -16,6 +16,7 @@ from studio.document.model import Clip, Project
 from studio.ui.timeline import timeline_paint
 from studio.ui.timeline.timeline_view import QtTimelineView
 from studio.ui.window.refcount_guard import bindings_drop_references
+from support.timeline_views import shown_timeline
 
 PPF = 4.0  # the sample's 216 frames are 864 px: all of it fits in the 1000 px view
 
@@ -27,13 +28,7 @@ def project(sample_project: Path) -> Project:
 
 @pytest.fixture
 def view(qtbot: QtBot, project: Project) -> QtTimelineView:
-    widget = QtTimelineView(project)
-    qtbot.addWidget(widget)
-    widget.resize(1000, 200)
-    widget.set_pixels_per_frame(PPF)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown_timeline(qtbot, project, (1000, 200), PPF)
 
 
 def _drag(qtbot: QtBot, view: QtTimelineView, start: QPoint, end: QPoint, steps: int = 5) -> None:
