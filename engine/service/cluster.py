@@ -119,7 +119,11 @@ class ClusterScheduler(Scheduler):
 
     async def _new_driver(self) -> DriverProcess:
         driver = DriverProcess(self.worker_env)
-        await driver.connect(self.options)
+        try:
+            await driver.connect(self.options)
+        except asyncio.CancelledError:  # the engine is stopping: no driver is left behind
+            await driver.kill()
+            raise
         self.slots, self.cluster_state = [], "connected"
         self.notify()
         return driver
@@ -185,6 +189,9 @@ class ClusterScheduler(Scheduler):
                           "again with backoff.", file=sys.stderr, flush=True)
                 said, delay = str(exc), min(2 * delay, RECONNECT_S[1])
                 continue
+            if self._stopping:
+                await driver.stop()
+                return None
             print(f"frameloom-engine: the Ray cluster at {self.address} answers again; jobs "
                   "resume once its slots are ready.", file=sys.stderr, flush=True)
             return driver
