@@ -117,7 +117,11 @@ def test_unlink_and_relink_a_clip_and_its_sound(window: MainWindow,
     for where in ([a.objectName() for a in window.timeline.actions()],
                   [a.objectName() for a in edit_menu.actions()]):
         assert {"unlink_sound", "relink_sound"} <= set(where)  # right-click menu, Edit menu
-    window.timeline.set_selection([clip_id])
+    card = window.timeline.item_rect(clip_id)
+    assert card is not None
+    QTest.mousePress(window.timeline, Qt.MouseButton.RightButton,  # before its context menu
+                     pos=QPoint(int(card.center().x()), int(card.center().y())))
+    assert window.timeline.selection == [clip_id]
     assert actions["unlink_sound"].isEnabled() and not actions["relink_sound"].isEnabled()
     before, steps = _state(window), stack.count()
     actions["unlink_sound"].trigger()
