@@ -85,10 +85,11 @@ def _shorten(entry: dict[str, Any], frames: int, *, at_start: bool) -> None:
 
 def _two_to_three(data: dict[str, Any]) -> dict[str, Any]:
     """Format 3 lets the media pool hold imported ``audio`` files and a shot's spec carry
-    ``loras`` and ``draft``, which a Frameloom that writes format 2 refuses as unknown; with
-    the new number it says the project is from a newer Frameloom instead. Nothing is renamed
-    or removed, so a format-2 file reads as it is (including one saved while these were new
-    and the number still said 2).
+    ``loras``, ``draft``, ``attention`` and ``compile``, which a Frameloom that writes format 2
+    refuses as unknown; with the new number it says the project is from a newer Frameloom
+    instead. Nothing is renamed or removed, so a format-2 file reads as it is (including one
+    saved while these were new and the number still said 2). What each format holds is
+    recorded in ``tests/data/file_format_N.json`` (``tests/studio/document/test_file_format.py``).
     """
     return data
 
