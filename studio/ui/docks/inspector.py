@@ -27,7 +27,7 @@ from studio.ui.docks.inspector_spec import SpecEditor
 from studio.ui.docks.inspector_takes import TakesList, TakeThumb
 from studio.ui.subscriptions import Subscriptions
 
-NOTHING = "Select a generated shot or bridge."
+NOTHING = "Select an item, or click an audio track's row for its gain."
 
 
 class QtInspector(QWidget):

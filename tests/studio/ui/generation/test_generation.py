@@ -8,6 +8,7 @@ import pytest
 
 from studio.document import serialize
 from studio.document.model import Generated, Project
+from studio.ui.docks.inspector import NOTHING
 from studio.ui.window.main_window import MainWindow
 
 
@@ -36,7 +37,7 @@ def test_new_generated_items_go_next_to_the_selection_and_undo_exactly(
     index = ids.index(selected) + place
     assert entries[index][0] == kind and entries[index][1] not in ids
     assert window.selection() == [entries[index][1]]  # selected, so the inspector shows it
-    assert window.inspector.title.text() != "Select a generated shot or bridge."
+    assert window.inspector.title.text() != NOTHING
     spec = window.project.find(entries[index][1])[2].generation.spec  # type: ignore[union-attr]
     assert (spec.duration, spec.prompt, spec.pins) == (48, "", ())  # 2 s at 24 fps
     window.action_set["undo"].trigger()
