@@ -301,11 +301,14 @@ class JobStore:
         self._job_ended()
         return job
 
-    def interrupt(self, job_id: str, reason: str, *, requeue: bool) -> Job:
+    def interrupt(self, job_id: str, reason: str, *, requeue: bool,
+                  counted: bool = True) -> Job:
         """Mark a running job interrupted (its machine went away) and, if asked, queue it again
         at the front of the queue; the ``interrupted`` event carries ``reason``.
 
-        The attempt count stays as it is, so the caller can cap the tries with it.
+        The attempt count stays as it is, so the caller can cap the tries with it; with
+        ``counted`` False a requeued job gets this run back (its cluster's head went away,
+        which says nothing about the job).
         """
         with self._write() as db:
             first = db.execute("SELECT COALESCE(MIN(position), 1) FROM jobs WHERE state = 'queued'"
@@ -313,7 +316,8 @@ class JobStore:
             job = move(db, job_id, "interrupted", {"requeued": requeue, "reason": reason})
             if requeue:
                 job = move(db, job_id, "queued", {"requeued": True}, finished=None,
-                           position=first - 1, node=None)
+                           position=first - 1, node=None,
+                           attempts=job.attempts - (0 if counted else 1))
         if not requeue:
             self._job_ended()
         return job

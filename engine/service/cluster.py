@@ -164,8 +164,8 @@ class ClusterScheduler(Scheduler):
         for job_id in list(self._running):
             if job_id in self._cancelling:
                 self.store.mark_cancelled(job_id)
-            else:
-                self.store.interrupt(job_id, reason, requeue=True)
+            else:  # not counted as a try: the head's going says nothing about the job
+                self.store.interrupt(job_id, reason, requeue=True, counted=False)
         print(f"frameloom-engine: {reason} {len(self._running)} running job(s) queued again; "
               "jobs wait until the cluster answers.", file=sys.stderr, flush=True)
         self._running.clear()

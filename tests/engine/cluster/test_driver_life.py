@@ -42,6 +42,7 @@ def test_a_lost_driver_queues_its_running_jobs_again_and_the_cluster_is_unreacha
         scheduler._driver_lost(_LostDriver())  # type: ignore[arg-type]
         jobs = {job.id: job for job in store.list()}
         assert jobs["running"].state == "queued" and jobs["running"].node is None
+        assert jobs["running"].attempts == 0  # the head's going is not one of its tries
         assert jobs["cancelling"].state == "cancelled"
         assert jobs["waiting"].state == "queued"
         assert [job.id for job in store.list(["queued"])] == ["running", "waiting"]

@@ -310,6 +310,15 @@ def test_interrupt_requeues_a_running_job_at_the_front_or_leaves_it_interrupted(
         ("interrupted", {"requeued": False, "reason": "Again."})]
 
 
+def test_an_interruption_not_counted_gives_the_run_back(store: JobStore) -> None:
+    store.submit("h", {"prompt": "h"})
+    store.mark_running("h")
+    assert store.interrupt("h", "The head went away.", requeue=True,
+                           counted=False).attempts == 0
+    assert store.mark_running("h").attempts == 1
+    assert store.interrupt("h", "Its node went away.", requeue=True).attempts == 1
+
+
 def test_a_running_job_names_its_node_until_it_is_queued_again(store: JobStore) -> None:
     store.submit("n", {"prompt": "n"})
     running = store.mark_running("n", node="10.0.0.2 (node 0123456789ab)")
