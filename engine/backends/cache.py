@@ -8,7 +8,14 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from engine.backends import PROFILES, Backend, default_device, load_backend, next_profile
+from engine.backends import (
+    PROFILES,
+    Backend,
+    BackendError,
+    default_device,
+    load_backend,
+    next_profile,
+)
 from engine.models.catalog import choose_profile
 from engine.models.installed import ModelInfo
 
@@ -46,12 +53,27 @@ class PipelineCache:
             int(env) if env else _default_budget(self.device))
         self._loaded: OrderedDict[tuple[Path, str], Backend] = OrderedDict()
 
-    def first_profile(self, info: ModelInfo) -> str:
-        """The profile a job starts with, chosen from free VRAM and the model's catalog entry.
+    def first_profile(self, info: ModelInfo, asked: str = "auto") -> str:
+        """The profile a job starts with: the one it ``asked`` for, or (``auto``) one chosen
+        from free VRAM and the model's catalog entry.
 
         On a CPU, or for a model the catalog does not know, everything goes on the device
         (``"full"``); the out-of-memory retry then moves one profile down.
+
+        Raises
+        ------
+        BackendError
+            If an offload profile is asked for on a CPU, where there is nowhere to offload to.
         """
+        if asked != "auto":
+            if asked in ("offload", "sequential") and self.device != "cuda":
+                how = ("group offloading with CUDA streams" if asked == "sequential"
+                       else "model offloading")
+                raise BackendError("unsupported_profile", f"The {asked} memory profile "
+                                   f"({how}) moves weights between the host's memory and a "
+                                   "GPU's, and this engine runs on the CPU.",
+                                   "Use the auto, full or tiled profile.")
+            return asked
         if self.device != "cuda":
             return PROFILES[0]
         import torch

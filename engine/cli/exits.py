@@ -20,13 +20,13 @@ _INPUT_CODES = frozenset({
     "prompt_refused", "prompt_policy_invalid", "unknown_job", "cannot_cancel", "job_conflict",
     "wrong_family", "unknown_family", "unsupported_pipeline", "missing_files",
     "not_safetensors", "unsupported_size", "unknown_lora", "bad_lora", "unsupported_lora",
-    "unsupported_attention", "unsupported_compile"})
+    "unsupported_attention", "unsupported_compile", "unsupported_profile"})
 
 _FLAGS = {"model_id": "--model", "negative_prompt": "--negative", "prompt": "--prompt",
           "width": "--width", "height": "--height", "frames": "--frames", "fps": "--fps",
           "seed": "--seed", "steps": "--steps", "guidance": "--guidance", "pins": "--pin",
           "draft": "--draft", "attention": "--attention",
-          "compile": "--compile"}
+          "compile": "--compile", "profile": "--memory-profile"}
 _PIN_PARTS = {"target_frame": "FRAME", "frame_start": "START", "frame_count": "COUNT",
               "path": "PATH"}
 

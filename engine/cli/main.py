@@ -44,6 +44,8 @@ def _model_rules(model_id: str) -> str:
 
 
 def _request_flags(parser: argparse.ArgumentParser, *, rules: bool = False) -> None:
+    from engine.protocol.requests import MEMORY_PROFILES
+
     parser.add_argument("--model", default=DEFAULT_MODEL,
                         help="model id (see `frameloom-engine models`); frameloom-mini, the "
                              "built-in model, by default")
@@ -67,6 +69,10 @@ def _request_flags(parser: argparse.ArgumentParser, *, rules: bool = False) -> N
                              "(default 1; 0 leaves the model as it is); repeatable")
     parser.add_argument("--attention", default="native", help="attention backend: native "
                         "(default), math, or on a CUDA GPU cudnn, flash, sage")
+    parser.add_argument("--memory-profile", dest="memory_profile", default="auto",
+                        choices=["auto", *MEMORY_PROFILES],
+                        help="how the model is placed (auto: the engine chooses from free "
+                             "memory; sequential is group offloading with CUDA streams)")
     parser.add_argument("--compile", action="store_true", help="compile the transformer's "
                         "repeated blocks first (the first such job takes minutes to compile)")
     parser.add_argument("--draft", action="store_true",
@@ -227,7 +233,7 @@ def build_request(args: argparse.Namespace) -> Any:
         "seed": args.seed, "steps": args.steps, "guidance": args.guidance,
         "pins": [parse_pin(text) for text in args.pin], "draft": args.draft,
         "loras": [parse_lora(text) for text in args.lora], "attention": args.attention,
-        "compile": args.compile})
+        "compile": args.compile, "profile": args.memory_profile})
 
 
 def _run(args: argparse.Namespace) -> int:

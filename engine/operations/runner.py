@@ -59,7 +59,7 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
     """
     cache = cache or PipelineCache()
     info = find_model(plan.windows[0].request.model_id)
-    backend = cache.get(info, profile or cache.first_profile(info))
+    backend = cache.get(info, profile or cache.first_profile(info, plan.windows[0].request.profile))
     take: np.ndarray | None = None
     for k, window in enumerate(plan.windows):
         def step(done: int, total: int, preview: Preview | None, k: int = k) -> None:

@@ -20,6 +20,9 @@ MAX_LORAS = 8
 #: is torch's scaled_dot_product_attention choosing its own kernel, ``math`` its plain one;
 #: ``cudnn``, ``flash`` and ``sage`` need a CUDA GPU (and, for the last two, their packages).
 ATTENTION_BACKENDS = ("native", "math", "cudnn", "flash", "sage")
+#: Memory profiles, fastest first (``engine.models.profiles`` says what each does); a request
+#: may ask for one, or ``auto`` for the engine's choice.
+MEMORY_PROFILES = ("full", "tiled", "offload", "sequential")
 MAX_SEED = 2**63 - 1
 
 
@@ -134,6 +137,8 @@ class GenerationRequest(_Wire):
     LoRAs added to the model, each with its strength, applied for this request only.
     ``attention`` is the attention backend the transformer runs (:data:`ATTENTION_BACKENDS`),
     and ``compile`` compiles its repeated blocks (regional compilation) before it runs.
+    ``profile`` is the memory profile to start with (:data:`MEMORY_PROFILES`; ``auto``: the
+    engine chooses from free memory); ``sequential`` is group offloading with CUDA streams.
     """
 
     model_id: str
@@ -151,6 +156,7 @@ class GenerationRequest(_Wire):
     loras: tuple[LoraChoice, ...] = field(default=())
     attention: str = "native"
     compile: bool = False
+    profile: str = "auto"
 
     LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
         "width": (32, 4096), "height": (32, 4096), "frames": (1, 2000), "fps": (1, 120),
@@ -168,6 +174,9 @@ class GenerationRequest(_Wire):
         if self.attention not in ATTENTION_BACKENDS:
             raise RequestError(f"attention must be one of {', '.join(ATTENTION_BACKENDS)}, got "
                                f"{self.attention!r}.")
+        if self.profile not in ("auto", *MEMORY_PROFILES):
+            raise RequestError(f"profile must be auto or one of {', '.join(MEMORY_PROFILES)}, "
+                               f"got {self.profile!r}.")
         names = [lora.name for lora in self.loras]
         if len(names) > MAX_LORAS or len(set(names)) != len(names):
             raise RequestError(f"loras must name at most {MAX_LORAS} different LoRAs, got "

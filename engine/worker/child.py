@@ -201,7 +201,7 @@ class Worker:
             except OperationFailure as exc:
                 raise JobFailure(exc.code, exc.message, exc.hint) from None
 
-        return self._cheaper_on_out_of_memory(job_id, info, run, lambda profile: (
+        return self._cheaper_on_out_of_memory(job_id, info, request.profile, run, lambda profile: (
             f"The GPU ran out of memory during the operation, also with the {profile!r} "
             "memory profile.",
             f"Lower the size (now {request.width}x{request.height}) or the length (now "
@@ -214,13 +214,16 @@ class Worker:
         self.cache.clear()
         free_memory()
 
-    def _cheaper_on_out_of_memory(self, job_id: str, info: ModelInfo,
+    def _cheaper_on_out_of_memory(self, job_id: str, info: ModelInfo, asked: str,
                                   run: Callable[[str, int], _T],
                                   failure: Callable[[str], tuple[str, str]]) -> _T:
-        """``run(profile, attempt)`` with the model's first profile; if it runs out of memory,
-        free everything and run once more with the next cheaper one, then fail with
-        ``failure(profile)`` = (message, hint)."""
-        profile = self.cache.first_profile(info)
+        """``run(profile, attempt)`` with the profile ``asked`` for (or, ``auto``, the model's
+        first); if it runs out of memory, free everything and run once more with the next
+        cheaper one, then fail with ``failure(profile)`` = (message, hint)."""
+        try:
+            profile = self.cache.first_profile(info, asked)
+        except BackendError as exc:
+            raise JobFailure(exc.code, exc.message, exc.hint) from None
         for attempt in (1, 2):
             try:
                 return run(profile, attempt)
@@ -251,7 +254,7 @@ class Worker:
             return frames, profile, {"load_s": loaded - load_start,
                                      "generate_s": time.perf_counter() - loaded}
 
-        return self._cheaper_on_out_of_memory(job_id, info, run, lambda profile: (
+        return self._cheaper_on_out_of_memory(job_id, info, request.profile, run, lambda profile: (
             f"The GPU ran out of memory, also with the {profile!r} memory profile.",
             f"Lower the size (now {request.width}x{request.height}) or the frame count (now "
             f"{request.frames}), or close other programs using the GPU."))

@@ -86,8 +86,8 @@ class FakeCache:
     def __init__(self, model: Any) -> None:
         self.model = model
 
-    def first_profile(self, _info: object) -> str:
-        return "full"
+    def first_profile(self, _info: object, asked: str = "auto") -> str:
+        return "full" if asked == "auto" else asked
 
     def get(self, _info: object, _profile: str) -> Any:
         return self.model

@@ -190,8 +190,8 @@ class _FakeCache:
     def __init__(self) -> None:
         self.backend = _FakeBackend()
 
-    def first_profile(self, info: object) -> str:
-        return "full"
+    def first_profile(self, info: object, asked: str = "auto") -> str:
+        return "full" if asked == "auto" else asked
 
     def get(self, info: object, profile: str) -> _FakeBackend:
         return self.backend

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from engine.backends import BackendError
 from engine.backends import cache as worker_cache
 from engine.models.installed import ModelDefaults, ModelInfo
 from engine.output import video as video_out
@@ -133,3 +134,8 @@ def test_the_first_profile_comes_from_free_vram_on_a_gpu(tmp_path: Path,
         monkeypatch.setattr(torch.cuda, "mem_get_info", lambda f=free_gib: (f << 30, 80 << 30))
         assert gpu.first_profile(model("wan2.1-t2v-1.3b", tmp_path)) == expected
     assert gpu.first_profile(model("not-in-the-catalog", tmp_path)) == "full"
+    # A job that asks for a profile starts with it; an offload profile only where a GPU is.
+    assert gpu.first_profile(model("wan2.1-t2v-1.3b", tmp_path), "sequential") == "sequential"
+    assert cpu.first_profile(model("wan2.1-t2v-1.3b", tmp_path), "tiled") == "tiled"
+    with pytest.raises(BackendError, match="The offload memory profile"):
+        cpu.first_profile(model("wan2.1-t2v-1.3b", tmp_path), "offload")
