@@ -25,6 +25,9 @@ def add_models_parser(sub: Any) -> None:
     listing.add_argument("--json", action="store_true", dest="list_json")
     pull = actions.add_parser("pull", help="download a catalog model (resumes if stopped)")
     pull.add_argument("model_id", metavar="ID")
+    pull.add_argument("--accept-licence", action="store_true",
+                      help="accept the model's licence terms (shown first); a restricted "
+                           "licence is not downloaded without it")
     remove = actions.add_parser("remove", help="delete a downloaded model or unlink an added one")
     remove.add_argument("model_id", metavar="ID")
     verify = actions.add_parser("verify", help="check an installed model's files")
@@ -80,13 +83,22 @@ def _act(args: argparse.Namespace) -> int:
     from engine.models import store as model_store
     if args.models_action == "pull":
         from engine.cli.progress import ByteBar
+        from engine.models.licences import licence_terms
 
+        terms = licence_terms(args.model_id)
+        if terms is not None:  # shown before anything is fetched, accepted or not
+            print("\n".join(terms.lines()), flush=True)
+        accepted = bool(args.accept_licence)
+        if terms is not None and terms.restricted and not accepted:
+            raise model_store.ModelStoreError(terms.refusal(), "Read them and run the command "
+                                                               "again with --accept-licence.")
         line = ByteBar(f"Downloading {args.model_id}")
         try:
-            path = model_store.pull(args.model_id, progress=line)
+            path = model_store.pull(args.model_id, progress=line, accept_licence=accepted)
         finally:
             line.close()
-        print(f"Installed {args.model_id} in {path}.")
+        agreed = " (its licence terms accepted)" if terms and terms.restricted else ""
+        print(f"Installed {args.model_id} in {path}{agreed}.")
     elif args.models_action == "remove":
         model_store.remove(args.model_id)
         print(f"Removed {args.model_id}.")

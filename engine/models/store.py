@@ -13,6 +13,7 @@ from typing import Any
 from engine.models.catalog import CATALOG, CatalogEntry, catalog_entry, choose_profile
 from engine.models.files import PICKLE_SUFFIXES, folder_size, verify_folder
 from engine.models.installed import REPO_MODELS, ModelInfo, list_models
+from engine.models.licences import licence_terms
 from engine.models.loras import list_loras
 from engine.paths import models_dir
 
@@ -229,7 +230,8 @@ def _hub_error(exc: Exception, entry: CatalogEntry) -> ModelStoreError:
                            _RESUME_HINT)
 
 
-def pull(model_id: str, *, progress: Progress | None = None) -> Path:
+def pull(model_id: str, *, progress: Progress | None = None,
+         accept_licence: bool = False) -> Path:
     """Download a catalog model into the models dir, resuming a download that stopped.
 
     Parameters
@@ -238,6 +240,9 @@ def pull(model_id: str, *, progress: Progress | None = None) -> Path:
         A catalog id (see :data:`engine.models.catalog.CATALOG`).
     progress
         Called with ``(bytes_done, bytes_total)`` as bytes arrive.
+    accept_licence
+        The user has read and accepted the model's licence terms
+        (:func:`engine.models.licences.licence_terms`); a restricted licence needs it.
 
     Returns
     -------
@@ -247,8 +252,9 @@ def pull(model_id: str, *, progress: Progress | None = None) -> Path:
     Raises
     ------
     ModelStoreError
-        If the id is not in the catalog, the model is built in or linked, the hub or the
-        network fails, or the downloaded folder does not verify.
+        If the id is not in the catalog, the model is built in or linked, its licence is
+        restricted and not accepted, the hub or the network fails, or the downloaded folder
+        does not verify.
     """
     entry = catalog_entry(model_id)
     if entry is None:
@@ -264,6 +270,10 @@ def pull(model_id: str, *, progress: Progress | None = None) -> Path:
         raise ModelStoreError(f"The model {model_id} is linked to a local folder, so it is not "
                               "pulled.", f"Remove the link with `frameloom-engine models remove "
                                          f"{model_id}` first to download it.")
+    terms = licence_terms(entry)
+    if terms is not None and terms.restricted and not accept_licence:
+        raise ModelStoreError(terms.refusal(), f"Read them at {terms.url} and accept them with "
+                                               "--accept-licence.")
     from huggingface_hub import snapshot_download
 
     # Into the models folder itself, not the hub cache: the folder is what the engine loads, and

@@ -12,6 +12,7 @@ import numpy as np
 from engine.backends import Preview
 from engine.backends.cache import PipelineCache
 from engine.models.installed import find_model
+from engine.models.licences import licence_record
 from engine.operations.colour import crossfade, match_colour
 from engine.operations.planner import Clip, Operation, Plan, PlanError
 from engine.operations.rematch import better, mark_visible, rematch
@@ -258,4 +259,5 @@ def replay_settings(request: GenerationRequest, operation: Operation) -> dict[st
             "window": operation.window, "cues": [[cue.frame, cue.prompt] for cue in operation.cues],
             "span": [operation.span.start, operation.span.frames] if operation.span else None}
     return {"base": request.to_dict(), "spec": spec,
-            **provenance(request, find_model(request.model_id).path)}
+            **provenance(request, find_model(request.model_id).path),
+            **licence_record(request.model_id)}

@@ -29,6 +29,7 @@ from engine import policy
 from engine.backends import BackendError
 from engine.backends.cache import PipelineCache, free_memory, is_out_of_memory, memory_info
 from engine.models.installed import ModelError, ModelInfo, find_model
+from engine.models.licences import licence_record
 from engine.output.record import provenance
 from engine.output.video import OutputError, write_video
 from engine.paths import cache_dir, log_path
@@ -162,7 +163,7 @@ class Worker:
         frames, profile, timings = self._generate(job_id, info, run, preview_every)
         settings = {**fitted.to_dict(), "model_family": info.family, "memory_profile": profile,
                     "device": self.cache.device, "notes": notes + draft_notes,
-                    **provenance(fitted, info.path)}
+                    **provenance(fitted, info.path), **licence_record(fitted.model_id)}
         if fitted.draft:
             settings["draft_run"] = draft_record(run, self.cache.get(info, profile).draft_cache())
         # A cluster node runs on copies of the pinned files; the take records the originals.
