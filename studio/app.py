@@ -174,12 +174,16 @@ def _cmd_info(args: argparse.Namespace) -> int:
 def _cmd_export_otio(args: argparse.Namespace) -> int:
     from studio.outline import frames_text, rate_text
     from studio.render.cli import check_output
+    from studio.render.licences import export_licences, restricted_note
     from studio.render.otio_export import export_otio
 
     out = check_output(args.output, (".otio",))
     opened = _open(args.project)
     export_otio(opened.project, opened.path, out)
     project = opened.project
+    note = restricted_note(export_licences(project, opened.path.parent))
+    if note:
+        print(note)
     print(f"Wrote {out}: {len(project.timeline.tracks)} track(s), "
           f"{frames_text(project.timeline.duration, project.rate)} at {rate_text(project.rate)}.")
     return 0

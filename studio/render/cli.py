@@ -87,12 +87,16 @@ def render_command(project_path: Path, output: Path, *, codec: str = "h264", crf
     """
     from studio.provenance.exports import plan_signing, render_maybe_signed
     from studio.render.export import export
+    from studio.render.licences import export_licences, restricted_note
 
     stream = sys.stderr if stream is None else stream
     if (width is None) != (height is None):
         raise RenderError("Give both --width and --height, or neither.")
     check_output(output)
     project, folder = load_for_render(project_path)
+    note = restricted_note(export_licences(project, folder))
+    if note:
+        print(note, file=stream)
     signing = plan_signing(project, folder, output, sign, cert, key,
                            lambda note: print(note, file=stream))
     started = time.monotonic()

@@ -17,6 +17,7 @@ from studio.document.model import Project
 from studio.errors import ExportCancelled, MediaError, RenderError
 
 from .encode import FORMATS, VideoWriter, check_settings
+from .licences import export_licences, licences_tag
 from .mixer import Mixer
 from .pipeline import Prefetch
 from .timeline import TimelineRenderer
@@ -115,10 +116,17 @@ def export(project: Project, project_file: str | os.PathLike[str], out_path: str
         settings = export_settings(project, codec=codec, crf=crf, preset=preset,
                                    width=renderer.width, height=renderer.height,
                                    rate=renderer.rate, frame_range=(start, stop))
+        # The models that made its takes and their licences: in the JSON, and readable in the
+        # copyright tag, the rights field both MP4 and MOV keep.
+        licences = export_licences(project, project_dir)
+        settings["models"] = [licence.to_dict() for licence in licences]
+        tags = {"comment": json.dumps(settings, sort_keys=True)}
+        if licences:
+            tags["copyright"] = licences_tag(licences)
         with sound, atomic_output(out_path) as temp, \
                 VideoWriter(temp, FORMATS[out_path.suffix.lower()], spec, renderer.width,
                             renderer.height, renderer.rate, crf=crf, preset=preset,
-                            metadata={"comment": json.dumps(settings, sort_keys=True)}) as writer:
+                            metadata=tags) as writer:
             if sound.present:
                 writer.add_audio(sound.rate, pcm=codec == "prores")
             written = 0  # samples of sound written so far

@@ -23,6 +23,7 @@ from studio.document.model import (
     Transition,
 )
 from studio.document.timebase import FrameRange, format_rate, parse_rate
+from studio.render.licences import export_licences
 from studio.render.otio_format import GENERATOR_KIND, KEY, InterchangeError
 
 __all__ = ["InterchangeError", "export_otio"]
@@ -113,7 +114,9 @@ def _timeline(project: Project, base: Path) -> Any:
             "width": project.width, "height": project.height, "media": pool,
             "metadata": serialize.encode(project.metadata), "timeline_id": project.timeline.id,
             "timeline_name": project.timeline.name,
-            "timeline_metadata": serialize.encode(project.timeline.metadata)}
+            "timeline_metadata": serialize.encode(project.timeline.metadata),
+            # The models that made the timeline's takes and their licences (as the takes record).
+            "models": [licence.to_dict() for licence in export_licences(project, base)]}
     timeline = otio.schema.Timeline(name=project.name, global_start_time=_RT(0, float(rate)),
                                     metadata={KEY: meta})
     for track in project.timeline.all_tracks():  # video bottom to top, as OTIO, then audio

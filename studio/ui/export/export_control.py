@@ -9,12 +9,15 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QProgressBar
 
 from studio.document.model import Project
+from studio.render.licences import export_licences, restricted_note
 from studio.render.plan import untaken_shots
 from studio.ui.export.export_dialog import ExportOptions
 from studio.ui.export.exporting import ExportRunner
 
-#: Asks the user for export settings: (start from, project, in/out marks or None) -> options.
-AskExport = Callable[[ExportOptions, Project, tuple[int, int] | None], ExportOptions | None]
+#: Asks the user for export settings: (start from, project, in/out marks or None, the one-line
+#: note on restricted model licences or None) -> options.
+AskExport = Callable[[ExportOptions, Project, tuple[int, int] | None, str | None],
+                     ExportOptions | None]
 #: Asks whether to export although this many generated shots have no take (they show cards).
 ConfirmUntaken = Callable[[int], bool]
 
@@ -73,10 +76,12 @@ class ExportControl(QObject):
                         target: Path | ExportOptions | None = None) -> bool:
         """Export ``project`` in the background: to ``target``, or as the user chooses in the
         export dialog (which starts from the last export's settings and offers ``marks``).
-        Shots without a take in the exported range are named and confirmed first."""
+        Shots without a take in the exported range are named and confirmed first. When takes
+        of models under restricted licences are used, the dialog and the status bar say so."""
+        note = restricted_note(export_licences(project, folder))
         if target is None:
             start = self.last or ExportOptions.for_path(folder / f"{project.name}.mp4")
-            target = self._ask(start, project, marks)
+            target = self._ask(start, project, marks, note)
             if target is None:
                 return False
         options = target if isinstance(target, ExportOptions) else ExportOptions.for_path(target)
@@ -91,7 +96,7 @@ class ExportControl(QObject):
             self.last = options
             self.bar.setValue(0)
             self.bar.setVisible(True)
-            self.message.emit(f"Exporting {options.path.name}…")
+            self.message.emit(f"Exporting {options.path.name}…" + (f" {note}" if note else ""))
         self.changed.emit()
         return started
 

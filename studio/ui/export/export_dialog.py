@@ -95,10 +95,13 @@ class ExportDialog(QDialog):
         The project's size and frame rate.
     marks
         The timeline's in and out points, when both are set.
+    licence_note
+        One line saying the export uses takes of models under restricted licences, or None.
     """
 
     def __init__(self, options: ExportOptions, width: int, height: int, rate: Fraction,
-                 marks: tuple[int, int] | None, parent: QWidget | None = None) -> None:
+                 marks: tuple[int, int] | None, parent: QWidget | None = None, *,
+                 licence_note: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.setMinimumWidth(520)
@@ -137,6 +140,11 @@ class ExportDialog(QDialog):
         self.note = QLabel()
         self.note.setWordWrap(True)
         form.addRow(self.note)
+        # Takes of models under restricted licences: said in one line, and recorded in the file.
+        self.licences = QLabel(licence_note or "")
+        self.licences.setWordWrap(True)
+        self.licences.setVisible(bool(licence_note))
+        form.addRow(self.licences)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
@@ -194,7 +202,10 @@ class ExportDialog(QDialog):
 
 
 def ask(options: ExportOptions, width: int, height: int, rate: Fraction,
-        marks: tuple[int, int] | None, parent: QWidget | None = None) -> ExportOptions | None:
-    """Show the dialog; the options chosen, or None when cancelled."""
-    dialog = ExportDialog(options, width, height, rate, marks, parent)
+        marks: tuple[int, int] | None, parent: QWidget | None = None, *,
+        licence_note: str | None = None) -> ExportOptions | None:
+    """Show the dialog; the options chosen, or None when cancelled. ``licence_note`` is the
+    one line on restricted model licences the export involves, if any."""
+    dialog = ExportDialog(options, width, height, rate, marks, parent,
+                          licence_note=licence_note)
     return dialog.options() if dialog.exec() == QDialog.DialogCode.Accepted else None

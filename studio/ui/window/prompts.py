@@ -45,10 +45,11 @@ def _otio_path(parent: QWidget | None, folder: Path, project_name: str) -> Path 
 
 
 def _export_options(parent: QWidget | None, start: ExportOptions, project: Project,
-                    marks: tuple[int, int] | None) -> ExportOptions | None:
+                    marks: tuple[int, int] | None, note: str | None) -> ExportOptions | None:
     from studio.ui.export.export_dialog import ask
 
-    return ask(start, project.width, project.height, project.rate, marks, parent)
+    return ask(start, project.width, project.height, project.rate, marks, parent,
+               licence_note=note)
 
 
 def _folder(parent: QWidget | None, folder: Path) -> Path | None:

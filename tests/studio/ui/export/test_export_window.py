@@ -101,7 +101,8 @@ def test_an_export_with_settings_writes_what_was_chosen(
     out = tmp_path / "part.mp4"
     seen: list[object] = []
 
-    def choose(start: ExportOptions, project: object, marks: object) -> ExportOptions:
+    def choose(start: ExportOptions, project: object, marks: object,
+               note: object) -> ExportOptions:
         seen.append((start.path.name, marks))
         return ExportOptions(path=out, codec="h265", crf=30, preset="ultrafast", width=256,
                              height=144, fps=Fraction(30), in_out=marks)  # type: ignore[arg-type]
