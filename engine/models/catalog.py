@@ -23,7 +23,8 @@ class CatalogEntry:
     id
         The model id, also the folder name under :func:`engine.paths.models_dir`.
     family
-        ``"ltx"`` or ``"wan"``.
+        The backend family (``engine.backends.FAMILIES``), or for an entry with no backend yet
+        the family its diffusers pipelines belong to.
     repo
         The Hugging Face Hub repo id, or None for a model that ships with Frameloom.
     revision
@@ -33,11 +34,15 @@ class CatalogEntry:
     min_vram_gib
         Approximate GPU memory needed per memory profile (:data:`engine.models.profiles.PROFILES`).
     operations
-        The operations (from :data:`OPERATIONS`) the model can run.
+        The operations (from :data:`OPERATIONS`) the model can run; for an entry that is not
+        installable, what its diffusers pipelines could run once it has a backend.
     licence
         The name of the weights' licence.
     description
         One line for people choosing a model.
+    installable
+        False when Frameloom has no backend for the model yet: it is listed for planning but
+        cannot be pulled, and its description says so.
     """
 
     id: str
@@ -49,13 +54,15 @@ class CatalogEntry:
     operations: tuple[str, ...]
     licence: str
     description: str
+    installable: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as a JSON-ready dict."""
         return {"id": self.id, "family": self.family, "repo": self.repo,
                 "revision": self.revision, "size_bytes": self.size_bytes,
                 "min_vram_gib": dict(self.min_vram_gib), "operations": list(self.operations),
-                "licence": self.licence, "description": self.description}
+                "licence": self.licence, "description": self.description,
+                "installable": self.installable}
 
 
 def _vram(full: float, tiled: float, offload: float, sequential: float) -> dict[str, float]:
@@ -207,6 +214,39 @@ CATALOG: tuple[CatalogEntry, ...] = (
         description="Wan 2.2 I2V A14B: two 14B experts; needs a still at the first frame; "
                     "about 130 GB download, about 40 GiB of VRAM with offload "
                     "(approximate; estimates)."),
+    # Not installable yet: diffusers 0.42.1 has their pipelines, Frameloom has no backend.
+    # SkyReels-V2 DF 1.3B: the repo and its SkyReelsV2DiffusionForcingPipeline are in the
+    # Skywork SkyReels-V2 collection; its model card gives license: other (skywork-license)
+    # and 544x960 at 97 frames. Download estimate: the components of Wan2.1-T2V-1.3B-Diffusers
+    # (a 1.3B transformer, the UMT5-XXL text encoder its text_encoder/config.json names, the
+    # Wan VAE), whose listing totals ~29 GB; this repo's own listing was not found.
+    CatalogEntry(
+        id="skyreels-v2-df-1.3b-540p", family="skyreels2",
+        repo="Skywork/SkyReels-V2-DF-1.3B-540P-Diffusers", revision=None,
+        size_bytes=29 * _GB,
+        # Estimates: the Wan 2.1 T2V 1.3B figures (the same architecture and size).
+        min_vram_gib=_vram(20, 18, 11, 8),
+        # Its text, image (first and last frame) and video-to-video diffusion-forcing pipelines.
+        operations=("shot", "extend_forward", "long_shot"), licence="Skywork License",
+        description="SkyReels-V2 diffusion forcing 1.3B at 540p: long shots and extension "
+                    "by its own pipeline; NOT INSTALLABLE YET (no Frameloom backend); about "
+                    "29 GB, 8-20 GiB of VRAM (approximate; estimates).", installable=False),
+    # Helios (PKU-YuanGroup): a 14B model fine-tuned from Wan2.1-T2V-14B (base_model in the
+    # Helios-Mid model card, license: apache-2.0; Helios-Distilled is assumed to match).
+    # diffusers' docs load BestWishYsh/Helios-Distilled with HeliosPyramidPipeline. Estimates:
+    # the 14B transformer in bf16 (~28 GB), the UMT5-XXL text encoder (11.4 GB in bf16) and the
+    # Wan VAE; no listing of the repo was found. sequential: a third-party article reports
+    # about 6 GB with group offloading; the other figures are estimates.
+    CatalogEntry(
+        id="helios-distilled", family="helios", repo="BestWishYsh/Helios-Distilled",
+        revision=None, size_bytes=40 * _GB,
+        min_vram_gib=_vram(40, 36, 30, 6),
+        # HeliosPyramidPipeline takes a prompt, an image or a video: text, first-frame and
+        # continuation; minute-long shots are its own chunked generation.
+        operations=("shot", "extend_forward", "long_shot"), licence="Apache-2.0",
+        description="Helios 14B distilled: minute-long shots built to resist drift; NOT "
+                    "INSTALLABLE YET (no Frameloom backend); about 40 GB, 6-40 GiB of VRAM "
+                    "(approximate; estimates).", installable=False),
 )
 
 

@@ -56,8 +56,9 @@ class ModelStatus:
     status
         ``"installed"`` (pulled), ``"linked"`` (added from a local folder), ``"built in"``
         (shipped in resources), ``"incomplete"`` (a folder that does not load yet, e.g. a
-        download that stopped), ``"not installed"`` (a catalog model not pulled yet) or
-        ``"missing"`` (a built-in model absent from resources).
+        download that stopped), ``"not installed"`` (a catalog model not pulled yet),
+        ``"no backend yet"`` (a catalog model Frameloom cannot run yet, so it cannot be
+        pulled) or ``"missing"`` (a built-in model absent from resources).
     """
 
     id: str
@@ -126,7 +127,8 @@ def installed() -> list[ModelStatus]:
         else:
             # A built-in model that is not there was never built (resources/models is made by
             # engine/mini/train.py), which is not something a pull can fix.
-            status = "not installed" if entry.repo else "missing"
+            status = ("no backend yet" if not entry.installable else
+                      "not installed" if entry.repo else "missing")
             statuses.append(ModelStatus(entry.id, entry.family, status, None, None, entry, None))
     statuses.extend(_status(info, None) for info in infos.values())
     return statuses
@@ -258,13 +260,17 @@ def pull(model_id: str, *, progress: Progress | None = None,
     """
     entry = catalog_entry(model_id)
     if entry is None:
-        known = ", ".join(e.id for e in CATALOG if e.repo)
+        known = ", ".join(e.id for e in CATALOG if e.repo and e.installable)
         raise ModelStoreError(f"There is no model called {model_id!r} in the catalog; models "
                               f"that can be pulled: {known}.",
                               "Add a local folder with `frameloom-engine models add PATH`.")
     if entry.repo is None:
         raise ModelStoreError(f"The model {model_id} ships with Frameloom; there is nothing to "
                               "download.", "Use it as it is.")
+    if not entry.installable:
+        raise ModelStoreError(f"The model {model_id} cannot be installed yet: Frameloom has no "
+                              f"backend for its {entry.family} pipelines.",
+                              "Choose another model from `frameloom-engine models list`.")
     target = models_dir() / model_id
     if target.is_symlink():
         raise ModelStoreError(f"The model {model_id} is linked to a local folder, so it is not "
