@@ -13,8 +13,12 @@ from engine.models.catalog import CatalogEntry, catalog_entry
 # Agreement, January 5, 2026, https://github.com/Lightricks/LTX-2/blob/main/LICENSE); this
 # project did not read the clause itself. Tencent Hunyuan: the licence's own first line ("does
 # not apply in the European Union, United Kingdom and South Korea"), as the Tencent Hunyuan
-# Community License Agreements of 2025 read.
+# Community License Agreements of 2025 read. LTX-Video: the LTXV Open Weights License (May 5,
+# 2025) was not read here; third-party summaries call it revenue-gated, so it is confirmed too.
 RESTRICTIONS: dict[str, str] = {
+    "LTX-Video Open Weights License":
+        "Third-party summaries say commercial use above an annual revenue threshold needs a "
+        "paid licence from Lightricks; Frameloom has not checked the clause, so read the terms.",
     "LTX-2 Community License Agreement":
         "Entities with annual revenue above USD 10 million need a paid commercial licence "
         "from Lightricks.",

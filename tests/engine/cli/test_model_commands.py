@@ -71,7 +71,7 @@ def test_pull_in_process_installs_and_verify_flags_a_broken_file(
         return str(kwargs["local_dir"])
 
     monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
-    assert cli.main(["models", "pull", "ltx-video-0.9.7-distilled"]) == 0
+    assert cli.main(["models", "pull", "ltx-video-0.9.7-distilled", "--accept-licence"]) == 0
     assert "Installed ltx-video-0.9.7-distilled" in capsys.readouterr().out
     (models_dir() / "ltx-video-0.9.7-distilled" / "vae" / "extra.pt").write_bytes(b"pickle")
     assert cli.main(["models", "verify", "ltx-video-0.9.7-distilled"]) == 1

@@ -36,6 +36,7 @@ def hub(monkeypatch: pytest.MonkeyPatch, tiny_ltx_dir: Path) -> list[str]:
     ("ltx-2", "annual revenue above USD 10 million"),
     ("hunyuanvideo-1.5-480p-t2v", "European Union, the United Kingdom or South Korea"),
     ("hunyuanvideo-1.5-480p-i2v", "European Union, the United Kingdom or South Korea"),
+    ("ltx-video-0.9.7-distilled", "Third-party summaries say commercial use above"),
 ])
 def test_a_restricted_licence_is_shown_and_refused_without_acceptance(
         hub: list[str], capsys: pytest.CaptureFixture[str], model_id: str,

@@ -67,7 +67,8 @@ def test_pull_copies_the_model_reports_progress_and_fetches_no_pickles(
         monkeypatch: pytest.MonkeyPatch, tiny_ltx_dir: Path) -> None:
     calls = fake_hub(monkeypatch, tiny_ltx_dir)
     seen: list[tuple[int, int]] = []
-    path = model_store.pull(PULLED, progress=lambda done, total: seen.append((done, total)))
+    path = model_store.pull(PULLED, accept_licence=True,
+                            progress=lambda done, total: seen.append((done, total)))
     assert path == models_dir() / PULLED and (path / "model_index.json").is_file()
     assert calls["repo_id"] == catalog_entry(PULLED).repo  # type: ignore[union-attr]
     assert calls["local_dir"] == path
@@ -115,7 +116,7 @@ def test_a_download_that_stopped_is_reported_incomplete(monkeypatch: pytest.Monk
     (partial / "transformer" / "diffusion_pytorch_model.safetensors").unlink()
     fake_hub(monkeypatch, partial)
     with pytest.raises(ModelStoreError, match=r"incomplete: .*transformer/ has no safetensors"):
-        model_store.pull(PULLED)
+        model_store.pull(PULLED, accept_licence=True)
     status = {s.id: s for s in model_store.installed()}[PULLED]
     assert status.status == "incomplete"
 
