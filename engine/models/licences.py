@@ -66,9 +66,9 @@ class LicenceTerms:
 
     def refusal(self) -> str:
         """The one sentence refusing an install whose restricted licence was not accepted."""
+        what = (self.restriction or "see its terms").rstrip(".")
         return (f"The model {self.model_id} is under the {self.name}, which restricts its use "
-                f"({self.restriction.rstrip('.') if self.restriction else 'see its terms'}), "
-                "and its terms were not accepted.")
+                f"({what[:1].lower()}{what[1:]}), and its terms were not accepted.")
 
     def record(self) -> dict[str, Any]:
         """What a take records of the licence (``licence`` in its settings)."""
