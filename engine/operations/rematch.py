@@ -8,7 +8,7 @@ clip in Lab (mean and std of its frames nearest the join against the clip's), fu
 and fading to nothing at its other end when both ends meet a clip; with a clip at one end only,
 the whole take is graded alike so that no drift is added inside it. The graded take is kept only
 if its seams are better (:func:`better`); either way the seam record says which ends were
-matched, and each join whether it is still visible.
+matched, and each join whether it still shows (its jump above :data:`JUMP_LIMIT`).
 """
 
 from __future__ import annotations
@@ -116,7 +116,8 @@ def better(after: dict[str, Any], before: dict[str, Any]) -> bool:
 
 def mark_visible(seams: dict[str, Any], matched: list[str]) -> dict[str, Any]:
     """The seam record with ``matched`` (the take's ends graded again) and, per join,
-    ``visible``: its jump above :data:`JUMP_LIMIT` or its colour above :data:`COLOUR_LIMIT`."""
-    joins = [{**join, "visible": join["jump"] > JUMP_LIMIT or join["delta_e"] > COLOUR_LIMIT}
-             for join in seams["joins"]]
+    ``visible``: its jump above :data:`JUMP_LIMIT`. The colour difference is of up to 8 frames
+    each side, so a take that changes colour on purpose (a bridge from a blue clip to a black
+    one) shows a large one at a join it crosses smoothly; the jump is the change at the join."""
+    joins = [{**join, "visible": join["jump"] > JUMP_LIMIT} for join in seams["joins"]]
     return {**seams, "joins": joins, "matched": matched}

@@ -99,8 +99,10 @@ def test_a_bridge_is_graded_from_one_clip_s_colour_to_the_other_s(tmp_path: Path
     assert prompt_of(graded[0]) < prompt_of(graded[len(graded) // 2]) < prompt_of(graded[-1])
 
 
-def test_a_jump_is_reported_visible_even_when_the_colour_matches() -> None:
+def test_a_join_shows_when_its_jump_is_above_2x_whatever_its_colour() -> None:
     seams = {"joins": [{"between": ["clip a.mp4", "window 0"], "jump": 2.5, "delta_e": 1.0},
-                       {"between": ["window 0", "window 1"], "jump": 1.2, "delta_e": 0.5}]}
-    marked = mark_visible(seams, [])
-    assert [j["visible"] for j in marked["joins"]] == [True, False]
+                       {"between": ["window 0", "window 1"], "jump": 1.2, "delta_e": 0.5},
+                       {"between": ["window 1", "clip b.mp4"], "jump": 1.3, "delta_e": 9.0}]}
+    marked = mark_visible(seams, ["end"])
+    assert [j["visible"] for j in marked["joins"]] == [True, False, False]
+    assert marked["matched"] == ["end"]
