@@ -17,6 +17,7 @@ from engine.operations.colour import crossfade, match_colour
 from engine.operations.planner import Clip, Operation, Plan, PlanError
 from engine.operations.rematch import better, mark_visible, rematch
 from engine.operations.seams import Segment, measure
+from engine.output.audio import sound_between, sound_of, with_sound
 from engine.output.record import map_strings, provenance
 from engine.output.video import write_video
 from engine.protocol.requests import GenerationRequest
@@ -90,6 +91,13 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
     if take is None or len(take) != plan.take_frames:
         raise AssertionError(f"the plan made {0 if take is None else len(take)} frames, "
                              f"not {plan.take_frames}")
+    # One window (a shot the studio sends as an operation, an extension): the take keeps the
+    # sound of the frames it keeps. Windows joined at seams are not given joined sound yet.
+    sound = sound_of(frames) if len(plan.windows) == 1 else None
+    if sound is not None:
+        keep = plan.windows[0].keep
+        take = with_sound(take, sound_between(sound, keep.start, keep.end,
+                                              plan.windows[0].request.fps))
     return take
 
 
@@ -229,6 +237,7 @@ def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Pa
         If a video cannot be written or does not decode.
     """
     fps = plan.windows[0].request.fps
+    sound = sound_of(take)  # grading makes a new array; the sound of its frames stays theirs
     joined = join(plan, take)
     seams = seam_measures(plan, take, joined)
     graded, matched = rematch(plan, take, joined)
@@ -243,6 +252,8 @@ def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Pa
     common = {**plan.to_dict(), **(settings or {}), "seams": seams}
     if originals:
         common = map_strings(common, lambda text: originals.get(text, text))
+    if sound is not None and sound_of(take) is None:
+        take = with_sound(take, sound)
     written = [write_video(take, fps, take_path, {**common, "part": "take"})]
     if joined_path is not None:
         written.append(write_video(joined, fps, joined_path, {**common, "part": "joined"},

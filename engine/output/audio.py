@@ -52,6 +52,13 @@ def sound_of(frames: np.ndarray) -> Soundtrack | None:
     return getattr(frames, "soundtrack", None)
 
 
+def sound_between(soundtrack: Soundtrack, start: int, stop: int, fps: int) -> Soundtrack:
+    """The stretch of ``soundtrack`` under frames ``[start, stop)`` of video at ``fps``: the
+    sound of the frames an operation keeps of its window."""
+    first, last = (round(frame * soundtrack.rate / fps) for frame in (start, stop))
+    return Soundtrack(soundtrack.samples[:, first:last], soundtrack.rate)
+
+
 def add_sound_stream(container: Any, soundtrack: Soundtrack) -> Any:
     """Add an AAC stream for ``soundtrack`` to an output container opened for writing."""
     channels = soundtrack.samples.shape[0]

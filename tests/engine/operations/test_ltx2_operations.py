@@ -89,6 +89,27 @@ def test_ltx2_a_shot_keeps_its_sound_as_aac(installed: str, tmp_path: Path) -> N
     assert sound.shape[0] == 2 and np.abs(sound).max() > 0
 
 
+def _sound(path: Path) -> np.ndarray:
+    with av.open(str(path)) as container:
+        return np.concatenate([f.to_ndarray() for f in container.decode(audio=0)], axis=1)
+
+
+def test_ltx2_a_one_window_operation_keeps_the_sound_of_the_frames_it_keeps(
+        installed: str, tmp_path: Path) -> None:
+    # The studio sends every shot as an operation: a 12-frame shot is one 13-frame window (4k+1)
+    # trimmed to 12, and its take keeps those 12 frames' sound (the plain 13-frame job's, cut).
+    plain, shot = tmp_path / "plain.mp4", tmp_path / "shot.mp4"
+    assert _generate("--frames", "13", "-o", str(plain)) == 0
+    assert _generate("--duration", "0.5", "-o", str(shot)) == 0
+    assert len(read_clip(str(shot), 32, 32)) == 12 and read_settings(shot)["operation"] == "shot"
+    streams = _streams(shot)
+    assert streams["audio"][0] == "aac" and abs(streams["audio"][1] - 0.5) < 0.01
+    assert _streams(plain)["audio"][1] > 0.52  # 13 frames' sound: 0.54 s
+    whole, kept = _sound(plain), _sound(shot)
+    half = kept.shape[1] // 2  # the same samples, but for the AAC coding near the cut
+    assert np.corrcoef(kept[:, :half].ravel(), whole[:, :half].ravel())[0, 1] > 0.99
+
+
 def test_ltx2_a_take_with_sound_is_made_again_byte_for_byte(installed: str,
                                                             tmp_path: Path) -> None:
     first, again = tmp_path / "take.mp4", tmp_path / "again.mp4"
