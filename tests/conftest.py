@@ -28,7 +28,8 @@ SLOW_PATHS = ("tests/engine/service/", "tests/engine/mini/test_train.py",
               "tests/engine/operations/test_ltx2_operations.py",
               "tests/engine/operations/test_hunyuan15_operations.py",
               "tests/studio/engine_link/test_real_engine.py",
-              "tests/studio/ui/generation/test_engine_bridge.py", "tests/test_typing.py",
+              "tests/studio/ui/generation/test_engine_bridge.py",
+              "tests/studio/ui/generation/test_family_generate_menu.py", "tests/test_typing.py",
               "tests/test_boundaries.py", "tests/engine/cluster/test_cluster.py",
               "tests/engine/cluster/test_head_loss.py")
 

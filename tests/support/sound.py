@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -26,6 +27,30 @@ def write_sound(path: Path, samples: np.ndarray, rate: int = 48_000) -> Path:
         container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     return path
+
+
+def decoded_stereo(path: Path, rate: int | None = None) -> np.ndarray:
+    """The first sound stream of ``path`` decoded as float32 ``(2, n)``, resampled by PyAV to
+    ``rate`` (its own rate by default)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        planar = av.AudioResampler(format="fltp", layout="stereo", rate=rate or stream.rate)
+        return np.concatenate([f.to_ndarray() for frame in container.decode(stream)
+                               for f in planar.resample(frame)], axis=1)
+
+
+def exported_sound(qtbot: Any, window: Any, out: Path) -> np.ndarray:
+    """Export ``window``'s timeline to ``out`` through its Export action, as ProRes with PCM
+    sound (which decodes to the mixer's samples to 24-bit rounding); its sound decoded."""
+    from studio.ui.export.export_dialog import ExportOptions  # Qt only for the tests using it
+
+    window.prompts.export_options = lambda *_args: ExportOptions(path=out, codec="prores")
+    done: list[tuple[bool, str]] = []
+    window.exports.runner.finished.connect(lambda ok, sentence: done.append((ok, sentence)))
+    window.action_set["export"].trigger()
+    qtbot.waitUntil(lambda: bool(done), timeout=120_000)
+    assert done[0][0], done
+    return decoded_stereo(out)
 
 
 #: Audio formats an import must take: file name -> (container format, encoder, sample rate).

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
 from studio.document import persistence
 from studio.render.mixer import mix
-from studio.ui.export.export_dialog import ExportOptions
 from studio.ui.timeline import timeline_paint
 from studio.ui.window.main_window import MainWindow
 from studio.ui.window.prompts import Prompts
-from support.sound import FakeSink
+from support.sound import FakeSink, exported_sound
 
 
 def two_sounds(folder: Path) -> Path:
@@ -69,19 +67,8 @@ def test_play_mute_from_the_timeline_then_export_matches_the_mixer(qtbot: QtBot,
     assert not project.timeline.audio_tracks[0].mute
     window.action_set["redo"].trigger()
     assert project.timeline.audio_tracks[0].mute
-    out = tmp_path / "cut.mov"
-    window.prompts.export_options = lambda *_args: ExportOptions(path=out, codec="prores")
-    done: list[tuple[bool, str]] = []
-    window.exports.runner.finished.connect(lambda ok, sentence: done.append((ok, sentence)))
-    window.action_set["export"].trigger()
-    qtbot.waitUntil(lambda: bool(done), timeout=120_000)
-    assert done[0][0], done
+    got = exported_sound(qtbot, window, tmp_path / "cut.mov")
     expected = mix(project, tmp_path, 0, 48)
-    with av.open(str(out)) as container:
-        stream = container.streams.audio[0]
-        planar = av.AudioResampler(format="fltp", layout="stereo", rate=stream.rate)
-        got = np.concatenate([f.to_ndarray() for frame in container.decode(stream)
-                              for f in planar.resample(frame)], axis=1)
     assert got.shape == expected.shape == (2, 48 * 2000)
     assert np.abs(got - expected).max() <= 2 ** -23  # PCM: the mix, to 24-bit rounding
     unmuted = mix(project, tmp_path, 0, 48)
