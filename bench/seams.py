@@ -6,8 +6,10 @@ backward, bridge, loop, retake and a long shot with two timed prompts (20 s by d
 ``--duration`` shortens it), each through the engine's own planner and runner, and prints every
 join's seam jump (the change across it as a multiple of the take's median frame-to-frame
 change) and colour drift (Delta E of the mean Lab colours across the join, and against the
-first part). Issue 19's targets: every seam at most 2x, drift over the long shot at most 3
-Delta E. With ``--write`` the table goes into docs/BENCHMARKS.md between its markers.
+first part), and which ends of the take were colour-graded again towards the clips they meet
+(``engine.operations.rematch``). Issue 19's targets: every seam at most 2x, drift over the
+long shot at most 3 Delta E. With ``--write`` the table goes into docs/BENCHMARKS.md between its
+markers.
 """
 
 from __future__ import annotations
@@ -99,14 +101,15 @@ def main(argv: list[str] | None = None) -> int:
             missed |= seams["max_jump"] > SEAM_TARGET or (
                 name.startswith("long") and seams["max_delta_e_first"] > DRIFT_TARGET)
             print("\n".join(rows[-len(seams["joins"]) or -1:]), flush=True)
+    only = "".join(f" --only {name!r}" for name in args.only)
     command = (f"python bench/seams.py --duration {args.duration:g} --frames {args.frames} "
-               f"--steps {args.steps} --write")
+               f"--steps {args.steps}{only} --write")
     table = "\n".join([f"`{command}` on {platform.machine()}, {os.cpu_count()} cores, "
                        f"{date.today().isoformat()}: frameloom-mini {d.width}x{d.height}, "
                        f"{args.steps} steps, CPU; targets: jump <= {SEAM_TARGET}x, long-shot "
                        f"drift <= {DRIFT_TARGET} Delta E", "",
-                       "| case | windows | s | join | jump | Delta E | Delta E from first |",
-                       "|---|---|---|---|---|---|---|", *rows])
+                       "| case | windows | s | join | jump | Delta E | Delta E from first "
+                       "| take's end graded |", "|---|---|---|---|---|---|---|---|", *rows])
     print()
     print(table)
     if args.write:
@@ -117,10 +120,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _rows(name: str, windows: int, seconds: float, seams: dict[str, Any]) -> list[str]:
     if not seams["joins"]:
-        return [f"| {name} | {windows} | {seconds:.0f} | none | | | |"]
+        return [f"| {name} | {windows} | {seconds:.0f} | none | | | | |"]
+    graded = ", ".join(seams.get("matched", [])) or "no"
     return [f"| {name} | {windows} | {seconds:.0f} | {' -> '.join(j['between'])} "
             f"(frame {j['at']}) | {j['jump']:.2f} | {j['delta_e']:.2f} | "
-            f"{j['delta_e_first']:.2f} |" for j in seams["joins"]]
+            f"{j['delta_e_first']:.2f} | {graded} |" for j in seams["joins"]]
 
 
 if __name__ == "__main__":
