@@ -164,11 +164,14 @@ def read_clip(path: str, width: int, height: int) -> np.ndarray:
     return np.stack(frames)
 
 
-def join(plan: Plan, take: np.ndarray) -> np.ndarray:
+def join(plan: Plan, take: np.ndarray,
+         decoded: dict[int, np.ndarray] | None = None) -> np.ndarray:
     """The joined result: source clips and take in the order of ``plan.joined``.
 
     Sources are resized to the take's size, except for a retake, whose take is resized to its
     clip's size instead, so the clip's frames outside the range are its decoded frames exactly.
+    ``decoded`` keeps the decoded source clips (by clip index) for another join of the same plan
+    and take size, so they are read once.
     """
     _, height, width, _ = take.shape
     if plan.operation == "retake":
@@ -180,7 +183,7 @@ def join(plan: Plan, take: np.ndarray) -> np.ndarray:
         if take.shape[1:3] != (height, width):
             take = np.stack([cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
                              for image in take])
-    decoded: dict[int, np.ndarray] = {}
+    decoded = {} if decoded is None else decoded
     parts = []
     for part in plan.joined:
         if part.clip is None:
@@ -238,11 +241,12 @@ def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Pa
     """
     fps = plan.windows[0].request.fps
     sound = sound_of(take)  # grading makes a new array; the sound of its frames stays theirs
-    joined = join(plan, take)
+    sources: dict[int, np.ndarray] = {}
+    joined = join(plan, take, sources)
     seams = seam_measures(plan, take, joined)
     graded, matched = rematch(plan, take, joined)
     if matched:
-        graded_joined = join(plan, graded)
+        graded_joined = join(plan, graded, sources)
         graded_seams = seam_measures(plan, graded, graded_joined)
         if better(graded_seams, seams):
             take, joined, seams = graded, graded_joined, graded_seams
