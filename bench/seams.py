@@ -94,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             started = time.perf_counter()
             plan = make_plan(base, info.constraints, operation, scratch / name.split()[0])
-            take = run_plan(plan, lambda *_: None, cache)
-            _, seams = write_outputs(plan, take, scratch / "take.mp4")
+            mended: dict[str, float] = {}
+            take = run_plan(plan, lambda *_: None, cache, mended=mended)
+            _, seams = write_outputs(plan, take, scratch / "take.mp4", mended=mended)
             seconds = time.perf_counter() - started
             rows.extend(_rows(name, len(plan.windows), seconds, seams))
             missed |= seams["max_jump"] > SEAM_TARGET or (
@@ -108,8 +109,9 @@ def main(argv: list[str] | None = None) -> int:
                        f"{date.today().isoformat()}: frameloom-mini {d.width}x{d.height}, "
                        f"{args.steps} steps, CPU; targets: jump <= {SEAM_TARGET}x, long-shot "
                        f"drift <= {DRIFT_TARGET} Delta E", "",
-                       "| case | windows | s | join | jump | Delta E | Delta E from first "
-                       "| take's end graded |", "|---|---|---|---|---|---|---|---|", *rows])
+                       "| case | windows | s | join | jump | worst within 12 frames | Delta E "
+                       "| Delta E from first | take's end graded | pin error faded (grey levels) |",
+                       "|---|---|---|---|---|---|---|---|---|---|", *rows])
     print()
     print(table)
     if args.write:
@@ -120,11 +122,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _rows(name: str, windows: int, seconds: float, seams: dict[str, Any]) -> list[str]:
     if not seams["joins"]:
-        return [f"| {name} | {windows} | {seconds:.0f} | none | | | | |"]
+        return [f"| {name} | {windows} | {seconds:.0f} | none | | | | | | |"]
     graded = ", ".join(seams.get("matched", [])) or "no"
+    faded = ", ".join(f"{side} {size:.1f}" for side, size in seams.get("mended", {}).items())
     return [f"| {name} | {windows} | {seconds:.0f} | {' -> '.join(j['between'])} "
-            f"(frame {j['at']}) | {j['jump']:.2f} | {j['delta_e']:.2f} | "
-            f"{j['delta_e_first']:.2f} | {graded} |" for j in seams["joins"]]
+            f"(frame {j['at']}) | {j['jump']:.2f} | {j['worst_near']:.2f} | "
+            f"{j['delta_e']:.2f} | {j['delta_e_first']:.2f} | {graded} | {faded or 'none'} |"
+            for j in seams["joins"]]
 
 
 if __name__ == "__main__":

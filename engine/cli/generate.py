@@ -330,9 +330,10 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
             bar.update(step, total, eta, label)
 
         try:
-            take = run_plan(plan, on_step)
+            mended: dict[str, float] = {}
+            take = run_plan(plan, on_step, mended=mended)
             written, seams = write_outputs(plan, take, target, joined_path,
-                                           replay_settings(request, operation))
+                                           replay_settings(request, operation), mended=mended)
         except BackendError as exc:
             bar.close()
             print(f"frameloom-engine: {exc.message} {exits.run_words(exc.hint or '')}".rstrip(),

@@ -14,6 +14,7 @@ from engine.backends.cache import PipelineCache
 from engine.models.installed import find_model
 from engine.models.licences import licence_record
 from engine.operations.colour import crossfade, match_colour
+from engine.operations.mend import Edge, edge, error, mend, record
 from engine.operations.planner import Clip, Operation, Plan, PlanError
 from engine.operations.rematch import better, mark_visible, rematch
 from engine.operations.seams import Segment, measure
@@ -28,13 +29,15 @@ counts from 0. Whatever it raises (a cancel) propagates out of :func:`run_plan` 
 
 
 def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None,
-             profile: str | None = None) -> np.ndarray:
+             profile: str | None = None, mended: dict[str, float] | None = None) -> np.ndarray:
     """Generate every window of ``plan`` and assemble the take (the new frames only).
 
     Window ``k > 0`` of a chain is colour-matched to the take over its ``blend`` frames (Lab
     mean and std), then those frames are crossfaded with the take's last ones (its first ones
     for a window that comes before the take: backward chains). A window that a later one pins
-    is written to its ``output`` file first, as corrected.
+    is written to its ``output`` file first, as corrected. Where the take meets a source clip
+    whose frames the window pinned, the pin's error is faded out of the take's frames there
+    (:mod:`engine.operations.mend`).
 
     Parameters
     ----------
@@ -46,6 +49,9 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         Loaded pipelines to reuse; a new cache on the best device when None.
     profile
         The memory profile to load the model with; the cache's first choice when None.
+    mended
+        When given, filled with the ends of the take mended, each with its pin's mean error
+        in grey levels (what the take's seam record says, :func:`write_outputs`).
 
     Returns
     -------
@@ -63,6 +69,11 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
     info = find_model(plan.windows[0].request.model_id)
     backend = cache.get(info, profile or cache.first_profile(info, plan.windows[0].request.profile))
     take: np.ndarray | None = None
+    # In time, the first window is the last one planned for a backward chain.
+    first, last = 0, len(plan.windows) - 1
+    if plan.windows[0].before:
+        first, last = last, first
+    edges: list[Edge] = []
     for k, window in enumerate(plan.windows):
         def step(done: int, total: int, preview: Preview | None, k: int = k) -> None:
             on_step(k, len(plan.windows), done, total, preview)
@@ -78,19 +89,33 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         if window.output is not None:
             write_video(frames, window.request.fps, Path(window.output),
                         {"operation": plan.operation, "window": k})
+        for side, end in (("start", first), ("end", last)):
+            found = edge(side, window, frames, plan.clips, read_clip) if k == end else None
+            edges += [found] if found is not None else []
         kept = frames[keep.start:keep.end]
         if take is None:
             take = kept.copy()
             continue
+        # The crossfade ends off the window's own frame by part of the pins' error; that rest
+        # fades out of the window's next frames as at a clip (engine.operations.mend).
         if window.before:
             seam = crossfade(kept[len(kept) - blend:], take[:blend])
-            take = np.concatenate([kept[:len(kept) - blend], seam, take[blend:]])
+            rest = kept[:len(kept) - blend]
+            if blend:
+                rest = mend(rest, [Edge("end", error(seam[0], kept[len(kept) - blend]))])
+            take = np.concatenate([rest, seam, take[blend:]])
             continue
         seam = crossfade(take[len(take) - blend:], kept[:blend])
-        take = np.concatenate([take[:len(take) - blend], seam, kept[blend:]])
+        rest = kept[blend:]
+        if blend:
+            rest = mend(rest, [Edge("start", error(seam[-1], kept[blend - 1]))])
+        take = np.concatenate([take[:len(take) - blend], seam, rest])
     if take is None or len(take) != plan.take_frames:
         raise AssertionError(f"the plan made {0 if take is None else len(take)} frames, "
                              f"not {plan.take_frames}")
+    take = mend(take, edges)
+    if mended is not None:
+        mended.update(record(edges))
     # One window (a shot the studio sends as an operation, an extension): the take keeps the
     # sound of the frames it keeps. Windows joined at seams are not given joined sound yet.
     sound = sound_of(frames) if len(plan.windows) == 1 else None
@@ -221,7 +246,8 @@ def seam_measures(plan: Plan, take: np.ndarray, joined: np.ndarray) -> dict[str,
 
 def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Path | None = None,
                   settings: dict[str, Any] | None = None,
-                  originals: Mapping[str, str] | None = None
+                  originals: Mapping[str, str] | None = None,
+                  mended: Mapping[str, float] | None = None
                   ) -> tuple[list[Path], dict[str, Any]]:
     """Write the take and, when asked, the joined result, each carrying the plan as settings
     and the seam measures (:func:`seam_measures`, under ``"seams"``); returns the paths
@@ -232,7 +258,8 @@ def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Pa
     makes its seams better; the measures say which ends were matched and which joins show.
 
     ``originals`` maps the paths of copies a cluster node ran on to the files they copy; the
-    settings written name the originals.
+    settings written name the originals. ``mended`` is what :func:`run_plan` reported of the
+    pin errors it faded out; the record keeps it under ``"mended"``.
 
     Raises
     ------
@@ -252,7 +279,7 @@ def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Pa
             take, joined, seams = graded, graded_joined, graded_seams
         else:
             matched = []
-    seams = mark_visible(seams, matched)
+    seams = {**mark_visible(seams, matched), "mended": dict(mended or {})}
     common = {**plan.to_dict(), **(settings or {}), "seams": seams}
     if originals:
         common = map_strings(common, lambda text: originals.get(text, text))

@@ -11,6 +11,7 @@ import numpy as np
 from engine.operations.colour import to_lab
 
 _EDGE = 8  # frames each side of a join whose mean colour is compared
+NEAR = 12  # frames each side of a join whose changes ``worst_near`` takes the largest of
 _FLOOR = 0.5  # grey levels: the least median change a still take is measured against
 
 
@@ -62,7 +63,9 @@ def measure(joined: np.ndarray, segments: list[Segment], take: np.ndarray,
     dict
         ``median_change`` (grey levels), and per join ``at`` (the joined frame after it),
         ``between`` (the two segments' names), ``jump`` (the change across it as a multiple
-        of the median), ``delta_e`` (the mean colours of up to 8 frames each side) and
+        of the median), ``worst_near`` (the largest change within :data:`NEAR` frames of it,
+        the join's own included, as a multiple of the median: a jump spread over the frames
+        around a join shows there), ``delta_e`` (the mean colours of up to 8 frames each side) and
         ``delta_e_first`` (the later segment's mean colour against the first segment's);
         then ``max_jump`` and ``max_delta_e_first`` over all joins (0 when there are none).
     """
@@ -79,10 +82,12 @@ def measure(joined: np.ndarray, segments: list[Segment], take: np.ndarray,
         left = joined[before.start:before.start + before.frames]
         right = joined[after.start:after.start + after.frames]
         step = float(frame_changes(np.stack([left[-1], right[0]]))[0])
+        around = np.concatenate([left[-NEAR - 1:], right[:NEAR + 1]])
         jumps.append(round(step / median, 3))
         drifts.append(round(delta_e(right, first), 3))
         joins.append({"at": after.start, "between": [before.name, after.name],
                       "jump": jumps[-1],
+                      "worst_near": round(float(frame_changes(around).max()) / median, 3),
                       "delta_e": round(delta_e(left[-_EDGE:], right[:_EDGE]), 3),
                       "delta_e_first": drifts[-1]})
     return {"median_change": round(median, 3), "joins": joins,

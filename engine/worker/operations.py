@@ -72,11 +72,13 @@ def run_operation_job(request: GenerationRequest, spec: OperationSpec, info: Mod
             on_step(window * total + step, windows * total, preview)
 
         profile = profile or cache.first_profile(info)
-        take: np.ndarray = run_plan(plan, window_step, cache, profile)
+        mended: dict[str, float] = {}
+        take: np.ndarray = run_plan(plan, window_step, cache, profile, mended)
         generated = time.perf_counter()
         try:
             written, seams = write_outputs(plan, take, output, joined_path(output),
-                                           replay_settings(request, operation), originals)
+                                           replay_settings(request, operation), originals,
+                                           mended)
         except OutputError as exc:
             raise OperationFailure("output_failed", str(exc),
                                    "Check that the disk has free space, then try again.") from None

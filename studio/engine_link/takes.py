@@ -285,7 +285,9 @@ def seam_figures(settings: Mapping[str, Any]) -> dict[str, Any] | None:
     take's metadata: ``max_jump`` (the largest jump at a join, as a multiple of the take's
     median frame-to-frame change), ``max_drift`` (the largest mean Delta E in Lab against the
     first part), ``joins`` (how many joins were measured) and, when there are any, ``matched``
-    (the take's ends the engine colour-matched again to the clips they meet). None when the
+    (the take's ends the engine colour-matched again to the clips they meet) and ``mended``
+    (per end, the mean error of the model's version of the clip's frame there, in grey levels,
+    which the engine faded out of the take: ``engine.operations.mend``). None when the
     engine measured nothing (an older engine) or sent figures that are not finite numbers."""
     seams = settings.get("seams")
     if not isinstance(seams, Mapping):
@@ -300,6 +302,12 @@ def seam_figures(settings: Mapping[str, Any]) -> dict[str, Any] | None:
                                "joins": len(joins) if isinstance(joins, list) else 0}
     if ends:
         figures["matched"] = ends
+    mended = seams.get("mended")
+    if isinstance(mended, Mapping):
+        faded = {end: float(size) for end, size in mended.items()
+                 if end in ("start", "end") and _finite(size)}
+        if faded:
+            figures["mended"] = faded
     return figures
 
 

@@ -48,10 +48,16 @@ def seam_note(take: Take) -> tuple[str, str, bool] | None:
     ends = [e for e in matched if e in ("start", "end")] if isinstance(matched, list) else []
     regraded = (f" Its {' and '.join(ends)} {'were' if len(ends) > 1 else 'was'} colour-matched "
                 "again to the clip it meets." if ends else "")
+    mended = seams.get("mended")
+    faded = ([f"{end} ({size:.1f} grey levels)" for end, size in mended.items()
+              if end in ("start", "end") and isinstance(size, (int, float))]
+             if isinstance(mended, dict) else [])
+    eased = (f" At its {' and '.join(faded)}, the model's difference from the clip's frame "
+             "fades out over half a second." if faded else "")
     tip = (f"Worst seam jump {jump:.1f}x the take's median frame change"
            f"{' (above ' + format(SEAM_LIMIT, 'g') + 'x: the seam may show)' if over else ''}; "
            f"colour drift up to {drift:.1f} Delta E from its first part; "
-           f"{joins} join{'s' if joins != 1 else ''} measured.{regraded}")
+           f"{joins} join{'s' if joins != 1 else ''} measured.{regraded}{eased}")
     return f"seam {jump:.1f}x, drift {drift:.1f}", tip, over
 
 

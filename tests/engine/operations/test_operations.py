@@ -13,6 +13,7 @@ import pytest
 
 from engine.cli.main import main
 from engine.operations.colour import crossfade, crossfade_weights, lab_stats, match_colour
+from engine.operations.mend import Edge, error, mend
 from engine.operations.planner import Operation, make_plan
 from engine.operations.runner import read_clip, run_plan
 from engine.output.video import read_settings, write_video
@@ -213,8 +214,12 @@ def test_run_plan_matches_and_crossfades_each_seam(tiny_model: str, tmp_path: Pa
     raw = second.generate(plan.windows[1].request, lambda *_: None)
     matched = match_colour(raw, raw[:5], first[4:9])
     assert np.array_equal(take[:4], first[:4])
-    assert np.array_equal(take[4:9], crossfade(first[4:9], matched[:5]))
-    assert np.array_equal(take[9:], matched[5:8])
+    seam = crossfade(first[4:9], matched[:5])
+    assert np.array_equal(take[4:9], seam)
+    # What the crossfade's last frame is off the window's own fades out of the window's rest.
+    assert np.array_equal(take[9:], mend(matched[5:8], [Edge("start", error(seam[-1],
+                                                                             matched[4]))]))
+    assert not np.array_equal(take[9:], matched[5:8])
     assert abs(float(take[9:].mean()) - float(first.mean())) < 3  # the +30 drift is gone
     assert len(read_clip(plan.windows[0].output or "", 32, 32)) == 9
 

@@ -237,6 +237,8 @@ def test_a_take_keeps_the_worst_seam_figures_of_its_job(opened: tuple[Project, P
     assert take.metadata == {"seams": {"max_jump": 2.6, "max_drift": 0.8, "joins": 2}}
     graded = seam_figures({"seams": {**seams, "matched": ["start", "end", "middle"]}})
     assert graded is not None and graded["matched"] == ["start", "end"]  # unknown ends dropped
+    mended = seam_figures({"seams": {**seams, "mended": {"start": 7.6, "end": "x", "mid": 1}}})
+    assert mended is not None and mended["mended"] == {"start": 7.6}
     plain = take_for(project, "shot-1", "job-2", "takes/b.mp4", {"seed": 3})
     assert plain is not None and plain.metadata == {}  # an engine that measured nothing
     assert seam_figures({"seams": {"max_jump": "big", "max_delta_e_first": 1}}) is None

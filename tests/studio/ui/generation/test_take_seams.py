@@ -18,7 +18,7 @@ def _seams(jump: float, drift: float, matched: list[str]) -> dict[str, object]:
     joins = [{"at": 48, "between": ["window 0", "window 1"], "jump": jump, "delta_e": 0.4,
               "delta_e_first": drift}]
     return {"median_change": 2.0, "joins": joins, "max_jump": jump, "max_delta_e_first": drift,
-            "matched": matched}
+            "matched": matched, "mended": {end: 7.6 for end in matched}}
 
 
 def _takes(window: MainWindow) -> int:
@@ -49,3 +49,5 @@ def test_takes_list_shows_each_takes_worst_seam_and_marks_one_over_2x(
     assert "above 2x: the seam may show" in rough.toolTip()
     assert "1 join measured" in calm.toolTip() and "colour-matched" not in calm.toolTip()
     assert "Its end was colour-matched again to the clip it meets." in rough.toolTip()
+    assert ("At its end (7.6 grey levels), the model's difference from the clip's frame fades "
+            "out over half a second.") in rough.toolTip() and "fades" not in calm.toolTip()
