@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
                        f"{args.steps} steps, CPU; targets: jump <= {SEAM_TARGET}x, long-shot "
                        f"drift <= {DRIFT_TARGET} Delta E", "",
                        "| case | windows | s | join | jump | worst within 12 frames | Delta E "
-                       "| Delta E from first | take's end graded | pin error faded (grey levels) |",
+                       "| Delta E from first | take's end graded "
+                       "| pin error faded (grey levels), colour held |",
                        "|---|---|---|---|---|---|---|---|---|---|", *rows])
     print()
     print(table)
@@ -124,7 +125,9 @@ def _rows(name: str, windows: int, seconds: float, seams: dict[str, Any]) -> lis
     if not seams["joins"]:
         return [f"| {name} | {windows} | {seconds:.0f} | none | | | | | | |"]
     graded = ", ".join(seams.get("matched", [])) or "no"
-    faded = ", ".join(f"{side} {size:.1f}" for side, size in seams.get("mended", {}).items())
+    faded = ", ".join(f"{side} {size:.1f}" if side in ("start", "end") else
+                      f"{side} held {size:.1f} Delta E"
+                      for side, size in seams.get("mended", {}).items())
     return [f"| {name} | {windows} | {seconds:.0f} | {' -> '.join(j['between'])} "
             f"(frame {j['at']}) | {j['jump']:.2f} | {j['worst_near']:.2f} | "
             f"{j['delta_e']:.2f} | {j['delta_e_first']:.2f} | {graded} | {faded or 'none'} |"

@@ -72,3 +72,39 @@ def crossfade(outgoing: np.ndarray, incoming: np.ndarray) -> np.ndarray:
     weights = crossfade_weights(len(outgoing)).reshape(-1, 1, 1, 1)
     mixed = outgoing.astype(np.float64) * (1.0 - weights) + incoming.astype(np.float64) * weights
     return np.asarray(np.clip(mixed + 0.5, 0, 255), dtype=np.uint8)
+
+
+HOLD_LIMIT = 10.0
+"""Delta E from the first window's mean colour below which a later window is held to it: the
+slow drift of a chain is a few Delta E, while a timed prompt that asks for other colours (a
+night, another backdrop) moves the mean by tens, and is left alone."""
+
+
+def hold_colour(frames: np.ndarray, anchor: np.ndarray, ramp: np.ndarray
+                ) -> tuple[np.ndarray, float]:
+    """Shift ``frames`` towards the Lab mean ``anchor`` by ``ramp`` (per frame, 0..1).
+
+    Parameters
+    ----------
+    frames
+        uint8 RGB frames ``(N, H, W, 3)``: a window's new frames, after its overlap.
+    anchor
+        The first window's mean Lab colour (``engine.operations.seams.mean_lab``).
+    ramp
+        ``(N,)`` weights: 0 next to the overlap, so the hold adds no jump there, rising to 1.
+
+    Returns
+    -------
+    frames, moved
+        The held frames (``frames`` itself when their mean is :data:`HOLD_LIMIT` or more away,
+        or already equal) and the Delta E of the mean colour held back (0 when left alone).
+    """
+    if not len(frames):
+        return frames, 0.0
+    lab = to_lab(frames).astype(np.float64)
+    shift = anchor - lab.reshape(-1, 3).mean(axis=0)
+    moved = float(np.linalg.norm(shift))
+    if moved >= HOLD_LIMIT or moved == 0.0:
+        return frames, 0.0
+    held = lab + ramp.reshape(-1, 1, 1, 1) * shift
+    return from_lab(held.astype(np.float32)), moved

@@ -13,11 +13,11 @@ from engine.backends import Preview
 from engine.backends.cache import PipelineCache
 from engine.models.installed import find_model
 from engine.models.licences import licence_record
-from engine.operations.colour import crossfade, match_colour
-from engine.operations.mend import Edge, edge, error, mend, record
+from engine.operations.colour import crossfade, hold_colour, match_colour
+from engine.operations.mend import FADE, Edge, edge, error, mend, record, weights
 from engine.operations.planner import Clip, Operation, Plan, PlanError
 from engine.operations.rematch import better, mark_visible, rematch
-from engine.operations.seams import Segment, measure
+from engine.operations.seams import Segment, mean_lab, measure
 from engine.output.audio import sound_between, sound_of, with_sound
 from engine.output.record import map_strings, provenance
 from engine.output.video import write_video
@@ -37,7 +37,12 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
     for a window that comes before the take: backward chains). A window that a later one pins
     is written to its ``output`` file first, as corrected. Where the take meets a source clip
     whose frames the window pinned, the pin's error is faded out of the take's frames there
-    (:mod:`engine.operations.mend`).
+    (:mod:`engine.operations.mend`), as is what a crossfade leaves at a window's seam. In a
+    long shot, a later window's new frames are held to the mean colour of the first window
+    made with the same prompt when they drifted less than
+    :data:`engine.operations.colour.HOLD_LIMIT` from it, fading in from its seam (a slow change
+    of light under one prompt is held back too; a window whose timed prompt is new is not
+    held, and the windows of an operation continue a clip and are not held).
 
     Parameters
     ----------
@@ -51,7 +56,9 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         The memory profile to load the model with; the cache's first choice when None.
     mended
         When given, filled with the ends of the take mended, each with its pin's mean error
-        in grey levels (what the take's seam record says, :func:`write_outputs`).
+        in grey levels, and each later window held to the colour of the first window of its
+        prompt (``"window k"``) with the Delta E held back (what the take's seam record says,
+        :func:`write_outputs`).
 
     Returns
     -------
@@ -74,6 +81,9 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
     if plan.windows[0].before:
         first, last = last, first
     edges: list[Edge] = []
+    held: dict[str, float] = {}  # per later window, the Delta E its colour was held back
+    anchors: dict[str, np.ndarray] = {}  # per prompt, the mean Lab of its first window
+    hold = plan.operation == "long_shot"
     for k, window in enumerate(plan.windows):
         def step(done: int, total: int, preview: Preview | None, k: int = k) -> None:
             on_step(k, len(plan.windows), done, total, preview)
@@ -95,6 +105,7 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         kept = frames[keep.start:keep.end]
         if take is None:
             take = kept.copy()
+            anchors[window.request.prompt] = mean_lab(take)
             continue
         # The crossfade ends off the window's own frame by part of the pins' error; that rest
         # fades out of the window's next frames as at a clip (engine.operations.mend).
@@ -107,6 +118,11 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
             continue
         seam = crossfade(take[len(take) - blend:], kept[:blend])
         rest = kept[blend:]
+        if hold and window.request.prompt in anchors:
+            rest, held[f"window {k}"] = hold_colour(rest, anchors[window.request.prompt],
+                                                    1.0 - weights(len(rest), FADE))
+        elif hold:  # a timed prompt asks for something new: its first window sets its colour
+            anchors[window.request.prompt] = mean_lab(rest)
         if blend:
             rest = mend(rest, [Edge("start", error(seam[-1], kept[blend - 1]))])
         take = np.concatenate([take[:len(take) - blend], seam, rest])
@@ -116,6 +132,7 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
     take = mend(take, edges)
     if mended is not None:
         mended.update(record(edges))
+        mended.update({name: round(moved, 3) for name, moved in held.items() if moved})
     # One window (a shot the studio sends as an operation, an extension): the take keeps the
     # sound of the frames it keeps. Windows joined at seams are not given joined sound yet.
     sound = sound_of(frames) if len(plan.windows) == 1 else None

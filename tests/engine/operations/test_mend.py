@@ -118,3 +118,40 @@ def test_the_fade_spreads_the_error_evenly_and_stops() -> None:
     # two fades cross and add up.
     assert mended[:, 0, 0, 0].tolist() == [33] * 6
     assert mend(take, []) is take
+
+
+class _DriftingModel:
+    """Pinned frames come back as pinned; every free frame is the last pinned one (a grey
+    picture when nothing is pinned) ``step`` levels lighter: each window of a chain drifts."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def generate(self, request: Any, on_step: Any) -> np.ndarray:
+        frames = [picture(100, 60)] * request.frames
+        for pin in request.pins:
+            assert pin.frame_start is not None
+            for j, image in enumerate(clip_frames(pin, pin.frame_start, pin.frame_count, 32, 32)):
+                frames[pin.target_frame + j] = np.asarray(image)
+        last = max((pin.target_frame + pin.frame_count for pin in request.pins), default=0)
+        lighter = np.clip(frames[max(last - 1, 0)].astype(np.int16) + self.step, 0, 255)
+        free = lighter.astype(np.uint8) if request.pins else frames[0]
+        on_step(1, 1, None)
+        return np.stack(frames[:last] + [free] * (request.frames - last))
+
+
+@pytest.mark.parametrize(("step", "held"), [(4, True), (40, False)])
+def test_a_long_shot_is_held_to_its_first_window_s_colour_unless_it_moves_far(
+        tmp_path: Path, step: int, held: bool) -> None:
+    base = GenerationRequest("frameloom-mini", "a kite", 32, 32, 9, 24, 0, 1, 1.0)
+    plan = make_plan(base, ModelConstraints(32, (4, 1), 257),
+                     Operation("shot", 60, window=25), tmp_path)
+    assert plan.operation == "long_shot" and len(plan.windows) == 3
+    record: dict[str, float] = {}
+    take = run_plan(plan, lambda *_: None, FakeCache(_DriftingModel(step)),  # type: ignore[arg-type]
+                    mended=record)
+    drift = seam_measures(plan, take, join(plan, take))["max_delta_e_first"]
+    if held:  # two windows of 4 levels each would be about 3 Delta E off
+        assert sorted(record) == ["window 1", "window 2"] and drift < 1.0
+    else:  # a change this large is taken as asked for
+        assert record == {} and drift > 10

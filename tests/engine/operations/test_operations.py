@@ -12,10 +12,18 @@ import numpy as np
 import pytest
 
 from engine.cli.main import main
-from engine.operations.colour import crossfade, crossfade_weights, lab_stats, match_colour
-from engine.operations.mend import Edge, error, mend
+from engine.operations.colour import (
+    HOLD_LIMIT,
+    crossfade,
+    crossfade_weights,
+    hold_colour,
+    lab_stats,
+    match_colour,
+)
+from engine.operations.mend import FADE, Edge, error, mend, weights
 from engine.operations.planner import Operation, make_plan
 from engine.operations.runner import read_clip, run_plan
+from engine.operations.seams import mean_lab
 from engine.output.video import read_settings, write_video
 from engine.protocol.requests import FrameRange, GenerationRequest, ModelConstraints
 from support.fake_models import FakeCache
@@ -216,9 +224,11 @@ def test_run_plan_matches_and_crossfades_each_seam(tiny_model: str, tmp_path: Pa
     assert np.array_equal(take[:4], first[:4])
     seam = crossfade(first[4:9], matched[:5])
     assert np.array_equal(take[4:9], seam)
-    # What the crossfade's last frame is off the window's own fades out of the window's rest.
-    assert np.array_equal(take[9:], mend(matched[5:8], [Edge("start", error(seam[-1],
-                                                                             matched[4]))]))
+    # The window's rest is held to the first window's mean colour, fading in from the seam, and
+    # what the crossfade's last frame is off the window's own fades out of it.
+    rest, moved = hold_colour(matched[5:8], mean_lab(first[:9]), 1.0 - weights(3, FADE))
+    assert 0 < moved < HOLD_LIMIT
+    assert np.array_equal(take[9:], mend(rest, [Edge("start", error(seam[-1], matched[4]))]))
     assert not np.array_equal(take[9:], matched[5:8])
     assert abs(float(take[9:].mean()) - float(first.mean())) < 3  # the +30 drift is gone
     assert len(read_clip(plan.windows[0].output or "", 32, 32)) == 9
