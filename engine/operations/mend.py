@@ -22,6 +22,11 @@ from engine.operations.plans import Clip, Window
 
 FADE = 12
 """Frames over which a pin's error fades out of the take (half a second at 24 fps)."""
+LIMIT = 16.0
+"""Mean error in grey levels above which an end is not mended: a pin comes back 5-10 levels off
+(``bench/seams.py``), while a take that ends far from its clip (a bridge that never reaches B)
+did not honour the pin, and fading that in would hide a failed take behind a dissolve; its seam
+is measured and shown instead."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,8 @@ def edge(side: str, window: Window, frames: np.ndarray, clips: tuple[Clip, ...],
     Returns
     -------
     Edge or None
-        None when the frame beyond that end of the kept range is not a pinned clip frame.
+        None when the frame beyond that end of the kept range is not a pinned clip frame, or
+        when the model's frame there is more than :data:`LIMIT` off the clip's.
     """
     index = window.keep.start - 1 if side == "start" else window.keep.end
     if not 0 <= index < len(frames):
@@ -86,7 +92,8 @@ def edge(side: str, window: Window, frames: np.ndarray, clips: tuple[Clip, ...],
     clip = read(path, width, height)
     if number >= len(clip):
         return None
-    return Edge(side, error(clip[number], frames[index]))
+    found = Edge(side, error(clip[number], frames[index]))
+    return found if found.size <= LIMIT else None
 
 
 def weights(count: int, fade: int) -> np.ndarray:

@@ -3,6 +3,7 @@ the take is the model's."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 import engine.operations.runner as runner
 from engine.backends.common import clip_frames
-from engine.operations.mend import FADE, Edge, mend, weights
+from engine.operations.mend import FADE, LIMIT, Edge, mend, weights
 from engine.operations.planner import Clip, Operation, make_plan
 from engine.operations.runner import join, run_plan, seam_measures, write_outputs
 from engine.output.video import write_video
@@ -155,3 +156,10 @@ def test_a_long_shot_is_held_to_its_first_window_s_colour_unless_it_moves_far(
         assert sorted(record) == ["window 1", "window 2"] and drift < 1.0
     else:  # a change this large is taken as asked for
         assert record == {} and drift > 10
+
+
+def test_a_take_far_from_its_clip_is_not_dissolved_into_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "_OFF", 40)  # well past the limit
+    _, seams, record = _take(tmp_path, "extend_forward", True, monkeypatch)
+    assert LIMIT < 40 and record == {} and seams["max_jump"] > 5
