@@ -45,18 +45,19 @@ BEGIN, END = "<!-- seams: begin -->", "<!-- seams: end -->"
 SEAM_TARGET, DRIFT_TARGET = 2.0, 3.0
 
 
-def _cases(a: str, b: str, frames: int, long_frames: int) -> list[tuple[str, Operation]]:
-    """The operations measured, on source clips ``a`` and ``b``."""
+def _cases(a: str, b: str, frames: int, long_frames: int) -> list[tuple[str, str, Operation]]:
+    """The operations measured, on source clips ``a`` and ``b``, each with its prompt: the
+    prompt of the clip it continues (clip B's for extending B backward), clip A's otherwise."""
     clip_a, clip_b = clips_in([a, b])
     third = long_frames // 3
     return [
-        ("extend forward", Operation("extend_forward", frames, (clip_a,))),
-        ("extend backward", Operation("extend_backward", frames, (clip_b,))),
-        ("bridge", Operation("bridge", frames, (clip_a, clip_b))),
-        ("loop", Operation("loop", frames, (clip_a,))),
-        ("retake", Operation("retake", frames // 2, (clip_a,),
-                             span=FrameRange(clip_a.frames // 4, frames // 2))),
-        (f"long shot {long_frames} frames, 2 timed prompts",
+        ("extend forward", PROMPT_A, Operation("extend_forward", frames, (clip_a,))),
+        ("extend backward", PROMPT_B, Operation("extend_backward", frames, (clip_b,))),
+        ("bridge", PROMPT_A, Operation("bridge", frames, (clip_a, clip_b))),
+        ("loop", PROMPT_A, Operation("loop", frames, (clip_a,))),
+        ("retake", PROMPT_A, Operation("retake", frames // 2, (clip_a,),
+                                       span=FrameRange(clip_a.frames // 4, frames // 2))),
+        (f"long shot {long_frames} frames, 2 timed prompts", PROMPT_A,
          Operation("shot", long_frames, cues=(Cue(third, CUES[0]), Cue(2 * third, CUES[1])))),
     ]
 
@@ -89,11 +90,12 @@ def main(argv: list[str] | None = None) -> int:
             frames = run_plan(plan, lambda *_: None, cache)
             sources.append(str(write_video(frames, d.fps, scratch / f"{name}.mp4")))
         long_frames = round(args.duration * d.fps)
-        for name, operation in _cases(sources[0], sources[1], args.frames, long_frames):
+        for name, prompt, operation in _cases(sources[0], sources[1], args.frames, long_frames):
             if args.only and not any(name.startswith(o) for o in args.only):
                 continue
             started = time.perf_counter()
-            plan = make_plan(base, info.constraints, operation, scratch / name.split()[0])
+            plan = make_plan(dataclasses.replace(base, prompt=prompt), info.constraints,
+                             operation, scratch / name.split()[0])
             mended: dict[str, float] = {}
             take = run_plan(plan, lambda *_: None, cache, mended=mended)
             _, seams = write_outputs(plan, take, scratch / "take.mp4", mended=mended)
