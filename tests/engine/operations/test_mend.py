@@ -3,7 +3,6 @@ the take is the model's."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +30,11 @@ def _frame(time: int) -> np.ndarray:
 
 class _ShiftedModel:
     """A model that continues the time its pinned frames show (each frame shows its time as a
-    grey level) but gives every frame back 10 levels lighter, its pinned ones included, as a
-    model whose VAE shifts colours does: its free frames follow its own version of the pins."""
+    grey level) but gives every frame back ``off`` levels lighter, its pinned ones included, as
+    a model whose VAE shifts colours does: its free frames follow its own version of the pins."""
 
-    def __init__(self, period: int) -> None:
-        self.period = period
+    def __init__(self, period: int, off: int) -> None:
+        self.period, self.off = period, off
 
     def generate(self, request: Any, on_step: Any) -> np.ndarray:
         offsets: list[int] = []
@@ -47,11 +46,11 @@ class _ShiftedModel:
         offset = max(set(offsets), key=offsets.count)  # the codec moves a level or so
         on_step(1, 1, None)
         frames = np.stack([_frame((offset + j) % self.period) for j in range(request.frames)])
-        return np.asarray(frames.astype(np.int16) + _OFF, dtype=np.uint8)
+        return np.asarray(frames.astype(np.int16) + self.off, dtype=np.uint8)
 
 
-def _take(tmp_path: Path, kind: str, mended: bool, monkeypatch: pytest.MonkeyPatch
-          ) -> tuple[np.ndarray, dict[str, Any], dict[str, float]]:
+def _take(tmp_path: Path, kind: str, mended: bool, monkeypatch: pytest.MonkeyPatch,
+          off: int = _OFF) -> tuple[np.ndarray, dict[str, Any], dict[str, float]]:
     length, frames = (30, 16) if kind == "retake" else (12, 30)
     starts = {"extend_backward": (frames + 5,), "bridge": (0, length + frames)}.get(kind, (0,))
     clips = tuple(Clip(str(write_video(np.stack([_frame(t) for t in range(at, at + length)]), 24,
@@ -65,7 +64,7 @@ def _take(tmp_path: Path, kind: str, mended: bool, monkeypatch: pytest.MonkeyPat
         monkeypatch.setattr(runner, "mend", lambda take, _edges, *_: take)
     record: dict[str, float] = {}
     period = length + frames if kind == "loop" else 64  # a loop's clip follows its take again
-    take = run_plan(plan, lambda *_: None, FakeCache(_ShiftedModel(period)),  # type: ignore[arg-type]
+    take = run_plan(plan, lambda *_: None, FakeCache(_ShiftedModel(period, off)),  # type: ignore[arg-type]
                     mended=record)
     monkeypatch.undo()
     # Measured before write_outputs grades the take's colour again, which would hide the shift.
@@ -160,6 +159,5 @@ def test_a_long_shot_is_held_to_its_first_window_s_colour_unless_it_moves_far(
 
 def test_a_take_far_from_its_clip_is_not_dissolved_into_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys.modules[__name__], "_OFF", 40)  # well past the limit
-    _, seams, record = _take(tmp_path, "extend_forward", True, monkeypatch)
+    _, seams, record = _take(tmp_path, "extend_forward", True, monkeypatch, off=40)
     assert LIMIT < 40 and record == {} and seams["max_jump"] > 5
