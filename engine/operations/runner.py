@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,7 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
     held: dict[str, float] = {}  # per later window, the Delta E its colour was held back
     anchors: dict[str, np.ndarray] = {}  # per prompt, the mean Lab of its first window
     hold = plan.operation == "long_shot"
+    read = functools.cache(read_clip)  # a retake's two ends pin the same clip: decode it once
     for k, window in enumerate(plan.windows):
         def step(done: int, total: int, preview: Preview | None, k: int = k) -> None:
             on_step(k, len(plan.windows), done, total, preview)
@@ -100,7 +102,7 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
             write_video(frames, window.request.fps, Path(window.output),
                         {"operation": plan.operation, "window": k})
         for side, end in (("start", first), ("end", last)):
-            found = edge(side, window, frames, plan.clips, read_clip) if k == end else None
+            found = edge(side, window, frames, plan.clips, read) if k == end else None
             edges += [found] if found is not None else []
         kept = frames[keep.start:keep.end]
         if take is None:
