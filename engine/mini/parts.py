@@ -47,6 +47,9 @@ class Preset:
     sigma_shift
         Shift of the transformer's training noise levels towards pure noise (see
         :func:`engine.mini.losses.flow_loss`).
+    flow_object_weight
+        Extra weight of the transformer's loss on latent cells that hold an object (see
+        :func:`engine.mini.losses.flow_loss`); 0 weighs every cell alike.
     decay
         Per stage, the share of its time budget after which the learning rate drops to a
         quarter; a stage not named keeps its rate.
@@ -75,6 +78,7 @@ class Preset:
     decay: dict[str, float] = field(default_factory=dict)
     object_weight: float = 0.0
     sigma_shift: float = 1.0
+    flow_object_weight: float = 0.0
     vae_crop: tuple[int, int] | None = None
     vae_frames: int | None = None
     ema: float = 0.0

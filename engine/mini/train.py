@@ -55,7 +55,8 @@ def transformer_loss(parts: Parts, preset: Preset, video: torch.Tensor, captions
     embeds, mask = encode_prompts(parts.tokenizer, parts.text_encoder, captions)
     layout = condition_layout(rng, latents.shape[2], video.shape[2], preset.condition_rate)
     return flow_loss(parts.transformer, parts.vae, latents, embeds, mask, layout, video,
-                     preset.fps, shift=preset.sigma_shift)
+                     preset.fps, shift=preset.sigma_shift,
+                     object_weight=preset.flow_object_weight)
 
 
 def finished(progress: dict[str, Any], preset: Preset, stage: str) -> bool:
