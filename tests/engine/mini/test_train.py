@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 from engine.backends import load_backend  # noqa: E402 - after the torch skip
 from engine.mini.batches import KINDS, Layout, condition_layout, drop_captions  # noqa: E402
-from engine.mini.losses import encode_latents, flow_loss  # noqa: E402
+from engine.mini.losses import encode_latents, flow_loss, object_cells  # noqa: E402
 from engine.mini.train import main, parse_args  # noqa: E402
 from engine.protocol.requests import GenerationRequest, Pin, fit_request  # noqa: E402
 
@@ -354,3 +354,37 @@ def test_a_run_resumed_with_text_attention_gets_the_neighbour_bias(tmp_path: Pat
     expected = probe.encoder.block[0].layer[0].SelfAttention.relative_attention_bias.weight
     assert torch.equal(bias, expected.detach())
     assert _state(out)["preset"]["text_attention"] == 8.0
+
+
+def test_object_cells_mark_the_latent_cells_an_object_covers() -> None:
+    video = -torch.ones(1, 3, 9, 64, 96)  # (B, C, F, H, W): a black background
+    video[0, :, 0, 40:50, 70:80] = 1.0  # frame 0: one white square, in cell (1, 2) of 32x32 cells
+    video[0, :, 6, 0:5, 0:5] = 1.0  # frame 6 (latent frame 2 with 4x time): cell (0, 0)
+    cells = object_cells(video, 3, 2, 3).reshape(3, 2, 3)  # (f, h, w)
+    expected = torch.zeros(3, 2, 3)
+    expected[0, 1, 2] = expected[2, 0, 0] = 1.0
+    assert torch.equal(cells, expected)
+
+
+def test_flow_loss_object_weight_weighs_object_cells_up() -> None:
+    latents = torch.zeros(1, 4, 3, 2, 3)  # (B, C, f, h, w)
+    video = -torch.ones(1, 3, 9, 64, 96)
+    video[0, :, :, 40:50, 70:80] = 1.0  # an object in cell (1, 2) of every latent frame
+
+    class Wrong(torch.nn.Module):  # right everywhere but on the object's cells, where it is off
+        def forward(self, hidden_states, timestep, video_coords, **_):
+            generator = torch.Generator().manual_seed(0)
+            torch.randn(1, generator=generator)
+            noise = torch.randn(latents.shape, generator=generator)
+            pred = noise.permute(0, 2, 3, 4, 1).reshape(1, 18, 4).clone()  # the velocity n - 0
+            pred.reshape(1, 3, 6, 4)[:, :, 5] += 1.0  # cell (1, 2) is the sixth of each frame
+            return (pred,)
+
+    def loss(weight: float) -> float:
+        return flow_loss(Wrong(), _Vae(), latents, torch.zeros(1, 5, 8),
+                         torch.ones(1, 5, dtype=torch.bool), Layout("none"), video, 24,
+                         torch.Generator().manual_seed(0), object_weight=weight).item()
+
+    # Squared error 1 on 3 of 18 tokens: 3/18 plain, 3*5/(15 + 3*5) with the object weighed 5x.
+    assert loss(0.0) == pytest.approx(3 / 18, rel=1e-5)
+    assert loss(4.0) == pytest.approx(15 / 30, rel=1e-5)
