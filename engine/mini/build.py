@@ -91,8 +91,36 @@ def training_record(preset: Preset, state: dict[str, Any]) -> dict[str, Any]:
 def describe(state: dict[str, Any]) -> str:
     """A one-line description of how far a checkpoint was trained."""
     stages = state["stages"]
+    decoder = stages.get("decoder", {}).get("step", 0)
     return (f"frameloom-mini, preset {state['preset_name']}: VAE {stages['vae']['step']} steps, "
-            f"transformer {stages['transformer']['step']} steps")
+            f"transformer {stages['transformer']['step']} steps"
+            + (f", decoder {decoder} more steps" if decoder else ""))
+
+
+def take_decoder(parts: Parts, state: dict[str, Any], folder: Path) -> None:
+    """Put the VAE decoder of checkpoint ``folder`` into ``parts`` and its progress into ``state``.
+
+    A decoder stage (``--stage decoder``) may run beside the transformer's in a copy of the same
+    run; its VAE differs from the run's only in the decoder. Its encoder must be the one the
+    transformer learned the latents of, weight for weight.
+
+    Raises
+    ------
+    ValueError
+        When the two checkpoints' VAE encoders differ.
+    """
+    import torch
+    from safetensors.torch import load_file
+
+    other = load_file(str(folder / "vae.safetensors"))
+    own = parts.vae.state_dict()
+    if any(not torch.equal(own[name], value) for name, value in other.items()
+           if not name.startswith("decoder.")):
+        raise ValueError(f"{folder} has another VAE encoder than the transformer was trained "
+                         "on; take a decoder from a run that continued this one's checkpoint")
+    parts.vae.load_state_dict({**own, **other})
+    saved = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+    state["stages"]["decoder"] = saved["stages"]["decoder"]
 
 
 def main(args: argparse.Namespace) -> None:
@@ -100,6 +128,8 @@ def main(args: argparse.Namespace) -> None:
     parts, preset, state, payload = parts_from_checkpoint(Path(args.checkpoint))
     if "ema" in payload:
         parts.transformer.load_state_dict(payload["ema"])
+    if args.decoder_from:
+        take_decoder(parts, state, Path(args.decoder_from))
     print(save_pipeline(parts, Path(args.out), describe(state), training_record(preset, state)))
 
 
@@ -107,4 +137,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", required=True, help="a training run's checkpoint folder")
     parser.add_argument("--out", required=True, help="the model folder to write")
+    parser.add_argument("--decoder-from", default=None,
+                        help="a checkpoint of this run's decoder stage: use its VAE decoder")
     main(parser.parse_args())

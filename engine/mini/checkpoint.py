@@ -21,7 +21,7 @@ def fresh_state(seed: int) -> dict[str, Any]:
     """Progress before any step: per stage, steps taken, seconds spent and whether it finished."""
     return {"seed": seed, "calibrated": None,
             "stages": {s: {"step": 0, "seconds": 0.0, "done": False}
-                       for s in ("vae", "transformer")}}
+                       for s in ("vae", "transformer", "decoder")}}
 
 
 def save_checkpoint(folder: Path, parts: Parts, state: dict[str, Any],
@@ -33,8 +33,8 @@ def save_checkpoint(folder: Path, parts: Parts, state: dict[str, Any],
     A run killed mid-save leaves the previous checkpoint whole (at worst renamed to
     ``<folder>.old``, which :func:`load_checkpoint` falls back to). ``ema`` is the transformer's
     weight average (``transformer_ema.safetensors``). With ``keep``, the weights and progress
-    are also copied to ``<folder>s/<vae step>-<transformer step>/`` so every checkpoint of a run
-    stays (a few tens of MB each, no optimizer state).
+    are also copied to ``<folder>s/<vae step>-<transformer step>[-<decoder step>]/`` so every
+    checkpoint of a run stays (a few tens of MB each, no optimizer state).
     """
     tmp, old = folder.with_name(folder.name + ".tmp"), folder.with_name(folder.name + ".old")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -57,8 +57,10 @@ def save_checkpoint(folder: Path, parts: Parts, state: dict[str, Any],
     shutil.rmtree(old, ignore_errors=True)
     if keep:
         stages = state["stages"]
+        decoder = stages.get("decoder", {}).get("step", 0)
         snapshot = folder.with_name(folder.name + "s") / (
-            f"vae{stages['vae']['step']:06d}-transformer{stages['transformer']['step']:07d}")
+            f"vae{stages['vae']['step']:06d}-transformer{stages['transformer']['step']:07d}"
+            + (f"-decoder{decoder:06d}" if decoder else ""))
         shutil.rmtree(snapshot, ignore_errors=True)
         snapshot.mkdir(parents=True)
         for item in folder.iterdir():

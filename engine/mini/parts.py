@@ -22,11 +22,13 @@ class Preset:
         Frames per training clip, k times the VAE's temporal compression plus 1, so it folds them
         whole; ``vae_frames``, when set, is the VAE stage's own (shorter) length.
     batch
-        Clips per batch for each stage.
+        Clips per batch for each stage; the decoder stage takes the VAE's when it has none.
     steps, minutes
         Per stage, the step target and the wall-time budget; a stage ends at whichever comes first.
     lr
-        AdamW learning rate per stage.
+        AdamW learning rate per stage. The ``"decoder"`` stage, after the transformer, trains the
+        VAE's decoder alone (the latents stay as the transformer learned them); a preset saved
+        without it has no decoder stage.
     object_weight
         Extra weight of object pixels in the VAE's reconstruction loss (see
         :func:`engine.mini.losses.vae_loss`).
@@ -141,8 +143,10 @@ PRESETS = {
     # minutes, and `--resume --override` with more minutes trains on.
     "cpu": Preset(
         sizes=((192, 128), (128, 192), (160, 160)), frames=25,
-        batch={"vae": 4, "transformer": 8}, steps={"vae": 100000, "transformer": 1000000},
-        minutes={"vae": 75.0, "transformer": 600.0}, lr={"vae": 1e-3, "transformer": 3e-4},
+        batch={"vae": 4, "transformer": 8},
+        steps={"vae": 100000, "transformer": 1000000, "decoder": 100000},
+        minutes={"vae": 75.0, "transformer": 600.0, "decoder": 60.0},
+        lr={"vae": 1e-3, "transformer": 3e-4, "decoder": 3e-4},
         decay={"vae": 0.7},
         object_weight=10.0, vae_crop=(96, 96), vae_frames=17, ema=0.999,
         sigma_shift=3.0,  # objects now show in the latents; 4 had been needed for backgrounds
@@ -157,8 +161,10 @@ PRESETS = {
     # the shipped folder stays under 60 MB in float32 (about 13 M parameters). Not yet run.
     "gpu": Preset(
         sizes=((512, 288), (288, 512), (384, 384)), frames=25,
-        batch={"vae": 16, "transformer": 32}, steps={"vae": 100000, "transformer": 100000},
-        minutes={"vae": 10.0, "transformer": 20.0}, lr={"vae": 1e-3, "transformer": 3e-4},
+        batch={"vae": 16, "transformer": 32},
+        steps={"vae": 100000, "transformer": 100000, "decoder": 100000},
+        minutes={"vae": 10.0, "transformer": 20.0, "decoder": 5.0},
+        lr={"vae": 1e-3, "transformer": 3e-4, "decoder": 3e-4},
         decay={"vae": 0.7}, object_weight=10.0, vae_crop=(192, 192), vae_frames=17, ema=0.999,
         text=dict(d_model=128, d_kv=32, d_ff=256, num_layers=2, num_heads=4,
                   relative_attention_num_buckets=16),

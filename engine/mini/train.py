@@ -24,7 +24,10 @@ from engine.mini.losses import encode_latents, encode_prompts, flow_loss, vae_lo
 from engine.mini.parts import PRESETS, Parts, Preset, build_parts, build_tokenizer
 from engine.mini.world import VOCABULARY, World
 
-STAGES = {"vae": ("vae",), "transformer": ("transformer",), "all": ("vae", "transformer")}
+# "decoder" trains the VAE's decoder alone on a trained VAE: the encoder, and so the latents the
+# transformer learned, stay exactly as they were, while pictures come back sharper.
+STAGES = {"vae": ("vae",), "transformer": ("transformer",), "decoder": ("decoder",),
+          "all": ("vae", "transformer", "decoder")}
 _WARMUP_STEPS = 100
 _CALIBRATION_BATCHES = 4
 
@@ -100,8 +103,9 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
     Parameters
     ----------
     stage
-        ``"vae"`` (reconstruction) or ``"transformer"`` (flow matching on the frozen VAE's
-        latents; the latents are calibrated first whenever the VAE changed since last time).
+        ``"vae"`` (reconstruction), ``"transformer"`` (flow matching on the frozen VAE's
+        latents; the latents are calibrated first whenever the VAE changed since last time) or
+        ``"decoder"`` (reconstruction again, training the VAE's decoder alone).
     state
         The run's progress record; this stage's step, seconds and done flag are updated.
     max_steps
@@ -111,28 +115,30 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
     ema
         The average of the transformer's weights to update after each of its steps, or None.
     """
-    progress = state["stages"][stage]
-    model = parts.vae if stage == "vae" else parts.transformer
-    parts.vae.requires_grad_(stage == "vae").train(stage == "vae")
+    progress = state["stages"].setdefault(stage, {"step": 0, "seconds": 0.0, "done": False})
+    vae_stage = stage in ("vae", "decoder")
+    model = parts.vae if vae_stage else parts.transformer
+    parts.vae.requires_grad_(stage == "vae").train(vae_stage)
+    parts.vae.decoder.requires_grad_(vae_stage)
     parts.transformer.requires_grad_(stage == "transformer").train(stage == "transformer")
     # Trained in eval mode (no dropout), when the preset trains it at all.
     parts.text_encoder.requires_grad_(stage == "transformer" and preset.text_lr > 0)
     if stage == "transformer" and state["calibrated"] != state["stages"]["vae"]["step"]:
         calibrate_latents(parts.vae, world, rng, preset)
         state["calibrated"] = state["stages"]["vae"]["step"]
-    target = preset.steps[stage] if max_steps is None else min(
-        preset.steps[stage], progress["step"] + max_steps)
-    budget, lr = preset.minutes[stage] * 60.0, preset.lr[stage]
+    target = preset.steps.get(stage, 0) if max_steps is None else min(
+        preset.steps.get(stage, 0), progress["step"] + max_steps)
+    batch = preset.batch.get(stage, preset.batch["vae"])
+    budget, lr = preset.minutes.get(stage, 0.0) * 60.0, preset.lr.get(stage, preset.lr["vae"])
     start = last_save = last_log = time.monotonic()
     spent, logged_steps = progress["seconds"], 0
     totals: dict[str, float] = {}  # sums over the log window, as DiT averages its loss
-    vae_stage = stage == "vae"
     frames = (preset.vae_frames or preset.frames) if vae_stage else preset.frames
     crop = preset.vae_crop if vae_stage else None
     while progress["step"] < target and spent + time.monotonic() - start < budget:
-        video, captions = world_batch(world, rng, preset.sizes, frames, preset.batch[stage],
+        video, captions = world_batch(world, rng, preset.sizes, frames, batch,
                                       parts.vae.device, crop=crop)  # (B, 3, F, H, W)
-        if stage == "vae":
+        if vae_stage:
             loss, info = vae_loss(parts.vae, video, preset.object_weight)
         else:
             loss, info = transformer_loss(parts, preset, video, captions, rng), {}
@@ -156,7 +162,7 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
             per_step = (now - last_log) / logged_steps
             means = "".join(f"  {k} {v / logged_steps:.4g}" for k, v in totals.items())
             print(f"[{stage}] step {progress['step']}{means}  "
-                  f"{preset.batch[stage] / per_step:.1f} samples/s  {per_step:.3f} s/step",
+                  f"{batch / per_step:.1f} samples/s  {per_step:.3f} s/step",
                   flush=True)
             last_log, logged_steps, totals = now, 0, {}
         if now - last_save > preset.checkpoint_minutes * 60.0:
@@ -187,7 +193,9 @@ def main(args: argparse.Namespace) -> None:
     for model in (parts.text_encoder, parts.vae, parts.transformer):
         model.to(args.device)
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-    optimizers = {stage: torch.optim.AdamW(getattr(parts, stage).parameters(), lr=preset.lr[stage],
+    trained = {"vae": parts.vae, "transformer": parts.transformer, "decoder": parts.vae.decoder}
+    optimizers = {stage: torch.optim.AdamW(trained[stage].parameters(),
+                                           lr=preset.lr.get(stage, preset.lr["vae"]),
                                            weight_decay=0.0) for stage in STAGES["all"]}
     text_group = {"params": list(parts.text_encoder.parameters()), "base": preset.text_lr}
     for stage, saved in payload["optimizers"].items():
@@ -207,7 +215,8 @@ def main(args: argparse.Namespace) -> None:
     for stage in STAGES[args.stage]:
         # Judged against this run's preset, not the saved flag, so a resumed run whose
         # --override raises a stage's minutes or steps trains that stage on.
-        if not finished(state["stages"][stage], preset, stage):
+        progress = state["stages"].setdefault(stage, {"step": 0, "seconds": 0.0, "done": False})
+        if not finished(progress, preset, stage):
             train_stage(stage, parts, preset, state, optimizers[stage], world, rng, args.steps,
                         checkpoint, ema if stage == "transformer" else None)
     checkpoint()

@@ -46,8 +46,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_three_steps_of_each_stage_write_a_checkpoint(run: Path) -> None:
     state = _state(run)
-    assert {s: state["stages"][s]["step"] for s in ("vae", "transformer")} == {
-        "vae": 3, "transformer": 3}
+    assert {s: state["stages"][s]["step"] for s in ("vae", "transformer", "decoder")} == {
+        "vae": 3, "transformer": 3, "decoder": 3}
     assert state["calibrated"] == 3 and state["preset_name"] == "cpu"
     assert not state["stages"]["vae"]["done"]  # --steps stops a stage short of its target
     for name in ("vae", "transformer", "text_encoder"):
@@ -116,7 +116,8 @@ def test_build_makes_the_same_pipeline_folder_from_a_checkpoint(run: Path, tmp_p
 
     from engine.mini import build
 
-    build.main(argparse.Namespace(checkpoint=str(run / "checkpoint"), out=str(tmp_path / "m")))
+    build.main(argparse.Namespace(checkpoint=str(run / "checkpoint"), out=str(tmp_path / "m"),
+                                  decoder_from=None))
     index = json.loads((tmp_path / "m" / "model_index.json").read_text())
     assert index["_class_name"] == "LTXConditionPipeline"
     assert index["_frameloom_description"].startswith("frameloom-mini, preset cpu: VAE 3 steps")
@@ -388,3 +389,39 @@ def test_flow_loss_object_weight_weighs_object_cells_up() -> None:
     # Squared error 1 on 3 of 18 tokens: 3/18 plain, 3*5/(15 + 3*5) with the object weighed 5x.
     assert loss(0.0) == pytest.approx(3 / 18, rel=1e-5)
     assert loss(4.0) == pytest.approx(15 / 30, rel=1e-5)
+
+
+def test_the_decoder_stage_leaves_the_encoder_and_the_build_takes_its_decoder(
+        run: Path, tmp_path: Path) -> None:
+    import argparse
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from engine.mini import build
+
+    out = tmp_path / "run"
+    shutil.copytree(run, out)
+    before = _weights(out, "vae")
+    _train(out, "--resume", "--steps", "2", "--stage", "decoder")
+    after = _weights(out, "vae")
+    assert _state(out)["stages"]["decoder"]["step"] == 5
+    assert _state(out)["stages"]["vae"]["step"] == 3
+    assert all(torch.equal(before[k], v) for k, v in after.items() if not k.startswith("decoder."))
+    assert any(not torch.equal(before[k], v) for k, v in after.items() if k.startswith("decoder."))
+    assert (out / "checkpoints" / "vae000003-transformer0000003-decoder000005").is_dir()
+    # The run's own checkpoint, with the decoder taken from the copy that trained it on.
+    build.main(argparse.Namespace(checkpoint=str(run / "checkpoint"), out=str(tmp_path / "m"),
+                                  decoder_from=str(out / "checkpoint")))
+    built = {k: v for shard in (tmp_path / "m" / "vae").glob("*.safetensors")
+             for k, v in load_file(shard).items()}
+    assert all(torch.equal(built[k], v) for k, v in after.items())
+    index = json.loads((tmp_path / "m" / "model_index.json").read_text())
+    assert index["_frameloom_description"].endswith("decoder 5 more steps")
+    assert index["_frameloom_trained"]["steps"]["decoder"] == 5
+    # A VAE with another encoder is refused: the transformer never saw its latents.
+    name = next(k for k in after if k.startswith("encoder."))
+    save_file({**after, name: after[name] + 1.0}, str(out / "checkpoint" / "vae.safetensors"))
+    with pytest.raises(ValueError, match="another VAE encoder"):
+        build.main(argparse.Namespace(checkpoint=str(run / "checkpoint"), out=str(tmp_path / "n"),
+                                      decoder_from=str(out / "checkpoint")))
