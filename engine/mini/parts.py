@@ -139,8 +139,10 @@ PRESETS = {
     # Two CPU cores (issue 17): a 16x/4x VAE trained on 96x96 windows around the objects with
     # object pixels weighted 10x, then a 6-layer 192-wide transformer on whole 25-frame clips of
     # the default size 192x128 (12x8x7 = 672 latent tokens) and its portrait and square
-    # neighbours, sampled from an EMA of its weights. Hours in all: the stages stop at their
-    # minutes, and `--resume --override` with more minutes trains on.
+    # neighbours, sampled from an EMA of its weights, its loss on the latent cells that hold an
+    # object weighed 5x (at even weights it drew backgrounds and, often, no object), then the
+    # VAE's decoder alone again. Hours in all: the stages stop at their minutes, and
+    # `--resume --override` with more minutes trains on.
     "cpu": Preset(
         sizes=((192, 128), (128, 192), (160, 160)), frames=25,
         batch={"vae": 4, "transformer": 8},
@@ -150,6 +152,7 @@ PRESETS = {
         decay={"vae": 0.7},
         object_weight=10.0, vae_crop=(96, 96), vae_frames=17, ema=0.999,
         sigma_shift=3.0,  # objects now show in the latents; 4 had been needed for backgrounds
+        flow_object_weight=4.0,
         text=dict(d_model=64, d_kv=16, d_ff=128, num_layers=2, num_heads=4,
                   relative_attention_num_buckets=8),
         vae=_vae_16x4x(latent=32),
