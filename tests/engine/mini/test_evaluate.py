@@ -17,6 +17,7 @@ from engine.mini.evaluate import (
     read_clip,
     render,
     seam_jump,
+    table,
     write_benchmarks,
 )
 
@@ -86,3 +87,21 @@ def test_the_benchmarks_block_is_replaced_in_place(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(BEGIN) == text.count(END) == 1
     assert "second table" in text and "first table" not in text and "## Other" in text
+
+
+def test_the_table_puts_the_vae_ceiling_beside_the_model() -> None:
+    drawing = {key: (0.5, 24) for key in ("background", "colour", "direction", "shape",
+                                          "persistence")}
+    truth = {key: (1.0, 24) for key in drawing}
+    ceiling = {**truth, "colour": (0.75, 24), "shape": (None, 0)}
+    text = table(drawing, truth, {"vae_psnr": 26.0, "vae_object_psnr": 23.5},
+                 {"pin_psnr": 27.0, "seam loop": 1.5},
+                 {"model": "m", "description": "d", "samples": 24, "size": "192x128",
+                  "frames": 25, "steps": 20, "guidance": 3.0, "shadings": ("solid",),
+                  "seconds": 1.0, "machine": "cpu", "command": "c"}, ceiling)
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in text.splitlines()
+            if line.startswith("| ")}
+    assert rows["object colour correct"][1:4] == ["50% of 24", "100% of 24", "75% of 24"]
+    assert rows["shape correct (circle, square, triangle)"][3] == "n/a (no such caption)"
+    assert rows["worst seam jump, loop"][1] == "1.50x"
+    assert all(len(row) == 5 for row in rows.values())
