@@ -32,6 +32,9 @@ class Preset:
     object_weight
         Extra weight of object pixels in the VAE's reconstruction loss (see
         :func:`engine.mini.losses.vae_loss`).
+    object_rim
+        Pixels around each object weighed up with it in the VAE's loss (its rim, where a blurred
+        decoder spreads the object's colour); 0 weighs the object alone.
     vae_crop
         (width, height) windows around the objects that the VAE trains on instead of whole
         frames (:func:`engine.mini.batches.object_crop`); None for whole frames.
@@ -79,6 +82,7 @@ class Preset:
     shadings: tuple[str, ...] = ("solid", "gradient", "texture")
     decay: dict[str, float] = field(default_factory=dict)
     object_weight: float = 0.0
+    object_rim: int = 0
     sigma_shift: float = 1.0
     flow_object_weight: float = 0.0
     vae_crop: tuple[int, int] | None = None

@@ -139,7 +139,7 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
         video, captions = world_batch(world, rng, preset.sizes, frames, batch,
                                       parts.vae.device, crop=crop)  # (B, 3, F, H, W)
         if vae_stage:
-            loss, info = vae_loss(parts.vae, video, preset.object_weight)
+            loss, info = vae_loss(parts.vae, video, preset.object_weight, preset.object_rim)
         else:
             loss, info = transformer_loss(parts, preset, video, captions, rng), {}
         late = spent + time.monotonic() - start > preset.decay.get(stage, 1.0) * budget

@@ -333,6 +333,17 @@ def test_vae_loss_weighs_the_object_pixels_it_finds() -> None:
     share = 36 / (32 * 64)
     assert plain.item() == pytest.approx(1.3**2 * share, rel=1e-4)
     assert weighted.item() == pytest.approx(1.3**2 * 21 * share / (1 + 20 * share), rel=1e-4)
+    # A halo: the object exact, its colour smeared 2 pixels around it. Weighing the object alone
+    # does not see it any more than plain MSE does; weighing its 2-pixel rim too weighs it up.
+    halo = video.clone()
+    halo[:, :, :, 8:18, 18:28] = 0.8
+    halo[:, :, :, 10:16, 20:26] = 0.8
+    ring = (10 * 10 - 36) / (32 * 64)
+    alone, _ = vae_loss(_Replay(halo), video, object_weight=20.0)
+    rimmed, _ = vae_loss(_Replay(halo), video, object_weight=20.0, rim=2)
+    assert alone.item() == pytest.approx(1.3**2 * ring / (1 + 20 * share), rel=1e-4)
+    assert rimmed.item() == pytest.approx(1.3**2 * 21 * ring / (1 + 20 * (share + ring)),
+                                          rel=1e-4)
 
 
 def test_a_run_resumed_with_text_attention_gets_the_neighbour_bias(tmp_path: Path) -> None:
