@@ -1,6 +1,7 @@
 """Train frameloom-mini on the procedural world: the VAE first, then the transformer on its latents.
 
-``python -m engine.mini.train --preset cpu --out runs/mini`` trains both stages and writes
+``python -m engine.mini.train --preset cpu --out runs/mini`` trains the VAE, the transformer,
+and then the VAE's decoder alone (``--stage`` picks one), and writes
 ``runs/mini/checkpoint/`` every few minutes and ``runs/mini/pipeline/`` (a diffusers
 LTXConditionPipeline folder) at the end; ``--resume`` continues from the checkpoint.
 """
