@@ -150,8 +150,10 @@ def test_it_draws_an_object_on_its_background(tmp_path: Path) -> None:
 
     A take counts when its middle frame is mostly the caption's background colour (at least
     30%) with a patch of the object's colour (2-60%): a flat field of either colour, which is
-    all the model before this one made, does not count. The shipped model is weak (see its
-    model card): one of these five must count.
+    all the model before step 5,648 made, does not count. The shipped model (step 8,622) passes
+    all five on the machine that trained it (step 5,648 passed three: no object for the white
+    triangle or the green circle); four must count, so one take that reads differently on
+    another CPU does not fail the check, while a model that draws fewer objects does.
     """
     from engine.mini.evaluate import DEFAULT_MODEL, Generator, trained_setting
 
@@ -162,4 +164,4 @@ def test_it_draws_an_object_on_its_background(tmp_path: Path) -> None:
         video = generate(prompt, seed)
         share = _shares(video[len(video) // 2])
         drawn.append((prompt, round(share[thing], 3), round(share[backdrop], 3)))
-    assert any(0.02 <= t <= 0.6 and b >= 0.3 for _, t, b in drawn), drawn
+    assert sum(0.02 <= t <= 0.6 and b >= 0.3 for _, t, b in drawn) >= 4, drawn
