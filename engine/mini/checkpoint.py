@@ -17,11 +17,18 @@ _MODELS = ("text_encoder", "vae", "transformer")
 _EMA = "transformer_ema.safetensors"
 
 
+STAGE_NAMES = ("vae", "transformer", "decoder")
+
+
+def fresh_progress() -> dict[str, Any]:
+    """One stage's progress before its first step."""
+    return {"step": 0, "seconds": 0.0, "done": False}
+
+
 def fresh_state(seed: int) -> dict[str, Any]:
     """Progress before any step: per stage, steps taken, seconds spent and whether it finished."""
     return {"seed": seed, "calibrated": None,
-            "stages": {s: {"step": 0, "seconds": 0.0, "done": False}
-                       for s in ("vae", "transformer", "decoder")}}
+            "stages": {s: fresh_progress() for s in STAGE_NAMES}}
 
 
 def save_checkpoint(folder: Path, parts: Parts, state: dict[str, Any],

@@ -20,15 +20,20 @@ import torch
 
 from engine.mini.batches import condition_layout, drop_captions, world_batch
 from engine.mini.build import describe, parts_from_checkpoint, save_pipeline, training_record
-from engine.mini.checkpoint import fresh_state, latest_checkpoint, save_checkpoint
+from engine.mini.checkpoint import (
+    STAGE_NAMES,
+    fresh_progress,
+    fresh_state,
+    latest_checkpoint,
+    save_checkpoint,
+)
 from engine.mini.losses import encode_latents, encode_prompts, flow_loss, vae_loss
 from engine.mini.parts import PRESETS, Parts, Preset, build_parts, build_tokenizer
 from engine.mini.world import VOCABULARY, World
 
 # "decoder" trains the VAE's decoder alone on a trained VAE: the encoder, and so the latents the
 # transformer learned, stay exactly as they were, while pictures come back sharper.
-STAGES = {"vae": ("vae",), "transformer": ("transformer",), "decoder": ("decoder",),
-          "all": ("vae", "transformer", "decoder")}
+STAGES = {**{name: (name,) for name in STAGE_NAMES}, "all": STAGE_NAMES}
 _WARMUP_STEPS = 100
 _CALIBRATION_BATCHES = 4
 
@@ -116,7 +121,7 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
     ema
         The average of the transformer's weights to update after each of its steps, or None.
     """
-    progress = state["stages"].setdefault(stage, {"step": 0, "seconds": 0.0, "done": False})
+    progress = state["stages"][stage]
     vae_stage = stage in ("vae", "decoder")
     model = parts.vae if vae_stage else parts.transformer
     parts.vae.requires_grad_(stage == "vae").train(vae_stage)
@@ -190,6 +195,8 @@ def main(args: argparse.Namespace) -> None:
         state, payload = fresh_state(args.seed), {"optimizers": {}}
     world = World(args.seed, shadings=preset.shadings)
     state.update(preset=dataclasses.asdict(preset))
+    for name in STAGE_NAMES:  # a checkpoint saved before the decoder stage existed has none
+        state["stages"].setdefault(name, fresh_progress())
     state.setdefault("preset_name", args.preset)
     for model in (parts.text_encoder, parts.vae, parts.transformer):
         model.to(args.device)
@@ -216,8 +223,7 @@ def main(args: argparse.Namespace) -> None:
     for stage in STAGES[args.stage]:
         # Judged against this run's preset, not the saved flag, so a resumed run whose
         # --override raises a stage's minutes or steps trains that stage on.
-        progress = state["stages"].setdefault(stage, {"step": 0, "seconds": 0.0, "done": False})
-        if not finished(progress, preset, stage):
+        if not finished(state["stages"][stage], preset, stage):
             train_stage(stage, parts, preset, state, optimizers[stage], world, rng, args.steps,
                         checkpoint, ema if stage == "transformer" else None)
     checkpoint()
