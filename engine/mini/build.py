@@ -79,6 +79,53 @@ def parts_from_checkpoint(folder: Path, **changes: Any) -> tuple[Parts, Preset, 
     return parts, preset, state, payload
 
 
+def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[str, Any]]:
+    """Rebuild the parts of a built model folder (``model_index.json``) to train them on.
+
+    For a run whose checkpoints are gone: the folder's ``_frameloom_trained`` record names the
+    preset, sizes and steps; the transformer's saved weights (its EMA when it had one) become
+    both its weights and its average, and the optimizers start with empty moments. The latents
+    count as calibrated, so the VAE's saved ``latents_mean``/``latents_std`` stay as they are.
+
+    Returns
+    -------
+    parts, preset, state
+        The loaded parts, the preset (with ``changes``) and a progress record at the folder's
+        steps and minutes.
+
+    Raises
+    ------
+    ValueError
+        When the folder has no ``_frameloom_trained`` record (not a frameloom-mini build).
+    """
+    from diffusers import AutoencoderKLLTXVideo, LTXVideoTransformer3DModel
+    from transformers import PreTrainedTokenizerFast, T5EncoderModel
+
+    from engine.mini.checkpoint import fresh_state
+    from engine.mini.parts import PRESETS
+
+    index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+    record = index.get("_frameloom_trained")
+    if not record or record.get("preset") not in PRESETS:
+        raise ValueError(f"{folder} is not a frameloom-mini build with a training record; "
+                         "give a folder made by engine.mini.build or engine.mini.train")
+    trained = {key: record[key] for key in ("sizes", "frames", "fps", "shadings")}
+    preset = PRESETS[record["preset"]].scaled(**{**trained, **changes})
+    tokenizer = PreTrainedTokenizerFast.from_pretrained(folder / "tokenizer")
+    state = fresh_state(seed=0)
+    parts = build_parts(preset, tokenizer, state["seed"])
+    saved = {"text_encoder": T5EncoderModel, "vae": AutoencoderKLLTXVideo,
+             "transformer": LTXVideoTransformer3DModel}
+    for name, kind in saved.items():
+        getattr(parts, name).load_state_dict(kind.from_pretrained(folder / name).state_dict())
+    for name, progress in state["stages"].items():
+        progress["step"] = record["steps"].get(name, 0)
+        progress["seconds"] = record["minutes"].get(name, 0.0) * 60.0
+    state["calibrated"] = state["stages"]["vae"]["step"]
+    state["preset_name"] = record["preset"]
+    return parts, preset, state
+
+
 def training_record(preset: Preset, state: dict[str, Any]) -> dict[str, Any]:
     """Sizes, clip length, backgrounds and steps a run trained on, for ``model_index.json``."""
     stages = state["stages"]

@@ -19,7 +19,13 @@ import numpy as np
 import torch
 
 from engine.mini.batches import condition_layout, drop_captions, world_batch
-from engine.mini.build import describe, parts_from_checkpoint, save_pipeline, training_record
+from engine.mini.build import (
+    describe,
+    parts_from_checkpoint,
+    parts_from_model,
+    save_pipeline,
+    training_record,
+)
 from engine.mini.checkpoint import (
     STAGE_NAMES,
     fresh_progress,
@@ -136,6 +142,9 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
         preset.steps.get(stage, 0), progress["step"] + max_steps)
     batch = preset.batch.get(stage, preset.batch["vae"])
     budget, lr = preset.minutes.get(stage, 0.0) * 60.0, preset.lr.get(stage, preset.lr["vae"])
+    # Warm up from the first step, and again from wherever empty optimizer moments start (a run
+    # begun from a built model or a weights-only snapshot): Adam's first steps are the largest.
+    warm_from = progress["step"] if not optimizer.state else 0
     start = last_save = last_log = time.monotonic()
     spent, logged_steps = progress["seconds"], 0
     totals: dict[str, float] = {}  # sums over the log window, as DiT averages its loss
@@ -149,7 +158,8 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
         else:
             loss, info = transformer_loss(parts, preset, video, captions, rng), {}
         late = spent + time.monotonic() - start > preset.decay.get(stage, 1.0) * budget
-        scale = min(1.0, (progress["step"] + 1) / _WARMUP_STEPS) * (0.25 if late else 1.0)
+        scale = (min(1.0, (progress["step"] + 1 - warm_from) / _WARMUP_STEPS)
+                 * (0.25 if late else 1.0))
         for group in optimizer.param_groups:  # "base": a group's own rate (the text encoder's)
             group["lr"] = group.get("base", lr) * scale
         optimizer.zero_grad(set_to_none=True)
@@ -189,6 +199,10 @@ def main(args: argparse.Namespace) -> None:
     if saved is not None:  # the checkpoint's preset and seed win over the command line's
         parts, preset, state, payload = parts_from_checkpoint(saved, **changes)
         rng.bit_generator.state = state.pop("numpy_rng")
+    elif args.from_model:  # a built model's weights and steps; its optimizer moments are gone
+        parts, preset, state = parts_from_model(Path(args.from_model), **changes)
+        payload = {"optimizers": {}, "ema": parts.transformer.state_dict()}
+        print(f"[from-model] {describe(state)}; optimizer moments start empty", flush=True)
     else:
         preset = PRESETS[args.preset].scaled(**changes)
         parts = build_parts(preset, build_tokenizer(VOCABULARY, preset.max_tokens), args.seed)
@@ -243,6 +257,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--resume", action="store_true",
                         help="continue from OUT/checkpoint (with its preset); starts afresh "
                              "when there is none")
+    parser.add_argument("--from-model", default=None, metavar="FOLDER",
+                        help="start from a built model folder (e.g. resources/models/"
+                             "frameloom-mini) at its steps, when OUT has no checkpoint")
     parser.add_argument("--steps", type=int, default=None,
                         help="at most this many more steps per stage in this run")
     parser.add_argument("--seed", type=int, default=0)

@@ -436,3 +436,35 @@ def test_the_decoder_stage_leaves_the_encoder_and_the_build_takes_its_decoder(
     with pytest.raises(ValueError, match="another VAE encoder"):
         build.main(argparse.Namespace(checkpoint=str(run / "checkpoint"), out=str(tmp_path / "n"),
                                       decoder_from=str(out / "checkpoint")))
+
+
+def test_a_run_starts_from_a_built_model_at_its_steps_with_its_weights(run: Path,
+                                                                      tmp_path: Path) -> None:
+    # For a run whose checkpoints are lost: the shipped folder is the starting point.
+    from engine.mini.build import parts_from_model
+
+    model = run / "pipeline"
+    parts, _, state = parts_from_model(model)
+    assert {s: p["step"] for s, p in state["stages"].items()} == {
+        "vae": 3, "transformer": 3, "decoder": 3}
+    assert state["calibrated"] == 3  # the saved latent scale is kept, not measured again
+    from diffusers import LTXVideoTransformer3DModel
+
+    saved = LTXVideoTransformer3DModel.from_pretrained(model / "transformer").state_dict()
+    assert all(torch.equal(saved[k], v) for k, v in parts.transformer.state_dict().items())
+    out = tmp_path / "run"
+    _train(out, "--resume", "--from-model", str(model), "--steps", "1", "--stage", "transformer")
+    assert _state(out)["stages"]["transformer"]["step"] == 4
+    trained = _weights(out, "transformer")
+    assert any(not torch.equal(saved[k], v) for k, v in trained.items())
+    # Resumed again, the run's own checkpoint wins over the model folder.
+    _train(out, "--resume", "--from-model", str(model), "--steps", "1", "--stage", "transformer")
+    assert _state(out)["stages"]["transformer"]["step"] == 5
+
+
+def test_a_folder_without_a_training_record_is_refused(tmp_path: Path) -> None:
+    from engine.mini.build import parts_from_model
+
+    (tmp_path / "model_index.json").write_text(json.dumps({"_class_name": "LTXPipeline"}))
+    with pytest.raises(ValueError, match="not a frameloom-mini build"):
+        parts_from_model(tmp_path)
