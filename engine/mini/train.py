@@ -201,7 +201,7 @@ def main(args: argparse.Namespace) -> None:
         rng.bit_generator.state = state.pop("numpy_rng")
     elif args.from_model:  # a built model's weights and steps; its optimizer moments are gone
         parts, preset, state = parts_from_model(Path(args.from_model), **changes)
-        payload = {"optimizers": {}, "ema": parts.transformer.state_dict()}
+        payload = {"optimizers": {}}  # the average starts as a copy of the loaded weights
         print(f"[from-model] {describe(state)}; optimizer moments start empty", flush=True)
     else:
         preset = PRESETS[args.preset].scaled(**changes)

@@ -457,6 +457,9 @@ def test_a_run_starts_from_a_built_model_at_its_steps_with_its_weights(run: Path
     assert _state(out)["stages"]["transformer"]["step"] == 4
     trained = _weights(out, "transformer")
     assert any(not torch.equal(saved[k], v) for k, v in trained.items())
+    # The average is its own copy: after a step it lies between the loaded and trained weights.
+    average = _weights(out, "transformer_ema")
+    assert any(not torch.equal(average[k], v) for k, v in trained.items())
     # Resumed again, the run's own checkpoint wins over the model folder.
     _train(out, "--resume", "--from-model", str(model), "--steps", "1", "--stage", "transformer")
     assert _state(out)["stages"]["transformer"]["step"] == 5
