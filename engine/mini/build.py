@@ -79,6 +79,10 @@ def parts_from_checkpoint(folder: Path, **changes: Any) -> tuple[Parts, Preset, 
     return parts, preset, state, payload
 
 
+class NotAModel(ValueError):
+    """A folder that ``--from-model`` cannot start from, said in one sentence."""
+
+
 def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[str, Any]]:
     """Rebuild the parts of a built model folder (``model_index.json``) to train them on.
 
@@ -95,8 +99,9 @@ def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[
 
     Raises
     ------
-    ValueError
-        When the folder has no ``_frameloom_trained`` record (not a frameloom-mini build).
+    NotAModel
+        When the folder has no readable ``model_index.json`` or no ``_frameloom_trained``
+        record in it (not a frameloom-mini build).
     """
     from diffusers import AutoencoderKLLTXVideo, LTXVideoTransformer3DModel
     from transformers import PreTrainedTokenizerFast, T5EncoderModel
@@ -104,10 +109,14 @@ def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[
     from engine.mini.checkpoint import fresh_state
     from engine.mini.parts import PRESETS
 
-    index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
-    record = index.get("_frameloom_trained")
+    try:
+        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise NotAModel(f"{folder} has no readable model_index.json ({error}); give a model "
+                         "folder such as resources/models/frameloom-mini") from None
+    record = index.get("_frameloom_trained") if isinstance(index, dict) else None
     if not record or record.get("preset") not in PRESETS:
-        raise ValueError(f"{folder} is not a frameloom-mini build with a training record; "
+        raise NotAModel(f"{folder} is not a frameloom-mini build with a training record; "
                          "give a folder made by engine.mini.build or engine.mini.train")
     trained = {key: record[key] for key in ("sizes", "frames", "fps", "shadings")}
     preset = PRESETS[record["preset"]].scaled(**{**trained, **changes})

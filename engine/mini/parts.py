@@ -45,6 +45,9 @@ class Preset:
         Learning rate of the text encoder, trained with the transformer; 0 keeps it frozen at
         its random weights, which give a colour word nearly the same vector whether it names the
         object or the background (``python -m engine.mini.text_roles``).
+    start_spread, single_share
+        The training world's :class:`engine.mini.world.World` ``spread`` (how far objects'
+        starts scatter) and ``single`` (the share of one-object scenes).
     text_attention
         Strength of the neighbour bias :func:`attend_to_neighbours` gives the text encoder's
         attention (0 keeps T5's random relative bias). With it each word's vector carries the
@@ -90,6 +93,8 @@ class Preset:
     ema: float = 0.0
     text_lr: float = 0.0
     text_attention: float = 0.0
+    start_spread: float = 1.0
+    single_share: float = 0.6
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

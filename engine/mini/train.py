@@ -20,6 +20,7 @@ import torch
 
 from engine.mini.batches import condition_layout, drop_captions, world_batch
 from engine.mini.build import (
+    NotAModel,
     describe,
     parts_from_checkpoint,
     parts_from_model,
@@ -207,7 +208,8 @@ def main(args: argparse.Namespace) -> None:
         preset = PRESETS[args.preset].scaled(**changes)
         parts = build_parts(preset, build_tokenizer(VOCABULARY, preset.max_tokens), args.seed)
         state, payload = fresh_state(args.seed), {"optimizers": {}}
-    world = World(args.seed, shadings=preset.shadings)
+    world = World(args.seed, shadings=preset.shadings, spread=preset.start_spread,
+                  single=preset.single_share)
     state.update(preset=dataclasses.asdict(preset))
     for name in STAGE_NAMES:  # a checkpoint saved before the decoder stage existed has none
         state["stages"].setdefault(name, fresh_progress())
@@ -271,4 +273,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    main(parse_args())
+    try:
+        main(parse_args())
+    except NotAModel as error:  # a wrong --from-model folder: one sentence, not a traceback
+        raise SystemExit(f"error: {error}") from None

@@ -163,13 +163,24 @@ class World:
         gives a reproducible stream of samples.
     shadings
         The background shadings ``scene`` may draw; ``("solid",)`` for flat backgrounds only.
+    spread
+        How far objects' starts scatter: 1 over the whole room their motion leaves, less
+        towards its middle (0 starts every object at the same place for its motion). Training
+        on a narrower spread asks the model to commit to one place rather than average many.
+    single
+        The share of scenes with one object when ``scene`` is given no count.
     """
 
-    def __init__(self, seed: int, shadings: tuple[str, ...] = SHADINGS) -> None:
+    def __init__(self, seed: int, shadings: tuple[str, ...] = SHADINGS, *, spread: float = 1.0,
+                 single: float = 0.6) -> None:
         unknown = set(shadings) - set(SHADINGS)
         if unknown or not shadings:
             raise ValueError(f"shadings must be a non-empty subset of {SHADINGS}, got {shadings}")
+        if not (0.0 <= spread <= 1.0 and 0.0 <= single <= 1.0):
+            raise ValueError(f"spread and single are shares from 0 to 1, got {spread} and {single}")
         self.shadings = shadings
+        self.spread = spread
+        self.single = single
         self._rng = np.random.default_rng(seed)
 
     def scene(self, rng: np.random.Generator | None = None, *, held_out: bool = False,
@@ -195,7 +206,7 @@ class World:
         rng = self._rng if rng is None else rng
         if count not in (None, 1, 2):
             raise ValueError(f"a scene holds one or two objects, not {count}")
-        count = count or (1 if rng.random() < 0.6 else 2)
+        count = count or (1 if rng.random() < self.single else 2)
         background = _choice(rng, tuple(COLOURS))
         shading = _choice(rng, self.shadings)
         while True:
@@ -211,7 +222,8 @@ class World:
         if shading == "texture" and all(t.motion != "moves" for t in things) and rng.random() < 0.5:
             camera = _choice(rng, DIRECTIONS)
         for _ in range(30):  # re-place until the objects keep apart; a crowded draw keeps its last
-            placed = tuple(_replace_start(thing, rng, camera) for thing in scene.objects)
+            placed = tuple(_replace_start(thing, rng, camera, self.spread)
+                           for thing in scene.objects)
             scene = Scene(background, placed, shading, camera)
             if count == 1 or not _overlaps(scene):
                 break
@@ -307,10 +319,13 @@ def _choice(rng: np.random.Generator, options: tuple[_T, ...]) -> _T:
     return options[int(rng.integers(len(options)))]
 
 
-def _replace_start(thing: Thing, rng: np.random.Generator, camera: str | None = None) -> Thing:
+def _replace_start(thing: Thing, rng: np.random.Generator, camera: str | None = None,
+                   spread: float = 1.0) -> Thing:
     # Movers (and everything in a pan) start on their trailing side and bouncers low, so the
-    # motion has room in frame.
+    # motion has room in frame. A spread under 1 draws from the middle of each range.
     x, y = float(rng.uniform(0, 1)), float(rng.uniform(0, 1))
+    if spread < 1.0:
+        x, y = 0.5 + spread * (x - 0.5), 0.5 + spread * (y - 0.5)
     drift = thing.direction or _AGAINST.get(camera or "")
     if drift in ("right", "down"):
         x, y = (0.3 * x, y) if drift == "right" else (x, 0.3 * y)

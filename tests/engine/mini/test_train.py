@@ -471,3 +471,8 @@ def test_a_folder_without_a_training_record_is_refused(tmp_path: Path) -> None:
     (tmp_path / "model_index.json").write_text(json.dumps({"_class_name": "LTXPipeline"}))
     with pytest.raises(ValueError, match="not a frameloom-mini build"):
         parts_from_model(tmp_path)
+    with pytest.raises(ValueError, match="no readable model_index.json"):
+        parts_from_model(tmp_path / "missing")
+    (tmp_path / "model_index.json").write_text("[not json")
+    with pytest.raises(ValueError, match="no readable model_index.json"):
+        parts_from_model(tmp_path)

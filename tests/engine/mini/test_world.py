@@ -237,6 +237,23 @@ def test_scenes_keep_objects_distinct_from_the_background() -> None:
         assert not any(t.motion == "spins" and t.shape in ("circle", "ring") for t in scene.objects)
 
 
+def test_spread_narrows_the_starts_and_single_sets_the_object_count() -> None:
+    def starts(world: World) -> tuple[np.ndarray, float]:
+        rng = np.random.default_rng(3)
+        scenes = [world.scene(rng) for _ in range(400)]
+        still = [t.start[1] for s in scenes for t in s.objects
+                 if t.motion in ("grows", "shrinks", "spins")]
+        return np.array(still), float(np.mean([len(s.objects) == 1 for s in scenes]))
+
+    wide, wide_single = starts(SOLID)
+    narrow, narrow_single = starts(World(0, shadings=("solid",), spread=0.3, single=0.9))
+    assert wide.min() < 0.1 and wide.max() > 0.9
+    assert narrow.min() >= 0.35 - 1e-9 and narrow.max() <= 0.65 + 1e-9
+    assert 0.5 < wide_single < 0.7 and narrow_single > 0.85
+    with pytest.raises(ValueError, match="shares from 0 to 1"):
+        World(0, spread=1.5)
+
+
 def test_the_same_seed_gives_the_same_clip() -> None:
     first, second = World(7).sample(), World(7).sample()
     assert np.array_equal(first[0], second[0]) and first[1:] == second[1:]
