@@ -184,8 +184,10 @@ class Generator:
     """The model loaded once through :func:`engine.backends.ltx.load`, generating requests."""
 
     def __init__(self, model: Path, setting: Setting, scratch: Path) -> None:
+        from engine.backends.cache import quiet_libraries
         from engine.backends.ltx import load
 
+        quiet_libraries()  # as in the engine: no per-call scheduler warnings in the report
         self.backend = load(model, "cpu", "full")
         self.setting, self.scratch, self.made = setting, scratch, 0
 
