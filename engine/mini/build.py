@@ -87,8 +87,9 @@ def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[
     """Rebuild the parts of a built model folder (``model_index.json``) to train them on.
 
     For a run whose checkpoints are gone: the folder's ``_frameloom_trained`` record names the
-    preset, sizes and steps; the transformer's saved weights (its EMA when it had one) become
-    both its weights and its average, and the optimizers start with empty moments. The latents
+    preset, sizes, steps and the :data:`RECIPE` fields it trained with (``changes`` win); the
+    transformer's saved weights (its EMA when it had one) become both its weights and its
+    average, and the optimizers start with empty moments. The latents
     count as calibrated, so the VAE's saved ``latents_mean``/``latents_std`` stay as they are.
 
     Returns
@@ -119,7 +120,8 @@ def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[
         raise NotAModel(f"{folder} is not a frameloom-mini build with a training record; "
                          "give a folder made by engine.mini.build or engine.mini.train")
     trained = {key: record[key] for key in ("sizes", "frames", "fps", "shadings")}
-    preset = PRESETS[record["preset"]].scaled(**{**trained, **changes})
+    recipe = {key: value for key, value in record.get("recipe", {}).items() if key in RECIPE}
+    preset = PRESETS[record["preset"]].scaled(**{**trained, **recipe, **changes})
     tokenizer = PreTrainedTokenizerFast.from_pretrained(folder / "tokenizer")
     state = fresh_state(seed=0)
     parts = build_parts(preset, tokenizer, state["seed"])
@@ -135,11 +137,17 @@ def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[
     return parts, preset, state
 
 
+RECIPE = ("start_spread", "single_share", "object_rim", "flow_object_weight")
+"""Preset fields a run usually sets by ``--override``: recorded with the model, so that a run
+started ``--from-model`` keeps its world and loss weights without being told them again."""
+
+
 def training_record(preset: Preset, state: dict[str, Any]) -> dict[str, Any]:
-    """Sizes, clip length, backgrounds and steps a run trained on, for ``model_index.json``."""
+    """Sizes, clip length, backgrounds, recipe and steps of a run, for ``model_index.json``."""
     stages = state["stages"]
     return {"preset": state.get("preset_name"), "sizes": [list(size) for size in preset.sizes],
             "frames": preset.frames, "fps": preset.fps, "shadings": list(preset.shadings),
+            "recipe": {key: getattr(preset, key) for key in RECIPE},
             "steps": {name: stages[name]["step"] for name in stages},
             "minutes": {name: round(stages[name]["seconds"] / 60, 1) for name in stages}}
 

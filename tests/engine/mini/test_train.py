@@ -476,3 +476,26 @@ def test_a_folder_without_a_training_record_is_refused(tmp_path: Path) -> None:
     (tmp_path / "model_index.json").write_text("[not json")
     with pytest.raises(ValueError, match="no readable model_index.json"):
         parts_from_model(tmp_path)
+
+
+def test_a_built_model_records_its_recipe_and_a_run_from_it_keeps_it(run: Path,
+                                                                      tmp_path: Path) -> None:
+    # A world or loss weight given by --override once is not lost by the next --from-model run.
+    import shutil
+
+    from engine.mini.build import RECIPE, parts_from_model
+
+    model = tmp_path / "model"
+    shutil.copytree(run / "pipeline", model)
+    index = json.loads((model / "model_index.json").read_text())
+    assert set(index["_frameloom_trained"]["recipe"]) == set(RECIPE)
+    index["_frameloom_trained"]["recipe"].update(start_spread=0.35, object_rim=4, unknown=1)
+    (model / "model_index.json").write_text(json.dumps(index))
+    _, preset, _ = parts_from_model(model)
+    assert (preset.start_spread, preset.object_rim) == (0.35, 4)
+    _, preset, _ = parts_from_model(model, start_spread=0.6)  # the command line wins
+    assert (preset.start_spread, preset.object_rim) == (0.6, 4)
+    del index["_frameloom_trained"]["recipe"]  # a folder built before the record had one
+    (model / "model_index.json").write_text(json.dumps(index))
+    _, preset, _ = parts_from_model(model)
+    assert (preset.start_spread, preset.object_rim) == (1.0, 0)
