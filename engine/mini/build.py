@@ -120,7 +120,9 @@ def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[
         raise NotAModel(f"{folder} is not a frameloom-mini build with a training record; "
                          "give a folder made by engine.mini.build or engine.mini.train")
     trained = {key: record[key] for key in ("sizes", "frames", "fps", "shadings")}
-    recipe = {key: value for key, value in record.get("recipe", {}).items() if key in RECIPE}
+    recipe = record.get("recipe")
+    recipe = {key: value for key, value in recipe.items()
+              if key in RECIPE} if isinstance(recipe, dict) else {}
     preset = PRESETS[record["preset"]].scaled(**{**trained, **recipe, **changes})
     tokenizer = PreTrainedTokenizerFast.from_pretrained(folder / "tokenizer")
     state = fresh_state(seed=0)
@@ -161,12 +163,17 @@ def describe(state: dict[str, Any]) -> str:
             + (f", decoder {decoder} more steps" if decoder else ""))
 
 
-def take_decoder(parts: Parts, state: dict[str, Any], folder: Path) -> None:
+def take_decoder(parts: Parts, state: dict[str, Any], folder: Path) -> dict[str, Any]:
     """Put the VAE decoder of checkpoint ``folder`` into ``parts`` and its progress into ``state``.
 
     A decoder stage (``--stage decoder``) may run beside the transformer's in a copy of the same
     run; its VAE differs from the run's only in the decoder. Its encoder must be the one the
     transformer learned the latents of, weight for weight.
+
+    Returns
+    -------
+    dict
+        The decoder run's preset, as its checkpoint recorded it (empty when it did not).
 
     Raises
     ------
@@ -185,6 +192,7 @@ def take_decoder(parts: Parts, state: dict[str, Any], folder: Path) -> None:
     parts.vae.load_state_dict({**own, **other})
     saved = json.loads((folder / "state.json").read_text(encoding="utf-8"))
     state["stages"]["decoder"] = saved["stages"]["decoder"]
+    return dict(saved.get("preset") or {})
 
 
 def main(args: argparse.Namespace) -> None:
@@ -192,8 +200,9 @@ def main(args: argparse.Namespace) -> None:
     parts, preset, state, payload = parts_from_checkpoint(Path(args.checkpoint))
     if "ema" in payload:
         parts.transformer.load_state_dict(payload["ema"])
-    if args.decoder_from:
-        take_decoder(parts, state, Path(args.decoder_from))
+    if args.decoder_from:  # the decoder's own loss weights go in the record, not the run's
+        decoder_preset = take_decoder(parts, state, Path(args.decoder_from))
+        preset = preset.scaled(object_rim=decoder_preset.get("object_rim", preset.object_rim))
     print(save_pipeline(parts, Path(args.out), describe(state), training_record(preset, state)))
 
 

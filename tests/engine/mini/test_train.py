@@ -414,7 +414,8 @@ def test_the_decoder_stage_leaves_the_encoder_and_the_build_takes_its_decoder(
     out = tmp_path / "run"
     shutil.copytree(run, out)
     before = _weights(out, "vae")
-    _train(out, "--resume", "--steps", "2", "--stage", "decoder")
+    _train(out, "--resume", "--steps", "2", "--stage", "decoder", "--override",
+           json.dumps({**json.loads(_TINY), "object_rim": 2}))  # the last --override wins
     after = _weights(out, "vae")
     assert _state(out)["stages"]["decoder"]["step"] == 5
     assert _state(out)["stages"]["vae"]["step"] == 3
@@ -430,6 +431,7 @@ def test_the_decoder_stage_leaves_the_encoder_and_the_build_takes_its_decoder(
     index = json.loads((tmp_path / "m" / "model_index.json").read_text())
     assert index["_frameloom_description"].endswith("decoder 5 more steps")
     assert index["_frameloom_trained"]["steps"]["decoder"] == 5
+    assert index["_frameloom_trained"]["recipe"]["object_rim"] == 2  # the decoder run's
     # A VAE with another encoder is refused: the transformer never saw its latents.
     name = next(k for k in after if k.startswith("encoder."))
     save_file({**after, name: after[name] + 1.0}, str(out / "checkpoint" / "vae.safetensors"))
@@ -495,6 +497,9 @@ def test_a_built_model_records_its_recipe_and_a_run_from_it_keeps_it(run: Path,
     assert (preset.start_spread, preset.object_rim) == (0.35, 4)
     _, preset, _ = parts_from_model(model, start_spread=0.6)  # the command line wins
     assert (preset.start_spread, preset.object_rim) == (0.6, 4)
+    index["_frameloom_trained"]["recipe"] = "garbled"  # read as no recipe, not a traceback
+    (model / "model_index.json").write_text(json.dumps(index))
+    assert parts_from_model(model)[1].start_spread == 1.0
     del index["_frameloom_trained"]["recipe"]  # a folder built before the record had one
     (model / "model_index.json").write_text(json.dumps(index))
     _, preset, _ = parts_from_model(model)
