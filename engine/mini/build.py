@@ -79,6 +79,11 @@ def parts_from_checkpoint(folder: Path, **changes: Any) -> tuple[Parts, Preset, 
     return parts, preset, state, payload
 
 
+RECIPE = ("start_spread", "single_share", "object_rim", "flow_object_weight")
+"""Preset fields a run usually sets by ``--override``: recorded with the model, so that a run
+started ``--from-model`` keeps its world and loss weights without being told them again."""
+
+
 class NotAModel(ValueError):
     """A folder that ``--from-model`` cannot start from, said in one sentence."""
 
@@ -89,8 +94,8 @@ def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[
     For a run whose checkpoints are gone: the folder's ``_frameloom_trained`` record names the
     preset, sizes, steps and the :data:`RECIPE` fields it trained with (``changes`` win); the
     transformer's saved weights (its EMA when it had one) become both its weights and its
-    average, and the optimizers start with empty moments. The latents
-    count as calibrated, so the VAE's saved ``latents_mean``/``latents_std`` stay as they are.
+    average, and the optimizers start with empty moments. The latents count as calibrated, so
+    the VAE's saved ``latents_mean``/``latents_std`` stay as they are.
 
     Returns
     -------
@@ -137,11 +142,6 @@ def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[
     state["calibrated"] = state["stages"]["vae"]["step"]
     state["preset_name"] = record["preset"]
     return parts, preset, state
-
-
-RECIPE = ("start_spread", "single_share", "object_rim", "flow_object_weight")
-"""Preset fields a run usually sets by ``--override``: recorded with the model, so that a run
-started ``--from-model`` keeps its world and loss weights without being told them again."""
 
 
 def training_record(preset: Preset, state: dict[str, Any]) -> dict[str, Any]:
