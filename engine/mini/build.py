@@ -79,9 +79,33 @@ def parts_from_checkpoint(folder: Path, **changes: Any) -> tuple[Parts, Preset, 
     return parts, preset, state, payload
 
 
-RECIPE = ("start_spread", "single_share", "object_rim", "flow_object_weight")
+RECIPE = ("start_spread", "single_share", "object_rim", "flow_object_weight", "ema", "lr",
+          "decay")
 """Preset fields a run usually sets by ``--override``: recorded with the model, so that a run
-started ``--from-model`` keeps its world and loss weights without being told them again."""
+started ``--from-model`` keeps its world, loss weights, weight average and learning rates
+without being told them again."""
+
+
+def _recorded_recipe(recipe: Any, preset: Preset) -> dict[str, Any]:
+    """The :data:`RECIPE` fields of a recorded recipe that fit ``preset``'s: a number for a
+    number, a mapping of stage names to numbers for a mapping; anything else (a garbled or
+    foreign record) is left out, so the preset's own value stands."""
+    if not isinstance(recipe, dict):
+        return {}
+
+    def number(value: Any) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+
+    kept = {}
+    for key, value in recipe.items():
+        if key not in RECIPE:
+            continue
+        if isinstance(getattr(preset, key), dict):
+            if isinstance(value, dict) and all(number(v) for v in value.values()):
+                kept[key] = value
+        elif number(value):
+            kept[key] = value
+    return kept
 
 
 class NotAModel(ValueError):
@@ -125,10 +149,9 @@ def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[
         raise NotAModel(f"{folder} is not a frameloom-mini build with a training record; "
                          "give a folder made by engine.mini.build or engine.mini.train")
     trained = {key: record[key] for key in ("sizes", "frames", "fps", "shadings")}
-    recipe = record.get("recipe")
-    recipe = {key: value for key, value in recipe.items()
-              if key in RECIPE} if isinstance(recipe, dict) else {}
-    preset = PRESETS[record["preset"]].scaled(**{**trained, **recipe, **changes})
+    preset = PRESETS[record["preset"]].scaled(**trained)
+    # The recipe, then the command line, each merged stage by stage into the learning rates.
+    preset = preset.scaled(**_recorded_recipe(record.get("recipe"), preset)).scaled(**changes)
     tokenizer = PreTrainedTokenizerFast.from_pretrained(folder / "tokenizer")
     state = fresh_state(seed=0)
     parts = build_parts(preset, tokenizer, state["seed"])
@@ -200,9 +223,12 @@ def main(args: argparse.Namespace) -> None:
     parts, preset, state, payload = parts_from_checkpoint(Path(args.checkpoint))
     if "ema" in payload:
         parts.transformer.load_state_dict(payload["ema"])
-    if args.decoder_from:  # the decoder's own loss weights go in the record, not the run's
+    if args.decoder_from:  # the decoder's own loss weights and rate go in the record
         decoder_preset = take_decoder(parts, state, Path(args.decoder_from))
-        preset = preset.scaled(object_rim=decoder_preset.get("object_rim", preset.object_rim))
+        preset = preset.scaled(
+            object_rim=decoder_preset.get("object_rim", preset.object_rim),
+            **{key: {"decoder": decoder_preset[key]["decoder"]} for key in ("lr", "decay")
+               if "decoder" in (decoder_preset.get(key) or {})})
     print(save_pipeline(parts, Path(args.out), describe(state), training_record(preset, state)))
 
 

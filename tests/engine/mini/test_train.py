@@ -415,7 +415,8 @@ def test_the_decoder_stage_leaves_the_encoder_and_the_build_takes_its_decoder(
     shutil.copytree(run, out)
     before = _weights(out, "vae")
     _train(out, "--resume", "--steps", "2", "--stage", "decoder", "--override",
-           json.dumps({**json.loads(_TINY), "object_rim": 2}))  # the last --override wins
+           json.dumps({**json.loads(_TINY), "object_rim": 2, "lr": {"decoder": 7e-5},
+                       "decay": {"decoder": 0.5}}))  # the last --override wins
     after = _weights(out, "vae")
     assert _state(out)["stages"]["decoder"]["step"] == 5
     assert _state(out)["stages"]["vae"]["step"] == 3
@@ -431,7 +432,10 @@ def test_the_decoder_stage_leaves_the_encoder_and_the_build_takes_its_decoder(
     index = json.loads((tmp_path / "m" / "model_index.json").read_text())
     assert index["_frameloom_description"].endswith("decoder 5 more steps")
     assert index["_frameloom_trained"]["steps"]["decoder"] == 5
-    assert index["_frameloom_trained"]["recipe"]["object_rim"] == 2  # the decoder run's
+    recipe = index["_frameloom_trained"]["recipe"]
+    assert recipe["object_rim"] == 2  # the decoder run's, and its rate; the rest the run's
+    assert (recipe["lr"]["decoder"], recipe["decay"]["decoder"]) == (7e-5, 0.5)
+    assert recipe["lr"]["transformer"] == _state(run)["preset"]["lr"]["transformer"]
     # A VAE with another encoder is refused: the transformer never saw its latents.
     name = next(k for k in after if k.startswith("encoder."))
     save_file({**after, name: after[name] + 1.0}, str(out / "checkpoint" / "vae.safetensors"))
@@ -486,17 +490,30 @@ def test_a_built_model_records_its_recipe_and_a_run_from_it_keeps_it(run: Path,
     import shutil
 
     from engine.mini.build import RECIPE, parts_from_model
+    from engine.mini.parts import PRESETS
 
     model = tmp_path / "model"
     shutil.copytree(run / "pipeline", model)
     index = json.loads((model / "model_index.json").read_text())
     assert set(index["_frameloom_trained"]["recipe"]) == set(RECIPE)
-    index["_frameloom_trained"]["recipe"].update(start_spread=0.35, object_rim=4, unknown=1)
+    index["_frameloom_trained"]["recipe"].update(
+        start_spread=0.35, object_rim=4, unknown=1, ema=0.995,
+        lr={"vae": 2e-4, "transformer": 1.5e-4}, decay={"transformer": 0.93})
     (model / "model_index.json").write_text(json.dumps(index))
     _, preset, _ = parts_from_model(model)
-    assert (preset.start_spread, preset.object_rim) == (0.35, 4)
-    _, preset, _ = parts_from_model(model, start_spread=0.6)  # the command line wins
+    assert (preset.start_spread, preset.object_rim, preset.ema) == (0.35, 4, 0.995)
+    assert (preset.lr["vae"], preset.lr["transformer"]) == (2e-4, 1.5e-4)
+    assert preset.decay["transformer"] == 0.93
+    # The command line wins, and a rate it gives leaves the other recorded ones in place.
+    _, preset, _ = parts_from_model(model, start_spread=0.6, lr={"transformer": 1e-4})
     assert (preset.start_spread, preset.object_rim) == (0.6, 4)
+    assert (preset.lr["vae"], preset.lr["transformer"]) == (2e-4, 1e-4)
+    # A value of the wrong kind is left out, not a traceback: the preset's own stands.
+    index["_frameloom_trained"]["recipe"].update(ema="high", lr=3, decay={"transformer": "x"})
+    (model / "model_index.json").write_text(json.dumps(index))
+    _, preset, _ = parts_from_model(model)
+    assert (preset.start_spread, preset.ema) == (0.35, PRESETS["cpu"].ema)
+    assert (preset.lr, preset.decay) == (PRESETS["cpu"].lr, PRESETS["cpu"].decay)
     index["_frameloom_trained"]["recipe"] = "garbled"  # read as no recipe, not a traceback
     (model / "model_index.json").write_text(json.dumps(index))
     assert parts_from_model(model)[1].start_spread == 1.0
