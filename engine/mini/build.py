@@ -150,21 +150,70 @@ def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[
                          "give a folder made by engine.mini.build or engine.mini.train")
     trained = {key: record[key] for key in ("sizes", "frames", "fps", "shadings")}
     preset = PRESETS[record["preset"]].scaled(**trained)
+    saved_layers = _saved_layers(folder, preset)  # a grown model keeps its depth
+    preset = preset.scaled(transformer={"num_layers": saved_layers})
     # The recipe, then the command line, each merged stage by stage into the learning rates.
     preset = preset.scaled(**_recorded_recipe(record.get("recipe"), preset)).scaled(**changes)
+    if preset.transformer["num_layers"] < saved_layers:
+        raise NotAModel(f"{folder} has a {saved_layers}-layer transformer; a run from it can "
+                        "keep or add layers, not drop them")
     tokenizer = PreTrainedTokenizerFast.from_pretrained(folder / "tokenizer")
     state = fresh_state(seed=0)
     parts = build_parts(preset, tokenizer, state["seed"])
     saved = {"text_encoder": T5EncoderModel, "vae": AutoencoderKLLTXVideo,
              "transformer": LTXVideoTransformer3DModel}
     for name, kind in saved.items():
-        getattr(parts, name).load_state_dict(kind.from_pretrained(folder / name).state_dict())
+        weights = kind.from_pretrained(folder / name).state_dict()
+        if name == "transformer":
+            weights = grow_layers(weights, parts.transformer)
+        getattr(parts, name).load_state_dict(weights)
     for name, progress in state["stages"].items():
         progress["step"] = record["steps"].get(name, 0)
         progress["seconds"] = record["minutes"].get(name, 0.0) * 60.0
     state["calibrated"] = state["stages"]["vae"]["step"]
     state["preset_name"] = record["preset"]
     return parts, preset, state
+
+
+def _saved_layers(folder: Path, preset: Preset) -> int:
+    """The transformer depth a model folder was saved with (the preset's when unreadable)."""
+    try:
+        config = json.loads((folder / "transformer" / "config.json").read_text(encoding="utf-8"))
+        return int(config["num_layers"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return int(preset.transformer["num_layers"])
+
+
+def grow_layers(weights: dict[str, Any], transformer: Any) -> dict[str, Any]:
+    """Saved transformer ``weights`` spread over a deeper ``transformer``, new blocks as identity.
+
+    A model that has stopped improving at its depth can go on with more layers without losing
+    what it draws: the saved blocks keep their order at evenly spread places, and every new
+    block starts with its self-attention, cross-attention and feed-forward output projections at
+    zero, so it adds nothing to the residual stream until training moves it (as DiT's adaLN-Zero
+    starts its blocks). Returns the state dict to load; ``weights`` itself when no layer is new.
+    """
+    import torch
+
+    old = 1 + max(int(key.split(".")[1]) for key in weights if key.startswith("transformer_blocks."))
+    new = len(transformer.transformer_blocks)
+    if new == old:
+        return weights
+    places = [i * new // old for i in range(old)]  # where saved block i goes
+    grown = {k: v for k, v in weights.items() if not k.startswith("transformer_blocks.")}
+    for key, value in weights.items():
+        if key.startswith("transformer_blocks."):
+            _, index, rest = key.split(".", 2)
+            grown[f"transformer_blocks.{places[int(index)]}.{rest}"] = value
+    fresh = transformer.state_dict()
+    outputs = ("attn1.to_out.0.", "attn2.to_out.0.", "ff.net.2.")
+    for index in sorted(set(range(new)) - set(places)):
+        prefix = f"transformer_blocks.{index}."
+        for key, value in fresh.items():
+            if key.startswith(prefix):
+                zero = key[len(prefix):].startswith(outputs)
+                grown[key] = torch.zeros_like(value) if zero else value.clone()
+    return grown
 
 
 def training_record(preset: Preset, state: dict[str, Any]) -> dict[str, Any]:

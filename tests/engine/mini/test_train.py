@@ -521,3 +521,35 @@ def test_a_built_model_records_its_recipe_and_a_run_from_it_keeps_it(run: Path,
     (model / "model_index.json").write_text(json.dumps(index))
     _, preset, _ = parts_from_model(model)
     assert (preset.start_spread, preset.object_rim) == (1.0, 0)
+
+
+def test_a_run_from_a_built_model_can_grow_its_transformer_without_changing_it(
+        run: Path, tmp_path: Path) -> None:
+    # More layers for a model that stopped improving at its depth: the new blocks start as
+    # identity, so the grown transformer predicts exactly what the saved one did.
+    from engine.mini.build import NotAModel, parts_from_model
+    from engine.mini.losses import _coords
+
+    model = run / "pipeline"
+    saved, _, _ = parts_from_model(model)
+    depth = len(saved.transformer.transformer_blocks)
+    grown, preset, _ = parts_from_model(model, transformer={"num_layers": depth + 2})
+    assert len(grown.transformer.transformer_blocks) == preset.transformer["num_layers"] == depth + 2
+    torch.manual_seed(0)
+    f, h, w = 3, 2, 4
+    inputs = dict(hidden_states=torch.randn(1, f * h * w, 32),
+                  encoder_hidden_states=torch.randn(1, 48, 64),
+                  timestep=torch.full((1, f * h * w), 600.0),
+                  encoder_attention_mask=torch.ones(1, 48, dtype=torch.bool),
+                  video_coords=_coords(1, f, h, w, 0, saved.vae), return_dict=False)
+    with torch.no_grad():
+        before, after = (parts.transformer(**inputs)[0] for parts in (saved, grown))
+    assert torch.allclose(before, after, atol=1e-6)
+    # One step trains it, and the run's next start from its build keeps the depth.
+    out = tmp_path / "run"
+    _train(out, "--resume", "--from-model", str(model), "--steps", "1", "--stage", "transformer",
+           "--override", json.dumps({**json.loads(_TINY),
+                                     "transformer": {"num_layers": depth + 2}}))
+    assert parts_from_model(out / "pipeline")[1].transformer["num_layers"] == depth + 2
+    with pytest.raises(NotAModel, match="not drop them"):
+        parts_from_model(out / "pipeline", transformer={"num_layers": depth})
