@@ -195,7 +195,8 @@ def grow_layers(weights: dict[str, Any], transformer: Any) -> dict[str, Any]:
     """
     import torch
 
-    old = 1 + max(int(key.split(".")[1]) for key in weights if key.startswith("transformer_blocks."))
+    blocks = [key for key in weights if key.startswith("transformer_blocks.")]
+    old = 1 + max(int(key.split(".")[1]) for key in blocks)
     new = len(transformer.transformer_blocks)
     if new == old:
         return weights

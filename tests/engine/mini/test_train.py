@@ -534,7 +534,8 @@ def test_a_run_from_a_built_model_can_grow_its_transformer_without_changing_it(
     saved, _, _ = parts_from_model(model)
     depth = len(saved.transformer.transformer_blocks)
     grown, preset, _ = parts_from_model(model, transformer={"num_layers": depth + 2})
-    assert len(grown.transformer.transformer_blocks) == preset.transformer["num_layers"] == depth + 2
+    assert preset.transformer["num_layers"] == depth + 2
+    assert len(grown.transformer.transformer_blocks) == depth + 2
     torch.manual_seed(0)
     f, h, w = 3, 2, 4
     inputs = dict(hidden_states=torch.randn(1, f * h * w, 32),
