@@ -204,8 +204,8 @@ def grow_layers(weights: dict[str, Any], transformer: Any) -> dict[str, Any]:
     grown = {k: v for k, v in weights.items() if not k.startswith("transformer_blocks.")}
     for key, value in weights.items():
         if key.startswith("transformer_blocks."):
-            _, index, rest = key.split(".", 2)
-            grown[f"transformer_blocks.{places[int(index)]}.{rest}"] = value
+            _, number, rest = key.split(".", 2)
+            grown[f"transformer_blocks.{places[int(number)]}.{rest}"] = value
     fresh = transformer.state_dict()
     outputs = ("attn1.to_out.0.", "attn2.to_out.0.", "ff.net.2.")
     for index in sorted(set(range(new)) - set(places)):
