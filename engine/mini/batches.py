@@ -100,6 +100,30 @@ def _later_pin(rng: np.random.Generator, kind: str, head: tuple[tuple[int, int],
     return Layout(kind, head + rest, appended=start, appended_frames=length)
 
 
+def dissolve(video: torch.Tensor, layout: Layout, ratio: int) -> torch.Tensor:
+    """A bridge's worth of clips: each clip of ``(B, 3, F, H, W)`` dissolving into the next one.
+
+    The world never cuts from one scene to another, so a model that sees only its clips learns
+    that a clip's first and last frames show the same scene, and given a bridge between two
+    scenes (clip A's end pinned first, clip B's start pinned last) it continues A and cuts to B.
+    Here clip ``i`` stays itself over the frames the layout's head pins, is clip ``i + 1`` (of
+    the same batch: same size and length) from the appended pin's frame on, and fades between
+    the two in the frames left to denoise (a smoothstep), so the model learns to travel from the
+    first pin to the last. ``ratio`` is the VAE's temporal compression.
+    """
+    import torch
+
+    frames = video.shape[2]
+    head = sum(length for start, length in layout.windows if start == 0)
+    start = 1 + ratio * (head - 1) if head else 0  # first pixel frame not pinned at the head
+    end = layout.appended if layout.appended is not None else frames
+    t = torch.arange(frames, dtype=video.dtype, device=video.device)
+    span = max(end - start + 1, 1)
+    w = ((t - start + 1) / span).clamp(0.0, 1.0)
+    w = (w * w * (3 - 2 * w))[None, None, :, None, None]  # (1, 1, F, 1, 1)
+    return video * (1 - w) + video.roll(-1, dims=0) * w
+
+
 def drop_captions(captions: list[str], rng: np.random.Generator, rate: float) -> list[str]:
     """Replace each caption with ``""`` with probability ``rate`` (classifier-free guidance)."""
     keep = rng.random(len(captions)) >= rate

@@ -48,6 +48,10 @@ class Preset:
     start_spread, single_share
         The training world's :class:`engine.mini.world.World` ``spread`` (how far objects'
         starts scatter) and ``single`` (the share of one-object scenes).
+    bridge_share
+        Share of the batches pinned at both ends (bridges and loops) whose clips dissolve into
+        another scene between the pins (:func:`engine.mini.batches.dissolve`); 0 keeps every
+        clip one scene, as the world makes them.
     text_attention
         Strength of the neighbour bias :func:`attend_to_neighbours` gives the text encoder's
         attention (0 keeps T5's random relative bias). With it each word's vector carries the
@@ -95,6 +99,7 @@ class Preset:
     text_attention: float = 0.0
     start_spread: float = 1.0
     single_share: float = 0.6
+    bridge_share: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

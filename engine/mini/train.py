@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.mini.batches import condition_layout, drop_captions, world_batch
+from engine.mini.batches import condition_layout, dissolve, drop_captions, world_batch
 from engine.mini.build import (
     NotAModel,
     describe,
@@ -65,11 +65,16 @@ def calibrate_latents(vae: Any, world: World, rng: np.random.Generator, preset: 
 def transformer_loss(parts: Parts, preset: Preset, video: torch.Tensor, captions: list[str],
                      rng: np.random.Generator) -> torch.Tensor:
     """One conditioning-aware flow-matching loss on a batch of clips ``(B, 3, F, H, W)``."""
+    ratio = parts.vae.temporal_compression_ratio
+    layout = condition_layout(rng, (video.shape[2] - 1) // ratio + 1, video.shape[2],
+                              preset.condition_rate)
+    if (layout.kind == "first_last" and len(video) > 1 and preset.bridge_share > 0
+            and rng.random() < preset.bridge_share):
+        video = dissolve(video, layout, ratio)  # the captions stay the first scene's
     latents = encode_latents(parts.vae, video)  # (B, C, f, h, w)
     captions = drop_captions(captions, rng, preset.cfg_dropout)
     # (B, L, D) embeddings and their (B, L) mask
     embeds, mask = encode_prompts(parts.tokenizer, parts.text_encoder, captions)
-    layout = condition_layout(rng, latents.shape[2], video.shape[2], preset.condition_rate)
     return flow_loss(parts.transformer, parts.vae, latents, embeds, mask, layout, video,
                      preset.fps, shift=preset.sigma_shift,
                      object_weight=preset.flow_object_weight)

@@ -554,3 +554,33 @@ def test_a_run_from_a_built_model_can_grow_its_transformer_without_changing_it(
     assert parts_from_model(out / "pipeline")[1].transformer["num_layers"] == depth + 2
     with pytest.raises(NotAModel, match="not drop them"):
         parts_from_model(out / "pipeline", transformer={"num_layers": depth})
+
+
+@pytest.mark.parametrize("layout", [Layout("first_last", ((0, 1),), appended=24),
+                                    Layout("first_last", ((0, 2), (6, 1)), appended=16,
+                                           appended_frames=9)])
+def test_a_dissolve_keeps_each_pinned_end_and_travels_between_them(layout: Layout) -> None:
+    # A bridge between two scenes: the head is clip i's own frames, the tail clip i + 1's.
+    from engine.mini.batches import dissolve
+
+    video = torch.stack([torch.full((3, 25, 4, 4), value) for value in (-1.0, 0.5, 1.0)])
+    out = dissolve(video, layout, ratio=4)
+    head = 1 + 4 * (sum(n for s, n in layout.windows if s == 0) - 1)
+    assert torch.equal(out[:, :, :head], video[:, :, :head])
+    assert torch.equal(out[:, :, layout.appended:], video.roll(-1, dims=0)[:, :, layout.appended:])
+    middle = out[0, 0, head:layout.appended, 0, 0]  # -1 towards 0.5, without a jump
+    assert (middle.diff() > 0).all() and middle.diff().max() < 0.5
+    assert middle.min() > -1.0 and middle.max() < 0.5
+
+
+def test_bridge_share_trains_on_dissolves(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only batches pinned at both ends dissolve (the seed makes the run the same every time).
+    import engine.mini.train as train
+
+    calls: list[Layout] = []
+    original = train.dissolve
+    monkeypatch.setattr(train, "dissolve", lambda *a: calls.append(a[1]) or original(*a))
+    _train(tmp_path / "run", "--steps", "8", "--stage", "transformer", "--override", json.dumps(
+        {**json.loads(_TINY), "bridge_share": 1.0, "condition_rate": 1.0}))
+    assert calls and all(layout.kind == "first_last" for layout in calls)
