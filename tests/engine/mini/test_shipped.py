@@ -165,3 +165,23 @@ def test_it_draws_an_object_on_its_background(tmp_path: Path) -> None:
         share = _shares(video[len(video) // 2])
         drawn.append((prompt, round(share[thing], 3), round(share[backdrop], 3)))
     assert sum(0.02 <= t <= 0.6 and b >= 0.3 for _, t, b in drawn) >= 4, drawn
+
+
+def test_renoise_at_level_zero_is_the_vae_alone_and_from_noise_draws_a_clip() -> None:
+    # The diagnostic's two ends: level 0 gives back the VAE's round trip, level 1 a drawing.
+    import tempfile
+
+    from engine.mini import evaluate as ev
+    from engine.mini.renoise import denoise_from
+
+    setting = ev.Setting(128, 64, 9, 2, 3.0)
+    scene = ev.held_out_scenes(1, 7, ("solid",))[0]
+    clip = ev.render(scene, setting, 7)
+    with tempfile.TemporaryDirectory() as scratch:
+        pipe = ev.Generator(FOLDER, setting, Path(scratch)).backend._pipe
+    back = denoise_from(pipe, clip, "a red circle", 0.0, 7, 2, 3.0, setting.fps)
+    through = ev.round_trip(pipe.vae, clip)
+    assert back.shape == clip.shape
+    assert np.abs(back.astype(int) - through.astype(int)).max() <= 1
+    drawn = denoise_from(pipe, clip, "a red circle", 1.0, 7, 2, 3.0, setting.fps)
+    assert drawn.shape == clip.shape and not np.array_equal(drawn, back)
