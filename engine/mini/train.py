@@ -70,7 +70,9 @@ def transformer_loss(parts: Parts, preset: Preset, video: torch.Tensor, captions
                               preset.condition_rate)
     if (layout.kind == "first_last" and len(video) > 1 and preset.bridge_share > 0
             and rng.random() < preset.bridge_share):
-        video = dissolve(video, layout, ratio)  # the captions stay the first scene's
+        # The captions stay the first scene's. The loss's object cells are read against the
+        # first frame's background, so the second scene's cells all count as object cells.
+        video = dissolve(video, layout, ratio)
     latents = encode_latents(parts.vae, video)  # (B, C, f, h, w)
     captions = drop_captions(captions, rng, preset.cfg_dropout)
     # (B, L, D) embeddings and their (B, L) mask
