@@ -256,15 +256,27 @@ def measure_drawing(draw: Callable[[str, int, Scene], np.ndarray], scenes: list[
     return {key: (hit / total if total else None, total) for key, (hit, total) in counts.items()}
 
 
+def to_video(clip: np.ndarray) -> Any:
+    """A clip ``(F, H, W, 3)`` uint8 as the VAE takes it: ``(1, 3, F, H, W)`` in [-1, 1]."""
+    import torch
+
+    return torch.from_numpy(clip).permute(3, 0, 1, 2)[None].float() / 127.5 - 1.0
+
+
+def to_clip(video: Any) -> np.ndarray:
+    """The first video of a decoded ``(B, 3, F, H, W)`` tensor as ``(F, H, W, 3)`` uint8."""
+    import torch
+
+    out = ((video[0].permute(1, 2, 3, 0).clamp(-1, 1) + 1) * 127.5 + 0.5).to(torch.uint8)
+    return np.asarray(out.numpy())
+
+
 def round_trip(vae: Any, clip: np.ndarray) -> np.ndarray:
     """A clip ``(F, H, W, 3)`` uint8 encoded and decoded by the VAE (the latents' mode)."""
     import torch
 
-    video = torch.from_numpy(clip).permute(3, 0, 1, 2)[None].float() / 127.5 - 1.0
-    with torch.no_grad():  # (1, 3, F, H, W) in [-1, 1]
-        back = vae.decode(vae.encode(video).latent_dist.mode()).sample
-    out = ((back[0].permute(1, 2, 3, 0).clamp(-1, 1) + 1) * 127.5 + 0.5).to(torch.uint8)
-    return np.asarray(out.numpy())
+    with torch.no_grad():
+        return to_clip(vae.decode(vae.encode(to_video(clip)).latent_dist.mode()).sample)
 
 
 def measure_vae(vae: Any, scenes: list[Scene], setting: Setting, seed: int) -> dict[str, float]:

@@ -36,9 +36,8 @@ def denoise_from(parts: Any, clip: np.ndarray, text: str, level: float, seed: in
     from engine.mini.losses import _coords, _pack, encode_latents, encode_prompts
 
     vae, transformer = parts.vae, parts.transformer
-    video = torch.from_numpy(clip).permute(3, 0, 1, 2)[None].float() / 127.5 - 1.0
     with torch.no_grad():
-        clean = encode_latents(vae, video)  # (1, C, f, h, w), normalized
+        clean = encode_latents(vae, ev.to_video(clip))  # (1, C, f, h, w), normalized
         _, _, f, h, w = clean.shape
         noise = torch.randn(clean.shape, generator=torch.Generator().manual_seed(seed))
         x = (1 - level) * clean + level * noise
@@ -57,9 +56,7 @@ def denoise_from(parts: Any, clip: np.ndarray, text: str, level: float, seed: in
                 velocity[None], f, h, w, 1, 1)
         latents = LTXConditionPipeline._denormalize_latents(
             x, vae.latents_mean, vae.latents_std, vae.config.scaling_factor)
-        out = vae.decode(latents).sample  # (1, 3, F, H, W)
-    return np.asarray(((out[0].permute(1, 2, 3, 0).clamp(-1, 1) + 1) * 127.5 + 0.5)
-                      .to(torch.uint8).numpy())
+        return ev.to_clip(vae.decode(latents).sample)
 
 
 def measure(model: Path, levels: list[float], samples: int, steps: int, guidance: float,
