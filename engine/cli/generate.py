@@ -54,7 +54,7 @@ def add_generate_flags(parser: argparse.ArgumentParser, *, queued: bool = False)
     group.add_argument("--context", type=int, metavar="FRAMES", help="frames pinned from a "
                        "clip or from the previous window (default: one latent chunk plus one)")
     group.add_argument("--window", type=int, metavar="FRAMES", help="longest request of a "
-                       "long shot (default: the model's longest)")
+                       "long shot (default: the model's own window, else its longest shot)")
     if queued:
         return
     parser.add_argument("--from", dest="from_take", metavar="TAKE.mp4",

@@ -40,7 +40,8 @@ def _model_rules(model_id: str) -> str:
     return (f"{model_id} (the default model) makes {d.width}x{d.height}, {d.frames} frames, by "
             f"default; --width and --height must be multiples of {c.size_multiple} (others are "
             f"rounded, with a note), --frames {c.rule_text} up to {c.max_frames} (others are "
-            f"fitted), fps {fps}.")
+            f"fitted), fps {fps}" + (f"; long shots chain windows of up to {c.window} frames "
+                                    "(--window)" if c.window else "") + ".")
 
 
 def _request_flags(parser: argparse.ArgumentParser, *, rules: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -101,7 +102,7 @@ class ModelInfo:
         return {"id": self.id, "family": self.family, "path": str(self.path),
                 "description": self.description, "defaults": self.defaults.to_dict(),
                 "constraints": {"size_multiple": c.size_multiple, "frame_rule": list(c.frame_rule),
-                                "max_frames": c.max_frames, "fps": c.fps,
+                                "max_frames": c.max_frames, "window": c.window, "fps": c.fps,
                                 "pin_frames": c.pin_frames}}
 
 
@@ -199,6 +200,24 @@ def _defaults(family: str, index: dict[str, Any]) -> ModelDefaults:
     return ModelDefaults(width, height, frames, fps)
 
 
+def _trained_window(constraints: ModelConstraints, index: dict[str, Any]) -> ModelConstraints:
+    """``constraints`` with the window of a model that records its training length.
+
+    Such a model is chained in windows of about twice the clips it was trained on: on
+    frameloom-mini (25 frames) a 20 s long shot in windows of 161 frames held its object still
+    and let it grow from window to window, in windows of 25 frames lost and doubled it, and in
+    windows of 49 kept one moving object (``python bench/seams.py``; docs/BENCHMARKS.md).
+    """
+    trained = index.get("_frameloom_trained")
+    length = trained.get("frames") if isinstance(trained, dict) else None
+    if not isinstance(length, int) or length < 1:
+        return constraints
+    modulus, remainder = constraints.frame_rule
+    longest = min(2 * length, constraints.max_frames)
+    window = longest - (longest - remainder) % modulus  # the frame rule's count at or below
+    return dataclasses.replace(constraints, window=window) if window >= 1 else constraints
+
+
 def read_model(folder: Path) -> ModelInfo | None:
     """The model in one folder, or None when the folder is not a model family we run.
 
@@ -218,7 +237,7 @@ def read_model(folder: Path) -> ModelInfo | None:
         return None
     description = index.get("_frameloom_description")
     return ModelInfo(id=folder.name, family=family, path=folder,
-                     constraints=_constraints(family, folder, index),
+                     constraints=_trained_window(_constraints(family, folder, index), index),
                      description=description if isinstance(description, str) else class_name,
                      defaults=_defaults(family, index))
 

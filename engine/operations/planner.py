@@ -99,7 +99,8 @@ def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operat
     if context < 1 or fit_down(context, rule) != context:
         raise PlanError(f"The context must be a frame count the model allows "
                         f"({constraints.rule_text}), got {context}.")
-    window = fit_down(min(op.window or constraints.max_frames, constraints.max_frames), rule)
+    window = fit_down(min(op.window or constraints.window or constraints.max_frames,
+                          constraints.max_frames), rule)
     if window <= context:
         raise PlanError(f"A window of {op.window} frames leaves no room for new frames after "
                         f"{context} frames of context.")

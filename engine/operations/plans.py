@@ -48,7 +48,8 @@ class Operation:
     context
         Frames pinned from a clip or a previous window; None for one latent chunk plus one.
     window
-        The longest request of a long shot; None for the model's ``max_frames``.
+        The longest request of a long shot; None for the model's own (its constraints'
+        ``window``, else ``max_frames``).
     cues
         Timed prompts; each must start inside the take. Windows are split where the prompt in
         force changes, so every window's new frames share one prompt (the module docstring).

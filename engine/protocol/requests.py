@@ -331,6 +331,10 @@ class ModelConstraints:
     pin_frames
         The most frames one clip pin may hold, or None for any: a model that conditions on a
         first (and last) frame only holds one, so the planner pins one frame of context.
+    window
+        The longest window the planner chains a long shot or an operation in when the request
+        names none, or None for ``max_frames``: a model trained on short clips (frameloom-mini,
+        25 frames) holds its objects still over windows much longer than that.
     """
 
     size_multiple: int
@@ -338,11 +342,13 @@ class ModelConstraints:
     max_frames: int
     fps: int | None = None
     pin_frames: int | None = None
+    window: int | None = None
 
     def __post_init__(self) -> None:
         modulus, remainder = self.frame_rule
         if self.size_multiple < 1 or modulus < 1 or not 0 <= remainder < modulus \
-                or self.max_frames < 1 or (self.pin_frames is not None and self.pin_frames < 1):
+                or self.max_frames < 1 or (self.pin_frames is not None and self.pin_frames < 1) \
+                or (self.window is not None and not 1 <= self.window <= self.max_frames):
             raise ValueError(f"impossible model constraints: {self!r}")
 
     @property

@@ -65,3 +65,22 @@ def test_wan_constraints_come_from_its_configs(tmp_path: Path) -> None:
     info = read_model(folder)
     assert info is not None and info.family == "wan"
     assert (info.constraints.size_multiple, info.constraints.frame_rule) == (16, (4, 1))
+
+
+@pytest.mark.parametrize(("trained", "window"), [({"frames": 25}, 49), ({"frames": 200}, 257),
+                                                  ({"frames": "long"}, None), (None, None)])
+def test_a_model_that_records_its_training_length_is_chained_at_twice_it(
+        tmp_path: Path, trained: dict[str, object] | None, window: int | None) -> None:
+    folder = tmp_path / "mini"
+    for name, config in {"vae": {"spatial_compression_ratio": 16,
+                                 "temporal_compression_ratio": 4},
+                         "transformer": {"patch_size": 1}}.items():
+        (folder / name).mkdir(parents=True)
+        (folder / name / "config.json").write_text(json.dumps(config))
+    index = {"_class_name": "LTXConditionPipeline"}
+    if trained is not None:
+        index["_frameloom_trained"] = trained
+    (folder / "model_index.json").write_text(json.dumps(index))
+    info = read_model(folder)
+    assert info is not None and info.constraints.window == window
+    assert info.to_dict()["constraints"]["window"] == window

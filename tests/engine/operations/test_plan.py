@@ -244,3 +244,17 @@ def test_take_is_what_was_asked_and_joined_is_sources_plus_take(
         if kind != "shot" and len(p.windows) == 1:
             # pins lie right beside the kept frames: nothing between them is dropped
             assert all(end == w.keep.start or start == w.keep.end for start, end in covered)
+
+
+def test_a_model_window_chains_a_shot_that_names_none() -> None:
+    trained = ModelConstraints(32, (4, 1), 257, window=25)
+    default = plan(trained, "shot", 60)
+    assert default.operation == "long_shot"
+    assert [w.request.frames for w in default.windows] == [25, 25, 21]  # 25 + 20 + 15 new
+    assert [w.request.frames for w in plan(trained, "shot", 60, window=61).windows] == [61]
+    assert [w.request.frames for w in plan(TINY, "shot", 60).windows] == [61]
+
+
+def test_a_window_longer_than_the_longest_shot_is_impossible() -> None:
+    with pytest.raises(ValueError, match="impossible"):
+        ModelConstraints(32, (4, 1), 49, window=57)
