@@ -45,7 +45,8 @@ BEGIN, END = "<!-- seams: begin -->", "<!-- seams: end -->"
 SEAM_TARGET, DRIFT_TARGET = 2.0, 3.0
 
 
-def _cases(a: str, b: str, frames: int, long_frames: int) -> list[tuple[str, str, Operation]]:
+def _cases(a: str, b: str, frames: int, long_frames: int, window: int | None = None
+           ) -> list[tuple[str, str, Operation]]:
     """The operations measured, on source clips ``a`` and ``b``, each with its prompt: the
     prompt of the clip it continues (clip B's for extending B backward), clip A's otherwise."""
     clip_a, clip_b = clips_in([a, b])
@@ -58,7 +59,8 @@ def _cases(a: str, b: str, frames: int, long_frames: int) -> list[tuple[str, str
         ("retake", PROMPT_A, Operation("retake", frames // 2, (clip_a,),
                                        span=FrameRange(clip_a.frames // 4, frames // 2))),
         (f"long shot {long_frames} frames, 2 timed prompts", PROMPT_A,
-         Operation("shot", long_frames, cues=(Cue(third, CUES[0]), Cue(2 * third, CUES[1])))),
+         Operation("shot", long_frames, window=window,
+                   cues=(Cue(third, CUES[0]), Cue(2 * third, CUES[1])))),
     ]
 
 
@@ -70,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=24,
                         help="each operation's take length in frames (default 24)")
     parser.add_argument("--steps", type=int, default=20, help="denoising steps (default 20)")
+    parser.add_argument("--window", type=int, default=None,
+                        help="the long shot's longest window (default: the model's own)")
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="run only the cases whose name starts with NAME; repeatable")
     parser.add_argument("--write", action="store_true", help="record in docs/BENCHMARKS.md")
@@ -90,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             frames = run_plan(plan, lambda *_: None, cache)
             sources.append(str(write_video(frames, d.fps, scratch / f"{name}.mp4")))
         long_frames = round(args.duration * d.fps)
-        for name, prompt, operation in _cases(sources[0], sources[1], args.frames, long_frames):
+        for name, prompt, operation in _cases(sources[0], sources[1], args.frames, long_frames,
+                                          args.window):
             if args.only and not any(name.startswith(o) for o in args.only):
                 continue
             started = time.perf_counter()
@@ -105,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                 name.startswith("long") and seams["max_delta_e_first"] > DRIFT_TARGET)
             print("\n".join(rows[-len(seams["joins"]) or -1:]), flush=True)
     only = "".join(f" --only {name!r}" for name in args.only)
+    only += f" --window {args.window}" if args.window else ""
     command = (f"python bench/seams.py --duration {args.duration:g} --frames {args.frames} "
                f"--steps {args.steps}{only} --write")
     table = "\n".join([f"`{command}` on {platform.machine()}, {os.cpu_count()} cores, "
