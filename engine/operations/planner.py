@@ -102,7 +102,7 @@ def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operat
     window = fit_down(min(op.window or constraints.window or constraints.max_frames,
                           constraints.max_frames), rule)
     if window <= context:
-        raise PlanError(f"A window of {op.window} frames leaves no room for new frames after "
+        raise PlanError(f"A window of {window} frames leaves no room for new frames after "
                         f"{context} frames of context.")
     for cue in op.cues:
         if not 0 <= cue.frame < op.frames:
