@@ -75,36 +75,46 @@ def crossfade(outgoing: np.ndarray, incoming: np.ndarray) -> np.ndarray:
 
 
 HOLD_LIMIT = 10.0
-"""Delta E from the first window's mean colour below which a later window is held to it: the
-slow drift of a chain is a few Delta E, while a timed prompt that asks for other colours (a
-night, another backdrop) moves the mean by tens, and is left alone."""
+"""Delta E from the held colour below which a later window is held to it: the slow drift of a
+chain is a few Delta E, while a timed prompt that asks for other colours (a night, another
+backdrop) moves a frame's dominant colour by tens, and is left alone."""
+
+
+def dominant_lab(frames: np.ndarray) -> np.ndarray:
+    """The per-channel median CIE Lab colour over every pixel of ``frames``: the colour most of
+    the picture has, which an object growing, shrinking or changing colour barely moves."""
+    return np.asarray(np.median(to_lab(frames).reshape(-1, 3).astype(np.float64), axis=0))
 
 
 def hold_colour(frames: np.ndarray, anchor: np.ndarray, ramp: np.ndarray
                 ) -> tuple[np.ndarray, float]:
-    """Shift ``frames`` towards the Lab mean ``anchor`` by ``ramp`` (per frame, 0..1).
+    """Shift ``frames`` so that their dominant colour moves towards ``anchor`` by ``ramp``.
+
+    The shift is measured on the dominant colour (:func:`dominant_lab`), not the mean: an
+    object that grows from window to window moves the mean, and holding the mean back then
+    tinted the whole background (seen on frameloom-mini's long shots), while a drift of the
+    picture's colour moves both.
 
     Parameters
     ----------
     frames
         uint8 RGB frames ``(N, H, W, 3)``: a window's new frames, after its overlap.
     anchor
-        The first window's mean Lab colour (``engine.operations.seams.mean_lab``).
+        The dominant Lab colour to hold to (:func:`dominant_lab` of an earlier window).
     ramp
         ``(N,)`` weights: 0 next to the overlap, so the hold adds no jump there, rising to 1.
 
     Returns
     -------
     frames, moved
-        The held frames (``frames`` itself when their mean is :data:`HOLD_LIMIT` or more away,
-        or already equal) and the Delta E of the mean colour held back (0 when left alone).
+        The held frames (``frames`` itself when their dominant colour is :data:`HOLD_LIMIT` or
+        more away, or already equal) and the Delta E held back (0 when left alone).
     """
     if not len(frames):
         return frames, 0.0
-    lab = to_lab(frames).astype(np.float64)
-    shift = anchor - lab.reshape(-1, 3).mean(axis=0)
+    shift = anchor - dominant_lab(frames)
     moved = float(np.linalg.norm(shift))
     if moved >= HOLD_LIMIT or moved == 0.0:
         return frames, 0.0
-    held = lab + ramp.reshape(-1, 1, 1, 1) * shift
+    held = to_lab(frames).astype(np.float64) + ramp.reshape(-1, 1, 1, 1) * shift
     return from_lab(held.astype(np.float32)), moved

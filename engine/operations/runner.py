@@ -14,11 +14,11 @@ from engine.backends import Preview
 from engine.backends.cache import PipelineCache
 from engine.models.installed import find_model
 from engine.models.licences import licence_record
-from engine.operations.colour import crossfade, hold_colour, match_colour
+from engine.operations.colour import crossfade, dominant_lab, hold_colour, match_colour
 from engine.operations.mend import FADE, Edge, edge, error, mend, record, weights
 from engine.operations.planner import Clip, Operation, Plan, PlanError
 from engine.operations.rematch import better, mark_visible, rematch
-from engine.operations.seams import Segment, mean_lab, measure
+from engine.operations.seams import Segment, measure
 from engine.output.audio import sound_between, sound_of, with_sound
 from engine.output.record import map_strings, provenance
 from engine.output.video import write_video
@@ -39,11 +39,12 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
     is written to its ``output`` file first, as corrected. Where the take meets a source clip
     whose frames the window pinned, the pin's error is faded out of the take's frames there
     (:mod:`engine.operations.mend`), as is what a crossfade leaves at a window's seam. In a
-    long shot, a later window's new frames are held to the mean colour of the first window
-    made with the same prompt when they drifted less than
-    :data:`engine.operations.colour.HOLD_LIMIT` from it, fading in from its seam (a slow change
-    of light under one prompt is held back too; a window whose timed prompt is new is not
-    held, and the windows of an operation continue a clip and are not held).
+    long shot, a later window's new frames are held to the first window's dominant colour
+    (:func:`engine.operations.colour.dominant_lab`) when theirs drifted less than
+    :data:`engine.operations.colour.HOLD_LIMIT` from it, fading in from its seam; a window
+    that moved further (a timed prompt that asks for another backdrop or light) is left as
+    made and holds the windows after it instead. The windows of an operation continue a clip
+    and are not held.
 
     Parameters
     ----------
@@ -57,9 +58,8 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         The memory profile to load the model with; the cache's first choice when None.
     mended
         When given, filled with the ends of the take mended, each with its pin's mean error
-        in grey levels, and each later window held to the colour of the first window of its
-        prompt (``"window k"``) with the Delta E held back (what the take's seam record says,
-        :func:`write_outputs`).
+        in grey levels, and each later window held (``"window k"``) with the Delta E held back
+        (what the take's seam record says, :func:`write_outputs`).
 
     Returns
     -------
@@ -83,7 +83,7 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         first, last = last, first
     edges: list[Edge] = []
     held: dict[str, float] = {}  # per later window, the Delta E its colour was held back
-    anchors: dict[str, np.ndarray] = {}  # per prompt, the mean Lab of its first window
+    anchor: np.ndarray | None = None  # the dominant Lab colour later windows are held to
     hold = plan.operation == "long_shot"
     read = functools.cache(read_clip)  # a retake's two ends pin the same clip: decode it once
     for k, window in enumerate(plan.windows):
@@ -107,7 +107,7 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         kept = frames[keep.start:keep.end]
         if take is None:
             take = kept.copy()
-            anchors[window.request.prompt] = mean_lab(take)
+            anchor = dominant_lab(take)
             continue
         # The crossfade ends off the window's own frame by part of the pins' error; that rest
         # fades out of the window's next frames as at a clip (engine.operations.mend).
@@ -120,11 +120,10 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
             continue
         seam = crossfade(take[len(take) - blend:], kept[:blend])
         rest = kept[blend:]
-        if hold and window.request.prompt in anchors:
-            rest, held[f"window {k}"] = hold_colour(rest, anchors[window.request.prompt],
-                                                    1.0 - weights(len(rest), FADE))
-        elif hold:  # a timed prompt asks for something new: its first window sets its colour
-            anchors[window.request.prompt] = mean_lab(rest)
+        if hold and anchor is not None and len(rest):
+            rest, held[f"window {k}"] = hold_colour(rest, anchor, 1.0 - weights(len(rest), FADE))
+            if not held[f"window {k}"]:  # moved far (asked for), or not at all: its colour holds
+                anchor = dominant_lab(rest)
         if blend:
             rest = mend(rest, [Edge("start", error(seam[-1], kept[blend - 1]))])
         take = np.concatenate([take[:len(take) - blend], seam, rest])

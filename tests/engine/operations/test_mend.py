@@ -11,8 +11,9 @@ import pytest
 
 import engine.operations.runner as runner
 from engine.backends.common import clip_frames
+from engine.operations.colour import dominant_lab, hold_colour, to_lab
 from engine.operations.mend import FADE, LIMIT, Edge, mend, weights
-from engine.operations.planner import Clip, Operation, make_plan
+from engine.operations.planner import Clip, Cue, Operation, make_plan
 from engine.operations.runner import join, run_plan, seam_measures, write_outputs
 from engine.output.video import write_video
 from engine.protocol.requests import FrameRange, GenerationRequest, ModelConstraints
@@ -122,12 +123,16 @@ def test_the_fade_spreads_the_error_evenly_and_stops() -> None:
 
 class _DriftingModel:
     """Pinned frames come back as pinned; every free frame is the last pinned one (a grey
-    picture when nothing is pinned) ``step`` levels lighter: each window of a chain drifts."""
+    picture when nothing is pinned) ``step`` levels lighter: each window of a chain drifts.
+    With ``steps``, the k-th call drifts by ``steps[k]`` instead."""
 
-    def __init__(self, step: int) -> None:
-        self.step = step
+    def __init__(self, step: int, steps: tuple[int, ...] = ()) -> None:
+        self.step, self.steps, self.calls = step, steps, 0
 
     def generate(self, request: Any, on_step: Any) -> np.ndarray:
+        if self.steps:
+            self.step = self.steps[self.calls]
+        self.calls += 1
         frames = [picture(100, 60)] * request.frames
         for pin in request.pins:
             assert pin.frame_start is not None
@@ -161,3 +166,46 @@ def test_a_take_far_from_its_clip_is_not_dissolved_into_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, seams, record = _take(tmp_path, "extend_forward", True, monkeypatch, off=40)
     assert LIMIT < 40 and record == {} and seams["max_jump"] > 5
+
+
+def test_a_window_that_starts_a_timed_prompt_is_held_too(tmp_path: Path) -> None:
+    base = GenerationRequest("frameloom-mini", "a kite", 32, 32, 9, 24, 0, 1, 1.0)
+    plan = make_plan(base, ModelConstraints(32, (4, 1), 257),
+                     Operation("shot", 60, window=25, cues=(Cue(25, "a kite at noon"),)), tmp_path)
+    assert [w.request.prompt for w in plan.windows] == ["a kite", "a kite at noon",
+                                                        "a kite at noon"]
+    record: dict[str, float] = {}
+    take = run_plan(plan, lambda *_: None, FakeCache(_DriftingModel(4)),  # type: ignore[arg-type]
+                    mended=record)
+    assert sorted(record) == ["window 1", "window 2"]
+    assert seam_measures(plan, take, join(plan, take))["max_delta_e_first"] < 1.0
+
+
+def test_a_window_that_moves_far_holds_the_windows_after_it(tmp_path: Path) -> None:
+    base = GenerationRequest("frameloom-mini", "a kite", 32, 32, 9, 24, 0, 1, 1.0)
+    plan = make_plan(base, ModelConstraints(32, (4, 1), 257),
+                     Operation("shot", 80, window=25), tmp_path)
+    assert len(plan.windows) == 4
+    record: dict[str, float] = {}
+    model = _DriftingModel(0, steps=(0, 40, 4, 4))  # a jump asked for, then a drift
+    take = run_plan(plan, lambda *_: None, FakeCache(model),  # type: ignore[arg-type]
+                    mended=record)
+    assert sorted(record) == ["window 2", "window 3"]  # window 1 moved far: left as made
+    light = [float(dominant_lab(take[at:at + 5])[0]) for at in (30, 50, 75)]
+    assert light[0] > float(dominant_lab(take[:20])[0]) + 10  # the jump stays
+    assert max(light) - min(light) < 1.5  # and what follows is held to it
+
+
+def test_an_object_changing_size_does_not_tint_the_held_frames() -> None:
+    frames = np.full((4, 32, 32, 3), (50, 90, 220), np.uint8)  # blue, a red square growing
+    first = frames.copy()
+    first[:, 12:18, 12:18] = (220, 50, 50)
+    later = frames.copy()
+    later[:, 8:22, 8:22] = (220, 50, 50)  # the mean moves by Delta Es, the background not
+    assert np.linalg.norm(to_lab(first).reshape(-1, 3).mean(0)
+                          - to_lab(later).reshape(-1, 3).mean(0)) > 5
+    held, moved = hold_colour(later, dominant_lab(first), np.ones(4))
+    assert moved == 0.0 and held is later
+    tinted = np.clip(later.astype(np.int16) + 6, 0, 255).astype(np.uint8)
+    held, moved = hold_colour(tinted, dominant_lab(first), np.ones(4))
+    assert moved > 0 and np.abs(held[:, 0, 0].astype(int) - (50, 90, 220)).max() <= 2

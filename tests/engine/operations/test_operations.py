@@ -16,6 +16,7 @@ from engine.operations.colour import (
     HOLD_LIMIT,
     crossfade,
     crossfade_weights,
+    dominant_lab,
     hold_colour,
     lab_stats,
     match_colour,
@@ -23,7 +24,6 @@ from engine.operations.colour import (
 from engine.operations.mend import FADE, Edge, error, mend, weights
 from engine.operations.planner import Operation, make_plan
 from engine.operations.runner import read_clip, run_plan
-from engine.operations.seams import mean_lab
 from engine.output.video import read_settings, write_video
 from engine.protocol.requests import FrameRange, GenerationRequest, ModelConstraints
 from support.fake_models import FakeCache
@@ -224,9 +224,9 @@ def test_run_plan_matches_and_crossfades_each_seam(tiny_model: str, tmp_path: Pa
     assert np.array_equal(take[:4], first[:4])
     seam = crossfade(first[4:9], matched[:5])
     assert np.array_equal(take[4:9], seam)
-    # The window's rest is held to the first window's mean colour, fading in from the seam, and
-    # what the crossfade's last frame is off the window's own fades out of it.
-    rest, moved = hold_colour(matched[5:8], mean_lab(first[:9]), 1.0 - weights(3, FADE))
+    # The window's rest is held to the first window's dominant colour, fading in from the seam,
+    # and what the crossfade's last frame is off the window's own fades out of it.
+    rest, moved = hold_colour(matched[5:8], dominant_lab(first[:9]), 1.0 - weights(3, FADE))
     assert 0 < moved < HOLD_LIMIT
     assert np.array_equal(take[9:], mend(rest, [Edge("start", error(seam[-1], matched[4]))]))
     assert not np.array_equal(take[9:], matched[5:8])
