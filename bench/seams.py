@@ -4,12 +4,12 @@ Run ``python bench/seams.py`` (``--help`` for options). From fixed inputs (two s
 frameloom-mini makes first from fixed prompts and seeds) it runs extend forward, extend
 backward, bridge, loop, retake and a long shot with two timed prompts (20 s by default;
 ``--duration`` shortens it), each through the engine's own planner and runner, and prints every
-join's seam jump (the change across it as a multiple of the take's median frame-to-frame
-change) and colour drift (Delta E of the mean Lab colours across the join, and against the
-first part), and which ends of the take were colour-graded again towards the clips they meet
-(``engine.operations.rematch``). Issue 19's targets: every seam at most 2x, drift over the
-long shot at most 3 Delta E. With ``--write`` the table goes into docs/BENCHMARKS.md between its
-markers.
+join's seam jump (the change across it as a multiple of the take's median frame-to-frame change)
+and colour drift (Delta E of the mean Lab colours across the join, and against the first part,
+and of the dominant (median) colours against the first part), and which ends of the take were
+colour-graded again towards the clips they meet (``engine.operations.rematch``). Issue 19's
+targets: every seam at most 2x, drift over the long shot at most 3 Delta E. With ``--write`` the
+table goes into docs/BENCHMARKS.md between its markers.
 """
 
 from __future__ import annotations
@@ -118,9 +118,9 @@ def main(argv: list[str] | None = None) -> int:
                        f"{args.steps} steps, CPU; targets: jump <= {SEAM_TARGET}x, long-shot "
                        f"drift <= {DRIFT_TARGET} Delta E", "",
                        "| case | windows | s | join | jump | worst within 12 frames | Delta E "
-                       "| Delta E from first | take's end graded "
+                       "| Delta E from first | dominant colour from first | take's end graded "
                        "| pin error faded (grey levels), colour held |",
-                       "|---|---|---|---|---|---|---|---|---|---|", *rows])
+                       "|---|---|---|---|---|---|---|---|---|---|---|", *rows])
     print()
     print(table)
     if args.write:
@@ -131,14 +131,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _rows(name: str, windows: int, seconds: float, seams: dict[str, Any]) -> list[str]:
     if not seams["joins"]:
-        return [f"| {name} | {windows} | {seconds:.0f} | none | | | | | | |"]
+        return [f"| {name} | {windows} | {seconds:.0f} | none | | | | | | | |"]
     graded = ", ".join(seams.get("matched", [])) or "no"
     faded = ", ".join(f"{side} {size:.1f}" if side in ("start", "end") else
                       f"{side} held {size:.1f} Delta E"
                       for side, size in seams.get("mended", {}).items())
     return [f"| {name} | {windows} | {seconds:.0f} | {' -> '.join(j['between'])} "
             f"(frame {j['at']}) | {j['jump']:.2f} | {j['worst_near']:.2f} | "
-            f"{j['delta_e']:.2f} | {j['delta_e_first']:.2f} | {graded} | {faded or 'none'} |"
+            f"{j['delta_e']:.2f} | {j['delta_e_first']:.2f} | {j['dominant_delta_e_first']:.2f} "
+            f"| {graded} | {faded or 'none'} |"
             for j in seams["joins"]]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.operations.colour import to_lab
+from engine.operations.colour import dominant_lab, to_lab
 
 _EDGE = 8  # frames each side of a join whose mean colour is compared
 NEAR = 12  # frames each side of a join whose changes ``worst_near`` takes the largest of
@@ -65,19 +65,24 @@ def measure(joined: np.ndarray, segments: list[Segment], take: np.ndarray,
         ``between`` (the two segments' names), ``jump`` (the change across it as a multiple
         of the median), ``worst_near`` (the largest change within :data:`NEAR` frames of it,
         the join's own included, as a multiple of the median: a jump spread over the frames
-        around a join shows there), ``delta_e`` (the mean colours of up to 8 frames each side) and
-        ``delta_e_first`` (the later segment's mean colour against the first segment's);
-        then ``max_jump`` and ``max_delta_e_first`` over all joins (0 when there are none).
+        around a join shows there), ``delta_e`` (the mean colours of up to 8 frames each side),
+        ``delta_e_first`` (the later segment's mean colour against the first segment's) and
+        ``dominant_delta_e_first`` (the same for their dominant colours,
+        :func:`engine.operations.colour.dominant_lab`: what an object changing size leaves
+        alone); then ``max_jump``, ``max_delta_e_first`` and ``max_dominant_delta_e_first`` over
+        all joins (0 when there are none).
     """
     changes = frame_changes(take) if len(take) > 1 else frame_changes(joined)
     median = max(float(np.median(changes)) if len(changes) else 0.0, _FLOOR)
     first = joined[segments[0].start:segments[0].start + segments[0].frames]
+    first_dominant = dominant_lab(first)
     pairs = list(itertools.pairwise(segments))
     if wrap and len(segments) > 1:
         pairs.append((segments[-1], segments[0]))
     joins: list[dict[str, Any]] = []
     jumps: list[float] = []
     drifts: list[float] = []
+    dominant: list[float] = []
     for before, after in pairs:
         left = joined[before.start:before.start + before.frames]
         right = joined[after.start:after.start + after.frames]
@@ -85,10 +90,12 @@ def measure(joined: np.ndarray, segments: list[Segment], take: np.ndarray,
         around = np.concatenate([left[-NEAR - 1:], right[:NEAR + 1]])
         jumps.append(round(step / median, 3))
         drifts.append(round(delta_e(right, first), 3))
+        dominant.append(round(float(np.linalg.norm(dominant_lab(right) - first_dominant)), 3))
         joins.append({"at": after.start, "between": [before.name, after.name],
                       "jump": jumps[-1],
                       "worst_near": round(float(frame_changes(around).max()) / median, 3),
                       "delta_e": round(delta_e(left[-_EDGE:], right[:_EDGE]), 3),
-                      "delta_e_first": drifts[-1]})
+                      "delta_e_first": drifts[-1], "dominant_delta_e_first": dominant[-1]})
     return {"median_change": round(median, 3), "joins": joins,
-            "max_jump": max(jumps, default=0.0), "max_delta_e_first": max(drifts, default=0.0)}
+            "max_jump": max(jumps, default=0.0), "max_delta_e_first": max(drifts, default=0.0),
+            "max_dominant_delta_e_first": max(dominant, default=0.0)}

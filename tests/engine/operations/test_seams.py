@@ -39,6 +39,19 @@ def test_drift_is_delta_e_of_the_mean_colours_against_the_first_segment() -> Non
     assert measured["max_delta_e_first"] == round(delta_e(lighter, grey), 3) > 3
 
 
+def test_the_dominant_colour_drift_leaves_an_object_s_size_alone() -> None:
+    small = np.full((4, 16, 16, 3), (50, 90, 220), np.uint8)  # blue, a red square growing
+    large = small.copy()
+    small[:, 6:9, 6:9] = (220, 50, 50)
+    large[:, 3:12, 3:12] = (220, 50, 50)
+    frames = np.concatenate([small, large])
+    measured = measure(frames, [Segment("a", 0, 4), Segment("b", 4, 4)], frames)
+    assert measured["max_delta_e_first"] > 5 and measured["max_dominant_delta_e_first"] == 0.0
+    tinted = np.concatenate([small, np.clip(small.astype(int) + 12, 0, 255).astype(np.uint8)])
+    measured = measure(tinted, [Segment("a", 0, 4), Segment("b", 4, 4)], tinted)
+    assert measured["joins"][0]["dominant_delta_e_first"] > 3
+
+
 def test_every_take_records_its_seams(tmp_path: Path) -> None:
     pictures = np.stack([picture(100, 40) for _ in range(12)])
     clip = Clip(str(write_video(pictures, 24, tmp_path / "a.mp4")), 12)
