@@ -206,7 +206,7 @@ def _trained_window(constraints: ModelConstraints, index: dict[str, Any]) -> Mod
     Such a model is chained in windows of about twice the clips it was trained on: on
     frameloom-mini (25 frames) a 20 s long shot in windows of 161 frames held its object still
     and let it grow from window to window, in windows of 25 frames lost and doubled it, and in
-    windows of 49 kept one object of one size and colour (``python bench/seams.py``;
+    windows of 49 kept one object of one colour (``python bench/seams.py``;
     docs/BENCHMARKS.md).
     """
     trained = index.get("_frameloom_trained")
