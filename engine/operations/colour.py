@@ -80,10 +80,17 @@ chain is a few Delta E, while a timed prompt that asks for other colours (a nigh
 backdrop) moves a frame's dominant colour by tens, and is left alone."""
 
 
+_DOMINANT_FRAMES = 16  # frames a dominant colour is read from, evenly spaced: a long window of
+# a real model's size in Lab would take gigabytes, and the median of a sample is as good
+
+
 def dominant_lab(frames: np.ndarray) -> np.ndarray:
-    """The per-channel median CIE Lab colour over every pixel of ``frames``: the colour most of
-    the picture has, which an object growing, shrinking or changing colour barely moves."""
-    return np.asarray(np.median(to_lab(frames).reshape(-1, 3).astype(np.float64), axis=0))
+    """The per-channel median CIE Lab colour of ``frames`` (up to 16 of them, evenly spaced):
+    the colour most of the picture has, which an object growing, shrinking or changing colour
+    barely moves."""
+    picked = np.linspace(0, len(frames) - 1, min(len(frames), _DOMINANT_FRAMES)).round()
+    lab = to_lab(frames[picked.astype(int)]).reshape(-1, 3)
+    return np.asarray(np.median(lab, axis=0), dtype=np.float64)
 
 
 def hold_colour(frames: np.ndarray, anchor: np.ndarray, ramp: np.ndarray
