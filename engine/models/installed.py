@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.paths import models_dir
-from engine.protocol.requests import ModelConstraints
+from engine.protocol.requests import ModelConstraints, fit_down
 
 REPO_MODELS = Path(__file__).resolve().parents[2] / "resources" / "models"
 
@@ -213,10 +213,8 @@ def _trained_window(constraints: ModelConstraints, index: dict[str, Any]) -> Mod
     length = trained.get("frames") if isinstance(trained, dict) else None
     if not isinstance(length, int) or length < 1:
         return constraints
-    modulus, remainder = constraints.frame_rule
-    longest = min(2 * length, constraints.max_frames)
-    window = longest - (longest - remainder) % modulus  # the frame rule's count at or below
-    return dataclasses.replace(constraints, window=window) if window >= 1 else constraints
+    window = fit_down(min(2 * length, constraints.max_frames), constraints.frame_rule)
+    return dataclasses.replace(constraints, window=window) if window else constraints
 
 
 def read_model(folder: Path) -> ModelInfo | None:

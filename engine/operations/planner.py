@@ -41,7 +41,6 @@ from engine.operations.plans import (
     Plan,
     PlanError,
     Window,
-    fit_down,
     fit_up,
     prompt_at,
 )
@@ -51,6 +50,7 @@ from engine.protocol.requests import (
     GenerationRequest,
     ModelConstraints,
     Pin,
+    fit_down,
     fit_request,
 )
 

@@ -136,13 +136,6 @@ def fit_up(frames: int, rule: tuple[int, int]) -> int:
     return max(frames + (remainder - frames) % modulus, remainder or modulus)
 
 
-def fit_down(frames: int, rule: tuple[int, int]) -> int:
-    """The largest count the frame rule allows that is at most ``frames`` (0 when none is)."""
-    modulus, remainder = rule
-    fitted = frames - (frames - remainder) % modulus
-    return fitted if fitted >= max(remainder, 1) else 0
-
-
 def prompt_at(frame: int, base: str, cues: tuple[Cue, ...]) -> str:
     """The prompt in force at take frame ``frame``: the latest cue at or before it, else base."""
     in_force = [cue for cue in cues if cue.frame <= frame]

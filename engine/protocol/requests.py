@@ -358,6 +358,13 @@ class ModelConstraints:
         return f"{modulus}k+{remainder}" if remainder else f"{modulus}k"
 
 
+def fit_down(frames: int, rule: tuple[int, int]) -> int:
+    """The largest count the frame rule allows that is at most ``frames`` (0 when none is)."""
+    modulus, remainder = rule
+    fitted = frames - (frames - remainder) % modulus
+    return fitted if fitted >= max(remainder, 1) else 0
+
+
 def round_size(value: int, multiple: int) -> int:
     """``value`` to the nearest multiple of ``multiple``, from one multiple up to 4096."""
     nearest = max(multiple, (value + multiple // 2) // multiple * multiple)
