@@ -124,6 +124,20 @@ def dissolve(video: torch.Tensor, layout: Layout, ratio: int) -> torch.Tensor:
     return video * (1 - w) + video.roll(-1, dims=0) * w
 
 
+def stills(video: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """One frame of each clip of ``(B, 3, F, H, W)``, drawn at random: ``(B, 3, 1, H, W)``.
+
+    A causal video VAE encodes a clip's first frame alone, so a still's one latent frame is what
+    the transformer makes first in a clip: training on stills teaches it to draw objects within a
+    frame at a fraction of a clip's cost.
+    """
+    import torch
+
+    picks = torch.from_numpy(rng.integers(0, video.shape[2], len(video))).to(video.device)
+    index = picks[:, None, None, None, None].expand(-1, video.shape[1], 1, *video.shape[3:])
+    return video.gather(2, index)
+
+
 def drop_captions(captions: list[str], rng: np.random.Generator, rate: float) -> list[str]:
     """Replace each caption with ``""`` with probability ``rate`` (classifier-free guidance)."""
     keep = rng.random(len(captions)) >= rate

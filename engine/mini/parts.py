@@ -48,6 +48,13 @@ class Preset:
     start_spread, single_share
         The training world's :class:`engine.mini.world.World` ``spread`` (how far objects'
         starts scatter) and ``single`` (the share of one-object scenes).
+    image_share, image_batch
+        Share of the transformer's steps trained on stills (one frame of each of
+        ``image_batch`` clips, :func:`engine.mini.batches.stills`) instead of whole clips, as
+        video models train on images beside their clips: a still is one latent frame, so a step
+        sees several times more objects for the same time, and the shape an object is drawn in
+        is decided within a frame. 0 trains on clips only; an ``image_batch`` of 0 takes four
+        times the clip batch.
     bridge_share
         Share of the batches pinned at both ends (bridges and loops) whose clips dissolve into
         another scene between the pins (:func:`engine.mini.batches.dissolve`); 0 keeps every
@@ -100,6 +107,8 @@ class Preset:
     start_spread: float = 1.0
     single_share: float = 0.6
     bridge_share: float = 0.0
+    image_share: float = 0.0
+    image_batch: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

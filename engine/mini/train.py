@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.mini.batches import condition_layout, dissolve, drop_captions, world_batch
+from engine.mini.batches import condition_layout, dissolve, drop_captions, stills, world_batch
 from engine.mini.build import (
     NotAModel,
     describe,
@@ -159,8 +159,12 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
     frames = (preset.vae_frames or preset.frames) if vae_stage else preset.frames
     crop = preset.vae_crop if vae_stage else None
     while progress["step"] < target and spent + time.monotonic() - start < budget:
-        video, captions = world_batch(world, rng, preset.sizes, frames, batch,
+        still = not vae_stage and preset.image_share > 0 and rng.random() < preset.image_share
+        video, captions = world_batch(world, rng, preset.sizes, frames,
+                                      (preset.image_batch or 4 * batch) if still else batch,
                                       parts.vae.device, crop=crop)  # (B, 3, F, H, W)
+        if still:
+            video = stills(video, rng)  # (B, 3, 1, H, W)
         if vae_stage:
             loss, info = vae_loss(parts.vae, video, preset.object_weight, preset.object_rim)
         else:

@@ -584,3 +584,29 @@ def test_bridge_share_trains_on_dissolves(tmp_path: Path,
     _train(tmp_path / "run", "--steps", "8", "--stage", "transformer", "--override", json.dumps(
         {**json.loads(_TINY), "bridge_share": 1.0, "condition_rate": 1.0}))
     assert calls and all(layout.kind == "first_last" for layout in calls)
+
+
+def test_stills_take_one_frame_of_each_clip() -> None:
+    from engine.mini.batches import stills
+
+    video = torch.arange(2 * 5, dtype=torch.float32).view(2, 1, 5, 1, 1).expand(2, 3, 5, 2, 2)
+    out = stills(video, np.random.default_rng(0))
+    assert out.shape == (2, 3, 1, 2, 2)
+    for clip in range(2):  # every pixel of a still is the same frame of its own clip
+        frame = out[clip, 0, 0, 0, 0]
+        assert torch.all(out[clip] == frame) and clip * 5 <= frame < clip * 5 + 5
+
+
+def test_image_share_trains_on_stills_of_the_image_batch(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.mini.train as train
+
+    shapes: list[tuple[int, ...]] = []
+    original = train.transformer_loss
+    monkeypatch.setattr(train, "transformer_loss",
+                        lambda parts, preset, video, *a: shapes.append(tuple(video.shape))
+                        or original(parts, preset, video, *a))
+    _train(tmp_path / "run", "--steps", "6", "--stage", "transformer", "--override", json.dumps(
+        {**json.loads(_TINY), "image_share": 0.5, "image_batch": 6}))
+    assert len(shapes) == 6
+    assert {s[:3] for s in shapes} == {(6, 3, 1), (4, 3, 17)}  # both kinds, seeded
