@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                              steps=args.steps, guidance=3.0)
     cache = PipelineCache()
     rows: list[str] = []
+    travels: list[str] = []
     missed = False
     with tempfile.TemporaryDirectory(prefix="seams-") as folder:
         scratch = Path(folder)
@@ -106,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             _, seams = write_outputs(plan, take, scratch / "take.mp4", mended=mended)
             seconds = time.perf_counter() - started
             rows.extend(_rows(name, len(plan.windows), seconds, seams))
+            if seams.get("travel"):
+                travels.append(_travel(name, seams["travel"]))
             missed |= seams["max_jump"] > SEAM_TARGET or (
                 name.startswith("long") and seams["max_delta_e_first"] > DRIFT_TARGET)
             print("\n".join(rows[-len(seams["joins"]) or -1:]), flush=True)
@@ -120,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
                        "| case | windows | s | join | jump | worst within 12 frames | Delta E "
                        "| Delta E from first | dominant colour from first | take's end graded "
                        "| pin error faded (grey levels), colour held |",
-                       "|---|---|---|---|---|---|---|---|---|---|---|", *rows])
+                       "|---|---|---|---|---|---|---|---|---|---|---|", *rows,
+                       *(["", *travels] if travels else [])])
     print()
     print(table)
     if args.write:
@@ -141,6 +145,13 @@ def _rows(name: str, windows: int, seconds: float, seams: dict[str, Any]) -> lis
             f"{j['delta_e']:.2f} | {j['delta_e_first']:.2f} | {j['dominant_delta_e_first']:.2f} "
             f"| {graded} | {faded or 'none'} |"
             for j in seams["joins"]]
+
+
+def _travel(name: str, moved: dict[str, Any]) -> str:
+    return (f"{name.capitalize()} travel, from A's last frame to B's first ({moved['delta_e']:.1f} "
+            f"Delta E apart): the largest one-frame step makes {moved['largest_step']:.0%} of the "
+            f"change, and 10% to 90% of it takes {moved['frames_10_90']} frames (a hard cut: "
+            f"100% in 1 frame; engine.operations.seams.travel).")
 
 
 if __name__ == "__main__":

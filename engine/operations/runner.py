@@ -18,7 +18,7 @@ from engine.operations.colour import crossfade, dominant_lab, hold_colour, match
 from engine.operations.mend import FADE, Edge, edge, error, mend, record, weights
 from engine.operations.planner import Clip, Operation, Plan, PlanError
 from engine.operations.rematch import better, mark_visible, rematch
-from engine.operations.seams import Segment, measure
+from engine.operations.seams import Segment, measure, travel
 from engine.output.audio import sound_between, sound_of, with_sound
 from engine.output.record import map_strings, provenance
 from engine.output.video import write_video
@@ -242,7 +242,8 @@ def join(plan: Plan, take: np.ndarray,
 def seam_measures(plan: Plan, take: np.ndarray, joined: np.ndarray) -> dict[str, Any]:
     """The seam jump and colour drift at every join of the joined result: between source
     clips and the take, and between the take's windows (see :func:`engine.operations.seams.
-    measure`); a loop's join from its take back to its clip's start too."""
+    measure`); a loop's join from its take back to its clip's start too. A bridge's also say
+    how it travels from A to B (:func:`engine.operations.seams.travel`, under ``"travel"``)."""
     sizes = [w.keep.frames - w.blend for w in plan.windows]
     if plan.windows[0].before:  # planned backwards: window 0 is the last in time
         sizes.reverse()
@@ -259,7 +260,11 @@ def seam_measures(plan: Plan, take: np.ndarray, joined: np.ndarray) -> dict[str,
             name = Path(plan.clips[part.clip].path).name
             segments.append(Segment(f"clip {name}", at, part.span.frames))
             at += part.span.frames
-    return measure(joined, segments, take, wrap=plan.operation == "loop")
+    measures = measure(joined, segments, take, wrap=plan.operation == "loop")
+    if plan.operation == "bridge":  # joined is A, the take, B: from A's last frame to B's first
+        first = plan.joined[0].span.frames - 1
+        measures["travel"] = travel(joined[first:first + len(take) + 2])
+    return measures
 
 
 def write_outputs(plan: Plan, take: np.ndarray, take_path: Path, joined_path: Path | None = None,

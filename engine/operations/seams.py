@@ -13,6 +13,7 @@ from engine.operations.colour import dominant_lab, to_lab
 _EDGE = 8  # frames each side of a join whose mean colour is compared
 NEAR = 12  # frames each side of a join whose changes ``worst_near`` takes the largest of
 _FLOOR = 0.5  # grey levels: the least median change a still take is measured against
+TRAVEL_MIN = 5.0  # Delta E between a bridge's two ends below which it has nothing to travel
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,36 @@ def measure(joined: np.ndarray, segments: list[Segment], take: np.ndarray,
     return {"median_change": round(median, 3), "joins": joins,
             "max_jump": max(jumps, default=0.0), "max_delta_e_first": max(drifts, default=0.0),
             "max_dominant_delta_e_first": max(dominant, default=0.0)}
+
+
+def travel(frames: np.ndarray) -> dict[str, Any] | None:
+    """How a bridge moves from its first frame to its last: A's last frame, the take, B's first.
+
+    Each frame's mean Lab colour is placed on the line from the first frame's to the last's
+    (0 at A, 1 at B). A hard cut makes the whole change in one frame; a bridge that travels
+    spreads it.
+
+    Parameters
+    ----------
+    frames
+        uint8 frames ``(N, H, W, 3)``, N >= 3: A's last, the take's, B's first.
+
+    Returns
+    -------
+    dict or None
+        ``delta_e`` (between the two ends' mean colours), ``largest_step`` (the largest share
+        of the change made from one frame to the next; 1 is a cut) and ``frames_10_90`` (how
+        many frames the change takes from 10% to 90% of the way); None when the ends differ by
+        less than :data:`TRAVEL_MIN` Delta E.
+    """
+    labs = np.stack([mean_lab(frame[None]) for frame in frames])  # (N, 3)
+    line = labs[-1] - labs[0]
+    size = float(np.linalg.norm(line))
+    if size < TRAVEL_MIN:
+        return None
+    progress = (labs - labs[0]) @ line / (size * size)  # (N,)
+    first_10 = int(np.argmax(progress >= 0.1))
+    first_90 = int(np.argmax(progress >= 0.9))
+    return {"delta_e": round(size, 3),
+            "largest_step": round(float(np.abs(np.diff(progress)).max()), 3),
+            "frames_10_90": max(first_90 - first_10, 1)}

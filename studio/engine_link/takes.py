@@ -287,8 +287,12 @@ def seam_figures(settings: Mapping[str, Any]) -> dict[str, Any] | None:
     first part), ``joins`` (how many joins were measured) and, when there are any, ``matched``
     (the take's ends the engine colour-matched again to the clips they meet) and ``mended``
     (per end, the mean error of the model's version of the clip's frame there, in grey levels,
-    which the engine faded out of the take: ``engine.operations.mend``). None when the
-    engine measured nothing (an older engine) or sent figures that are not finite numbers."""
+    which the engine faded out of the take: ``engine.operations.mend``), ``max_dominant_drift``
+    (the same drift of the dominant colour, which an object changing size leaves alone) and a
+    bridge's ``travel`` (``largest_step``, the largest share of the change from clip A to clip B
+    made in one frame, and ``frames_10_90``, how many frames it takes from 10% to 90%). None
+    when the engine measured nothing (an older engine) or sent figures that are not finite
+    numbers."""
     seams = settings.get("seams")
     if not isinstance(seams, Mapping):
         return None
@@ -308,6 +312,14 @@ def seam_figures(settings: Mapping[str, Any]) -> dict[str, Any] | None:
                  if end in ("start", "end") and _finite(size)}
         if faded:
             figures["mended"] = faded
+    dominant = seams.get("max_dominant_delta_e_first")
+    if _finite(dominant):
+        figures["max_dominant_drift"] = float(dominant)
+    moved = seams.get("travel")
+    if isinstance(moved, Mapping) and _finite(moved.get("largest_step")) \
+            and isinstance(moved.get("frames_10_90"), int):
+        figures["travel"] = {"largest_step": float(moved["largest_step"]),
+                             "frames_10_90": moved["frames_10_90"]}
     return figures
 
 

@@ -54,11 +54,28 @@ def seam_note(take: Take) -> tuple[str, str, bool] | None:
              if isinstance(mended, dict) else [])
     eased = (f" At its {' and '.join(faded)}, the model's difference from the clip's frame "
              "fades out over half a second." if faded else "")
+    dominant = seams.get("max_dominant_drift")
+    held = (f" (of its dominant colour {dominant:.1f}: the rest is objects changing size)"
+            if isinstance(dominant, (int, float)) else "")
     tip = (f"Worst seam jump {jump:.1f}x the take's median frame change"
            f"{' (above ' + format(SEAM_LIMIT, 'g') + 'x: the seam may show)' if over else ''}; "
-           f"colour drift up to {drift:.1f} Delta E from its first part; "
-           f"{joins} join{'s' if joins != 1 else ''} measured.{regraded}{eased}")
+           f"colour drift up to {drift:.1f} Delta E from its first part{held}; "
+           f"{joins} join{'s' if joins != 1 else ''} measured.{regraded}{eased}{_travel(seams)}")
     return f"seam {jump:.1f}x, drift {drift:.1f}", tip, over
+
+
+def _travel(seams: dict[str, object]) -> str:
+    """What a bridge's tooltip says of how it goes from clip A to clip B; "" for other takes."""
+    moved = seams.get("travel")
+    if not isinstance(moved, dict):
+        return ""
+    step, frames = moved.get("largest_step"), moved.get("frames_10_90")
+    if not (isinstance(step, (int, float)) and isinstance(frames, int)):
+        return ""
+    if frames <= 1:
+        return f" It cuts from A to B: {step:.0%} of the change in one frame."
+    return (f" It goes from A to B over {frames} frames (10% to 90% of the way; at most "
+            f"{step:.0%} of the change in one frame).")
 
 
 def draft_note(take: Take) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 from engine.operations.planner import Clip, Operation, Plan, make_plan
 from engine.operations.rematch import COLOUR_LIMIT, better, mark_visible, rematch
 from engine.operations.runner import join, run_plan, seam_measures, write_outputs
-from engine.operations.seams import Segment, delta_e, measure
+from engine.operations.seams import Segment, delta_e, measure, travel
 from engine.output.video import read_settings, write_video
 from engine.protocol.requests import GenerationRequest, ModelConstraints
 from support.fake_models import FakeCache, PinModel, picture, prompt_of
@@ -119,3 +119,28 @@ def test_a_join_shows_when_its_jump_is_above_2x_whatever_its_colour() -> None:
     marked = mark_visible(seams, ["end"])
     assert [j["visible"] for j in marked["joins"]] == [True, False, False]
     assert marked["matched"] == ["end"]
+
+
+def test_travel_tells_a_cut_from_a_bridge_that_moves_from_a_to_b() -> None:
+    cut = _ramp([40] * 10 + [200] * 10)
+    assert travel(cut) == {"delta_e": travel(cut)["delta_e"], "largest_step": 1.0,
+                           "frames_10_90": 1}
+    fade = _ramp(list(range(40, 201, 10)))  # 17 frames, 16 even steps
+    moved = travel(fade)
+    assert moved is not None and moved["largest_step"] < 0.1 and moved["frames_10_90"] >= 12
+    assert travel(_ramp([100] * 5 + [101] * 5)) is None  # the same scene: nothing to travel
+
+
+def test_a_bridge_s_record_says_how_it_travels(tmp_path: Path) -> None:
+    plan, _ = _plan(tmp_path, "bridge", 60, 200)
+    cut = np.stack([picture(60, 40)] * (plan.take_frames // 2)
+                   + [picture(200, 40)] * (plan.take_frames - plan.take_frames // 2))
+    fade = np.stack([picture(round(v), 40) for v in np.linspace(60, 200, plan.take_frames + 2)])
+    at_cut = seam_measures(plan, cut, join(plan, cut))["travel"]
+    along = seam_measures(plan, fade[1:-1], join(plan, fade[1:-1]))["travel"]
+    assert at_cut["largest_step"] > 0.9 and at_cut["frames_10_90"] == 1
+    assert along["largest_step"] < 0.15 and along["frames_10_90"] > plan.take_frames // 2
+    # Only a bridge has two different ends to travel between.
+    forward, _ = _plan(tmp_path / "f", "extend_forward", 100)
+    still = np.stack([picture(100, 40)] * forward.take_frames)
+    assert "travel" not in seam_measures(forward, still, join(forward, still))

@@ -239,6 +239,14 @@ def test_a_take_keeps_the_worst_seam_figures_of_its_job(opened: tuple[Project, P
     assert graded is not None and graded["matched"] == ["start", "end"]  # unknown ends dropped
     mended = seam_figures({"seams": {**seams, "mended": {"start": 7.6, "end": "x", "mid": 1}}})
     assert mended is not None and mended["mended"] == {"start": 7.6}
+    bridge = seam_figures({"seams": {**seams, "max_dominant_delta_e_first": 0.4,
+                                     "travel": {"delta_e": 90.0, "largest_step": 0.29,
+                                                "frames_10_90": 4}}})
+    assert bridge is not None and bridge["max_dominant_drift"] == 0.4
+    assert bridge["travel"] == {"largest_step": 0.29, "frames_10_90": 4}
+    odd = seam_figures({"seams": {**seams, "max_dominant_delta_e_first": "x",
+                                  "travel": {"largest_step": 0.2, "frames_10_90": "4"}}})
+    assert odd is not None and "travel" not in odd and "max_dominant_drift" not in odd
     plain = take_for(project, "shot-1", "job-2", "takes/b.mp4", {"seed": 3})
     assert plain is not None and plain.metadata == {}  # an engine that measured nothing
     assert seam_figures({"seams": {"max_jump": "big", "max_delta_e_first": 1}}) is None

@@ -34,12 +34,15 @@ def test_takes_list_shows_each_takes_worst_seam_and_marks_one_over_2x(
     window.timeline.set_selection(["shot-1"])
     window.session.push(SetSpecCommand(window.project, "shot-1", prompt="boats at dusk"))
     output = sample_project.parent / "media" / "clip-1.mp4"
-    for number, (jump, drift, matched) in enumerate(((1.4, 0.6, []), (2.6, 3.2, ["end"])), 1):
+    bridged = {"max_dominant_delta_e_first": 0.4,
+               "travel": {"delta_e": 90.0, "largest_step": 0.29, "frames_10_90": 4}}
+    for number, (jump, drift, matched, extra) in enumerate(
+            ((1.4, 0.6, [], {}), (2.6, 3.2, ["end"], bridged)), 1):
         window.action_set["generate"].trigger()
         job_id = bridge.sent[-1][0]
         bridge.emit(Started, job_id=job_id)
         bridge.emit(Done, job_id=job_id, outputs=(str(output),),
-                    settings={"seed": number, "seams": _seams(jump, drift, matched)})
+                    settings={"seed": number, "seams": {**_seams(jump, drift, matched), **extra}})
         qtbot.waitUntil(lambda n=number: _takes(window) == n, timeout=10000)
     takes = window.inspector.takes.list
     calm, rough = takes.item(0), takes.item(1)
@@ -51,3 +54,8 @@ def test_takes_list_shows_each_takes_worst_seam_and_marks_one_over_2x(
     assert "Its end was colour-matched again to the clip it meets." in rough.toolTip()
     assert ("At its end (7.6 grey levels), the model's difference from the clip's frame fades "
             "out over half a second.") in rough.toolTip() and "fades" not in calm.toolTip()
+    assert ("colour drift up to 3.2 Delta E from its first part (of its dominant colour 0.4: the "
+            "rest is objects changing size)") in rough.toolTip()
+    assert ("It goes from A to B over 4 frames (10% to 90% of the way; at most 29% of the "
+            "change in one frame).") in rough.toolTip()
+    assert "dominant" not in calm.toolTip() and "from A to B" not in calm.toolTip()
