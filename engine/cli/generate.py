@@ -130,7 +130,7 @@ def run_generate(args: argparse.Namespace, request: GenerationRequest | None) ->
 
         raise UsageError("--final goes with --from DRAFT.mp4, the draft take to make final.")
     assert request is not None
-    if not wants_operation(args):
+    if not wants_operation(args, request):
         return generate_here(request, args.output)
     from engine.models.installed import ModelError, find_model
 
@@ -144,11 +144,36 @@ def run_generate(args: argparse.Namespace, request: GenerationRequest | None) ->
                          args.joined)
 
 
-def wants_operation(args: argparse.Namespace) -> bool:
-    """Whether the flags ask for an operation (or a long shot) rather than one request."""
+def wants_operation(args: argparse.Namespace, request: GenerationRequest | None = None) -> bool:
+    """Whether the flags ask for an operation (or a long shot) rather than one request; also
+    when ``request`` is longer than its model's window (:func:`past_window`)."""
     return bool(any(getattr(args, name) for name, _ in _OPERATION_FLAGS) or any(
         getattr(args, name, None) is not None
-        for name in ("duration", "joined", "context", "window", "span")) or args.prompt_at)
+        for name in ("duration", "joined", "context", "window", "span")) or args.prompt_at) \
+        or (request is not None and past_window(request))
+
+
+def past_window(request: GenerationRequest) -> bool:
+    """Whether ``request`` is longer than the window its model chains long shots in.
+
+    Only a model that names its window (frameloom-mini: 49 frames, about twice the clips it was
+    trained on) has one shorter than its longest request; made in one window, a longer shot
+    holds its objects still (docs/BENCHMARKS.md), so the command line makes it as a long shot
+    instead and says so on stderr. A model that cannot be found is left to the request's own
+    check, which says so.
+    """
+    from engine.models.installed import ModelError, find_model
+
+    try:
+        window = find_model(request.model_id).constraints.window
+    except ModelError:
+        return False
+    if window is None or request.frames <= window:
+        return False
+    print(f"frameloom-engine: note: {request.frames} frames is longer than "
+          f"{request.model_id}'s {window}-frame window, so the shot is made in windows of "
+          f"{window} chained into one take (--window sets another).", file=sys.stderr)
+    return True
 
 
 def operation_spec_from_args(args: argparse.Namespace,
@@ -160,7 +185,7 @@ def operation_spec_from_args(args: argparse.Namespace,
     RequestError
         For bad combinations or values, or a model that is not installed (its fps is needed).
     """
-    if not wants_operation(args):
+    if not wants_operation(args, request):
         return None
     from engine.models.installed import ModelError, find_model
     from engine.protocol.requests import FrameRange, OperationSpec, TimedPrompt

@@ -103,6 +103,33 @@ def test_long_shot_chains_windows_with_timed_prompts(tiny_model: str, tmp_path: 
     assert all(w["request"]["frames"] == 9 for w in windows)
 
 
+def test_a_plain_shot_past_the_model_s_window_is_chained(
+        tiny_ltx_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A model that records its training length (as frameloom-mini does) has a window of about
+    # twice it; a longer plain request is made as a long shot in that window, and says so.
+    import json
+    import shutil
+
+    from engine.paths import models_dir
+
+    folder = models_dir() / "tiny-trained"
+    shutil.copytree(tiny_ltx_dir, folder)
+    index = json.loads((folder / "model_index.json").read_text())
+    index["_frameloom_trained"] = {"frames": 5}
+    (folder / "model_index.json").write_text(json.dumps(index))
+    out = tmp_path / "long.mp4"
+    args = ["generate", "--model", "tiny-trained", "--prompt", "a red circle", *SIZE]
+    assert main([*args, "--frames", "17", "-o", str(out)]) == 0
+    assert "17 frames is longer than tiny-trained's 9-frame window" in capsys.readouterr().err
+    settings = read_settings(out)
+    assert settings["operation"] == "long_shot" and len(settings["windows"]) > 1
+    assert all(w["request"]["frames"] <= 9 for w in settings["windows"])
+    assert len(read_clip(str(out), 32, 32)) == 17
+    # Within the window it stays one request, as before.
+    assert main([*args, "--frames", "9", "-o", str(out)]) == 0
+    assert "windows" not in read_settings(out) and "window" not in capsys.readouterr().err
+
+
 def test_refusals_are_one_sentence(tiny_model: str, clips: tuple[Path, Path], tmp_path: Path,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     out = str(tmp_path / "o.mp4")
