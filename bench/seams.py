@@ -74,13 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=20, help="denoising steps (default 20)")
     parser.add_argument("--window", type=int, default=None,
                         help="the long shot's longest window (default: the model's own)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="the operations' seed (default 0; the source clips keep theirs)")
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="run only the cases whose name starts with NAME; repeatable")
     parser.add_argument("--write", action="store_true", help="record in docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
     info = find_model(MODEL)
     d = info.defaults
-    base = GenerationRequest(MODEL, PROMPT_A, d.width, d.height, d.frames, d.fps, seed=0,
+    base = GenerationRequest(MODEL, PROMPT_A, d.width, d.height, d.frames, d.fps, seed=args.seed,
                              steps=args.steps, guidance=3.0)
     cache = PipelineCache()
     rows: list[str] = []
@@ -114,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(rows[-len(seams["joins"]) or -1:]), flush=True)
     only = "".join(f" --only {name!r}" for name in args.only)
     only += f" --window {args.window}" if args.window else ""
+    only += f" --seed {args.seed}" if args.seed else ""
     command = (f"python bench/seams.py --duration {args.duration:g} --frames {args.frames} "
                f"--steps {args.steps}{only} --write")
     table = "\n".join([f"`{command}` on {platform.machine()}, {os.cpu_count()} cores, "
