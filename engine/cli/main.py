@@ -59,7 +59,8 @@ def _request_flags(parser: argparse.ArgumentParser, *, rules: bool = False) -> N
         + (_model_rules(DEFAULT_MODEL) if rules else ""))
     size.add_argument("--width", type=int, help="pixels; a multiple of the model's size rule")
     size.add_argument("--height", type=int, help="pixels; a multiple of the model's size rule")
-    size.add_argument("--frames", type=int, help="frames; fitted to the model's frame rule")
+    size.add_argument("--frames", type=int, help="frames; fitted to the model's frame rule "
+                      "(past the window a model names, made as a long shot)")
     size.add_argument("--fps", type=int, help="frames per second")
     parser.add_argument("--steps", type=int, default=20, help="denoising steps (default 20)")
     parser.add_argument("--guidance", type=float, default=3.0,
