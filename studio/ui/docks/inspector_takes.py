@@ -55,8 +55,8 @@ def seam_note(take: Take) -> tuple[str, str, bool] | None:
     eased = (f" At its {' and '.join(faded)}, the model's difference from the clip's frame "
              "fades out over half a second." if faded else "")
     dominant = seams.get("max_dominant_drift")
-    held = (f" (of its dominant colour {dominant:.1f}: the rest is objects changing size)"
-            if isinstance(dominant, (int, float)) else "")
+    held = (f" (its dominant colour {dominant:.1f}: less where objects changed size, not "
+            "colour)" if isinstance(dominant, (int, float)) else "")
     tip = (f"Worst seam jump {jump:.1f}x the take's median frame change"
            f"{' (above ' + format(SEAM_LIMIT, 'g') + 'x: the seam may show)' if over else ''}; "
            f"colour drift up to {drift:.1f} Delta E from its first part{held}; "

@@ -54,8 +54,8 @@ def test_takes_list_shows_each_takes_worst_seam_and_marks_one_over_2x(
     assert "Its end was colour-matched again to the clip it meets." in rough.toolTip()
     assert ("At its end (7.6 grey levels), the model's difference from the clip's frame fades "
             "out over half a second.") in rough.toolTip() and "fades" not in calm.toolTip()
-    assert ("colour drift up to 3.2 Delta E from its first part (of its dominant colour 0.4: the "
-            "rest is objects changing size)") in rough.toolTip()
+    assert ("colour drift up to 3.2 Delta E from its first part (its dominant colour 0.4: less "
+            "where objects changed size, not colour)") in rough.toolTip()
     assert ("It goes from A to B over 4 frames (10% to 90% of the way; at most 29% of the "
             "change in one frame).") in rough.toolTip()
     assert "dominant" not in calm.toolTip() and "from A to B" not in calm.toolTip()
