@@ -145,7 +145,7 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
               mask: torch.Tensor, layout: Layout, video: torch.Tensor, fps: int,
               generator: torch.Generator | None = None,
               cond_noise: float = COND_NOISE, shift: float = 1.0,
-              object_weight: float = 0.0) -> torch.Tensor:
+              object_weight: float = 0.0, contrast: float = 0.0) -> torch.Tensor:
     """Flow-matching loss with the layout's frames given clean at timestep 0 and left out.
 
     As in LTXConditionPipeline, the noisy sample is ``(1 - s) x + s n``, the transformer predicts
@@ -180,6 +180,14 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
         Extra weight of the tokens whose cells hold an object (:func:`object_cells`); 0 weighs
         every noisy token alike. An object covers a tenth of the cells, and with even weights
         the CPU preset's transformer drew backgrounds right and, often, no object at all.
+    contrast
+        Weight of the contrastive term of Contrastive Flow Matching (Stoica et al., 2025):
+        the squared distance of each clip's prediction from the target of the clip before it
+        in the batch (another caption, another scene) is subtracted at this weight, so that
+        flows of different captions are pushed apart instead of meeting in their average (a
+        blob of no shape is that average over shapes). Both terms take the same token
+        weights. 0 is plain flow matching; a batch of one clip has no other and stays plain.
+        Below 1 the loss keeps a minimum, at ``(target - contrast * other) / (1 - contrast)``.
     """
     b, _, f, h, w = latents.shape
     device = latents.device
@@ -222,4 +230,6 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
     if object_weight > 0:
         weight = weight * (1.0 + object_weight * object_cells(video, f, h, w))
     per_token = ((pred - target) ** 2).mean(-1)  # (B, f*h*w)
+    if contrast > 0 and b > 1:  # clip i against clip i-1's target (the batch rolled by one)
+        per_token = per_token - contrast * ((pred - target.roll(1, dims=0)) ** 2).mean(-1)
     return (per_token * weight).sum() / weight.sum().clamp_min(1.0)

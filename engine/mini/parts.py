@@ -69,6 +69,11 @@ class Preset:
     flow_object_weight
         Extra weight of the transformer's loss on latent cells that hold an object (see
         :func:`engine.mini.losses.flow_loss`); 0 weighs every cell alike.
+    flow_contrast
+        Weight of Contrastive Flow Matching's term in the transformer's loss (see
+        :func:`engine.mini.losses.flow_loss`): predictions pushed away from other clips'
+        targets, so a caption's flow does not settle on the average of every caption's (the
+        shapeless blob). 0 is plain flow matching.
     decay
         Per stage, the share of its time budget after which the learning rate drops to a
         quarter; a stage not named keeps its rate.
@@ -99,6 +104,7 @@ class Preset:
     object_rim: int = 0
     sigma_shift: float = 1.0
     flow_object_weight: float = 0.0
+    flow_contrast: float = 0.0
     vae_crop: tuple[int, int] | None = None
     vae_frames: int | None = None
     ema: float = 0.0

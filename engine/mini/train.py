@@ -79,7 +79,7 @@ def transformer_loss(parts: Parts, preset: Preset, video: torch.Tensor, captions
     embeds, mask = encode_prompts(parts.tokenizer, parts.text_encoder, captions)
     return flow_loss(parts.transformer, parts.vae, latents, embeds, mask, layout, video,
                      preset.fps, shift=preset.sigma_shift,
-                     object_weight=preset.flow_object_weight)
+                     object_weight=preset.flow_object_weight, contrast=preset.flow_contrast)
 
 
 def finished(progress: dict[str, Any], preset: Preset, stage: str) -> bool:

@@ -402,6 +402,35 @@ def test_flow_loss_object_weight_weighs_object_cells_up() -> None:
     assert loss(4.0) == pytest.approx(15 / 30, rel=1e-5)
 
 
+def test_flow_contrast_subtracts_the_distance_to_another_clip_s_target() -> None:
+    latents = torch.randn(3, 4, 2, 2, 3)  # (B, C, f, h, w)
+
+    class PerClip(torch.nn.Module):  # predicts 0 for every token of clip 0, 1 for clip 1...
+        def forward(self, hidden_states, **_):
+            index = torch.arange(hidden_states.shape[0], dtype=hidden_states.dtype)
+            return (index[:, None, None].expand_as(hidden_states),)
+
+    def loss(contrast: float, batch: int = 3) -> float:
+        return flow_loss(PerClip(), _Vae(), latents[:batch], torch.zeros(batch, 5, 8),
+                         torch.ones(batch, 5, dtype=torch.bool), Layout("none"),
+                         torch.zeros(batch, 3, 9, 64, 96), 24, torch.Generator().manual_seed(0),
+                         contrast=contrast).item()
+
+    generator = torch.Generator().manual_seed(0)
+    torch.randn(3, generator=generator)  # the noise levels, drawn first
+    noise = torch.randn(latents.shape, generator=generator)
+    target = noise - latents  # (B, C, f, h, w)
+    pred = torch.arange(3.0)[:, None, None, None, None]
+    plain = ((pred - target) ** 2).mean().item()
+    # Each clip's prediction against the target of the clip before it (clip 0 against clip 2).
+    other = ((pred - target.roll(1, dims=0)) ** 2).mean().item()
+    assert other != pytest.approx(((pred - target) ** 2).mean().item(), rel=1e-3)
+    assert loss(0.0) == pytest.approx(plain, rel=1e-5)
+    assert loss(0.25) == pytest.approx(plain - 0.25 * other, rel=1e-5)
+    # One clip has no other: plain flow matching.
+    assert loss(0.25, batch=1) == pytest.approx(loss(0.0, batch=1), rel=1e-6)
+
+
 def test_the_decoder_stage_leaves_the_encoder_and_the_build_takes_its_decoder(
         run: Path, tmp_path: Path) -> None:
     import argparse
