@@ -35,26 +35,19 @@ DEFAULT_MODEL = REPO_MODELS / "frameloom-mini"
 _OBJECT_WEIGHT = 100.0
 
 
-def _colour(scene: Scene, other: str) -> Scene:
-    return dataclasses.replace(scene, objects=(dataclasses.replace(
-        scene.objects[0], colour=other),))
-
-
-def _shape(scene: Scene, other: str) -> Scene:
-    return dataclasses.replace(scene, objects=(dataclasses.replace(
-        scene.objects[0], shape=other),))
+def _object(field: str) -> Callable[[Scene, str], Scene]:
+    """Changes one field of the scene's object (its colour, shape or direction)."""
+    def change(scene: Scene, other: str) -> Scene:
+        changes: dict[str, Any] = {field: other}
+        return dataclasses.replace(scene, objects=(dataclasses.replace(
+            scene.objects[0], **changes),))
+    return change
 
 
 def _motion(scene: Scene, other: str) -> Scene:
-    thing = scene.objects[0]
-    direction = DIRECTIONS[0] if other == "moves" else None
+    direction = DIRECTIONS[0] if other == "moves" else None  # only a mover has a direction
     return dataclasses.replace(scene, objects=(dataclasses.replace(
-        thing, motion=other, direction=direction),))
-
-
-def _direction(scene: Scene, other: str) -> Scene:
-    return dataclasses.replace(scene, objects=(dataclasses.replace(
-        scene.objects[0], direction=other),))
+        scene.objects[0], motion=other, direction=direction),))
 
 
 def _background(scene: Scene, other: str) -> Scene:
@@ -65,10 +58,10 @@ def _background(scene: Scene, other: str) -> Scene:
 # direction is changed only where the object moves; colours avoid the other colour in the scene.
 _PARTS: dict[str, tuple[tuple[str, ...], Callable[[Scene], str | None],
                         Callable[[Scene, str], Scene]]] = {
-    "object colour": (tuple(COLOURS), lambda s: s.objects[0].colour, _colour),
-    "shape": (SHAPES, lambda s: s.objects[0].shape, _shape),
+    "object colour": (tuple(COLOURS), lambda s: s.objects[0].colour, _object("colour")),
+    "shape": (SHAPES, lambda s: s.objects[0].shape, _object("shape")),
     "motion": (MOTIONS, lambda s: s.objects[0].motion, _motion),
-    "direction": (DIRECTIONS, lambda s: s.objects[0].direction, _direction),
+    "direction": (DIRECTIONS, lambda s: s.objects[0].direction, _object("direction")),
     "background colour": (tuple(COLOURS), lambda s: s.background, _background),
 }
 
