@@ -7,12 +7,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.mini.captions import PARTS, Scene, changed, held_out
+
 if TYPE_CHECKING:
     import torch
 
 # Which pins a conditioned batch imitates, each with its share of conditioned batches:
 # image-to-video and extend forward (first), extend backward (last), keyframes (middle),
 # bridges and loops (first and last).
+TWIN_PARTS = ("shape", "direction")
+"""The caption parts :func:`twin_batch` changes: the words frameloom-mini reads least (issue 17,
+``python -m engine.mini.words``)."""
+
 KINDS = {"first": 0.3, "last": 0.2, "middle": 0.2, "first_last": 0.3}
 
 
@@ -171,7 +177,8 @@ def object_crop(clip: np.ndarray, crop: tuple[int, int], rng: np.random.Generato
 
 def world_batch(world: Any, rng: np.random.Generator, sizes: tuple[tuple[int, int], ...],
                 frames: int, batch: int, device: str = "cpu",
-                crop: tuple[int, int] | None = None) -> tuple[torch.Tensor, list[str]]:
+                crop: tuple[int, int] | None = None
+                ) -> tuple[torch.Tensor, list[str], list[Scene]]:
     """One bucket's worth of world clips: a random size, then ``batch`` clips at that size.
 
     With ``crop``, each clip is cut to that (width, height) around its objects
@@ -183,14 +190,62 @@ def world_batch(world: Any, rng: np.random.Generator, sizes: tuple[tuple[int, in
         Float tensor ``(batch, 3, frames, height, width)`` in [-1, 1].
     captions
         One caption per clip.
+    scenes
+        The scene each clip shows (for :func:`twin_batch`).
+    """
+    size = sizes[int(rng.integers(len(sizes)))]
+    clips, captions, scenes = [], [], []
+    for _ in range(batch):
+        clip, caption, scene = world.sample(rng, size=size, frames=frames)  # (F, H, W, 3) uint8
+        clips.append(clip if crop is None else object_crop(clip, crop, rng))
+        captions.append(caption)
+        scenes.append(scene)
+    return _to_video(clips, device), captions, scenes
+
+
+def twin_batch(world: Any, scenes: list[Scene], video: torch.Tensor, rng: np.random.Generator,
+               parts: tuple[str, ...] = TWIN_PARTS) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each clip's twin: its scene with one caption part of ``parts`` changed, rendered alike.
+
+    The part is drawn among those the scene has (a direction only for an object that moves);
+    a twin is never a held-out scene, so held-out combinations stay unseen even as negatives.
+    A twin differs from its clip where the word shows and nowhere else: the same background,
+    the same other objects, the same start (shifted only as far as the new shape needs to stay
+    in frame), so training can tell the model how far its flow for the caption must be from
+    the flow of the same scene with another word (:func:`engine.mini.losses.flow_loss`).
+
+    Parameters
+    ----------
+    scenes
+        The scenes of ``video`` ``(B, 3, F, H, W)``, uncropped, as :func:`world_batch` gives.
+
+    Returns
+    -------
+    twins, found
+        ``(B, 3, F, H, W)`` in [-1, 1], and ``(B,)`` bool: whether clip i has a twin (where it
+        has none, its twin is a copy of it). Only solid backgrounds get twins: a gradient or a
+        texture is drawn anew with every rendering, so its twin would differ everywhere.
     """
     import torch
 
-    size = sizes[int(rng.integers(len(sizes)))]
-    clips, captions = [], []
-    for _ in range(batch):
-        clip, caption, _scene = world.sample(rng, size=size, frames=frames)  # (F, H, W, 3) uint8
-        clips.append(clip if crop is None else object_crop(clip, crop, rng))
-        captions.append(caption)
-    video = torch.from_numpy(np.stack(clips)).permute(0, 4, 1, 2, 3)  # (B, 3, F, H, W)
-    return video.to(device).float() / 127.5 - 1.0, captions
+    frames, size = video.shape[2], (video.shape[4], video.shape[3])
+    twins, found = video.clone(), torch.zeros(len(scenes), dtype=torch.bool)
+    for index, scene in enumerate(scenes):
+        options = [part for part in parts if PARTS[part][1](scene) is not None]
+        if scene.shading != "solid":  # a gradient or texture is drawn anew: the twin's would differ
+            options = []
+        for _ in range(4 if options else 0):  # a held-out change is drawn again
+            twin = changed(scene, options[int(rng.integers(len(options)))], rng)
+            if twin is not None and not held_out(twin):
+                twins[index] = _to_video([world.render(twin, size, frames)], video.device)[0]
+                found[index] = True
+                break
+    return twins, found
+
+
+def _to_video(clips: list[Any], device: Any) -> torch.Tensor:
+    """uint8 clips ``(F, H, W, 3)`` as one float tensor ``(B, 3, F, H, W)`` in [-1, 1]."""
+    import torch
+
+    stacked = torch.from_numpy(np.stack([np.asarray(clip) for clip in clips]))
+    return stacked.permute(0, 4, 1, 2, 3).to(device).float() / 127.5 - 1.0

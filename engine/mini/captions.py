@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -134,6 +136,52 @@ def held_out(scene: Scene) -> bool:
 def _held_thing(thing: Thing) -> bool:
     return (thing.colour == "purple" and thing.shape == "triangle") or (
         thing.colour == "green" and thing.motion == "moves" and thing.direction == "up")
+
+
+def _first_object(field: str) -> Callable[[Scene, str], Scene]:
+    """Changes one field of the scene's first object (its colour, shape or direction)."""
+    def change(scene: Scene, other: str) -> Scene:
+        changes: dict[str, Any] = {field: other}
+        first = dataclasses.replace(scene.objects[0], **changes)
+        return dataclasses.replace(scene, objects=(first, *scene.objects[1:]))
+    return change
+
+
+def _motion(scene: Scene, other: str) -> Scene:
+    direction = DIRECTIONS[0] if other == "moves" else None  # only a mover has a direction
+    first = dataclasses.replace(scene.objects[0], motion=other, direction=direction)
+    return dataclasses.replace(scene, objects=(first, *scene.objects[1:]))
+
+
+def _background(scene: Scene, other: str) -> Scene:
+    return dataclasses.replace(scene, background=other)
+
+
+PARTS: dict[str, tuple[tuple[str, ...], Callable[[Scene], str | None],
+                       Callable[[Scene, str], Scene]]] = {
+    "object colour": (tuple(COLOURS), lambda s: s.objects[0].colour, _first_object("colour")),
+    "shape": (SHAPES, lambda s: s.objects[0].shape, _first_object("shape")),
+    "motion": (MOTIONS, lambda s: s.objects[0].motion, _motion),
+    "direction": (DIRECTIONS, lambda s: s.objects[0].direction, _first_object("direction")),
+    "background colour": (tuple(COLOURS), lambda s: s.background, _background),
+}
+"""Per part of a scene's caption: the words it takes, what the scene says now, and the scene
+with another word there (the first object's, for an object's part). A direction is changed only
+where the object moves."""
+
+
+def changed(scene: Scene, part: str, rng: np.random.Generator) -> Scene | None:
+    """``scene`` with one ``part`` (a key of :data:`PARTS`) changed to another word of its kind,
+    or None where the scene has no such word (a direction for an object that bounces). A colour
+    avoids the colours already in the scene; every other object, and the object's start, stay."""
+    words, current, change = PARTS[part]
+    now = current(scene)
+    if now is None:
+        return None
+    taken = {now, scene.background, *(t.colour for t in scene.objects)} if "colour" in part \
+        else {now}
+    others = [w for w in words if w not in taken]
+    return change(scene, others[int(rng.integers(len(others)))])
 
 
 def _article(word: str) -> str:

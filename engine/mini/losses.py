@@ -145,7 +145,9 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
               mask: torch.Tensor, layout: Layout, video: torch.Tensor, fps: int,
               generator: torch.Generator | None = None,
               cond_noise: float = COND_NOISE, shift: float = 1.0,
-              object_weight: float = 0.0, contrast: float = 0.0) -> torch.Tensor:
+              object_weight: float = 0.0, contrast: float = 0.0,
+              twins: tuple[torch.Tensor, torch.Tensor] | None = None,
+              twin_weight: float = 0.0) -> torch.Tensor:
     """Flow-matching loss with the layout's frames given clean at timestep 0 and left out.
 
     As in LTXConditionPipeline, the noisy sample is ``(1 - s) x + s n``, the transformer predicts
@@ -188,6 +190,17 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
         blob of no shape is that average over shapes). Both terms take the same token
         weights. 0 is plain flow matching; a batch of one clip has no other and stays plain.
         Below 1 the loss keeps a minimum, at ``(target - contrast * other) / (1 - contrast)``.
+    twins, twin_weight
+        The same term against a chosen other: the normalized latents ``(B, C, f, h, w)`` of
+        each clip's twin (its scene with one caption word changed,
+        :func:`engine.mini.batches.twin_batch`) and ``(B, f*h*w)`` 0/1 cells where the twin's
+        word shows (where either clip has an object; all 0 for a clip with no twin). On those
+        cells the squared distance of the prediction from the twin's target, made with the
+        same noise, is subtracted at ``twin_weight``: the flow for "triangle" is pushed from
+        the flow of the same scene with a circle or a star, where a random other clip
+        (``contrast``) differs in everything. Elsewhere the twin's target is the clip's own, so
+        the term is left out there. With both terms, ``contrast + twin_weight`` below 1 keeps a
+        minimum.
     """
     b, _, f, h, w = latents.shape
     device = latents.device
@@ -232,4 +245,8 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
     per_token = ((pred - target) ** 2).mean(-1)  # (B, f*h*w)
     if contrast > 0 and b > 1:  # clip i against clip i-1's target (the batch rolled by one)
         per_token = per_token - contrast * ((pred - target.roll(1, dims=0)) ** 2).mean(-1)
+    if twins is not None and twin_weight > 0:
+        twin_latents, twin_cells = twins
+        other = _pack(noise - twin_latents)  # (B, f*h*w, C): the twin's target, the same noise
+        per_token = per_token - twin_weight * twin_cells * ((pred - other) ** 2).mean(-1)
     return (per_token * weight).sum() / weight.sum().clamp_min(1.0)

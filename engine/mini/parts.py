@@ -74,6 +74,11 @@ class Preset:
         :func:`engine.mini.losses.flow_loss`): predictions pushed away from other clips'
         targets, so a caption's flow does not settle on the average of every caption's (the
         shapeless blob). 0 is plain flow matching.
+    flow_twins
+        Weight of the same term against each clip's twin, its scene with the shape or the
+        direction word changed (:func:`engine.mini.batches.twin_batch`; the words the model
+        read least, ``python -m engine.mini.words``), on the cells where the two differ. 0
+        makes no twins.
     decay
         Per stage, the share of its time budget after which the learning rate drops to a
         quarter; a stage not named keeps its rate.
@@ -105,6 +110,7 @@ class Preset:
     sigma_shift: float = 1.0
     flow_object_weight: float = 0.0
     flow_contrast: float = 0.0
+    flow_twins: float = 0.0
     vae_crop: tuple[int, int] | None = None
     vae_frames: int | None = None
     ema: float = 0.0

@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.mini.batches import condition_layout, dissolve, drop_captions, stills, world_batch
+from engine.mini.batches import (
+    condition_layout,
+    dissolve,
+    drop_captions,
+    stills,
+    twin_batch,
+    world_batch,
+)
 from engine.mini.build import (
     NotAModel,
     describe,
@@ -34,7 +41,7 @@ from engine.mini.checkpoint import (
     latest_checkpoint,
     save_checkpoint,
 )
-from engine.mini.losses import encode_latents, encode_prompts, flow_loss, vae_loss
+from engine.mini.losses import encode_latents, encode_prompts, flow_loss, object_cells, vae_loss
 from engine.mini.parts import PRESETS, Parts, Preset, build_parts, build_tokenizer
 from engine.mini.world import VOCABULARY, World
 
@@ -63,8 +70,10 @@ def calibrate_latents(vae: Any, world: World, rng: np.random.Generator, preset: 
 
 
 def transformer_loss(parts: Parts, preset: Preset, video: torch.Tensor, captions: list[str],
-                     rng: np.random.Generator) -> torch.Tensor:
-    """One conditioning-aware flow-matching loss on a batch of clips ``(B, 3, F, H, W)``."""
+                     rng: np.random.Generator,
+                     twins: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+    """One conditioning-aware flow-matching loss on a batch of clips ``(B, 3, F, H, W)``;
+    ``twins`` are :func:`engine.mini.batches.twin_batch`'s for the preset's ``flow_twins``."""
     ratio = parts.vae.temporal_compression_ratio
     layout = condition_layout(rng, (video.shape[2] - 1) // ratio + 1, video.shape[2],
                               preset.condition_rate)
@@ -73,13 +82,21 @@ def transformer_loss(parts: Parts, preset: Preset, video: torch.Tensor, captions
         # The captions stay the first scene's. The loss's object cells are read against the
         # first frame's background, so the second scene's cells all count as object cells.
         video = dissolve(video, layout, ratio)
+        twins = None  # a dissolve is two scenes: a twin of the first is no twin of it
     latents = encode_latents(parts.vae, video)  # (B, C, f, h, w)
+    twin_terms = None
+    if twins is not None and preset.flow_twins > 0:
+        twin_video, found = twins
+        _, _, f, h, w = latents.shape
+        cells = torch.maximum(object_cells(video, f, h, w), object_cells(twin_video, f, h, w))
+        twin_terms = (encode_latents(parts.vae, twin_video), cells * found[:, None].float())
     captions = drop_captions(captions, rng, preset.cfg_dropout)
     # (B, L, D) embeddings and their (B, L) mask
     embeds, mask = encode_prompts(parts.tokenizer, parts.text_encoder, captions)
     return flow_loss(parts.transformer, parts.vae, latents, embeds, mask, layout, video,
                      preset.fps, shift=preset.sigma_shift,
-                     object_weight=preset.flow_object_weight, contrast=preset.flow_contrast)
+                     object_weight=preset.flow_object_weight, contrast=preset.flow_contrast,
+                     twins=twin_terms, twin_weight=preset.flow_twins)
 
 
 def finished(progress: dict[str, Any], preset: Preset, stage: str) -> bool:
@@ -160,15 +177,18 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
     crop = preset.vae_crop if vae_stage else None
     while progress["step"] < target and spent + time.monotonic() - start < budget:
         still = not vae_stage and preset.image_share > 0 and rng.random() < preset.image_share
-        video, captions = world_batch(world, rng, preset.sizes, frames,
-                                      (preset.image_batch or 4 * batch) if still else batch,
-                                      parts.vae.device, crop=crop)  # (B, 3, F, H, W)
+        video, captions, scenes = world_batch(
+            world, rng, preset.sizes, frames, (preset.image_batch or 4 * batch) if still else batch,
+            parts.vae.device, crop=crop)  # (B, 3, F, H, W)
+        twins = None
         if still:
             video = stills(video, rng)  # (B, 3, 1, H, W)
+        elif not vae_stage and preset.flow_twins > 0:
+            twins = twin_batch(world, scenes, video, rng)
         if vae_stage:
             loss, info = vae_loss(parts.vae, video, preset.object_weight, preset.object_rim)
         else:
-            loss, info = transformer_loss(parts, preset, video, captions, rng), {}
+            loss, info = transformer_loss(parts, preset, video, captions, rng, twins), {}
         late = spent + time.monotonic() - start > preset.decay.get(stage, 1.0) * budget
         scale = (min(1.0, (progress["step"] + 1 - warm_from) / _WARMUP_STEPS)
                  * (0.25 if late else 1.0))

@@ -21,62 +21,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from engine.mini.captions import COLOURS, DIRECTIONS, MOTIONS, SHAPES, Scene, caption
+from engine.mini.captions import PARTS, Scene, caption, changed
 from engine.models.installed import REPO_MODELS
 
 DEFAULT_MODEL = REPO_MODELS / "frameloom-mini"
 # Object cells weigh this much more than background cells: the measure is about the object.
 _OBJECT_WEIGHT = 100.0
-
-
-def _object(field: str) -> Callable[[Scene, str], Scene]:
-    """Changes one field of the scene's object (its colour, shape or direction)."""
-    def change(scene: Scene, other: str) -> Scene:
-        changes: dict[str, Any] = {field: other}
-        return dataclasses.replace(scene, objects=(dataclasses.replace(
-            scene.objects[0], **changes),))
-    return change
-
-
-def _motion(scene: Scene, other: str) -> Scene:
-    direction = DIRECTIONS[0] if other == "moves" else None  # only a mover has a direction
-    return dataclasses.replace(scene, objects=(dataclasses.replace(
-        scene.objects[0], motion=other, direction=direction),))
-
-
-def _background(scene: Scene, other: str) -> Scene:
-    return dataclasses.replace(scene, background=other)
-
-
-# Per part: the words it takes, what the scene says now, and the scene with another word. A
-# direction is changed only where the object moves; colours avoid the other colour in the scene.
-_PARTS: dict[str, tuple[tuple[str, ...], Callable[[Scene], str | None],
-                        Callable[[Scene, str], Scene]]] = {
-    "object colour": (tuple(COLOURS), lambda s: s.objects[0].colour, _object("colour")),
-    "shape": (SHAPES, lambda s: s.objects[0].shape, _object("shape")),
-    "motion": (MOTIONS, lambda s: s.objects[0].motion, _motion),
-    "direction": (DIRECTIONS, lambda s: s.objects[0].direction, _object("direction")),
-    "background colour": (tuple(COLOURS), lambda s: s.background, _background),
-}
-
-
-def changed(scene: Scene, part: str, rng: np.random.Generator) -> Scene | None:
-    """``scene`` with one ``part`` (a key of the parts table) changed to another word of its
-    kind, or None where the scene has no such word (a direction for an object that bounces)."""
-    words, current, change = _PARTS[part]
-    now = current(scene)
-    if now is None:
-        return None
-    taken = {now, scene.background, *(t.colour for t in scene.objects)} if "colour" in part \
-        else {now}
-    others = [w for w in words if w not in taken]
-    return change(scene, others[int(rng.integers(len(others)))])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,7 +78,7 @@ def measure(pipe: Any, scenes: list[Scene], clips: np.ndarray, fps: int,
     layout = Layout("none")  # nothing pinned: drawn from the caption alone
     sets = {"true": [caption(s, np.random.default_rng(0)) for s in scenes]}
     rng = np.random.default_rng(1)
-    for part in _PARTS:
+    for part in PARTS:
         other = [changed(s, part, rng) for s in scenes]
         sets[part] = [caption(o if o is not None else s, np.random.default_rng(0))
                       for s, o in zip(scenes, other)]
@@ -154,7 +109,7 @@ def shares(losses: dict[str, float]) -> dict[str, float]:
     """Each part's ``(changed - true) / (empty - true)``; see the module docstring."""
     span = losses["empty"] - losses["true"]
     return {part: (losses[part] - losses["true"]) / span if span > 0 else float("nan")
-            for part in _PARTS}
+            for part in PARTS}
 
 
 def one_object_scenes(count: int, seed: int, size: tuple[int, int], frames: int
@@ -210,9 +165,9 @@ def main(argv: list[str] | None = None) -> int:
           + " | " + " | ".join(f"share, shift {s:g}" for s in shifts) + " |")
     print("|---|" + "---|" * (2 * len(shifts)))
     part_shares = {s: shares(results[s]) for s in shifts}
-    for name in ("true", *_PARTS, "empty"):
+    for name in ("true", *PARTS, "empty"):
         losses = " | ".join(f"{results[s][name]:.4f}" for s in shifts)
-        share = " | ".join(f"{part_shares[s][name]:.2f}" if name in _PARTS else ""
+        share = " | ".join(f"{part_shares[s][name]:.2f}" if name in PARTS else ""
                            for s in shifts)
         label = "true captions" if name == "true" else "empty captions" if name == "empty" \
             else f"{name} changed"

@@ -639,3 +639,86 @@ def test_image_share_trains_on_stills_of_the_image_batch(tmp_path: Path,
         {**json.loads(_TINY), "image_share": 0.5, "image_batch": 6}))
     assert len(shapes) == 6
     assert {s[:3] for s in shapes} == {(6, 3, 1), (4, 3, 17)}  # both kinds, seeded
+
+
+def test_flow_twins_subtract_the_distance_to_the_twin_s_target_on_its_cells() -> None:
+    latents = torch.randn(2, 4, 2, 2, 3)  # (B, C, f, h, w)
+    twin = latents + torch.randn(latents.shape)  # another scene, as its latents
+    cells = torch.zeros(2, 12)
+    cells[0, :5] = 1.0  # the twin's word shows on 5 cells of clip 0; clip 1 has no twin
+
+    class Constant(torch.nn.Module):
+        def forward(self, hidden_states, **_):
+            return (torch.full_like(hidden_states, 0.5),)
+
+    def loss(weight: float) -> float:
+        return flow_loss(Constant(), _Vae(), latents, torch.zeros(2, 5, 8),
+                         torch.ones(2, 5, dtype=torch.bool), Layout("none"),
+                         torch.zeros(2, 3, 9, 64, 96), 24, torch.Generator().manual_seed(0),
+                         twins=(twin, cells), twin_weight=weight).item()
+
+    generator = torch.Generator().manual_seed(0)
+    torch.randn(2, generator=generator)  # the noise levels, drawn first
+    noise = torch.randn(latents.shape, generator=generator)
+    pack = lambda x: x.permute(0, 2, 3, 4, 1).reshape(2, 12, 4)  # noqa: E731 - the token order
+    plain = ((0.5 - pack(noise - latents)) ** 2).mean(-1)  # (B, tokens)
+    other = ((0.5 - pack(noise - twin)) ** 2).mean(-1)  # the same noise, the twin's target
+    assert loss(0.0) == pytest.approx(plain.mean().item(), rel=1e-5)
+    assert loss(0.3) == pytest.approx((plain - 0.3 * cells * other).mean().item(), rel=1e-5)
+
+
+def test_twins_change_one_word_and_keep_the_rest_of_the_scene() -> None:
+    import dataclasses
+
+    from engine.mini.batches import twin_batch, world_batch
+    from engine.mini.captions import Scene, Thing, held_out
+    from engine.mini.world import World
+
+    class Recording(World):
+        def render(self, scene: Scene, *args, **kwargs):  # type: ignore[no-untyped-def]
+            drawn.append(scene)
+            return super().render(scene, *args, **kwargs)
+
+    drawn: list[Scene] = []
+    world, rng = Recording(3, shadings=("solid", "gradient")), np.random.default_rng(3)
+    video, _, scenes = world_batch(world, rng, ((96, 64),), 9, 12)
+    drawn.clear()
+    twins, found = twin_batch(world, scenes, video, rng)
+    assert twins.shape == video.shape and found.shape == (12,)
+    solid = [scene.shading == "solid" for scene in scenes]
+    assert any(solid) and not all(solid)  # the seed gives both kinds
+    assert found.tolist() == solid  # a gradient is drawn anew with every rendering: no twin
+    made = iter(drawn)
+    for clip, twin, scene, has in zip(video, twins, scenes, found):
+        if not has:
+            assert torch.equal(twin, clip)
+            continue
+        other = next(made)
+        first, changed_first = scene.objects[0], other.objects[0]
+        fields = [f.name for f in dataclasses.fields(Thing)
+                  if getattr(first, f.name) != getattr(changed_first, f.name)]
+        assert fields in (["shape"], ["direction"])  # one word, the rest of the scene kept
+        assert other.objects[1:] == scene.objects[1:] and other.background == scene.background
+        differs = (twin - clip).abs().amax(dim=0) > 0  # (F, H, W)
+        assert 0 < differs.float().mean() < 0.5  # the object changed, the backdrop did not
+        assert torch.equal(twin[:, :, 0, 0], clip[:, :, 0, 0])
+    # A purple circle's twin is never the held-out purple triangle, however often it is drawn.
+    circle = Scene("blue", (Thing("circle", "purple", "grows", None, None, None, (0.5, 0.5)),))
+    drawn.clear()
+    for seed in range(30):
+        twin_batch(world, [circle], video[:1], np.random.default_rng(seed))
+    assert len(drawn) == 30 and not any(held_out(scene) for scene in drawn)
+
+
+def test_flow_twins_train_on_twins_of_every_clip_batch(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.mini.train as train
+
+    seen: list[int] = []
+    original = train.twin_batch
+    monkeypatch.setattr(train, "twin_batch",
+                        lambda world, scenes, *a: seen.append(len(scenes))
+                        or original(world, scenes, *a))
+    _train(tmp_path / "run", "--steps", "4", "--stage", "transformer", "--override", json.dumps(
+        {**json.loads(_TINY), "flow_twins": 0.2}))
+    assert seen == [4] * 4

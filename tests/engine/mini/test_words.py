@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine.mini.captions import Scene, Thing, caption
-from engine.mini.words import _PARTS, changed, shares
+from engine.mini.words import PARTS, changed, shares
 
 
 def _differing_words(one: str, other: str) -> list[tuple[str, str]]:
@@ -22,7 +22,7 @@ def test_each_part_changes_one_word_of_the_caption_and_nothing_else() -> None:
     scene = Scene("blue", (Thing("circle", "red", "moves", "left"),))
     text = caption(scene, np.random.default_rng(0))
     rng = np.random.default_rng(3)
-    for part in _PARTS:
+    for part in PARTS:
         for _ in range(10):
             other = changed(scene, part, rng)
             assert other is not None
@@ -47,7 +47,7 @@ def test_a_direction_is_changed_only_where_the_object_moves() -> None:
 
 
 def test_shares_put_a_part_between_the_true_and_the_empty_captions() -> None:
-    losses = {"true": 1.0, "empty": 2.0, **{part: 1.0 for part in _PARTS}}
+    losses = {"true": 1.0, "empty": 2.0, **{part: 1.0 for part in PARTS}}
     losses["shape"], losses["object colour"] = 1.5, 2.5
     got = shares(losses)
     assert got["shape"] == pytest.approx(0.5)
