@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.mini.captions import Scene, Thing, caption
-from engine.mini.words import PARTS, changed, shares
+from engine.mini.captions import PARTS, Scene, Thing, caption, changed
+from engine.mini.words import shares
 
 
 def _differing_words(one: str, other: str) -> list[tuple[str, str]]:
