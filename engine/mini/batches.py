@@ -15,11 +15,11 @@ if TYPE_CHECKING:
 # Which pins a conditioned batch imitates, each with its share of conditioned batches:
 # image-to-video and extend forward (first), extend backward (last), keyframes (middle),
 # bridges and loops (first and last).
+KINDS = {"first": 0.3, "last": 0.2, "middle": 0.2, "first_last": 0.3}
+
 TWIN_PARTS = ("shape", "direction")
 """The caption parts :func:`twin_batch` changes: the words frameloom-mini reads least (issue 17,
 ``python -m engine.mini.words``)."""
-
-KINDS = {"first": 0.3, "last": 0.2, "middle": 0.2, "first_last": 0.3}
 
 
 @dataclass(frozen=True)

@@ -199,7 +199,8 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
         same noise, is subtracted at ``twin_weight``: the flow for "triangle" is pushed from
         the flow of the same scene with a circle or a star, where a random other clip
         (``contrast``) differs in everything. Elsewhere the twin's target is the clip's own, so
-        the term is left out there. With both terms, ``contrast + twin_weight`` below 1 keeps a
+        the term is left out there (on a second object's cells, the same in both, it only
+        lowers their weight). With both terms, ``contrast + twin_weight`` below 1 keeps a
         minimum.
     """
     b, _, f, h, w = latents.shape
