@@ -45,13 +45,14 @@ BEGIN, END = "<!-- seams: begin -->", "<!-- seams: end -->"
 SEAM_TARGET, DRIFT_TARGET = 2.0, 3.0
 
 
-def _cases(a: str, b: str, frames: int, long_frames: int, window: int | None = None
-           ) -> list[tuple[str, str, Operation]]:
+def _cases(a: str, b: str, frames: int, long_frames: int, window: int | None = None,
+           context: int | None = None) -> list[tuple[str, str, Operation]]:
     """The operations measured, on source clips ``a`` and ``b``, each with its prompt: the
-    prompt of the clip it continues (clip B's for extending B backward), clip A's otherwise."""
+    prompt of the clip it continues (clip B's for extending B backward), clip A's otherwise;
+    ``context`` frames pinned from a clip or the window before (None: the model's least)."""
     clip_a, clip_b = clips_in([a, b])
     third = long_frames // 3
-    return [
+    return [(name, prompt, dataclasses.replace(op, context=context)) for name, prompt, op in [
         ("extend forward", PROMPT_A, Operation("extend_forward", frames, (clip_a,))),
         ("extend backward", PROMPT_B, Operation("extend_backward", frames, (clip_b,))),
         ("bridge", PROMPT_A, Operation("bridge", frames, (clip_a, clip_b))),
@@ -61,7 +62,7 @@ def _cases(a: str, b: str, frames: int, long_frames: int, window: int | None = N
         (f"long shot {long_frames} frames, 2 timed prompts", PROMPT_A,
          Operation("shot", long_frames, window=window,
                    cues=(Cue(third, CUES[0]), Cue(2 * third, CUES[1])))),
-    ]
+    ]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=20, help="denoising steps (default 20)")
     parser.add_argument("--window", type=int, default=None,
                         help="the long shot's longest window (default: the model's own)")
+    parser.add_argument("--context", type=int, default=None,
+                        help="frames pinned from a clip or the window before (default: the "
+                             "model's frame step plus one: 5 on frameloom-mini)")
     parser.add_argument("--seed", type=int, default=0,
                         help="the operations' seed (default 0; the source clips keep theirs)")
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
@@ -98,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             sources.append(str(write_video(frames, d.fps, scratch / f"{name}.mp4")))
         long_frames = round(args.duration * d.fps)
         for name, prompt, operation in _cases(sources[0], sources[1], args.frames, long_frames,
-                                          args.window):
+                                          args.window, args.context):
             if args.only and not any(name.startswith(o) for o in args.only):
                 continue
             started = time.perf_counter()
@@ -116,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(rows[-len(seams["joins"]) or -1:]), flush=True)
     only = "".join(f" --only {name!r}" for name in args.only)
     only += f" --window {args.window}" if args.window else ""
+    only += f" --context {args.context}" if args.context else ""
     only += f" --seed {args.seed}" if args.seed else ""
     command = (f"python bench/seams.py --duration {args.duration:g} --frames {args.frames} "
                f"--steps {args.steps}{only} --write")
