@@ -32,7 +32,12 @@ from engine.backends.cache import PipelineCache  # noqa: E402
 from engine.mini.evaluate import write_benchmarks  # noqa: E402
 from engine.models.installed import find_model  # noqa: E402
 from engine.operations.planner import Cue, Operation, make_plan  # noqa: E402
-from engine.operations.runner import clips_in, run_plan, write_outputs  # noqa: E402
+from engine.operations.runner import (  # noqa: E402
+    DRIFT_RETRIES,
+    clips_in,
+    run_plan,
+    write_outputs,
+)
 from engine.output.video import write_video  # noqa: E402
 from engine.protocol.requests import FrameRange, GenerationRequest  # noqa: E402
 
@@ -80,8 +85,13 @@ def main(argv: list[str] | None = None) -> int:
                              "model's frame step plus one: 5 on frameloom-mini)")
     parser.add_argument("--seed", type=int, default=0,
                         help="the operations' seed (default 0; the source clips keep theirs)")
+    parser.add_argument("--retries", type=int, default=DRIFT_RETRIES,
+                        help="the most times a long shot's drifting window is made again "
+                             f"(default {DRIFT_RETRIES}, as the engine does; 0: never)")
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="run only the cases whose name starts with NAME; repeatable")
+    parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
+                        help="also write each case's take to DIR, to look at")
     parser.add_argument("--write", action="store_true", help="record in docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
     info = find_model(MODEL)
@@ -109,8 +119,12 @@ def main(argv: list[str] | None = None) -> int:
             plan = make_plan(dataclasses.replace(base, prompt=prompt), info.constraints,
                              operation, scratch / name.split()[0])
             mended: dict[str, float] = {}
-            take = run_plan(plan, lambda *_: None, cache, mended=mended)
-            _, seams = write_outputs(plan, take, scratch / "take.mp4", mended=mended)
+            take = run_plan(plan, lambda *_: None, cache, mended=mended,
+                            retries=args.retries)
+            kept = args.keep / f"{name.split()[0]}-{name.split()[1]}.mp4" if args.keep else None
+            if kept is not None:
+                kept.parent.mkdir(parents=True, exist_ok=True)
+            _, seams = write_outputs(plan, take, kept or scratch / "take.mp4", mended=mended)
             seconds = time.perf_counter() - started
             rows.extend(_rows(name, len(plan.windows), seconds, seams))
             if seams.get("travel"):
@@ -122,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     only += f" --window {args.window}" if args.window else ""
     only += f" --context {args.context}" if args.context else ""
     only += f" --seed {args.seed}" if args.seed else ""
+    only += f" --retries {args.retries}" if args.retries != DRIFT_RETRIES else ""
     command = (f"python bench/seams.py --duration {args.duration:g} --frames {args.frames} "
                f"--steps {args.steps}{only} --write")
     table = "\n".join([f"`{command}` on {platform.machine()}, {os.cpu_count()} cores, "
@@ -130,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                        f"drift <= {DRIFT_TARGET} Delta E", "",
                        "| case | windows | s | join | jump | worst within 12 frames | Delta E "
                        "| Delta E from first | dominant colour from first | take's end graded "
-                       "| pin error faded (grey levels), colour held |",
+                       "| pin error faded (grey levels), colour held, made again |",
                        "|---|---|---|---|---|---|---|---|---|---|---|", *rows,
                        *(["", *travels] if travels else [])])
     print()
@@ -146,6 +161,7 @@ def _rows(name: str, windows: int, seconds: float, seams: dict[str, Any]) -> lis
         return [f"| {name} | {windows} | {seconds:.0f} | none | | | | | | | |"]
     graded = ", ".join(seams.get("matched", [])) or "no"
     faded = ", ".join(f"{side} {size:.1f}" if side in ("start", "end") else
+                      f"{side} {size:.0f}x" if side.endswith("made again") else
                       f"{side} held {size:.1f} Delta E"
                       for side, size in seams.get("mended", {}).items())
     return [f"| {name} | {windows} | {seconds:.0f} | {' -> '.join(j['between'])} "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -14,23 +15,40 @@ from engine.backends import Preview
 from engine.backends.cache import PipelineCache
 from engine.models.installed import find_model
 from engine.models.licences import licence_record
-from engine.operations.colour import crossfade, dominant_lab, hold_colour, match_colour
+from engine.operations.colour import (
+    HOLD_LIMIT,
+    crossfade,
+    dominant_lab,
+    hold_colour,
+    match_colour,
+)
 from engine.operations.mend import FADE, Edge, edge, error, mend, record, weights
-from engine.operations.planner import Clip, Operation, Plan, PlanError
+from engine.operations.planner import Clip, Operation, Plan, PlanError, Window
 from engine.operations.rematch import better, mark_visible, rematch
-from engine.operations.seams import Segment, measure, travel
+from engine.operations.seams import Segment, mean_lab, measure, travel
 from engine.output.audio import sound_between, sound_of, with_sound
 from engine.output.record import map_strings, provenance
 from engine.output.video import write_video
-from engine.protocol.requests import GenerationRequest
+from engine.protocol.requests import MAX_SEED, GenerationRequest
 
 WindowStep = Callable[[int, int, int, int, "Preview | None"], None]
 """Called after each denoising step with ``(window, windows, step, total, preview)``; window
 counts from 0. Whatever it raises (a cancel) propagates out of :func:`run_plan` unchanged."""
 
+DRIFT_LIMIT = 3.0
+"""Mean Delta E in Lab from the first window (or the last one a timed prompt moved) above which
+a long shot's later window is made again with another seed (2.3 is a just-noticeable
+difference). The hold on the dominant colour cannot bring the mean back: on frameloom-mini it
+is the object that drifts, growing or shrinking from window to window."""
+DRIFT_RETRIES = 2
+"""How many more times at most a long shot's drifting window is made; the one that drifted
+least is kept."""
+_RESEED = 7919  # added to a window's seed per try: another noise, the same for the same take
+
 
 def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None,
-             profile: str | None = None, mended: dict[str, float] | None = None) -> np.ndarray:
+             profile: str | None = None, mended: dict[str, float] | None = None,
+             retries: int = DRIFT_RETRIES) -> np.ndarray:
     """Generate every window of ``plan`` and assemble the take (the new frames only).
 
     Window ``k > 0`` of a chain is colour-matched to the take over its ``blend`` frames (Lab
@@ -43,8 +61,10 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
     (:func:`engine.operations.colour.dominant_lab`) when theirs drifted less than
     :data:`engine.operations.colour.HOLD_LIMIT` from it, fading in from its seam; a window
     that moved further (a timed prompt that asks for another backdrop or light) is left as
-    made and holds the windows after it instead. The windows of an operation continue a clip
-    and are not held.
+    made and holds the windows after it instead. Such a held window whose mean colour, held,
+    is still more than :data:`DRIFT_LIMIT` from the window it is held to is made again with
+    another seed, up to ``retries`` times, and the one that drifted least is kept. The windows
+    of an operation continue a clip and are not held.
 
     Parameters
     ----------
@@ -58,8 +78,11 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         The memory profile to load the model with; the cache's first choice when None.
     mended
         When given, filled with the ends of the take mended, each with its pin's mean error
-        in grey levels, and each later window held (``"window k"``) with the Delta E held back
-        (what the take's seam record says, :func:`write_outputs`).
+        in grey levels, each later window held (``"window k"``) with the Delta E held back,
+        and each window made again for its drift (``"window k made again"``) with how many
+        more times it was made (what the take's seam record says, :func:`write_outputs`).
+    retries
+        The most times a long shot's drifting window is made again (0: never).
 
     Returns
     -------
@@ -84,20 +107,21 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
     edges: list[Edge] = []
     held: dict[str, float] = {}  # per later window, the Delta E its colour was held back
     anchor: np.ndarray | None = None  # the dominant Lab colour later windows are held to
+    reference = np.zeros(3)  # the mean Lab colour of the window that set the anchor
     hold = plan.operation == "long_shot"
     read = functools.cache(read_clip)  # a retake's two ends pin the same clip: decode it once
     for k, window in enumerate(plan.windows):
         def step(done: int, total: int, preview: Preview | None, k: int = k) -> None:
             on_step(k, len(plan.windows), done, total, preview)
 
-        frames = backend.generate(window.request, step)
         keep, blend = window.keep, window.blend
-        if blend and take is not None:
-            # Matched over the frames that lie over the take: its last ones, or for a window
-            # before it (a backward chain), its first ones.
-            ours = (frames[keep.end - blend:keep.end] if window.before
-                    else frames[keep.start:keep.start + blend])
-            frames = match_colour(frames, ours, take[:blend] if window.before else take[-blend:])
+        made = functools.partial(_made, backend, window, take, step)
+        frames = made(window.request.seed)
+        if hold and take is not None and anchor is not None and not window.before:
+            frames, tries = _least_drift(frames, made, window.request.seed, retries,
+                                         (keep.start + blend, keep.end), anchor, reference)
+            if tries and mended is not None:
+                mended[f"window {k} made again"] = float(tries)
         if window.output is not None:
             write_video(frames, window.request.fps, Path(window.output),
                         {"operation": plan.operation, "window": k})
@@ -107,7 +131,7 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         kept = frames[keep.start:keep.end]
         if take is None:
             take = kept.copy()
-            anchor = dominant_lab(take)
+            anchor, reference = dominant_lab(take), mean_lab(take)
             continue
         # The crossfade ends off the window's own frame by part of the pins' error; that rest
         # fades out of the window's next frames as at a clip (engine.operations.mend).
@@ -123,7 +147,7 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         if hold and anchor is not None and len(rest):
             rest, held[f"window {k}"] = hold_colour(rest, anchor, 1.0 - weights(len(rest), FADE))
             if not held[f"window {k}"]:  # moved far (asked for), or not at all: its colour holds
-                anchor = dominant_lab(rest)
+                anchor, reference = dominant_lab(rest), mean_lab(rest)
         if blend:
             rest = mend(rest, [Edge("start", error(seam[-1], kept[blend - 1]))])
         take = np.concatenate([take[:len(take) - blend], seam, rest])
@@ -142,6 +166,48 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         take = with_sound(take, sound_between(sound, keep.start, keep.end,
                                               plan.windows[0].request.fps))
     return take
+
+
+def _made(backend: Any, window: Window, take: np.ndarray | None, step: Callable[..., None],
+          seed: int) -> np.ndarray:
+    """Window ``window`` made with ``seed``, colour-matched to ``take`` over its overlap."""
+    frames: np.ndarray = backend.generate(dataclasses.replace(window.request, seed=seed), step)
+    keep, blend = window.keep, window.blend
+    if blend and take is not None:
+        # Matched over the frames that lie over the take: its last ones, or for a window
+        # before it (a backward chain), its first ones.
+        ours = (frames[keep.end - blend:keep.end] if window.before
+                else frames[keep.start:keep.start + blend])
+        frames = match_colour(frames, ours, take[:blend] if window.before else take[-blend:])
+    return frames
+
+
+def _least_drift(frames: np.ndarray, made: Callable[[int], np.ndarray], seed: int, retries: int,
+                 new: tuple[int, int], anchor: np.ndarray, reference: np.ndarray
+                 ) -> tuple[np.ndarray, int]:
+    """A long shot's window, made again while it drifts: ``(frames, times made again)``.
+
+    ``frames`` is the window as made (colour-matched to the take); ``made(seed)`` makes it again
+    with another seed. A window's drift is the mean Lab colour of its new frames ``new`` (start,
+    end), held to ``anchor`` as :func:`run_plan` will hold them, against ``reference``. A window
+    whose dominant colour moved :data:`HOLD_LIMIT` or more (a timed prompt's change, asked for)
+    is not made again, nor is one within :data:`DRIFT_LIMIT`.
+    """
+    def drift(candidate: np.ndarray) -> float | None:
+        rest = candidate[new[0]:new[1]]
+        if not len(rest) or np.linalg.norm(anchor - dominant_lab(rest)) >= HOLD_LIMIT:
+            return None
+        held, _ = hold_colour(rest, anchor, 1.0 - weights(len(rest), FADE))
+        return float(np.linalg.norm(mean_lab(held) - reference))
+
+    least, tries = drift(frames), 0
+    while least is not None and least > DRIFT_LIMIT and tries < retries:
+        tries += 1
+        again = made((seed + tries * _RESEED) % (MAX_SEED + 1))
+        other = drift(again)
+        if other is not None and other < least:
+            frames, least = again, other
+    return frames, tries
 
 
 def probe_clip(path: str | Path) -> Clip:

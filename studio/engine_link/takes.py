@@ -287,7 +287,9 @@ def seam_figures(settings: Mapping[str, Any]) -> dict[str, Any] | None:
     first part), ``joins`` (how many joins were measured) and, when there are any, ``matched``
     (the take's ends the engine colour-matched again to the clips they meet) and ``mended``
     (per end, the mean error of the model's version of the clip's frame there, in grey levels,
-    which the engine faded out of the take: ``engine.operations.mend``), ``max_dominant_drift``
+    which the engine faded out of the take: ``engine.operations.mend``), ``remade`` (how many
+    of a long shot's windows the engine made again with another seed because they drifted:
+    ``engine.operations.runner.DRIFT_LIMIT``), ``max_dominant_drift``
     (the same drift of the dominant colour, which an object changing size leaves alone) and a
     bridge's ``travel`` (``largest_step``, the largest share of the change from clip A to clip B
     made in one frame, and ``frames_10_90``, how many frames it takes from 10% to 90%). None
@@ -312,6 +314,10 @@ def seam_figures(settings: Mapping[str, Any]) -> dict[str, Any] | None:
                  if end in ("start", "end") and _finite(size)}
         if faded:
             figures["mended"] = faded
+        remade = [name for name, tries in mended.items()
+                  if str(name).endswith(" made again") and _finite(tries) and tries > 0]
+        if remade:
+            figures["remade"] = len(remade)
     dominant = seams.get("max_dominant_delta_e_first")
     if _finite(dominant):
         figures["max_dominant_drift"] = float(dominant)

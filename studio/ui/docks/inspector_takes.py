@@ -54,13 +54,17 @@ def seam_note(take: Take) -> tuple[str, str, bool] | None:
              if isinstance(mended, dict) else [])
     eased = (f" At its {' and '.join(faded)}, the model's difference from the clip's frame "
              "fades out over half a second." if faded else "")
+    remade = seams.get("remade")
+    again = (f" {remade} of its windows drifted and {'were' if remade > 1 else 'was'} made again "
+             "with another seed." if isinstance(remade, int) and remade > 0 else "")
     dominant = seams.get("max_dominant_drift")
     held = (f" (its dominant colour {dominant:.1f}: less where objects changed size, not "
             "colour)" if isinstance(dominant, (int, float)) else "")
     tip = (f"Worst seam jump {jump:.1f}x the take's median frame change"
            f"{' (above ' + format(SEAM_LIMIT, 'g') + 'x: the seam may show)' if over else ''}; "
            f"colour drift up to {drift:.1f} Delta E from its first part{held}; "
-           f"{joins} join{'s' if joins != 1 else ''} measured.{regraded}{eased}{_travel(seams)}")
+           f"{joins} join{'s' if joins != 1 else ''} measured.{regraded}{eased}{again}"
+           f"{_travel(seams)}")
     return f"seam {jump:.1f}x, drift {drift:.1f}", tip, over
 
 

@@ -238,7 +238,11 @@ def test_a_take_keeps_the_worst_seam_figures_of_its_job(opened: tuple[Project, P
     graded = seam_figures({"seams": {**seams, "matched": ["start", "end", "middle"]}})
     assert graded is not None and graded["matched"] == ["start", "end"]  # unknown ends dropped
     mended = seam_figures({"seams": {**seams, "mended": {"start": 7.6, "end": "x", "mid": 1}}})
-    assert mended is not None and mended["mended"] == {"start": 7.6}
+    assert mended is not None and mended["mended"] == {"start": 7.6} and "remade" not in mended
+    remade = seam_figures({"seams": {**seams, "mended": {
+        "window 1": 0.4, "window 2 made again": 2.0, "window 5 made again": 1.0,
+        "window 6 made again": "x"}}})
+    assert remade is not None and remade["remade"] == 2 and "mended" not in remade
     bridge = seam_figures({"seams": {**seams, "max_dominant_delta_e_first": 0.4,
                                      "travel": {"delta_e": 90.0, "largest_step": 0.29,
                                                 "frames_10_90": 4}}})

@@ -35,6 +35,7 @@ def test_takes_list_shows_each_takes_worst_seam_and_marks_one_over_2x(
     window.session.push(SetSpecCommand(window.project, "shot-1", prompt="boats at dusk"))
     output = sample_project.parent / "media" / "clip-1.mp4"
     bridged = {"max_dominant_delta_e_first": 0.4,
+               "mended": {"end": 7.6, "window 1 made again": 2.0, "window 3 made again": 1.0},
                "travel": {"delta_e": 90.0, "largest_step": 0.29, "frames_10_90": 4}}
     for number, (jump, drift, matched, extra) in enumerate(
             ((1.4, 0.6, [], {}), (2.6, 3.2, ["end"], bridged)), 1):
@@ -58,4 +59,6 @@ def test_takes_list_shows_each_takes_worst_seam_and_marks_one_over_2x(
             "where objects changed size, not colour)") in rough.toolTip()
     assert ("It goes from A to B over 4 frames (10% to 90% of the way; at most 29% of the "
             "change in one frame).") in rough.toolTip()
+    assert "2 of its windows drifted and were made again with another seed." in rough.toolTip()
     assert "dominant" not in calm.toolTip() and "from A to B" not in calm.toolTip()
+    assert "made again" not in calm.toolTip()
