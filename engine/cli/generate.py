@@ -380,17 +380,27 @@ def run_operation(request: GenerationRequest, operation: Operation, output: str 
                             if (rate := clip_rate(clip.path)) and abs(rate - fps) > 0.01)]
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    for join in seams["joins"]:
-        print(f"seam: {' -> '.join(join['between'])} at frame {join['at']}: jump "
-              f"{join['jump']:.2f}x the median change, colour {join['delta_e']:.2f} Delta E "
-              f"({join['delta_e_first']:.2f} from the start)"
-              f"{'; visible' if join.get('visible') else ''}", file=sys.stderr)
-    for end in seams.get("matched", []):
-        print(f"note: the take's {end} was colour-matched again to the clip it meets.",
-              file=sys.stderr)
+    for line in seam_report(seams):
+        print(line, file=sys.stderr)
     for path in written:
         print(path)
     return 0
+
+
+def seam_report(seams: dict[str, Any]) -> list[str]:
+    """What the command line prints of a take's seam record
+    (:func:`engine.operations.runner.write_outputs`): a line per join, then a note per end of
+    the take colour-matched again and per window of a long shot made again for its drift."""
+    lines = [f"seam: {' -> '.join(join['between'])} at frame {join['at']}: jump "
+             f"{join['jump']:.2f}x the median change, colour {join['delta_e']:.2f} Delta E "
+             f"({join['delta_e_first']:.2f} from the start)"
+             f"{'; visible' if join.get('visible') else ''}" for join in seams["joins"]]
+    lines += [f"note: the take's {end} was colour-matched again to the clip it meets."
+              for end in seams.get("matched", [])]
+    lines += [f"note: {name.removesuffix(' made again')} drifted in colour and was made again "
+              f"{tries:.0f} time{'s' if tries != 1 else ''} with another seed."
+              for name, tries in seams.get("mended", {}).items() if name.endswith(" made again")]
+    return lines
 
 
 def generate_here(request: GenerationRequest, output: str | None) -> int:

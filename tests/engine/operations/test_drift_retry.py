@@ -10,8 +10,16 @@ from typing import Any
 import numpy as np
 
 from engine.backends.common import clip_frames
+from engine.cli.generate import seam_report
 from engine.operations.planner import Clip, Operation, Plan, make_plan
-from engine.operations.runner import _RESEED, DRIFT_RETRIES, join, run_plan, seam_measures
+from engine.operations.runner import (
+    _RESEED,
+    DRIFT_RETRIES,
+    join,
+    run_plan,
+    seam_measures,
+    write_outputs,
+)
 from engine.output.video import write_video
 from engine.protocol.requests import GenerationRequest, ModelConstraints
 from support.fake_models import FakeCache
@@ -105,3 +113,16 @@ def test_an_operation_s_window_is_never_made_again(tmp_path: Path) -> None:
     model = _GrowingModel((6, 0))
     _run(plan, model)
     assert model.seeds == [0]  # an operation continues its clip: no hold, no retry
+
+
+def test_the_command_line_says_which_windows_were_made_again(tmp_path: Path) -> None:
+    plan = _shot(tmp_path)
+    record: dict[str, float] = {}
+    take = run_plan(plan, lambda *_: None, FakeCache(_GrowingModel((2, 0))),  # type: ignore[arg-type]
+                    mended=record)
+    _, seams = write_outputs(plan, take, tmp_path / "take.mp4", mended=record)
+    lines = seam_report(seams)
+    assert len(seams["joins"]) == 2 and all(line.startswith("seam: ") for line in lines[:2])
+    assert lines[2:] == [
+        "note: window 1 drifted in colour and was made again 1 time with another seed.",
+        "note: window 2 drifted in colour and was made again 1 time with another seed."]
