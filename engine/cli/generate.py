@@ -55,6 +55,10 @@ def add_generate_flags(parser: argparse.ArgumentParser, *, queued: bool = False)
                        "clip or from the previous window (default: one latent chunk plus one)")
     group.add_argument("--window", type=int, metavar="FRAMES", help="longest request of a "
                        "long shot (default: the model's own window, else its longest shot)")
+    group.add_argument("--drift-retries", type=int, metavar="N", help="the most times a long "
+                       "shot's window whose colour drifts more than 3 Delta E from the first is "
+                       "made again with another seed, keeping the least drifted (default 2; 0 "
+                       "never)")
     if queued:
         return
     parser.add_argument("--from", dest="from_take", metavar="TAKE.mp4",
@@ -196,7 +200,7 @@ def operation_spec_from_args(args: argparse.Namespace,
         raise RequestError(str(exc)) from None
     op = operation_from_args(args, request, fps)
     return OperationSpec(kind=op.kind, frames=op.frames, clips=tuple(c.path for c in op.clips),
-                         context=op.context, window=op.window,
+                         context=op.context, window=op.window, retries=op.retries,
                          ranges=tuple(FrameRange(c.start, c.frames) for c in op.clips)
                          if any(c.start for c in op.clips) else (),
                          cues=tuple(TimedPrompt(c.frame, c.prompt) for c in op.cues),
@@ -249,6 +253,7 @@ def run_from(take: Path, output: str | None, joined: str | None, *, final: bool 
             kind=spec["kind"], frames=int(spec["frames"]),
             clips=clips_in(spec.get("clips", []), ranges),
             context=spec.get("context"), window=spec.get("window"),
+            retries=spec.get("retries"),
             cues=tuple(Cue(int(frame), str(text)) for frame, text in spec.get("cues", [])),
             span=FrameRange(*spec["span"]) if spec.get("span") else None)
     except (KeyError, TypeError, ValueError) as exc:
@@ -292,7 +297,7 @@ def operation_from_args(args: argparse.Namespace, request: GenerationRequest,
                             f"{frames / fps:g} s take; give a time before it.")
         cues.append(cue)
     return Operation(kind, frames, tuple(probe_clip(p) for p in paths), args.context,
-                     args.window, tuple(cues), span)
+                     args.window, tuple(cues), span, args.drift_retries)
 
 
 def _span(text: str | None, kind: str) -> FrameRange:

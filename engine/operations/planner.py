@@ -46,6 +46,7 @@ from engine.operations.plans import (
 )
 from engine.protocol.drafts import draft_of
 from engine.protocol.requests import (
+    MAX_RETRIES,
     FrameRange,
     GenerationRequest,
     ModelConstraints,
@@ -92,6 +93,9 @@ def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operat
                         f"got {len(op.clips)}.")
     if op.frames < 1:
         raise PlanError(f"The take must be at least one frame long, got {op.frames}.")
+    if op.retries is not None and not 0 <= op.retries <= MAX_RETRIES:
+        raise PlanError(f"A drifting window can be made again 0 to {MAX_RETRIES} times, got "
+                        f"{op.retries}.")
     rule = constraints.frame_rule
     context = op.context if op.context is not None else rule[0] + rule[1]
     if op.context is None and constraints.pin_frames is not None:
@@ -129,7 +133,7 @@ def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operat
     planner = _Planner(fitted, base.pins, constraints, op, context, window, scratch)
     windows, joined = getattr(planner, op.kind)()
     return Plan("long_shot" if op.kind == "shot" and len(windows) > 1 else op.kind, op.clips,
-                tuple(windows), op.frames, tuple(joined), tuple(notes))
+                tuple(windows), op.frames, tuple(joined), tuple(notes), op.retries)
 
 
 def _tail(clip: Clip, count: int, target: int) -> Pin:

@@ -55,6 +55,9 @@ class Operation:
         force changes, so every window's new frames share one prompt (the module docstring).
     span
         A retake's frames of its clip to make again (numbered as in the file); None otherwise.
+    retries
+        The most times a long shot's window that drifts in colour is made again with another
+        seed (``engine.operations.runner.DRIFT_LIMIT``); None for the engine's default, 0 never.
     """
 
     kind: str
@@ -64,6 +67,7 @@ class Operation:
     window: int | None = None
     cues: tuple[Cue, ...] = ()
     span: FrameRange | None = None
+    retries: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class Plan:
     take_frames: int
     joined: tuple[Part, ...]
     notes: tuple[str, ...] = ()
+    retries: int | None = None  # the operation's, for the runner (None: its default)
 
     @property
     def joined_frames(self) -> int:
@@ -124,6 +129,7 @@ class Plan:
         return {"operation": self.operation, "sources": [c.path for c in self.clips],
                 "source_ranges": [[c.start, c.frames] for c in self.clips],
                 "take_frames": self.take_frames, "notes": list(self.notes),
+                "retries": self.retries,
                 "windows": [{"request": w.request.to_dict(), "keep": [w.keep.start, w.keep.frames],
                              "blend": w.blend, "before": w.before} for w in self.windows],
                 "joined": [{"clip": p.clip, "frames": [p.span.start, p.span.frames]}

@@ -48,7 +48,7 @@ _RESEED = 7919  # added to a window's seed per try: another noise, the same for 
 
 def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None,
              profile: str | None = None, mended: dict[str, float] | None = None,
-             retries: int = DRIFT_RETRIES) -> np.ndarray:
+             retries: int | None = None) -> np.ndarray:
     """Generate every window of ``plan`` and assemble the take (the new frames only).
 
     Window ``k > 0`` of a chain is colour-matched to the take over its ``blend`` frames (Lab
@@ -82,7 +82,8 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         and each window made again for its drift (``"window k made again"``) with how many
         more times it was made (what the take's seam record says, :func:`write_outputs`).
     retries
-        The most times a long shot's drifting window is made again (0: never).
+        The most times a long shot's drifting window is made again (0: never); None for the
+        plan's (its operation's), else :data:`DRIFT_RETRIES`.
 
     Returns
     -------
@@ -109,6 +110,8 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
     anchor: np.ndarray | None = None  # the dominant Lab colour later windows are held to
     reference = np.zeros(3)  # the mean Lab colour of the window that set the anchor
     hold = plan.operation == "long_shot"
+    if retries is None:
+        retries = DRIFT_RETRIES if plan.retries is None else plan.retries
     read = functools.cache(read_clip)  # a retake's two ends pin the same clip: decode it once
     for k, window in enumerate(plan.windows):
         def step(done: int, total: int, preview: Preview | None, k: int = k) -> None:
@@ -387,7 +390,8 @@ def replay_settings(request: GenerationRequest, operation: Operation) -> dict[st
             "clips": [clip.path for clip in operation.clips],
             "ranges": [[clip.start, clip.frames] for clip in operation.clips],
             "context": operation.context,
-            "window": operation.window, "cues": [[cue.frame, cue.prompt] for cue in operation.cues],
+            "window": operation.window, "retries": operation.retries,
+            "cues": [[cue.frame, cue.prompt] for cue in operation.cues],
             "span": [operation.span.start, operation.span.frames] if operation.span else None}
     return {"base": request.to_dict(), "spec": spec,
             **provenance(request, find_model(request.model_id).path),

@@ -57,6 +57,7 @@ def _operation(spec: Mapping[str, Any]) -> OperationSpec:
         "ranges": [{"start": start, "frames": frames}
                    for start, frames in spec.get("ranges") or []],
         "context": spec.get("context"), "window": spec.get("window"),
+        "retries": spec.get("retries"),
         "cues": [{"frame": frame, "prompt": prompt} for frame, prompt in spec.get("cues") or []],
         "span": {"start": span[0], "frames": span[1]} if span else None}, where="spec.")
 

@@ -239,6 +239,10 @@ class FrameRange(_Wire):
 ClipRange = FrameRange  # the studio's name for a source clip's range; the same class
 
 
+MAX_RETRIES = 8
+"""The most times an operation may make a drifting window of a long shot again."""
+
+
 @dataclass(frozen=True)
 class OperationSpec(_Wire):
     """An operation on source clips that the engine plans into one or more requests.
@@ -267,6 +271,9 @@ class OperationSpec(_Wire):
         every clip.
     span
         A retake's frames of its clip to make again, ``frames`` long; None for other kinds.
+    retries
+        The most times a long shot's window that drifts in colour is made again with another
+        seed, 0 to :data:`MAX_RETRIES`; None for the engine's default.
     """
 
     kind: str
@@ -277,6 +284,7 @@ class OperationSpec(_Wire):
     cues: tuple[TimedPrompt, ...] = ()
     ranges: tuple[FrameRange, ...] = ()
     span: FrameRange | None = None
+    retries: int | None = None
 
     def __post_init__(self) -> None:
         with _as_request_error():
@@ -285,6 +293,8 @@ class OperationSpec(_Wire):
             raise RequestError(f"kind must be one of {', '.join(OPERATION_KINDS)}, got "
                                f"{self.kind!r}.")
         _in_range("frames", self.frames, 1, 100_000)
+        if self.retries is not None:
+            _in_range("retries", self.retries, 0, MAX_RETRIES)
         if len(self.clips) != _CLIPS_FOR[self.kind]:
             raise RequestError(f"A {self.kind} operation takes {_CLIPS_FOR[self.kind]} source "
                                f"clip(s), got {len(self.clips)}.")

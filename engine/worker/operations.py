@@ -57,7 +57,7 @@ def run_operation_job(request: GenerationRequest, spec: OperationSpec, info: Mod
         raise OperationFailure("missing_media", str(exc),
                                "Relink or re-import the clip, then submit again.") from None
     operation = Operation(kind=spec.kind, frames=spec.frames, clips=clips, context=spec.context,
-                          window=spec.window,
+                          window=spec.window, retries=spec.retries,
                           cues=tuple(Cue(cue.frame, cue.prompt) for cue in spec.cues),
                           span=spec.span)
     with tempfile.TemporaryDirectory(prefix="plan-", dir=cache_dir()) as scratch:

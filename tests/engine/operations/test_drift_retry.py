@@ -4,14 +4,16 @@ object, and frameloom-mini's long shots drift that way."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from engine.backends.common import clip_frames
-from engine.cli.generate import seam_report
-from engine.operations.planner import Clip, Operation, Plan, make_plan
+from engine.cli.generate import add_generate_flags, operation_spec_from_args, seam_report
+from engine.operations.planner import Clip, Operation, Plan, PlanError, make_plan
 from engine.operations.runner import (
     _RESEED,
     DRIFT_RETRIES,
@@ -21,7 +23,12 @@ from engine.operations.runner import (
     write_outputs,
 )
 from engine.output.video import write_video
-from engine.protocol.requests import GenerationRequest, ModelConstraints
+from engine.protocol.requests import (
+    GenerationRequest,
+    ModelConstraints,
+    OperationSpec,
+    RequestError,
+)
 from support.fake_models import FakeCache
 
 _BLUE, _RED = (50, 90, 220), (220, 50, 50)
@@ -126,3 +133,30 @@ def test_the_command_line_says_which_windows_were_made_again(tmp_path: Path) -> 
     assert lines[2:] == [
         "note: window 1 drifted in colour and was made again 1 time with another seed.",
         "note: window 2 drifted in colour and was made again 1 time with another seed."]
+
+
+def test_an_operation_s_retries_reach_the_runner_and_its_record(tmp_path: Path) -> None:
+    base = GenerationRequest("frameloom-mini", "a red square", 32, 32, 9, 24, 0, 1, 1.0)
+    plan = make_plan(base, ModelConstraints(32, (4, 1), 257),
+                     Operation("shot", 60, window=25, retries=0), tmp_path)
+    assert plan.retries == 0 and plan.to_dict()["retries"] == 0
+    model = _GrowingModel((2, 0))
+    _run(plan, model)
+    assert model.seeds == [0, 1, 2]  # the operation said never
+    with pytest.raises(PlanError, match="0 to 8 times"):
+        make_plan(base, ModelConstraints(32, (4, 1), 257),
+                  Operation("shot", 60, window=25, retries=9), tmp_path)
+    with pytest.raises(RequestError, match="retries"):
+        OperationSpec("shot", 60, retries=-1)
+    assert OperationSpec.from_dict(OperationSpec("shot", 60, retries=3).to_dict()).retries == 3
+
+
+def test_the_command_line_flag_sets_an_operation_s_retries() -> None:
+    parser = argparse.ArgumentParser()
+    add_generate_flags(parser)
+    base = GenerationRequest("frameloom-mini", "a red square", 192, 128, 25, 24, 0, 1, 1.0)
+    asked = operation_spec_from_args(parser.parse_args(["--duration", "4", "--drift-retries",
+                                                        "1"]), base)
+    plain = operation_spec_from_args(parser.parse_args(["--duration", "4"]), base)
+    assert asked is not None and asked.retries == 1
+    assert plain is not None and plain.retries is None
