@@ -109,6 +109,8 @@ class ScrubSound(QObject):
 
     def _mixed(self, frame: int, future: Future[np.ndarray | None]) -> None:
         self._busy = False
+        if future.cancelled():  # shut down (the window closing) before it was mixed
+            return
         try:
             samples = future.result()
         except StudioError as exc:

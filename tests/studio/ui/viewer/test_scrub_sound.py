@@ -4,6 +4,7 @@ output is let go when playback starts or scrubbing stops."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -121,4 +122,19 @@ def test_with_no_output_scrubbing_asks_for_one_once(qtbot: QtBot, tmp_path: Path
         qtbot.wait(150)  # each move is its own snippet, mixed and then not played
     assert asked == [SR] and said == ["No audio output device was found; playback is silent."]
     assert player.scrub.played == []
+    player.shutdown()
+
+
+def test_a_snippet_cancelled_by_a_shutdown_is_dropped_quietly(qtbot: QtBot,
+                                                              tmp_path: Path) -> None:
+    sinks: list[FakeSink] = []
+    player = SoundPlayer(Playback(), print, open_sink=lambda _rate: sinks.append(FakeSink())
+                         or sinks[-1])
+    playhead = _Playhead()
+    player.set_project(tone_project(tmp_path, seconds=2.0), tmp_path, playhead.moved)
+    cancelled: Future[np.ndarray | None] = Future()
+    cancelled.cancel()
+    player.scrub._busy = True
+    player.scrub._mixed(12, cancelled)  # the shutdown's cancelled future: no CancelledError
+    assert not player.scrub._busy and player.scrub.played == [] and sinks == []
     player.shutdown()
