@@ -117,11 +117,16 @@ def run_plan(plan: Plan, on_step: WindowStep, cache: PipelineCache | None = None
         def step(done: int, total: int, preview: Preview | None, k: int = k) -> None:
             on_step(k, len(plan.windows), done, total, preview)
 
+        def at_end(_done: int, total: int, preview: Preview | None, k: int = k) -> None:
+            # A window made again keeps the progress at its end (it does not run backwards);
+            # its previews still show and a cancel still stops it.
+            on_step(k, len(plan.windows), total, total, preview)
+
         keep, blend = window.keep, window.blend
-        made = functools.partial(_made, backend, window, take, step)
-        frames = made(window.request.seed)
+        frames = _made(backend, window, take, step, window.request.seed)
         if hold and take is not None and anchor is not None and not window.before:
-            frames, tries = _least_drift(frames, made, window.request.seed, retries,
+            again = functools.partial(_made, backend, window, take, at_end)
+            frames, tries = _least_drift(frames, again, window.request.seed, retries,
                                          (keep.start + blend, keep.end), anchor, reference)
             if tries and mended is not None:
                 mended[f"window {k} made again"] = float(tries)

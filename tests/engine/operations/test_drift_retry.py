@@ -64,7 +64,8 @@ class _GrowingModel:
         last = max((pin.target_frame + pin.frame_count for pin in request.pins), default=0)
         tries = request.seed // _RESEED
         side = _side(frames[last - 1]) + self.grow[min(tries, len(self.grow) - 1)] if last else 8
-        on_step(1, 1, None)
+        on_step(1, 2, None)
+        on_step(2, 2, None)
         return np.stack(frames[:last] + [_square(side)] * (request.frames - last))
 
 
@@ -93,6 +94,16 @@ def test_a_window_whose_object_grows_is_made_again_and_the_steady_one_kept(
     assert record == {"window 1 made again": 1.0, "window 2 made again": 1.0}
     assert model.seeds == [0, 1, 1 + _RESEED, 2, 2 + _RESEED]
     assert {_side(frame) for frame in take} == {8} and drift < 1.0  # the codec's rounding
+
+
+def test_progress_holds_while_a_window_is_made_again(tmp_path: Path) -> None:
+    plan = _shot(tmp_path)
+    steps: list[tuple[int, int, int, int]] = []
+    run_plan(plan, lambda k, n, done, total, _: steps.append((k, n, done, total)),
+             FakeCache(_GrowingModel((2, 0))))  # type: ignore[arg-type]
+    assert steps == [(0, 3, 1, 2), (0, 3, 2, 2),
+                     (1, 3, 1, 2), (1, 3, 2, 2), (1, 3, 2, 2), (1, 3, 2, 2),  # made again
+                     (2, 3, 1, 2), (2, 3, 2, 2), (2, 3, 2, 2), (2, 3, 2, 2)]
 
 
 def test_without_retries_the_growing_object_drifts_the_take(tmp_path: Path) -> None:
