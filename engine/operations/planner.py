@@ -132,6 +132,9 @@ def make_plan(base: GenerationRequest, constraints: ModelConstraints, op: Operat
         notes += drafted
     planner = _Planner(fitted, base.pins, constraints, op, context, window, scratch)
     windows, joined = getattr(planner, op.kind)()
+    if op.retries and not (op.kind == "shot" and len(windows) > 1):
+        notes.append(f"the drift retries ({op.retries}) apply only to a long shot's later "
+                     f"windows; this take has none, so none are made again.")
     return Plan("long_shot" if op.kind == "shot" and len(windows) > 1 else op.kind, op.clips,
                 tuple(windows), op.frames, tuple(joined), tuple(notes), op.retries)
 

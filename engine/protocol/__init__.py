@@ -51,6 +51,7 @@ from engine.protocol.messages import (
 from engine.protocol.models import ModelRecord
 from engine.protocol.requests import (
     ATTENTION_BACKENDS,
+    MAX_RETRIES,
     ClipRange,
     FrameRange,
     GenerationRequest,
@@ -76,8 +77,8 @@ from engine.protocol.transport import (
 )
 
 __all__ = [
-    "ATTENTION_BACKENDS", "ENVELOPE", "HOME_ENV", "LOOPBACK", "MAX_LINE_BYTES", "PORT_NAME",
-    "PROTOCOL_VERSION",
+    "ATTENTION_BACKENDS", "ENVELOPE", "HOME_ENV", "LOOPBACK", "MAX_LINE_BYTES", "MAX_RETRIES",
+    "PORT_NAME", "PROTOCOL_VERSION",
     "REGISTRY", "SETTINGS_FILE", "SOCKET_NAME", "TOKEN_NAME", "TRANSPORT_ENV", "AddLora", "Cancel",
     "Cancelled", "ClipRange", "Done", "Error", "Failed", "FrameRange", "GenerationRequest",
     "GetJob", "Heartbeat", "Hello", "Interrupted", "ListJobs", "ListModels", "LoraChoice",

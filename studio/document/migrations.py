@@ -9,7 +9,7 @@ from typing import Any
 from .errors import ProjectFileError
 
 #: The file format this Frameloom writes (the top-level ``schema_version``).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _one_to_two(data: dict[str, Any]) -> dict[str, Any]:
@@ -94,11 +94,18 @@ def _two_to_three(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _three_to_four(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 4 lets a shot's spec carry ``drift_retries`` (how many times a long shot's
+    drifting window may be made again), which a Frameloom that writes format 3 refuses as
+    unknown. Nothing else changes, so a format-3 file reads as it is."""
+    return data
+
+
 #: ``UPGRADES[v]`` turns the dict of a format-``v`` file into a format ``v + 1`` one. It may
 #: change its argument in place and must return the result; :func:`upgrade` sets the new
 #: ``schema_version`` itself.
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    1: _one_to_two, 2: _two_to_three}
+    1: _one_to_two, 2: _two_to_three, 3: _three_to_four}
 
 
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:

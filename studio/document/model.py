@@ -170,7 +170,9 @@ class GeneratedSpec:
     ``retake`` says what a ``retake`` makes again (None for every other kind); ``draft`` asks
     for quick drafts (half size and steps, steps cached) whose takes can be made final;
     ``loras`` are LoRAs added to the model, applied with their strengths; ``attention`` (the
-    attention backend) and ``compile`` (regional compilation) are its fast paths."""
+    attention backend) and ``compile`` (regional compilation) are its fast paths;
+    ``drift_retries`` is how many times a long shot's window that drifts in colour may be made
+    again with another seed (None for the engine's default)."""
 
     kind: GenerationKind
     prompt: str
@@ -188,6 +190,7 @@ class GeneratedSpec:
     loras: tuple[LoraUse, ...] = field(default=(), metadata=OMIT_DEFAULT)
     attention: str = field(default="native", metadata=OMIT_DEFAULT)
     compile: bool = field(default=False, metadata=OMIT_DEFAULT)
+    drift_retries: int | None = field(default=None, metadata=OMIT_DEFAULT)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,7 +6,7 @@ import math
 import posixpath
 from typing import NoReturn
 
-from engine.protocol import ATTENTION_BACKENDS
+from engine.protocol import ATTENTION_BACKENDS, MAX_RETRIES
 
 from .errors import InvalidDocumentError
 from .model import (
@@ -63,6 +63,9 @@ def check_generation(project: Project, generation: Generation, where: str,
     if spec.attention not in ATTENTION_BACKENDS:
         _fail(where, f"attention must be one of {', '.join(ATTENTION_BACKENDS)}, not "
                      f"{spec.attention!r}")
+    if spec.drift_retries is not None and not 0 <= spec.drift_retries <= MAX_RETRIES:
+        _fail(where, f"drift retries must be between 0 and {MAX_RETRIES}, not "
+                     f"{spec.drift_retries}")
     names = [lora.name for lora in spec.loras]
     if len(set(names)) != len(names) or not all(name.strip() for name in names):
         _fail(where, f"LoRAs must have names, each once, not {names}")

@@ -228,7 +228,8 @@ def request_for(project: Project, project_dir: str | os.PathLike[str], entry_id:
         attention=spec.attention, compile=spec.compile)
     return request, OperationSpec(kind=spec.kind, frames=spec.duration,
                                   clips=tuple(path for path, _ in clips),
-                                  ranges=tuple(shown for _, shown in clips), span=span)
+                                  ranges=tuple(shown for _, shown in clips), span=span,
+                                  retries=spec.drift_retries)
 
 
 def store_take(output: str | os.PathLike[str], takes_folder: Path | None) -> str:

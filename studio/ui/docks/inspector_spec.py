@@ -1,5 +1,6 @@
 """The inspector's spec editor: a generated entry's prompt, model, size, length, seed, steps,
-draft switch, LoRAs and fast paths (attention backend, regional compilation)."""
+draft switch, LoRAs, fast paths (attention backend, regional compilation) and a long shot's
+drift retries."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.protocol import ATTENTION_BACKENDS, ModelRecord
+from engine.protocol import ATTENTION_BACKENDS, MAX_RETRIES, ModelRecord
 from studio.document.model import DEFAULT_MODEL, MAX_SEED, GeneratedSpec
 from studio.engine_link.models import ModelBook
 from studio.ui.docks.inspector_loras import LoraField
@@ -34,6 +35,9 @@ SIZES: dict[str, tuple[int, int] | None] = {
 
 #: The preset for the size the chosen model makes by default (frameloom-mini's is 192x128).
 MODEL_SIZE = "Model's size"
+
+#: The drift retries box's lowest value, shown as this text: the engine's default (None).
+ENGINE_DEFAULT = "Engine's default"
 
 
 class SpecEditor(QObject):
@@ -99,8 +103,16 @@ class SpecEditor(QObject):
         self.compile = QCheckBox("Compile blocks")
         self.compile.setToolTip("Compile the model's repeated blocks before it runs: the "
                                 "first such job takes minutes longer, later ones run faster.")
+        self.drift_retries = QSpinBox()
+        self.drift_retries.setRange(-1, MAX_RETRIES)
+        self.drift_retries.setSpecialValueText(ENGINE_DEFAULT)
+        self.drift_retries.setToolTip(
+            "A long shot is made in windows, each continuing the last. A later window whose "
+            "colour drifts from the first window's by more than 3 Delta E is made again with "
+            "another seed up to this many times, and the one that drifted least is kept (0: "
+            "never; each try costs a window's time). Only shots longer than one window use it.")
         for name in ("prompt", "negative_prompt", "model", "duration", "seed", "steps",
-                     "guidance", "draft", "attention", "compile"):
+                     "guidance", "draft", "attention", "compile", "drift_retries"):
             getattr(self, name).setObjectName(name)
         self.frame_size.setObjectName("size")
         for combo in (self.model, self.frame_size):  # long model ids must not widen the dock
@@ -113,7 +125,7 @@ class SpecEditor(QObject):
         """Every widget that edits the spec, for enabling and signal blocking."""
         return (self.prompt, self.negative_prompt, self.model, self.frame_size, self.duration,
                 self.seed, self.randomise, self.steps, self.guidance, self.draft,
-                self.loras.edit, self.attention, self.compile)
+                self.loras.edit, self.attention, self.compile, self.drift_retries)
 
     def add_rows(self, form: QFormLayout) -> None:
         """Add the spec's rows, Prompt to LoRAs, to the inspector's form."""
@@ -134,6 +146,7 @@ class SpecEditor(QObject):
         fast.addWidget(self.attention, 1)
         fast.addWidget(self.compile)
         form.addRow("Attention", fast)
+        form.addRow("Drift retries", self.drift_retries)
 
     def _connect(self) -> None:
         for name in ("prompt", "negative_prompt"):
@@ -150,6 +163,8 @@ class SpecEditor(QObject):
             lambda: self._request("model_id", self.model.currentText().strip()))
         self.frame_size.activated.connect(self._size_chosen)
         self.draft.toggled.connect(lambda on: self._request("draft", bool(on)))
+        self.drift_retries.valueChanged.connect(
+            lambda v: self._request("drift_retries", None if v < 0 else int(v)))
         self.compile.toggled.connect(lambda on: self._request("compile", bool(on)))
         self.attention.activated.connect(
             lambda _i: self._request("attention", self.attention.currentText()))
@@ -217,6 +232,8 @@ class SpecEditor(QObject):
         self.draft.setChecked(spec.draft)
         self.attention.setCurrentText(spec.attention)
         self.compile.setChecked(spec.compile)
+        self.drift_retries.setValue(-1 if spec.drift_retries is None else spec.drift_retries)
+        self.drift_retries.setEnabled(spec.kind == "shot")
         self.loras.show(spec.loras, spec.model_id, self.model_loras.get(spec.model_id))
 
     def commit(self) -> None:

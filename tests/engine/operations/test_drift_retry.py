@@ -171,3 +171,19 @@ def test_the_command_line_flag_sets_an_operation_s_retries() -> None:
     plain = operation_spec_from_args(parser.parse_args(["--duration", "4"]), base)
     assert asked is not None and asked.retries == 1
     assert plain is not None and plain.retries is None
+
+
+def test_retries_asked_of_a_one_window_take_are_noted(tmp_path: Path) -> None:
+    base = GenerationRequest("frameloom-mini", "a red square", 32, 32, 9, 24, 0, 1, 1.0)
+    constraints = ModelConstraints(32, (4, 1), 257)
+    clip = Clip(str(write_video(np.stack([_square(8)] * 12), 24, tmp_path / "a.mp4")), 12)
+    for op in (Operation("shot", 21, retries=2),
+               Operation("extend_forward", 20, (clip,), retries=2)):
+        plan = make_plan(base, constraints, op, tmp_path)
+        assert [n for n in plan.notes if "drift retries" in n] == [
+            "the drift retries (2) apply only to a long shot's later windows; this take has "
+            "none, so none are made again."]
+    for op in (Operation("shot", 60, window=25, retries=2), Operation("shot", 21),
+               Operation("shot", 21, retries=0)):
+        assert not [n for n in make_plan(base, constraints, op, tmp_path).notes
+                    if "drift retries" in n]

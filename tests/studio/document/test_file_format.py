@@ -64,6 +64,17 @@ def test_the_format_2_record_predates_imported_sound() -> None:
                      "GeneratedSpec.compile"}
 
 
+
+def test_format_4_adds_only_a_long_shot_s_drift_retries() -> None:
+    three, four = (json.loads(record(v).read_text(encoding="utf-8")) for v in (3, 4))
+    assert set(four) == set(three)
+    added = {f"{name}.{field}" for name, fields in four.items()
+             for field in fields if field not in three[name]}
+    assert added == {"GeneratedSpec.drift_retries"}
+    assert all(four[name][field] == value for name, fields in three.items()
+               for field, value in fields.items())
+
+
 if __name__ == "__main__":
     written = record(migrations.SCHEMA_VERSION)
     written.write_text(json.dumps(described(), indent=1) + "\n", encoding="utf-8")

@@ -103,16 +103,17 @@ def _write(path: Path, data: object) -> Path:
 
 
 def test_a_newer_file_opens_read_only_and_is_never_saved_over(tmp_path: Path) -> None:
-    data = _golden_with(schema_version=4)
-    data["project"]["added_in_v4"] = {"something": "new"}
-    data["project"]["media"][0]["schema"] = "MediaRef.4"
+    newer = migrations.SCHEMA_VERSION + 1
+    data = _golden_with(schema_version=newer)
+    data["project"][f"added_in_v{newer}"] = {"something": "new"}
+    data["project"]["media"][0]["schema"] = f"MediaRef.{newer}"
     file = _write(tmp_path / "new" / "new.frameloom", data)
     before = snapshot(file.parent)
     opened = open_project(file.parent)
     assert opened.read_only and opened.path == file
     assert opened.message == (
-        "This project was saved by a newer Frameloom (file format 4; this version writes "
-        "format 3). It is open read-only: use Save As to keep a copy.")
+        f"This project was saved by a newer Frameloom (file format {newer}; this version "
+        f"writes format {newer - 1}). It is open read-only: use Save As to keep a copy.")
     assert opened.project == golden_project()
     with pytest.raises(ReadOnlyProjectError, match="newer Frameloom"):
         save_project(opened.project, file)
@@ -151,17 +152,20 @@ def test_the_upgrade_chain_runs_each_step(monkeypatch: pytest.MonkeyPatch) -> No
         data["project"]["metadata"]["upgraded"] = True
         return data
 
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 4)
+    last = migrations.SCHEMA_VERSION  # a format after it, with no step to it yet
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", last + 1)
     monkeypatch.setitem(migrations.UPGRADES, 1, one_to_two)
-    with pytest.raises(ProjectFileError, match="cannot upgrade file format 3 to format 4"):
+    with pytest.raises(ProjectFileError,
+                       match=f"cannot upgrade file format {last} to format {last + 1}"):
         migrations.upgrade(_golden_with())
-    monkeypatch.setitem(migrations.UPGRADES, 3, lambda data: data["missing"])
-    with pytest.raises(ProjectFileError, match="could not be upgraded from file format 3"):
+    monkeypatch.setitem(migrations.UPGRADES, last, lambda data: data["missing"])
+    with pytest.raises(ProjectFileError, match=f"could not be upgraded from file format {last}"):
         migrations.upgrade(_golden_with())
-    monkeypatch.setitem(migrations.UPGRADES, 3, lambda data: data)
+    monkeypatch.setitem(migrations.UPGRADES, last, lambda data: data)
     upgraded = migrations.upgrade(_golden_with())
-    assert upgraded["schema_version"] == 4 and upgraded["project"]["metadata"]["upgraded"]
-    assert migrations.upgrade(_golden_with(schema_version=5))["schema_version"] == 5
+    assert upgraded["schema_version"] == last + 1
+    assert upgraded["project"]["metadata"]["upgraded"]
+    assert migrations.upgrade(_golden_with(schema_version=last + 2))["schema_version"] == last + 2
 
 
 # ------------------------------------------------------------------------------ media paths

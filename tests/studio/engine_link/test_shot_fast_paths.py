@@ -28,3 +28,18 @@ def test_fast_paths_are_saved_when_set_and_sent_with_the_job(
     with pytest.raises(EditError, match="Attention must be one of native, math, cudnn, flash, "
                                         "sage, not 'warp'"):
         edits.set_spec(project, "shot-1", attention="warp")
+
+
+def test_drift_retries_are_saved_when_set_and_sent_with_the_job(
+        opened: tuple[Project, Path]) -> None:
+    project, folder = opened
+    spec: GeneratedSpec = project.find("shot-1")[2].generation.spec  # type: ignore[union-attr]
+    assert "drift_retries" not in serialize.encode(spec)  # older files as before
+    assert request_for(project, folder, "shot-1")[1].retries is None
+    edits.set_spec(project, "shot-1", drift_retries=3)
+    spec = project.find("shot-1")[2].generation.spec  # type: ignore[union-attr]
+    assert serialize.encode(spec)["drift_retries"] == 3
+    assert serialize.decode(serialize.encode(spec), GeneratedSpec) == spec
+    assert request_for(project, folder, "shot-1")[1].retries == 3
+    with pytest.raises(EditError, match="between 0 and 8, not 9"):
+        edits.set_spec(project, "shot-1", drift_retries=9)
