@@ -153,7 +153,8 @@ def wants_operation(args: argparse.Namespace, request: GenerationRequest | None 
     when ``request`` is longer than its model's window (:func:`past_window`)."""
     return bool(any(getattr(args, name) for name, _ in _OPERATION_FLAGS) or any(
         getattr(args, name, None) is not None
-        for name in ("duration", "joined", "context", "window", "span")) or args.prompt_at) \
+        for name in ("duration", "joined", "context", "window", "span", "drift_retries"))
+        or args.prompt_at) \
         or (request is not None and past_window(request))
 
 

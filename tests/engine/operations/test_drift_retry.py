@@ -171,6 +171,11 @@ def test_the_command_line_flag_sets_an_operation_s_retries() -> None:
     plain = operation_spec_from_args(parser.parse_args(["--duration", "4"]), base)
     assert asked is not None and asked.retries == 1
     assert plain is not None and plain.retries is None
+    # Asked of a plain request, the flag makes it an operation, so the planner's note says
+    # that a one-window take has no window to make again (rather than the flag doing nothing).
+    one = operation_spec_from_args(parser.parse_args(["--drift-retries", "3"]), base)
+    assert one is not None and (one.kind, one.retries) == ("shot", 3)
+    assert operation_spec_from_args(parser.parse_args([]), base) is None
 
 
 def test_retries_asked_of_a_one_window_take_are_noted(tmp_path: Path) -> None:
