@@ -144,6 +144,24 @@ def stills(video: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     return video.gather(2, index)
 
 
+def still_crops(stills: torch.Tensor, captions: list[str], scenes: list[Scene],
+                crop: tuple[int, int], rng: np.random.Generator, jitter: float = 0.1
+                ) -> tuple[torch.Tensor, list[str]]:
+    """``crop`` (width, height) windows of stills ``(B, 3, 1, H, W)`` in [-1, 1], each around
+    its own object (:func:`object_crop`, moved by up to ``jitter`` of the window), with their
+    captions; a scene of several objects keeps its window but loses its caption (it may cut an
+    object out), so it trains the unconditional flow instead."""
+    import torch
+
+    cut, texts = [], []
+    for still, text, scene in zip(stills, captions, scenes):
+        pixels = ((still[:, 0].permute(1, 2, 0) + 1.0) * 127.5).cpu().numpy()[None]
+        top, left, height, width = crop_window(pixels, crop, rng, jitter)
+        cut.append(still[..., top:top + height, left:left + width])
+        texts.append(text if len(scene.objects) == 1 else "")
+    return torch.stack(cut), texts
+
+
 def drop_captions(captions: list[str], rng: np.random.Generator, rate: float) -> list[str]:
     """Replace each caption with ``""`` with probability ``rate`` (classifier-free guidance)."""
     keep = rng.random(len(captions)) >= rate
@@ -159,6 +177,13 @@ def object_crop(clip: np.ndarray, crop: tuple[int, int], rng: np.random.Generato
     seen anywhere in it, and kept inside the frame; a clip with no object found gets a random
     window. Objects keep the scale they have at the clip's size, unlike a smaller rendering.
     """
+    top, left, ch, cw = crop_window(clip, crop, rng, jitter)
+    return clip[:, top:top + ch, left:left + cw]
+
+
+def crop_window(clip: np.ndarray, crop: tuple[int, int], rng: np.random.Generator,
+                jitter: float = 0.25) -> tuple[int, int, int, int]:
+    """:func:`object_crop`'s window of ``clip`` (F, H, W, 3): (top, left, height, width)."""
     frames, height, width, _ = clip.shape
     cw, ch = min(crop[0], width), min(crop[1], height)
     first = clip[0]
@@ -172,7 +197,7 @@ def object_crop(clip: np.ndarray, crop: tuple[int, int], rng: np.random.Generato
         cx, cy = rng.uniform(0, width), rng.uniform(0, height)
     left = int(np.clip(round(cx - cw / 2), 0, width - cw))
     top = int(np.clip(round(cy - ch / 2), 0, height - ch))
-    return clip[:, top:top + ch, left:left + cw]
+    return top, left, ch, cw
 
 
 def world_batch(world: Any, rng: np.random.Generator, sizes: tuple[tuple[int, int], ...],

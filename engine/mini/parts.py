@@ -55,6 +55,11 @@ class Preset:
         sees several times more objects for the same time, and the shape an object is drawn in
         is decided within a frame. 0 trains on clips only; an ``image_batch`` of 0 takes four
         times the clip batch.
+    image_crop
+        (width, height) windows that the stills are cut to, centred on the still's object
+        (:func:`engine.mini.batches.still_crops`); None for whole frames. Where an object's
+        place is known, a noisy still's target shows its outline, which the average over an
+        unknown place blurs into a blob.
     bridge_share
         Share of the batches pinned at both ends (bridges and loops) whose clips dissolve into
         another scene between the pins (:func:`engine.mini.batches.dissolve`); 0 keeps every
@@ -121,6 +126,7 @@ class Preset:
     bridge_share: float = 0.0
     image_share: float = 0.0
     image_batch: int = 0
+    image_crop: tuple[int, int] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -128,9 +134,9 @@ class Preset:
         """The preset :func:`dataclasses.asdict` wrote to JSON (lists back to tuples)."""
         sizes = tuple(tuple(size) for size in data["sizes"])
         shadings = tuple(data.get("shadings", cls.shadings))
-        crop = data.get("vae_crop")
-        return cls(**{**data, "sizes": sizes, "shadings": shadings,
-                      "vae_crop": tuple(crop) if crop else None})
+        crops = {key: tuple(data[key]) if data.get(key) else None
+                 for key in ("vae_crop", "image_crop")}
+        return cls(**{**data, "sizes": sizes, "shadings": shadings, **crops})
 
     def scaled(self, **changes: Any) -> Preset:
         """A copy with some fields replaced; dict fields are merged key by key."""
@@ -141,8 +147,9 @@ class Preset:
             merged["sizes"] = tuple(tuple(size) for size in merged["sizes"])
         if "shadings" in merged:
             merged["shadings"] = tuple(merged["shadings"])
-        if merged.get("vae_crop"):
-            merged["vae_crop"] = tuple(merged["vae_crop"])
+        for key in ("vae_crop", "image_crop"):
+            if merged.get(key):
+                merged[key] = tuple(merged[key])
         return dataclasses.replace(self, **merged)
 
 

@@ -22,6 +22,7 @@ from engine.mini.batches import (
     condition_layout,
     dissolve,
     drop_captions,
+    still_crops,
     stills,
     twin_batch,
     world_batch,
@@ -183,6 +184,8 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
         twins = None
         if still:
             video = stills(video, rng)  # (B, 3, 1, H, W)
+            if preset.image_crop is not None:
+                video, captions = still_crops(video, captions, scenes, preset.image_crop, rng)
         elif not vae_stage and preset.flow_twins > 0:
             twins = twin_batch(world, scenes, video, rng)
         if vae_stage:

@@ -128,7 +128,7 @@ class SpecEditor(QObject):
                 self.loras.edit, self.attention, self.compile, self.drift_retries)
 
     def add_rows(self, form: QFormLayout) -> None:
-        """Add the spec's rows, Prompt to LoRAs, to the inspector's form."""
+        """Add the spec's rows, Prompt to Drift retries, to the inspector's form."""
         seed = QHBoxLayout()
         seed.addWidget(self.seed, 1)
         seed.addWidget(self.randomise)

@@ -641,6 +641,39 @@ def test_image_share_trains_on_stills_of_the_image_batch(tmp_path: Path,
     assert {s[:3] for s in shapes} == {(6, 3, 1), (4, 3, 17)}  # both kinds, seeded
 
 
+def test_still_crops_centre_each_still_s_object_and_drop_crowded_captions() -> None:
+    from engine.mini.batches import still_crops
+    from engine.mini.captions import Scene, Thing
+
+    stills = -torch.ones(3, 3, 1, 64, 96)  # black backgrounds in [-1, 1]
+    for index, (y, x) in enumerate([(10, 12), (40, 70), (30, 48)]):
+        stills[index, :, 0, y - 3:y + 3, x - 3:x + 3] = 1.0  # a white object, 6 pixels wide
+    one = Scene(background="black", objects=(Thing("square", "white", "moves", "left"),))
+    two = Scene(background="black", objects=one.objects * 2)
+    cut, texts = still_crops(stills, ["a", "b", "c"], [one, one, two], (32, 32),
+                             np.random.default_rng(0), jitter=0.0)
+    assert cut.shape == (3, 3, 1, 32, 32) and texts == ["a", "b", ""]
+    for still in cut:  # each object in its own window, centred unless an edge stops it
+        ys, xs = np.nonzero(still[0, 0].numpy() > 0)
+        assert len(ys) == 36
+    assert np.nonzero(cut[1, 0, 0].numpy() > 0)[0].mean() == pytest.approx(15.5)
+    assert np.nonzero(cut[1, 0, 0].numpy() > 0)[1].mean() == pytest.approx(15.5)
+
+
+def test_image_crop_trains_on_windows_of_the_stills(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.mini.train as train
+
+    shapes: list[tuple[int, ...]] = []
+    original = train.transformer_loss
+    monkeypatch.setattr(train, "transformer_loss",
+                        lambda parts, preset, video, *a: shapes.append(tuple(video.shape))
+                        or original(parts, preset, video, *a))
+    _train(tmp_path / "run", "--steps", "6", "--stage", "transformer", "--override", json.dumps(
+        {**json.loads(_TINY), "image_share": 0.5, "image_batch": 6, "image_crop": [32, 32]}))
+    assert {s for s in shapes if s[2] == 1} == {(6, 3, 1, 32, 32)}
+
+
 def test_flow_twins_subtract_the_distance_to_the_twin_s_target_on_its_cells() -> None:
     latents = torch.randn(2, 4, 2, 2, 3)  # (B, C, f, h, w)
     twin = latents + torch.randn(latents.shape)  # another scene, as its latents
