@@ -59,7 +59,8 @@ class Preset:
         (width, height) windows that the stills are cut to, centred on the still's object
         (:func:`engine.mini.batches.still_crops`); None for whole frames. Where an object's
         place is known, a noisy still's target shows its outline, which the average over an
-        unknown place blurs into a blob.
+        unknown place blurs into a blob (tried on the shipped folder as ``runs/mini34``: the
+        shape word still hardly changed the blob; the model card has its figures).
     bridge_share
         Share of the batches pinned at both ends (bridges and loops) whose clips dissolve into
         another scene between the pins (:func:`engine.mini.batches.dissolve`); 0 keeps every
