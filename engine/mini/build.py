@@ -80,7 +80,8 @@ def parts_from_checkpoint(folder: Path, **changes: Any) -> tuple[Parts, Preset, 
 
 
 RECIPE = ("start_spread", "single_share", "object_rim", "flow_object_weight", "ema", "lr",
-          "decay", "bridge_share", "flow_contrast", "flow_twins")
+          "decay", "bridge_share", "flow_contrast", "flow_twins", "image_share", "image_batch",
+          "image_crop")
 """Preset fields a run usually sets by ``--override``: recorded with the model, so that a run
 started ``--from-model`` keeps its world, loss weights, weight average and learning rates
 without being told them again."""
@@ -88,8 +89,9 @@ without being told them again."""
 
 def _recorded_recipe(recipe: Any, preset: Preset) -> dict[str, Any]:
     """The :data:`RECIPE` fields of a recorded recipe that fit ``preset``'s: a number for a
-    number, a mapping of stage names to numbers for a mapping; anything else (a garbled or
-    foreign record) is left out, so the preset's own value stands."""
+    number, a mapping of stage names to numbers for a mapping, two positive whole numbers or
+    None for a crop; anything else (a garbled or foreign record) is left out, so the preset's
+    own value stands."""
     if not isinstance(recipe, dict):
         return {}
 
@@ -100,7 +102,11 @@ def _recorded_recipe(recipe: Any, preset: Preset) -> dict[str, Any]:
     for key, value in recipe.items():
         if key not in RECIPE:
             continue
-        if isinstance(getattr(preset, key), dict):
+        if key == "image_crop":
+            if value is None or (isinstance(value, list) and len(value) == 2 and all(
+                    number(v) and v == int(v) and v > 0 for v in value)):
+                kept[key] = None if value is None else tuple(int(v) for v in value)
+        elif isinstance(getattr(preset, key), dict):
             if isinstance(value, dict) and all(number(v) for v in value.values()):
                 kept[key] = value
         elif number(value):

@@ -527,10 +527,12 @@ def test_a_built_model_records_its_recipe_and_a_run_from_it_keeps_it(run: Path,
     assert set(index["_frameloom_trained"]["recipe"]) == set(RECIPE)
     index["_frameloom_trained"]["recipe"].update(
         start_spread=0.35, object_rim=4, unknown=1, ema=0.995,
-        lr={"vae": 2e-4, "transformer": 1.5e-4}, decay={"transformer": 0.93})
+        lr={"vae": 2e-4, "transformer": 1.5e-4}, decay={"transformer": 0.93},
+        image_share=0.5, image_crop=[96, 96])
     (model / "model_index.json").write_text(json.dumps(index))
     _, preset, _ = parts_from_model(model)
     assert (preset.start_spread, preset.object_rim, preset.ema) == (0.35, 4, 0.995)
+    assert (preset.image_share, preset.image_crop) == (0.5, (96, 96))
     assert (preset.lr["vae"], preset.lr["transformer"]) == (2e-4, 1.5e-4)
     assert preset.decay["transformer"] == 0.93
     # The command line wins, and a rate it gives leaves the other recorded ones in place.
@@ -538,10 +540,12 @@ def test_a_built_model_records_its_recipe_and_a_run_from_it_keeps_it(run: Path,
     assert (preset.start_spread, preset.object_rim) == (0.6, 4)
     assert (preset.lr["vae"], preset.lr["transformer"]) == (2e-4, 1e-4)
     # A value of the wrong kind is left out, not a traceback: the preset's own stands.
-    index["_frameloom_trained"]["recipe"].update(ema="high", lr=3, decay={"transformer": "x"})
+    index["_frameloom_trained"]["recipe"].update(ema="high", lr=3, decay={"transformer": "x"},
+                                                 image_crop=[96, -1])
     (model / "model_index.json").write_text(json.dumps(index))
     _, preset, _ = parts_from_model(model)
     assert (preset.start_spread, preset.ema) == (0.35, PRESETS["cpu"].ema)
+    assert preset.image_crop == PRESETS["cpu"].image_crop
     assert (preset.lr, preset.decay) == (PRESETS["cpu"].lr, PRESETS["cpu"].decay)
     index["_frameloom_trained"]["recipe"] = "garbled"  # read as no recipe, not a traceback
     (model / "model_index.json").write_text(json.dumps(index))
