@@ -98,7 +98,7 @@ def _recorded_recipe(recipe: Any, preset: Preset) -> dict[str, Any]:
     def number(value: Any) -> bool:
         return isinstance(value, int | float) and not isinstance(value, bool)
 
-    kept = {}
+    kept: dict[str, Any] = {}
     for key, value in recipe.items():
         if key not in RECIPE:
             continue
