@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -630,8 +631,9 @@ def test_stills_take_one_frame_of_each_clip() -> None:
         assert torch.all(out[clip] == frame) and clip * 5 <= frame < clip * 5 + 5
 
 
-def test_image_share_trains_on_stills_of_the_image_batch(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def _trained_shapes(run: Path, monkeypatch: pytest.MonkeyPatch, **override: Any
+                    ) -> list[tuple[int, ...]]:
+    """The batch shape of each of 6 transformer steps of a tiny run with ``override``."""
     import engine.mini.train as train
 
     shapes: list[tuple[int, ...]] = []
@@ -639,8 +641,14 @@ def test_image_share_trains_on_stills_of_the_image_batch(tmp_path: Path,
     monkeypatch.setattr(train, "transformer_loss",
                         lambda parts, preset, video, *a: shapes.append(tuple(video.shape))
                         or original(parts, preset, video, *a))
-    _train(tmp_path / "run", "--steps", "6", "--stage", "transformer", "--override", json.dumps(
-        {**json.loads(_TINY), "image_share": 0.5, "image_batch": 6}))
+    _train(run, "--steps", "6", "--stage", "transformer", "--override", json.dumps(
+        {**json.loads(_TINY), **override}))
+    return shapes
+
+
+def test_image_share_trains_on_stills_of_the_image_batch(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    shapes = _trained_shapes(tmp_path / "run", monkeypatch, image_share=0.5, image_batch=6)
     assert len(shapes) == 6
     assert {s[:3] for s in shapes} == {(6, 3, 1), (4, 3, 17)}  # both kinds, seeded
 
@@ -665,15 +673,8 @@ def test_still_crops_centre_each_still_s_object_and_drop_crowded_captions() -> N
 
 def test_image_crop_trains_on_windows_of_the_stills(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.mini.train as train
-
-    shapes: list[tuple[int, ...]] = []
-    original = train.transformer_loss
-    monkeypatch.setattr(train, "transformer_loss",
-                        lambda parts, preset, video, *a: shapes.append(tuple(video.shape))
-                        or original(parts, preset, video, *a))
-    _train(tmp_path / "run", "--steps", "6", "--stage", "transformer", "--override", json.dumps(
-        {**json.loads(_TINY), "image_share": 0.5, "image_batch": 6, "image_crop": [32, 32]}))
+    shapes = _trained_shapes(tmp_path / "run", monkeypatch, image_share=0.5, image_batch=6,
+                             image_crop=[32, 32])
     assert {s for s in shapes if s[2] == 1} == {(6, 3, 1, 32, 32)}
 
 
