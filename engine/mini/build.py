@@ -81,7 +81,7 @@ def parts_from_checkpoint(folder: Path, **changes: Any) -> tuple[Parts, Preset, 
 
 RECIPE = ("start_spread", "single_share", "object_rim", "flow_object_weight", "ema", "lr",
           "decay", "bridge_share", "flow_contrast", "flow_twins", "image_share", "image_batch",
-          "image_crop")
+          "image_crop", "flow_pixels")
 """Preset fields a run usually sets by ``--override``: recorded with the model, so that a run
 started ``--from-model`` keeps its world, loss weights, weight average and learning rates
 without being told them again."""

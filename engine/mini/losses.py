@@ -14,6 +14,8 @@ _pack = LTXConditionPipeline._pack_latents
 _video_ids = LTXConditionPipeline._prepare_video_ids
 _scale_ids = LTXConditionPipeline._scale_video_ids
 _normalize = LTXConditionPipeline._normalize_latents
+_denormalize = LTXConditionPipeline._denormalize_latents
+_unpack = LTXConditionPipeline._unpack_latents
 # LTXConditionPipeline's image_cond_noise_scale default: at generation, pinned tokens carry this
 # much noise times sigma squared while their timestep says 0, so training shows them the same.
 COND_NOISE = 0.15
@@ -66,17 +68,40 @@ def vae_loss(vae: Any, video: torch.Tensor, object_weight: float = 0.0,
     recon = vae.decode(vae.encode(video).latent_dist.mode()).sample  # (B, 3, F, H, W)
     error = (recon - video) ** 2  # (B, 3, F, H, W)
     mask = object_mask(video)  # (B, 1, F, H, W)
-    weighed = mask
-    if rim > 0:  # a (2 rim + 1)-pixel square around each object pixel, frame by frame
-        weighed = torch.nn.functional.max_pool3d(mask, (1, 2 * rim + 1, 2 * rim + 1), stride=1,
-                                                 padding=(0, rim, rim))
-    weight = 1.0 + object_weight * weighed
-    loss = (error * weight).sum() / (weight.sum() * video.shape[1])
+    loss = _weighed_error(error, mask, object_weight, rim)
     l2 = error.detach().mean()
     on_object = (error.detach() * mask).sum() / (mask.sum() * video.shape[1]).clamp_min(1.0)
     # PSNR with peak-to-peak 2 in [-1, 1]
     psnr, object_psnr = (10 * torch.log10(4.0 / x.clamp_min(1e-10)) for x in (l2, on_object))
     return loss, {"psnr": psnr.item(), "object_psnr": object_psnr.item()}
+
+
+def _weighed_error(error: torch.Tensor, mask: torch.Tensor, object_weight: float,
+                   rim: int) -> torch.Tensor:
+    """Mean of ``error`` (B, 3, F, H, W) with the ``mask``'s object pixels, and those within
+    ``rim`` pixels of them, weighed ``1 + object_weight`` (the mean over the weights)."""
+    weighed = mask
+    if rim > 0:  # a (2 rim + 1)-pixel square around each object pixel, frame by frame
+        weighed = torch.nn.functional.max_pool3d(mask, (1, 2 * rim + 1, 2 * rim + 1), stride=1,
+                                                 padding=(0, rim, rim))
+    weight = 1.0 + object_weight * weighed
+    return (error * weight).sum() / (weight.sum() * error.shape[1])
+
+
+def pixel_term(vae: Any, estimate: torch.Tensor, video: torch.Tensor, object_weight: float,
+               rim: int) -> torch.Tensor:
+    """Object-weighed squared error of the first latent frame of ``estimate`` decoded.
+
+    ``estimate`` is a normalized clean-latent estimate ``(B, C, f, h, w)``; its first latent
+    frame decodes alone to pixel frame 0 (the VAE is causal in time), compared with
+    ``video[:, :, :1]`` as :func:`vae_loss` weighs it. The gradient flows through the (frozen)
+    decoder into the estimate.
+    """
+    first = _denormalize(estimate[:, :, :1], vae.latents_mean, vae.latents_std,
+                         vae.config.scaling_factor)
+    decoded = vae.decode(first).sample  # (B, 3, 1, H, W)
+    target = video[:, :, :1]
+    return _weighed_error((decoded - target) ** 2, object_mask(target), object_weight, rim)
 
 
 @torch.no_grad()
@@ -147,7 +172,8 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
               cond_noise: float = COND_NOISE, shift: float = 1.0,
               object_weight: float = 0.0, contrast: float = 0.0,
               twins: tuple[torch.Tensor, torch.Tensor] | None = None,
-              twin_weight: float = 0.0) -> torch.Tensor:
+              twin_weight: float = 0.0, pixels: float = 0.0,
+              pixel_object: tuple[float, int] = (10.0, 4)) -> torch.Tensor:
     """Flow-matching loss with the layout's frames given clean at timestep 0 and left out.
 
     As in LTXConditionPipeline, the noisy sample is ``(1 - s) x + s n``, the transformer predicts
@@ -202,6 +228,16 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
         the term is left out there (on a second object's cells, the same in both, it only
         lowers their weight). With both terms, ``contrast + twin_weight`` below 1 keeps a
         minimum.
+    pixels, pixel_object
+        Weight of a term in pixels (:func:`pixel_term`): the clean latents the prediction
+        implies (``noisy - sigma * pred``, the given frames' own latents where clean) decoded
+        at their first latent frame and compared with the clip's frame 0, object pixels and
+        their rim weighed as ``pixel_object`` = (object weight, rim) says. In the latents a
+        circle and a square of one colour lie about a tenth as far apart as two colours of
+        one shape (their pixels: about two thirds as far), so the latent loss hardly sees a
+        shape; the decoder maps the latents back to the outline. As an error of the clean
+        estimate, the term weighs a token's error by sigma squared: most at high noise, where
+        the outline is decided. 0 leaves it out.
     """
     b, _, f, h, w = latents.shape
     device = latents.device
@@ -250,4 +286,11 @@ def flow_loss(transformer: Any, vae: Any, latents: torch.Tensor, embeds: torch.T
         twin_latents, twin_cells = twins
         other = _pack(noise - twin_latents)  # (B, f*h*w, C): the twin's target, the same noise
         per_token = per_token - twin_weight * twin_cells * ((pred - other) ** 2).mean(-1)
-    return (per_token * weight).sum() / weight.sum().clamp_min(1.0)
+    loss = (per_token * weight).sum() / weight.sum().clamp_min(1.0)
+    if pixels > 0:
+        own = _pack(noisy)  # (B, f*h*w, C)
+        estimate = own - sigma[:, None, None] * pred  # (B, f*h*w, C)
+        estimate = torch.where(clean_tokens[..., None], _pack(latents), estimate)
+        estimate = _unpack(estimate, f, h, w, 1, 1)  # (B, C, f, h, w)
+        loss = loss + pixels * pixel_term(vae, estimate, video, *pixel_object)
+    return loss

@@ -85,6 +85,11 @@ class Preset:
         direction word changed (:func:`engine.mini.batches.twin_batch`; the words the model
         read least, ``python -m engine.mini.words``), on the cells where the two differ. 0
         makes no twins.
+    flow_pixels
+        Weight of the transformer's loss in pixels: the clean latents its prediction implies,
+        decoded at their first latent frame by the (frozen) decoder and compared with the clip's
+        first frame, object pixels weighed by ``object_weight`` and ``object_rim`` as in the
+        VAE's loss (:func:`engine.mini.losses.pixel_term`). 0 leaves it out.
     decay
         Per stage, the share of its time budget after which the learning rate drops to a
         quarter; a stage not named keeps its rate.
@@ -117,6 +122,7 @@ class Preset:
     flow_object_weight: float = 0.0
     flow_contrast: float = 0.0
     flow_twins: float = 0.0
+    flow_pixels: float = 0.0
     vae_crop: tuple[int, int] | None = None
     vae_frames: int | None = None
     ema: float = 0.0

@@ -97,7 +97,8 @@ def transformer_loss(parts: Parts, preset: Preset, video: torch.Tensor, captions
     return flow_loss(parts.transformer, parts.vae, latents, embeds, mask, layout, video,
                      preset.fps, shift=preset.sigma_shift,
                      object_weight=preset.flow_object_weight, contrast=preset.flow_contrast,
-                     twins=twin_terms, twin_weight=preset.flow_twins)
+                     twins=twin_terms, twin_weight=preset.flow_twins, pixels=preset.flow_pixels,
+                     pixel_object=(preset.object_weight, preset.object_rim))
 
 
 def finished(progress: dict[str, Any], preset: Preset, stage: str) -> bool:

@@ -759,3 +759,61 @@ def test_flow_twins_train_on_twins_of_every_clip_batch(tmp_path: Path,
     _train(tmp_path / "run", "--steps", "4", "--stage", "transformer", "--override", json.dumps(
         {**json.loads(_TINY), "flow_twins": 0.2}))
     assert seen == [4] * 4
+
+
+class _PixelVae(_Vae):
+    """Decodes a latent cell's first three channels as its 32x32 pixels (time kept as is)."""
+
+    def decode(self, latents: torch.Tensor) -> Any:
+        sample = latents[:, :3].repeat_interleave(32, dim=3).repeat_interleave(32, dim=4)
+        return type("Decoded", (), {"sample": sample})
+
+
+def test_flow_pixels_adds_the_decoded_first_frame_s_error_of_the_implied_clean_latents() -> None:
+    from engine.mini.losses import pixel_term
+
+    latents = torch.randn(2, 4, 2, 2, 3)  # (B, C, f, h, w)
+    video = torch.zeros(2, 3, 9, 64, 96)
+    video[:, :, :1] = _PixelVae().decode(latents[:, :, :1]).sample  # frame 0 decodes exactly
+    pack = lambda x: x.permute(0, 2, 3, 4, 1).reshape(2, 12, 4)  # noqa: E731 - the token order
+
+    class Exact(torch.nn.Module):  # the true velocity, read back from the noisy tokens
+        def forward(self, hidden_states, timestep, **_):
+            return ((hidden_states - pack(latents)) / (timestep[..., None] / 1000.0),)
+
+    class Constant(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.value = torch.nn.Parameter(torch.tensor(0.5))
+
+        def forward(self, hidden_states, **_):
+            return (self.value.expand_as(hidden_states),)
+
+    def loss(transformer: torch.nn.Module, weight: float) -> torch.Tensor:
+        return flow_loss(transformer, _PixelVae(), latents, torch.zeros(2, 5, 8),
+                         torch.ones(2, 5, dtype=torch.bool), Layout("none"), video, 24,
+                         torch.Generator().manual_seed(0), pixels=weight, pixel_object=(10.0, 4))
+
+    assert loss(Exact(), 3.0).item() == pytest.approx(0.0, abs=1e-6)
+    generator = torch.Generator().manual_seed(0)
+    sigma = torch.sigmoid(torch.randn(2, generator=generator))  # the noise levels, drawn first
+    noise = torch.randn(latents.shape, generator=generator)
+    s = sigma[:, None, None, None, None]
+    estimate = (1 - s) * latents + s * noise - s * 0.5  # what a constant 0.5 implies
+    term = pixel_term(_PixelVae(), estimate, video, 10.0, 4).item()
+    assert term > 0.1
+    constant = Constant()
+    plain, with_pixels = loss(constant, 0.0), loss(constant, 3.0)
+    assert with_pixels.item() == pytest.approx(plain.item() + 3.0 * term, rel=1e-5)
+    with_pixels.backward()  # the pixel term's gradient reaches the transformer through the decoder
+    only_pixels = constant.value.grad.clone()
+    constant.value.grad = None
+    plain.backward()
+    assert not torch.isclose(only_pixels, constant.value.grad)
+
+
+def test_flow_pixels_train_and_are_recorded_with_the_built_model(tmp_path: Path) -> None:
+    _train(tmp_path / "run", "--steps", "2", "--stage", "transformer", "--override", json.dumps(
+        {**json.loads(_TINY), "flow_pixels": 2.0, "object_rim": 2}))
+    index = json.loads((tmp_path / "run" / "pipeline" / "model_index.json").read_text())
+    assert index["_frameloom_trained"]["recipe"]["flow_pixels"] == 2.0
