@@ -23,6 +23,39 @@ from engine.worker.child import Worker
 from engine.worker.faults import Faults
 
 _STREAMED = ("progress", "preview")
+SLOTS = "frameloom-slots"
+"""The folder under the node's temporary directory that holds each slot's private folder."""
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine; True where that cannot be asked safely
+    (off POSIX, ``os.kill(pid, 0)`` would not merely ask)."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def slot_folder(root: Path | None = None) -> Path:
+    """A new private folder for this process's slot, named after its process id, under
+    ``root`` (the node's temporary directory's :data:`SLOTS` when None).
+
+    The folders of slots whose process is gone are removed first: an actor killed with its
+    node, or mid-job, never reaches its own clean-up, and its folder may hold copies of a job's
+    input media.
+    """
+    root = Path(tempfile.gettempdir()) / SLOTS if root is None else root
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.iterdir():
+        pid = old.name.split("-", 1)[0]
+        if old.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
 
 
 class SlotActor:
@@ -46,7 +79,7 @@ class SlotActor:
         self._lock = threading.Lock()
         self._streamed: list[dict[str, Any]] = []
         self._final: dict[str, dict[str, Any]] = {}
-        self._folder = Path(tempfile.mkdtemp(prefix="frameloom-slot-"))
+        self._folder = slot_folder()
         self.worker = Worker(self._send, Faults.from_env())
 
     def ready(self) -> dict[str, Any]:

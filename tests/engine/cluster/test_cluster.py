@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from engine import protocol as p
+from engine.cluster.actor import SLOTS
 from engine.operations.runner import read_clip
 from engine.output.video import count_frames, read_settings, write_video
 from engine.protocol.requests import OPERATION_KEY
@@ -100,10 +101,10 @@ def test_an_operation_takes_its_source_clip_to_the_node_and_matches_the_local_ta
     assert len(joined_frames) == 13 + 12
     assert np.abs(joined_frames[:13].astype(int) - ramp.astype(int)).max() <= 3
     assert str(source) in json.dumps(record["settings"])  # the engine's path, not the node's
-    assert "frameloom-slot-" not in json.dumps(record["settings"])
+    assert SLOTS not in json.dumps(record["settings"])
     for written in (take, joined):  # the files themselves record the originals too
         assert read_settings(written)["spec"]["clips"] == [str(source)]
-        assert "frameloom-slot-" not in json.dumps(read_settings(written)), written
+        assert SLOTS not in json.dumps(read_settings(written)), written
     local = _local_take(engine, "extend", {**request.to_dict(), OPERATION_KEY: spec.to_dict()},
                         tmp_path / "extend.mp4", monkeypatch)
     assert np.array_equal(read_clip(str(take), 32, 32), read_clip(str(local), 32, 32))
