@@ -233,15 +233,19 @@ class RelinkMediaCommand(EditCommand):
 
 
 class SetTrackCommand(EditCommand):
-    """``edits.set_track(project, track_id, **fields)``: mute, solo, gain or name of a track."""
+    """``edits.set_track(project, track_id, **fields)``: mute, solo, gain or name of a track;
+    a run of the same ``gesture`` (the inspector's gain box) is one undo step."""
 
     edit = staticmethod(edits.set_track)
+    merge_id = 4
 
 
 class SetSoundCommand(EditCommand):
-    """``edits.set_sound(project, item_id, **fields)``: gain or fades of an audio item."""
+    """``edits.set_sound(project, item_id, **fields)``: gain or fades of an audio item; a run
+    of the same ``gesture`` (one of the inspector's boxes) is one undo step."""
 
     edit = staticmethod(edits.set_sound)
+    merge_id = 5
 
 
 class UnlinkCommand(EditCommand):

@@ -57,12 +57,14 @@ class SoundRequests:
         self.session, self.timeline, self._message = session, timeline, message
         self.project: Project = session.project
         timeline.track_pointed.connect(inspector.point_track)
+        # A box's steps in a row (its arrows held, the wheel turned) merge into one undo step,
+        # as the shot settings' do.
         inspector.sound_edit_requested.connect(
-            lambda item_id, field, value: session.push(
-                commands.SetSoundCommand(self.project, item_id, **{field: value})))
+            lambda item_id, field, value: session.push(commands.SetSoundCommand(
+                self.project, item_id, gesture=(item_id, field), **{field: value})))
         inspector.track_edit_requested.connect(
-            lambda track_id, field, value: session.push(
-                commands.SetTrackCommand(self.project, track_id, **{field: value})))
+            lambda track_id, field, value: session.push(commands.SetTrackCommand(
+                self.project, track_id, gesture=(track_id, field), **{field: value})))
 
     # ------------------------------------------------------------------- Unlink
     def _to_unlink(self) -> list[str]:

@@ -75,6 +75,31 @@ def test_gain_and_fades_of_a_sound_each_one_undo_step(window: MainWindow,
     assert _state(window) == before and editor.gain.value() == 0.0
 
 
+def test_a_run_of_steps_in_one_box_is_one_undo_step(window: MainWindow,
+                                                    pair: tuple[str, str]) -> None:
+    _clip, sound_id = pair
+    window.timeline.set_selection([sound_id])
+    editor, stack = window.inspector.sound, window.session.stack
+    before, steps = _state(window), stack.count()
+    for _ in range(5):  # the up arrow held: a frame a step
+        editor.fade_in.stepBy(1)
+    assert _sound(window, sound_id).fade_in == 5
+    assert stack.count() == steps + 1
+    for _ in range(3):
+        editor.gain.stepBy(-1)
+    assert stack.count() == steps + 2  # another box: its own step
+    gain = _sound(window, sound_id).gain_db
+    assert gain < 0
+    editor.fade_in.stepBy(1)  # back to the fade box: a new step, after the gain's
+    assert (_sound(window, sound_id).fade_in, stack.count()) == (6, steps + 3)
+    window.action_set["undo"].trigger()
+    assert (_sound(window, sound_id).fade_in, _sound(window, sound_id).gain_db) == (5, gain)
+    window.action_set["undo"].trigger()
+    assert _sound(window, sound_id).gain_db == 0.0 and editor.gain.value() == 0.0
+    window.action_set["undo"].trigger()
+    assert _state(window) == before and editor.fade_in.value() == 0.0
+
+
 def test_track_gain_with_a_sound_selected_or_its_row_clicked(window: MainWindow,
                                                             pair: tuple[str, str]) -> None:
     _clip, sound_id = pair
@@ -96,11 +121,10 @@ def test_track_gain_with_a_sound_selected_or_its_row_clicked(window: MainWindow,
     assert editor.track_gain.value() == -3.0
     editor.track_gain.setValue(4.5)
     assert window.project.timeline.audio_tracks[0].gain_db == 4.5
-    assert stack.count() == steps + 2
+    assert stack.count() == steps + 1  # the same box again, nothing between: one step
     window.action_set["undo"].trigger()
-    assert editor.track_gain.value() == -3.0  # the inspector follows undo
-    window.action_set["undo"].trigger()
-    assert _state(window) == before and editor.track_gain.value() == 0.0
+    assert _state(window) == before
+    assert editor.track_gain.value() == 0.0  # the inspector follows undo
     # A video row's item shows no gain.
     row = window.timeline.row_rect(window.project.timeline.tracks[0].id)
     QTest.mouseClick(window.timeline, Qt.MouseButton.LeftButton,
