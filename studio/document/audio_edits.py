@@ -14,12 +14,16 @@ from .model import AudioItem, Project, Track, Transition
 
 
 def set_track(project: Project, track_id: str, **fields: Any) -> Change:
-    """Change an audio track's ``mute``, ``solo``, ``gain_db`` or any track's ``name``."""
+    """Change an audio track's ``mute``, ``solo``, ``gain_db`` or any track's ``name`` or
+    ``locked``."""
     track = project.track(track_id)
     for key, value in fields.items():
         if key in ("mute", "solo"):
             if type(value) is not bool or track.kind != "audio":
                 raise EditError(f"{key.capitalize()} is on or off, and only on an audio track.")
+        elif key == "locked":
+            if type(value) is not bool:
+                raise EditError("A track's lock is on or off.")
         elif key == "gain_db":
             _check_gain(value)
             if track.kind != "audio":
@@ -34,7 +38,9 @@ def set_track(project: Project, track_id: str, **fields: Any) -> Change:
     tracks = project.timeline.audio_tracks if audio else project.timeline.tracks
     # A copy of the items list: the old track keeps its own, so undo puts back exactly it.
     new = dataclasses.replace(track, items=list(track.items), **fields)
-    label = "Mute" if "mute" in fields else "Solo" if "solo" in fields else "Track settings"
+    label = ("Mute" if "mute" in fields else "Solo" if "solo" in fields
+             else ("Lock track" if fields["locked"] else "Unlock track") if "locked" in fields
+             else "Track settings")
     with Recorder(project, label) as rec:
         rec.do(SetTracks(tracks.index(track), (track,), (new,), audio))
     return rec.change

@@ -339,7 +339,9 @@ class Track:
 
     A video track holds clips, stills, shots and gaps; an audio track holds audio items and
     gaps (its transitions are crossfades). ``mute``, ``solo`` and ``gain_db`` are the mixer's
-    settings of an audio track.
+    settings of an audio track. ``locked`` (any track) refuses the edits that arrange its items
+    (insert, overwrite, split, delete, lift, trim, move, transitions); their settings, a shot's
+    prompt and takes, and a take's sound still change.
     """
 
     id: str
@@ -350,6 +352,7 @@ class Track:
     mute: bool = field(default=False, metadata=OMIT_DEFAULT)
     solo: bool = field(default=False, metadata=OMIT_DEFAULT)
     gain_db: float = field(default=0.0, metadata=OMIT_DEFAULT)
+    locked: bool = field(default=False, metadata=OMIT_DEFAULT)
 
     def layout(self) -> Iterator[tuple[int, int, Item]]:
         """Yield ``(index, start_frame, item)`` for every item (transitions skipped)."""

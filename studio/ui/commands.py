@@ -17,7 +17,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from studio.document import changes, edits
 from studio.document.changes import Change
 from studio.document.errors import EditError
-from studio.document.model import Project
+from studio.document.model import Project, TrackEntry
 
 __all__ = [
     "AddMediaCommand", "AddTakeCommand", "AppendCommand", "ChooseTakeCommand", "EditCommand",
@@ -47,6 +47,12 @@ class EditCommand(QUndoCommand):
 
     edit: ClassVar[Edit]
     merge_id: ClassVar[int] = -1
+    #: What a locked track refuses of this edit: ``"items"``, any change to its items (the
+    #: edits that arrange them: place, cut, move, trim, remove, transitions); ``"layout"``, a
+    #: change to which items it holds or how long each is (a setting that lengthens a shot);
+    #: ``"nothing"`` (a take arriving or chosen, with its sound: never refused, so no finished
+    #: take is lost to a lock).
+    locks: ClassVar[str] = "layout"
 
     def __init__(self, project: Project, *args: Any, gesture: object = None,
                  **kwargs: Any) -> None:
@@ -63,7 +69,10 @@ class EditCommand(QUndoCommand):
         """Make the edit now (before :meth:`QUndoStack.push`); raises ``EditError`` if refused."""
         if self.change is None:
             call = functools.partial(type(self).edit, self.project, *self.args, **self.kwargs)
-            self.change = call()
+            change = call()
+            if self.locks != "nothing":
+                _refuse_locked(self.project, change, self.locks == "items")
+            self.change = change
             self.setText(self.change.label)
             self._done_before_push = True
         return self.change
@@ -98,6 +107,23 @@ class EditCommand(QUndoCommand):
         # Both edits already ran, in this order: together they are one change.
         self.change = Change(self.change.label, self.change.ops + other.change.ops)
         return True
+
+
+def _layout(entries: tuple[TrackEntry, ...]) -> list[tuple[str, int | None]]:
+    return [(entry.id, getattr(entry, "duration", None)) for entry in entries]
+
+
+def _refuse_locked(project: Project, change: Change, items: bool) -> None:
+    """Undo ``change`` and raise ``EditError`` if it changed the items of a locked track (with
+    ``items``) or only which items it holds and their lengths (without)."""
+    for op in change.ops:
+        if not isinstance(op, changes.Splice) or not project.track(op.track_id).locked:
+            continue
+        if items or _layout(op.removed) != _layout(op.inserted):
+            track = project.track(op.track_id)
+            changes.revert(project, change)
+            raise EditError(f"Track {track.name or track.id} is locked; unlock it (its L "
+                            "button) to change its items.")
 
 
 def push(stack: QUndoStack, command: EditCommand) -> Change:
@@ -143,42 +169,49 @@ class InsertCommand(EditCommand):
     """``edits.insert(project, track_id, frame, item)``: ripple-insert an item."""
 
     edit = staticmethod(edits.insert)
+    locks = "items"
 
 
 class AppendCommand(EditCommand):
     """``edits.append(project, track_id, item)``: add an item at the end of a track."""
 
     edit = staticmethod(edits.append)
+    locks = "items"
 
 
 class OverwriteCommand(EditCommand):
     """``edits.overwrite(project, track_id, frame, item)``: place an item over what lies there."""
 
     edit = staticmethod(edits.overwrite)
+    locks = "items"
 
 
 class SplitCommand(EditCommand):
     """``edits.split(project, item_id, frame)``: cut an item in two."""
 
     edit = staticmethod(edits.split)
+    locks = "items"
 
 
 class RippleDeleteCommand(EditCommand):
     """``edits.ripple_delete(project, item_id)``: remove an item and close the hole."""
 
     edit = staticmethod(edits.ripple_delete)
+    locks = "items"
 
 
 class LiftCommand(EditCommand):
     """``edits.lift(project, item_id)``: remove an item, leaving a gap."""
 
     edit = staticmethod(edits.lift)
+    locks = "items"
 
 
 class TrimCommand(EditCommand):
     """``edits.trim(project, item_id, in_delta=, out_delta=, ripple=)``; one edge drag merges."""
 
     edit = staticmethod(edits.trim)
+    locks = "items"
     merge_id = 1
 
 
@@ -186,6 +219,7 @@ class MoveCommand(EditCommand):
     """``edits.move(project, item_id, track_id, frame, ripple=)``; one drag merges into one step."""
 
     edit = staticmethod(edits.move)
+    locks = "items"
     merge_id = 2
 
 
@@ -193,6 +227,7 @@ class SetTransitionCommand(EditCommand):
     """``edits.set_transition(project, left_item_id, kind, length, ...)``."""
 
     edit = staticmethod(edits.set_transition)
+    locks = "items"
 
 
 class SetSpecCommand(EditCommand):
@@ -206,18 +241,21 @@ class AddTakeCommand(EditCommand):
     """``edits.add_take(project, entry_id, take, activate=)``."""
 
     edit = staticmethod(edits.add_take)
+    locks = "nothing"
 
 
 class ChooseTakeCommand(EditCommand):
     """``edits.choose_take(project, entry_id, take_id)``."""
 
     edit = staticmethod(edits.choose_take)
+    locks = "nothing"
 
 
 class RemoveTakeCommand(EditCommand):
     """``edits.remove_take(project, entry_id, take_id)``."""
 
     edit = staticmethod(edits.remove_take)
+    locks = "nothing"
 
 
 class AddMediaCommand(EditCommand):
@@ -279,3 +317,4 @@ class SyncTakeSoundCommand(EditCommand):
     take's (or goes, for a silent take)."""
 
     edit = staticmethod(edits.sync_take_sound)
+    locks = "nothing"

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPixmap
 
 from studio.document.model import AudioItem, Clip, Gap, Generated, Item, Still, Track, Transition
 from studio.document.timebase import frames_to_timecode
@@ -235,27 +235,35 @@ def paint_waveform(painter: QPainter, rect: QRectF, item: AudioItem, peaks: np.n
 
 def track_tag_rects(row: QRectF, track: Track,
                     metrics: QFontMetrics) -> tuple[QRectF, dict[str, QRectF]]:
-    """Where a row's tag is drawn: the tag, and on an audio track its "mute" and "solo"
-    buttons (what :func:`paint_track_tag` draws and the view's clicks hit)."""
+    """Where a row's tag is drawn: the tag, and its buttons by the track field each toggles:
+    "mute" and "solo" on an audio track, then "locked" on every track (what
+    :func:`paint_track_tag` draws and the view's clicks hit)."""
     height = metrics.height() + 2
     top = row.bottom() - height - 4
     name_width = metrics.horizontalAdvance(track.name or track.id) + 10
     buttons: dict[str, QRectF] = {}
-    if track.kind == "audio":
-        x = row.left() + 2 + name_width
-        for field in ("mute", "solo"):
-            buttons[field] = QRectF(x, top + 1, height, height - 2)
-            x += height + 2
-        name_width += 2 * (height + 2)
+    x = row.left() + 2 + name_width
+    for field in ("mute", "solo", "locked") if track.kind == "audio" else ("locked",):
+        buttons[field] = QRectF(x, top + 1, height, height - 2)
+        x += height + 2
+    name_width += len(buttons) * (height + 2)
     return QRectF(row.left() + 2, top, name_width, height), buttons
 
 
+_LIT = {"mute": PLAYHEAD, "solo": SELECTED, "locked": MARK}
+
+
 def paint_track_tag(painter: QPainter, row: QRectF, track: Track, metrics: QFontMetrics) -> None:
-    """The track's name at the row's left end and, on an audio track, its M (mute) and S (solo)
-    buttons, lit when on; a muted track's items are dimmed."""
+    """The track's name at the row's left end and its buttons, lit when on: M (mute) and S
+    (solo) on an audio track, L (locked) on every track. A muted track's items are dimmed, a
+    locked track's hatched."""
     if track.mute:
         painter.fillRect(row.adjusted(0, 1, 0, -1), QColor(BACKGROUND.red(), BACKGROUND.green(),
                                                            BACKGROUND.blue(), 130))
+    if track.locked:
+        painter.fillRect(row.adjusted(0, 1, 0, -1),
+                         QBrush(QColor(TEXT.red(), TEXT.green(), TEXT.blue(), 45),
+                                Qt.BrushStyle.BDiagPattern))
     tag, buttons = track_tag_rects(row, track, metrics)
     painter.fillRect(tag, TAG)
     painter.setPen(MUTED if track.mute else TEXT)
@@ -263,7 +271,7 @@ def paint_track_tag(painter: QPainter, row: QRectF, track: Track, metrics: QFont
                      track.name or track.id)
     for field, rect in buttons.items():
         on = bool(getattr(track, field))
-        painter.fillRect(rect, (PLAYHEAD if field == "mute" else SELECTED) if on else ROW)
+        painter.fillRect(rect, _LIT[field] if on else ROW)
         painter.setPen(BACKGROUND if on else TEXT)
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, field[0].upper())
 

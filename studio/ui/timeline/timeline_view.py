@@ -62,7 +62,8 @@ class QtTimelineView(QWidget):
     split_requested(str item_id, int frame)
     delete_requested(str item_id)
     track_setting_requested(str track_id, str field, bool on)
-        A click on an audio row's M (``"mute"``) or S (``"solo"``) button.
+        A click on an audio row's M (``"mute"``) or S (``"solo"``) button, or on any row's L
+        (``"locked"``) button.
     track_pointed(str track_id)
         A press on a track's row (any button; "" off the rows): :attr:`pointed_track`.
     """
@@ -73,7 +74,7 @@ class QtTimelineView(QWidget):
     trim_requested = Signal(str, int, int, int, bool, bool)
     split_requested = Signal(str, int)
     delete_requested = Signal(str)
-    track_setting_requested = Signal(str, str, bool)  # track id, "mute" or "solo", on
+    track_setting_requested = Signal(str, str, bool)  # track id, "mute"/"solo"/"locked", on
     media_dropped = Signal(list, str, int)  # media ids, track id, frame
     files_dropped = Signal(list, str, int)  # paths, track id, frame
     track_pointed = Signal(str)
@@ -365,10 +366,10 @@ class QtTimelineView(QWidget):
             super().mousePressEvent(event)
 
     def _track_button(self, event: QMouseEvent) -> bool:
-        """Ask for the mute or solo change of an audio row's button under the press, if any."""
+        """Ask for the change of a row's button under the press (mute, solo, lock), if any."""
         pos = event.position()
         track = self.track_at(pos.y())
-        if track is None or track.kind != "audio":
+        if track is None:
             return False
         _tag, buttons = paint.track_tag_rects(self.row_rect(track.id), track, self.fontMetrics())
         for field, rect in buttons.items():

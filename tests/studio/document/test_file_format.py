@@ -75,6 +75,16 @@ def test_format_4_adds_only_a_long_shot_s_drift_retries() -> None:
                for field, value in fields.items())
 
 
+def test_format_5_adds_only_a_track_s_lock() -> None:
+    four, five = (json.loads(record(v).read_text(encoding="utf-8")) for v in (4, 5))
+    assert set(five) == set(four)
+    added = {f"{name}.{field}" for name, fields in five.items()
+             for field in fields if field not in four[name]}
+    assert added == {"Track.locked"}
+    assert all(five[name][field] == value for name, fields in four.items()
+               for field, value in fields.items())
+
+
 if __name__ == "__main__":
     written = record(migrations.SCHEMA_VERSION)
     written.write_text(json.dumps(described(), indent=1) + "\n", encoding="utf-8")
