@@ -65,24 +65,23 @@ def test_the_format_2_record_predates_imported_sound() -> None:
 
 
 
-def test_format_4_adds_only_a_long_shot_s_drift_retries() -> None:
-    three, four = (json.loads(record(v).read_text(encoding="utf-8")) for v in (3, 4))
-    assert set(four) == set(three)
-    added = {f"{name}.{field}" for name, fields in four.items()
-             for field in fields if field not in three[name]}
-    assert added == {"GeneratedSpec.drift_retries"}
-    assert all(four[name][field] == value for name, fields in three.items()
+def _added(older: int, newer: int) -> set[str]:
+    """``Schema.field`` of each field format ``newer`` has and ``older`` has not; every
+    schema and field of ``older`` is in ``newer`` as it was."""
+    old, new = (json.loads(record(v).read_text(encoding="utf-8")) for v in (older, newer))
+    assert set(new) == set(old)
+    assert all(new[name][field] == value for name, fields in old.items()
                for field, value in fields.items())
+    return {f"{name}.{field}" for name, fields in new.items()
+            for field in fields if field not in old[name]}
+
+
+def test_format_4_adds_only_a_long_shot_s_drift_retries() -> None:
+    assert _added(3, 4) == {"GeneratedSpec.drift_retries"}
 
 
 def test_format_5_adds_only_a_track_s_lock() -> None:
-    four, five = (json.loads(record(v).read_text(encoding="utf-8")) for v in (4, 5))
-    assert set(five) == set(four)
-    added = {f"{name}.{field}" for name, fields in five.items()
-             for field in fields if field not in four[name]}
-    assert added == {"Track.locked"}
-    assert all(five[name][field] == value for name, fields in four.items()
-               for field, value in fields.items())
+    assert _added(4, 5) == {"Track.locked"}
 
 
 if __name__ == "__main__":
