@@ -69,14 +69,17 @@ def write_encoded(path: Path, seconds: float = 1.5, name: str | None = None) -> 
 
 
 def tone_project(folder: Path, seconds: float = 3.0, rate: Fraction = Fraction(24),
-                 tracks: int = 2) -> Project:
+                 tracks: int = 2, hertz: float | None = None) -> Project:
     """``tracks`` audio tracks, each one quiet noise file (below the limiter) over the whole
-    timeline."""
+    timeline; with ``hertz``, a sine of that frequency at amplitude 0.2 instead of noise."""
     rng = np.random.default_rng(7)
     media, audio = {}, []
     frames = int(seconds * rate)
     for n in range(tracks):
         samples = rng.uniform(-0.2, 0.2, (2, int(seconds * 48_000))).astype(np.float32)
+        if hertz is not None:
+            t = np.arange(samples.shape[1]) / 48_000
+            samples = np.stack([0.2 * np.sin(2 * np.pi * hertz * t)] * 2).astype(np.float32)
         path = write_sound(folder / f"s{n}.wav", samples)
         media[f"m{n}"] = MediaRef(id=f"m{n}", path=path.name, kind="clip",
                                   fingerprint=Fingerprint(size=1, digest="sha256:0"),

@@ -35,15 +35,50 @@ def test_forward_the_feed_is_the_mixers_output(tmp_path: Path) -> None:
     got = read_all(feed, want.shape[1] + 500)
     np.testing.assert_array_equal(got[:, :want.shape[1]], want)
     assert not got[:, want.shape[1]:].any()  # past the end: silence
-    double = read_all(SoundFeed(project, tmp_path, 10, 2), want.shape[1] // 2)
-    np.testing.assert_array_equal(double, want[:, ::2])
 
 
-@pytest.mark.parametrize("speed", [-1, -2])
-def test_backward_the_feed_is_the_mix_reversed(tmp_path: Path, speed: int) -> None:
+
+def _amplitude(samples: np.ndarray, hertz: float) -> float:
+    """The amplitude of the ``hertz`` component of the first channel, at 48 kHz."""
+    t = np.arange(samples.shape[1]) / SR
+    return float(2 * np.abs((samples[0] * np.exp(-2j * np.pi * hertz * t)).mean()))
+
+
+@pytest.mark.parametrize("speed", [2, -2])
+def test_at_2x_a_low_tone_plays_an_octave_up_and_a_high_one_is_filtered_out(
+        tmp_path: Path, speed: int) -> None:
+    # 1 kHz plays as 2 kHz at full level. 19 kHz would play at 38 kHz, above the device's
+    # 24 kHz: taking every other sample alone folds it back to 10 kHz at full level.
+    sides: dict[float, np.ndarray] = {}
+    for hertz in (1_000.0, 19_000.0):
+        (tmp_path / str(hertz)).mkdir()
+        project = tone_project(tmp_path / str(hertz), tracks=1, hertz=hertz)
+        origin = 10 if speed > 0 else 60
+        sides[hertz] = read_all(SoundFeed(project, tmp_path / str(hertz), origin, speed), 24_000)
+        mixed = mix(project, tmp_path / str(hertz))
+        assert _amplitude(mixed[:, :48_000], hertz) == pytest.approx(0.2, rel=0.01)
+    low, high = sides[1_000.0][:, 100:], sides[19_000.0][:, 100:]  # past the filter's start
+    assert _amplitude(low, 2_000.0) == pytest.approx(0.2, rel=0.01)
+    assert _amplitude(high, 10_000.0) < 0.2 * 10 ** (-60 / 20)
+    assert np.abs(high).max() < 0.002
+
+
+@pytest.mark.parametrize("speed", [2, -2])
+def test_at_2x_each_output_sample_is_centred_on_its_own_input_sample(tmp_path: Path,
+                                                                     speed: int) -> None:
+    project = tone_project(tmp_path, hertz=700.0)
+    want = mix(project, tmp_path, 10) if speed > 0 else mix(project, tmp_path, 0, 61)[:, ::-1]
+    origin = 10 if speed > 0 else 60
+    double = read_all(SoundFeed(project, tmp_path, origin, speed), 30_000)
+    # A tone well inside the pass band comes through as it is: output p is input 2p, in
+    # every piece read, with no sample skipped or repeated where pieces or spans meet.
+    np.testing.assert_allclose(double[:, 40:], want[:, 80:60_000:2], atol=0.002)
+
+
+def test_backward_the_feed_is_the_mix_reversed(tmp_path: Path) -> None:
     project = tone_project(tmp_path)
-    want = mix(project, tmp_path, 0, 41)[:, ::-1][:, ::-speed]  # from frame 40's last sample
-    got = read_all(SoundFeed(project, tmp_path, 40, speed), want.shape[1] + 100)
+    want = mix(project, tmp_path, 0, 41)[:, ::-1]  # from frame 40's last sample
+    got = read_all(SoundFeed(project, tmp_path, 40, -1), want.shape[1] + 100)
     np.testing.assert_array_equal(got[:, :want.shape[1]], want)
     assert not got[:, want.shape[1]:].any()  # before frame 0: silence
 
