@@ -1,4 +1,5 @@
-"""Fades on the timeline's sound cards: a ramp drawn over the waveform at each faded edge."""
+"""Fades on the timeline's sound cards: a ramp drawn over the waveform at each faded edge, and
+a handle at each ramp's top end that a drag moves (as Premiere's and Resolve's fade handles)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,32 @@ from studio.document.model import AudioItem
 #: The ramp's line, and the shade over what the fade takes away (above the ramp).
 RAMP = QColor(245, 245, 245)
 FADED = QColor(0, 0, 0, 110)
+#: Half the side of a fade handle's square, in pixels; a press this near (plus one) takes it.
+HANDLE_PX = 4.0
+
+
+def waveform_area(rect: QRectF, reserved: float) -> QRectF:
+    """The part of a sound card ``rect`` under ``reserved`` pixels of label."""
+    return rect.adjusted(1, reserved, -1, -2)
+
+
+def fade_handles(area: QRectF, item: AudioItem, pixels_per_frame: float) -> dict[str, QPointF]:
+    """Where the handles of ``item``'s fades are on its waveform ``area``: ``"fade_in"`` and
+    ``"fade_out"``, each at its ramp's top end (at the card's top corner for no fade)."""
+    width = area.width()
+    return {"fade_in": QPointF(area.left() + min(item.fade_in * pixels_per_frame, width),
+                               area.top()),
+            "fade_out": QPointF(area.right() - min(item.fade_out * pixels_per_frame, width),
+                                area.top())}
+
+
+def fade_at(area: QRectF, item: AudioItem, field: str, x: float,
+            pixels_per_frame: float) -> int:
+    """The fade ``field`` in frames whose handle lies at ``x``: whole frames from the card's
+    edge, at least 0 and at most what the other fade leaves of the sound."""
+    edge = x - area.left() if field == "fade_in" else area.right() - x
+    other = item.fade_out if field == "fade_in" else item.fade_in
+    return max(0, min(round(edge / pixels_per_frame), item.duration - other))
 
 
 def fade_ramps(area: QRectF, item: AudioItem,
@@ -35,10 +62,11 @@ def fade_ramps(area: QRectF, item: AudioItem,
 
 
 def paint_fades(painter: QPainter, rect: QRectF, item: AudioItem, pixels_per_frame: float,
-                reserved: float) -> None:
+                reserved: float, handles: bool = False) -> None:
     """Shade what each fade of ``item`` takes away and draw its ramp, on the card ``rect``
-    below ``reserved`` pixels of label (the waveform's area)."""
-    area = rect.adjusted(1, reserved, -1, -2)
+    below ``reserved`` pixels of label (the waveform's area); with ``handles``, the fade
+    handles too (a square hanging from each, :func:`fade_handles`)."""
+    area = waveform_area(rect, reserved)
     if area.height() < 6 or area.width() < 2:
         return
     painter.save()
@@ -51,4 +79,10 @@ def paint_fades(painter: QPainter, rect: QRectF, item: AudioItem, pixels_per_fra
         painter.drawPolygon(QPolygonF([silent, full, corner]))
         painter.setPen(QPen(RAMP, 1.5))
         painter.drawLine(silent, full)
+    if handles:
+        painter.setPen(QPen(QColor(0, 0, 0, 160), 1))
+        painter.setBrush(RAMP)
+        for point in fade_handles(area, item, pixels_per_frame).values():
+            painter.drawRect(QRectF(point.x() - HANDLE_PX, point.y(), 2 * HANDLE_PX,
+                                    2 * HANDLE_PX))
     painter.restore()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 
-from studio.document.model import Gap, Track
+from studio.document.model import AudioItem, Gap, Track
 
+from . import timeline_paint as paint
 from .timeline_drag import Drag, MoveRequest, TrimRequest
+from .timeline_fades import HANDLE_PX, fade_at, fade_handles, waveform_area
 from .timeline_geometry import RULER_HEIGHT, Part, hit_test, snap_targets
 
 if TYPE_CHECKING:
@@ -27,7 +29,8 @@ class Gestures:
     """The pointer and keys on ``view``: clicks select (Ctrl adds), the ruler scrubs, a drag
     of an item's body or edge becomes the view's move or trim requests, Alt held during the
     drag swaps ripple and overwrite, and a right press selects what it hits for the context
-    menu. The view paints :attr:`drag` (its ghost and readout) at :attr:`pointer`."""
+    menu. A drag of a sound card's fade handle sets that fade. The view paints :attr:`drag`
+    (its ghost and readout) at :attr:`pointer`."""
 
     def __init__(self, view: QtTimelineView) -> None:
         self.view = view
@@ -36,6 +39,28 @@ class Gestures:
         self.pointer = QPointF()
         self._drag_ids = itertools.count(1)
         self._scrubbing = False
+        self._fading: tuple[str, str, int] | None = None  # item id, fade field, drag id
+
+    def fade_handle(self, pos: QPointF) -> tuple[AudioItem, str, QRectF] | None:
+        """The sound, the fade (``"fade_in"`` or ``"fade_out"``) and the card's waveform area
+        of the fade handle under ``pos``, if any."""
+        hit = self.hit(pos)
+        if hit is None:
+            return None
+        track, index, _part = hit
+        layout = self.view.track_layout(track.id)
+        item = layout.items[index]
+        if not isinstance(item, AudioItem):
+            return None
+        rect = paint.item_rect(layout, index, self.view.viewport, self.view.row_rect(track.id))
+        if rect.width() < paint.MIN_TEXT_PX:
+            return None  # no handles drawn on a card this narrow
+        area = waveform_area(rect, paint.sound_label_height(rect, self.view.fontMetrics()))
+        for field, point in fade_handles(area, item, self.view.viewport.pixels_per_frame).items():
+            if (abs(pos.x() - point.x()) <= HANDLE_PX + 1
+                    and point.y() - 1 <= pos.y() <= point.y() + 2 * HANDLE_PX + 1):
+                return item, field, area
+        return None
 
     def hit(self, pos: QPointF) -> tuple[Track, int, Part] | None:
         """The track, item index and part under ``pos``."""
@@ -56,6 +81,12 @@ class Gestures:
         if pos.y() < RULER_HEIGHT:
             self._scrubbing = True
             view.set_playhead(view.viewport.nearest_frame(pos.x()))
+            return True
+        handle = self.fade_handle(pos)
+        if handle is not None:
+            sound, field, _area = handle
+            view.set_selection([sound.id])
+            self._fading = (sound.id, field, next(self._drag_ids))
             return True
         hit = self.hit(pos)
         additive = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
@@ -92,12 +123,29 @@ class Gestures:
         view, pos = self.view, event.position()
         if self._scrubbing:
             view.set_playhead(view.viewport.nearest_frame(pos.x()))
+        elif self._fading is not None:
+            self._fade_to(pos)
         elif self.drag is not None:
             self._drag_to(pos, bool(event.modifiers() & ALT))
+        elif self.fade_handle(pos) is not None:
+            view.setCursor(Qt.CursorShape.PointingHandCursor)
         else:
             hit = self.hit(pos)
             edge = hit is not None and hit[2] != "body"
             view.setCursor(Qt.CursorShape.SizeHorCursor if edge else Qt.CursorShape.ArrowCursor)
+
+    def _fade_to(self, pos: QPointF) -> None:
+        """Ask for the fade whose handle the pointer has taken to ``pos``."""
+        assert self._fading is not None
+        item_id, field, drag_id = self._fading
+        rect = self.view.item_rect(item_id)
+        item = self.view.project.find(item_id)[2]
+        if rect is None or not isinstance(item, AudioItem):
+            return  # the sound went away mid-drag (an undo from the keyboard)
+        area = waveform_area(rect, paint.sound_label_height(rect, self.view.fontMetrics()))
+        frames = fade_at(area, item, field, pos.x(), self.view.viewport.pixels_per_frame)
+        if frames != getattr(item, field):
+            self.view.fade_requested.emit(item_id, field, frames, drag_id)
 
     def _drag_to(self, pos: QPointF, toggled: bool) -> None:
         assert self.drag is not None
@@ -118,6 +166,7 @@ class Gestures:
         """End a scrub or a drag; a drag sends its last request again as the final one."""
         drag, self.drag = self.drag, None
         self._scrubbing = False
+        self._fading = None
         if drag is not None and drag.active and drag.last is not None:
             self._emit(drag.last, drag, final=True)
             self.view.update()

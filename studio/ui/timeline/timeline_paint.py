@@ -300,6 +300,12 @@ def item_rect(layout: TrackLayout, index: int, viewport: Viewport, row: QRectF) 
     return QRectF(x0, row.top() + 3, x1 - x0, row.height() - 6)
 
 
+def sound_label_height(rect: QRectF, metrics: QFontMetrics) -> float:
+    """The pixels a sound card ``rect`` keeps for its label above the waveform (2 when it is
+    too narrow for one)."""
+    return metrics.height() + 4 if rect.width() >= MIN_TEXT_PX else 2
+
+
 def paint_row(painter: QPainter, layout: TrackLayout, viewport: Viewport, row: QRectF,
               frames: tuple[int, int], selected: set[str], metrics: QFontMetrics,
               thumbs: Thumbs | None = None, aspect: float = 16 / 9,
@@ -326,12 +332,13 @@ def paint_row(painter: QPainter, layout: TrackLayout, viewport: Viewport, row: Q
         paint_item(painter, rect, item, item.id in selected, metrics, live)
         if isinstance(item, AudioItem):
             peaks = waveform(item) if waveform is not None else None
-            reserved = metrics.height() + 4 if rect.width() >= MIN_TEXT_PX else 2
+            reserved = sound_label_height(rect, metrics)
             if peaks is not None:
                 paint_waveform(painter, rect, item, peaks, viewport.pixels_per_frame,
                                (viewport.frame_to_x(first), viewport.frame_to_x(end)), rate,
                                reserved)
-            paint_fades(painter, rect, item, viewport.pixels_per_frame, reserved)
+            paint_fades(painter, rect, item, viewport.pixels_per_frame, reserved,
+                        handles=rect.width() >= MIN_TEXT_PX)
         elif thumbs is not None and rect.width() >= MIN_TEXT_PX:
             lines = 2 if isinstance(item, Generated) else 1  # label, and a generated status
             paint_thumbnails(painter, rect, item, thumbs, viewport.pixels_per_frame,

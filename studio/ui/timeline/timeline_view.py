@@ -64,6 +64,8 @@ class QtTimelineView(QWidget):
     track_setting_requested(str track_id, str field, bool on)
         A click on an audio row's M (``"mute"``) or S (``"solo"``) button, or on any row's L
         (``"locked"``) button.
+    fade_requested(str item_id, str field, int frames, int drag_id)
+        A drag of a sound's fade handle: ``"fade_in"`` or ``"fade_out"`` to ``frames``.
     track_pointed(str track_id)
         A press on a track's row (any button; "" off the rows): :attr:`pointed_track`.
     """
@@ -75,6 +77,7 @@ class QtTimelineView(QWidget):
     split_requested = Signal(str, int)
     delete_requested = Signal(str)
     track_setting_requested = Signal(str, str, bool)  # track id, "mute"/"solo"/"locked", on
+    fade_requested = Signal(str, str, int, int)  # item id, field, frames, drag id
     media_dropped = Signal(list, str, int)  # media ids, track id, frame
     files_dropped = Signal(list, str, int)  # paths, track id, frame
     track_pointed = Signal(str)

@@ -68,6 +68,11 @@ class EditRequests:
         timeline.track_setting_requested.connect(
             lambda track_id, field, on: self.session.push(
                 commands.SetTrackCommand(self.project, track_id, **{field: on})))
+        # A fade drag names the fade's length, so each request replaces the drag's last one.
+        timeline.fade_requested.connect(
+            lambda item_id, field, frames, drag_id: session.push(
+                commands.SetSoundCommand(project, item_id, gesture=("fade drag", drag_id),
+                                         **{field: frames}), gesture=True))
         timeline.split_requested.connect(
             lambda item_id, frame: session.push(commands.SplitCommand(project, item_id, frame)))
         timeline.delete_requested.connect(

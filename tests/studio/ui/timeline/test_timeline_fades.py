@@ -59,26 +59,31 @@ def test_fades_are_shaded_above_their_ramps(view: QtTimelineView) -> None:
     area = _area(view, "faded")
     top, bottom, left, right = area.top(), area.bottom(), area.left(), area.right()
     fade_in, fade_out = 12 * PPF, 6 * PPF
-    assert _shaded(_at(image, left + 3, top + 3))  # the silent start: above the ramp
+    assert _shaded(_at(image, left + 3, top + 12))  # the silent start: above the ramp
     assert _at(image, left + fade_in - 3, bottom - 3) == CARD  # under the ramp: heard
-    assert _at(image, left + fade_in + 5, top + 3) == CARD  # after the fade: full
-    assert _at(image, left + 24 * PPF, top + 3) == CARD
-    assert _shaded(_at(image, right - 3, top + 3))  # the fade out's silent end
-    assert _at(image, right - fade_out - 5, top + 3) == CARD  # before it
+    assert _at(image, left + fade_in + 5, top + 12) == CARD  # after the fade: full
+    assert _at(image, left + 24 * PPF, top + 12) == CARD
+    assert _shaded(_at(image, right - 3, top + 12))  # the fade out's silent end
+    assert _at(image, right - fade_out - 5, top + 12) == CARD  # before it
     # The ramp: a light line from the bottom at the start to the top 12 frames in.
     middle = (top + bottom) / 2
     column = [_at(image, left + fade_in / 2, y).lightness()
               for y in range(int(middle) - 2, int(middle) + 3)]
     assert max(column) > 200 > CARD.lightness()
     plain = _area(view, "plain")
-    assert _at(image, plain.left() + 3, plain.top() + 3) == CARD  # no fades: nothing drawn
-    assert _at(image, plain.right() - 3, plain.top() + 3) == CARD
+    assert _at(image, plain.left() + 3, plain.top() + 12) == CARD  # no fades: nothing drawn
+    assert _at(image, plain.right() - 3, plain.top() + 12) == CARD
+    # Under the fade handles' squares (their top 8 pixels, left alone above): each fade's
+    # handle hangs from its ramp's top end, a plain card's from its top corners.
+    for x, y in ((left + fade_in, top + 4), (right - fade_out, top + 4),
+                 (plain.left() + 1, plain.top() + 4), (plain.right() - 1, plain.top() + 4)):
+        assert _at(image, x, y).lightness() > 200, (x, y)
 
 
 def test_cards_follow_fade_edits(view: QtTimelineView) -> None:
     area = _area(view, "faded")
     edits.set_sound(view.project, "faded", fade_in=0, fade_out=24)
     image = view.grab().toImage()
-    assert _at(image, area.left() + 3, area.top() + 3) == CARD  # no fade in now
+    assert _at(image, area.left() + 3, area.top() + 12) == CARD  # no fade in now
     assert _shaded(_at(image, area.right() - 20 * PPF, area.top() + 3))  # a longer fade out
-    assert _at(image, area.right() - 30 * PPF, area.top() + 3) == CARD
+    assert _at(image, area.right() - 30 * PPF, area.top() + 12) == CARD

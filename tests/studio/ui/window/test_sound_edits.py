@@ -8,11 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from studio.document import serialize
 from studio.document.model import AudioItem, Clip
+from studio.ui.timeline import timeline_paint
+from studio.ui.timeline.timeline_fades import HANDLE_PX, fade_handles, waveform_area
 from studio.ui.window.main_window import MainWindow
 from support.takes import write_take
 
@@ -186,3 +190,45 @@ def test_relink_a_sound_moved_away_to_the_selected_clip(window: MainWindow,
     actions["relink_sound"].trigger()
     assert _sound(window, sound_id).link == clip_id
     assert window.session.stack.count() == steps + 1
+
+
+def _drag(qtbot, view, start: QPointF, end: QPointF) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start.toPoint())
+    for n in range(1, 6):
+        at = start + (end - start) * n / 5
+        QApplication.sendEvent(view, QMouseEvent(
+            QMouseEvent.Type.MouseMove, at, view.mapToGlobal(at), Qt.MouseButton.NoButton,
+            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=end.toPoint())
+
+
+def test_a_fade_handle_dragged_on_the_timeline_sets_the_fade(qtbot, window: MainWindow,
+                                                             pair: tuple[str, str]) -> None:
+    _clip, sound_id = pair
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    view, ppf = window.timeline, 4.0
+    view.set_pixels_per_frame(ppf)
+    view.set_scroll(0)
+    before, steps = _state(window), window.session.stack.count()
+
+    def handles() -> dict[str, QPointF]:
+        rect = view.item_rect(sound_id)
+        area = waveform_area(rect, timeline_paint.sound_label_height(rect, view.fontMetrics()))
+        return {field: point + QPointF(0, HANDLE_PX)  # the square's middle
+                for field, point in fade_handles(area, _sound(window, sound_id), ppf).items()}
+
+    start = handles()["fade_in"]
+    _drag(qtbot, view, start, start + QPointF(12 * ppf, 0))  # 12 frames in
+    assert _sound(window, sound_id).fade_in == 12
+    assert window.session.stack.count() == steps + 1  # one drag, one step
+    assert view.selection == [sound_id]
+    start = handles()["fade_out"]
+    _drag(qtbot, view, start, start - QPointF(400 * ppf, 0))  # far past the other fade
+    assert _sound(window, sound_id).fade_out == FRAMES - 12  # what fade in leaves
+    assert window.session.stack.count() == steps + 2
+    assert window.inspector.sound.fade_out.value() == FRAMES - 12  # the inspector follows
+    window.action_set["undo"].trigger()
+    window.action_set["undo"].trigger()
+    assert _state(window) == before
