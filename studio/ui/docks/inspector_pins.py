@@ -19,29 +19,48 @@ from PySide6.QtWidgets import (
 
 from studio.document.model import GeneratedSpec, Project
 from studio.ui.docks.media_bin import MEDIA_MIME
+from studio.ui.viewer.viewer import FRAME_MIME
 
 
 class PinList(QListWidget):
-    """The pins of a shot; stills and clips dragged from the media bin onto it become pins."""
+    """The pins of a shot; stills and clips dragged from the media bin onto it become pins, and
+    so does the frame dragged out of the viewer.
+
+    Signals
+    -------
+    media_dropped(list)
+        Media ids dropped from the bin.
+    frame_dropped(int)
+        The viewer's frame dropped: the timeline frame it showed.
+    """
 
     media_dropped = Signal(list)
+    frame_dropped = Signal(int)
 
     def __init__(self) -> None:
         super().__init__()
         self.setAcceptDrops(True)
 
+    @staticmethod
+    def _takes(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
+        data = event.mimeData()
+        return data.hasFormat(MEDIA_MIME) or data.hasFormat(FRAME_MIME)
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasFormat(MEDIA_MIME):
+        if self._takes(event):
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if event.mimeData().hasFormat(MEDIA_MIME):
+        if self._takes(event):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         data = event.mimeData()
         if data.hasFormat(MEDIA_MIME):
             self.media_dropped.emit(bytes(data.data(MEDIA_MIME).data()).decode().split())
+            event.acceptProposedAction()
+        elif data.hasFormat(FRAME_MIME):
+            self.frame_dropped.emit(int(bytes(data.data(FRAME_MIME).data()).decode()))
             event.acceptProposedAction()
 
 
@@ -61,8 +80,9 @@ class PinsEditor(QObject):
     pins_edited(object pins)
         The spec's new pins (a tuple): one moved, weakened or removed.
     pin_requested(object what)
-        Add a pin: ``"playhead"`` (the frame under the playhead) or a list of media ids (bin
-        rows dropped on the list).
+        Add a pin: ``"playhead"`` (the frame under the playhead), a timeline frame (an int:
+        the viewer's frame dropped on the list) or a list of media ids (bin rows dropped on
+        the list).
     """
 
     pins_edited = Signal(object)
@@ -91,6 +111,7 @@ class PinsEditor(QObject):
         self.buttons["remove"].clicked.connect(lambda: self._edit(remove=True))
         self.buttons["playhead"].clicked.connect(lambda: self.pin_requested.emit("playhead"))
         self.list.media_dropped.connect(self.pin_requested.emit)
+        self.list.frame_dropped.connect(self.pin_requested.emit)
 
     def editors(self) -> tuple[QWidget, ...]:
         """Every widget that edits the pins, for enabling and signal blocking."""

@@ -284,8 +284,9 @@ class GenerationActions(QObject):
     # ------------------------------------------------------------------ pins
     def add_pins(self, entry_id: str, what: object) -> bool:
         """Pin, at frame 0 of ``entry_id`` (the inspector then moves it), either the frame the
-        playhead shows (``"playhead"``: the top clip or still under it) or pool media (a list
-        of media ids: a still, or a clip's first frame); one undo step."""
+        playhead shows (``"playhead"``: the top clip or still under it), the one timeline frame
+        ``what`` shows (an int: the viewer's frame dragged out), or pool media (a list of media
+        ids: a still, or a clip's first frame); one undo step."""
         project = self.project
         try:
             entry: TrackEntry | None = project.find(entry_id)[2]
@@ -295,10 +296,13 @@ class GenerationActions(QObject):
         if generation is None:
             self.message.emit("Select a generated shot to pin frames to.")
             return False
-        if what == "playhead":
-            found = self._frame_under_playhead(entry_id)
+        if what == "playhead" or isinstance(what, int):
+            at = self._playhead() if what == "playhead" else int(what)
+            found = self._frame_under(entry_id, at)
             if found is None:
-                self.message.emit("There is no clip or still under the playhead to pin.")
+                self.message.emit("There is no clip or still under the playhead to pin."
+                                  if what == "playhead" else
+                                  "There is no clip or still in that frame to pin.")
                 return False
             sources = [found]
         elif isinstance(what, Iterable):
@@ -312,9 +316,9 @@ class GenerationActions(QObject):
         return self._session().push(commands.SetSpecCommand(
             project, entry_id, pins=generation.spec.pins + pins))
 
-    def _frame_under_playhead(self, entry_id: str) -> tuple[str, int] | None:
-        """``(media id, frame of it)`` shown at the playhead by the top clip or still."""
-        frame = self._playhead()
+    def _frame_under(self, entry_id: str, frame: int) -> tuple[str, int] | None:
+        """``(media id, frame of it)`` shown at timeline ``frame`` by the top clip or still
+        (other than ``entry_id``)."""
         for track in reversed(self.project.timeline.tracks):
             for _index, start, entry in track.layout():
                 if entry.id == entry_id or not start <= frame < start + entry.duration:

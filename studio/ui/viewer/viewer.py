@@ -9,6 +9,9 @@ shuttle multiple of it), so playback keeps time whatever the viewer manages to s
 Frames come at the preview size (640 px, which the clips' preview proxies serve quickly); when
 the playhead rests for :data:`REST_S` on a viewer bigger than that, the worker renders the same
 frame again at the viewer's own size from the original media, so a paused frame is sharp.
+
+The frame shown can be dragged out of the viewer (as :data:`FRAME_MIME`) onto the inspector's
+pins, which pins it to the selected shot.
 """
 
 from __future__ import annotations
@@ -19,9 +22,18 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QObject, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QElapsedTimer, QMimeData, QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDrag,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import QApplication, QWidget
 
 from studio.document.errors import EditError
 from studio.document.model import Project
@@ -159,6 +171,11 @@ class _Worker(threading.Thread):
             self.deliver(version, frame, to_qimage(pixels), "", True)
 
 
+#: The drag format of the frame the viewer shows (the timeline frame at the playhead); its
+#: data is that frame's number.
+FRAME_MIME = "application/x-frameloom-viewer-frame"
+
+
 class QtViewer(QWidget):
     """The frame at the playhead, letterboxed, with its timecode; the reason when it cannot show.
 
@@ -196,6 +213,7 @@ class QtViewer(QWidget):
         # it reaches this viewer only while the viewer exists (see studio.ui.workers.threads).
         self._worker = _Worker(threads.on_gui(self, lambda me, *result: me._on_done(*result)))
         self._worker.start()
+        self._press: QPointF | None = None
 
     # ------------------------------------------------------------------ what to show
     def set_project(self, project: Project, folder: Path) -> None:
@@ -279,6 +297,39 @@ class QtViewer(QWidget):
         self._worker.join(timeout=5)
 
     # ------------------------------------------------------------------ painting
+    # ------------------------------------------------------------------ dragging the frame out
+    def draggable(self) -> bool:
+        """Whether the frame shown can be dragged out: a timeline frame (not a take's) is
+        shown."""
+        return self.image is not None and self.take is None and self.shown_frame is not None
+
+    def mime(self) -> QMimeData:
+        """The drag data of the frame shown (:data:`FRAME_MIME`)."""
+        data = QMimeData()
+        data.setData(FRAME_MIME, str(self.shown_frame).encode())
+        return data
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._press = event.position() if event.button() == Qt.MouseButton.LeftButton else None
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if (self._press is None or not event.buttons() & Qt.MouseButton.LeftButton
+                or not self.draggable()):
+            return
+        if (event.position() - self._press).manhattanLength() < \
+                QApplication.startDragDistance():
+            return
+        self._press = None
+        drag = QDrag(self)
+        drag.setMimeData(self.mime())
+        assert self.image is not None
+        drag.setPixmap(QPixmap.fromImage(self.image.scaledToWidth(
+            120, Qt.TransformationMode.SmoothTransformation)))
+        drag.exec(Qt.DropAction.CopyAction)
+
+    def mouseReleaseEvent(self, _event: QMouseEvent) -> None:
+        self._press = None
+
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)

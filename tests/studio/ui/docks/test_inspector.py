@@ -1,12 +1,21 @@
-"""The inspector: model, size, duration and seed as undoable spec edits; the takes list."""
+"""The inspector: model, size, duration and seed as undoable spec edits; the takes list; pins,
+from its buttons, the media bin and the viewer's frame dragged out."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtGui import QDropEvent, QMouseEvent
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+import studio.ui.viewer.viewer as viewer_module
 from studio.document import serialize
 from studio.document.model import Generated, Take
 from studio.ui.commands import AddTakeCommand
+from studio.ui.viewer.viewer import FRAME_MIME
 from studio.ui.window.main_window import MainWindow
 
 
@@ -157,3 +166,64 @@ def test_plain_clips_hide_the_generation_rows_and_a_split_shows_the_new_length(
     window.timeline.set_selection(["shot-1"])
     assert inspector.spec.prompt.isVisibleTo(inspector)
     assert not inspector.footage.row.isVisibleTo(inspector)
+
+
+def _frame_drop(window: MainWindow, data: QMimeData) -> None:
+    pins = window.inspector.pins.list
+    pins.dropEvent(QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, data,
+                              Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+
+
+def test_the_viewer_s_frame_dragged_onto_the_pins_pins_that_frame(qtbot: QtBot,
+                                                                  window: MainWindow) -> None:
+    window.timeline.set_selection(["shot-1"])
+    viewer = window.viewer
+    window.timeline.set_playhead(150)  # clip 2's frame 6
+    qtbot.waitUntil(lambda: viewer.shown_frame == 150 and viewer.draggable(), timeout=10_000)
+    data = viewer.mime()
+    assert bytes(data.data(FRAME_MIME).data()) == b"150"
+    window.timeline.set_playhead(10)  # the playhead moves on before the drop: the frame stays
+    _frame_drop(window, data)
+    assert [(p.media_id, p.source.start, p.at) for p in _spec(window).pins[1:]] == [
+        ("media-clip-2", 6, 0)]
+    assert window.action_set["undo"].text() == "&Undo Change shot settings"
+    gap = QMimeData()
+    gap.setData(FRAME_MIME, b"138")
+    _frame_drop(window, gap)
+    assert window.statusBar().currentMessage() == "There is no clip or still in that frame to pin."
+    assert len(_spec(window).pins) == 2
+
+
+def _held_move(widget: QWidget, at: QPointF) -> None:
+    QApplication.sendEvent(widget, QMouseEvent(
+        QMouseEvent.Type.MouseMove, at, widget.mapToGlobal(at), Qt.MouseButton.NoButton,
+        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+
+
+def test_a_drag_on_the_viewer_starts_a_drag_of_its_frame(qtbot: QtBot, window: MainWindow,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[bytes] = []
+
+    class FakeDrag:  # QDrag.exec runs a nested event loop until a drop; record it instead
+        def __init__(self, _source: object) -> None:
+            self.data: QMimeData | None = None
+
+        def setMimeData(self, data: QMimeData) -> None:
+            self.data = data
+
+        def setPixmap(self, _pixmap: object) -> None:
+            pass
+
+        def exec(self, _action: object) -> None:
+            assert self.data is not None
+            started.append(bytes(self.data.data(FRAME_MIME).data()))
+
+    monkeypatch.setattr(viewer_module, "QDrag", FakeDrag)
+    viewer = window.viewer
+    window.timeline.set_playhead(150)
+    qtbot.waitUntil(lambda: viewer.shown_frame == 150 and viewer.draggable(), timeout=10_000)
+    qtbot.mousePress(viewer, Qt.MouseButton.LeftButton, pos=QPoint(40, 40))
+    _held_move(viewer, QPointF(41, 41))  # under the drag distance: nothing yet
+    assert started == []
+    _held_move(viewer, QPointF(80, 60))
+    assert started == [b"150"]
