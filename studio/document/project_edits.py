@@ -7,7 +7,7 @@ from typing import Any
 
 from .changes import Change, Recorder, SetMedia, SetProject, SetTracks
 from .errors import EditError
-from .model import Generated, MediaRef, Project, Track, TrackKind, Transition, new_id
+from .model import AudioItem, Generated, MediaRef, Project, Track, TrackKind, Transition, new_id
 from .timebase import parse_rate
 
 
@@ -65,11 +65,18 @@ def add_track(project: Project, *, index: int | None = None, name: str | None = 
 
 
 def remove_track(project: Project, track_id: str) -> Change:
-    """Remove a track (video or audio) and everything on it."""
+    """Remove a track (video or audio) and everything on it. The sounds linked to a removed
+    video track's pictures stay on their audio tracks, unlinked (as editors leave a deleted
+    clip's sound); undo links them again."""
     track = project.track(track_id)
     audio = track.kind == "audio"
     tracks = project.timeline.audio_tracks if audio else project.timeline.tracks
+    gone = {entry.id for entry in track.items}
     with Recorder(project, "Remove track") as rec:
+        for other in [] if audio else project.timeline.audio_tracks:
+            for index, entry in enumerate(other.items):
+                if isinstance(entry, AudioItem) and entry.link in gone:
+                    rec.splice(other, index, 1, [dataclasses.replace(entry, link=None)])
         rec.do(SetTracks(tracks.index(track), (track,), (), audio))
     return rec.change
 

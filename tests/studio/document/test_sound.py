@@ -241,3 +241,18 @@ def test_golden_v1_upgrades_to_audio_tracks_that_sound_as_before() -> None:
     assert (harbour.link, harbour.source) == ("clip-harbour", FrameRange(4, 56))
     validate(project)
     assert load_project(GOLDEN_V1) == project  # the upgrade gives the same ids every time
+
+
+def test_removing_a_video_track_leaves_its_sounds_unlinked_and_undo_links_them() -> None:
+    project = sounding_project()
+    edits.add_track(project)  # V2 on top: the timeline keeps a video track
+    v1 = next(t for t in project.timeline.tracks if t.name == "V1")
+    before = state(project)
+    change = edits.remove_track(project, v1.id)
+    (a1,) = project.timeline.audio_tracks
+    sounds = [item for item in a1.items if isinstance(item, AudioItem)]
+    assert len(sounds) == 3 and all(s.link is None for s in sounds)  # kept, freed
+    validate(project)
+    changes.revert(project, change)
+    assert state(project) == before
+    assert_together(project)
