@@ -200,3 +200,14 @@ def check_generation_fits(project: Project, generation: Generation) -> None:
         words = str(exc).split(": ", 1)[-1]
         raise EditError(words[:1].upper() + words[1:] + ".") from None
 
+
+def unlink_orphans(rec: Recorder, project: Project) -> None:
+    """Unlink every sound whose linked picture is no longer on a video track (an overwrite
+    or a move covered it whole, or its track went): the sound stays where it is, as editors
+    leave a deleted clip's sound, free to move on its own."""
+    pictures = {entry.id for track in project.timeline.tracks for entry in track.items}
+    for track in project.timeline.audio_tracks:
+        for index, entry in enumerate(track.items):
+            if isinstance(entry, AudioItem) and entry.link is not None \
+                    and entry.link not in pictures:
+                rec.splice(track, index, 1, [dataclasses.replace(entry, link=None)])

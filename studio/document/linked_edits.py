@@ -15,7 +15,7 @@ from collections.abc import Callable
 from . import item_edits
 from .audio_edits import linked_sounds
 from .changes import Change, Recorder
-from .edit_steps import id_like, locate_item, replace_entry
+from .edit_steps import id_like, locate_item, replace_entry, unlink_orphans
 from .errors import EditError
 from .model import AudioItem, Clip, Generated, Item, Project, Track, new_id
 from .project_edits import add_track
@@ -50,11 +50,15 @@ def _placed(project: Project, track_id: str, frame: int, item: Item, label: str,
         with Recorder(project, label) as rec:
             rec.ops.extend(place(project, track_id, frame, item).ops)
             rec.ops.extend(sync_take_sound(project, item.id).ops)
+            unlink_orphans(rec, project)
         return rec.change
     media = project.media.get(item.media_id) if isinstance(item, Clip) else None
     if (media is None or project.track(track_id).kind != "video"
             or media.probe.get("has_audio") is not True):
-        return place(project, track_id, frame, item)
+        with Recorder(project, label) as rec:
+            rec.ops.extend(place(project, track_id, frame, item).ops)
+            unlink_orphans(rec, project)  # a picture covered whole leaves its sound free
+        return rec.change
     assert isinstance(item, Clip)
     with Recorder(project, label) as rec:
         rec.ops.extend(place(project, track_id, frame, item).ops)
@@ -63,6 +67,7 @@ def _placed(project: Project, track_id: str, frame: int, item: Item, label: str,
         sound = AudioItem(id=new_id("audio"), media_id=item.media_id, source=item.source,
                           link=item.id, name=item.name)
         rec.ops.extend(place(project, project.timeline.audio_tracks[0].id, frame, sound).ops)
+        unlink_orphans(rec, project)
     return rec.change
 
 
@@ -138,7 +143,11 @@ def move(project: Project, item_id: str, track_id: str, frame: int, *,
                             "it first.")
         return item_edits.move(project, audio.id, audio_track.id, frame + offset, ripple=ripple)
 
-    return _with_sounds(project, item_id, "Move",
-                        lambda: item_edits.move(project, item_id, track_id, frame,
-                                                ripple=ripple),
-                        sound)
+    change = _with_sounds(project, item_id, "Move",
+                          lambda: item_edits.move(project, item_id, track_id, frame,
+                                                  ripple=ripple),
+                          sound)
+    with Recorder(project, "Move") as rec:  # the pictures it covered whole free their sounds
+        rec.ops.extend(change.ops)
+        unlink_orphans(rec, project)
+    return rec.change

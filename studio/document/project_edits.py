@@ -6,8 +6,9 @@ import dataclasses
 from typing import Any
 
 from .changes import Change, Recorder, SetMedia, SetProject, SetTracks
+from .edit_steps import unlink_orphans
 from .errors import EditError
-from .model import AudioItem, Generated, MediaRef, Project, Track, TrackKind, Transition, new_id
+from .model import Generated, MediaRef, Project, Track, TrackKind, Transition, new_id
 from .timebase import parse_rate
 
 
@@ -71,13 +72,9 @@ def remove_track(project: Project, track_id: str) -> Change:
     track = project.track(track_id)
     audio = track.kind == "audio"
     tracks = project.timeline.audio_tracks if audio else project.timeline.tracks
-    gone = {entry.id for entry in track.items}
     with Recorder(project, "Remove track") as rec:
-        for other in [] if audio else project.timeline.audio_tracks:
-            for index, entry in enumerate(other.items):
-                if isinstance(entry, AudioItem) and entry.link in gone:
-                    rec.splice(other, index, 1, [dataclasses.replace(entry, link=None)])
         rec.do(SetTracks(tracks.index(track), (track,), (), audio))
+        unlink_orphans(rec, project)
     return rec.change
 
 

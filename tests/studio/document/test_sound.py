@@ -256,3 +256,28 @@ def test_removing_a_video_track_leaves_its_sounds_unlinked_and_undo_links_them()
     changes.revert(project, change)
     assert state(project) == before
     assert_together(project)
+
+
+@pytest.mark.parametrize("name", ["overwrite", "move"])
+def test_a_picture_covered_whole_leaves_its_sound_in_place_unlinked(name: str) -> None:
+    project = sounding_project()
+    v1, a1 = project.timeline.tracks[0].id, project.timeline.audio_tracks[0]
+    before = state(project)
+    sound_of_b = next(s.id for s in a1.items if isinstance(s, AudioItem) and s.link == "clip-b")
+    steps = []
+    if name == "overwrite":  # a silent still over all of clip b (20-50) and part of c
+        steps.append(edits.overwrite(project, v1, 15,
+                                     Still(id="s2", media_id="m-pic", duration=40)))
+    else:  # the silent still, made 30 frames long, moved over all of clip b (20-50)
+        steps.append(edits.trim(project, "still-1", out_delta=20))
+        steps.append(edits.move(project, "still-1", v1, 20))
+    a1 = project.timeline.audio_tracks[0]
+    freed = a1.items[a1.index_of(sound_of_b)]
+    assert isinstance(freed, AudioItem) and freed.link is None
+    assert a1.start_of(a1.index_of(sound_of_b)) == 20  # where it was
+    pictures = {e.id for t in project.timeline.tracks for e in t.items}
+    assert all(s.link in pictures for s in a1.items if isinstance(s, AudioItem) and s.link)
+    validate(project)
+    for change in reversed(steps):
+        changes.revert(project, change)
+    assert state(project) == before

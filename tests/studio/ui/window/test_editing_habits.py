@@ -214,7 +214,13 @@ def test_the_window_opens_centred_at_a_useful_size(qtbot: QtBot, window: MainWin
     assert abs(window.frameGeometry().center().x() - free.center().x()) <= 1 or \
         window.width() == free.width()
     _shown(qtbot, window)
-    qtbot.wait(20)
-    share = window.docks["Timeline"].height() / window.height()
+    shares: list[float] = []
+
+    def settled() -> bool:  # the docks laid out: the same share three polls running
+        shares.append(window.docks["Timeline"].height() / window.height())
+        return len(shares) >= 3 and shares[-1] == shares[-2] == shares[-3]
+
+    qtbot.waitUntil(settled)
+    share = shares[-1]
     window.resize(1400, 1000)
     qtbot.waitUntil(lambda: abs(window.docks["Timeline"].height() / 1000 - share) < 0.05)
