@@ -134,7 +134,10 @@ def test_no_display_with_screenshot_if_headless_draws_the_window(sample_project:
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith(f"frameloom: no display is available, so the window is "
                                     f"drawn into {shot} instead.")
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # Not the offscreen screen's cramped 800 x 800: the size a desktop would show it at.
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (1600, 1000)
     assert [p.name for p in shot.parent.iterdir()] == ["window.png"]
 
 

@@ -114,7 +114,7 @@ def run(opened: OpenedProject | None, *, screenshot: Path | None = None,
         async def main() -> int:
             bridge.start()
             if screenshot is not None:
-                window.show()
+                _shown_for_screenshot(window)
                 try:
                     async with asyncio.timeout(SCREENSHOT_ENGINE_WAIT_S):
                         await ready.wait()
@@ -139,6 +139,16 @@ def run(opened: OpenedProject | None, *, screenshot: Path | None = None,
 
 
 SCREENSHOT_ENGINE_WAIT_S = 120.0
+#: The size a window drawn offscreen for a screenshot is given: Qt's offscreen screen is 800 x
+#: 800, which would draw the window as cramped as no desktop shows it.
+OFFSCREEN_SIZE = (1600, 1000)
+
+
+def _shown_for_screenshot(window: MainWindow) -> None:
+    """Show ``window`` to be captured, at :data:`OFFSCREEN_SIZE` when it has no real screen."""
+    window.show()
+    if QApplication.platformName() == "offscreen":
+        window.resize(*OFFSCREEN_SIZE)
 
 
 def _prompts(screenshot: Path | None) -> Prompts | None:
@@ -171,9 +181,10 @@ def _capture(window: MainWindow, screenshot: Path) -> int:
 
 
 def _show(app: QApplication, window: MainWindow, screenshot: Path | None) -> int:
-    window.show()
     if screenshot is None:
+        window.show()
         return app.exec()
+    _shown_for_screenshot(window)
     status = {"code": 0}
 
     def capture() -> None:
