@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 
 from studio.document.model import AudioItem, Gap, Track
@@ -41,9 +41,9 @@ class Gestures:
         self._scrubbing = False
         self._fading: tuple[str, str, int] | None = None  # item id, fade field, drag id
 
-    def fade_handle(self, pos: QPointF) -> tuple[AudioItem, str, QRectF] | None:
-        """The sound, the fade (``"fade_in"`` or ``"fade_out"``) and the card's waveform area
-        of the fade handle under ``pos``, if any."""
+    def fade_handle(self, pos: QPointF) -> tuple[AudioItem, str] | None:
+        """The sound and the fade (``"fade_in"`` or ``"fade_out"``) of the fade handle under
+        ``pos``, if any."""
         hit = self.hit(pos)
         if hit is None:
             return None
@@ -59,7 +59,7 @@ class Gestures:
         for field, point in fade_handles(area, item, self.view.viewport.pixels_per_frame).items():
             if (abs(pos.x() - point.x()) <= HANDLE_PX + 1
                     and point.y() - 1 <= pos.y() <= point.y() + 2 * HANDLE_PX + 1):
-                return item, field, area
+                return item, field
         return None
 
     def hit(self, pos: QPointF) -> tuple[Track, int, Part] | None:
@@ -84,7 +84,7 @@ class Gestures:
             return True
         handle = self.fade_handle(pos)
         if handle is not None:
-            sound, field, _area = handle
+            sound, field = handle
             view.set_selection([sound.id])
             self._fading = (sound.id, field, next(self._drag_ids))
             return True
@@ -139,9 +139,11 @@ class Gestures:
         assert self._fading is not None
         item_id, field, drag_id = self._fading
         rect = self.view.item_rect(item_id)
-        item = self.view.project.find(item_id)[2]
-        if rect is None or not isinstance(item, AudioItem):
+        if rect is None:
             return  # the sound went away mid-drag (an undo from the keyboard)
+        item = self.view.project.find(item_id)[2]
+        if not isinstance(item, AudioItem):
+            return
         area = waveform_area(rect, paint.sound_label_height(rect, self.view.fontMetrics()))
         frames = fade_at(area, item, field, pos.x(), self.view.viewport.pixels_per_frame)
         if frames != getattr(item, field):
