@@ -296,7 +296,6 @@ class QtViewer(QWidget):
         self._worker.stop()
         self._worker.join(timeout=5)
 
-    # ------------------------------------------------------------------ painting
     # ------------------------------------------------------------------ dragging the frame out
     def draggable(self) -> bool:
         """Whether the frame shown can be dragged out: a timeline frame (not a take's) is
@@ -330,6 +329,7 @@ class QtViewer(QWidget):
     def mouseReleaseEvent(self, _event: QMouseEvent) -> None:
         self._press = None
 
+    # ------------------------------------------------------------------ painting
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
