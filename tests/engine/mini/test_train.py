@@ -14,16 +14,8 @@ torch = pytest.importorskip("torch")
 from engine.backends import load_backend  # noqa: E402 - after the torch skip
 from engine.mini.batches import KINDS, Layout, condition_layout, drop_captions  # noqa: E402
 from engine.mini.losses import encode_latents, flow_loss, object_cells  # noqa: E402
-from engine.mini.train import main, parse_args  # noqa: E402
 from engine.protocol.requests import GenerationRequest, Pin, fit_request  # noqa: E402
-
-# The CPU preset's models at its smallest bucket, with small batches so the run takes seconds.
-_TINY = json.dumps({"batch": {"vae": 2, "transformer": 4}, "sizes": [[64, 32], [32, 64]],
-                    "frames": 17, "log_every": 1})
-
-
-def _train(out: Path, *extra: str) -> None:
-    main(parse_args(["--preset", "cpu", "--out", str(out), "--override", _TINY, *extra]))
+from support.mini_training import TINY, FakeVae, train  # noqa: E402
 
 
 def _state(out: Path) -> dict:
@@ -41,7 +33,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run folder after 3 steps of each stage."""
     torch.set_num_threads(1)  # as in conftest: spinning threads cost more on shared cores
     out = tmp_path_factory.mktemp("mini") / "run"
-    _train(out, "--steps", "3")
+    train(out, "--steps", "3")
     return out
 
 
@@ -63,17 +55,17 @@ def test_resume_loads_the_weights_and_continues_the_step_count(run: Path, tmp_pa
     out = tmp_path / "run"
     shutil.copytree(run, out)
     before = _weights(out, "transformer")
-    _train(out, "--resume", "--steps", "0")
+    train(out, "--resume", "--steps", "0")
     after = _weights(out, "transformer")  # unchanged, so loaded: fresh weights would differ
     assert all(torch.equal(before[k], after[k]) for k in before)
-    _train(out, "--resume", "--steps", "2", "--stage", "transformer")
+    train(out, "--resume", "--steps", "2", "--stage", "transformer")
     assert _state(out)["stages"]["transformer"]["step"] == 5
     assert _state(out)["stages"]["vae"]["step"] == 3
     assert "[transformer] step 5 " in capsys.readouterr().out
     trained = _weights(out, "transformer")["proj_out.weight"]
     assert not torch.equal(before["proj_out.weight"], trained)
     (out / "checkpoint").rename(out / "checkpoint.old")  # as a save killed mid-swap leaves it
-    _train(out, "--resume", "--steps", "1", "--stage", "transformer")
+    train(out, "--resume", "--steps", "1", "--stage", "transformer")
     assert _state(out)["stages"]["transformer"]["step"] == 6
     assert not (out / "checkpoint.old").exists()
 
@@ -86,15 +78,15 @@ def test_the_text_encoder_trains_only_when_the_preset_gives_it_a_rate(run: Path,
     shutil.copytree(run, out)  # trained with a frozen encoder, as the shipped model was
     frozen = _weights(out, "text_encoder")
     assert all(torch.equal(frozen[k], v) for k, v in _weights(run, "text_encoder").items())
-    _train(out, "--resume", "--steps", "1", "--stage", "transformer")
+    train(out, "--resume", "--steps", "1", "--stage", "transformer")
     assert all(torch.equal(frozen[k], v) for k, v in _weights(out, "text_encoder").items())
     # Resumed with a rate, the encoder joins the transformer's optimizer and its weights move;
     # resumed again, the optimizer's saved state (with the encoder's group) loads.
-    _train(out, "--resume", "--steps", "1", "--stage", "transformer", "--override",
+    train(out, "--resume", "--steps", "1", "--stage", "transformer", "--override",
            json.dumps({"text_lr": 1e-3}))
     moved = _weights(out, "text_encoder")
     assert any(not torch.equal(frozen[k], v) for k, v in moved.items())
-    _train(out, "--resume", "--steps", "1", "--stage", "transformer")
+    train(out, "--resume", "--steps", "1", "--stage", "transformer")
     assert _state(out)["stages"]["transformer"]["step"] == 6
     assert any(not torch.equal(moved[k], v) for k, v in _weights(out, "text_encoder").items())
 
@@ -103,11 +95,11 @@ def test_a_finished_stage_trains_on_when_resumed_with_a_larger_budget(tmp_path: 
     # A stage that used up its steps is done; --resume with a higher step target (as one would
     # give a CPU run more time) continues it from where it stopped instead of skipping it.
     out = tmp_path / "run"
-    _train(out, "--stage", "transformer", "--override",
-           json.dumps({**json.loads(_TINY), "steps": {"transformer": 2}}))
+    train(out, "--stage", "transformer", "--override",
+           json.dumps({**json.loads(TINY), "steps": {"transformer": 2}}))
     assert _state(out)["stages"]["transformer"] == {**_state(out)["stages"]["transformer"],
                                                     "step": 2, "done": True}
-    _train(out, "--resume", "--stage", "transformer", "--override",
+    train(out, "--resume", "--stage", "transformer", "--override",
            json.dumps({"steps": {"transformer": 3}}))
     assert _state(out)["stages"]["transformer"]["step"] == 3
 
@@ -201,19 +193,13 @@ class _Recorder(torch.nn.Module):
         return (torch.zeros_like(hidden_states),)
 
 
-class _Vae:
-    spatial_compression_ratio, temporal_compression_ratio = 32, 8
-    latents_mean, latents_std = torch.zeros(4), torch.ones(4)
-    config = type("Config", (), {"scaling_factor": 1.0})
-
-
 @pytest.mark.parametrize("layout", [Layout("none"), Layout("first", ((0, 1),)),
                                     Layout("first_last", ((0, 1), (2, 1))),
                                     Layout("middle", ((1, 2),))])
 def test_flow_loss_gives_clean_frames_timestep_zero_and_leaves_them_out(layout: Layout) -> None:
     latents = torch.randn(2, 4, 4, 2, 3)  # (B, C, f, h, w)
     transformer, generator = _Recorder(), torch.Generator().manual_seed(0)
-    loss = flow_loss(transformer, _Vae(), latents, torch.zeros(2, 5, 8),
+    loss = flow_loss(transformer, FakeVae(), latents, torch.zeros(2, 5, 8),
                      torch.ones(2, 5, dtype=torch.bool), layout, torch.zeros(2, 3, 25, 64, 96), 24,
                      generator, cond_noise=0.0)
     clean = torch.from_numpy(layout.mask(4)).repeat_interleave(6)  # (f*h*w,), frame-major tokens
@@ -223,7 +209,7 @@ def test_flow_loss_gives_clean_frames_timestep_zero_and_leaves_them_out(layout: 
     packed = latents.permute(0, 2, 3, 4, 1).reshape(2, 4, 6, 4)
     assert torch.equal(tokens[:, layout.mask(4)], packed[:, layout.mask(4)])  # given clean
     # Again with the pipeline's image_cond_noise_scale: clean tokens move by at most 0.15 s^2 n.
-    flow_loss(transformer, _Vae(), latents, torch.zeros(2, 5, 8),
+    flow_loss(transformer, FakeVae(), latents, torch.zeros(2, 5, 8),
               torch.ones(2, 5, dtype=torch.bool), layout, torch.zeros(2, 3, 25, 64, 96), 24,
               generator)
     jitter = transformer.tokens.reshape(2, 4, 6, 4)[:, layout.mask(4)] - packed[:, layout.mask(4)]
@@ -242,7 +228,7 @@ def test_flow_loss_shift_moves_the_noise_levels_towards_pure_noise() -> None:
     levels = {}
     for shift in (1.0, 4.0):
         transformer = _Recorder()
-        flow_loss(transformer, _Vae(), latents, torch.zeros(64, 5, 8),
+        flow_loss(transformer, FakeVae(), latents, torch.zeros(64, 5, 8),
                   torch.ones(64, 5, dtype=torch.bool), Layout("none"),
                   torch.zeros(64, 3, 9, 32, 32), 24, torch.Generator().manual_seed(3),
                   shift=shift)
@@ -253,7 +239,7 @@ def test_flow_loss_shift_moves_the_noise_levels_towards_pure_noise() -> None:
 
 
 def test_an_appended_pin_is_encoded_alone_at_its_frame_time() -> None:
-    class Vae(_Vae):
+    class Vae(FakeVae):
         def encode(self, video):
             assert video.shape[2] == 1  # one pixel frame, as the pipeline encodes a still
             dist = type("Dist", (), {"mode": lambda _: torch.ones(2, 4, 1, 2, 3)})()
@@ -354,10 +340,10 @@ def test_a_run_resumed_with_text_attention_gets_the_neighbour_bias(tmp_path: Pat
 
     out = tmp_path / "run"
     key = "encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"
-    _train(out, "--steps", "1", "--stage", "transformer", "--override",
-           json.dumps({**json.loads(_TINY), "text_attention": 0}))
+    train(out, "--steps", "1", "--stage", "transformer", "--override",
+           json.dumps({**json.loads(TINY), "text_attention": 0}))
     random_bias = _weights(out, "text_encoder")[key]
-    _train(out, "--resume", "--steps", "1", "--stage", "transformer", "--override",
+    train(out, "--resume", "--steps", "1", "--stage", "transformer", "--override",
            json.dumps({"text_attention": 8.0}))
     bias = _weights(out, "text_encoder")[key]
     assert not torch.equal(bias, random_bias)
@@ -379,59 +365,6 @@ def test_object_cells_mark_the_latent_cells_an_object_covers() -> None:
     assert torch.equal(cells, expected)
 
 
-def test_flow_loss_object_weight_weighs_object_cells_up() -> None:
-    latents = torch.zeros(1, 4, 3, 2, 3)  # (B, C, f, h, w)
-    video = -torch.ones(1, 3, 9, 64, 96)
-    video[0, :, :, 40:50, 70:80] = 1.0  # an object in cell (1, 2) of every latent frame
-
-    class Wrong(torch.nn.Module):  # right everywhere but on the object's cells, where it is off
-        def forward(self, hidden_states, timestep, video_coords, **_):
-            generator = torch.Generator().manual_seed(0)
-            torch.randn(1, generator=generator)
-            noise = torch.randn(latents.shape, generator=generator)
-            pred = noise.permute(0, 2, 3, 4, 1).reshape(1, 18, 4).clone()  # the velocity n - 0
-            pred.reshape(1, 3, 6, 4)[:, :, 5] += 1.0  # cell (1, 2) is the sixth of each frame
-            return (pred,)
-
-    def loss(weight: float) -> float:
-        return flow_loss(Wrong(), _Vae(), latents, torch.zeros(1, 5, 8),
-                         torch.ones(1, 5, dtype=torch.bool), Layout("none"), video, 24,
-                         torch.Generator().manual_seed(0), object_weight=weight).item()
-
-    # Squared error 1 on 3 of 18 tokens: 3/18 plain, 3*5/(15 + 3*5) with the object weighed 5x.
-    assert loss(0.0) == pytest.approx(3 / 18, rel=1e-5)
-    assert loss(4.0) == pytest.approx(15 / 30, rel=1e-5)
-
-
-def test_flow_contrast_subtracts_the_distance_to_another_clip_s_target() -> None:
-    latents = torch.randn(3, 4, 2, 2, 3)  # (B, C, f, h, w)
-
-    class PerClip(torch.nn.Module):  # predicts 0 for every token of clip 0, 1 for clip 1...
-        def forward(self, hidden_states, **_):
-            index = torch.arange(hidden_states.shape[0], dtype=hidden_states.dtype)
-            return (index[:, None, None].expand_as(hidden_states),)
-
-    def loss(contrast: float, batch: int = 3) -> float:
-        return flow_loss(PerClip(), _Vae(), latents[:batch], torch.zeros(batch, 5, 8),
-                         torch.ones(batch, 5, dtype=torch.bool), Layout("none"),
-                         torch.zeros(batch, 3, 9, 64, 96), 24, torch.Generator().manual_seed(0),
-                         contrast=contrast).item()
-
-    generator = torch.Generator().manual_seed(0)
-    torch.randn(3, generator=generator)  # the noise levels, drawn first
-    noise = torch.randn(latents.shape, generator=generator)
-    target = noise - latents  # (B, C, f, h, w)
-    pred = torch.arange(3.0)[:, None, None, None, None]
-    plain = ((pred - target) ** 2).mean().item()
-    # Each clip's prediction against the target of the clip before it (clip 0 against clip 2).
-    other = ((pred - target.roll(1, dims=0)) ** 2).mean().item()
-    assert other != pytest.approx(((pred - target) ** 2).mean().item(), rel=1e-3)
-    assert loss(0.0) == pytest.approx(plain, rel=1e-5)
-    assert loss(0.25) == pytest.approx(plain - 0.25 * other, rel=1e-5)
-    # One clip has no other: plain flow matching.
-    assert loss(0.25, batch=1) == pytest.approx(loss(0.0, batch=1), rel=1e-6)
-
-
 def test_the_decoder_stage_leaves_the_encoder_and_the_build_takes_its_decoder(
         run: Path, tmp_path: Path) -> None:
     import argparse
@@ -444,8 +377,8 @@ def test_the_decoder_stage_leaves_the_encoder_and_the_build_takes_its_decoder(
     out = tmp_path / "run"
     shutil.copytree(run, out)
     before = _weights(out, "vae")
-    _train(out, "--resume", "--steps", "2", "--stage", "decoder", "--override",
-           json.dumps({**json.loads(_TINY), "object_rim": 2, "lr": {"decoder": 7e-5},
+    train(out, "--resume", "--steps", "2", "--stage", "decoder", "--override",
+           json.dumps({**json.loads(TINY), "object_rim": 2, "lr": {"decoder": 7e-5},
                        "decay": {"decoder": 0.5}}))  # the last --override wins
     after = _weights(out, "vae")
     assert _state(out)["stages"]["decoder"]["step"] == 5
@@ -489,7 +422,7 @@ def test_a_run_starts_from_a_built_model_at_its_steps_with_its_weights(run: Path
     saved = LTXVideoTransformer3DModel.from_pretrained(model / "transformer").state_dict()
     assert all(torch.equal(saved[k], v) for k, v in parts.transformer.state_dict().items())
     out = tmp_path / "run"
-    _train(out, "--resume", "--from-model", str(model), "--steps", "1", "--stage", "transformer")
+    train(out, "--resume", "--from-model", str(model), "--steps", "1", "--stage", "transformer")
     assert _state(out)["stages"]["transformer"]["step"] == 4
     trained = _weights(out, "transformer")
     assert any(not torch.equal(saved[k], v) for k, v in trained.items())
@@ -497,7 +430,7 @@ def test_a_run_starts_from_a_built_model_at_its_steps_with_its_weights(run: Path
     average = _weights(out, "transformer_ema")
     assert any(not torch.equal(average[k], v) for k, v in trained.items())
     # Resumed again, the run's own checkpoint wins over the model folder.
-    _train(out, "--resume", "--from-model", str(model), "--steps", "1", "--stage", "transformer")
+    train(out, "--resume", "--from-model", str(model), "--steps", "1", "--stage", "transformer")
     assert _state(out)["stages"]["transformer"]["step"] == 5
 
 
@@ -582,8 +515,8 @@ def test_a_run_from_a_built_model_can_grow_its_transformer_without_changing_it(
     assert torch.allclose(before, after, atol=1e-6)
     # One step trains it, and the run's next start from its build keeps the depth.
     out = tmp_path / "run"
-    _train(out, "--resume", "--from-model", str(model), "--steps", "1", "--stage", "transformer",
-           "--override", json.dumps({**json.loads(_TINY),
+    train(out, "--resume", "--from-model", str(model), "--steps", "1", "--stage", "transformer",
+           "--override", json.dumps({**json.loads(TINY),
                                      "transformer": {"num_layers": depth + 2}}))
     assert parts_from_model(out / "pipeline")[1].transformer["num_layers"] == depth + 2
     with pytest.raises(NotAModel, match="not drop them"):
@@ -610,13 +543,13 @@ def test_a_dissolve_keeps_each_pinned_end_and_travels_between_them(layout: Layou
 def test_bridge_share_trains_on_dissolves(tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     # Only batches pinned at both ends dissolve (the seed makes the run the same every time).
-    import engine.mini.train as train
+    import engine.mini.train as training
 
     calls: list[Layout] = []
-    original = train.dissolve
-    monkeypatch.setattr(train, "dissolve", lambda *a: calls.append(a[1]) or original(*a))
-    _train(tmp_path / "run", "--steps", "8", "--stage", "transformer", "--override", json.dumps(
-        {**json.loads(_TINY), "bridge_share": 1.0, "condition_rate": 1.0}))
+    original = training.dissolve
+    monkeypatch.setattr(training, "dissolve", lambda *a: calls.append(a[1]) or original(*a))
+    train(tmp_path / "run", "--steps", "8", "--stage", "transformer", "--override", json.dumps(
+        {**json.loads(TINY), "bridge_share": 1.0, "condition_rate": 1.0}))
     assert calls and all(layout.kind == "first_last" for layout in calls)
 
 
@@ -634,15 +567,15 @@ def test_stills_take_one_frame_of_each_clip() -> None:
 def _trained_shapes(run: Path, monkeypatch: pytest.MonkeyPatch, **override: Any
                     ) -> list[tuple[int, ...]]:
     """The batch shape of each of 6 transformer steps of a tiny run with ``override``."""
-    import engine.mini.train as train
+    import engine.mini.train as training
 
     shapes: list[tuple[int, ...]] = []
-    original = train.transformer_loss
-    monkeypatch.setattr(train, "transformer_loss",
+    original = training.transformer_loss
+    monkeypatch.setattr(training, "transformer_loss",
                         lambda parts, preset, video, *a: shapes.append(tuple(video.shape))
                         or original(parts, preset, video, *a))
-    _train(run, "--steps", "6", "--stage", "transformer", "--override", json.dumps(
-        {**json.loads(_TINY), **override}))
+    train(run, "--steps", "6", "--stage", "transformer", "--override", json.dumps(
+        {**json.loads(TINY), **override}))
     return shapes
 
 
@@ -676,144 +609,3 @@ def test_image_crop_trains_on_windows_of_the_stills(tmp_path: Path,
     shapes = _trained_shapes(tmp_path / "run", monkeypatch, image_share=0.5, image_batch=6,
                              image_crop=[32, 32])
     assert {s for s in shapes if s[2] == 1} == {(6, 3, 1, 32, 32)}
-
-
-def test_flow_twins_subtract_the_distance_to_the_twin_s_target_on_its_cells() -> None:
-    latents = torch.randn(2, 4, 2, 2, 3)  # (B, C, f, h, w)
-    twin = latents + torch.randn(latents.shape)  # another scene, as its latents
-    cells = torch.zeros(2, 12)
-    cells[0, :5] = 1.0  # the twin's word shows on 5 cells of clip 0; clip 1 has no twin
-
-    class Constant(torch.nn.Module):
-        def forward(self, hidden_states, **_):
-            return (torch.full_like(hidden_states, 0.5),)
-
-    def loss(weight: float) -> float:
-        return flow_loss(Constant(), _Vae(), latents, torch.zeros(2, 5, 8),
-                         torch.ones(2, 5, dtype=torch.bool), Layout("none"),
-                         torch.zeros(2, 3, 9, 64, 96), 24, torch.Generator().manual_seed(0),
-                         twins=(twin, cells), twin_weight=weight).item()
-
-    generator = torch.Generator().manual_seed(0)
-    torch.randn(2, generator=generator)  # the noise levels, drawn first
-    noise = torch.randn(latents.shape, generator=generator)
-    pack = lambda x: x.permute(0, 2, 3, 4, 1).reshape(2, 12, 4)  # noqa: E731 - the token order
-    plain = ((0.5 - pack(noise - latents)) ** 2).mean(-1)  # (B, tokens)
-    other = ((0.5 - pack(noise - twin)) ** 2).mean(-1)  # the same noise, the twin's target
-    assert loss(0.0) == pytest.approx(plain.mean().item(), rel=1e-5)
-    assert loss(0.3) == pytest.approx((plain - 0.3 * cells * other).mean().item(), rel=1e-5)
-
-
-def test_twins_change_one_word_and_keep_the_rest_of_the_scene() -> None:
-    import dataclasses
-
-    from engine.mini.batches import twin_batch, world_batch
-    from engine.mini.captions import Scene, Thing, held_out
-    from engine.mini.world import World
-
-    class Recording(World):
-        def render(self, scene: Scene, *args, **kwargs):  # type: ignore[no-untyped-def]
-            drawn.append(scene)
-            return super().render(scene, *args, **kwargs)
-
-    drawn: list[Scene] = []
-    world, rng = Recording(3, shadings=("solid", "gradient")), np.random.default_rng(3)
-    video, _, scenes = world_batch(world, rng, ((96, 64),), 9, 12)
-    drawn.clear()
-    twins, found = twin_batch(world, scenes, video, rng)
-    assert twins.shape == video.shape and found.shape == (12,)
-    solid = [scene.shading == "solid" for scene in scenes]
-    assert any(solid) and not all(solid)  # the seed gives both kinds
-    assert found.tolist() == solid  # a gradient is drawn anew with every rendering: no twin
-    made = iter(drawn)
-    for clip, twin, scene, has in zip(video, twins, scenes, found):
-        if not has:
-            assert torch.equal(twin, clip)
-            continue
-        other = next(made)
-        first, changed_first = scene.objects[0], other.objects[0]
-        fields = [f.name for f in dataclasses.fields(Thing)
-                  if getattr(first, f.name) != getattr(changed_first, f.name)]
-        assert fields in (["shape"], ["direction"])  # one word, the rest of the scene kept
-        assert other.objects[1:] == scene.objects[1:] and other.background == scene.background
-        differs = (twin - clip).abs().amax(dim=0) > 0  # (F, H, W)
-        assert 0 < differs.float().mean() < 0.5  # the object changed, the backdrop did not
-        assert torch.equal(twin[:, :, 0, 0], clip[:, :, 0, 0])
-    # A purple circle's twin is never the held-out purple triangle, however often it is drawn.
-    circle = Scene("blue", (Thing("circle", "purple", "grows", None, None, None, (0.5, 0.5)),))
-    drawn.clear()
-    for seed in range(30):
-        twin_batch(world, [circle], video[:1], np.random.default_rng(seed))
-    assert len(drawn) == 30 and not any(held_out(scene) for scene in drawn)
-
-
-def test_flow_twins_train_on_twins_of_every_clip_batch(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import engine.mini.train as train
-
-    seen: list[int] = []
-    original = train.twin_batch
-    monkeypatch.setattr(train, "twin_batch",
-                        lambda world, scenes, *a: seen.append(len(scenes))
-                        or original(world, scenes, *a))
-    _train(tmp_path / "run", "--steps", "4", "--stage", "transformer", "--override", json.dumps(
-        {**json.loads(_TINY), "flow_twins": 0.2}))
-    assert seen == [4] * 4
-
-
-class _PixelVae(_Vae):
-    """Decodes a latent cell's first three channels as its 32x32 pixels (time kept as is)."""
-
-    def decode(self, latents: torch.Tensor) -> Any:
-        sample = latents[:, :3].repeat_interleave(32, dim=3).repeat_interleave(32, dim=4)
-        return type("Decoded", (), {"sample": sample})
-
-
-def test_flow_pixels_adds_the_decoded_first_frame_s_error_of_the_implied_clean_latents() -> None:
-    from engine.mini.losses import pixel_term
-
-    latents = torch.randn(2, 4, 2, 2, 3)  # (B, C, f, h, w)
-    video = torch.zeros(2, 3, 9, 64, 96)
-    video[:, :, :1] = _PixelVae().decode(latents[:, :, :1]).sample  # frame 0 decodes exactly
-    pack = lambda x: x.permute(0, 2, 3, 4, 1).reshape(2, 12, 4)  # noqa: E731 - the token order
-
-    class Exact(torch.nn.Module):  # the true velocity, read back from the noisy tokens
-        def forward(self, hidden_states, timestep, **_):
-            return ((hidden_states - pack(latents)) / (timestep[..., None] / 1000.0),)
-
-    class Constant(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.value = torch.nn.Parameter(torch.tensor(0.5))
-
-        def forward(self, hidden_states, **_):
-            return (self.value.expand_as(hidden_states),)
-
-    def loss(transformer: torch.nn.Module, weight: float) -> torch.Tensor:
-        return flow_loss(transformer, _PixelVae(), latents, torch.zeros(2, 5, 8),
-                         torch.ones(2, 5, dtype=torch.bool), Layout("none"), video, 24,
-                         torch.Generator().manual_seed(0), pixels=weight, pixel_object=(10.0, 4))
-
-    assert loss(Exact(), 3.0).item() == pytest.approx(0.0, abs=1e-6)
-    generator = torch.Generator().manual_seed(0)
-    sigma = torch.sigmoid(torch.randn(2, generator=generator))  # the noise levels, drawn first
-    noise = torch.randn(latents.shape, generator=generator)
-    s = sigma[:, None, None, None, None]
-    estimate = (1 - s) * latents + s * noise - s * 0.5  # what a constant 0.5 implies
-    term = pixel_term(_PixelVae(), estimate, video, 10.0, 4).item()
-    assert term > 0.1
-    constant = Constant()
-    plain, with_pixels = loss(constant, 0.0), loss(constant, 3.0)
-    assert with_pixels.item() == pytest.approx(plain.item() + 3.0 * term, rel=1e-5)
-    with_pixels.backward()  # the pixel term's gradient reaches the transformer through the decoder
-    only_pixels = constant.value.grad.clone()
-    constant.value.grad = None
-    plain.backward()
-    assert not torch.isclose(only_pixels, constant.value.grad)
-
-
-def test_flow_pixels_train_and_are_recorded_with_the_built_model(tmp_path: Path) -> None:
-    _train(tmp_path / "run", "--steps", "2", "--stage", "transformer", "--override", json.dumps(
-        {**json.loads(_TINY), "flow_pixels": 2.0, "object_rim": 2}))
-    index = json.loads((tmp_path / "run" / "pipeline" / "model_index.json").read_text())
-    assert index["_frameloom_trained"]["recipe"]["flow_pixels"] == 2.0
