@@ -124,6 +124,8 @@ def _timeline(project: Project, base: Path) -> Any:
         saved: dict[str, Any] = {"id": track.id, "metadata": serialize.encode(track.metadata)}
         if audio:
             saved |= {"mute": track.mute, "solo": track.solo, "gain_db": track.gain_db}
+        if track.locked:
+            saved["locked"] = True
         otrack = otio.schema.Track(
             name=track.name, metadata={KEY: saved},
             kind=otio.schema.TrackKind.Audio if audio else otio.schema.TrackKind.Video)

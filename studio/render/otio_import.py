@@ -383,7 +383,8 @@ class _Importer:
                         "solo": saved.get("solo") is True,
                         "gain_db": float(gain) if type(gain) in (int, float) else 0.0}
         return Track(id=self.new(saved.get("id"), "track"), name=name,
-                     items=items, metadata=_dict(saved.get("metadata")), **settings)
+                     items=items, metadata=_dict(saved.get("metadata")),
+                     locked=saved.get("locked") is True, **settings)
 
     def sound(self, entry: TrackEntry | None, track: str) -> TrackEntry | None:
         """What an entry of an audio track holds: a clip's sound as an audio item (with the

@@ -35,6 +35,20 @@ def test_document_round_trips_exactly(document: Project, tmp_path: Path) -> None
     assert _without_import_report(back) == document  # ids, specs, takes, transitions, paths
 
 
+def test_track_lock_round_trips(document: Project, tmp_path: Path) -> None:
+    """A locked track comes back locked (Frameloom's metadata); an unlocked one says nothing."""
+    locked = document.timeline.all_tracks()[0]
+    locked.locked = True
+    out = export_otio(document, tmp_path / "every.frameloom", tmp_path / "every.otio")
+    timeline = otio.adapters.read_from_file(str(out))  # kept: its tracks live as long as it
+    assert [track.metadata["frameloom"].get("locked") for track in timeline.tracks] == \
+        [True] + [None] * (len(timeline.tracks) - 1)
+    back, _ = import_otio(out)
+    assert [track.locked for track in back.timeline.all_tracks()] == \
+        [track.locked for track in document.timeline.all_tracks()]
+    assert _without_import_report(back) == document
+
+
 def test_sample_project_round_trips(sample_project: Path) -> None:
     project = persistence.load_project(sample_project)
     out = export_otio(project, sample_project, sample_project.parent / "sample.otio")
