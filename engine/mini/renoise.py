@@ -9,6 +9,10 @@ the evaluation's reader. Level 0 is the clip through the VAE alone (the evaluati
 level 1 a drawing from pure noise. A model that keeps shapes from low levels but not from high
 ones refines outlines it is given and fails to make them: its gap is in the high-noise levels.
 
+``--frames 1`` asks for stills: one frame, one latent frame, what the model makes first in a
+clip and what a preset's ``image_share`` trains on; ``--levels 1 --frames 1`` reads the outlines
+it draws from its captions alone as still pictures.
+
 This is a diagnostic for training decisions, not the evaluation: its sampler is a plain Euler
 loop, not LTXConditionPipeline's schedule, so level 1 reads lower than the evaluation.
 """
@@ -16,6 +20,7 @@ loop, not LTXConditionPipeline's schedule, so level 1 reads lower than the evalu
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import tempfile
 from pathlib import Path
@@ -60,9 +65,12 @@ def denoise_from(parts: Any, clip: np.ndarray, text: str, level: float, seed: in
 
 
 def measure(model: Path, levels: list[float], samples: int, steps: int, guidance: float,
-            seed: int) -> dict[float, dict[str, float]]:
-    """Share of clips whose colour and shape read right after denoising from each level."""
+            seed: int, frames: int | None = None) -> dict[float, dict[str, float]]:
+    """Share of clips whose colour and shape read right after denoising from each level;
+    ``frames`` long (the trained length when None; 1 for stills)."""
     setting, shadings = ev.trained_setting(model, steps, guidance)
+    if frames is not None:
+        setting = dataclasses.replace(setting, frames=frames)
     scenes = [scene for scene in ev.held_out_scenes(samples, seed, shadings)
               if scene.objects[0].shape in ev._SHAPES_READ]
     if not scenes:
@@ -97,14 +105,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=10, help="Euler steps from each level")
     parser.add_argument("--guidance", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--frames", type=int, default=None,
+                        help="clip length in frames (default: the trained length; 1 for stills)")
     args = parser.parse_args(argv)
     if any(not 0.0 <= level <= 1.0 for level in args.levels):
         parser.error("each --levels value must be between 0 and 1.")
     if args.samples < 1 or args.steps < 1:
         parser.error("--samples and --steps must be at least 1.")
+    if args.frames is not None and (args.frames < 1 or (args.frames - 1) % 4):
+        parser.error("--frames must be 1 more than a multiple of 4 (1, 5, 9, ...).")
     return args
 
 
 if __name__ == "__main__":
     a = parse_args()
-    measure(Path(a.model), a.levels, a.samples, a.steps, a.guidance, a.seed)
+    measure(Path(a.model), a.levels, a.samples, a.steps, a.guidance, a.seed, a.frames)

@@ -185,3 +185,16 @@ def test_renoise_at_level_zero_is_the_vae_alone_and_from_noise_draws_a_clip() ->
     assert np.abs(back.astype(int) - through.astype(int)).max() <= 1
     drawn = denoise_from(pipe, clip, "a red circle", 1.0, 7, 2, 3.0, setting.fps)
     assert drawn.shape == clip.shape and not np.array_equal(drawn, back)
+
+
+def test_renoise_reads_stills_with_frames_one(capsys: pytest.CaptureFixture[str]) -> None:
+    # --frames 1: one-frame clips (one latent frame each), read as the evaluation reads a clip.
+    from engine.mini.renoise import measure, parse_args
+
+    assert parse_args(["--frames", "1"]).frames == 1
+    with pytest.raises(SystemExit):
+        parse_args(["--frames", "3"])
+    results = measure(FOLDER, [1.0], samples=6, steps=1, guidance=3.0, seed=7, frames=1)
+    assert set(results) == {1.0} and set(results[1.0]) == {"colour", "shape"}
+    assert all(0.0 <= share <= 1.0 for share in results[1.0].values())
+    assert "level 1.00: colour" in capsys.readouterr().out
