@@ -12,22 +12,37 @@ MAX_BYTES = 5 << 20  # one old log is kept beside the current one
 
 
 class _Tee:
-    """A text stream writing to the terminal's stderr and to the log file."""
+    """A text stream writing to the terminal's stderr and to the log file.
+
+    A console that has gone (the pipe of a studio that was killed) is dropped, and the log
+    file goes on: the engine must still be able to say why it stops.
+    """
 
     def __init__(self, console: TextIO, file: TextIO) -> None:
-        self._console, self._file = console, file
+        self._console: TextIO | None = console
+        self._file = file
 
     def write(self, text: str) -> int:
         self._file.write(text)
         self._file.flush()  # a crash must not eat the last lines, which explain it
-        return self._console.write(text)
+        if self._console is not None:
+            try:
+                self._console.write(text)
+                self._console.flush()
+            except OSError:  # a broken pipe: whoever read it is gone
+                self._console = None
+        return len(text)
 
     def flush(self) -> None:
-        self._console.flush()
+        if self._console is not None:
+            try:
+                self._console.flush()
+            except OSError:
+                self._console = None
         self._file.flush()
 
     def __getattr__(self, name: str) -> object:
-        return getattr(self._console, name)
+        return getattr(self._console if self._console is not None else self._file, name)
 
 
 def tee_stderr() -> Path:

@@ -190,6 +190,42 @@ def test_screenshot_renders_the_window(sample_project: Path, tmp_path: Path) -> 
     assert not (home / "runtime" / "engine.sock").exists()
 
 
+def test_sigterm_closes_the_studio_and_its_engine_and_a_killed_studio_leaves_none(
+        sample_project: Path) -> None:
+    # SIGTERM (a logout, `kill`) closes the window as closing it does, asking nothing, and
+    # stops the engine it started; a studio killed outright leaves no engine behind either
+    # (the engine watches the studio's process: serve --parent-pid).
+    import signal
+    import time
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    socket = Path(os.environ["FRAMELOOM_HOME"]) / "runtime" / "engine.sock"
+
+    def studio() -> subprocess.Popen[str]:
+        process = subprocess.Popen([sys.executable, "-m", "studio.app", str(sample_project)],
+                                   cwd=REPO, env=env, text=True, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 90
+        while not socket.exists():  # the engine it started is serving
+            assert process.poll() is None and time.monotonic() < deadline, process.stderr
+            time.sleep(0.2)
+        return process
+
+    process = studio()
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr and not socket.exists()
+
+    process = studio()
+    process.kill()
+    process.communicate(timeout=10)
+    deadline = time.monotonic() + 30
+    while socket.exists():
+        assert time.monotonic() < deadline, "the engine outlived the studio that started it"
+        time.sleep(0.2)
+
+
 def test_no_engine_opens_an_editor_only(sample_project: Path, tmp_path: Path) -> None:
     shot = tmp_path / "shot.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,7 +97,10 @@ def run(opened: OpenedProject | None, *, screenshot: Path | None = None,
     app.setWindowIcon(QIcon(str(APP_ICON)))
     apply_dark_theme(app)
     if not engine:
-        return _show(app, MainWindow(opened, prompts=_prompts(screenshot)), screenshot)
+        window = MainWindow(opened, prompts=_prompts(screenshot))
+        with _ended_by_signals(window) as ended:
+            shown = _show(app, window, screenshot)
+        return 128 + ended[0] if ended else shown
     import asyncio
 
     import qasync
@@ -132,10 +138,41 @@ def run(opened: OpenedProject | None, *, screenshot: Path | None = None,
             await bridge.stop()
             return code
 
-        code: int = loop.run_until_complete(main())  # qasync is untyped: Any
-        return code
+        with _ended_by_signals(window) as ended:
+            code: int = loop.run_until_complete(main())  # qasync is untyped: Any
+        return 128 + ended[0] if ended else code
     finally:
         loop.close()
+
+
+#: The signals that end the studio as closing its window does, asking nothing (see
+#: :meth:`MainWindow.close_unasked`); the exit status is then 128 plus the signal's number.
+END_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                    if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _ended_by_signals(window: MainWindow) -> Iterator[list[int]]:
+    """While inside, :data:`END_SIGNALS` close ``window`` unasked; yields the list that gets
+    the signal's number. Python runs a signal's handler only between its own steps, so a
+    timer wakes it while Qt waits; the handler itself only queues the close."""
+    ended: list[int] = []
+
+    def end(number: int, _frame: object) -> None:
+        if not ended:
+            ended.append(number)
+            QTimer.singleShot(0, window.close_unasked)
+
+    previous = {number: signal.signal(number, end) for number in END_SIGNALS}
+    tick = QTimer()
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
+    try:
+        yield ended
+    finally:
+        tick.stop()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 SCREENSHOT_ENGINE_WAIT_S = 120.0
@@ -166,9 +203,12 @@ def engine_command() -> list[str]:
     """How the studio starts the engine: this Python's ``engine.cli``; from a bundle (which
     holds the editor only, see packaging/README.md), ``frameloom-engine`` on the PATH, as a
     Python install with the engine provides it."""
+    # --parent-pid: an engine the studio started stops when the studio is gone, even killed
+    # outright; its running job is marked interrupted, to retry (closing stops it too).
+    parent = ["--parent-pid", str(os.getpid())]
     if getattr(sys, "frozen", False):
-        return ["frameloom-engine", "serve"]
-    return [sys.executable, "-m", "engine.cli", "serve"]
+        return ["frameloom-engine", "serve", *parent]
+    return [sys.executable, "-m", "engine.cli", "serve", *parent]
 
 
 def _capture(window: MainWindow, screenshot: Path) -> int:

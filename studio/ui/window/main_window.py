@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
                  autosave_ms: int = AUTOSAVE_MS, proxies: ProxyBuilder | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._unasked = False  # close_unasked: closing asks nothing
         # File dialogs open in the project's folder (looked up when asked).
         self.prompts = prompts or Prompts.dialogs(self, lambda: self.session.dialog_folder())
         self.autosave_ms = autosave_ms
@@ -186,8 +187,15 @@ class MainWindow(QMainWindow):
         answer = self.prompts.confirm_close(self.project.name)
         return answer == "discard" or (answer == "save" and self.save())
 
+    def close_unasked(self) -> None:
+        """Close without asking anything, as when the system ends Frameloom (SIGTERM, a
+        logout): unsaved work goes to the recovery file, which the next start offers to open."""
+        self.session.autosave()
+        self._unasked = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._may_discard():
+        if not self._unasked and not self._may_discard():
             event.ignore()
             return
         self.shutdown()

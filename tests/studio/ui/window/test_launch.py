@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
@@ -11,6 +12,8 @@ from studio.ui.window.launch import engine_command
 
 def test_the_engine_runs_from_this_python_or_from_the_path_in_a_bundle(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    assert engine_command() == [sys.executable, "-m", "engine.cli", "serve"]
+    # --parent-pid: the engine the studio starts stops when the studio is gone.
+    parent = ["--parent-pid", str(os.getpid())]
+    assert engine_command() == [sys.executable, "-m", "engine.cli", "serve", *parent]
     monkeypatch.setattr(sys, "frozen", True, raising=False)  # as PyInstaller's bootloader sets
-    assert engine_command() == ["frameloom-engine", "serve"]  # the bundle holds no engine
+    assert engine_command() == ["frameloom-engine", "serve", *parent]  # the bundle: no engine

@@ -162,6 +162,26 @@ def test_close_asks_about_unsaved_changes(qtbot: QtBot, sample_project: Path) ->
     assert answers == []
 
 
+def test_closing_unasked_keeps_unsaved_work_in_the_recovery_file(qtbot: QtBot,
+                                                                 sample_project: Path) -> None:
+    # As SIGTERM or a logout closes it: no question, and the unsaved edit is offered back.
+    def asked(_name: str) -> str:
+        raise AssertionError("closing unasked asked about unsaved changes")
+
+    window = _window(qtbot, persistence.open_project(sample_project),
+                     prompts=Prompts(confirm_close=asked), autosave_ms=60_000)
+    window.show()
+    window.timeline.set_playhead(10)
+    window.action_set["split"].trigger()
+    edited = _json(window.project)
+    window.close_unasked()
+    assert not window.isVisible()
+    opened = persistence.open_project(sample_project)
+    assert opened.recovery == persistence.autosave_path(sample_project)
+    assert _json(persistence.load_project(opened.recovery)) == edited
+    assert _json(persistence.load_project(sample_project)) != edited  # the file is untouched
+
+
 def test_jobs_dock_follows_the_engine_bridge(qtbot: QtBot) -> None:
     from types import SimpleNamespace
 
