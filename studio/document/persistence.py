@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -19,7 +20,7 @@ from studio import __version__, paths
 from . import serialize, validate
 from .errors import DocumentError, InvalidDocumentError, ProjectFileError, ReadOnlyProjectError
 from .migrations import SCHEMA_VERSION, upgrade
-from .model import MediaRef, Project
+from .model import AudioItem, MediaRef, Project
 
 PROJECT_SUFFIX = ".frameloom"
 TAKES_DIR = validate.TAKES_DIR
@@ -126,6 +127,7 @@ def _read_project(path: Path, *, allow_newer: bool) -> tuple[Project, int, dict[
             raise ProjectFileError("It has no \"project\" entry.")
         project = serialize.decode(data["project"], Project, lenient=newer)
         validate.validate(project)
+        _unlink_dangling_sounds(project)
     except (DocumentError, RecursionError) as exc:
         if newer:
             raise ProjectFileError(f"{path} was saved by a newer Frameloom (file format "
@@ -133,6 +135,17 @@ def _read_project(path: Path, *, allow_newer: bool) -> tuple[Project, int, dict[
                                    f"to open it.") from None
         _fail(path, "it is nested too deeply" if isinstance(exc, RecursionError) else exc)
     return project, version, data
+
+
+def _unlink_dangling_sounds(project: Project) -> None:
+    """Unlink sounds linked to a picture that is on no video track: files saved before removing
+    a track or covering a picture whole unlinked its sound (2026-12-05) may hold such links.
+    The sound stays where it is, as the edit leaves it now."""
+    pictures = {entry.id for track in project.timeline.tracks for entry in track.items}
+    for track in project.timeline.audio_tracks:
+        track.items = [dataclasses.replace(entry, link=None)
+                       if isinstance(entry, AudioItem) and entry.link is not None
+                       and entry.link not in pictures else entry for entry in track.items]
 
 
 def project_file(path: str | os.PathLike[str]) -> Path:

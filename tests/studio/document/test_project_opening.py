@@ -147,6 +147,25 @@ def test_a_file_without_schema_version_is_not_a_project(tmp_path: Path) -> None:
         load_project(file)
 
 
+def test_a_sound_linked_to_a_picture_that_is_gone_opens_unlinked(sample_project: Path) -> None:
+    # Files saved before removing a track unlinked its clips' sounds may link to nothing.
+    from studio.document.model import AudioItem, Clip, Track
+
+    project = load_project(sample_project)
+    clips = [entry for track in project.timeline.tracks for entry in track.items
+             if isinstance(entry, Clip)]
+    project.timeline.audio_tracks.append(Track(id="a-1", name="A1", kind="audio", items=[
+        AudioItem(id=f"s-{clip.id}", media_id=clip.media_id, source=clip.source, link=clip.id)
+        for clip in clips[:2]]))
+    save_project(project, sample_project)
+    data = json.loads(sample_project.read_text(encoding="utf-8"))
+    data["project"]["timeline"]["audio_tracks"][0]["items"][0]["link"] = "c-gone"
+    sample_project.write_text(json.dumps(data), encoding="utf-8")
+    loaded = load_project(sample_project).timeline.audio_tracks[0].items
+    assert [entry.link for entry in loaded] == [None, clips[1].id]  # in place, one unlinked
+    assert [entry.id for entry in loaded] == [f"s-{clip.id}" for clip in clips[:2]]
+
+
 def test_the_upgrade_chain_runs_each_step(monkeypatch: pytest.MonkeyPatch) -> None:
     def one_to_two(data: dict) -> dict:
         data["project"]["metadata"]["upgraded"] = True
