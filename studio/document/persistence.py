@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
@@ -18,9 +17,11 @@ from engine.protocol import atomic_write, remove_stale_temps
 from studio import __version__, paths
 
 from . import serialize, validate
+from .changes import Recorder
+from .edit_steps import unlink_orphans
 from .errors import DocumentError, InvalidDocumentError, ProjectFileError, ReadOnlyProjectError
 from .migrations import SCHEMA_VERSION, upgrade
-from .model import AudioItem, MediaRef, Project
+from .model import MediaRef, Project
 
 PROJECT_SUFFIX = ".frameloom"
 TAKES_DIR = validate.TAKES_DIR
@@ -138,14 +139,11 @@ def _read_project(path: Path, *, allow_newer: bool) -> tuple[Project, int, dict[
 
 
 def _unlink_dangling_sounds(project: Project) -> None:
-    """Unlink sounds linked to a picture that is on no video track: files saved before removing
-    a track or covering a picture whole unlinked its sound (2026-12-05) may hold such links.
-    The sound stays where it is, as the edit leaves it now."""
-    pictures = {entry.id for track in project.timeline.tracks for entry in track.items}
-    for track in project.timeline.audio_tracks:
-        track.items = [dataclasses.replace(entry, link=None)
-                       if isinstance(entry, AudioItem) and entry.link is not None
-                       and entry.link not in pictures else entry for entry in track.items]
+    """Unlink sounds linked to a picture that is on no video track, in place, as the edits
+    that leave them do (:func:`edit_steps.unlink_orphans`): files saved before those edits
+    unlinked them (2026-12-05) may hold such links. Loading records no undo step."""
+    with Recorder(project, "Open") as rec:
+        unlink_orphans(rec, project)
 
 
 def project_file(path: str | os.PathLike[str]) -> Path:
