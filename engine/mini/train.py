@@ -44,7 +44,7 @@ from engine.mini.checkpoint import (
 )
 from engine.mini.losses import encode_latents, encode_prompts, flow_loss, object_cells, vae_loss
 from engine.mini.parts import PRESETS, Parts, Preset, build_parts, build_tokenizer
-from engine.mini.world import VOCABULARY, World
+from engine.mini.world import MOTIONS, SHAPES, VOCABULARY, World
 
 # "decoder" trains the VAE's decoder alone on a trained VAE: the encoder, and so the latents the
 # transformer learned, stay exactly as they were, while pictures come back sharper.
@@ -244,7 +244,8 @@ def main(args: argparse.Namespace) -> None:
         parts = build_parts(preset, build_tokenizer(VOCABULARY, preset.max_tokens), args.seed)
         state, payload = fresh_state(args.seed), {"optimizers": {}}
     world = World(args.seed, shadings=preset.shadings, spread=preset.start_spread,
-                  single=preset.single_share)
+                  single=preset.single_share, shapes=preset.world_shapes or SHAPES,
+                  motions=preset.world_motions or MOTIONS)
     state.update(preset=dataclasses.asdict(preset))
     for name in STAGE_NAMES:  # a checkpoint saved before the decoder stage existed has none
         state["stages"].setdefault(name, fresh_progress())

@@ -169,15 +169,25 @@ class World:
         on a narrower spread asks the model to commit to one place rather than average many.
     single
         The share of scenes with one object when ``scene`` is given no count.
+    shapes, motions
+        The shapes and motions ``scene`` draws objects with (all by default); a narrower world
+        is a training curriculum's first phase (``world_shapes`` and ``world_motions`` of
+        :class:`engine.mini.parts.Preset`).
     """
 
     def __init__(self, seed: int, shadings: tuple[str, ...] = SHADINGS, *, spread: float = 1.0,
-                 single: float = 0.6) -> None:
-        unknown = set(shadings) - set(SHADINGS)
-        if unknown or not shadings:
-            raise ValueError(f"shadings must be a non-empty subset of {SHADINGS}, got {shadings}")
+                 single: float = 0.6, shapes: tuple[str, ...] = SHAPES,
+                 motions: tuple[str, ...] = MOTIONS) -> None:
+        for name, chosen, every in (("shadings", shadings, SHADINGS), ("shapes", shapes, SHAPES),
+                                    ("motions", motions, MOTIONS)):
+            if not chosen or set(chosen) - set(every):
+                raise ValueError(f"{name} must be a non-empty subset of {every}, got {chosen}")
+        if set(shapes) <= set(_SYMMETRIC) and set(motions) == {"spins"}:
+            raise ValueError(f"{' and '.join(shapes)} cannot spin: give another motion")
         if not (0.0 <= spread <= 1.0 and 0.0 <= single <= 1.0):
             raise ValueError(f"spread and single are shares from 0 to 1, got {spread} and {single}")
+        self.shapes = tuple(shapes)
+        self.motions = tuple(motions)
         self.shadings = shadings
         self.spread = spread
         self.single = single
@@ -230,9 +240,12 @@ class World:
         return scene
 
     def _thing(self, rng: np.random.Generator, background: str) -> Thing:
-        shape = _choice(rng, SHAPES)
+        shape = _choice(rng, self.shapes)
+        if shape in _SYMMETRIC and self.motions == ("spins",):
+            shape = _choice(rng, tuple(s for s in self.shapes if s not in _SYMMETRIC))
         colour = _choice(rng, tuple(c for c in COLOURS if c != background))
-        motions = MOTIONS if shape not in _SYMMETRIC else tuple(m for m in MOTIONS if m != "spins")
+        motions = (self.motions if shape not in _SYMMETRIC
+                   else tuple(m for m in self.motions if m != "spins"))
         motion = _choice(rng, motions)
         direction = _choice(rng, DIRECTIONS) if motion == "moves" else None
         size = _choice(rng, (None, None, *OBJECT_SIZES))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 
 import cv2
@@ -10,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.mini.parts import PRESETS, Preset
 from engine.mini.world import (
     COLOURS,
     FPS,
@@ -252,6 +255,28 @@ def test_spread_narrows_the_starts_and_single_sets_the_object_count() -> None:
     assert 0.5 < wide_single < 0.7 and narrow_single > 0.85
     with pytest.raises(ValueError, match="shares from 0 to 1"):
         World(0, spread=1.5)
+
+
+def test_a_narrow_world_draws_only_its_shapes_and_motions() -> None:
+    rng = np.random.default_rng(4)
+    moving = World(0, shadings=("solid",), single=1.0, motions=("moves",))
+    things = [t for _ in range(200) for t in moving.scene(rng).objects]
+    assert {t.motion for t in things} == {"moves"} and {t.shape for t in things} == set(SHAPES)
+    spinning = World(0, shapes=("circle", "triangle"), motions=("spins",))
+    assert {t.shape for _ in range(50) for t in spinning.scene(rng).objects} == {"triangle"}
+    with pytest.raises(ValueError, match="cannot spin"):
+        World(0, shapes=("ring",), motions=("spins",))
+    with pytest.raises(ValueError, match="shapes must be a non-empty subset"):
+        World(0, shapes=("hexagon",))
+
+
+def test_a_presets_narrow_world_survives_its_record() -> None:
+    preset = PRESETS["cpu"].scaled(world_shapes=["circle", "square"], world_motions=["moves"])
+    assert preset.world_shapes == ("circle", "square") and preset.world_motions == ("moves",)
+    again = Preset.from_dict(json.loads(json.dumps(dataclasses.asdict(preset))))
+    assert (again.world_shapes, again.world_motions) == (preset.world_shapes, ("moves",))
+    whole = Preset.from_dict(json.loads(json.dumps(dataclasses.asdict(PRESETS["cpu"]))))
+    assert whole.world_shapes is None and whole.world_motions is None
 
 
 def test_the_same_seed_gives_the_same_clip() -> None:
