@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMenu, QWidget
 
 from studio.document import persistence
 from studio.document.errors import DocumentError
@@ -189,7 +190,19 @@ class MainWindow(QMainWindow):
 
     def close_unasked(self) -> None:
         """Close without asking anything, as when the system ends Frameloom (SIGTERM, a
-        logout): unsaved work goes to the recovery file, which the next start offers to open."""
+        logout): unsaved work goes to the recovery file, which the next start offers to open.
+
+        A question open at the time (a modal dialog, its own event loop) is dismissed first,
+        as its Cancel would, and the window closes once its caller has had that answer; closed
+        under the dialog, the window would leave the application running until someone
+        answered it."""
+        dismissed = False
+        while isinstance(dialog := QApplication.activeModalWidget(), QDialog):
+            dialog.reject()
+            dismissed = True
+        if dismissed:
+            QTimer.singleShot(0, self.close_unasked)
+            return
         self.session.autosave()
         self._unasked = True
         self.close()

@@ -182,6 +182,39 @@ def test_closing_unasked_keeps_unsaved_work_in_the_recovery_file(qtbot: QtBot,
     assert _json(persistence.load_project(sample_project)) != edited  # the file is untouched
 
 
+def test_closing_unasked_dismisses_an_open_question_first(qtbot: QtBot,
+                                                        sample_project: Path) -> None:
+    # SIGTERM while "Save the changes?" waits for an answer (Qt's own dialog, modal): the
+    # question is dismissed as Cancel would, then the window closes unasked.
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    window = _window(qtbot, persistence.open_project(sample_project), autosave_ms=60_000)
+    window.prompts = Prompts.dialogs(window)
+    window.show()
+    window.timeline.set_playhead(10)
+    window.action_set["split"].trigger()
+    edited, seen = _json(window.project), []
+
+    def signalled() -> None:
+        seen.append(isinstance(QApplication.activeModalWidget(), QMessageBox))
+        window.close_unasked()
+
+    def rescue() -> None:  # so that the test fails rather than waits for an answer forever
+        if (left := QApplication.activeModalWidget()) is not None:
+            seen.append(False)
+            left.close()
+
+    QTimer.singleShot(200, signalled)
+    QTimer.singleShot(3000, rescue)
+    assert not window.close()  # the question's answer: Cancel
+    assert seen == [True]
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    assert QApplication.activeModalWidget() is None
+    recovery = persistence.open_project(sample_project).recovery
+    assert recovery is not None and _json(persistence.load_project(recovery)) == edited
+
+
 def test_jobs_dock_follows_the_engine_bridge(qtbot: QtBot) -> None:
     from types import SimpleNamespace
 
