@@ -18,6 +18,10 @@ def test_it_compares_colour_swaps_with_shape_changes_on_the_shipped_encoder() ->
     assert all(math.isfinite(v) and v >= 0 for k, v in figures.items() if k != "role_cosine")
     # A shape change moves the caption's tokens: the measure is not blind to every change.
     assert figures["shape_distance"] > 1.0
+    shape_words = {k: v for k, v in figures.items() if k.endswith("_cosine") and k != "role_cosine"}
+    assert sorted(shape_words) == ["circle_square_cosine", "circle_triangle_cosine",
+                                   "square_triangle_cosine"]
+    assert all(-1.0 <= v < 0.999 for v in shape_words.values())
 
 
 def _random_encoder(strength: float) -> tuple[object, object]:
@@ -45,6 +49,8 @@ def test_the_neighbour_bias_tells_a_colour_s_roles_apart() -> None:
     assert plain["swap_distance"] < 0.2 * plain["shape_distance"]
     assert biased["role_cosine"] < 0.9
     assert biased["swap_distance"] > 0.5 * biased["shape_distance"]
+    same = measure_encoder(*_random_encoder(8.0))
+    assert same["circle_square_cosine"] == biased["circle_square_cosine"]
 
 
 def test_the_neighbour_bias_is_the_same_every_time_and_favours_the_next_word() -> None:
