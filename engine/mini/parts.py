@@ -50,9 +50,10 @@ class Preset:
         starts scatter) and ``single`` (the share of one-object scenes).
     world_shapes, world_motions
         The shapes and motions of the training world (:class:`engine.mini.world.World`); None
-        for all of them. A narrower world is a curriculum's first phase: on stills of one object
-        moving, the shipped transformer learnt a triangle's outline from its word within 400
-        steps, which the whole world's variety had not taught it in 2,000 (the model card).
+        for all of them. A narrower world is a curriculum's first phase: on stills of one moving
+        circle, square or triangle, the shipped transformer learnt to draw each outline from
+        its word within about 1,000 steps, which the whole world's variety (six shapes, five
+        motions) had not taught it in several thousand (``runs/mini37`` in the model card).
     image_share, image_batch
         Share of the transformer's steps trained on stills (one frame of each of
         ``image_batch`` clips, :func:`engine.mini.batches.stills`) instead of whole clips, as
