@@ -38,6 +38,10 @@ if TYPE_CHECKING:
     from studio.ui.generation.engine_bridge import EngineBridge
 
 
+#: The most questions open over one another that closing unasked dismisses in one go.
+_NESTED_QUESTIONS = 8
+
+
 class MainWindow(QMainWindow):
     """One open project: media bin, viewer, timeline, outline, inspector and jobs docks.
 
@@ -197,8 +201,12 @@ class MainWindow(QMainWindow):
         under the dialog, the window would leave the application running until someone
         answered it."""
         dismissed = False
-        while isinstance(dialog := QApplication.activeModalWidget(), QDialog):
+        for _ in range(_NESTED_QUESTIONS):
+            if not isinstance(dialog := QApplication.activeModalWidget(), QDialog):
+                break
             dialog.reject()
+            if dialog.isVisible():  # a dialog that refuses its Cancel is hidden, which ends it
+                dialog.hide()
             dismissed = True
         if dismissed:
             QTimer.singleShot(0, self.close_unasked)
