@@ -198,3 +198,22 @@ def test_renoise_reads_stills_with_frames_one(capsys: pytest.CaptureFixture[str]
     assert set(results) == {1.0} and set(results[1.0]) == {"colour", "shape"}
     assert all(0.0 <= share <= 1.0 for share in results[1.0].values())
     assert "level 1.00: colour" in capsys.readouterr().out
+
+
+def test_the_stills_sheet_draws_each_shape_for_each_seed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import cv2
+
+    from engine.mini.stills import PAIRS, SHAPES, draw, main
+
+    picture, counts = draw(FOLDER, seeds=2, steps=1, guidance=3.0)
+    assert picture.shape == (len(PAIRS) * (128 + 2), len(SHAPES) * 2 * (192 + 2), 3)
+    assert {shape: n for shape, (_, n) in counts.items()} == {s: 2 * len(PAIRS) for s in SHAPES}
+    # Seeds 1 and 2 are different noise: the first row's two circles differ.
+    assert not np.array_equal(picture[:128, :192], picture[:128, 194:386])
+    out = tmp_path / "stills.png"
+    assert main(["--model", str(FOLDER), "--out", str(out), "--seeds", "1", "--steps", "1"]) == 0
+    assert cv2.imread(str(out)).shape == (len(PAIRS) * 130, len(SHAPES) * 194, 3)
+    assert f"{out}: shape read right " in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--seeds", "0"])
