@@ -43,7 +43,7 @@ from engine.models.installed import REPO_MODELS
 DEFAULT_MODEL = REPO_MODELS / "frameloom-mini"
 BENCHMARKS = Path("docs") / "BENCHMARKS.md"  # relative to where the command runs: the checkout
 BEGIN, END = "<!-- frameloom-mini evaluation: begin -->", "<!-- frameloom-mini evaluation: end -->"
-_SHAPES_READ = ("circle", "square", "triangle")  # the outlines the reader tells apart
+SHAPES_READ = ("circle", "square", "triangle")  # the outlines the reader tells apart
 _FLOOR = 2.0  # grey levels: a still take's median change is floored here
 
 TARGETS = {"background": "(none set)", "colour": ">= 90%", "direction": ">= 80%",
@@ -246,7 +246,7 @@ def measure_drawing(draw: Callable[[str, int, Scene], np.ndarray], scenes: list[
         checks = {"background": seen["background"] == scene.background,
                   "colour": seen["colour"] == thing.colour,
                   "persistence": seen["single"] >= 0.9}
-        if thing.shape in _SHAPES_READ:
+        if thing.shape in SHAPES_READ:
             checks["shape"] = seen["shape"] == thing.shape
         if thing.motion == "moves":
             checks["direction"] = direction_of(seen["travel"]) == thing.direction

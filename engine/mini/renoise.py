@@ -72,7 +72,7 @@ def measure(model: Path, levels: list[float], samples: int, steps: int, guidance
     if frames is not None:
         setting = dataclasses.replace(setting, frames=frames)
     scenes = [scene for scene in ev.held_out_scenes(samples, seed, shadings)
-              if scene.objects[0].shape in ev._SHAPES_READ]
+              if scene.objects[0].shape in ev.SHAPES_READ]
     if not scenes:
         raise SystemExit("error: none of the held-out scenes has a shape the reader tells apart; "
                          "give more --samples.")

@@ -24,7 +24,7 @@ from engine.mini import evaluate as ev
 from engine.mini.renoise import denoise_from
 
 PAIRS = (("red", "blue"), ("yellow", "black"), ("white", "green"), ("orange", "purple"))
-SHAPES = ("circle", "square", "triangle")
+SHAPES = ev.SHAPES_READ  # the outlines the evaluation's reader tells apart
 
 
 def draw(model: Path, seeds: int, steps: int, guidance: float

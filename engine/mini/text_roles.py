@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from engine.mini.captions import COLOURS
+from engine.mini.evaluate import SHAPES_READ
 from engine.models.installed import REPO_MODELS
 
 DEFAULT_MODEL = REPO_MODELS / "frameloom-mini"
 _CAPTION = "a {obj} {shape} moves left on a {bg} background"
-_SHAPES_READ = ("circle", "square", "triangle")  # as engine.mini.evaluate reads them
 
 
 def _encoder(model: Path) -> tuple[Any, Any]:
@@ -74,9 +74,9 @@ def measure_encoder(tokenizer: Any, encoder: Any) -> dict[str, float]:
     figures = {"role_cosine": sum(roles) / len(roles), "swap_distance": sum(swaps) / len(swaps),
                "shape_distance": sum(shapes) / len(shapes), "pairs": float(len(roles))}
     words = {shape: encode(_CAPTION.format(obj="red", shape=shape, bg="blue"))
-             for shape in _SHAPES_READ}
-    for index, first in enumerate(_SHAPES_READ):
-        for second in _SHAPES_READ[index + 1:]:
+             for shape in SHAPES_READ}
+    for index, first in enumerate(SHAPES_READ):
+        for second in SHAPES_READ[index + 1:]:
             (ids, one), (other_ids, other) = words[first], words[second]
             slot = ids.index(tokenizer.convert_tokens_to_ids(first))
             assert other_ids[slot] == tokenizer.convert_tokens_to_ids(second)
