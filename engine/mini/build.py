@@ -118,6 +118,29 @@ class NotAModel(ValueError):
     """A folder that ``--from-model`` cannot start from, said in one sentence."""
 
 
+def recorded_training(folder: Path) -> dict[str, Any]:
+    """The ``_frameloom_trained`` record of a built model folder's ``model_index.json``.
+
+    Raises
+    ------
+    NotAModel
+        When the folder has no readable ``model_index.json`` or no such record in it for a
+        known preset (not a frameloom-mini build).
+    """
+    from engine.mini.parts import PRESETS
+
+    try:
+        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise NotAModel(f"{folder} has no readable model_index.json ({error}); give a model "
+                         "folder such as resources/models/frameloom-mini") from None
+    record = index.get("_frameloom_trained") if isinstance(index, dict) else None
+    if not isinstance(record, dict) or record.get("preset") not in PRESETS:
+        raise NotAModel(f"{folder} is not a frameloom-mini build with a training record; "
+                         "give a folder made by engine.mini.build or engine.mini.train")
+    return record
+
+
 def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[str, Any]]:
     """Rebuild the parts of a built model folder (``model_index.json``) to train them on.
 
@@ -145,15 +168,7 @@ def parts_from_model(folder: Path, **changes: Any) -> tuple[Parts, Preset, dict[
     from engine.mini.checkpoint import fresh_state
     from engine.mini.parts import PRESETS
 
-    try:
-        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise NotAModel(f"{folder} has no readable model_index.json ({error}); give a model "
-                         "folder such as resources/models/frameloom-mini") from None
-    record = index.get("_frameloom_trained") if isinstance(index, dict) else None
-    if not record or record.get("preset") not in PRESETS:
-        raise NotAModel(f"{folder} is not a frameloom-mini build with a training record; "
-                         "give a folder made by engine.mini.build or engine.mini.train")
+    record = recorded_training(folder)
     trained = {key: record[key] for key in ("sizes", "frames", "fps", "shadings")}
     preset = PRESETS[record["preset"]].scaled(**trained)
     saved_layers = _saved_layers(folder, preset)  # a grown model keeps its depth
