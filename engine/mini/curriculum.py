@@ -212,4 +212,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    from engine.mini.train import stop_on_signals
+
+    stop_on_signals()  # a stopped phase is checkpointed and not counted as done
     main()

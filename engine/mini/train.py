@@ -50,6 +50,9 @@ from engine.mini.world import MOTIONS, SHAPES, VOCABULARY, World
 # transformer learned, stay exactly as they were, while pictures come back sharper.
 STAGES = {**{name: (name,) for name in STAGE_NAMES}, "all": STAGE_NAMES}
 _WARMUP_STEPS = 100
+# Set by SIGTERM or SIGINT (see main): the step under way finishes, the checkpoint is saved and
+# the run exits with the signal's status, so stopping a run loses no trained step.
+_STOP: list[int] = []
 _CALIBRATION_BATCHES = 4
 
 
@@ -177,7 +180,8 @@ def train_stage(stage: str, parts: Parts, preset: Preset, state: dict[str, Any],
     totals: dict[str, float] = {}  # sums over the log window, as DiT averages its loss
     frames = (preset.vae_frames or preset.frames) if vae_stage else preset.frames
     crop = preset.vae_crop if vae_stage else None
-    while progress["step"] < target and spent + time.monotonic() - start < budget:
+    while (progress["step"] < target and spent + time.monotonic() - start < budget
+           and not _STOP):
         still = not vae_stage and preset.image_share > 0 and rng.random() < preset.image_share
         video, captions, scenes = world_batch(
             world, rng, preset.sizes, frames, (preset.image_batch or 4 * batch) if still else batch,
@@ -275,10 +279,14 @@ def main(args: argparse.Namespace) -> None:
     for stage in STAGES[args.stage]:
         # Judged against this run's preset, not the saved flag, so a resumed run whose
         # --override raises a stage's minutes or steps trains that stage on.
-        if not finished(state["stages"][stage], preset, stage):
+        if not finished(state["stages"][stage], preset, stage) and not _STOP:
             train_stage(stage, parts, preset, state, optimizers[stage], world, rng, args.steps,
                         checkpoint, ema if stage == "transformer" else None)
     checkpoint()
+    if _STOP:
+        print(f"[stopped] by signal {_STOP[0]} at {describe(state)}; the checkpoint is saved, "
+              "--resume goes on from it", flush=True)
+        raise SystemExit(128 + _STOP[0])
     if ema is not None:  # the pipeline samples from the average, as DiT does
         parts.transformer.load_state_dict(ema.weights)
     for model in (parts.text_encoder, parts.vae, parts.transformer):
@@ -308,7 +316,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def stop_on_signals() -> None:
+    """Let SIGTERM and SIGINT end a run at the next step boundary, checkpointed (a second
+    signal of either kind stops it at once)."""
+    import signal
+
+    def ask(number: int, _frame: Any) -> None:
+        if _STOP:
+            raise KeyboardInterrupt
+        _STOP.append(number)
+        print(f"[stopping] signal {number}: finishing this step and saving the checkpoint",
+              flush=True)
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, ask)
+
+
 if __name__ == "__main__":
+    stop_on_signals()
     try:
         main(parse_args())
     except NotAModel as error:  # a wrong --from-model folder: one sentence, not a traceback

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from engine.mini.curriculum import RecipeError, load_recipe, main, phase_targets
-from tests.support.mini_training import TINY
+from support.mini_training import TINY
 
 
 def _write(path: Path, recipe: object) -> Path:

@@ -609,3 +609,47 @@ def test_image_crop_trains_on_windows_of_the_stills(tmp_path: Path,
     shapes = _trained_shapes(tmp_path / "run", monkeypatch, image_share=0.5, image_batch=6,
                              image_crop=[32, 32])
     assert {s for s in shapes if s[2] == 1} == {(6, 3, 1, 32, 32)}
+
+
+def test_a_signal_ends_the_run_at_a_step_boundary_with_its_checkpoint_saved(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SIGTERM (a closed session, `kill`) used to lose everything since the last 10-minute save.
+    from engine.mini import train as training
+
+    monkeypatch.setattr(training, "_STOP", [])
+    losses = []
+    real_loss = training.transformer_loss
+
+    def loss_then_signal(*args: Any) -> Any:
+        losses.append(1)
+        if len(losses) == 2:
+            training._STOP.append(15)  # what the SIGTERM handler does
+        return real_loss(*args)
+
+    monkeypatch.setattr(training, "transformer_loss", loss_then_signal)
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as stopped:
+        train(out, "--stage", "transformer", "--steps", "5")
+    assert stopped.value.code == 128 + 15
+    assert _state(out)["stages"]["transformer"]["step"] == 2
+    assert _state(out)["stages"]["transformer"]["done"] is False
+    training._STOP.clear()
+    train(out, "--resume", "--stage", "transformer", "--steps", "3")
+    assert _state(out)["stages"]["transformer"]["step"] == 5
+
+
+def test_the_signal_handler_asks_once_then_interrupts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    from engine.mini import train as training
+
+    monkeypatch.setattr(training, "_STOP", [])
+    handlers: dict[int, Any] = {}
+    monkeypatch.setattr(signal, "signal", lambda number, handler: handlers.update({number:
+                                                                                   handler}))
+    training.stop_on_signals()
+    assert set(handlers) == {signal.SIGTERM, signal.SIGINT}
+    handlers[signal.SIGTERM](signal.SIGTERM, None)
+    assert training._STOP == [signal.SIGTERM]
+    with pytest.raises(KeyboardInterrupt):
+        handlers[signal.SIGINT](signal.SIGINT, None)
