@@ -20,7 +20,9 @@ phase's absolute target when it starts and the phases finished, so the same comm
 interruption (``Ctrl+C``, a closed session) goes on with the phase it was in, to the same
 target, and skips the phases already done. Overrides accumulate, as ``--resume --override``
 does: a phase keeps what the phases before it set unless it sets it again (``null`` resets a
-world field to the whole world).
+world field to the whole world). The preset's ``decay`` (the share of the stage's minutes after
+which its rate drops to a quarter) counts on the stage's whole budget, so it acts only in a
+phase given in minutes.
 """
 
 from __future__ import annotations
