@@ -217,4 +217,9 @@ if __name__ == "__main__":
     from engine.mini.train import stop_on_signals
 
     stop_on_signals()  # a stopped phase is checkpointed and not counted as done
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # a second signal: stopped at once, since the last checkpoint
+        print("[stopped] at once by a second signal; the same command goes on from the last "
+              "checkpoint", flush=True)
+        raise SystemExit(130) from None

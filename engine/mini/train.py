@@ -338,3 +338,7 @@ if __name__ == "__main__":
         main(parse_args())
     except NotAModel as error:  # a wrong --from-model folder: one sentence, not a traceback
         raise SystemExit(f"error: {error}") from None
+    except KeyboardInterrupt:  # a second signal: stopped at once, since the last checkpoint
+        print("[stopped] at once by a second signal; --resume goes on from the last checkpoint",
+              flush=True)
+        raise SystemExit(130) from None
