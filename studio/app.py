@@ -123,6 +123,13 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _draws_offscreen() -> bool:
+    """Whether Qt is asked to draw where nobody sees it (``QT_QPA_PLATFORM`` offscreen or
+    minimal): a window opened there would wait, unseen, for a user who cannot close it."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0]
+    return platform in ("offscreen", "minimal")
+
+
 def _open(path: Path) -> OpenedProject:
     from studio.document import persistence
 
@@ -229,7 +236,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_open(args: argparse.Namespace) -> int:
     opened = _open(args.project) if args.project is not None else None
     screenshot = args.screenshot
-    if not _has_display():
+    unseen = args.screenshot_if_headless is not None and screenshot is None and _draws_offscreen()
+    if not _has_display() or unseen:
         if args.screenshot_if_headless is None:
             raise CommandError(HEADLESS_HINT)
         from studio.render.cli import check_output

@@ -141,6 +141,21 @@ def test_no_display_with_screenshot_if_headless_draws_the_window(sample_project:
     assert [p.name for p in shot.parent.iterdir()] == ["window.png"]
 
 
+@pytest.mark.parametrize("platform", ["offscreen", "minimal"])
+def test_screenshot_if_headless_draws_the_window_where_qt_draws_unseen(
+        sample_project: Path, tmp_path: Path, platform: str) -> None:
+    # QT_QPA_PLATFORM=offscreen counts as a display Qt can open, but nobody sees it: the window
+    # used to open there and wait forever for a user who could not close it.
+    shot = tmp_path / "window.png"
+    env = {**_no_display_env(), "QT_QPA_PLATFORM": platform, "DISPLAY": ":99"}
+    result = subprocess.run([sys.executable, "-m", "studio.app", str(sample_project.parent),
+                             "--no-engine", "--screenshot-if-headless", str(shot)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "the window is drawn into" in result.stderr
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_screenshot_if_headless_into_a_folder_is_refused_before_qt(sample_project: Path,
                                                                    tmp_path: Path) -> None:
     if not sys.platform.startswith("linux"):
