@@ -117,16 +117,15 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def check_stills(model: Path, sheet: Path, seeds: int) -> dict[str, list[int]]:
-    """Draw :mod:`engine.mini.stills`' sheet of ``model`` to ``sheet``; per shape, [right,
-    drawn]."""
-    import cv2
-
-    from engine.mini.stills import draw
+def check_stills(model: Path, sheet: Path, seeds: int) -> dict[str, tuple[int, int]]:
+    """Draw :mod:`engine.mini.stills`' sheet of ``model`` to ``sheet``; per shape, (right,
+    drawn), printed as the stills command prints them."""
+    from engine.mini.stills import draw, save, summary
 
     picture, counts = draw(model, seeds, steps=20, guidance=3.0)
-    cv2.imwrite(str(sheet), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
-    return {shape: [hit, drawn] for shape, (hit, drawn) in counts.items()}
+    save(picture, sheet)
+    print(f"[curriculum] {sheet}: {summary(counts)}", flush=True)
+    return counts
 
 
 def run(recipe_path: Path, out: Path, from_model: Path | None = None, seed: int = 0,
@@ -175,9 +174,6 @@ def run(recipe_path: Path, out: Path, from_model: Path | None = None, seed: int 
         if stills > 0:
             counts = check_stills(out / "pipeline", kept / "stills.png", stills)
             progress.setdefault("stills", {})[name] = counts
-            right, drawn = (sum(c[i] for c in counts.values()) for i in (0, 1))
-            print(f"[curriculum] phase {name}: stills read right {right} of {drawn}",
-                  flush=True)
         progress["done"].append(name)
         record()
         ran.append(name)

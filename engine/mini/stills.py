@@ -51,6 +51,20 @@ def draw(model: Path, seeds: int, steps: int, guidance: float
     return np.concatenate(rows, axis=0), {k: (v[0], v[1]) for k, v in counts.items()}
 
 
+def save(picture: np.ndarray, out: Path) -> None:
+    """Write the RGB sheet ``picture`` as an image file (PNG by its name)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(out), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
+
+
+def summary(counts: dict[str, tuple[int, int]]) -> str:
+    """``shape read right R of N (circle r/n, ...)`` for :func:`draw`'s counts."""
+    right = sum(hit for hit, _ in counts.values())
+    total = sum(n for _, n in counts.values())
+    return (f"shape read right {right} of {total} ("
+            + ", ".join(f"{shape} {hit}/{n}" for shape, (hit, n) in counts.items()) + ")")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ev.DEFAULT_MODEL)
@@ -62,12 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.seeds < 1 or args.steps < 1:
         parser.error("--seeds and --steps must be at least 1.")
     picture, counts = draw(args.model, args.seeds, args.steps, args.guidance)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(args.out), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
-    right = sum(hit for hit, _ in counts.values())
-    total = sum(n for _, n in counts.values())
-    print(f"{args.out}: shape read right {right} of {total} ("
-          + ", ".join(f"{shape} {hit}/{n}" for shape, (hit, n) in counts.items()) + ")")
+    save(picture, args.out)
+    print(f"{args.out}: {summary(counts)}")
     return 0
 
 
