@@ -18,6 +18,7 @@ from engine.mini.evaluate import (
     render,
     seam_jump,
     table,
+    wilson,
     write_benchmarks,
 )
 
@@ -101,7 +102,16 @@ def test_the_table_puts_the_vae_ceiling_beside_the_model() -> None:
                   "seconds": 1.0, "machine": "cpu", "command": "c"}, ceiling)
     rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in text.splitlines()
             if line.startswith("| ")}
-    assert rows["object colour correct"][1:4] == ["50% of 24", "100% of 24", "75% of 24"]
+    assert rows["object colour correct"][1:4] == ["50% of 24 (31-69%)", "100% of 24 (86-100%)",
+                                                  "75% of 24 (55-88%)"]
     assert rows["shape correct (circle, square, triangle)"][3] == "n/a (no such caption)"
     assert rows["worst seam jump, loop"][1] == "1.50x"
     assert all(len(row) == 5 for row in rows.values())
+
+
+def test_wilson_interval_narrows_with_more_clips_and_stays_inside_0_1() -> None:
+    low, high = wilson(0.5, 24)
+    assert (round(low, 3), round(high, 3)) == (0.314, 0.686)
+    wide, narrow = wilson(0.5, 24), wilson(0.5, 96)
+    assert narrow[1] - narrow[0] < wide[1] - wide[0]
+    assert wilson(0.0, 10)[0] == 0.0 and wilson(1.0, 10)[1] == 1.0
