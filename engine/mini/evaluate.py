@@ -235,10 +235,12 @@ def measure_drawing(draw: Callable[[str, int, Scene], np.ndarray], scenes: list[
     Returns
     -------
     dict
-        Per measure, ``(share correct or None, clips it applies to)``.
+        Per measure, ``(share correct or None, clips it applies to)``; under ``"shape by
+        asked"``, the same for each shape read, over the clips that asked for it.
     """
     counts = {key: [0, 0] for key in ("background", "colour", "shape", "direction",
                                       "persistence")}
+    by_shape = {shape: [0, 0] for shape in SHAPES_READ}
     for index, scene in enumerate(scenes):
         thing = scene.objects[0]
         text = caption(scene, np.random.default_rng(index))
@@ -248,12 +250,21 @@ def measure_drawing(draw: Callable[[str, int, Scene], np.ndarray], scenes: list[
                   "persistence": seen["single"] >= 0.9}
         if thing.shape in SHAPES_READ:
             checks["shape"] = seen["shape"] == thing.shape
+            by_shape[thing.shape][0] += int(checks["shape"])
+            by_shape[thing.shape][1] += 1
         if thing.motion == "moves":
             checks["direction"] = direction_of(seen["travel"]) == thing.direction
         for key, ok in checks.items():
             counts[key][0] += int(ok)
             counts[key][1] += 1
-    return {key: (hit / total if total else None, total) for key, (hit, total) in counts.items()}
+    result: dict[str, Any] = {key: _share(hit, total) for key, (hit, total) in counts.items()}
+    result["shape by asked"] = {shape: _share(hit, total) for shape, (hit, total)
+                                in by_shape.items()}
+    return result
+
+
+def _share(hit: int, total: int) -> tuple[float | None, int]:
+    return (hit / total if total else None, total)
 
 
 def to_video(clip: np.ndarray) -> Any:
@@ -380,6 +391,10 @@ def table(drawing: dict[str, Any], truth: dict[str, Any], vae: dict[str, float],
              "|---|---|---|---|---|"]
     lines += [f"| {name} | {value} | {truth_value} | {through} | {target} |"
               for name, value, truth_value, through, target in rows]
+    by_shape = drawing.get("shape by asked", {})
+    if by_shape:
+        lines += ["", "Shape read as asked, by the shape asked: " + ", ".join(
+            f"{shape} {_percent(value)}" for shape, value in by_shape.items()) + "."]
     return "\n".join(lines)
 
 

@@ -44,6 +44,10 @@ def test_the_reader_gets_the_worlds_own_clips_right(size: tuple[int, int],
     assert truth["background"] == (1.0, 24)
     assert truth["direction"][0] == 1.0 and truth["direction"][1] > 5
     assert truth["shape"][0] >= least_shape and truth["shape"][1] > 5
+    by_shape = truth["shape by asked"]
+    assert sum(total for _, total in by_shape.values()) == truth["shape"][1]
+    assert sum(share * total for share, total in by_shape.values() if share is not None) == \
+        pytest.approx(truth["shape"][0] * truth["shape"][1])
 
 
 def test_the_reader_notices_a_wrong_colour_a_vanishing_and_a_duplicate() -> None:
@@ -106,6 +110,15 @@ def test_the_table_puts_the_vae_ceiling_beside_the_model() -> None:
                                                   "75% of 24 (55-88%)"]
     assert rows["shape correct (circle, square, triangle)"][3] == "n/a (no such caption)"
     assert rows["worst seam jump, loop"][1] == "1.50x"
+    assert "by the shape asked" not in text  # none given
+    drawing["shape by asked"] = {"circle": (0.5, 4), "triangle": (None, 0)}
+    text = table(drawing, truth, {"vae_psnr": 26.0, "vae_object_psnr": 23.5},
+                 {"pin_psnr": 27.0}, {"model": "m", "description": "d", "samples": 4,
+                                      "size": "192x128", "frames": 25, "steps": 20,
+                                      "guidance": 3.0, "shadings": ("solid",), "seconds": 1.0,
+                                      "machine": "cpu", "command": "c"}, ceiling)
+    assert text.splitlines()[-1] == ("Shape read as asked, by the shape asked: circle 50% of 4 "
+                                     "(15-85%), triangle n/a (no such caption).")
     assert all(len(row) == 5 for row in rows.values())
 
 
