@@ -164,11 +164,13 @@ def seam_jump(before: np.ndarray, after: np.ndarray, take: np.ndarray) -> float:
 
 # --- held-out material -------------------------------------------------------------------------
 
-def held_out_scenes(count: int, seed: int, shadings: tuple[str, ...]) -> list[Scene]:
-    """``count`` one-object held-out scenes, the same for the same seed (the fixed rule)."""
+def held_out_scenes(count: int, seed: int, shadings: tuple[str, ...],
+                    held_out: bool = True) -> list[Scene]:
+    """``count`` one-object held-out scenes, the same for the same seed (the fixed rule); with
+    ``held_out`` False, scenes of the combinations training draws instead."""
     world = World(seed, shadings=shadings)
     rng = np.random.default_rng(seed)
-    return [world.scene(rng, held_out=True, count=1) for _ in range(count)]
+    return [world.scene(rng, held_out=held_out, count=1) for _ in range(count)]
 
 
 def render(scene: Scene, setting: Setting, seed: int) -> np.ndarray:
@@ -380,7 +382,8 @@ def table(drawing: dict[str, Any], truth: dict[str, Any], vae: dict[str, float],
               TARGETS["pin_psnr"])]
     rows += [(f"worst seam jump, {kind[5:]}", f"{value:.2f}x", "", "", TARGETS["seam"])
              for kind, value in pins.items() if kind.startswith("seam ")]
-    lines = [f"Model `{about['model']}` ({about['description']}); {about['samples']} held-out "
+    lines = [f"Model `{about['model']}` ({about['description']}); {about['samples']} "
+             f"{about.get('kind', 'held-out')} "
              f"captions at {about['size']}, {about['frames']} frames, {about['steps']} steps, "
              f"guidance {about['guidance']}, backgrounds {', '.join(about['shadings'])}; "
              f"{about['seconds']:.0f} s on {about['machine']}. "
@@ -431,7 +434,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     model = Path(args.model)
     setting, shadings = trained_setting(model, args.steps, args.guidance)
     started = time.perf_counter()
-    scenes = held_out_scenes(args.samples, args.seed, shadings)
+    scenes = held_out_scenes(args.samples, args.seed, shadings, not args.trained_captions)
     with tempfile.TemporaryDirectory(prefix="frameloom-eval-") as scratch:
         generate = Generator(model, setting, Path(scratch))
         drawing = measure_drawing(lambda text, seed, _: generate(text, seed), scenes, args.seed)
@@ -446,7 +449,8 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
         pins = measure_pins(generate, scenes[:args.pin_samples], setting, args.seed)
     index = json.loads((model / "model_index.json").read_text(encoding="utf-8"))
     about = {"model": model.name, "description": index.get("_frameloom_description", ""),
-             "samples": len(scenes), "size": f"{setting.width}x{setting.height}",
+             "samples": len(scenes), "kind": "trained" if args.trained_captions else "held-out",
+             "size": f"{setting.width}x{setting.height}",
              "frames": setting.frames, "steps": setting.steps, "guidance": setting.guidance,
              "shadings": shadings, "seconds": time.perf_counter() - started,
              "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
@@ -470,12 +474,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--guidance", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--trained-captions", action="store_true",
+                        help="draw combinations training draws instead of held-out ones (to "
+                             "tell what the model has not learnt from what it does not "
+                             "generalise to)")
     parser.add_argument("--write", nargs="?", const=str(BENCHMARKS), default=None, metavar="FILE",
                         help="put the table in FILE (default docs/BENCHMARKS.md, from the "
                              "folder the command runs in)")
     args = parser.parse_args(argv)
     if args.pin_samples < 1 or args.samples < 1:  # the pin and seam figures need one at least
         parser.error("--samples and --pin-samples must be at least 1.")
+    if args.trained_captions and args.write:  # the recorded table is the held-out one
+        parser.error("--write records the held-out table; leave out --trained-captions.")
     return args
 
 

@@ -29,6 +29,16 @@ def test_held_out_scenes_are_fixed_and_held_out() -> None:
     first, again = (held_out_scenes(8, 3, ("solid",)) for _ in range(2))
     assert first == again and all(held_out(scene) for scene in first)
     assert all(len(scene.objects) == 1 and scene.shading == "solid" for scene in first)
+    trained = held_out_scenes(8, 3, ("solid",), held_out=False)
+    assert not any(held_out(scene) for scene in trained)
+
+
+def test_trained_captions_are_not_written_over_the_held_out_table() -> None:
+    from engine.mini.evaluate import parse_args
+
+    assert parse_args(["--trained-captions"]).trained_captions
+    with pytest.raises(SystemExit):
+        parse_args(["--trained-captions", "--write"])
 
 
 @pytest.mark.parametrize(("size", "least_shape"), [((512, 288), 1.0), ((128, 64), 0.8)])
