@@ -1,7 +1,8 @@
 """Measure frameloom-mini on held-out scenes: what it draws, how its VAE reconstructs, how it pins.
 
-``python -m engine.mini.evaluate [--model DIR] [--write [FILE]]`` generates held-out captions (the
-combinations :func:`engine.mini.captions.held_out` keeps out of training) through the same LTX
+``python -m engine.mini.evaluate [--model DIR] [--write [FILE]]`` generates 96 held-out captions
+(the combinations :func:`engine.mini.captions.held_out` keeps out of training; with
+``--trained-captions``, combinations training draws, to compare) through the same LTX
 backend the engine runs, measures the decoded frames with OpenCV, prints one table, and with
 ``--write`` puts it in FILE (``docs/BENCHMARKS.md`` of the folder it runs in) between the
 frameloom-mini markers.
@@ -454,7 +455,8 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
              "frames": setting.frames, "steps": setting.steps, "guidance": setting.guidance,
              "shadings": shadings, "seconds": time.perf_counter() - started,
              "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
-             "command": "python -m engine.mini.evaluate --write"}
+             "command": "python -m engine.mini.evaluate " + (
+                 "--trained-captions" if args.trained_captions else "--write")}
     text = table(drawing, truth, vae, pins, about, ceiling)
     print(text)
     if args.write:
