@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from .errors import EditError
-from .model import MediaRef, Project, Track, TrackEntry
+from .model import Marker, MediaRef, Project, Track, TrackEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,18 @@ class SetProject:
         return SetProject(self.field, self.new, self.old)
 
 
-Op: TypeAlias = Splice | SetMedia | SetTracks | SetProject
+@dataclass(frozen=True, slots=True)
+class SetMarkers:
+    """Replace the timeline's markers ``old`` with ``new`` (both in frame order)."""
+
+    old: tuple[Marker, ...]
+    new: tuple[Marker, ...]
+
+    def inverse(self) -> SetMarkers:
+        return SetMarkers(self.new, self.old)
+
+
+Op: TypeAlias = Splice | SetMedia | SetTracks | SetProject | SetMarkers
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +141,11 @@ def apply_op(project: Project, op: Op) -> None:
             events.track_removed.emit(project.timeline, op.index + offset, op.removed[offset])
         for offset, track in enumerate(op.inserted):
             events.track_added.emit(project.timeline, op.index + offset, track)
+    elif isinstance(op, SetMarkers):
+        if tuple(project.timeline.markers) != op.old:
+            raise EditError("The markers changed underneath this edit; it cannot be replayed.")
+        project.timeline.markers[:] = op.new
+        events.markers_changed.emit(op.old, op.new)
     else:
         if getattr(project, op.field) != op.old:
             raise EditError("The project settings changed underneath this edit.")

@@ -9,7 +9,7 @@ from typing import Any
 from .errors import ProjectFileError
 
 #: The file format this Frameloom writes (the top-level ``schema_version``).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _one_to_two(data: dict[str, Any]) -> dict[str, Any]:
@@ -107,11 +107,18 @@ def _four_to_five(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _five_to_six(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 6 lets a timeline carry ``markers``, which a Frameloom that writes format 5
+    refuses as unknown. Nothing else changes, so a format-5 file reads as it is."""
+    return data
+
+
 #: ``UPGRADES[v]`` turns the dict of a format-``v`` file into a format ``v + 1`` one. It may
 #: change its argument in place and must return the result; :func:`upgrade` sets the new
 #: ``schema_version`` itself.
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    1: _one_to_two, 2: _two_to_three, 3: _three_to_four, 4: _four_to_five}
+    1: _one_to_two, 2: _two_to_three, 3: _three_to_four, 4: _four_to_five,
+    5: _five_to_six}
 
 
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:

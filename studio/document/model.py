@@ -380,12 +380,33 @@ class Track:
         return sum(e.duration for e in self.items[:index] if not isinstance(e, Transition))
 
 
+#: The colours a marker can take (Resolve's and OpenTimelineIO's names).
+MARKER_COLOURS: tuple[str, ...] = ("red", "orange", "yellow", "green", "cyan", "blue", "purple",
+                                   "magenta", "pink", "white")
+MarkerColour = Literal["red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta",
+                       "pink", "white"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Marker:
+    """A named point on the timeline at ``frame``, as editors mark a beat, a note or a cue."""
+
+    id: str
+    frame: int
+    name: str = ""
+    colour: MarkerColour = "blue"
+
+
+def _markers() -> list[Marker]:
+    return []
+
+
 @dataclass(eq=True, kw_only=True)
 class Timeline:
     """A stack of video tracks (track 0 is the bottom one) and the audio tracks beside them.
 
     The audio tracks are a list of their own, so everything that composites pictures reads
-    ``tracks`` and never meets a sound.
+    ``tracks`` and never meets a sound. ``markers`` are kept in frame order, one per frame.
     """
 
     id: str
@@ -393,6 +414,7 @@ class Timeline:
     tracks: list[Track] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=_meta)
     audio_tracks: list[Track] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=_markers, metadata=OMIT_DEFAULT)
 
     @property
     def duration(self) -> int:
@@ -415,6 +437,7 @@ class DocumentEvents:
       (new None) or replaced.
     - ``track_added(timeline, index, track)`` / ``track_removed(timeline, index, track)``.
     - ``project_changed(field, old, new)``: name, rate, width or height.
+    - ``markers_changed(old, new)``: the timeline's markers replaced (tuples in frame order).
     """
 
     def __init__(self) -> None:
@@ -426,6 +449,7 @@ class DocumentEvents:
         self.track_added = Signal("track_added")
         self.track_removed = Signal("track_removed")
         self.project_changed = Signal("project_changed")
+        self.markers_changed = Signal("markers_changed")
 
     def __eq__(self, other: object) -> bool:  # events never make two documents differ
         return isinstance(other, DocumentEvents)

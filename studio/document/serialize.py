@@ -30,7 +30,7 @@ SCHEMAS: dict[str, type] = {cls.__name__: cls for cls in (
     model.Project, model.Timeline, model.Track, model.Clip, model.Still, model.Generated,
     model.Gap, model.AudioItem, model.Transition, model.MediaRef, model.Fingerprint, model.Pin,
     model.GeneratedSpec, model.Generation, model.Take, model.RetakeSource, model.LoraUse,
-    FrameRange)}
+    model.Marker, FrameRange)}
 
 _HINTS: dict[type, dict[str, Any]] = {}
 

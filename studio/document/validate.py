@@ -152,6 +152,7 @@ def validate(project: Project) -> None:
         if media.fingerprint.size < 0:
             _fail(where, "has a negative file size")
     _unique(project.timeline.id, ids, "timeline")
+    _check_markers(project, ids)
     for track in project.timeline.all_tracks():
         tw = f"track {track.name or track.id}"
         _unique(track.id, ids, tw)
@@ -195,6 +196,18 @@ def validate(project: Project) -> None:
                     _fail(where, "shows frames outside its generated duration")
             elif not isinstance(entry, (Gap, Still)):
                 _fail(where, f"is not a timeline item ({type(entry).__name__})")
+
+
+def _check_markers(project: Project, ids: set[str]) -> None:
+    last = -1
+    for marker in project.timeline.markers:
+        where = f"marker {marker.name or marker.id}"
+        _unique(marker.id, ids, where)
+        if marker.frame < 0:
+            _fail(where, f"lies on frame {marker.frame}, before the timeline starts")
+        if marker.frame <= last:
+            _fail(where, f"on frame {marker.frame} is out of frame order or shares its frame")
+        last = marker.frame
 
 
 def _a(kind: str) -> str:

@@ -133,6 +133,10 @@ def _timeline(project: Project, base: Path) -> Any:
         for entry in track.items:
             otrack.append(_export_entry(project, base, entry))
         timeline.tracks.append(otrack)
+    for marker in project.timeline.markers:  # on the top stack, where editors put theirs
+        timeline.tracks.markers.append(otio.schema.Marker(
+            name=marker.name, marked_range=_range(marker.frame, 0, rate),
+            color=marker.colour.upper(), metadata={KEY: {"id": marker.id}}))
     return timeline
 
 

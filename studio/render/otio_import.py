@@ -13,13 +13,15 @@ import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import opentimelineio as otio
 
 from studio.document import fingerprint, persistence, serialize, validate
 from studio.document.errors import DocumentError
+from studio.document.marker_edits import MAX_NAME
 from studio.document.model import (
+    MARKER_COLOURS,
     AudioItem,
     Clip,
     Fingerprint,
@@ -27,6 +29,8 @@ from studio.document.model import (
     Generated,
     GeneratedSpec,
     Generation,
+    Marker,
+    MarkerColour,
     MediaRef,
     Project,
     Still,
@@ -424,11 +428,30 @@ class _Importer:
         timeline = Timeline(id=self.new(saved.get("timeline_id"), "timeline"), tracks=tracks,
                             audio_tracks=sounds,
                             name=saved.get("timeline_name") or self.timeline.name or "Timeline",
-                            metadata=_dict(saved.get("timeline_metadata")))
+                            metadata=_dict(saved.get("timeline_metadata")),
+                            markers=self.markers())
         return Project(id=self.new(saved.get("id"), "project"), rate=self.rate,
                        name=saved.get("name") or self.timeline.name or self.path.stem,
                        width=size[0], height=size[1], media=self.media, timeline=timeline,
                        metadata=_dict(saved.get("metadata")) | {"otio_import": self.report})
+
+
+    def markers(self) -> list[Marker]:
+        """The timeline's markers (those on its top stack), one per frame in frame order; a
+        colour Frameloom has not becomes blue, a second marker on a frame is skipped."""
+        kept: dict[int, Marker] = {}
+        for marker in self.timeline.tracks.markers:
+            frame = self.frames(_seconds(marker.marked_range.start_time))
+            if frame < 0 or frame in kept:
+                self.skip("marker", marker, ": it lies before the start" if frame < 0
+                          else ": another marker is on its frame")
+                continue
+            colour = str(marker.color).lower()
+            kept[frame] = Marker(id=self.new(_saved(marker).get("id"), "marker"), frame=frame,
+                                 name=" ".join(str(marker.name).split())[:MAX_NAME],
+                                 colour=cast(MarkerColour,
+                                             colour if colour in MARKER_COLOURS else "blue"))
+        return [kept[frame] for frame in sorted(kept)]
 
 
 def _sound_settings(saved: dict[str, Any]) -> dict[str, Any]:
@@ -457,7 +480,7 @@ def import_otio(path: str | os.PathLike[str]) -> tuple[Project, Path]:
     frame (halves up). Audio tracks become audio tracks: their clips are sounds (with the gain,
     fades and links Frameloom saved; a disabled track is muted), their dissolves crossfades.
     Nested compositions OTIO cannot flatten or trim, non-file references,
-    disabled clips, audio tracks inside them, effects and markers are listed in
+    disabled clips, audio tracks inside them, effects and markers on clips are listed in
     ``metadata["otio_import"]["skipped"]`` (what took time stays as a gap); missing media
     files are listed under ``"offline"`` and get
     ``Fingerprint(size=0, digest="")`` unless Frameloom saved theirs;

@@ -318,3 +318,25 @@ class SyncTakeSoundCommand(EditCommand):
 
     edit = staticmethod(edits.sync_take_sound)
     locks = "nothing"
+
+
+class AddMarkerCommand(EditCommand):
+    """``edits.add_marker(project, frame, name=, colour=, marker_id=)``: a marker on the
+    timeline (never refused by a lock: markers belong to no track)."""
+
+    edit = staticmethod(edits.add_marker)
+    locks = "nothing"
+
+
+class UpdateMarkerCommand(EditCommand):
+    """``edits.update_marker(project, marker_id, frame=, name=, colour=)``."""
+
+    edit = staticmethod(edits.update_marker)
+    locks = "nothing"
+
+
+class RemoveMarkerCommand(EditCommand):
+    """``edits.remove_marker(project, marker_id)``."""
+
+    edit = staticmethod(edits.remove_marker)
+    locks = "nothing"

@@ -13,7 +13,17 @@ import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPixmap
 
-from studio.document.model import AudioItem, Clip, Gap, Generated, Item, Still, Track, Transition
+from studio.document.model import (
+    AudioItem,
+    Clip,
+    Gap,
+    Generated,
+    Item,
+    Marker,
+    Still,
+    Track,
+    Transition,
+)
 from studio.document.timebase import frames_to_timecode
 from studio.media.peaks import PEAK_RATE
 
@@ -40,6 +50,14 @@ TRANSITION = QColor(240, 240, 240, 140)
 MARK = QColor(80, 170, 250)
 MARKED = QColor(80, 170, 250, 90)
 READOUT = QColor(20, 20, 22, 220)
+#: Marker flags by colour name (Resolve's palette, a little darker for white text).
+MARKER_COLOURS = {"red": QColor(220, 60, 60), "orange": QColor(235, 130, 40),
+                  "yellow": QColor(225, 200, 50), "green": QColor(70, 170, 80),
+                  "cyan": QColor(60, 190, 200), "blue": QColor(70, 120, 230),
+                  "purple": QColor(140, 90, 200), "magenta": QColor(210, 70, 180),
+                  "pink": QColor(235, 140, 170), "white": QColor(235, 235, 235)}
+#: A marker's flag: this many pixels wide and tall at the top of the ruler.
+FLAG_PX = 9
 #: Below this width an item is a plain bar: text would not fit and costs more than the bar.
 MIN_TEXT_PX = 28.0
 #: Below this width an item is a filled bar without an outline (fillRect is the cheap call).
@@ -119,6 +137,38 @@ def paint_marks(painter: QPainter, rect: QRectF, viewport: Viewport,
             painter.drawLine(int(x), top, int(x), bottom)
             painter.drawLine(int(x), top, int(x) + tick, top)
             painter.drawLine(int(x), bottom, int(x) + tick, bottom)
+
+
+def paint_markers(painter: QPainter, rect: QRectF, viewport: Viewport,
+                  markers: list[Marker], metrics: QFontMetrics) -> None:
+    """The timeline's markers on the ruler ``rect``: a flag in the marker's colour at its frame
+    in the ruler's lower half (under the timecodes, over the ticks), a line down the ruler, and
+    its name beside the flag where it fits before the next marker (elided)."""
+    first, end = viewport.frames_in(rect.width())
+    shown = [m for m in markers if first - 1 <= m.frame <= end]
+    top, bottom = rect.bottom() - FLAG_PX - 3, rect.bottom()
+    for index, marker in enumerate(shown):
+        x = viewport.frame_to_x(marker.frame)
+        colour = MARKER_COLOURS.get(marker.colour, MARK)
+        painter.setPen(QPen(colour, 1))
+        painter.drawLine(QLineF(x, rect.top(), x, bottom))
+        flag = [QPointF(x, top), QPointF(x + FLAG_PX, top),
+                QPointF(x + FLAG_PX, top + FLAG_PX * 0.6), QPointF(x, top + FLAG_PX)]
+        painter.setBrush(colour)
+        painter.drawPolygon(flag)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if not marker.name:
+            continue
+        right = (viewport.frame_to_x(shown[index + 1].frame) if index + 1 < len(shown)
+                 else rect.right())
+        room = int(right - x - FLAG_PX - 6)
+        if room < 16:
+            continue
+        text = metrics.elidedText(marker.name, Qt.TextElideMode.ElideRight, room)
+        box = QRectF(x + FLAG_PX + 2, top, metrics.horizontalAdvance(text) + 4, FLAG_PX + 3)
+        painter.fillRect(box, READOUT)
+        painter.setPen(colour)
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
 
 
 def paint_readout(painter: QPainter, at: QPointF, text: str, bounds: QRectF) -> None:

@@ -111,7 +111,8 @@ class QtTimelineView(QWidget):
         for signal, slot in ((events.track_spliced, self._on_spliced),
                              (events.track_added, self._on_tracks),
                              (events.track_removed, self._on_tracks),
-                             (events.project_changed, self._on_project)):
+                             (events.project_changed, self._on_project),
+                             (events.markers_changed, self._on_markers)):
             subscriptions.connect(signal, slot)
         # A view deleted by Qt must not be called by the document it outlived; the lambda
         # holds the subscriptions, not the view, so it still runs once the view is gone.
@@ -269,6 +270,9 @@ class QtTimelineView(QWidget):
     def _on_project(self, _field: str, _old: object, _new: object) -> None:
         self.update()
 
+    def _on_markers(self, _old: object, _new: object) -> None:
+        self.update(0, 0, self.width(), RULER_HEIGHT)
+
     def _schedule_range(self) -> None:
         if not self._range_pending:
             self._range_pending = True
@@ -325,6 +329,8 @@ class QtTimelineView(QWidget):
                               self.project.rate, metrics)
             paint.paint_marks(painter, QRectF(0, 0, self.width(), RULER_HEIGHT), self.viewport,
                               self._marks)
+            paint.paint_markers(painter, QRectF(0, 0, self.width(), RULER_HEIGHT),
+                                self.viewport, self.project.timeline.markers, metrics)
         first = self.viewport.x_to_frame(clip.left())
         end = self.viewport.x_to_frame(clip.right() + 1) + 1
         for track in self.track_rows():

@@ -84,6 +84,15 @@ def test_format_5_adds_only_a_track_s_lock() -> None:
     assert _added(4, 5) == {"Track.locked"}
 
 
+def test_format_6_adds_only_the_timeline_s_markers() -> None:
+    five, six = (json.loads(record(v).read_text(encoding="utf-8")) for v in (5, 6))
+    assert set(six) - set(five) == {"Marker"}
+    assert {f"{name}.{field}" for name, fields in six.items() if name in five
+            for field in fields if field not in five[name]} == {"Timeline.markers"}
+    assert all(six[name][field] == value for name, fields in five.items()
+               for field, value in fields.items())
+
+
 if __name__ == "__main__":
     written = record(migrations.SCHEMA_VERSION)
     written.write_text(json.dumps(described(), indent=1) + "\n", encoding="utf-8")

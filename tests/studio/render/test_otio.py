@@ -9,7 +9,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from studio.document import fingerprint, persistence
+from studio.document import edits, fingerprint, persistence
 from studio.document.model import Clip, Gap, Generated, Project, Still, Transition
 from studio.document.timebase import FrameRange
 from studio.render.otio_export import InterchangeError, export_otio
@@ -47,6 +47,39 @@ def test_track_lock_round_trips(document: Project, tmp_path: Path) -> None:
     assert [track.locked for track in back.timeline.all_tracks()] == \
         [track.locked for track in document.timeline.all_tracks()]
     assert _without_import_report(back) == document
+
+
+def test_markers_round_trip_on_the_top_stack(document: Project, tmp_path: Path) -> None:
+    """Timeline markers go on the tracks' stack (where editors put theirs) with OTIO colours,
+    and come back with their ids, names and colours."""
+    edits.add_marker(document, 12, name="beat", colour="red")
+    edits.add_marker(document, 40, colour="cyan")
+    out = export_otio(document, tmp_path / "every.frameloom", tmp_path / "every.otio")
+    timeline = otio.adapters.read_from_file(str(out))
+    assert [(m.name, m.color, m.marked_range.start_time.value, m.marked_range.duration.value)
+            for m in timeline.tracks.markers] == [("beat", "RED", 12, 0), ("", "CYAN", 40, 0)]
+    back, _ = import_otio(out)
+    assert back.metadata["otio_import"]["skipped"] == []
+    assert _without_import_report(back) == document
+
+
+def test_another_editor_s_markers_are_kept_one_per_frame(tmp_path: Path) -> None:
+    (tmp_path / "a.mov").write_bytes(b"x")
+    data = _timeline([_clip("A", _ref("a.mov", 0, 100, 25), 0, 100, 25)], 25)
+    data["tracks"]["markers"] = [
+        {"OTIO_SCHEMA": "Marker.2", "name": "late", "metadata": {}, "color": "BLACK",
+         "marked_range": _range(50, 10, 25), "comment": ""},
+        {"OTIO_SCHEMA": "Marker.2", "name": "first\nline", "metadata": {}, "color": "GREEN",
+         "marked_range": _range(2, 0, 25), "comment": ""},
+        {"OTIO_SCHEMA": "Marker.2", "name": "again", "metadata": {}, "color": "RED",
+         "marked_range": _range(50, 0, 25), "comment": ""}]
+    file = tmp_path / "marked.otio"
+    file.write_text(json.dumps(data))
+    project, _ = import_otio(file)
+    assert [(m.frame, m.name, m.colour) for m in project.timeline.markers] == [
+        (2, "first line", "green"), (50, "late", "blue")]
+    assert project.metadata["otio_import"]["skipped"] == [
+        "marker 'again': another marker is on its frame"]
 
 
 def test_sample_project_round_trips(sample_project: Path) -> None:
