@@ -21,6 +21,7 @@ import numpy as np
 
 from studio.document.errors import EditError
 from studio.document.model import DocumentEvents, Generated, Project, Timeline, Track
+from studio.errors import RenderError
 from studio.media.proxy import PROXY_SIZE
 from studio.render.timeline import TimelineRenderer
 
@@ -134,3 +135,26 @@ def take_preview(project: Project, entry_id: str, take_id: str) -> tuple[Project
                                 events=DocumentEvents(),
                                 timeline=Timeline(id=project.timeline.id, tracks=[alone])),
             track.start_of(index))
+
+
+def frame_at(project: Project, project_dir: str | os.PathLike[str], frame: int) -> np.ndarray:
+    """Timeline frame ``frame`` at the project's size (an odd side one pixel less), as
+    ``(H, W, 3)`` uint8 RGB, read from the media itself (never a proxy): what Export Frame saves.
+
+    Raises
+    ------
+    RenderError
+        If the frame lies outside the timeline, or a file it needs is offline.
+    """
+    duration = project.timeline.duration
+    if not 0 <= frame < duration:
+        raise RenderError(f"Frame {frame} lies outside the timeline's {duration} frames; move "
+                          "the playhead onto a frame.")
+    renderer = TimelineRenderer(snapshot(project), project_dir,
+                                width=max(2, project.width // 2 * 2),
+                                height=max(2, project.height // 2 * 2))
+    stream = renderer.frames(frame, frame + 1)
+    try:
+        return np.array(next(stream), dtype=np.uint8, copy=True)
+    finally:
+        stream.close()  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from studio.ui.generation.take_steps import choice_steps
 from studio.ui.timeline.timeline_queries import covers, items_at
 from studio.ui.timeline.timeline_view import QtTimelineView
 from studio.ui.viewer.viewer import QtViewer
+from studio.ui.window.frame_export import FrameExport
 from studio.ui.window.marker_requests import MarkerRequests
 from studio.ui.window.placing import placing_steps
 from studio.ui.window.session import ProjectSession
@@ -63,6 +64,8 @@ class EditRequests:
         self.sound = SoundRequests(session, timeline, inspector, message)
         #: Add, go to, edit and delete markers.
         self.markers = MarkerRequests(session, timeline, message)
+        #: Export Frame.
+        self.frames = FrameExport(session, timeline, message)
         media_list.add_requested.connect(self.add_media_to_timeline)
         timeline.media_dropped.connect(self.add_media_to_timeline)
         timeline.files_dropped.connect(self._files_dropped)

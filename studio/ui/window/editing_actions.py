@@ -3,13 +3,14 @@ In/Out, Loop, Quit and Help, added to :data:`~studio.ui.window.actions.ACTIONS`.
 
 Shortcuts follow Premiere, Resolve, Kdenlive and Shotcut where they agree (the README's
 "Editor conventions" lists them); :data:`STUDIO_ACTIONS` is the table the window builds (with
-the track actions of :mod:`.track_requests`, the sound actions of :mod:`.sound_requests` and
-the marker actions of :mod:`.marker_requests`).
+Export Frame of :mod:`.frame_export`, the track actions of :mod:`.track_requests`, the sound
+actions of :mod:`.sound_requests` and the marker actions of :mod:`.marker_requests`).
 """
 
 from __future__ import annotations
 
 from studio.ui.window.actions import ACTIONS, ActionSpec
+from studio.ui.window.frame_export import FRAME_ACTIONS
 from studio.ui.window.marker_requests import MARKER_ACTIONS
 from studio.ui.window.sound_requests import SOUND_ACTIONS
 from studio.ui.window.track_requests import TRACK_ACTIONS
@@ -46,5 +47,5 @@ EDITING_ACTIONS: tuple[ActionSpec, ...] = (
                tip="Every shortcut and drag modifier"),
 )
 
-STUDIO_ACTIONS: tuple[ActionSpec, ...] = (ACTIONS + EDITING_ACTIONS + TRACK_ACTIONS
-                                          + SOUND_ACTIONS + MARKER_ACTIONS)
+STUDIO_ACTIONS: tuple[ActionSpec, ...] = (ACTIONS + FRAME_ACTIONS + EDITING_ACTIONS
+                                          + TRACK_ACTIONS + SOUND_ACTIONS + MARKER_ACTIONS)
