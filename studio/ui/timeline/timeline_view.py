@@ -26,6 +26,9 @@ from . import timeline_paint as paint
 from .timeline_geometry import RULER_HEIGHT, TRACK_HEIGHT, ZOOM_STEP, TrackLayout, Viewport
 from .timeline_gestures import Gestures
 
+#: Zoom to Fit leaves this many pixels after the timeline's last frame.
+FIT_MARGIN_PX = 24
+
 
 class QtTimelineView(QWidget):
     """The timeline of ``project``: ruler, playhead, one row per track, items and transitions.
@@ -172,6 +175,13 @@ class QtTimelineView(QWidget):
     def zoom_out(self) -> None:
         """Show more frames, smaller."""
         self.set_pixels_per_frame(self.viewport.pixels_per_frame / ZOOM_STEP)
+
+    def zoom_to_fit(self) -> None:
+        """Show the whole timeline across the view, from its first frame (Resolve's Shift+Z,
+        Premiere's backslash)."""
+        frames = max(1, self.project.timeline.duration)
+        self.set_pixels_per_frame(max(1.0, self.width() - FIT_MARGIN_PX) / frames, anchor_x=0.0)
+        self.set_scroll(0)
 
     def set_scroll(self, pixels: int) -> None:
         """Scroll so ``pixels`` of the timeline lie left of the view."""

@@ -106,6 +106,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("set_out", "Set &Out", "O", "transport.set_out", None, "Playback"),
     ActionSpec("zoom_in", "Zoom &In", "+", "timeline.zoom_in", None, "View"),
     ActionSpec("zoom_out", "Zoom &Out", "-", "timeline.zoom_out", None, "View"),
+    ActionSpec("zoom_fit", "Zoom to &Fit", "Shift+Z; \\", "timeline.zoom_to_fit", None, "View",
+               tip="Show the whole timeline"),
     # The six ways to make a generated item differ only in their kind (see generation.KINDS).
     ActionSpec("new_shot", "New &Shot", "Ctrl+Shift+N", "generation.new_item", "can_edit",
                "Generate", ("shot",)),

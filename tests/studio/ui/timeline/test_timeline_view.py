@@ -155,6 +155,18 @@ def test_zoom_belongs_to_each_view(qtbot: QtBot, view: QtTimelineView, project: 
                                                             - view.viewport.scroll)
 
 
+def test_zoom_to_fit_shows_the_whole_timeline_from_its_start(view: QtTimelineView,
+                                                             project: Project) -> None:
+    view.resize(800, 200)
+    view.zoom_in()
+    view.zoom_in()
+    view.set_scroll(300)
+    view.zoom_to_fit()
+    end = view.viewport.frame_to_x(project.timeline.duration)
+    assert view.viewport.scroll == 0 and view.viewport.frame_to_x(0) == 0
+    assert 800 - 24 - 1 <= end <= 800 - 24 + 1
+
+
 def test_many_repaints_cannot_exhaust_none(view: QtTimelineView) -> None:
     # PySide6 6.12.0 on Python 3.11 drops a reference to None per void call (refcount_guard),
     # which pyproject.toml excludes; 300 repaints make far more calls than None had references

@@ -224,3 +224,14 @@ def test_the_window_opens_centred_at_a_useful_size(qtbot: QtBot, window: MainWin
     share = shares[-1]
     window.resize(1400, 1000)
     qtbot.waitUntil(lambda: abs(window.docks["Timeline"].height() / 1000 - share) < 0.05)
+
+
+def test_zoom_to_fit_has_resolve_s_and_premiere_s_keys(window: MainWindow) -> None:
+    action = window.action_set["zoom_fit"]
+    assert action.shortcuts() == [QKeySequence("Shift+Z"), QKeySequence("\\")]
+    window.resize(1400, 800)
+    window.timeline.zoom_in()
+    action.trigger()
+    timeline = window.timeline
+    end = timeline.viewport.frame_to_x(window.project.timeline.duration)
+    assert timeline.viewport.scroll == 0 and timeline.width() - 30 <= end <= timeline.width()
