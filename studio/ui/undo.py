@@ -9,6 +9,9 @@ from PySide6.QtGui import QUndoStack
 
 __all__ = ["transaction"]
 
+#: The stack's property counting the transactions open on it (nested ones add none at the top).
+_DEPTH = "frameloom_transactions_open"
+
 
 @contextmanager
 def transaction(stack: QUndoStack, text: str) -> Iterator[QUndoStack]:
@@ -24,17 +27,25 @@ def transaction(stack: QUndoStack, text: str) -> Iterator[QUndoStack]:
     >>> with transaction(stack, "Ripple delete"):  # doctest: +SKIP
     ...     push(stack, RippleDeleteCommand(project, "clip-1"))
     """
-    before = stack.count()
-    stack.beginMacro(text)
+    depth = int(stack.property(_DEPTH) or 0)
+    stack.setProperty(_DEPTH, depth + 1)
     try:
-        yield stack
-    except BaseException:
+        stack.beginMacro(text)
+        # The steps that stay: a top-level step drops the redo history and is appended at once
+        # (so counting before it opens would count the dropped history too); a nested one adds
+        # nothing at the top, and its rollback is the outer step's.
+        before = stack.count() - 1 if depth == 0 else stack.count()
+        try:
+            yield stack
+        except BaseException:
+            stack.endMacro()
+            _drop_last(stack, before)
+            raise
         stack.endMacro()
-        _drop_last(stack, before)
-        raise
-    stack.endMacro()
-    if stack.count() > before and stack.command(stack.count() - 1).childCount() == 0:
-        _drop_last(stack, before)  # an empty step would be an undo that does nothing
+        if stack.count() > before and stack.command(stack.count() - 1).childCount() == 0:
+            _drop_last(stack, before)  # an empty step would be an undo that does nothing
+    finally:
+        stack.setProperty(_DEPTH, depth)
 
 
 def _drop_last(stack: QUndoStack, before: int) -> None:

@@ -148,6 +148,32 @@ def test_transaction_rolls_back_on_an_exception(document: Any) -> None:
     assert (stack.count(), stack.index(), stack.undoText()) == (1, 1, "Trim")
 
 
+def test_a_refused_transaction_after_an_undo_rolls_back_too(document: Any) -> None:
+    # Opening the step drops the redo history; the rollback must still find the step it opened.
+    stack = QUndoStack()
+    c.push(stack, c.TrimCommand(document, "c-1", out_delta=-1))
+    stack.undo()
+    before = _json(document)
+    with pytest.raises(EditError), transaction(stack, "Ripple delete"):
+        c.push(stack, c.RippleDeleteCommand(document, "s-1"))
+        c.push(stack, c.RippleDeleteCommand(document, "s-1"))  # already gone: refused
+    assert _json(document) == before
+    assert stack.count() == 0  # the redo history went, as any new edit's does; no step stays
+
+
+def test_a_refused_transaction_inside_another_rolls_back_with_it(document: Any) -> None:
+    stack = QUndoStack()
+    c.push(stack, c.TrimCommand(document, "c-1", out_delta=-1))
+    before = _json(document)
+    with pytest.raises(EditError), transaction(stack, "Outer"):
+        c.push(stack, c.LiftCommand(document, "c-2"))
+        with transaction(stack, "Inner"):
+            c.push(stack, c.RippleDeleteCommand(document, "s-1"))
+            c.push(stack, c.RippleDeleteCommand(document, "s-1"))  # refused
+    assert _json(document) == before
+    assert (stack.count(), stack.index(), stack.undoText()) == (1, 1, "Trim")
+
+
 def test_an_empty_transaction_leaves_no_step(document: Any) -> None:
     stack = QUndoStack()
     with transaction(stack, "Nothing"):
