@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from studio.document.edit_steps import fresh_copy
-from studio.document.model import Clip, Gap, Generated, Item, Still
+from studio.document.model import Clip, Gap, Generated, Item, Still, Transition
 from studio.ui import commands
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
@@ -159,6 +159,25 @@ class EditRequests:
             return False
         self.timeline.set_playhead(end)
         return True
+
+    def nudge(self, direction: str) -> bool:
+        """Move the selected items (not gaps) one frame ``"left"`` or ``"right"``, over what
+        lies there, as one undo step; a linked sound goes with its picture."""
+        step = -1 if direction == "left" else 1
+        chosen = set(self.timeline.selection)
+        placed = []
+        for item_id in chosen:
+            track, index, entry = self.project.find(item_id)
+            if isinstance(entry, (Gap, Transition)) or getattr(entry, "link", None) in chosen:
+                continue
+            placed.append((track.start_of(index), track.id, item_id))
+        if not placed:
+            self._message("Select the items to nudge.")
+            return False
+        placed.sort(reverse=step > 0)  # the leading item first, so none runs over another
+        return self.session.transact("Nudge", [
+            commands.MoveCommand(self.project, item_id, track_id, start + step)
+            for start, track_id, item_id in placed])
 
     def select_all(self) -> None:
         """Select every clip, still and shot on the timeline."""

@@ -30,6 +30,12 @@ EDITING_ACTIONS: tuple[ActionSpec, ...] = (
                tip="Put the copied items at the playhead over what lies there (overwrite)"),
     ActionSpec("select_all", "Select &All", "Ctrl+A", "edits.select_all", None, "Edit",
                tip="Select every clip, still and shot on the timeline"),
+    ActionSpec("nudge_left", "Nudge Le&ft", ",; Alt+Left", "edits.nudge", "has_selection",
+               "Edit", ("left",), tip="Move the selected items one frame earlier, over what "
+               "lies there"),
+    ActionSpec("nudge_right", "Nudge Ri&ght", ".; Alt+Right", "edits.nudge", "has_selection",
+               "Edit", ("right",), tip="Move the selected items one frame later, over what "
+               "lies there"),
     ActionSpec("go_to_start", "Go to S&tart", "Home", "transport.go_to_start", None,
                "Playback", tip="Move the playhead to the first frame"),
     ActionSpec("go_to_end", "Go to &End", "End", "transport.go_to_end", None, "Playback",

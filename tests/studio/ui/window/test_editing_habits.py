@@ -235,3 +235,32 @@ def test_zoom_to_fit_has_resolve_s_and_premiere_s_keys(window: MainWindow) -> No
     timeline = window.timeline
     end = timeline.viewport.frame_to_x(window.project.timeline.duration)
     assert timeline.viewport.scroll == 0 and timeline.width() - 30 <= end <= timeline.width()
+
+
+def test_nudge_moves_the_selection_one_frame_in_one_undo_step(window: MainWindow) -> None:
+    actions, project = window.action_set, window.project
+    assert actions["nudge_left"].shortcuts() == [QKeySequence(","), QKeySequence("Alt+Left")]
+    assert actions["nudge_right"].shortcuts() == [QKeySequence("."), QKeySequence("Alt+Right")]
+
+    def start(item_id: str) -> int:
+        track, index, _entry = project.find(item_id)
+        return track.start_of(index)
+
+    clip2 = next(e.id for e in project.timeline.tracks[0].items
+                 if getattr(e, "name", "") == "Clip 2")
+    first = start(clip2)  # a gap lies before it
+    window.timeline.set_selection([clip2])
+    actions["nudge_left"].trigger()
+    actions["nudge_left"].trigger()
+    actions["nudge_right"].trigger()
+    assert start(clip2) == first - 1
+    assert window.session.stack.undoText() == "Nudge"
+    for _ in range(3):
+        actions["undo"].trigger()
+    assert start(clip2) == first
+    clip1 = project.timeline.tracks[0].items[0].id
+    window.timeline.set_selection([clip1])  # at frame 0: nothing before it
+    actions["nudge_left"].trigger()
+    assert window.statusBar().currentMessage() == "Frame positions start at 0."
+    stack = window.session.stack  # refused: no step left, and the undone nudges' redo went
+    assert start(clip1) == 0 and (stack.index(), stack.count()) == (0, 0)
