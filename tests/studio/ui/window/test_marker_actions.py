@@ -7,7 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeySequence
+from pytestqt.qtbot import QtBot
 
 from studio.document import persistence
 from studio.ui.timeline import timeline_paint
@@ -90,3 +92,27 @@ def test_a_marker_is_drawn_on_the_ruler_in_its_colour(window: MainWindow,
     assert flag == timeline_paint.MARKER_COLOURS["red"]
     below = QColor(image.pixel(x + 3, RULER_HEIGHT + 30))  # only the ruler is marked
     assert below != flag
+
+
+def test_letter_keys_type_into_a_prompt_and_edit_on_the_timeline(qtbot: QtBot,
+                                                                 window: MainWindow) -> None:
+    window.show()
+    with qtbot.waitActive(window):  # a window shortcut needs its window active
+        window.activateWindow()
+    shot = next(e for e in window.project.timeline.tracks[0].items
+                if type(e).__name__ == "Generated")
+    track, index, _entry = window.project.find(shot.id)
+    start = track.start_of(index)
+    window.timeline.set_selection([shot.id])
+    prompt = window.inspector.spec.prompt
+    prompt.setFocus()
+    prompt.selectAll()
+    qtbot.keyClicks(prompt, "m, s. mi")
+    assert prompt.text() == "m, s. mi"  # typed, not a marker, a nudge or a split
+    assert window.project.timeline.markers == []
+    track, index, _entry = window.project.find(shot.id)
+    assert track.start_of(index) == start
+    window.timeline.setFocus()
+    window.timeline.set_playhead(7)
+    qtbot.keyClick(window.timeline, Qt.Key.Key_M)
+    assert _marks(window) == [(7, "", "blue")]
