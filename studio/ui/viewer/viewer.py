@@ -36,6 +36,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QWidget
 
 from studio.document.errors import EditError
+from studio.document.marker_edits import marker_at
 from studio.document.model import Project
 from studio.document.timebase import frames_to_timecode
 from studio.errors import StudioError
@@ -221,6 +222,8 @@ class QtViewer(QWidget):
         self.subscriptions.clear()
         self.project, self.folder = project, folder
         follow_edits(self.subscriptions, project, self._changed)
+        # A marker changes no picture, only the label under it: a repaint, not a render.
+        self.subscriptions.connect(project.events.markers_changed, lambda *_args: self.update())
         self._changed()
 
     def _changed(self, *_args: object) -> None:
@@ -338,10 +341,8 @@ class QtViewer(QWidget):
         if self.image is not None:
             target = self._fit(self.image.width(), self.image.height())
             painter.drawImage(target, self.image)
-            if self.project is not None and self.shown_frame is not None:
-                label = frames_to_timecode(self.shown_frame, self.project.rate)
-                if self.take is not None:
-                    label += "   showing a take that is not chosen"
+            label = self.label()
+            if label:
                 painter.drawText(self.rect().adjusted(8, 0, -8, -6),
                                  int(Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft),
                                  label)
@@ -352,6 +353,19 @@ class QtViewer(QWidget):
         elif self._wanted >= (self.project.timeline.duration if self.project else 0):
             painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), "End of timeline")
         painter.end()
+
+    def label(self) -> str:
+        """The line under the picture: the shown frame's timecode, then a take shown before it
+        is chosen, or the marker on that frame ("" with nothing shown)."""
+        if self.project is None or self.shown_frame is None:
+            return ""
+        label = frames_to_timecode(self.shown_frame, self.project.rate)
+        if self.take is not None:
+            return label + "   showing a take that is not chosen"
+        marker = marker_at(self.project, self.shown_frame)
+        if marker is not None:
+            label += f"   marker{f': {marker.name}' if marker.name else ''}"
+        return label
 
     def _fit(self, width: int, height: int) -> QRectF:
         scale = min(self.width() / width, self.height() / height)

@@ -10,6 +10,7 @@ from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from studio import sample
+from studio.ui import commands
 from studio.ui.window.main_window import MainWindow
 
 CLIP_2_START = 144
@@ -187,3 +188,18 @@ def test_frames_asked_for_without_a_rest_are_not_sharpened(sample_project: Path)
         worker.join(10)
     assert [frame for frame, sharp in delivered if sharp] == [169]  # only where it rested
     assert delivered[-1] == (169, True) and (169, False) in delivered
+
+
+def test_the_line_under_the_picture_names_the_marker_on_its_frame(qtbot: QtBot,
+                                                                  window: MainWindow) -> None:
+    window.timeline.set_playhead(12)
+    qtbot.waitUntil(lambda: window.viewer.shown_frame == 12, timeout=10000)
+    assert window.viewer.label() == "00:00:00:12"
+    window.action_set["add_marker"].trigger()
+    assert window.viewer.label() == "00:00:00:12   marker"
+    marker = window.project.timeline.markers[0]
+    window.session.push(commands.UpdateMarkerCommand(window.project, marker.id, name="beat"))
+    assert window.viewer.label() == "00:00:00:12   marker: beat"
+    window.timeline.set_playhead(13)
+    qtbot.waitUntil(lambda: window.viewer.shown_frame == 13, timeout=10000)
+    assert window.viewer.label() == "00:00:00:13"
