@@ -106,7 +106,8 @@ class Gestures:
         if isinstance(item, Gap):
             return True  # a gap is empty time: nothing to move or trim
         targets = snap_targets((view.track_layout(t.id) for t in view.project.timeline.tracks),
-                               (view.playhead,), exclude=item.id)
+                               (view.playhead, *(m.frame for m in view.project.timeline.markers)),
+                               exclude=item.id) if view.snapping else []
         self.drag = Drag(next(self._drag_ids), item.id, track.id, part, layout.starts[index],
                          item.duration, pos.x(), targets, SNAP_PX)
         self.drag_id = self.drag.drag_id

@@ -103,6 +103,8 @@ class QtTimelineView(QWidget):
         self._range_pending = False
         #: The id of the track whose row was last pressed (any button); None off the rows.
         self.pointed_track: str | None = None
+        #: Whether dragged edges snap to item edges, the playhead and markers (View > Snapping).
+        self.snapping = True
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumHeight(RULER_HEIGHT + TRACK_HEIGHT + 20)

@@ -41,6 +41,8 @@ class ActionSpec:
         shortcut.
     checkable
         An on/off action (Loop Playback); the callback toggles the state it shows.
+    checked
+        A checkable action's state when the window opens (Snapping starts on).
     refusal
         Method (or dotted path) called with the action's id that answers why the action
         cannot run now, in one sentence, or None; a sentence disables the action and becomes
@@ -57,6 +59,7 @@ class ActionSpec:
     tip: str = ""
     checkable: bool = False
     refusal: str | None = None
+    checked: bool = False
 
     @property
     def tooltip(self) -> str:
@@ -108,6 +111,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("zoom_out", "Zoom &Out", "-", "timeline.zoom_out", None, "View"),
     ActionSpec("zoom_fit", "Zoom to &Fit", "Shift+Z; \\", "timeline.zoom_to_fit", None, "View",
                tip="Show the whole timeline"),
+    ActionSpec("snapping", "&Snapping", "N", "toggle_snapping", None, "View",
+               tip="Snap dragged edges to other items' edges, the playhead and markers",
+               checkable=True, checked=True),
     # The six ways to make a generated item differ only in their kind (see generation.KINDS).
     ActionSpec("new_shot", "New &Shot", "Ctrl+Shift+N", "generation.new_item", "can_edit",
                "Generate", ("shot",)),
@@ -162,6 +168,7 @@ class ActionSet:
                 action.setShortcuts(QKeySequence.listFromString(spec.shortcut))
             action.setToolTip(spec.tooltip)
             action.setCheckable(spec.checkable)
+            action.setChecked(spec.checkable and spec.checked)
             action.triggered.connect(self._callback(spec))
             self.actions[spec.id] = action
         if update:

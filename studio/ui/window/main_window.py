@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
         views = self.views = ProjectViews(session, self.thumbnails, self.generation.live)
         # The parts tests and actions reach, named as before the views were grouped.
         self.session, self.timeline, self.outline = session, views.timeline, views.outline
+        self.timeline.snapping = self.action_set["snapping"].isChecked()
         self.media_list, self.inspector = views.media_list, views.inspector
         self.item_thumbs = views.item_thumbs
         for name, widget in views.docked().items():
@@ -300,6 +301,13 @@ class MainWindow(QMainWindow):
         if paths:
             self.session.import_media_in_background(paths)
             event.acceptProposedAction()
+
+    def toggle_snapping(self) -> None:
+        """Follow View > Snapping (N): dragged edges snap, or go where the pointer is."""
+        on = self.action_set["snapping"].isChecked()
+        self.timeline.snapping = on
+        self.status_bar.showMessage("Snapping on." if on else "Snapping off: edges go where "
+                                    "the pointer is.")
 
     def not_built(self, spec: ActionSpec) -> None:
         """What an action that does not exist yet says."""

@@ -99,6 +99,26 @@ def test_a_body_drag_requests_moves_and_the_final_one_snaps(qtbot: QtBot, view: 
     assert view.item_rect("clip-2").left() == 132 * PPF
 
 
+@pytest.mark.parametrize(("snapping", "marker", "pixels", "landed"), [
+    (False, None, 43, 133),  # where the pointer is (snapped, shot 1's end: 132, as above)
+    (True, None, 31, 136),  # 7.75 frames left: nothing within 8 px
+    (True, 137, 31, 137),  # a marker there pulls the edge to it
+])
+def test_snapping_can_be_turned_off_and_snaps_to_markers(
+        qtbot: QtBot, view: QtTimelineView, project: Project, snapping: bool,
+        marker: int | None, pixels: int, landed: int) -> None:
+    finals: list[int] = []
+    view.move_requested.connect(
+        lambda item_id, to_track, frame, drag_id, final, ripple: finals.append(frame)
+        if final else None)
+    if marker is not None:
+        edits.add_marker(project, marker)
+    view.snapping = snapping
+    start = view.item_rect("clip-2").center().toPoint()
+    _drag(qtbot, view, start, start - QPoint(pixels, 0))
+    assert finals == [landed]
+
+
 def test_an_edge_drag_requests_trims_applied_as_they_come(qtbot: QtBot, view: QtTimelineView,
                                                           project: Project) -> None:
     steps: list[tuple] = []

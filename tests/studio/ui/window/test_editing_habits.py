@@ -188,7 +188,8 @@ def test_menus_offer_docks_help_quit_and_context_menus(qtbot: QtBot, window: Mai
     actions = window.action_set
     view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "View")
     toggles = [a.text() for a in view_menu.actions() if a.isCheckable()]
-    assert toggles == ["Media Panel", "Timeline Panel", "Outline Panel", "Inspector Panel"]
+    assert toggles == ["&Snapping", "Media Panel", "Timeline Panel", "Outline Panel",
+                       "Inspector Panel"]
     window.docks["Inspector"].close()
     next(a for a in view_menu.actions() if a.text() == "Inspector Panel").trigger()
     assert window.docks["Inspector"].isVisible()
@@ -264,3 +265,15 @@ def test_nudge_moves_the_selection_one_frame_in_one_undo_step(window: MainWindow
     assert window.statusBar().currentMessage() == "Frame positions start at 0."
     stack = window.session.stack  # refused: no step left, and the undone nudges' redo went
     assert start(clip1) == 0 and (stack.index(), stack.count()) == (0, 0)
+
+
+def test_snapping_starts_on_and_n_turns_it_off_and_on(window: MainWindow) -> None:
+    action = window.action_set["snapping"]
+    assert action.isCheckable() and action.isChecked() and window.timeline.snapping
+    assert action.shortcut() == QKeySequence("N")
+    action.trigger()
+    assert not action.isChecked() and not window.timeline.snapping
+    assert window.statusBar().currentMessage() == ("Snapping off: edges go where the pointer "
+                                                   "is.")
+    action.trigger()
+    assert window.timeline.snapping and window.statusBar().currentMessage() == "Snapping on."
