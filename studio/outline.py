@@ -78,6 +78,12 @@ def track_rows(project: Project, track: Track,
     return rows
 
 
+def marker_rows(project: Project) -> list[Row]:
+    """The timeline's markers in frame order: the colour as the kind, the name as the label."""
+    return [Row(marker.colour, marker.name, frames_to_timecode(marker.frame, project.rate), "")
+            for marker in project.timeline.markers]
+
+
 def notes(opened: OpenedProject) -> list[str]:
     """Sentences the user should see about how the project was opened."""
     out = []
@@ -103,6 +109,10 @@ def summary(opened: OpenedProject) -> str:
             flag = f"  [{row.status}]" if row.status else ""
             line = f"  {row.start}  {row.kind:<15} {row.duration:>11}  {row.label}{flag}"
             lines.append(line.rstrip())
+    markers = marker_rows(project)
+    if markers:
+        lines.append(f"Markers ({len(markers)}):")
+        lines += [f"  {row.start}  {row.kind:<15} {row.label}".rstrip() for row in markers]
     lines.append(f"Media ({len(project.media)}):")
     for media_id, media in project.media.items():
         state = opened.media_status.get(media_id, "online")

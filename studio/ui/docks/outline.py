@@ -1,4 +1,5 @@
-"""QtOutline: the project's tracks and items as a text tree, rebuilt when the document changes."""
+"""QtOutline: the project's tracks, items and markers as a text tree, rebuilt when the document
+changes."""
 
 from __future__ import annotations
 
@@ -8,23 +9,29 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from studio.document.model import Project
-from studio.outline import track_rows
+from studio.outline import marker_rows, track_rows
 from studio.ui.subscriptions import Subscriptions
 
 COLUMNS = ("Item", "Kind", "Start", "Duration", "Status")
 ID_ROLE = Qt.ItemDataRole.UserRole
+#: A marker row's frame (marker rows select nothing on the timeline).
+FRAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class QtOutline(QTreeWidget):
-    """One row per track and per item or transition; selecting a row selects its entry.
+    """One row per track and per item or transition, then the markers; selecting a row selects
+    its entry, and a marker row, double-clicked (or Enter), asks for the playhead there.
 
     Signals
     -------
     selection_changed(list)
-        Ids of the selected entries (tracks select nothing).
+        Ids of the selected entries (tracks and markers select nothing).
+    marker_chosen(int)
+        The frame of the marker row activated.
     """
 
     selection_changed = Signal(list)
+    marker_chosen = Signal(int)
 
     def __init__(self, project: Project, media_status: Mapping[str, str],
                  parent: QWidget | None = None) -> None:
@@ -37,10 +44,11 @@ class QtOutline(QTreeWidget):
         self.subscriptions = Subscriptions()
         events = project.events
         for signal in (events.track_spliced, events.media_changed, events.track_added,
-                       events.track_removed, events.project_changed):
+                       events.track_removed, events.project_changed, events.markers_changed):
             self.subscriptions.connect(signal, self._schedule)
         self.itemSelectionChanged.connect(
             lambda: self.selection_changed.emit(self.selected_ids()))
+        self.itemActivated.connect(self._activated)
         self.refill()
         self.setColumnWidth(0, 400)
 
@@ -69,9 +77,23 @@ class QtOutline(QTreeWidget):
                 child.setSelected(entry.id in selected)
             self.addTopLevelItem(top)
             top.setExpanded(True)
+        markers = marker_rows(self.project)
+        if markers:
+            top = QTreeWidgetItem(["Markers", "markers", "", "", ""])
+            for marker, row in zip(self.project.timeline.markers, markers):
+                child = QTreeWidgetItem([row.label, row.kind, row.start, "", ""])
+                child.setData(0, FRAME_ROLE, marker.frame)
+                top.addChild(child)
+            self.addTopLevelItem(top)
+            top.setExpanded(True)
         for column in range(1, len(COLUMNS)):
             self.resizeColumnToContents(column)
         self.blockSignals(False)
+
+    def _activated(self, row: QTreeWidgetItem, _column: int) -> None:
+        frame = row.data(0, FRAME_ROLE)
+        if frame is not None:
+            self.marker_chosen.emit(int(frame))
 
     def selected_ids(self) -> list[str]:
         """Ids of the selected items and transitions."""

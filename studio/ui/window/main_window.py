@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         chrome.follow_undo_texts(session.stack, self.action_set)
         self.timeline.selection_changed.connect(self._selected)
         self.outline.selection_changed.connect(self._selected)
+        self.outline.marker_chosen.connect(self.timeline.set_playhead)
         self.timeline.playhead_moved.connect(self.viewer.show_frame)
         self.viewer.set_project(session.project, session.folder)
         self.sound.set_project(session.project, session.folder, self.timeline.playhead_moved)

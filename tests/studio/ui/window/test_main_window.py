@@ -7,8 +7,9 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from studio.document import persistence, serialize
+from studio.document import edits, persistence, serialize
 from studio.document.model import Project
+from studio.ui import commands
 from studio.ui.window.main_window import MainWindow
 from studio.ui.window.prompts import Prompts
 
@@ -245,3 +246,35 @@ def test_importing_into_a_new_project_keeps_absolute_paths(qtbot: QtBot,
     (media,) = window.project.media.values()
     assert media.path == still.resolve().as_posix()
     assert window.statusBar().currentMessage() == "Imported 1 file."
+
+
+def test_the_outline_lists_markers_and_a_double_click_goes_there(qtbot: QtBot,
+                                                                  sample_project: Path) -> None:
+    window = _window(qtbot, persistence.open_project(sample_project))
+    assert "Markers" not in [row[0] for row in _rows(window)]  # none yet: no empty node
+    for frame, name in ((60, "beat"), (12, "")):
+        window.timeline.set_playhead(frame)
+        window.action_set["add_marker"].trigger()
+        if name:
+            marker = window.project.timeline.markers[-1]
+            window.session.push(commands.UpdateMarkerCommand(window.project, marker.id,
+                                                             name=name, colour="red"))
+    qtbot.waitUntil(lambda: "Markers" in [row[0] for row in _rows(window)])
+    rows = _rows(window)
+    at = [row[0] for row in rows].index("Markers")
+    assert rows[at + 1:at + 3] == [["", "blue", "00:00:00:12", "", ""],
+                                   ["beat", "red", "00:00:02:12", "", ""]]
+    tree = window.outline
+    markers = tree.topLevelItem(tree.topLevelItemCount() - 1)
+    tree.itemActivated.emit(markers.child(1), 0)  # what a double click or Enter sends
+    assert window.timeline.playhead == 60
+    assert window.outline.selected_ids() == []  # a marker row selects no item
+
+
+def test_info_lists_the_markers(sample_project: Path) -> None:
+    from studio import outline
+
+    opened = persistence.open_project(sample_project)
+    edits.add_marker(opened.project, 24, name="chorus", colour="yellow")
+    text = outline.summary(opened)
+    assert "Markers (1):\n  00:00:01:00  yellow          chorus\n" in text
