@@ -22,7 +22,7 @@ __all__ = ["FRAME_ACTIONS", "FrameExport"]
 
 FRAME_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("export_frame", "Export Fra&me", "Ctrl+Shift+E", "edits.frames.export_frame",
-               None, "File", tip="Save the frame at the playhead as a PNG in the project's "
+               "can_edit", "File", tip="Save the frame at the playhead as a PNG in the project's "
                "frames folder and add it to the media bin as a still"),
 )
 

@@ -27,16 +27,16 @@ from studio.ui.window.session import ProjectSession
 __all__ = ["MARKER_ACTIONS", "MarkerRequests", "ask_marker"]
 
 MARKER_ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("add_marker", "Add &Marker", "M", "edits.markers.add", None, "Playback",
+    ActionSpec("add_marker", "Add &Marker", "M", "edits.markers.add", "can_edit", "Playback",
                tip="Put a marker on the timeline at the playhead"),
     ActionSpec("next_marker", "Next Mar&ker", "Shift+M", "edits.markers.go_next", None,
                "Playback", tip="Move the playhead to the next marker"),
     ActionSpec("previous_marker", "Previous Mark&er", "Ctrl+Shift+M",
                "edits.markers.go_previous", None, "Playback",
                tip="Move the playhead to the previous marker"),
-    ActionSpec("edit_marker", "Edit Marker…", "", "edits.markers.edit", None, "Playback",
+    ActionSpec("edit_marker", "Edit Marker…", "", "edits.markers.edit", "can_edit", "Playback",
                tip="Name and colour the marker at the playhead"),
-    ActionSpec("delete_marker", "Delete Marker", "", "edits.markers.delete", None, "Playback",
+    ActionSpec("delete_marker", "Delete Marker", "", "edits.markers.delete", "can_edit", "Playback",
                tip="Remove the marker at the playhead"),
 )
 

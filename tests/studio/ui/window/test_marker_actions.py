@@ -116,3 +116,28 @@ def test_letter_keys_type_into_a_prompt_and_edit_on_the_timeline(qtbot: QtBot,
     window.timeline.set_playhead(7)
     qtbot.keyClick(window.timeline, Qt.Key.Key_M)
     assert _marks(window) == [(7, "", "blue")]
+
+
+def test_a_read_only_project_can_visit_its_markers_but_not_change_them(
+        qtbot: QtBot, sample_project: Path) -> None:
+    import json
+
+    from studio.document import edits
+    from studio.ui.window.prompts import Prompts
+
+    project = persistence.load_project(sample_project)
+    edits.add_marker(project, 30, name="beat")
+    persistence.save_project(project, sample_project.parent)
+    data = json.loads(sample_project.read_text(encoding="utf-8"))
+    data["schema_version"] = 99  # from a newer Frameloom: opens read-only
+    sample_project.write_text(json.dumps(data), encoding="utf-8")
+    opened = persistence.open_project(sample_project)
+    assert opened.read_only
+    window = MainWindow(opened, prompts=Prompts(confirm_close=lambda _name: "discard"))
+    qtbot.addWidget(window)
+    actions = window.action_set
+    assert [actions[a].isEnabled() for a in ("add_marker", "edit_marker", "delete_marker",
+                                            "export_frame", "next_marker")] == [
+        False, False, False, False, True]
+    actions["next_marker"].trigger()
+    assert window.timeline.playhead == 30
