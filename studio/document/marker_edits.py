@@ -21,11 +21,15 @@ def add_marker(project: Project, frame: int, *, name: str = "", colour: str = "b
                marker_id: str | None = None) -> Change:
     """Put a marker at ``frame`` (0 or later) with a name and a colour."""
     _check_frame(frame)
+    end = project.timeline.duration
+    if frame > end:
+        raise EditError(f"Frame {frame} lies past the timeline's end ({end}); put the marker "
+                        "on the timeline.")
     marker = Marker(id=marker_id or new_id("marker"), frame=frame, name=_name(name),
                     colour=_colour(colour))
     markers = project.timeline.markers
-    if any(m.id == marker.id for m in markers):
-        raise EditError(f"Marker id {marker.id!r} is already on the timeline.")
+    if marker.id in _ids(project):
+        raise EditError(f"Id {marker.id!r} is already used in this project.")
     _refuse_taken(project, frame)
     return _replace(project, "Add Marker", sorted([*markers, marker], key=_frame))
 
@@ -42,6 +46,8 @@ def update_marker(project: Project, marker_id: str, *, frame: int | None = None,
         old, frame=frame if frame is not None else old.frame,
         name=old.name if name is None else _name(name),
         colour=old.colour if colour is None else _colour(colour))
+    if new == old:
+        raise EditError("The marker already has that frame, name and colour.")
     label = "Move Marker" if moved else "Change Marker"
     markers = [new if m.id == marker_id else m for m in project.timeline.markers]
     return _replace(project, label, sorted(markers, key=_frame))
@@ -73,6 +79,16 @@ def next_marker(project: Project, frame: int, *, backward: bool = False) -> Mark
     if backward:
         return next((m for m in reversed(markers) if m.frame < frame), None)
     return next((m for m in markers if m.frame > frame), None)
+
+
+def _ids(project: Project) -> set[str]:
+    """Every id a marker's must differ from (the file's ids are one namespace)."""
+    timeline = project.timeline
+    ids = {project.id, timeline.id, *project.media, *(m.id for m in timeline.markers)}
+    for track in timeline.all_tracks():
+        ids.add(track.id)
+        ids.update(entry.id for entry in track.items)
+    return ids
 
 
 def _replace(project: Project, label: str, markers: list[Marker]) -> Change:

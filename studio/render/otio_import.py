@@ -429,22 +429,32 @@ class _Importer:
                             audio_tracks=sounds,
                             name=saved.get("timeline_name") or self.timeline.name or "Timeline",
                             metadata=_dict(saved.get("timeline_metadata")),
-                            markers=self.markers())
+                            markers=self.markers(max((t.duration for t in found), default=0)))
         return Project(id=self.new(saved.get("id"), "project"), rate=self.rate,
                        name=saved.get("name") or self.timeline.name or self.path.stem,
                        width=size[0], height=size[1], media=self.media, timeline=timeline,
                        metadata=_dict(saved.get("metadata")) | {"otio_import": self.report})
 
 
-    def markers(self) -> list[Marker]:
-        """The timeline's markers (those on its top stack), one per frame in frame order; a
-        colour Frameloom has not becomes blue, a second marker on a frame is skipped."""
+    def markers(self, end: int) -> list[Marker]:
+        """The timeline's markers (those on its top stack, in the time its tracks' items are
+        read in: the stack's own, untrimmed), one per frame in frame order, for a timeline
+        ``end`` frames long. One written at
+        record timecode (past the end, but inside it once the timeline's start timecode is
+        taken off, as EDL-based files do) is moved back by that timecode; one still outside
+        the timeline, or a second on a frame, is skipped; a colour Frameloom has not becomes
+        blue."""
+        stack = self.timeline.tracks
+        start = self.timeline.global_start_time
+        timecode = self.frames(_seconds(start)) if start is not None else 0
         kept: dict[int, Marker] = {}
-        for marker in self.timeline.tracks.markers:
+        for marker in stack.markers:
             frame = self.frames(_seconds(marker.marked_range.start_time))
-            if frame < 0 or frame in kept:
-                self.skip("marker", marker, ": it lies before the start" if frame < 0
-                          else ": another marker is on its frame")
+            if frame > end and timecode > 0 and 0 <= frame - timecode <= end:
+                frame -= timecode
+            if not 0 <= frame <= end or frame in kept:
+                self.skip("marker", marker, ": another marker is on its frame" if frame in kept
+                          else ": it lies outside the timeline")
                 continue
             colour = str(marker.color).lower()
             kept[frame] = Marker(id=self.new(_saved(marker).get("id"), "marker"), frame=frame,

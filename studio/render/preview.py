@@ -30,7 +30,9 @@ SKIP_AHEAD = 24
 
 
 def snapshot(project: Project) -> Project:
-    """A copy of ``project`` that later edits do not change (they replace items, not edit them)."""
+    """A copy of ``project`` that later edits do not change (they replace items, not edit them).
+
+    It is for rendering only, so the timeline's markers and metadata stay behind."""
     timeline = project.timeline
     tracks, sounds = ([dataclasses.replace(track, items=list(track.items), metadata={})
                        for track in kind] for kind in (timeline.tracks, timeline.audio_tracks))

@@ -20,7 +20,9 @@ def transaction(stack: QUndoStack, text: str) -> Iterator[QUndoStack]:
     If the block raises, the commands it pushed are undone, the step is dropped from the stack
     and the exception goes on, so the document is as before (Pitivi's ``started()``/rollback).
     Opening the step drops the stack's redo history, as any new edit does. A block that
-    pushes nothing leaves no step behind.
+    pushes nothing leaves no step behind. Inside another transaction, a block's exception must
+    reach the outer block, which rolls back all of it (caught in between, the inner block's
+    edits would stay).
 
     Examples
     --------

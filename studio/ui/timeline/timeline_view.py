@@ -179,9 +179,10 @@ class QtTimelineView(QWidget):
         self.set_pixels_per_frame(self.viewport.pixels_per_frame / ZOOM_STEP)
 
     def zoom_to_fit(self) -> None:
-        """Show the whole timeline across the view, from its first frame (Resolve's Shift+Z,
-        Premiere's backslash)."""
-        frames = max(1, self.project.timeline.duration)
+        """Show the whole timeline (and any marker past its end) across the view, from its first
+        frame (Resolve's Shift+Z, Premiere's backslash)."""
+        timeline = self.project.timeline
+        frames = max(1, timeline.duration, *(m.frame + 1 for m in timeline.markers))
         self.set_pixels_per_frame(max(1.0, self.width() - FIT_MARGIN_PX) / frames, anchor_x=0.0)
         self.set_scroll(0)
 
@@ -292,6 +293,10 @@ class QtTimelineView(QWidget):
 
     def _refresh_range(self) -> None:
         self._range_pending = False
+        # Once an edit is done, items it removed leave the selection (undo does not reselect).
+        here = {entry.id for track in self.project.timeline.all_tracks() for entry in track.items}
+        if any(item_id not in here for item_id in self._selection):
+            self.set_selection([item_id for item_id in self._selection if item_id in here])
         duration = max((self.track_layout(t.id).duration
                         for t in self.project.timeline.all_tracks()), default=0)
         content = duration * self.viewport.pixels_per_frame + self.width() / 2

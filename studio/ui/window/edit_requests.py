@@ -6,7 +6,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from studio.document.edit_steps import fresh_copy
-from studio.document.model import Clip, Gap, Generated, Item, Still, Transition
+from studio.document.errors import EditError
+from studio.document.model import (
+    Clip,
+    Gap,
+    Generated,
+    Item,
+    Still,
+    Track,
+    Transition,
+)
 from studio.ui import commands
 from studio.ui.docks.inspector import QtInspector
 from studio.ui.docks.media_bin import QtMediaBin
@@ -106,23 +115,23 @@ class EditRequests:
 
     def ripple_delete(self) -> None:
         """Remove the selected items and close their holes, as one undo step."""
-        self.session.transact("Ripple delete", [commands.RippleDeleteCommand(self.project, i)
-                                                for i in self.timeline.selection])
+        self.session.transact("Ripple delete", [
+            commands.RippleDeleteCommand(self.project, entry.id)
+            for _track, _index, entry in self._selected_entries()])
 
     def lift(self) -> bool:
         """Remove the selected items and leave gaps where they were, as one undo step."""
-        ids = [i for i in self.timeline.selection if not isinstance(self._item(i), Gap)]
+        ids = [entry.id for _track, _index, entry in self._selected_entries()
+               if not isinstance(entry, Gap)]
         return bool(ids) and self.session.transact(
             "Lift", [commands.LiftCommand(self.project, i) for i in ids])
 
     def copy(self) -> bool:
         """Put the selected items (not gaps) on the clipboard, keeping their places relative to
         each other."""
-        placed = []
-        for item_id in self.timeline.selection:
-            track, index, entry = self.project.find(item_id)
-            if isinstance(entry, (Clip, Still, Generated)):
-                placed.append((track.id, track.start_of(index), entry))
+        placed = [(track.id, track.start_of(index), entry)
+                  for track, index, entry in self._selected_entries()
+                  if isinstance(entry, (Clip, Still, Generated))]
         if not placed:
             self._message("Select clips, stills or shots to copy.")
             return False
@@ -165,14 +174,14 @@ class EditRequests:
         lies there, as one undo step; a linked sound goes with its picture."""
         step = -1 if direction == "left" else 1
         chosen = set(self.timeline.selection)
-        placed = []
-        for item_id in chosen:
-            track, index, entry = self.project.find(item_id)
-            if isinstance(entry, (Gap, Transition)) or getattr(entry, "link", None) in chosen:
-                continue
-            placed.append((track.start_of(index), track.id, item_id))
+        placed = [(track.start_of(index), track.id, entry.id)
+                  for track, index, entry in self._selected_entries()
+                  if not isinstance(entry, Gap) and getattr(entry, "link", None) not in chosen]
         if not placed:
             self._message("Select the items to nudge.")
+            return False
+        if min(start for start, _track, _item in placed) + step < 0:  # before any step opens
+            self._message("Frame positions start at 0.")
             return False
         placed.sort(reverse=step > 0)  # the leading item first, so none runs over another
         return self.session.transact("Nudge", [
@@ -185,8 +194,18 @@ class EditRequests:
                                      for _index, _start, item in track.layout()
                                      if not isinstance(item, Gap)])
 
-    def _item(self, item_id: str) -> object:
-        return self.project.find(item_id)[2]
+    def _selected_entries(self) -> list[tuple[Track, int, Item]]:
+        """``(track, index, entry)`` of each selected item still on the timeline (an edit
+        just made may have removed some; the view drops them from its selection after it)."""
+        found = []
+        for item_id in self.timeline.selection:
+            try:
+                track, index, entry = self.project.find(item_id)
+            except EditError:
+                continue
+            if not isinstance(entry, Transition):
+                found.append((track, index, entry))
+        return found
 
     def add_media_to_timeline(self, media_ids: list[str], track_id: str | None = None,
                               frame: int | None = None) -> bool:

@@ -1,6 +1,7 @@
 """File > Export Frame (Ctrl+Shift+E, Premiere's key): the timeline frame at the playhead, at the
-project's size, saved as a PNG in the project's ``frames/`` folder and added to the media bin as
-a still (one undo step), ready to pin in a shot or to animate. Resolve calls it Grab Still.
+project's size (an odd side one pixel less), saved as a PNG in the project's ``frames/`` folder
+and added to the media bin as a still (one undo step), ready to pin in a shot or to animate.
+Resolve calls it Grab Still.
 """
 
 from __future__ import annotations

@@ -119,9 +119,11 @@ class MarkerRequests:
         if marker is None:
             return False
         answer = self._ask(self.timeline, marker)
-        if answer is None or answer == (marker.name, marker.colour):
+        if answer is None:
             return False
-        name, colour = answer
+        name, colour = " ".join(answer[0].split()), answer[1]
+        if (name, colour) == (marker.name, marker.colour):  # OK without a change: no step
+            return False
         return self.session.push(commands.UpdateMarkerCommand(self.project, marker.id,
                                                               name=name, colour=colour))
 

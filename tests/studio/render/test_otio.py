@@ -72,14 +72,20 @@ def test_another_editor_s_markers_are_kept_one_per_frame(tmp_path: Path) -> None
         {"OTIO_SCHEMA": "Marker.2", "name": "first\nline", "metadata": {}, "color": "GREEN",
          "marked_range": _range(2, 0, 25), "comment": ""},
         {"OTIO_SCHEMA": "Marker.2", "name": "again", "metadata": {}, "color": "RED",
-         "marked_range": _range(50, 0, 25), "comment": ""}]
+         "marked_range": _range(50, 0, 25), "comment": ""},
+        # at record timecode (the file starts at 24:00:00:00): frame 20 of the timeline
+        {"OTIO_SCHEMA": "Marker.2", "name": "timecode", "metadata": {}, "color": "CYAN",
+         "marked_range": _range(86400 * 25 + 20, 0, 25), "comment": ""},
+        {"OTIO_SCHEMA": "Marker.2", "name": "far", "metadata": {}, "color": "CYAN",
+         "marked_range": _range(5000, 0, 25), "comment": ""}]
     file = tmp_path / "marked.otio"
     file.write_text(json.dumps(data))
     project, _ = import_otio(file)
     assert [(m.frame, m.name, m.colour) for m in project.timeline.markers] == [
-        (2, "first line", "green"), (50, "late", "blue")]
+        (2, "first line", "green"), (20, "timecode", "cyan"), (50, "late", "blue")]
     assert project.metadata["otio_import"]["skipped"] == [
-        "marker 'again': another marker is on its frame"]
+        "marker 'again': another marker is on its frame",
+        "marker 'far': it lies outside the timeline"]
 
 
 def test_sample_project_round_trips(sample_project: Path) -> None:

@@ -185,6 +185,9 @@ def test_zoom_to_fit_shows_the_whole_timeline_from_its_start(view: QtTimelineVie
     end = view.viewport.frame_to_x(project.timeline.duration)
     assert view.viewport.scroll == 0 and view.viewport.frame_to_x(0) == 0
     assert 800 - 24 - 1 <= end <= 800 - 24 + 1
+    edits.add_marker(project, project.timeline.duration)  # a marker at the end shows too
+    view.zoom_to_fit()
+    assert 800 - 24 - 1 <= view.viewport.frame_to_x(project.timeline.duration + 1) <= 800 - 23
 
 
 def test_many_repaints_cannot_exhaust_none(view: QtTimelineView) -> None:

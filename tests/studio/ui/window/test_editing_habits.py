@@ -263,8 +263,15 @@ def test_nudge_moves_the_selection_one_frame_in_one_undo_step(window: MainWindow
     window.timeline.set_selection([clip1])  # at frame 0: nothing before it
     actions["nudge_left"].trigger()
     assert window.statusBar().currentMessage() == "Frame positions start at 0."
-    stack = window.session.stack  # refused: no step left, and the undone nudges' redo went
-    assert start(clip1) == 0 and (stack.index(), stack.count()) == (0, 0)
+    stack = window.session.stack  # refused before any step opened: the redo history stays
+    assert start(clip1) == 0 and (stack.index(), stack.count()) == (0, 3)
+    actions["lift"].trigger()  # the lifted clip is still selected until the edit settles
+    actions["nudge_right"].trigger()
+    assert window.statusBar().currentMessage() == "Select the items to nudge."
+    actions["copy"].trigger()
+    assert window.statusBar().currentMessage() == "Select clips, stills or shots to copy."
+    QApplication.processEvents()  # the view drops removed items from its selection
+    assert window.timeline.selection == []
 
 
 def test_snapping_starts_on_and_n_turns_it_off_and_on(window: MainWindow) -> None:

@@ -71,9 +71,10 @@ def test_a_cancelled_edit_changes_nothing(window: MainWindow,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     window.timeline.set_playhead(5)
     window.action_set["add_marker"].trigger()
-    monkeypatch.setattr(window.edits.markers, "_ask", lambda parent, marker: None)
-    window.action_set["edit_marker"].trigger()
-    assert _marks(window) == [(5, "", "blue")] and window.session.stack.count() == 1
+    for answer in (None, ("  ", "blue")):  # cancelled, or OK with nothing changed
+        monkeypatch.setattr(window.edits.markers, "_ask", lambda parent, marker, a=answer: a)
+        window.action_set["edit_marker"].trigger()
+        assert _marks(window) == [(5, "", "blue")] and window.session.stack.count() == 1
 
 
 def test_a_marker_is_drawn_on_the_ruler_in_its_colour(window: MainWindow,
