@@ -439,11 +439,10 @@ class _Importer:
     def markers(self, end: int) -> list[Marker]:
         """The timeline's markers (those on its top stack, in the time its tracks' items are
         read in: the stack's own, untrimmed), one per frame in frame order, for a timeline
-        ``end`` frames long. One written at
-        record timecode (past the end, but inside it once the timeline's start timecode is
-        taken off, as EDL-based files do) is moved back by that timecode; one still outside
-        the timeline, or a second on a frame, is skipped; a colour Frameloom has not becomes
-        blue."""
+        ``end`` frames long. One written at record timecode (past the end, but inside it once
+        the timeline's start timecode is taken off, as EDL-based files do) is moved back by
+        that timecode; one still outside the timeline, or a second on a frame, is skipped; a
+        colour Frameloom has not becomes blue."""
         stack = self.timeline.tracks
         start = self.timeline.global_start_time
         timecode = self.frames(_seconds(start)) if start is not None else 0
