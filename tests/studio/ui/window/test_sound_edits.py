@@ -232,3 +232,21 @@ def test_a_fade_handle_dragged_on_the_timeline_sets_the_fade(qtbot, window: Main
     window.action_set["undo"].trigger()
     window.action_set["undo"].trigger()
     assert _state(window) == before
+
+
+@pytest.mark.parametrize("with_sound_selected", [False, True])
+def test_a_nudged_clip_takes_its_sound_along_once(window: MainWindow, pair: tuple[str, str],
+                                                  with_sound_selected: bool) -> None:
+    clip_id, sound_id = pair
+
+    def start(item_id: str) -> int:
+        track, index, _entry = window.project.find(item_id)
+        return track.start_of(index)
+
+    clip_at, sound_at = start(clip_id), start(sound_id)
+    window.timeline.set_selection([clip_id, sound_id] if with_sound_selected else [clip_id])
+    window.action_set["nudge_right"].trigger()
+    assert (start(clip_id), start(sound_id)) == (clip_at + 1, sound_at + 1)
+    assert window.session.stack.undoText() == "Nudge"
+    window.action_set["undo"].trigger()
+    assert (start(clip_id), start(sound_id)) == (clip_at, sound_at)
