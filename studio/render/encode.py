@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -80,16 +81,25 @@ class VideoWriter:
         Encoder threads; 0 lets the encoder choose (all cores).
     metadata
         Container tags, such as ``comment`` (which holds an export's settings as JSON).
+    chapters
+        ``(start, end, title)`` of each chapter, in seconds from the file's start (a PyAV
+        without chapter writing leaves them out).
     """
 
     def __init__(self, path: Path, container_format: str, codec: Codec, width: int, height: int,
                  rate: Fraction, *, crf: int = 18, preset: str = "medium",
-                 threads: int = 0, metadata: dict[str, str] | None = None) -> None:
+                 threads: int = 0, metadata: dict[str, str] | None = None,
+                 chapters: Sequence[tuple[Fraction, Fraction, str]] = ()) -> None:
         options = {"movflags": "+faststart"} if container_format in ("mp4", "mov") else {}
         self._container = av.open(str(path), "w", format=container_format, options=options)
         try:
             for key, value in (metadata or {}).items():
                 self._container.metadata[key] = value
+            if chapters and hasattr(self._container, "set_chapters"):  # PyAV 14 and later
+                self._container.set_chapters([
+                    {"id": number, "start": round(start * 1000), "end": round(end * 1000),
+                     "time_base": Fraction(1, 1000), "metadata": {"title": title}}
+                    for number, (start, end, title) in enumerate(chapters, 1)])
             stream = self._container.add_stream(codec.encoder, rate=rate)
             # An encoder named by a string types as any stream kind; every CODECS entry is video.
             if not isinstance(stream, VideoStream):

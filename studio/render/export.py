@@ -14,6 +14,7 @@ from engine.protocol import atomic_output
 from studio import __version__
 from studio.document import serialize
 from studio.document.model import Project
+from studio.document.timebase import frames_to_timecode
 from studio.errors import ExportCancelled, MediaError, RenderError
 
 from .encode import FORMATS, VideoWriter, check_settings
@@ -123,10 +124,11 @@ def export(project: Project, project_file: str | os.PathLike[str], out_path: str
         tags = {"comment": json.dumps(settings, sort_keys=True)}
         if licences:
             tags["copyright"] = licences_tag(licences)
+        chapters = marker_chapters(project, start * step, stop * step)
         with sound, atomic_output(out_path) as temp, \
                 VideoWriter(temp, FORMATS[out_path.suffix.lower()], spec, renderer.width,
                             renderer.height, renderer.rate, crf=crf, preset=preset,
-                            metadata=tags) as writer:
+                            metadata=tags, chapters=chapters) as writer:
             if sound.present:
                 writer.add_audio(sound.rate, pcm=codec == "prores")
             written = 0  # samples of sound written so far
@@ -156,6 +158,26 @@ def export(project: Project, project_file: str | os.PathLike[str], out_path: str
             raise RenderError(f"Could not write {out_path}: {reason}.") from None
         raise
     return out_path
+
+
+def marker_chapters(project: Project, first: Fraction, end: Fraction
+                    ) -> list[tuple[Fraction, Fraction, str]]:
+    """The timeline's markers in ``[first, end)`` (timeline frames) as an export's chapters:
+    ``(start, end, title)`` in seconds from the export's first frame, each running to the next
+    marker or the export's end, titled by the marker's name (else its timecode), as Premiere
+    and Resolve export chapter markers. Players start the first chapter at 0 whatever it
+    says, so when no marker is on the first frame a chapter called "Start" leads to the first
+    marker. No markers there, no chapters."""
+    rate = Fraction(project.rate)
+    inside = [m for m in project.timeline.markers if first <= m.frame < end]
+    if not inside:
+        return []
+    titles = [m.name or frames_to_timecode(m.frame, project.rate) for m in inside]
+    starts = [(m.frame - first) / rate for m in inside]
+    if starts[0] > 0:
+        titles, starts = ["Start", *titles], [Fraction(0), *starts]
+    starts.append((end - first) / rate)
+    return [(starts[n], starts[n + 1], title) for n, title in enumerate(titles)]
 
 
 def _av_error_types() -> type[BaseException]:

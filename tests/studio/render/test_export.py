@@ -188,3 +188,26 @@ def test_clip_audio_starts_at_the_clips_in_point(tmp_path: Path) -> None:
     window = samples[0, 4_000:44_000]  # source 1.25 s to 2.08 s: all after the change
     spectrum = np.abs(np.fft.rfft(window))
     assert abs(np.argmax(spectrum) * 48_000 / window.shape[0] - 1000) < 5
+
+
+def test_markers_become_chapters_of_the_exported_range(tmp_path: Path) -> None:
+    from studio.document import edits
+
+    clip = media(tmp_path, write_clip(tmp_path / "a.mp4", 48), "m-a", "clip")
+    proj = project(tmp_path, [clip], [Clip(id="c", media_id="m-a", source=FrameRange(0, 48))])
+    edits.add_marker(proj, 4, name="before the range")
+    edits.add_marker(proj, 12, name="verse")
+    edits.add_marker(proj, 30)
+    out = export(proj, tmp_path, tmp_path / "out.mp4", frame_range=(6, 42), preset="ultrafast")
+    with av.open(str(out)) as container:
+        chapters = [(c["start"] * c["time_base"], c["end"] * c["time_base"],
+                     c["metadata"]["title"]) for c in container.chapters()]
+    # From the range's first frame (6): 12 is 0.25 s in, 30 is 1 s in, the range ends at 1.5 s;
+    # players start the first chapter at 0, so "Start" leads to the first marker.
+    assert chapters == [(Fraction(0), Fraction(1, 4), "Start"),
+                        (Fraction(1, 4), Fraction(1), "verse"),
+                        (Fraction(1), Fraction(3, 2), "00:00:01:06")]
+    plain = export(proj, tmp_path, tmp_path / "none.mp4", frame_range=(13, 20),
+                   preset="ultrafast")  # no marker in the range: no chapters
+    with av.open(str(plain)) as container:
+        assert container.chapters() == []
