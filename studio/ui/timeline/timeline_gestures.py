@@ -80,7 +80,7 @@ class Gestures:
             return False
         if pos.y() < RULER_HEIGHT:
             self._scrubbing = True
-            view.set_playhead(view.viewport.nearest_frame(pos.x()))
+            view.set_playhead(self._ruler_frame(pos))
             return True
         handle = self.fade_handle(pos)
         if handle is not None:
@@ -118,6 +118,17 @@ class Gestures:
         item_id = self.view.track_layout(hit[0].id).items[hit[1]].id if hit else None
         if item_id is not None and item_id not in self.view.selection:
             self.view.set_selection([item_id])
+
+    def _ruler_frame(self, pos: QPointF) -> int:
+        """The frame a press on the ruler at ``pos`` goes to: a marker's, on its flag (drawn
+        right of its frame), else the nearest."""
+        view = self.view
+        if pos.y() >= RULER_HEIGHT - paint.FLAG_PX - 4:
+            for marker in view.project.timeline.markers:
+                x = view.viewport.frame_to_x(marker.frame)
+                if x - 1 <= pos.x() <= x + paint.FLAG_PX + 1:
+                    return marker.frame
+        return view.viewport.nearest_frame(pos.x())
 
     def move(self, event: QMouseEvent) -> None:
         """Scrub, drag, or show the trim cursor over an item's edge."""

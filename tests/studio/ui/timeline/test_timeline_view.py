@@ -14,6 +14,7 @@ from studio.document import changes, edits, persistence
 from studio.document.changes import Change
 from studio.document.model import Clip, Project
 from studio.ui.timeline import timeline_paint
+from studio.ui.timeline.timeline_geometry import RULER_HEIGHT
 from studio.ui.timeline.timeline_view import QtTimelineView
 from studio.ui.window.refcount_guard import bindings_drop_references
 from support.timeline_views import shown_timeline
@@ -64,6 +65,17 @@ def test_clicking_the_ruler_moves_the_playhead(qtbot: QtBot, view: QtTimelineVie
     assert blocker.args == [100] and view.playhead == 100
     _drag(qtbot, view, QPoint(400, 10), QPoint(480, 12))
     assert view.playhead == 120
+
+
+def test_clicking_a_marker_s_flag_puts_the_playhead_on_its_frame(
+        qtbot: QtBot, view: QtTimelineView, project: Project) -> None:
+    edits.add_marker(project, 40)
+    x = int(view.viewport.frame_to_x(40))
+    flag_y = RULER_HEIGHT - 5
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(x + 6, flag_y))
+    assert view.playhead == 40  # on the flag: its frame, not the nearest one (42)
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(x + 6, 4))
+    assert view.playhead == 42  # above it, among the timecodes: the frame under the pointer
 
 
 def test_clicking_an_item_selects_it(qtbot: QtBot, view: QtTimelineView) -> None:
