@@ -123,11 +123,10 @@ class Gestures:
         """The frame a press on the ruler at ``pos`` goes to: a marker's, on its flag (drawn
         right of its frame), else the nearest."""
         view = self.view
-        if pos.y() >= RULER_HEIGHT - paint.FLAG_PX - 4:
-            for marker in view.project.timeline.markers:
-                x = view.viewport.frame_to_x(marker.frame)
-                if x - 1 <= pos.x() <= x + paint.FLAG_PX + 1:
-                    return marker.frame
+        for marker in view.project.timeline.markers:
+            flag = paint.marker_flag(view.viewport.frame_to_x(marker.frame), RULER_HEIGHT)
+            if flag.adjusted(-1, -1, 1, 3).contains(pos):  # a pixel of slack, down to the edge
+                return marker.frame
         return view.viewport.nearest_frame(pos.x())
 
     def move(self, event: QMouseEvent) -> None:

@@ -56,7 +56,7 @@ MARKER_COLOURS = {"red": QColor(220, 60, 60), "orange": QColor(235, 130, 40),
                   "cyan": QColor(60, 190, 200), "blue": QColor(70, 120, 230),
                   "purple": QColor(140, 90, 200), "magenta": QColor(210, 70, 180),
                   "pink": QColor(235, 140, 170), "white": QColor(235, 235, 235)}
-#: A marker's flag: this many pixels wide and tall at the top of the ruler.
+#: A marker's flag: this many pixels wide and tall, in the ruler's lower half.
 FLAG_PX = 9
 #: Below this width an item is a plain bar: text would not fit and costs more than the bar.
 MIN_TEXT_PX = 28.0
@@ -139,6 +139,12 @@ def paint_marks(painter: QPainter, rect: QRectF, viewport: Viewport,
             painter.drawLine(int(x), bottom, int(x) + tick, bottom)
 
 
+def marker_flag(x: float, ruler_bottom: float) -> QRectF:
+    """Where a marker at ``x`` draws its flag: right of its frame, above the ruler's bottom
+    edge (under the timecodes)."""
+    return QRectF(x, ruler_bottom - FLAG_PX - 3, FLAG_PX, FLAG_PX)
+
+
 def paint_markers(painter: QPainter, rect: QRectF, viewport: Viewport,
                   markers: list[Marker], metrics: QFontMetrics) -> None:
     """The timeline's markers on the ruler ``rect``: a flag in the marker's colour at its frame
@@ -146,14 +152,15 @@ def paint_markers(painter: QPainter, rect: QRectF, viewport: Viewport,
     its name beside the flag where it fits before the next marker (elided)."""
     first, end = viewport.frames_in(rect.width())
     shown = [m for m in markers if first - 1 <= m.frame <= end]
-    top, bottom = rect.bottom() - FLAG_PX - 3, rect.bottom()
     for index, marker in enumerate(shown):
         x = viewport.frame_to_x(marker.frame)
+        box = marker_flag(x, rect.bottom())
+        top = box.top()
         colour = MARKER_COLOURS.get(marker.colour, MARK)
         painter.setPen(QPen(colour, 1))
-        painter.drawLine(QLineF(x, rect.top(), x, bottom))
-        flag = [QPointF(x, top), QPointF(x + FLAG_PX, top),
-                QPointF(x + FLAG_PX, top + FLAG_PX * 0.6), QPointF(x, top + FLAG_PX)]
+        painter.drawLine(QLineF(x, rect.top(), x, rect.bottom()))
+        flag = [box.topLeft(), box.topRight(), QPointF(box.right(), top + FLAG_PX * 0.6),
+                box.bottomLeft()]
         painter.setBrush(colour)
         painter.drawPolygon(flag)
         painter.setBrush(Qt.BrushStyle.NoBrush)
