@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             mended: dict[str, float] = {}
             take = run_plan(plan, lambda *_: None, cache, mended=mended,
                             retries=args.retries)
-            kept = args.keep / f"{name.split()[0]}-{name.split()[1]}.mp4" if args.keep else None
+            kept = args.keep / f"{'-'.join(name.split()[:2])}.mp4" if args.keep else None
             if kept is not None:
                 kept.parent.mkdir(parents=True, exist_ok=True)
             _, seams = write_outputs(plan, take, kept or scratch / "take.mp4", mended=mended)
