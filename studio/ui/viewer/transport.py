@@ -116,6 +116,21 @@ class Transport:
         """Mark the playhead as the out point."""
         self._mark(1, "Out")
 
+    def go_to_in(self) -> None:
+        """Move the playhead to the In mark."""
+        self._go_to_mark(0, "In", "I")
+
+    def go_to_out(self) -> None:
+        """Move the playhead to the Out mark."""
+        self._go_to_mark(1, "Out", "O")
+
+    def _go_to_mark(self, which: int, name: str, key: str) -> None:
+        frame = self.in_out[which]
+        if frame is None:
+            self.message(f"No {name} point is marked; press {key} to mark one at the playhead.")
+        else:
+            self.timeline.set_playhead(frame)
+
     def clear_marks(self) -> None:
         """Remove the In and Out marks."""
         self.in_out = [None, None]

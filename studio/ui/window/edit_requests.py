@@ -113,6 +113,38 @@ class EditRequests:
         self.session.transact("Split", [commands.SplitCommand(self.project, i, frame)
                                         for i in ids])
 
+    def trim_to_playhead(self, side: str) -> bool:
+        """Premiere's Q and W: cut the selected items under the playhead (or, with none
+        selected, the top one) from their ``"start"`` to the playhead, or from the playhead to
+        their ``"end"``, and close the hole (ripple), as one undo step; a linked sound is
+        trimmed with its picture. After a start trim the playhead goes to the item's start,
+        where the kept frames now begin."""
+        frame = self.timeline.playhead
+        chosen = [i for i in self.timeline.selection if covers(self.project, i, frame)]
+        ids = chosen or [i for i in items_at(self.project, frame)
+                         if not isinstance(self.project.find(i)[2], Gap)][:1]
+        if not ids:
+            self._message("Put the playhead inside a clip, still or shot to trim it there "
+                          "(on an edit point there is nothing to trim).")
+            return False
+        steps: list[commands.EditCommand] = []
+        starts = []
+        for item_id in ids:
+            track, index, entry = self.project.find(item_id)
+            if isinstance(entry, Transition) or getattr(entry, "link", None) in ids:
+                continue  # a linked sound is trimmed with its picture
+            start = track.start_of(index)
+            starts.append(start)
+            delta = ({"in_delta": frame - start} if side == "start"
+                     else {"out_delta": frame - start - entry.duration})
+            steps.append(commands.TrimCommand(self.project, item_id, ripple=True, **delta))
+        name = "Trim start to playhead" if side == "start" else "Trim end to playhead"
+        if not self.session.transact(name, steps):
+            return False
+        if side == "start":
+            self.timeline.set_playhead(min(starts))
+        return True
+
     def ripple_delete(self) -> None:
         """Remove the selected items and close their holes, as one undo step."""
         self.session.transact("Ripple delete", [

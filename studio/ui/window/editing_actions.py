@@ -1,5 +1,6 @@
-"""The editor's habits as action rows: lift, clipboard, Select All, Home/End, edit points,
-In/Out, Loop, Quit and Help, added to :data:`~studio.ui.window.actions.ACTIONS`.
+"""The editor's habits as action rows: lift, clipboard, Select All, nudge, trim to the
+playhead, Home/End, edit points, In/Out, Loop, Quit and Help, added to
+:data:`~studio.ui.window.actions.ACTIONS`.
 
 Shortcuts follow Premiere, Resolve, Kdenlive and Shotcut where they agree (the README's
 "Editor conventions" lists them); :data:`STUDIO_ACTIONS` is the table the window builds (with
@@ -36,6 +37,12 @@ EDITING_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("nudge_right", "Nudge Ri&ght", ".; Alt+Right", "edits.nudge", "has_selection",
                "Edit", ("right",), tip="Move the selected items one frame later, over what "
                "lies there"),
+    ActionSpec("trim_start", "Trim Start to Play&head", "Q", "edits.trim_to_playhead",
+               "can_edit", "Edit", ("start",), tip="Cut the item under the playhead from its "
+               "start to the playhead and close the hole (ripple)"),
+    ActionSpec("trim_end", "Trim &End to Playhead", "W", "edits.trim_to_playhead",
+               "can_edit", "Edit", ("end",), tip="Cut the item under the playhead from the "
+               "playhead to its end and close the hole (ripple)"),
     ActionSpec("go_to_start", "Go to S&tart", "Home", "transport.go_to_start", None,
                "Playback", tip="Move the playhead to the first frame"),
     ActionSpec("go_to_end", "Go to &End", "End", "transport.go_to_end", None, "Playback",
@@ -44,6 +51,10 @@ EDITING_ACTIONS: tuple[ActionSpec, ...] = (
                "Playback", tip="Move the playhead to the previous item start or end"),
     ActionSpec("next_edit", "&Next Edit", "Down", "transport.next_edit", None, "Playback",
                tip="Move the playhead to the next item start or end"),
+    ActionSpec("go_to_in", "Go to In", "Shift+I", "transport.go_to_in", None, "Playback",
+               tip="Move the playhead to the In mark"),
+    ActionSpec("go_to_out", "Go to Out", "Shift+O", "transport.go_to_out", None, "Playback",
+               tip="Move the playhead to the Out mark"),
     ActionSpec("clear_marks", "&Clear In and Out", "Alt+X", "transport.clear_marks", None,
                "Playback", tip="Remove the In and Out marks"),
     ActionSpec("loop_playback", "Loo&p Playback", "Ctrl+L", "transport.toggle_loop", None,

@@ -284,3 +284,59 @@ def test_snapping_starts_on_and_n_turns_it_off_and_on(window: MainWindow) -> Non
                                                    "is.")
     action.trigger()
     assert window.timeline.snapping and window.statusBar().currentMessage() == "Snapping on."
+
+
+def test_q_and_w_trim_the_item_under_the_playhead_to_it_and_ripple(window: MainWindow) -> None:
+    actions, timeline = window.action_set, window.timeline
+    assert actions["trim_start"].shortcut() == QKeySequence("Q")
+    assert actions["trim_end"].shortcut() == QKeySequence("W")
+    starts = _starts(window)
+    duration = {item.id: item.duration for _i, _s, item in
+                window.project.timeline.tracks[0].layout()}
+    timeline.set_playhead(60)  # inside still 1 (48-84), nothing selected: the top item
+    actions["trim_end"].trigger()
+    after = _starts(window)
+    assert window.project.find("still-1")[2].duration == 12  # 48-60 kept
+    assert after["shot-1"] == starts["shot-1"] - 24 and after["clip-2"] == starts["clip-2"] - 24
+    assert timeline.playhead == 60 and window.session.stack.undoText() == "Trim end to playhead"
+    actions["undo"].trigger()
+    assert _starts(window) == starts
+    actions["trim_start"].trigger()  # 48-60 cut: the still now starts where the playhead goes
+    after = _starts(window)
+    assert window.project.find("still-1")[2].duration == duration["still-1"] - 12
+    assert after["still-1"] == 48 and after["shot-1"] == starts["shot-1"] - 12
+    assert timeline.playhead == 48
+    assert window.session.stack.undoText() == "Trim start to playhead"
+    actions["trim_end"].trigger()  # on an edit point: nothing is under the playhead
+    assert window.statusBar().currentMessage().startswith("Put the playhead inside a clip")
+    assert window.session.stack.undoText() == "Trim start to playhead"
+
+
+def test_q_trims_a_clip_s_source(window: MainWindow) -> None:
+    track = window.project.timeline.tracks[0]
+    clip = track.items[0]
+    assert isinstance(clip, Clip)
+    window.timeline.set_selection(["still-1"])  # not under the playhead: as Split, the top one
+    window.timeline.set_playhead(10)
+    window.action_set["trim_start"].trigger()
+    trimmed = window.project.find(clip.id)[2]
+    assert isinstance(trimmed, Clip)
+    assert trimmed.source.start == clip.source.start + 10
+    assert trimmed.duration == clip.duration - 10
+
+
+def test_shift_i_and_shift_o_go_to_the_marks(window: MainWindow) -> None:
+    actions, timeline = window.action_set, window.timeline
+    assert actions["go_to_in"].shortcut() == QKeySequence("Shift+I")
+    assert actions["go_to_out"].shortcut() == QKeySequence("Shift+O")
+    actions["go_to_in"].trigger()
+    assert window.statusBar().currentMessage() == ("No In point is marked; press I to mark one "
+                                                   "at the playhead.")
+    for frame, mark in ((30, "set_in"), (90, "set_out")):
+        timeline.set_playhead(frame)
+        actions[mark].trigger()
+    timeline.set_playhead(150)
+    actions["go_to_in"].trigger()
+    assert timeline.playhead == 30
+    actions["go_to_out"].trigger()
+    assert timeline.playhead == 90

@@ -250,3 +250,17 @@ def test_a_nudged_clip_takes_its_sound_along_once(window: MainWindow, pair: tupl
     assert window.session.stack.undoText() == "Nudge"
     window.action_set["undo"].trigger()
     assert (start(clip_id), start(sound_id)) == (clip_at, sound_at)
+
+
+@pytest.mark.parametrize("with_sound_selected", [False, True])
+def test_w_trims_a_clip_and_its_sound_once(window: MainWindow, pair: tuple[str, str],
+                                           with_sound_selected: bool) -> None:
+    clip_id, sound_id = pair
+    track, index, _clip = window.project.find(clip_id)
+    window.timeline.set_playhead(track.start_of(index) + 20)
+    window.timeline.set_selection([clip_id, sound_id] if with_sound_selected else [clip_id])
+    window.action_set["trim_end"].trigger()
+    assert window.project.find(clip_id)[2].duration == 20
+    assert _sound(window, sound_id).duration == 20
+    window.action_set["undo"].trigger()
+    assert _sound(window, sound_id).duration == FRAMES
