@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from studio.document.model import Project
 from studio.outline import marker_rows, track_rows
@@ -21,6 +21,10 @@ FRAME_ROLE = Qt.ItemDataRole.UserRole + 1
 class QtOutline(QTreeWidget):
     """One row per track and per item or transition, then the markers; selecting a row selects
     its entry, and a marker row, double-clicked (or Enter), asks for the playhead there.
+
+    The Item column takes the width the others leave (a long prompt is elided, whole in its
+    tooltip), so kind, start and duration show without scrolling sideways; a transition or gap
+    is named by its kind there.
 
     Signals
     -------
@@ -40,6 +44,11 @@ class QtOutline(QTreeWidget):
         self.media_status = media_status
         self.setObjectName("outline")
         self.setHeaderLabels(COLUMNS)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self._pending = False
         self.subscriptions = Subscriptions()
         events = project.events
@@ -50,7 +59,6 @@ class QtOutline(QTreeWidget):
             lambda: self.selection_changed.emit(self.selected_ids()))
         self.itemActivated.connect(self._activated)
         self.refill()
-        self.setColumnWidth(0, 400)
 
     def _schedule(self, *_args: object) -> None:
         # One edit fires several splices; rebuild once, after the edit.
@@ -70,8 +78,9 @@ class QtOutline(QTreeWidget):
                                    f"{track.duration} frames", ""])
             for entry, row in zip(track.items, track_rows(self.project, track,
                                                           self.media_status)):
-                child = QTreeWidgetItem([row.label, row.kind, row.start, row.duration,
-                                         row.status])
+                child = QTreeWidgetItem([row.label or row.kind.capitalize(), row.kind,
+                                         row.start, row.duration, row.status])
+                child.setToolTip(0, row.label)
                 child.setData(0, ID_ROLE, entry.id)
                 top.addChild(child)
                 child.setSelected(entry.id in selected)
@@ -86,8 +95,6 @@ class QtOutline(QTreeWidget):
                 top.addChild(child)
             self.addTopLevelItem(top)
             top.setExpanded(True)
-        for column in range(1, len(COLUMNS)):
-            self.resizeColumnToContents(column)
         self.blockSignals(False)
 
     def _activated(self, row: QTreeWidgetItem, _column: int) -> None:

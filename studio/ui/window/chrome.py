@@ -93,7 +93,7 @@ class DockShares(QObject):
                            Qt.Orientation.Vertical)
         window.resizeDocks([docks[n] for n in SIDE_WIDTHS], list(SIDE_WIDTHS.values()),
                            Qt.Orientation.Horizontal)
-        window.resizeDocks([docks["Outline"], docks["Inspector"]], [height // 3, height],
+        window.resizeDocks([docks["Outline"], docks["Inspector"]], [height, height * 2],
                            Qt.Orientation.Vertical)
         self._applied = True
 

@@ -46,11 +46,11 @@ def test_outline_of_the_sample_marks_offline_media(qtbot: QtBot, sample_project:
     assert _rows(window) == [
         ["V1", "track", "", "216 frames", ""],
         ["Clip 1", "clip", "00:00:00:00", "48 frames", ""],
-        ["", "crossfade", "00:00:02:00", "12 frames", ""],
+        ["Crossfade", "crossfade", "00:00:02:00", "12 frames", ""],
         ["Still 1", "still", "00:00:02:00", "36 frames", ""],
         ['Shot 1: "a red circle moves right on a blue background"', "shot", "00:00:03:12",
          "48 frames", ""],
-        ["", "gap", "00:00:05:12", "12 frames", ""],
+        ["Gap", "gap", "00:00:05:12", "12 frames", ""],
         ["Clip 2", "clip", "00:00:06:00", "72 frames", "offline"],
     ]
     media = [window.media_list.item(i).text() for i in range(window.media_list.count())]
