@@ -281,3 +281,42 @@ def test_a_picture_covered_whole_leaves_its_sound_in_place_unlinked(name: str) -
     for change in reversed(steps):
         changes.revert(project, change)
     assert state(project) == before
+
+
+@pytest.mark.parametrize("edit", [
+    lambda p, v1: edits.insert(p, v1, 0, Still(id="still-2", media_id="m-pic", duration=7)),
+    lambda p, v1: edits.insert(p, v1, 30, Still(id="still-2", media_id="m-pic", duration=7)),
+    lambda p, v1: edits.ripple_delete(p, "still-0"),
+    lambda p, v1: edits.trim(p, "still-0", out_delta=-4),
+    lambda p, v1: edits.trim(p, "still-0", in_delta=3),
+    lambda p, v1: edits.trim(p, "still-0", out_delta=6),
+    lambda p, v1: edits.move(p, "still-0", v1, 70, ripple=True),
+], ids=["insert at 0", "insert inside a clip", "ripple delete", "trim the end shorter",
+        "trim the start", "trim the end longer", "ripple move"])
+def test_a_ripple_edit_elsewhere_on_the_track_keeps_every_clip_with_its_sound(
+        edit: Callable[[Project, str], changes.Change]) -> None:
+    project = sounding_project()
+    v1 = project.timeline.tracks[0].id
+    edits.insert(project, v1, 0, Still(id="still-0", media_id="m-pic", duration=12))
+    assert_together(project)
+    before = state(project)
+    change = edit(project, v1)
+    assert_together(project)
+    changes.revert(project, change)
+    assert state(project) == before
+
+
+def test_a_sound_kept_with_its_clip_never_covers_free_sound() -> None:
+    project = sounding_project()
+    v1, a1 = project.timeline.tracks[0].id, project.timeline.audio_tracks[0].id
+    edits.append(project, a1, AudioItem(id="music", media_id="m-talk",
+                                        source=FrameRange(0, 40)))  # free, after clip C's sound
+    before = state(project)
+    with pytest.raises(EditError, match="over other sound on A1"):
+        edits.insert(project, v1, 0, Still(id="still-0", media_id="m-pic", duration=12))
+    assert state(project) == before
+    edits.move(project, "music", a1, 100)  # room for C's sound to go 12 frames later
+    edits.insert(project, v1, 0, Still(id="still-0", media_id="m-pic", duration=12))
+    assert_together(project)
+    placed = {entry.id: start for _i, start, entry in project.timeline.audio_tracks[0].layout()}
+    assert placed["music"] == 100  # free sound stays where it is
