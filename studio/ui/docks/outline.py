@@ -24,7 +24,7 @@ class QtOutline(QTreeWidget):
 
     The Item column takes the width the others leave (a long prompt is elided, whole in its
     tooltip), so kind, start and duration show without scrolling sideways; a transition or gap
-    is named by its kind there.
+    is named by its kind there. The Status column shows only while some media is offline.
 
     Signals
     -------
@@ -72,6 +72,7 @@ class QtOutline(QTreeWidget):
         selected = set(self.selected_ids())
         self.blockSignals(True)
         self.clear()
+        statuses = False
         for track in self.project.timeline.all_tracks():  # V1, V2..., then A1, A2...
             kind = "audio track" if track.kind == "audio" else "track"
             top = QTreeWidgetItem([track.name or track.id, kind, "",
@@ -81,6 +82,7 @@ class QtOutline(QTreeWidget):
                 child = QTreeWidgetItem([row.label or row.kind.capitalize(), row.kind,
                                          row.start, row.duration, row.status])
                 child.setToolTip(0, row.label)
+                statuses = statuses or bool(row.status)
                 child.setData(0, ID_ROLE, entry.id)
                 top.addChild(child)
                 child.setSelected(entry.id in selected)
@@ -90,11 +92,12 @@ class QtOutline(QTreeWidget):
         if markers:
             top = QTreeWidgetItem(["Markers", "markers", "", "", ""])
             for marker, row in zip(self.project.timeline.markers, markers):
-                child = QTreeWidgetItem([row.label, row.kind, row.start, "", ""])
+                child = QTreeWidgetItem([row.label or "Marker", row.kind, row.start, "", ""])
                 child.setData(0, FRAME_ROLE, marker.frame)
                 top.addChild(child)
             self.addTopLevelItem(top)
             top.setExpanded(True)
+        self.setColumnHidden(COLUMNS.index("Status"), not statuses)  # room for the names
         self.blockSignals(False)
 
     def _activated(self, row: QTreeWidgetItem, _column: int) -> None:

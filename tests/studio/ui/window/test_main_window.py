@@ -53,6 +53,7 @@ def test_outline_of_the_sample_marks_offline_media(qtbot: QtBot, sample_project:
         ["Gap", "gap", "00:00:05:12", "12 frames", ""],
         ["Clip 2", "clip", "00:00:06:00", "72 frames", "offline"],
     ]
+    assert not window.outline.isColumnHidden(4)  # Status shows while media is offline
     media = [window.media_list.item(i).text() for i in range(window.media_list.count())]
     assert media == ["still-1.png (still)", "still-2.png (still)", "clip-1.mp4 (clip)",
                      "clip-2.mp4 (clip) — offline"]
@@ -262,8 +263,9 @@ def test_the_outline_lists_markers_and_a_double_click_goes_there(qtbot: QtBot,
     qtbot.waitUntil(lambda: "Markers" in [row[0] for row in _rows(window)])
     rows = _rows(window)
     at = [row[0] for row in rows].index("Markers")
-    assert rows[at + 1:at + 3] == [["", "blue", "00:00:00:12", "", ""],
+    assert rows[at + 1:at + 3] == [["Marker", "blue", "00:00:00:12", "", ""],
                                    ["beat", "red", "00:00:02:12", "", ""]]
+    assert window.outline.isColumnHidden(4)  # no media offline: no Status column
     tree = window.outline
     markers = tree.topLevelItem(tree.topLevelItemCount() - 1)
     tree.itemActivated.emit(markers.child(1), 0)  # what a double click or Enter sends
