@@ -6,11 +6,11 @@ audio item, at the same offset from the clip it had before; if any part is refus
 is rolled back. An audio item edited directly moves alone (unlink first to move a clip without
 its sound). A link naming an item that is gone is ignored.
 
-A ripple edit also moves the pictures after it on their track (an insert, a ripple delete or
-trim, a ripple move): every other picture that moved takes its linked sound along by as much
-(:func:`_keep_in_sync`), so a clip never drifts from its sound because of an edit elsewhere on
-its track. Sound that is not linked stays where it is; a linked sound that would land on it
-refuses the edit instead of covering it.
+A ripple edit also moves what comes after it on its track (an insert, a ripple delete or
+trim, a ripple move): every other linked sound is brought back to its offset from its picture
+afterwards (:func:`.sound_sync.synced`), so a clip never drifts from its sound because of an
+edit elsewhere; a linked sound that would land on other sound refuses the edit instead of
+covering it.
 """
 
 from __future__ import annotations
@@ -25,114 +25,17 @@ from .edit_steps import id_like, locate_item, replace_entry, unlink_orphans
 from .errors import EditError
 from .model import AudioItem, Clip, Generated, Item, Project, Track, new_id
 from .project_edits import add_track
-from .take_sounds import sync_take_sound
+from .sound_sync import synced
+from .take_sounds import place_sound, sync_take_sound
 
 
 def _start(track: Track, item_id: str) -> int:
     return track.start_of(track.index_of(item_id))
 
 
-#: Where each linked sound was before an edit: sound id -> (its picture's id, the picture's
-#: start, or None for a sound that must follow its picture whether it moved or not, and the
-#: sound's start minus the picture's); and the ids of every picture then.
-Places = tuple[dict[str, tuple[str, int | None, int]], frozenset[str]]
-
-
-def _pictures(project: Project) -> dict[str, tuple[int, Item]]:
-    return {entry.id: (start, entry) for track in project.timeline.tracks
-            for _index, start, entry in track.layout()}
-
-
-def _linked_places(project: Project) -> Places:
-    pictures = _pictures(project)
-    places: dict[str, tuple[str, int | None, int]] = {
-        entry.id: (entry.link, pictures[entry.link][0], start - pictures[entry.link][0])
-        for track in project.timeline.audio_tracks for _index, start, entry in track.layout()
-        if isinstance(entry, AudioItem) and entry.link in pictures}
-    return places, frozenset(pictures)
-
-
-def _synced(project: Project, label: str, edit: Callable[[], Change]) -> Change:
-    """Run ``edit``, then bring every linked sound whose picture it moved (or cut in two)
-    along."""
-    before = _linked_places(project)
-    with Recorder(project, label) as rec:
-        rec.ops.extend(edit().ops)
-        _keep_in_sync(rec, project, _follow_cuts(rec, project, before))
-    return rec.change
-
-
-def _follow_cuts(rec: Recorder, project: Project, before: Places) -> Places:
-    """Cut the linked sound of each clip the edit cut in two (an insert or a ripple move into
-    it: the clip keeps its first part, and a new clip continues its source) where the clip was
-    cut, the second part linked to the new clip; returns ``before`` with the second parts, to
-    be placed with their clips."""
-    places, known = before
-    pictures = _pictures(project)
-    continuing = {(entry.media_id, entry.source.start): picture_id
-                  for picture_id, (_start, entry) in pictures.items()
-                  if picture_id not in known and isinstance(entry, Clip)}
-    places = dict(places)
-    for track in project.timeline.audio_tracks:
-        for _index, start, entry in list(track.layout()):
-            if not isinstance(entry, AudioItem) or entry.id not in places:
-                continue
-            picture_id, _picture_was, offset = places[entry.id]
-            picture = pictures.get(picture_id, (0, None))[1]
-            if not isinstance(picture, Clip) or entry.link != picture_id \
-                    or entry.source.start != picture.source.start \
-                    or entry.duration <= picture.duration:
-                continue
-            second = continuing.get((picture.media_id, picture.source.end))
-            if second is None:
-                continue
-            part_id = new_id("audio")
-            rec.ops.extend(item_edits.split(project, entry.id, start + picture.duration,
-                                            new_item_id=part_id).ops)
-            rec.ops.extend(replace_entry(project, part_id, "Split",
-                                         lambda old, to=second: dataclasses.replace(
-                                             old, link=to)).ops)
-            places[part_id] = (second, None, offset)
-    return places, known
-
-
-def _keep_in_sync(rec: Recorder, project: Project, before: Places) -> None:
-    """Move each linked sound whose picture moved, and which did not move as much, by as much
-    as its picture from where it was (a sound edited itself, its picture staying, stays).
-
-    The sounds are moved last first when they go later (first first when earlier), so sounds
-    lying end to end do not cover each other; one that would cover a sound staying where it is
-    raises :class:`EditError` (the caller's recorder rolls the whole edit back).
-    """
-    places, _known = before
-    pictures = _pictures(project)
-    moves = []  # (shift, start, track, sound)
-    for track in project.timeline.audio_tracks:
-        for _index, start, entry in track.layout():
-            if not isinstance(entry, AudioItem) or entry.id not in places:
-                continue
-            picture_id, picture_was, offset = places[entry.id]
-            if entry.link != picture_id or picture_id not in pictures \
-                    or pictures[picture_id][0] == picture_was:
-                continue
-            shift = pictures[picture_id][0] + offset - start
-            if shift:
-                moves.append((shift, start, track, entry))
-    moving = {entry.id for *_rest, entry in moves}
-    moves.sort(key=lambda move: (move[0] < 0, -move[1] if move[0] > 0 else move[1]))
-    for shift, start, track, entry in moves:
-        target = start + shift
-        if target < 0:
-            raise EditError("That edit would put a clip's sound before the timeline's start; "
-                            "unlink the sound first.")
-        for _index, other_start, other in track.layout():
-            if (isinstance(other, AudioItem) and other.id not in moving
-                    and other_start < target + entry.duration
-                    and target < other_start + other.duration):
-                raise EditError(f"That edit would move a clip's sound over other sound on "
-                                f"{track.name or track.id} to keep it with its picture; make "
-                                "room there or unlink the sound first.")
-        rec.ops.extend(item_edits.move(project, entry.id, track.id, target).ops)
+def _own(project: Project, item_id: str) -> set[str]:
+    """The item an edit addresses and its linked sounds, which the edit places itself."""
+    return {item_id} | {sound.id for *_rest, sound in linked_sounds(project, item_id)}
 
 
 def _with_sounds(project: Project, item_id: str, label: str, picture: Callable[[], Change],
@@ -152,9 +55,12 @@ def _with_sounds(project: Project, item_id: str, label: str, picture: Callable[[
 
 
 def _placed(project: Project, track_id: str, frame: int, item: Item, label: str,
-            place: Callable[[Project, str, int, Item], Change]) -> Change:
-    """Place ``item`` and, for a clip whose media has sound, its linked sound under it; a
-    generated shot brings its active take's sound (:func:`.take_sounds.sync_take_sound`)."""
+            place: Callable[[Project, str, int, Item], Change], *,
+            free_track: bool = False) -> Change:
+    """Place ``item`` and, for a clip whose media has sound, its linked sound under it (with
+    ``place`` on the first audio track, or with ``free_track`` on the first audio track free
+    over its frames, else a new one); a generated shot brings its active take's sound
+    (:func:`.take_sounds.sync_take_sound`)."""
     if isinstance(item, Generated) and project.track(track_id).kind == "video":
         with Recorder(project, label) as rec:
             rec.ops.extend(place(project, track_id, frame, item).ops)
@@ -175,16 +81,24 @@ def _placed(project: Project, track_id: str, frame: int, item: Item, label: str,
             rec.ops.extend(add_track(project, kind="audio").ops)
         sound = AudioItem(id=new_id("audio"), media_id=item.media_id, source=item.source,
                           link=item.id, name=item.name)
-        rec.ops.extend(place(project, project.timeline.audio_tracks[0].id, frame, sound).ops)
+        if free_track:
+            rec.ops.extend(place_sound(project, frame, sound).ops)
+        else:
+            rec.ops.extend(place(project, project.timeline.audio_tracks[0].id, frame, sound).ops)
         unlink_orphans(rec, project)
     return rec.change
 
 
 def insert(project: Project, track_id: str, frame: int, item: Item) -> Change:
-    """:func:`.item_edits.insert`; a clip with sound brings it onto the first audio track. Into
-    a clip with linked sound, the sound is cut there too, as :func:`split` does."""
-    return _synced(project, "Insert", lambda: _placed(project, track_id, frame, item, "Insert",
-                                                      item_edits.insert))
+    """:func:`.item_edits.insert`; the pictures after it take their sounds along (into a clip
+    with linked sound, the sound is cut there too, as :func:`split` does), and a clip with
+    sound brings it onto the first audio track free under it (a new one if none is)."""
+    def picture(p: Project, track: str, at: int, placed: Item) -> Change:
+        return synced(p, "Insert", lambda: item_edits.insert(p, track, at, placed),
+                      own={placed.id})
+
+    # the pictures after it, and their sounds, make room first; its sound then goes where free
+    return _placed(project, track_id, frame, item, "Insert", picture, free_track=True)
 
 
 def overwrite(project: Project, track_id: str, frame: int, item: Item) -> Change:
@@ -221,21 +135,34 @@ def split(project: Project, item_id: str, frame: int, *, new_item_id: str | None
 def trim(project: Project, item_id: str, *, in_delta: int = 0, out_delta: int = 0,
          ripple: bool = True) -> Change:
     """:func:`.item_edits.trim`, with the same trim of each linked sound; with ``ripple`` the
-    pictures after it take their sounds along."""
-    return _synced(project, "Trim", lambda: _with_sounds(
+    pictures after it take their sounds along. A sound that ends before its picture does (a
+    take shorter than its shot) loses only what lies past the picture's new end, and one left
+    with nothing is lifted."""
+    length = locate_item(project, item_id)[2].duration
+
+    def sound(audio: AudioItem, _track: Track, offset: int) -> Change:
+        out = out_delta
+        if out_delta < 0 and offset + audio.duration < length:
+            out = min(0, length + out_delta - offset - audio.duration)
+        if audio.duration - in_delta + out < 1:
+            return item_edits.lift(project, audio.id)
+        return item_edits.trim(project, audio.id, in_delta=in_delta, out_delta=out,
+                               ripple=ripple)
+
+    return synced(project, "Trim", lambda: _with_sounds(
         project, item_id, "Trim",
         lambda: item_edits.trim(project, item_id, in_delta=in_delta, out_delta=out_delta,
-                                ripple=ripple),
-        lambda audio, _t, _o: item_edits.trim(project, audio.id, in_delta=in_delta,
-                                              out_delta=out_delta, ripple=ripple)))
+                                ripple=ripple), sound),
+        own=_own(project, item_id))
 
 
 def ripple_delete(project: Project, item_id: str) -> Change:
     """:func:`.item_edits.ripple_delete`; linked sounds go too, closing their holes, and the
     pictures after it take their sounds along."""
-    return _synced(project, "Ripple delete", lambda: _with_sounds(
+    return synced(project, "Ripple delete", lambda: _with_sounds(
         project, item_id, "Ripple delete", lambda: item_edits.ripple_delete(project, item_id),
-        lambda audio, _t, _o: item_edits.ripple_delete(project, audio.id)))
+        lambda audio, _t, _o: item_edits.ripple_delete(project, audio.id)),
+        own=_own(project, item_id))
 
 
 def lift(project: Project, item_id: str) -> Change:
@@ -267,4 +194,4 @@ def move(project: Project, item_id: str, track_id: str, frame: int, *,
             unlink_orphans(rec, project)
         return rec.change
 
-    return _synced(project, "Move", moved)
+    return synced(project, "Move", moved, own=_own(project, item_id))

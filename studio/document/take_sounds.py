@@ -91,16 +91,25 @@ def sync_take_sound(project: Project, entry_id: str) -> Change:
         for _track, sound in ours:
             rec.ops.extend(item_edits.lift(project, sound.id).ops)
         if wanted and media is not None:
-            end = start + source.duration
-            tracks = [ours[0][0]] if ours else []
-            tracks += project.timeline.audio_tracks
-            target = next((t for t in tracks if _free(t, start, end)), None)
-            if target is None:
-                rec.ops.extend(add_track(project, kind="audio", name=_fresh_name(project)).ops)
-                target = project.timeline.audio_tracks[-1]
             sound = AudioItem(id=new_id("audio"), media_id=media.id, source=source,
                               link=entry_id, name=entry.name or media.name)
-            rec.ops.extend(item_edits.overwrite(project, target.id, start, sound).ops)
+            rec.ops.extend(place_sound(project, start, sound,
+                                       [ours[0][0]] if ours else []).ops)
+    return rec.change
+
+
+def place_sound(project: Project, start: int, sound: AudioItem,
+                prefer: list[Track] | None = None) -> Change:
+    """Put ``sound`` at ``start`` on the first of ``prefer`` and then the audio tracks that is
+    free over its frames, else on a new audio track, so that no other sound is cut."""
+    end = start + sound.duration
+    tracks = [*(prefer or []), *project.timeline.audio_tracks]
+    with Recorder(project, "Place sound") as rec:
+        target = next((t for t in tracks if _free(t, start, end)), None)
+        if target is None:
+            rec.ops.extend(add_track(project, kind="audio", name=_fresh_name(project)).ops)
+            target = project.timeline.audio_tracks[-1]
+        rec.ops.extend(item_edits.overwrite(project, target.id, start, sound).ops)
     return rec.change
 
 

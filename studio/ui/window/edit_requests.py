@@ -120,7 +120,8 @@ class EditRequests:
         trimmed with its picture. After a start trim the playhead goes to the item's start,
         where the kept frames now begin."""
         frame = self.timeline.playhead
-        chosen = [i for i in self.timeline.selection if covers(self.project, i, frame)]
+        chosen = [i for i in self.timeline.selection if covers(self.project, i, frame)
+                  and not isinstance(self.project.find(i)[2], Gap)]
         ids = chosen or [i for i in items_at(self.project, frame)
                          if not isinstance(self.project.find(i)[2], Gap)][:1]
         if not ids:

@@ -1,0 +1,157 @@
+"""Linked sounds stay with their pictures through ripple edits elsewhere
+(studio.document.sound_sync): clips with sound cut in two, several video tracks sharing an audio
+track, L-cuts, take sounds, crossfades between sounds, and every edit undone and redone
+exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from test_sound import FP, assert_together, sounding_project, state
+from test_take_sounds import _take, shot_project
+
+from studio.document import changes, edits
+from studio.document.model import (
+    AudioItem,
+    Clip,
+    Gap,
+    MediaRef,
+    Project,
+    Still,
+    Transition,
+    new_project,
+)
+from studio.document.take_sounds import take_media
+from studio.document.timebase import FrameRange
+
+
+def _roundtrip(project: Project, edit: Callable[[], changes.Change]) -> None:
+    """Run ``edit``; undo must give back the state before it and redo the state after it."""
+    before = state(project)
+    change = edit()
+    after = state(project)
+    changes.revert(project, change)
+    assert state(project) == before
+    changes.apply(project, change)
+    assert state(project) == after
+
+
+def _sounds(project: Project) -> dict[str, tuple[int, int, str | None]]:
+    """Each sound's id -> (start, duration, link)."""
+    return {item.id: (start, item.duration, item.link) for track in project.timeline.audio_tracks
+            for _i, start, item in track.layout() if isinstance(item, AudioItem)}
+
+
+def _under_their_pictures(project: Project) -> None:
+    """Every linked sound starts with its picture and is no longer than it (take sounds of a
+    shot included, which assert_together does not read)."""
+    pictures = {item.id: (start, item.duration) for track in project.timeline.tracks
+                for _i, start, item in track.layout() if not isinstance(item, Gap)}
+    for sound_id, (start, duration, link) in _sounds(project).items():
+        if link is not None:
+            assert start == pictures[link][0] and duration <= pictures[link][1], sound_id
+
+
+def test_a_clip_with_sound_inserted_or_moved_into_another_cuts_that_clip_s_sound() -> None:
+    project = sounding_project()
+    v1 = project.timeline.tracks[0].id
+    _roundtrip(project, lambda: edits.insert(
+        project, v1, 10, Clip(id="x", media_id="m-talk", source=FrameRange(150, 8))))
+    assert_together(project)  # clip A's second part has the second part of A's sound
+    project = sounding_project()
+    v1 = project.timeline.tracks[0].id
+    _roundtrip(project, lambda: edits.move(project, "clip-c", v1, 10, ripple=True))
+    assert_together(project)
+
+
+def test_a_clip_on_another_video_track_keeps_its_sound_on_the_shared_audio_track() -> None:
+    for edit in (lambda p: edits.ripple_delete(p, "clip-a"),
+                 lambda p: edits.trim(p, "clip-a", out_delta=-5)):
+        project = sounding_project()
+        edits.add_track(project, kind="video")
+        v2 = project.timeline.tracks[1].id
+        edits.insert(project, v2, 100, Clip(id="clip-v2", media_id="m-talk",
+                                            source=FrameRange(0, 10)))
+        assert_together(project)
+        _roundtrip(project, lambda p=project, e=edit: e(p))
+        assert_together(project)
+        assert _sounds(project)[next(s for s, (_a, _d, link) in _sounds(project).items()
+                                     if link == "clip-v2")][0] == 100
+
+
+def test_a_clip_with_sound_inserted_over_another_track_s_sounds_gets_a_free_track() -> None:
+    project = sounding_project()
+    edits.add_track(project, kind="video")
+    v2 = project.timeline.tracks[1].id
+    before = {sound: placed for sound, placed in _sounds(project).items()}
+    _roundtrip(project, lambda: edits.insert(
+        project, v2, 0, Clip(id="x", media_id="m-talk", source=FrameRange(150, 10))))
+    assert_together(project)
+    assert all(_sounds(project)[sound] == placed for sound, placed in before.items())
+    assert len(project.timeline.audio_tracks) == 2  # x's sound could not go on A1
+
+
+def test_a_sound_longer_than_its_clip_is_not_cut_for_another_track_s_new_clip() -> None:
+    project = sounding_project()
+    edits.add_track(project, kind="video")
+    edits.add_track(project, kind="audio")
+    v2, a2 = project.timeline.tracks[1].id, project.timeline.audio_tracks[1].id
+    sound_c = next(s for s, (_a, _d, link) in _sounds(project).items() if link == "clip-c")
+    edits.move(project, sound_c, a2, 50)
+    edits.trim(project, sound_c, out_delta=5)  # an L-cut: it runs 5 frames past clip C
+    _roundtrip(project, lambda: edits.insert(   # the source that follows clip C's, elsewhere
+        project, v2, 200, Clip(id="y", media_id="m-talk", source=FrameRange(125, 10))))
+    assert _sounds(project)[sound_c] == (50, 30, "clip-c")
+
+
+def test_a_still_inserted_into_a_shot_cuts_its_take_sound() -> None:
+    project = shot_project()
+    edits.add_media(project, MediaRef(id="m-still", path="s.png", kind="still", fingerprint=FP))
+    edits.add_take(project, "shot-1", _take("t1"))
+    edits.sync_take_sound(project, "shot-1")
+    v1 = project.timeline.tracks[0].id
+    _roundtrip(project, lambda: edits.insert(
+        project, v1, 20, Still(id="st", media_id="m-still", duration=6)))
+    _under_their_pictures(project)
+    assert sorted(duration for _s, duration, _l in _sounds(project).values()) == [10, 14]
+
+
+def test_a_crossfade_between_two_sounds_that_move_along_stays() -> None:
+    project = sounding_project()
+    v1, a1 = project.timeline.tracks[0].id, project.timeline.audio_tracks[0]
+    sound_b = next(s for s, (_a, _d, link) in _sounds(project).items() if link == "clip-b")
+    edits.set_transition(project, sound_b, "crossfade", 6)
+    edits.set_transition(project, "clip-b", "crossfade", 6)
+    _roundtrip(project, lambda: edits.insert(
+        project, v1, 0, Still(id="s0", media_id="m-pic", duration=12)))
+    assert_together(project)
+    assert any(isinstance(entry, Transition) for entry in a1.items)
+
+
+def test_a_ripple_move_across_video_tracks_moves_sounds_both_ways() -> None:
+    project = new_project("Mixed")
+    edits.add_media(project, MediaRef(id="m-talk", path="talk.mp4", kind="clip",
+                                      fingerprint=FP, probe={"frames": 200, "has_audio": True}))
+    edits.add_media(project, MediaRef(id="m-pic", path="pic.png", kind="still", fingerprint=FP))
+    v1 = project.timeline.tracks[0].id
+    edits.add_track(project, kind="video")
+    v2 = project.timeline.tracks[1].id
+    edits.overwrite(project, v1, 0, Still(id="S", media_id="m-pic", duration=20))
+    edits.overwrite(project, v1, 30, Clip(id="N", media_id="m-talk", source=FrameRange(0, 5)))
+    edits.overwrite(project, v2, 10, Clip(id="P", media_id="m-talk", source=FrameRange(50, 5)))
+    assert_together(project)
+    _roundtrip(project, lambda: edits.move(project, "S", v2, 0, ripple=True))
+    assert_together(project)  # N's sound 20 frames earlier, P's 20 later, on the same A1
+
+
+def test_a_shot_trimmed_shorter_than_its_take_sound_keeps_what_is_left_of_it() -> None:
+    project = shot_project()  # the shot at 10, showing frames 2-26 of its takes
+    edits.add_media(project, take_media("t9", "takes/t9.mp4", FP,
+                                        {"frames": 20, "rate": "24", "has_audio": True}))
+    edits.add_take(project, "shot-1", _take("t9"))
+    edits.sync_take_sound(project, "shot-1")
+    assert [d for _s, d, _l in _sounds(project).values()] == [18]  # the file ends first
+    _roundtrip(project, lambda: edits.trim(project, "shot-1", out_delta=5 - 24))
+    assert list(_sounds(project).values()) == [(10, 5, "shot-1")]
+    _roundtrip(project, lambda: edits.trim(project, "shot-1", out_delta=-2))
+    assert list(_sounds(project).values()) == [(10, 3, "shot-1")]
