@@ -92,7 +92,17 @@ def _placed(project: Project, track_id: str, frame: int, item: Item, label: str,
 def insert(project: Project, track_id: str, frame: int, item: Item) -> Change:
     """:func:`.item_edits.insert`; the pictures after it take their sounds along (into a clip
     with linked sound, the sound is cut there too, as :func:`split` does), and a clip with
-    sound brings it onto the first audio track free under it (a new one if none is)."""
+    sound brings it onto the first audio track free under it (a new one if none is). A sound
+    inserted on an audio track moves the sounds after it on, unless some of them are clips'
+    linked sounds: then it goes on that track where it is free there, else on the first audio
+    track free under it, and moves nothing."""
+    track = project.track(track_id)
+    if isinstance(item, AudioItem) and any(
+            isinstance(sound, AudioItem) and sound.link is not None and at + sound.duration > frame
+            for _index, at, sound in track.layout()):
+        # clips' sounds lie after it: it goes where it is free, so they stay with their clips
+        return place_sound(project, frame, item, [track])
+
     def picture(p: Project, track: str, at: int, placed: Item) -> Change:
         return synced(p, "Insert", lambda: item_edits.insert(p, track, at, placed),
                       own={placed.id})
@@ -194,4 +204,21 @@ def move(project: Project, item_id: str, track_id: str, frame: int, *,
             unlink_orphans(rec, project)
         return rec.change
 
-    return synced(project, "Move", moved, own=_own(project, item_id))
+    if not ripple:
+        return synced(project, "Move", moved, own=_own(project, item_id))
+    # A ripple move: its sounds are lifted, the pictures close its hole and make room at the
+    # destination (their sounds kept in step), and its sounds go down beside it where free.
+    track, index, _item = locate_item(project, item_id)
+    start = track.start_of(index)
+    sounds = [(t, s, _start(t, s.id) - start) for t, _i, s in linked_sounds(project, item_id)]
+    with Recorder(project, "Move") as rec:
+        for _t, audio, _offset in sounds:
+            rec.ops.extend(item_edits.lift(project, audio.id).ops)
+        rec.ops.extend(synced(project, "Move", lambda: item_edits.move(
+            project, item_id, track_id, frame, ripple=True), own={item_id}).ops)
+        for audio_track, audio, offset in sounds:
+            if frame + offset < 0:
+                raise EditError("The clip's sound would start before the timeline does; unlink "
+                                "it first.")
+            rec.ops.extend(place_sound(project, frame + offset, audio, [audio_track]).ops)
+    return rec.change

@@ -2,21 +2,19 @@
 
 A ripple edit moves what comes after it on its track: an insert, a ripple delete or trim, a
 ripple move. On a video track that moves pictures whose linked sounds lie on audio tracks; on an
-audio track (the edited clip's own sound closing its hole) it moves sounds whose pictures stay.
-:func:`synced` runs such an edit and then puts every linked sound back at the offset from its
-picture it had before, so a clip never drifts from its sound because of an edit elsewhere:
+audio track it moves sounds whose pictures stay. :func:`synced` runs such an edit and then puts
+every linked sound back in step with its picture as it was before: the sound shows each source
+frame at the time its picture shows it, give or take the offset it had (a J- or L-cut's sound
+keeps its lead), so a clip never drifts from its sound because of an edit elsewhere:
 
 - a sound the edit addressed itself (``own``: the item edited, or its own sounds, which the
-  edit already placed) is left where the edit put it;
-- a sound the edit cut or trimmed (its source range changed) is left too;
-- a clip the edit cut in two (an insert or a ripple move into it: the clip keeps its first
-  part, a new clip on the same track continues its source) gets its sound cut at the same
-  place, the second part linked to the second clip (:func:`_follow_cuts`);
-- sounds are lifted and put down in runs (a sound and the next one, with a crossfade between,
-  moving by as much go together, their crossfade kept); a run that would land on sound that is
-  not moving refuses the edit (:class:`EditError`; the caller's recorder rolls it all back).
-
-Free sound (not linked) on the edited clip's own track closes up with it, as before.
+  edit placed) is left where the edit put it;
+- a clip the edit cut in two (an insert or a ripple move into it: the clip keeps its first part,
+  a new clip on the same track continues its source) gets its sound cut at the same source
+  frame, the second part linked to the second clip (:func:`_follow_cuts`);
+- sounds are lifted and put down in runs (neighbours moving by as much go together, with a
+  crossfade between them kept); a run that would land on sound that is not moving refuses the
+  edit (:class:`EditError`; the caller's recorder rolls it all back).
 """
 
 from __future__ import annotations
@@ -34,14 +32,15 @@ from .timebase import FrameRange
 __all__ = ["synced"]
 
 
-@dataclasses.dataclass(frozen=True)
-class _Place:
-    """Where a linked sound was: its picture, the sound's start minus the picture's, and its
-    source range then (None for a part cut off by the edit, placed whatever it shows)."""
+def _source(item: Item) -> FrameRange | None:
+    source = getattr(item, "source", None)
+    return source if isinstance(source, FrameRange) else None
 
-    picture: str
-    offset: int
-    source: FrameRange | None
+
+def _anchor(item: Item, start: int) -> int:
+    """The timeline frame where the item's source frame 0 would show (its start for a still)."""
+    source = _source(item)
+    return start - (source.start if source is not None else 0)
 
 
 def _pictures(project: Project) -> dict[str, tuple[Track, int, Item]]:
@@ -49,9 +48,11 @@ def _pictures(project: Project) -> dict[str, tuple[Track, int, Item]]:
             for _index, start, entry in track.layout()}
 
 
-def _places(project: Project) -> dict[str, _Place]:
+def _leads(project: Project) -> dict[str, int]:
+    """Each linked sound's id -> its anchor minus its picture's (0 for a sound in step)."""
     pictures = _pictures(project)
-    return {entry.id: _Place(entry.link, start - pictures[entry.link][1], entry.source)
+    return {entry.id: _anchor(entry, start) - _anchor(pictures[entry.link][2],
+                                                      pictures[entry.link][1])
             for track in project.timeline.audio_tracks
             for _index, start, entry in track.layout()
             if isinstance(entry, AudioItem) and entry.link in pictures}
@@ -60,59 +61,14 @@ def _places(project: Project) -> dict[str, _Place]:
 def synced(project: Project, label: str, edit: Callable[[], Change],
            own: Collection[str] = ()) -> Change:
     """Run ``edit``, then bring the linked sounds it moved away from their pictures back."""
-    before, known = _places(project), frozenset(_pictures(project))
+    leads = _leads(project)
+    lengths = {picture_id: item.duration
+               for picture_id, (_track, _start, item) in _pictures(project).items()}
     with Recorder(project, label) as rec:
         rec.ops.extend(edit().ops)
-        places = _follow_cuts(rec, project, before, known)
-        _put_back(rec, project, places, set(own))
+        leads = _follow_cuts(rec, project, leads, lengths, set(own))
+        _put_back(rec, project, leads, set(own))
     return rec.change
-
-
-def _source(item: Item) -> FrameRange | None:
-    return getattr(item, "source", None)
-
-
-def _follow_cuts(rec: Recorder, project: Project, before: dict[str, _Place],
-                 known: frozenset[str]) -> dict[str, _Place]:
-    """Cut and relink the sounds of the clips the edit cut in two; ``before`` with the parts."""
-    places = dict(before)
-    pictures = _pictures(project)
-    for first_id, (track, _start, first) in pictures.items():
-        if first_id not in known or _source(first) is None:
-            continue
-        second = next((entry for _index, _at, entry in track.layout()
-                       if entry.id not in known and type(entry) is type(first)
-                       and getattr(entry, "media_id", None) == getattr(first, "media_id", None)
-                       and _source(entry) is not None
-                       and _source(entry).start == _source(first).end), None)  # type: ignore
-        if second is None:
-            continue
-        first_source, second_source = _source(first), _source(second)
-        assert first_source is not None and second_source is not None
-        for audio in project.timeline.audio_tracks:
-            for _index, at, sound in list(audio.layout()):
-                if not isinstance(sound, AudioItem) or sound.link != first_id:
-                    continue
-                place = places.get(sound.id) or next(
-                    (p for p in before.values() if p.picture == first_id), None)
-                if place is None:
-                    continue
-                if sound.source.start < first_source.end < sound.source.end \
-                        and sound.source.end <= second_source.end:
-                    # the sound runs on past the first part, and no further than the second
-                    part_id = new_id("audio")
-                    cut(rec, audio, at + first_source.end - sound.source.start,
-                        drop_transition=False, new_part_id=part_id)
-                    tidy(rec, audio)
-                    if sound.id in places:  # its first part follows the first clip
-                        places[sound.id] = _Place(first_id, place.offset, None)
-                    rec.ops.extend(_relink(project, part_id, second.id).ops)
-                    places[part_id] = _Place(second.id, place.offset, None)
-                elif sound.id not in before and sound.source.start == second_source.start:
-                    # the edit already cut it (a sound inserted on its track): relink the part
-                    rec.ops.extend(_relink(project, sound.id, second.id).ops)
-                    places[sound.id] = _Place(second.id, place.offset, None)
-    return places
 
 
 def _relink(project: Project, sound_id: str, picture_id: str) -> Change:
@@ -120,19 +76,61 @@ def _relink(project: Project, sound_id: str, picture_id: str) -> Change:
                          lambda old: dataclasses.replace(old, link=picture_id))
 
 
-def _put_back(rec: Recorder, project: Project, places: dict[str, _Place],
-              own: set[str]) -> None:
-    """Move every linked sound that left its offset from its picture back to it."""
+def _follow_cuts(rec: Recorder, project: Project, leads: dict[str, int],
+                 lengths: dict[str, int], own: set[str]) -> dict[str, int]:
+    """Cut and relink the sounds of the clips the edit cut in two; ``leads`` with the parts.
+
+    A picture that was not there before the edit (``lengths``: each picture's length then)
+    and that it did not place itself (``own``) is the second part of the nearest picture
+    before it on its track that got shorter and whose source it continues.
+    """
+    leads = dict(leads)
+    pictures = _pictures(project)
+    for second_id, (track, start, second) in pictures.items():
+        source = _source(second)
+        if second_id in lengths or second_id in own or source is None:
+            continue
+        first = next((entry for _index, at, entry in reversed(list(track.layout()))
+                      if at < start and entry.id in lengths
+                      and entry.duration < lengths[entry.id] and type(entry) is type(second)
+                      and getattr(entry, "media_id", None) == getattr(second, "media_id", None)
+                      and (_source(entry) or source).end == source.start), None)
+        first_source = _source(first) if first is not None else None
+        if first is None or first_source is None:
+            continue
+        end = first_source.end
+        for audio in project.timeline.audio_tracks:
+            for _index, at, sound in list(audio.layout()):
+                if not isinstance(sound, AudioItem) or sound.link != first.id:
+                    continue
+                lead = leads.get(sound.id, next(
+                    (leads[s.id] for _i, _a, s in audio.layout()
+                     if isinstance(s, AudioItem) and s.link == first.id and s.id in leads), 0))
+                if sound.source.start < end < sound.source.end:  # it runs on past the cut
+                    part_id = new_id("audio")
+                    cut(rec, audio, at + end - sound.source.start, drop_transition=False,
+                        new_part_id=part_id)
+                    tidy(rec, audio)
+                    rec.ops.extend(_relink(project, part_id, second_id).ops)
+                    leads[part_id] = lead
+                elif sound.id not in leads and sound.source.start >= end:
+                    # the edit already cut it (a sound inserted on its track): relink the part
+                    rec.ops.extend(_relink(project, sound.id, second_id).ops)
+                    leads[sound.id] = lead
+    return leads
+
+
+def _put_back(rec: Recorder, project: Project, leads: dict[str, int], own: set[str]) -> None:
+    """Move every linked sound out of step with its picture back in step."""
     pictures = _pictures(project)
     for audio in project.timeline.audio_tracks:
         targets: dict[str, int] = {}
         for _index, start, sound in audio.layout():
-            place = places.get(sound.id)
-            if not isinstance(sound, AudioItem) or place is None or sound.id in own \
-                    or sound.link != place.picture or place.picture not in pictures \
-                    or (place.source is not None and sound.source != place.source):
+            if not isinstance(sound, AudioItem) or sound.id in own or sound.id not in leads \
+                    or sound.link not in pictures:
                 continue
-            target = pictures[place.picture][1] + place.offset
+            _track, at, picture = pictures[sound.link]
+            target = _anchor(picture, at) + leads[sound.id] + sound.source.start
             if target != start:
                 targets[sound.id] = target
         if targets:
@@ -149,12 +147,10 @@ def _move_runs(rec: Recorder, track: Track, targets: dict[str, int]) -> None:
         if entry.id in targets:
             shift = targets[entry.id] - start
             last = runs[-1] if runs else None
-            joined = (last is not None and index >= 2 and isinstance(track.items[index - 1],
-                                                                      Transition)
-                      and last[0] + len(last[2]) == index - 1
-                      and last[3] - last[1] == shift)
-            if joined and last is not None:
-                last[2].extend(track.items[index - 1:index + 1])
+            between = 1 if index >= 1 and isinstance(track.items[index - 1], Transition) else 0
+            if last is not None and last[0] + len(last[2]) == index - between \
+                    and last[3] - last[1] == shift:
+                last[2].extend(track.items[index - between:index + 1])
             else:
                 runs.append((index, start, [entry], targets[entry.id]))
         start += entry.duration

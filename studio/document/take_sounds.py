@@ -101,11 +101,12 @@ def sync_take_sound(project: Project, entry_id: str) -> Change:
 def place_sound(project: Project, start: int, sound: AudioItem,
                 prefer: list[Track] | None = None) -> Change:
     """Put ``sound`` at ``start`` on the first of ``prefer`` and then the audio tracks that is
-    free over its frames, else on a new audio track, so that no other sound is cut."""
+    free over its frames and not locked, else on a new audio track, so that no other sound is
+    cut."""
     end = start + sound.duration
     tracks = [*(prefer or []), *project.timeline.audio_tracks]
     with Recorder(project, "Place sound") as rec:
-        target = next((t for t in tracks if _free(t, start, end)), None)
+        target = next((t for t in tracks if not t.locked and _free(t, start, end)), None)
         if target is None:
             rec.ops.extend(add_track(project, kind="audio", name=_fresh_name(project)).ops)
             target = project.timeline.audio_tracks[-1]

@@ -155,3 +155,82 @@ def test_a_shot_trimmed_shorter_than_its_take_sound_keeps_what_is_left_of_it() -
     assert list(_sounds(project).values()) == [(10, 5, "shot-1")]
     _roundtrip(project, lambda: edits.trim(project, "shot-1", out_delta=-2))
     assert list(_sounds(project).values()) == [(10, 3, "shot-1")]
+
+
+def _two_clips(gap: bool = True) -> Project:
+    """V1: clip A (source 0-20) at 0 and clip B (source 50-80) at 30, each with its sound."""
+    project = new_project("Two")
+    edits.add_media(project, MediaRef(id="m-talk", path="talk.mp4", kind="clip",
+                                      fingerprint=FP, probe={"frames": 200, "has_audio": True}))
+    edits.add_media(project, MediaRef(id="m-pic", path="pic.png", kind="still", fingerprint=FP))
+    v1 = project.timeline.tracks[0].id
+    edits.overwrite(project, v1, 0, Clip(id="A", media_id="m-talk", source=FrameRange(0, 20)))
+    edits.overwrite(project, v1, 30 if gap else 20,
+                    Clip(id="B", media_id="m-talk", source=FrameRange(50, 30)))
+    return project
+
+
+def test_the_inserted_clip_is_never_taken_for_the_second_part_of_the_one_it_cuts() -> None:
+    project = _two_clips()
+    v1 = project.timeline.tracks[0].id
+    _roundtrip(project, lambda: edits.insert(  # x's source happens to continue A's
+        project, v1, 10, Clip(id="x", media_id="m-talk", source=FrameRange(10, 10))))
+    assert_together(project)
+    links = [link for _s, _d, link in _sounds(project).values()]
+    assert links.count("x") == 1 and links.count("A") == 1 and len(links) == 4
+
+
+def test_of_two_clips_from_the_same_frames_the_one_cut_gets_its_sound_cut() -> None:
+    project = _two_clips(gap=False)
+    v1 = project.timeline.tracks[0].id
+    edits.append(project, v1, Clip(id="A2", media_id="m-talk", source=FrameRange(0, 20)))
+    _roundtrip(project, lambda: edits.insert(
+        project, v1, 60, Still(id="s", media_id="m-pic", duration=4)))  # into A2, not A
+    assert_together(project)
+
+
+def test_a_sound_that_leads_its_clip_keeps_its_lead_in_both_parts() -> None:
+    project = _two_clips()
+    v1 = project.timeline.tracks[0].id
+    sound_b = next(s for s, (_a, _d, link) in _sounds(project).items() if link == "B")
+    edits.trim(project, sound_b, in_delta=-5, ripple=False)  # a J-cut: heard 5 frames early
+    _roundtrip(project, lambda: edits.insert(
+        project, v1, 40, Still(id="s", media_id="m-pic", duration=6)))
+    assert sorted(_sounds(project).values())[1:] == [(25, 15, "B"), (46, 20, next(
+        item.id for _i, _s, item in project.timeline.tracks[0].layout()
+        if getattr(item, "source", None) == FrameRange(60, 20)))]
+
+
+def test_a_move_over_a_clip_s_head_leaves_its_sound_in_step() -> None:
+    project = _two_clips()
+    v1 = project.timeline.tracks[0].id
+    edits.overwrite(project, v1, 100, Still(id="S", media_id="m-pic", duration=10))
+    _roundtrip(project, lambda: edits.move(project, "S", v1, 25))  # covers B's first 5 frames
+    assert _sounds(project)[next(s for s, (_a, _d, link) in _sounds(project).items()
+                                 if link == "B")][0] == 30  # heard where B's frame 50 was
+    project = sounding_project()
+    _roundtrip(project, lambda: edits.move(project, "still-1", project.timeline.tracks[0].id,
+                                           15))
+
+
+def test_a_ripple_move_on_another_track_never_cuts_a_sound_that_stays() -> None:
+    project = _two_clips()
+    edits.add_track(project, kind="video")
+    v2 = project.timeline.tracks[1].id
+    edits.overwrite(project, v2, 70, Clip(id="P", media_id="m-talk", source=FrameRange(100, 10)))
+    before = {s: placed for s, placed in _sounds(project).items() if placed[2] == "A"}
+    _roundtrip(project, lambda: edits.move(project, "P", v2, 5, ripple=True))
+    assert_together(project)
+    assert all(_sounds(project)[s] == placed for s, placed in before.items())
+
+
+def test_a_sound_dropped_on_linked_sounds_goes_where_it_is_free() -> None:
+    project = sounding_project()
+    a1 = project.timeline.audio_tracks[0].id
+    before = _sounds(project)
+    _roundtrip(project, lambda: edits.insert(
+        project, a1, 10, AudioItem(id="music", media_id="m-talk", source=FrameRange(0, 40))))
+    assert_together(project)
+    assert {s: placed for s, placed in _sounds(project).items() if s != "music"} == before
+    track, index, _music = project.find("music")
+    assert track.start_of(index) == 10 and track.id != a1

@@ -224,3 +224,20 @@ def test_a_gesture_replaces_its_previous_request(document: Any) -> None:
     assert stack.count() == 2
     stack.undo()
     assert _json(document) == before
+
+
+def test_a_clip_s_sound_skips_a_locked_audio_track() -> None:
+    from studio.document import edits
+    from studio.document.model import AudioItem, new_project
+
+    project = new_project("Locked")
+    edits.add_media(project, MediaRef(
+        id="m-talk", path="talk.mp4", kind="clip", probe={"frames": 50, "has_audio": True},
+        fingerprint=Fingerprint(size=1, digest="sha256:" + "00" * 32)))
+    edits.add_track(project, kind="audio")
+    edits.add_track(project, kind="audio")
+    a1, a2 = project.timeline.audio_tracks
+    c.SetTrackCommand(project, a1.id, locked=True).redo()
+    c.AppendCommand(project, project.timeline.tracks[0].id,
+                    Clip(id="talk", media_id="m-talk", source=FrameRange(0, 10))).redo()
+    assert [type(item) for item in a2.items] == [AudioItem] and not a1.items
