@@ -54,12 +54,23 @@ def _with_sounds(project: Project, item_id: str, label: str, picture: Callable[[
     return rec.change
 
 
+def _under_other_pictures(project: Project, track_id: str, frame: int, length: int) -> bool:
+    """Whether the first audio track holds, over ``[frame, frame + length)``, a sound linked to
+    a picture on another track than ``track_id`` (an overwrite there would cut it)."""
+    others = {item.id for track in project.timeline.tracks if track.id != track_id
+              for item in track.items}
+    return any(isinstance(sound, AudioItem) and sound.link in others
+               and at < frame + length and frame < at + sound.duration
+               for _index, at, sound in project.timeline.audio_tracks[0].layout())
+
+
 def _placed(project: Project, track_id: str, frame: int, item: Item, label: str,
             place: Callable[[Project, str, int, Item], Change], *,
             free_track: bool = False) -> Change:
     """Place ``item`` and, for a clip whose media has sound, its linked sound under it (with
-    ``place`` on the first audio track, or with ``free_track`` on the first audio track free
-    over its frames, else a new one); a generated shot brings its active take's sound
+    ``place`` on the first audio track, or with ``free_track``, or where that would cut the
+    sound of another track's picture, on the first audio track free over its frames, else a
+    new one); a generated shot brings its active take's sound
     (:func:`.take_sounds.sync_take_sound`)."""
     if isinstance(item, Generated) and project.track(track_id).kind == "video":
         with Recorder(project, label) as rec:
@@ -81,7 +92,7 @@ def _placed(project: Project, track_id: str, frame: int, item: Item, label: str,
             rec.ops.extend(add_track(project, kind="audio").ops)
         sound = AudioItem(id=new_id("audio"), media_id=item.media_id, source=item.source,
                           link=item.id, name=item.name)
-        if free_track:
+        if free_track or _under_other_pictures(project, track_id, frame, sound.duration):
             rec.ops.extend(place_sound(project, frame, sound).ops)
         else:
             rec.ops.extend(place(project, project.timeline.audio_tracks[0].id, frame, sound).ops)
