@@ -203,7 +203,18 @@ def move(project: Project, item_id: str, track_id: str, frame: int, *,
         if frame + offset < 0:
             raise EditError("The clip's sound would start before the timeline does; unlink "
                             "it first.")
-        return item_edits.move(project, audio.id, audio_track.id, frame + offset, ripple=ripple)
+        at, length = frame + offset, audio.duration
+        others = {item.id for track in project.timeline.tracks if track.id != track_id
+                  for item in track.items}
+        if any(isinstance(other, AudioItem) and other.link in others and other.id != audio.id
+               and start < at + length and at < start + other.duration
+               for _index, start, other in audio_track.layout()):
+            # it would cut another track's picture's sound there: it goes down where free
+            with Recorder(project, "Move") as rec:
+                rec.ops.extend(item_edits.lift(project, audio.id).ops)
+                rec.ops.extend(place_sound(project, at, audio, [audio_track]).ops)
+            return rec.change
+        return item_edits.move(project, audio.id, audio_track.id, at, ripple=ripple)
 
     def moved() -> Change:
         change = _with_sounds(project, item_id, "Move",

@@ -104,6 +104,14 @@ def test_a_clip_with_sound_laid_over_another_track_s_sounds_gets_a_free_track() 
         Clip(id="x", media_id="m-talk", source=FrameRange(150, 8))))
     assert_together(project)
     assert {s: placed for s, placed in _sounds(project).items() if placed[2] != "x"} == before
+    v2 = project.timeline.tracks[1].id
+    edits.overwrite(project, v2, 100, Clip(id="y", media_id="m-talk", source=FrameRange(0, 8)))
+    assert project.find(next(s for s, placed in _sounds(project).items()
+                             if placed[2] == "y"))[0] is project.timeline.audio_tracks[0]
+    _roundtrip(project, lambda: edits.move(project, "y", v2, 30))  # y's sound: from A1
+    assert_together(project)  # moved over clip B's sound, it goes where free instead
+    assert {s: placed for s, placed in _sounds(project).items() if placed[2] not in ("x", "y")} \
+        == before
 
 
 def test_a_sound_longer_than_its_clip_is_not_cut_for_another_track_s_new_clip() -> None:
