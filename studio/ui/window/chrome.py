@@ -32,8 +32,8 @@ TIMELINE_SHARE = 0.42
 #: The transport bar under the viewer: the Playback menu's actions shown as buttons.
 TRANSPORT = ("go_to_start", "step_back", "play_pause", "step_forward", "go_to_end",
              "loop_playback")
-TIMELINE_MENU = ("cut", "copy", "paste", "", "lift", "ripple_delete", "split", "unlink_sound",
-                 "relink_sound", "", "animate", "extend_forward", "extend_backward", "bridge",
+TIMELINE_MENU = ("cut", "copy", "paste", "paste_insert", "", "lift", "ripple_delete", "split",
+                 "unlink_sound", "relink_sound", "", "animate", "extend_forward", "extend_backward", "bridge",
                  "loop", "generate", "",
                  "add_video_track", "add_audio_track", "remove_track")
 

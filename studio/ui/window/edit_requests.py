@@ -15,6 +15,7 @@ from studio.document.model import (
     Still,
     Track,
     Transition,
+    new_id,
 )
 from studio.ui import commands
 from studio.ui.docks.inspector import QtInspector
@@ -200,6 +201,29 @@ class EditRequests:
         if not self.session.transact("Paste", steps):
             return False
         self.timeline.set_playhead(end)
+        return True
+
+    def paste_insert(self) -> bool:
+        """Premiere's Paste Insert: open a hole as long as the clipboard's items at the playhead
+        on each track they go on (what lies after it moves on, with its sounds), put copies of
+        them in it, and move the playhead past them, as one undo step."""
+        tracks = {t.id for t in self.project.timeline.tracks}
+        if not self.clipboard or not tracks:
+            return False
+        at = self.timeline.playhead
+        default = self.project.timeline.tracks[0].id
+        placed = [(track if track in tracks else default, offset, fresh_copy(item))
+                  for track, offset, item in self.clipboard]
+        length = max(offset + item.duration for _track, offset, item in placed)
+        steps: list[commands.EditCommand] = [
+            commands.InsertCommand(self.project, track, at, Gap(id=new_id("gap"),
+                                                                duration=length))
+            for track in dict.fromkeys(track for track, _offset, _item in placed)]
+        steps += [commands.OverwriteCommand(self.project, track, at + offset, item)
+                  for track, offset, item in placed]
+        if not self.session.transact("Paste insert", steps):
+            return False
+        self.timeline.set_playhead(at + length)
         return True
 
     def nudge(self, direction: str) -> bool:

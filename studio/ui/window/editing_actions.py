@@ -29,6 +29,9 @@ EDITING_ACTIONS: tuple[ActionSpec, ...] = (
                tip="Copy the selected items"),
     ActionSpec("paste", "&Paste", "Ctrl+V", "edits.paste", "edits.can_paste", "Edit",
                tip="Put the copied items at the playhead over what lies there (overwrite)"),
+    ActionSpec("paste_insert", "Paste &Insert", "Ctrl+Shift+V", "edits.paste_insert",
+               "edits.can_paste", "Edit", tip="Put the copied items at the playhead and move "
+               "what lies after it on (insert)"),
     ActionSpec("select_all", "Select &All", "Ctrl+A", "edits.select_all", None, "Edit",
                tip="Select every clip, still and shot on the timeline"),
     ActionSpec("nudge_left", "Nudge Le&ft", ",; Alt+Left", "edits.nudge", "has_selection",

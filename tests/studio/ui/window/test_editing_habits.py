@@ -340,3 +340,28 @@ def test_shift_i_and_shift_o_go_to_the_marks(window: MainWindow) -> None:
     assert timeline.playhead == 30
     actions["go_to_out"].trigger()
     assert timeline.playhead == 90
+
+
+def test_paste_insert_opens_a_hole_and_moves_what_follows_on(window: MainWindow) -> None:
+    actions = window.action_set
+    assert actions["paste_insert"].shortcut() == QKeySequence("Ctrl+Shift+V")
+    assert not actions["paste_insert"].isEnabled()
+    starts = _starts(window)
+    window.timeline.set_selection(["still-1"])  # 36 frames
+    actions["copy"].trigger()
+    window.timeline.set_playhead(24)  # inside clip 1 (0-48)
+    actions["paste_insert"].trigger()
+    track = window.project.timeline.tracks[0]
+    layout = [(start, item) for _i, start, item in track.layout()]
+    assert [start for start, _item in layout[:3]] == [0, 24, 60]  # clip 1 cut around the copy
+    assert isinstance(layout[1][1], type(window.project.find("still-1")[2]))
+    after = _starts(window)
+    assert after["still-1"] == starts["still-1"] + 36 and after["clip-2"] == starts["clip-2"] + 36
+    assert window.timeline.playhead == 60
+    assert window.session.stack.undoText() == "Paste insert"
+    actions["undo"].trigger()
+    assert _starts(window) == starts
+    window.timeline.set_playhead(300)  # past the end: the copy goes there, nothing moves
+    actions["paste_insert"].trigger()
+    assert track.start_of(len(track.items) - 1) == 300 and _starts(window)["clip-2"] == \
+        starts["clip-2"]

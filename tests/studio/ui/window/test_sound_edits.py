@@ -264,3 +264,18 @@ def test_w_trims_a_clip_and_its_sound_once(window: MainWindow, pair: tuple[str, 
     assert _sound(window, sound_id).duration == 20
     window.action_set["undo"].trigger()
     assert _sound(window, sound_id).duration == FRAMES
+
+
+def test_paste_insert_of_a_clip_with_sound_keeps_every_sound_with_its_clip(
+        window: MainWindow, pair: tuple[str, str]) -> None:
+    clip_id, sound_id = pair
+    window.timeline.set_selection([clip_id])
+    window.action_set["copy"].trigger()
+    window.timeline.set_playhead(10)  # inside the sample's first clip
+    window.action_set["paste_insert"].trigger()
+    starts = {item.id: start for track in window.project.timeline.all_tracks()
+              for _i, start, item in track.layout()}
+    sounds = [item for track in window.project.timeline.audio_tracks for item in track.items
+              if isinstance(item, AudioItem)]
+    assert len(sounds) == 2 and all(starts[s.id] == starts[s.link] for s in sounds)
+    assert starts[sound_id] == starts[clip_id] == 216 + FRAMES
