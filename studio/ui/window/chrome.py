@@ -33,8 +33,8 @@ TIMELINE_SHARE = 0.42
 TRANSPORT = ("go_to_start", "step_back", "play_pause", "step_forward", "go_to_end",
              "loop_playback")
 TIMELINE_MENU = ("cut", "copy", "paste", "paste_insert", "", "lift", "ripple_delete", "split",
-                 "unlink_sound", "relink_sound", "", "animate", "extend_forward", "extend_backward", "bridge",
-                 "loop", "generate", "",
+                 "unlink_sound", "relink_sound", "", "animate", "extend_forward",
+                 "extend_backward", "bridge", "loop", "generate", "",
                  "add_video_track", "add_audio_track", "remove_track")
 
 
