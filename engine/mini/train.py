@@ -269,6 +269,8 @@ def main(args: argparse.Namespace) -> None:
     if preset.text_lr > 0 and len(optimizers["transformer"].param_groups) == 1:
         # A fresh run, or one resumed from a frozen-encoder checkpoint: the encoder joins now.
         optimizers["transformer"].add_param_group(dict(text_group))
+    for group in optimizers["transformer"].param_groups[1:]:
+        group["base"] = preset.text_lr  # the saved state's rate would hide an --override's
 
     ema = (Ema(parts.transformer, preset.ema, payload.get("ema")) if preset.ema > 0 else None)
 

@@ -89,6 +89,12 @@ def test_the_text_encoder_trains_only_when_the_preset_gives_it_a_rate(run: Path,
     train(out, "--resume", "--steps", "1", "--stage", "transformer")
     assert _state(out)["stages"]["transformer"]["step"] == 6
     assert any(not torch.equal(moved[k], v) for k, v in _weights(out, "text_encoder").items())
+    # A later --override of the encoder's rate applies (the saved optimizer kept the old one).
+    train(out, "--resume", "--steps", "1", "--stage", "transformer", "--override",
+           json.dumps({"text_lr": 2e-4}))
+    saved = torch.load(out / "checkpoint" / "optimizer.pt", weights_only=True)
+    assert [g.get("base") for g in saved["optimizers"]["transformer"]["param_groups"]] == \
+        [None, 2e-4]
 
 
 def test_a_finished_stage_trains_on_when_resumed_with_a_larger_budget(tmp_path: Path) -> None:
