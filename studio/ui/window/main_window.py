@@ -110,6 +110,9 @@ class MainWindow(QMainWindow):
             self.docks["Jobs"].setWidget(self.jobs)
             self.jobs.retry_requested.connect(self.generation.retry)
         self.docks["Jobs"].setVisible(bridge is not None)
+        # The project's outline shows first; the jobs come to the front when one is queued.
+        self.docks["Outline"].raise_()
+        self.generation.submitted.connect(lambda *_: self.docks["Jobs"].raise_())
         # The new item is selected, so the inspector shows its prompt.
         self.generation.created.connect(lambda item_id: self._selected([item_id]))
         self.models: list[dict[str, Any]] = []  # the engine's model records

@@ -238,6 +238,21 @@ def test_jobs_dock_follows_the_engine_bridge(qtbot: QtBot) -> None:
     assert window.jobs.jobs.count() == 1
 
 
+def test_the_outline_shows_first_and_the_jobs_when_one_is_queued(qtbot: QtBot) -> None:
+    from types import SimpleNamespace
+
+    from studio.ui.generation.engine_bridge import EngineBridge
+
+    window = _window(qtbot, None, bridge=EngineBridge(SimpleNamespace()))  # type: ignore[arg-type]
+    window.show()
+    qtbot.waitExposed(window)
+    outline, jobs = window.docks["Outline"], window.docks["Jobs"]
+    assert not outline.visibleRegion().isEmpty() and jobs.visibleRegion().isEmpty()
+    window.generation.submitted.emit("job-1", "shot-1")
+    qtbot.waitUntil(lambda: not jobs.visibleRegion().isEmpty())
+    assert outline.visibleRegion().isEmpty()
+
+
 def test_importing_into_a_new_project_keeps_absolute_paths(qtbot: QtBot,
                                                         sample_project: Path) -> None:
     still = sample_project.parent / "media" / "still-1.png"
