@@ -54,14 +54,16 @@ def _with_sounds(project: Project, item_id: str, label: str, picture: Callable[[
     return rec.change
 
 
-def _under_other_pictures(project: Project, track_id: str, frame: int, length: int) -> bool:
-    """Whether the first audio track holds, over ``[frame, frame + length)``, a sound linked to
-    a picture on another track than ``track_id`` (an overwrite there would cut it)."""
+def _under_other_pictures(project: Project, track_id: str, frame: int, length: int,
+                          audio_track: Track | None = None, skip: str = "") -> bool:
+    """Whether ``audio_track`` (the first audio track) holds, over ``[frame, frame + length)``,
+    a sound other than ``skip`` linked to a picture on another track than ``track_id`` (a
+    sound put there by overwrite would cut it)."""
     others = {item.id for track in project.timeline.tracks if track.id != track_id
               for item in track.items}
-    return any(isinstance(sound, AudioItem) and sound.link in others
+    return any(isinstance(sound, AudioItem) and sound.link in others and sound.id != skip
                and at < frame + length and frame < at + sound.duration
-               for _index, at, sound in project.timeline.audio_tracks[0].layout())
+               for _index, at, sound in (audio_track or project.timeline.audio_tracks[0]).layout())
 
 
 def _placed(project: Project, track_id: str, frame: int, item: Item, label: str,
@@ -203,12 +205,8 @@ def move(project: Project, item_id: str, track_id: str, frame: int, *,
         if frame + offset < 0:
             raise EditError("The clip's sound would start before the timeline does; unlink "
                             "it first.")
-        at, length = frame + offset, audio.duration
-        others = {item.id for track in project.timeline.tracks if track.id != track_id
-                  for item in track.items}
-        if any(isinstance(other, AudioItem) and other.link in others and other.id != audio.id
-               and start < at + length and at < start + other.duration
-               for _index, start, other in audio_track.layout()):
+        at = frame + offset
+        if _under_other_pictures(project, track_id, at, audio.duration, audio_track, audio.id):
             # it would cut another track's picture's sound there: it goes down where free
             with Recorder(project, "Move") as rec:
                 rec.ops.extend(item_edits.lift(project, audio.id).ops)
