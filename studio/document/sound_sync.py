@@ -48,9 +48,8 @@ def _pictures(project: Project) -> dict[str, tuple[Track, int, Item]]:
             for _index, start, entry in track.layout()}
 
 
-def _leads(project: Project) -> dict[str, int]:
+def _leads(project: Project, pictures: dict[str, tuple[Track, int, Item]]) -> dict[str, int]:
     """Each linked sound's id -> its anchor minus its picture's (0 for a sound in step)."""
-    pictures = _pictures(project)
     return {entry.id: _anchor(entry, start) - _anchor(pictures[entry.link][2],
                                                       pictures[entry.link][1])
             for track in project.timeline.audio_tracks
@@ -61,9 +60,9 @@ def _leads(project: Project) -> dict[str, int]:
 def synced(project: Project, label: str, edit: Callable[[], Change],
            own: Collection[str] = ()) -> Change:
     """Run ``edit``, then bring the linked sounds it moved away from their pictures back."""
-    leads = _leads(project)
-    lengths = {picture_id: item.duration
-               for picture_id, (_track, _start, item) in _pictures(project).items()}
+    pictures = _pictures(project)
+    leads = _leads(project, pictures)
+    lengths = {picture_id: item.duration for picture_id, (_t, _s, item) in pictures.items()}
     with Recorder(project, label) as rec:
         rec.ops.extend(edit().ops)
         leads = _follow_cuts(rec, project, leads, lengths, set(own))
@@ -103,9 +102,9 @@ def _follow_cuts(rec: Recorder, project: Project, leads: dict[str, int],
             for _index, at, sound in list(audio.layout()):
                 if not isinstance(sound, AudioItem) or sound.link != first.id:
                     continue
-                lead = leads.get(sound.id, next(
+                lead = leads[sound.id] if sound.id in leads else next(
                     (leads[s.id] for _i, _a, s in audio.layout()
-                     if isinstance(s, AudioItem) and s.link == first.id and s.id in leads), 0))
+                     if isinstance(s, AudioItem) and s.link == first.id and s.id in leads), 0)
                 if sound.source.start < end < sound.source.end:  # it runs on past the cut
                     part_id = new_id("audio")
                     cut(rec, audio, at + end - sound.source.start, drop_transition=False,
